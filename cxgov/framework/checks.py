@@ -1,0 +1,24 @@
+"""The register health checks a framework practice may cite as objective evidence.
+
+The keys are the contract between ``assessments/*.yaml`` (``register_checks:``) and the
+register's health-check functions; the loader rejects a key that is not listed here.
+"""
+from __future__ import annotations
+
+#: check key -> one-line description (English; the UI translates through gettext)
+REGISTER_CHECKS: dict[str, str] = {
+    "touchpoints_unowned": "Every touchpoint has an owner",
+    "journeys_unowned": "Every journey has an owner",
+    "channels_without_manager": "Every channel has a channel manager",
+    "sponsor": "Exactly one active CX sponsor",
+    "ambassadors_per_channel": "At least as many ambassadors as channels",
+    "customer_board": "A customer board with at least three members",
+    "insight_manager": "An insight manager is named",
+    "complaints_channel": "A complaints channel exists",
+    "omnichannel_lead": "One person is responsible for all channels",
+    "service_promise": "The service promise is written down",
+    "delegated_mandates": "Delegated mandates are defined",
+    "inactive_owners": "No inactive person owns anything",
+    "owner_concentration": "No one owns more than a quarter of all touchpoints",
+    "touchpoints_reviewed": "Touchpoints reviewed within the last two quarters",
+}
