@@ -1,0 +1,33 @@
+# The two commands a newcomer needs:  make run   and   make test
+# Both create the virtualenv and install what they need on first use.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: run test install system-deps bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+## Start cxgov on the embedded SQLite database, with the demo workspace (logins printed).
+run: install
+	$(PY) run.py
+
+## Run the whole test suite (unit, property, migration and browser tests).
+test: install system-deps
+	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+## Chromium for the browser tests, poppler for PDF checks, fonts for reports (Debian packages).
+system-deps:
+	@bash scripts/ensure-system-deps
+
+bench: install
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

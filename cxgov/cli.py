@@ -1,0 +1,13 @@
+"""The list of ``flask`` command groups, one per noun."""
+from __future__ import annotations
+
+import click
+
+
+def COMMANDS() -> list[click.Command]:  # noqa: N802
+    """Return every CLI command group."""
+    from .auth.cli import user_cli
+    from .demo import demo_cli
+    from .orgs.cli import org_cli
+
+    return [user_cli, org_cli, demo_cli]

@@ -1,0 +1,40 @@
+"""Configuration read from ``CXGOV_*`` environment variables."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"CXGOV_{name}", default)
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def config_from_env() -> dict[str, Any]:
+    """Return Flask config values from the environment (the instance path fills in the rest)."""
+    https = _env_bool("HTTPS")
+    return {
+        # None means "SQLite file in the instance folder"; create_app fills it in.
+        "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL"),
+        "SECRET_KEY": _env("SECRET_KEY"),
+        "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_BYTES", str(16 * 1024 * 1024))),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": https,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session; forms stay open for a while
+        "BABEL_DEFAULT_LOCALE": _env("DEFAULT_LOCALE", "en"),
+        "SQLITE_BUSY_TIMEOUT_MS": int(_env("SQLITE_BUSY_TIMEOUT_MS", "15000")),
+        "LOGIN_MAX_FAILURES": int(_env("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCK_SECONDS": int(_env("LOGIN_LOCK_SECONDS", "900")),
+        "ASSESSMENTS_DIR": _env("ASSESSMENTS_DIR"),
+    }

@@ -1,0 +1,134 @@
+"""The demo workspace: a consultant, a client organisation and its people, made deterministically.
+
+``python run.py`` and ``flask demo create`` both call :func:`demo_create`; each feature
+adds its part of the demo (register, assessments, actions) as a step in ``DEMO_STEPS``,
+running the same services the UI uses.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from .auth.models import User
+from .auth.services import user_create
+from .extensions import db
+from .orgs.models import Membership, Organisation, Role
+from .orgs.services import org_create
+
+DEMO_PASSWORD = "cxgov-demo-2026"
+DEMO_SLUG = "nordlys"
+DEMO_CONSULTANT = "consultant@demo.cxgov.example"
+DEMO_SPONSOR = "sponsor@demo.cxgov.example"
+DEMO_AMBASSADOR = "ambassador@demo.cxgov.example"
+DEMO_ADMIN = "admin@demo.cxgov.example"
+
+#: (e-mail, name, role, respondent group) of the demo organisation's members
+DEMO_MEMBERS: list[tuple[str, str, Role, str]] = [
+    (DEMO_SPONSOR, "Karin Ångström", Role.SPONSOR, "leadership"),
+    (DEMO_AMBASSADOR, "Jonas Bæk", Role.AMBASSADOR, "front_line"),
+    ("ceo@demo.cxgov.example", "Mette Sørensen", Role.VIEWER, "leadership"),
+    ("cfo@demo.cxgov.example", "Erik Lindqvist", Role.RESPONDENT, "leadership"),
+    ("service.manager@demo.cxgov.example", "Sofia Öberg", Role.RESPONDENT, "management"),
+    ("sales.manager@demo.cxgov.example", "Anders Holm", Role.RESPONDENT, "management"),
+    ("digital.manager@demo.cxgov.example", "Freja Dahl", Role.RESPONDENT, "management"),
+    ("agent1@demo.cxgov.example", "Lars Nyström", Role.RESPONDENT, "front_line"),
+    ("agent2@demo.cxgov.example", "Emma Kjær", Role.RESPONDENT, "front_line"),
+    ("agent3@demo.cxgov.example", "Oskar Berg", Role.RESPONDENT, "front_line"),
+    ("agent4@demo.cxgov.example", "Ida Møller", Role.RESPONDENT, "front_line"),
+    ("store1@demo.cxgov.example", "Nils Åberg", Role.RESPONDENT, "front_line"),
+]
+
+
+@dataclass
+class DemoContext:
+    """What every demo step gets: the demo organisation and its people."""
+
+    org: Organisation
+    consultant: User
+    members: dict[str, User]  # e-mail -> user
+    groups: dict[str, str]  # e-mail -> respondent group
+
+
+#: Steps features add, in order; each receives the DemoContext.
+DEMO_STEPS: list[Callable[[DemoContext], None]] = []
+
+
+def demo_step(step: Callable[[DemoContext], None]) -> Callable[[DemoContext], None]:
+    """Register a function as a step of the demo workspace."""
+    DEMO_STEPS.append(step)
+    return step
+
+
+def demo_exists() -> bool:
+    """Return True when the demo organisation is already there."""
+    return db.session.scalar(select(Organisation.id).where(Organisation.slug == DEMO_SLUG)) is not None
+
+
+def database_is_empty() -> bool:
+    """Return True when there are no users at all (a fresh installation)."""
+    return db.session.scalar(select(User.id).limit(1)) is None
+
+
+def demo_create() -> DemoContext:
+    """Create the demo workspace (flushes; the caller commits)."""
+    _import_feature_steps()
+    admin = user_create(email=DEMO_ADMIN, name="Platform Admin", password=DEMO_PASSWORD, is_admin=True)
+    consultant = user_create(email=DEMO_CONSULTANT, name="Helena Strand", password=DEMO_PASSWORD,
+                             is_consultant=True, firm_name="Strand & Partners CX")
+    org = org_create(name="Nordlys Energi", slug=DEMO_SLUG, industry="Energy retail", consultant=consultant)
+    org.service_promise = ("We answer every customer within one working day, in plain words, "
+                           "and the person who answers owns the case until it is solved.")
+    members = {DEMO_CONSULTANT: consultant, DEMO_ADMIN: admin}
+    groups = {DEMO_CONSULTANT: "management"}
+    for email, name, role, group in DEMO_MEMBERS:
+        user = user_create(email=email, name=name, password=DEMO_PASSWORD)
+        db.session.add(Membership(user_id=user.id, org_id=org.id, role=role))
+        members[email] = user
+        groups[email] = group
+    db.session.flush()
+    context = DemoContext(org=org, consultant=consultant, members=members, groups=groups)
+    for step in DEMO_STEPS:
+        step(context)
+        db.session.flush()
+    return context
+
+
+def _import_feature_steps() -> None:
+    """Import the modules whose ``@demo_step`` functions extend the demo."""
+    import importlib
+
+    for module in DEMO_MODULES:
+        importlib.import_module(module)
+
+
+#: Modules that contribute demo steps, in order.
+DEMO_MODULES: list[str] = []
+
+
+def demo_banner(base_url: str) -> str:
+    """Return the lines printed at start-up: where to go and how to log in."""
+    return "\n".join([
+        f"cxgov is running at {base_url}",
+        "Demo workspace logins (password for all: " + DEMO_PASSWORD + "):",
+        f"  consultant  {DEMO_CONSULTANT}",
+        f"  CX sponsor  {DEMO_SPONSOR}",
+        f"  ambassador  {DEMO_AMBASSADOR}",
+        f"  admin       {DEMO_ADMIN}",
+    ])
+
+
+demo_cli = AppGroup("demo", help="The demo workspace.")
+
+
+@demo_cli.command("create")
+def create_demo() -> None:
+    """Create the demo workspace (refuses when it already exists)."""
+    if demo_exists():
+        raise click.ClickException(f"The demo organisation '{DEMO_SLUG}' already exists.")
+    demo_create()
+    db.session.commit()
+    click.echo(demo_banner("http://127.0.0.1:5000"))

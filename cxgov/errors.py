@@ -1,0 +1,46 @@
+"""Friendly error pages; a server error rolls back whatever the request had done."""
+from __future__ import annotations
+
+from flask import Flask, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+
+def init_errors(app: Flask) -> None:
+    """Register the error handlers."""
+
+    @app.errorhandler(401)
+    def unauthorized(_error: HTTPException):
+        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        db.session.rollback()
+        return render_template("errors/error.html", code=400, title=_("The form expired"),
+                               message=_("Please go back, reload the page and try again.")), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        db.session.rollback()
+        messages = {
+            400: (_("Bad request"), _("The request could not be understood.")),
+            403: (_("Not allowed"), _("Your role in this organisation does not allow this.")),
+            404: (_("Not found"), _("There is nothing here, or it is not yours to see.")),
+            405: (_("Not allowed"), _("That method is not allowed here.")),
+            413: (_("Too large"), _("The upload is larger than the allowed size.")),
+        }
+        title, message = messages.get(error.code or 500, (error.name, error.description))
+        return render_template("errors/error.html", code=error.code, title=title,
+                               message=message), error.code or 500
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception):
+        db.session.rollback()
+        if app.testing:
+            raise error  # tests want the traceback, not a friendly page
+        app.logger.exception("unhandled error")
+        return render_template("errors/error.html", code=500, title=_("Something went wrong"),
+                               message=_("The error was logged. Nothing was saved.")), 500

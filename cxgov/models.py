@@ -1,0 +1,4 @@
+"""Import every model module so SQLAlchemy and Alembic see the whole schema."""
+from .audit import SecurityEvent  # noqa: F401
+from .auth.models import SetPasswordLink, User  # noqa: F401
+from .orgs.models import Membership, Organisation, StoredFile  # noqa: F401

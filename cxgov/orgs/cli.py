@@ -1,0 +1,62 @@
+"""``flask org ...``: client organisations and their members from the command line."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from ..auth.services import user_by_email
+from ..extensions import db
+from .models import Organisation, Role
+from .services import OrgError, member_add, org_by_slug, org_create
+
+org_cli = AppGroup("org", help="Manage client organisations.")
+
+
+@org_cli.command("create")
+@click.argument("name")
+@click.option("--slug", default=None, help="Short name in URLs (made from the name if left out).")
+@click.option("--industry", default="")
+@click.option("--language", default="en", type=click.Choice(["en", "sv", "da"]))
+@click.option("--consultant", "consultant_email", default=None, help="E-mail of the consultant who serves it.")
+def create_org(name: str, slug: str | None, industry: str, language: str, consultant_email: str | None) -> None:
+    """Create a client organisation."""
+    consultant = None
+    if consultant_email:
+        consultant = user_by_email(consultant_email)
+        if consultant is None:
+            raise click.ClickException(f"No user with the e-mail {consultant_email}.")
+    try:
+        org = org_create(name=name, slug=slug, industry=industry, language=language, consultant=consultant)
+    except OrgError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(org.slug)
+
+
+@org_cli.command("list")
+def list_orgs() -> None:
+    """Print every organisation: slug and name, one a line."""
+    for org in db.session.scalars(select(Organisation).order_by(Organisation.slug)):
+        click.echo(f"{org.slug}\t{org.name}")
+
+
+@org_cli.command("add-member")
+@click.argument("org_slug")
+@click.argument("email")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+@click.option("--name", default="", help="Name, when the person is new to cxgov.")
+def add_member(org_slug: str, email: str, role: str, name: str) -> None:
+    """Add a person to an organisation with a role; prints a set-password link for new users."""
+    org = org_by_slug(org_slug)
+    if org is None:
+        raise click.ClickException(f"No organisation {org_slug!r}.")
+    try:
+        _membership, token = member_add(org=org, email=email, role=Role(role), name=name,
+                                        by_role=Role.CONSULTANT)
+    except OrgError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"added {email} to {org.slug} as {role}")
+    if token:
+        click.echo(f"set-password link path: /set-password/{token}  (valid for 7 days)")

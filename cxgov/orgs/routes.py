@@ -1,0 +1,158 @@
+"""Organisation list, creation, settings and members."""
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import db
+from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
+from ..uploads import UploadError, logo_from_upload
+from . import services
+from .forms import EmptyForm, MemberAddForm, MemberRoleForm, OrgCreateForm, OrgSettingsForm, role_choices
+from .models import MANAGE, READ, Membership, Role
+
+bp = Blueprint("orgs", __name__)
+org_bp = org_blueprint("org", __name__)
+
+
+@bp.route("/")
+def home():
+    """Consultants see their client list; everyone else lands in their organisation."""
+    orgs = services.orgs_for_user(current_user)
+    if len(orgs) == 1 and not current_user.is_consultant:
+        return redirect(url_for("org.overview", org_slug=orgs[0][0].slug))
+    return render_template("orgs/list.html", orgs=orgs)
+
+
+@bp.route("/orgs/new", methods=["GET", "POST"])
+def create():
+    """A consultant creates a client organisation and becomes its consultant."""
+    if not current_user.is_consultant:
+        abort(403)
+    form = OrgCreateForm()
+    if form.validate_on_submit():
+        try:
+            org = services.org_create(name=form.name.data, slug=form.slug.data or None,
+                                      industry=form.industry.data or "", language=form.language.data,
+                                      consultant=current_user)
+        except services.OrgError as error:
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("%(name)s was created. You are its consultant.", name=org.name), "success")
+            return redirect(url_for("org.overview", org_slug=org.slug))
+    return render_template("orgs/create.html", form=form)
+
+
+@org_bp.route("/")
+@roles_required(READ)
+def overview():
+    """The organisation's start page: where things stand and where to go next."""
+    return render_template("orgs/overview.html")
+
+
+@org_bp.route("/settings", methods=["GET", "POST"])
+@roles_required(MANAGE)
+def settings():
+    """Edit name, industry, language, service promise, report branding and logo."""
+    org = current_org()
+    form = OrgSettingsForm(obj=org)
+    if form.validate_on_submit():
+        upload = request.files.get(form.logo.name)
+        try:
+            logo = logo_from_upload(upload.read(), upload.filename or "logo", kind="org_logo") \
+                if upload and upload.filename else None
+        except UploadError as error:
+            form.logo.errors = [str(error)]
+        else:
+            org.name = form.name.data.strip()
+            org.industry = (form.industry.data or "").strip()
+            org.language = form.language.data
+            org.service_promise = (form.service_promise.data or "").strip()
+            org.brand_accent = form.brand_accent.data or None
+            org.brand_firm_name = form.brand_firm_name.data or None
+            if logo is not None:
+                db.session.add(logo)
+                db.session.flush()
+                org.logo_id = logo.id
+            db.session.commit()
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("org.settings"))
+    return render_template("orgs/settings.html", form=form)
+
+
+@org_bp.route("/logo")
+@roles_required(READ)
+def logo():
+    """Serve the organisation's logo (checked to be a real image at upload)."""
+    stored = current_org().logo
+    if stored is None:
+        abort(404)
+    return send_file(io.BytesIO(stored.data), mimetype=stored.content_type, max_age=300)
+
+
+@org_bp.route("/members", methods=["GET", "POST"])
+@roles_required(MANAGE)
+def members():
+    """List, add, re-role and remove members; new people get a one-time set-password link."""
+    org = current_org()
+    form = MemberAddForm()
+    form.role.choices = role_choices(current_role() == Role.CONSULTANT)
+    new_link = None
+    if form.validate_on_submit():
+        try:
+            membership, token = services.member_add(org=org, email=form.email.data, name=form.name.data or "",
+                                                    role=Role(form.role.data), by_role=current_role())
+        except services.OrgError as error:
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("%(email)s was added as %(role)s.", email=membership.user.email,
+                    role=membership.role.label), "success")
+            if token:
+                new_link = url_for("auth.set_password", token=token, _external=True)
+            form = MemberAddForm(formdata=None)
+            form.role.choices = role_choices(current_role() == Role.CONSULTANT)
+    return render_template("orgs/members.html", form=form, memberships=services.org_members(org),
+                           role_form=MemberRoleForm, remove_form=EmptyForm(), new_link=new_link,
+                           role_choices=role_choices(current_role() == Role.CONSULTANT))
+
+
+@org_bp.route("/members/<int:membership_id>/role", methods=["POST"])
+@roles_required(MANAGE)
+def member_role(membership_id: int):
+    """Change one member's role."""
+    membership = org_get(Membership, membership_id)
+    form = MemberRoleForm()
+    form.role.choices = role_choices(current_role() == Role.CONSULTANT)
+    if form.validate_on_submit():
+        try:
+            services.member_change_role(org=current_org(), membership=membership,
+                                        role=Role(form.role.data), by_role=current_role())
+        except services.OrgError as error:
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("Role changed."), "success")
+    else:
+        flash(_("Choose one of the roles offered."), "danger")
+    return redirect(url_for("org.members"))
+
+
+@org_bp.route("/members/<int:membership_id>/remove", methods=["POST"])
+@roles_required(MANAGE)
+def member_remove(membership_id: int):
+    """Remove one member from the organisation."""
+    membership = org_get(Membership, membership_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.member_remove(org=current_org(), membership=membership, by_role=current_role())
+        except services.OrgError as error:
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("Member removed."), "success")
+    return redirect(url_for("org.members"))

@@ -1,0 +1,117 @@
+"""Organisation and membership operations. Services flush; callers commit."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ..auth.models import User
+from ..auth.services import AccountError, set_password_link_create, user_by_email, user_create
+from ..extensions import db
+from ..validators import SLUG_RE, slugify
+from .models import MANAGE, Membership, Organisation, Role
+
+
+class OrgError(ValueError):
+    """A request about an organisation that cannot be carried out; the message is for the user."""
+
+
+def org_by_slug(slug: str) -> Organisation | None:
+    """Return the organisation with ``slug``, if any (CLI use; views go through tenancy)."""
+    return db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+
+
+def _free_slug(base: str) -> str:
+    slug, n = base, 2
+    while org_by_slug(slug) is not None:
+        suffix = f"-{n}"
+        slug = base[: 60 - len(suffix)] + suffix
+        n += 1
+    return slug
+
+
+def org_create(*, name: str, consultant: User | None, slug: str | None = None, industry: str = "",
+               language: str = "en") -> Organisation:
+    """Create a client organisation; the creating consultant becomes its consultant."""
+    name = name.strip()
+    if not name:
+        raise OrgError("An organisation needs a name.")
+    if slug:
+        if not SLUG_RE.match(slug):
+            raise OrgError(f"Not a valid short name: {slug!r} (lower-case letters, digits, dashes).")
+        if org_by_slug(slug) is not None:
+            raise OrgError(f"The short name {slug!r} is taken.")
+    else:
+        slug = _free_slug(slugify(name))
+    org = Organisation(name=name, slug=slug, industry=industry.strip(), language=language)
+    db.session.add(org)
+    db.session.flush()
+    if consultant is not None:
+        db.session.add(Membership(user_id=consultant.id, org_id=org.id, role=Role.CONSULTANT))
+        db.session.flush()
+    return org
+
+
+def orgs_for_user(user: User) -> list[tuple[Organisation, Role]]:
+    """Return the organisations the user belongs to, with their role, by name."""
+    rows = db.session.execute(
+        select(Organisation, Membership.role).join(Membership, Membership.org_id == Organisation.id)
+        .where(Membership.user_id == user.id).order_by(func.lower(Organisation.name))
+    ).all()
+    return [(org, role) for org, role in rows]
+
+
+def member_add(*, org: Organisation, email: str, role: Role, name: str = "",
+               by_role: Role) -> tuple[Membership, str | None]:
+    """Add a person by e-mail; a new user gets a one-time set-password link (returned)."""
+    if role == Role.CONSULTANT and by_role != Role.CONSULTANT:
+        raise OrgError("Only a consultant can add a consultant.")
+    user = user_by_email(email)
+    token = None
+    if user is None:
+        try:
+            user = user_create(email=email, name=name or email.split("@")[0])
+        except AccountError as error:
+            raise OrgError(str(error)) from error
+        token = set_password_link_create(user=user)
+    elif db.session.scalar(select(Membership).where(Membership.user_id == user.id,
+                                                    Membership.org_id == org.id)):
+        raise OrgError(f"{user.email} is already a member.")
+    elif not user.password_hash:
+        token = set_password_link_create(user=user)  # they never set one: give a fresh link
+    membership = Membership(user_id=user.id, org_id=org.id, role=role)
+    db.session.add(membership)
+    db.session.flush()
+    return membership, token
+
+
+def _managers_left(org: Organisation, without: Membership) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Membership).where(
+            Membership.org_id == org.id, Membership.role.in_(list(MANAGE)), Membership.id != without.id)
+    ) or 0
+
+
+def member_change_role(*, org: Organisation, membership: Membership, role: Role, by_role: Role) -> None:
+    """Change a member's role; consultants are granted or removed only by consultants."""
+    if Role.CONSULTANT in (role, membership.role) and by_role != Role.CONSULTANT:
+        raise OrgError("Only a consultant can grant or take away the consultant role.")
+    if membership.role in MANAGE and role not in MANAGE and _managers_left(org, membership) == 0:
+        raise OrgError("The organisation would have no sponsor or consultant left.")
+    membership.role = role
+    db.session.flush()
+
+
+def member_remove(*, org: Organisation, membership: Membership, by_role: Role) -> None:
+    """Remove a member from the organisation (the user account stays)."""
+    if membership.role == Role.CONSULTANT and by_role != Role.CONSULTANT:
+        raise OrgError("Only a consultant can remove a consultant.")
+    if membership.role in MANAGE and _managers_left(org, membership) == 0:
+        raise OrgError("The organisation would have no sponsor or consultant left.")
+    db.session.delete(membership)
+    db.session.flush()
+
+
+def org_members(org: Organisation) -> list[Membership]:
+    """Return the organisation's memberships with their users, by name."""
+    return list(db.session.scalars(
+        select(Membership).join(User).where(Membership.org_id == org.id).order_by(func.lower(User.name))
+    ))

@@ -1,0 +1,49 @@
+"""Security headers and the login wall."""
+from __future__ import annotations
+
+from flask import Flask, Response, g, redirect, request, url_for
+from flask_login import current_user
+
+#: Endpoints reachable without logging in.
+PUBLIC_ENDPOINTS = frozenset({"static", "auth.login", "auth.set_password", "health"})
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def init_security(app: Flask) -> None:
+    """Install the login wall and the security headers."""
+
+    @app.before_request
+    def require_login() -> Response | None:
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+            return None
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+        return None
+
+    from .audit import write_queued_security_events
+
+    app.teardown_request(write_queued_security_events)
+
+    @app.teardown_request
+    def forget_request_state(_exc: BaseException | None = None) -> None:
+        # ``g`` lives as long as the app context; when a caller (a test, a script) keeps one
+        # app context around several requests, the user and org of one must not leak.
+        for name in ("_login_user", "org", "membership"):
+            g.pop(name, None)
+
+    @app.after_request
+    def add_security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

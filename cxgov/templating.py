@@ -1,0 +1,46 @@
+"""Template globals and filters shared by every page and report."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask, g
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+
+from .orgs.models import EDIT_REGISTER, MANAGE, Role
+
+
+def init_templating(app: Flask) -> None:
+    """Register template globals and filters."""
+
+    @app.context_processor
+    def inject_org_context() -> dict[str, Any]:
+        org = getattr(g, "org", None)
+        membership = getattr(g, "membership", None)
+        role = membership.role if membership else None
+        return {
+            "org": org,
+            "role": role,
+            "can_manage": role in MANAGE,
+            "can_edit_register": role in EDIT_REGISTER,
+            "is_consultant": role == Role.CONSULTANT,
+        }
+
+    @app.template_filter("date")
+    def date_filter(value: date | datetime | None, fmt: str = "medium") -> str:
+        if value is None:
+            return "–"
+        if isinstance(value, datetime):
+            return format_datetime(value, fmt)
+        return format_date(value, fmt)
+
+    @app.template_filter("num")
+    def number_filter(value: float | None, digits: int = 1) -> str:
+        if value is None:
+            return "–"
+        return f"{value:.{digits}f}"
+
+    from .nav import has_endpoint, org_nav
+
+    app.jinja_env.globals.update(current_user=current_user, org_nav=org_nav, has_endpoint=has_endpoint)

@@ -1,0 +1,194 @@
+"""Shared fixtures: app, client, db, factories, and the live server for browser tests.
+
+Set ``CXGOV_TEST_DATABASE_URL`` to run every test against PostgreSQL instead of the
+default SQLite file (``.ci/run`` does both).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from itertools import count
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from cxgov import create_app
+from cxgov.auth.models import User
+from cxgov.extensions import db as _db
+from cxgov.orgs.models import Membership, Organisation, Role
+
+TEST_PASSWORD = "correct horse battery"
+_TMP = Path(tempfile.mkdtemp(prefix="cxgov-tests-"))
+
+
+def test_database_url() -> str:
+    """Return the database the tests use: PostgreSQL when configured, else a SQLite file.
+
+    Under pytest-xdist each worker gets its own PostgreSQL database (``<name>_gw0`` ...).
+    """
+    configured = os.environ.get("CXGOV_TEST_DATABASE_URL")
+    if not configured:
+        return f"sqlite:///{_TMP / 'test.sqlite3'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return configured
+    url = make_url(configured)
+    return url.set(database=f"{url.database}_{worker}").render_as_string(hide_password=False)
+
+
+def _create_postgres_database_if_missing(url_text: str) -> None:
+    url = make_url(url_text)
+    if url.get_backend_name() != "postgresql":
+        return
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                    {"n": url.database}).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+
+
+def make_test_app(**overrides: Any):
+    """Return an app configured for tests (CSRF off unless asked for, fast password hashing)."""
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": test_database_url(),
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "SERVER_NAME": None,
+        # Test code reads beside a live server; only requests that write take the lock.
+        "SQLITE_IMMEDIATE_OUTSIDE_REQUESTS": False,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def _schema() -> Iterator[None]:
+    """Create the schema once per test session (the migrations have their own test)."""
+    _create_postgres_database_if_missing(test_database_url())
+    app = make_test_app()
+    with app.app_context():
+        _db.drop_all()
+        _reset_alembic(app)
+        _db.create_all()
+        _db.engine.dispose()
+    yield
+
+
+def _reset_alembic(app) -> None:
+    with _db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def _empty_all_tables() -> None:
+    tables = _db.metadata.sorted_tables
+    if _db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        with _db.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        with _db.engine.begin() as connection:
+            for table in reversed(tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def app(_schema, request) -> Iterator[Any]:
+    """A fresh app on an empty database; extra config via ``@pytest.mark.app_config(...)``."""
+    marker = request.node.get_closest_marker("app_config")
+    application = make_test_app(**(marker.kwargs if marker else {}))
+    with application.app_context():
+        yield application
+        _db.session.remove()
+        _empty_all_tables()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """The Flask-SQLAlchemy object, bound to the test app."""
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_seq = count(1)
+
+
+@pytest.fixture
+def make_user(app) -> Callable[..., User]:
+    """Create a user who can log in with TEST_PASSWORD."""
+
+    def factory(**kw: Any) -> User:
+        n = next(_seq)
+        user = User(email=kw.pop("email", f"user{n}@example.com"), name=kw.pop("name", f"User {n}"), **kw)
+        user.set_password(TEST_PASSWORD)
+        _db.session.add(user)
+        _db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def make_org(app, make_user) -> Callable[..., Organisation]:
+    """Create an organisation (with a consultant member unless ``consultant=None``)."""
+
+    def factory(**kw: Any) -> Organisation:
+        n = next(_seq)
+        consultant = kw.pop("consultant", "new")
+        org = Organisation(slug=kw.pop("slug", f"org-{n}"), name=kw.pop("name", f"Org {n}"), **kw)
+        _db.session.add(org)
+        _db.session.flush()
+        if consultant == "new":
+            consultant = make_user(is_consultant=True)
+        if consultant is not None:
+            _db.session.add(Membership(user_id=consultant.id, org_id=org.id, role=Role.CONSULTANT))
+        _db.session.commit()
+        return org
+
+    return factory
+
+
+@pytest.fixture
+def make_member(app, make_user) -> Callable[..., User]:
+    """Create a user who is a member of ``org`` with ``role``."""
+
+    def factory(org: Organisation, role: Role | str = Role.SPONSOR, **kw: Any) -> User:
+        user = make_user(**kw)
+        _db.session.add(Membership(user_id=user.id, org_id=org.id, role=Role(role)))
+        _db.session.commit()
+        return user
+
+    return factory
+
+
+def login_as(client, user: User) -> None:
+    """Log ``client`` in as ``user`` without going through the login form."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def login():
+    return login_as
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "app_config(**kw): config overrides for the app fixture")
+    config.addinivalue_line("markers", "e2e: browser test (Playwright + Debian's Chromium)")
