@@ -2,3 +2,4 @@
 from .audit import SecurityEvent  # noqa: F401
 from .auth.models import SetPasswordLink, User  # noqa: F401
 from .orgs.models import Membership, Organisation, StoredFile  # noqa: F401
+from .framework.models import FrameworkUpload  # noqa: F401

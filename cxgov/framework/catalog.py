@@ -1,0 +1,196 @@
+"""The framework catalogue of a running app: shipped YAML files plus uploaded frameworks.
+
+Sources, in order of authority:
+
+1. every ``*.yaml``/``*.yml`` in ``current_app.config["ASSESSMENTS_DIR"]`` (one file per key;
+   the same rule as :func:`cxgov.framework.loader.load_frameworks`);
+2. frameworks uploaded through the UI (:class:`~cxgov.framework.models.FrameworkUpload`),
+   which may add new keys or new versions of a key.
+
+The catalogue is built once per process and rebuilt only when its signature changes: the
+``(name, mtime, size)`` of every framework file and the highest upload id. An invalid file
+or upload never raises: it is listed in :attr:`Catalog.invalid` with its problems and can
+never be chosen for a new cycle.
+
+Cycles do not keep a reference to the catalogue: they store ``framework.to_snapshot()`` and
+``framework.content_hash`` and rebuild with :func:`framework_from_snapshot`, so a later edit of
+the YAML never changes an old cycle.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..extensions import db
+from .loader import LoadResult, Problem, load_framework_file, load_framework_text
+from .model import Framework
+from .models import FrameworkUpload
+
+FRAMEWORK_SUFFIXES = (".yaml", ".yml")
+_EXTENSION_KEY = "cxgov_framework_catalog"
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class FrameworkSource:
+    """Where a framework in the catalogue came from."""
+
+    kind: Literal["file", "upload"]
+    #: the file name (for files: relative to ASSESSMENTS_DIR; for uploads: as uploaded)
+    label: str
+    upload_id: int | None = None
+
+
+@dataclass
+class Catalog:
+    """Every framework the app knows: valid ones by key and version, and the invalid ones."""
+
+    #: key -> newest valid version of that framework
+    valid: dict[str, Framework] = field(default_factory=dict)
+    #: files and uploads that failed validation (or clash with another source)
+    invalid: list[LoadResult] = field(default_factory=list)
+    #: key -> version -> framework, every valid version
+    versions: dict[str, dict[str, Framework]] = field(default_factory=dict)
+    #: (key, version) -> where it came from
+    sources: dict[tuple[str, str], FrameworkSource] = field(default_factory=dict)
+
+    def get(self, key: str, version: str | None = None) -> Framework | None:
+        """Return the framework ``key`` at ``version`` (newest when None), or None."""
+        if version is None:
+            return self.valid.get(key)
+        return self.versions.get(key, {}).get(version)
+
+    def all_versions(self, key: str) -> list[Framework]:
+        """Return every valid version of ``key``, oldest first (empty when unknown)."""
+        return sorted(self.versions.get(key, {}).values(), key=lambda f: version_tuple(f.version))
+
+    def source(self, framework: Framework) -> FrameworkSource | None:
+        """Return where ``framework`` (a catalogue entry) came from."""
+        return self.sources.get((framework.key, framework.version))
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem of every invalid entry."""
+        return [p for result in self.invalid for p in result.problems]
+
+    def _add(self, framework: Framework, source: FrameworkSource) -> None:
+        self.versions.setdefault(framework.key, {})[framework.version] = framework
+        self.sources[(framework.key, framework.version)] = source
+        newest = self.valid.get(framework.key)
+        if newest is None or version_tuple(framework.version) > version_tuple(newest.version):
+            self.valid[framework.key] = framework
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """Return a version such as "1.10" as (1, 10) so that 1.10 sorts after 1.9."""
+    try:
+        return tuple(int(part) for part in version.split("."))
+    except ValueError:  # the loader only admits dotted numbers; be safe anyway
+        return (-1,)
+
+
+def upload_label(upload: FrameworkUpload) -> str:
+    """Return how an upload is named in problem lists: ``upload #3 (mine.yaml)``."""
+    return f"upload #{upload.id} ({upload.filename})"
+
+
+def _directory_signature(directory: Path) -> tuple[Any, ...]:
+    try:
+        entries = []
+        for path in sorted(directory.iterdir()):
+            if path.suffix.lower() in FRAMEWORK_SUFFIXES and path.is_file():
+                stat = path.stat()
+                entries.append((path.name, stat.st_mtime_ns, stat.st_size))
+        return tuple(entries)
+    except OSError as exc:
+        return (("<unreadable>", str(exc)),)
+
+
+def _upload_signature() -> tuple[int, int]:
+    max_id, count = db.session.execute(
+        select(func.max(FrameworkUpload.id), func.count(FrameworkUpload.id))
+    ).one()
+    return (max_id or 0, count or 0)
+
+
+def build_catalog(directory: str | Path, uploads: list[FrameworkUpload]) -> Catalog:
+    """Build a catalogue from a directory and uploads (no caching; usable without an app)."""
+    directory = Path(directory)
+    catalog = Catalog()
+    try:
+        files = sorted(p for p in directory.iterdir()
+                       if p.is_file() and p.suffix.lower() in FRAMEWORK_SUFFIXES)
+    except OSError as exc:
+        label = str(directory)
+        catalog.invalid.append(LoadResult(None, [Problem(
+            label, "", f"directory could not be read: {exc.strerror or exc}")], label))
+        files = []
+    first_file: dict[str, str] = {}
+    for path in files:
+        result = load_framework_file(path)
+        framework = result.framework
+        if framework is not None and framework.key in first_file:
+            # One file per key, as assessments/README.md says; new versions are uploads.
+            result = LoadResult(None, [Problem(result.path, "key", f"framework key "
+                                               f"'{framework.key}' is already used by "
+                                               f"{first_file[framework.key]}")], result.path)
+        if result.framework is None:
+            catalog.invalid.append(result)
+            continue
+        first_file[result.framework.key] = path.name
+        catalog._add(result.framework, FrameworkSource("file", path.name))
+    for upload in uploads:
+        label = upload_label(upload)
+        result = load_framework_text(upload.yaml_text, label)
+        framework = result.framework
+        if framework is None:
+            catalog.invalid.append(result)
+            continue
+        existing = catalog.get(framework.key, framework.version)
+        if existing is not None:
+            if existing.content_hash == framework.content_hash:
+                continue  # the same content as a shipped file: nothing new
+            where = catalog.sources[(framework.key, framework.version)].label
+            catalog.invalid.append(LoadResult(None, [Problem(
+                label, "version", f"version {framework.version} of '{framework.key}' is already "
+                                  f"defined by {where} with different content")], label))
+            continue
+        catalog._add(framework, FrameworkSource("upload", upload.filename, upload.id))
+    return catalog
+
+
+def framework_catalog() -> Catalog:
+    """Return the app's catalogue, rebuilt only when a file or the uploads changed."""
+    directory = Path(current_app.config["ASSESSMENTS_DIR"])
+    signature = (str(directory), _directory_signature(directory), _upload_signature())
+    cached = current_app.extensions.get(_EXTENSION_KEY)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    with _lock:
+        cached = current_app.extensions.get(_EXTENSION_KEY)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        uploads = list(db.session.scalars(select(FrameworkUpload).order_by(FrameworkUpload.id)))
+        catalog = build_catalog(directory, uploads)
+        current_app.extensions[_EXTENSION_KEY] = (signature, catalog)
+        return catalog
+
+
+def framework_catalog_clear() -> None:
+    """Forget the cached catalogue (tests that change ASSESSMENTS_DIR call this)."""
+    current_app.extensions.pop(_EXTENSION_KEY, None)
+
+
+def frameworks_for_new_cycle() -> list[Framework]:
+    """Return the frameworks a new cycle may use: the newest valid version of each, by title."""
+    return sorted(framework_catalog().valid.values(), key=lambda f: (str(f.title).lower(), f.key))
+
+
+def framework_from_snapshot(snapshot: dict[str, Any]) -> Framework:
+    """Rebuild the framework a cycle stored with ``framework.to_snapshot()``."""
+    return Framework.from_snapshot(snapshot)
