@@ -1,0 +1,1 @@
+"""The governance register: people, channels, journeys, touchpoints, CX roles and mandates."""
