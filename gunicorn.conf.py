@@ -1,0 +1,48 @@
+"""gunicorn settings for cxgov: ``gunicorn -c gunicorn.conf.py wsgi:app``.
+
+Every value can be overridden from the environment (``CXGOV_BIND``, ``CXGOV_WORKERS``,
+``CXGOV_THREADS``, ``CXGOV_TIMEOUT``...) so one file serves every installation.
+
+Why these values:
+- gthread workers: a PDF report may take seconds of CPU in one thread; the worker's
+  other threads keep answering page requests meanwhile, and the other workers too.
+- timeout 60 s: long enough for the largest PDF, short enough that a stuck worker is
+  replaced. A killed or recycled worker is replaced by the arbiter at once.
+- max_requests + jitter: workers are recycled now and then (bounded memory growth from
+  WeasyPrint/pandas) and never all at the same moment.
+- preload_app False: each worker builds its own app and database pool after the fork,
+  so no connection or SQLite handle is ever shared between processes.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+bind = os.environ.get("CXGOV_BIND", "127.0.0.1:8000")
+worker_class = "gthread"
+#: The classic 2 x cores + 1, capped: more processes than that only add memory and DB connections.
+workers = _env_int("CXGOV_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 9))
+threads = _env_int("CXGOV_THREADS", 4)
+timeout = _env_int("CXGOV_TIMEOUT", 60)
+graceful_timeout = _env_int("CXGOV_GRACEFUL_TIMEOUT", 30)
+keepalive = 5
+max_requests = _env_int("CXGOV_MAX_REQUESTS", 2000)
+max_requests_jitter = _env_int("CXGOV_MAX_REQUESTS_JITTER", 200)
+preload_app = False
+#: Refuse absurd request lines and headers early (uploads are limited by the app itself).
+limit_request_line = 8190
+limit_request_fields = 100
+
+accesslog = os.environ.get("CXGOV_ACCESS_LOG", "-")
+errorlog = os.environ.get("CXGOV_ERROR_LOG", "-")
+loglevel = os.environ.get("CXGOV_LOG_LEVEL", "info")
+#: Remote address, time, request line, status, bytes, duration in ms (%(M)s), user agent.
+access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+#: Behind a reverse proxy on the same host, trust its X-Forwarded-* headers only.
+forwarded_allow_ips = os.environ.get("CXGOV_FORWARDED_ALLOW_IPS", "127.0.0.1")
