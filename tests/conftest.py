@@ -24,7 +24,7 @@ TEST_PASSWORD = "correct horse battery"
 _TMP = Path(tempfile.mkdtemp(prefix="cxgov-tests-"))
 
 
-def test_database_url() -> str:
+def database_url_for_tests() -> str:
     """Return the database the tests use: PostgreSQL when configured, else a SQLite file.
 
     Under pytest-xdist each worker gets its own PostgreSQL database (``<name>_gw0`` ...).
@@ -56,7 +56,7 @@ def make_test_app(**overrides: Any):
     """Return an app configured for tests (CSRF off unless asked for, fast password hashing)."""
     config = {
         "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": test_database_url(),
+        "SQLALCHEMY_DATABASE_URI": database_url_for_tests(),
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
@@ -71,7 +71,7 @@ def make_test_app(**overrides: Any):
 @pytest.fixture(scope="session")
 def _schema() -> Iterator[None]:
     """Create the schema once per test session (the migrations have their own test)."""
-    _create_postgres_database_if_missing(test_database_url())
+    _create_postgres_database_if_missing(database_url_for_tests())
     app = make_test_app()
     with app.app_context():
         _db.drop_all()

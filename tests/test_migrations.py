@@ -11,13 +11,13 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from cxgov.extensions import db
-from tests.conftest import _TMP, make_test_app, test_database_url
+from tests.conftest import _TMP, make_test_app, database_url_for_tests
 
 
 @pytest.fixture
 def empty_database_url():
     """Yield the URL of a brand-new empty database of the kind the suite runs on."""
-    url = make_url(test_database_url())
+    url = make_url(database_url_for_tests())
     if url.get_backend_name() == "sqlite":
         yield f"sqlite:///{_TMP / f'migrate-{uuid.uuid4().hex}.sqlite3'}"
         return
@@ -42,5 +42,6 @@ def test_upgrade_empty_database_matches_models(empty_database_url):
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             diff = compare_metadata(context, db.metadata)
-        assert diff == [], f"models and migrations differ; run 'flask db migrate': {diff}"
+        summary = [(op[0], getattr(op[1], "name", "")) if isinstance(op, tuple) else op for op in diff]
+        assert diff == [], f"models and migrations differ; run 'flask db migrate': {summary}"
         db.engine.dispose()
