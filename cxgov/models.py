@@ -6,3 +6,4 @@ from .register.models import (  # noqa: F401
     Channel, CxRole, DelegatedMandate, ImportBatch, Journey, Person, Touchpoint)
 from .history.models import ChangeLog  # noqa: F401
 from .framework.models import FrameworkUpload  # noqa: F401
+from .cycles.models import Answer, Cycle, Respondent  # noqa: F401

@@ -1,0 +1,1 @@
+"""Quarterly self-assessment cycles: respondents, answers, targets, sign-off and scores."""

@@ -1,0 +1,142 @@
+"""Quarterly self-assessment cycles: the cycle, its respondents and their answers.
+
+A cycle keeps the exact framework it was opened with (``framework_snapshot`` and its
+``framework_hash``), so neither a later edit of the YAML nor a new framework version changes
+what an old cycle asked or how it scores. Closing a cycle stores the computed result as
+JSON (``CycleResult.to_dict()``); a closed cycle's numbers are read from there, never
+recomputed.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
+from ..db import UTCDateTime, utcnow
+from ..extensions import db
+
+#: Lifecycle of a cycle, in order.
+CYCLE_STATUSES: tuple[str, ...] = ("draft", "open", "closed")
+#: What an answer can be: a level 1..5, not applicable, or don't know.
+ANSWER_KINDS: tuple[str, ...] = ("level", "na", "dont_know")
+#: Evidence notes are a few sentences, not documents.
+NOTE_MAX_CHARS = 2000
+PERIOD_RE = re.compile(r"^(20[0-9]{2})-Q([1-4])$")
+
+
+def period_valid(period: str) -> bool:
+    """Return True for a quarter written as ``YYYY-Qn`` (2000-2099, n = 1..4)."""
+    return bool(PERIOD_RE.match(period or ""))
+
+
+def period_previous(period: str) -> str:
+    """Return the quarter before ``period`` (``2026-Q1`` -> ``2025-Q4``)."""
+    match = PERIOD_RE.match(period)
+    if not match:
+        raise ValueError(f"not a period: {period!r}")
+    year, quarter = int(match.group(1)), int(match.group(2))
+    return f"{year - 1}-Q4" if quarter == 1 else f"{year}-Q{quarter - 1}"
+
+
+def period_next(period: str) -> str:
+    """Return the quarter after ``period`` (``2025-Q4`` -> ``2026-Q1``)."""
+    match = PERIOD_RE.match(period)
+    if not match:
+        raise ValueError(f"not a period: {period!r}")
+    year, quarter = int(match.group(1)), int(match.group(2))
+    return f"{year + 1}-Q1" if quarter == 4 else f"{year}-Q{quarter + 1}"
+
+
+class Cycle(db.Model):
+    """One organisation's self-assessment for one quarter."""
+
+    __table_args__ = (UniqueConstraint("org_id", "period", name="uq_cycle_org_id_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    #: The quarter, ``YYYY-Qn``; sorts as text in time order, one cycle per org and period.
+    period: Mapped[str] = mapped_column(String(7))
+    #: Which framework and version the cycle asks (labels; the snapshot is the truth).
+    framework_key: Mapped[str] = mapped_column(String(64))
+    framework_version: Mapped[str] = mapped_column(String(32))
+    #: ``Framework.to_snapshot()`` at creation, so later YAML edits never change this cycle.
+    framework_snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: ``Framework.content_hash`` of the snapshot: identifies the exact content asked.
+    framework_hash: Mapped[str] = mapped_column(String(64))
+    #: draft (being prepared) -> open (respondents answer) -> closed (frozen, results stored).
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    #: When answers are due; shown to respondents and in the reminder text.
+    due_date: Mapped[date | None] = mapped_column(Date)
+    #: practice id -> target level 1..5 set for this cycle; missing ids use default_target.
+    targets: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Who signed the cycle off; None for the CLI, the demo or a deleted account.
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    #: ``CycleResult.to_dict()`` stored at close; None while the cycle is not closed.
+    results: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: The register checks that failed at close (they feed the stored priorities).
+    closed_failing_checks: Mapped[list[str] | None] = mapped_column(JSON)
+
+    closed_by: Mapped[User | None] = relationship()
+    respondents: Mapped[list["Respondent"]] = relationship(
+        back_populates="cycle", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="Respondent.id")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == "closed"
+
+
+class Respondent(db.Model):
+    """A member invited to answer one cycle, in one respondent group."""
+
+    __table_args__ = (UniqueConstraint("cycle_id", "user_id", name="uq_respondent_cycle_id_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    #: Key of one of the organisation's respondent groups (leadership, front_line...).
+    group: Mapped[str] = mapped_column(String(40))
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Set when the respondent says they are done; None while still answering.
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Last time the sponsor reminded this person (the reminder list records it).
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    cycle: Mapped[Cycle] = relationship(back_populates="respondents")
+    user: Mapped[User] = relationship()
+
+
+class Answer(db.Model):
+    """One respondent's answer to one practice; the latest save wins, stale saves conflict."""
+
+    __table_args__ = (UniqueConstraint("respondent_id", "practice_id",
+                                       name="uq_answer_respondent_id_practice_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"), index=True)
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondent.id", ondelete="CASCADE"), index=True)
+    #: Practice id within the cycle's framework snapshot, e.g. "B3".
+    practice_id: Mapped[str] = mapped_column(String(10))
+    #: "level", "na" (not applicable) or "dont_know"; only "level" carries a level.
+    kind: Mapped[str] = mapped_column(String(10))
+    level: Mapped[int | None] = mapped_column(Integer)
+    #: Optional evidence: what the respondent bases the answer on (at most 2,000 characters).
+    note: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    #: Optimistic lock: a save names the version it started from; an older one is a conflict.
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version_id}
