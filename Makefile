@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test install system-deps bench clean
+.PHONY: run test install system-deps bench clean messages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -28,6 +28,10 @@ system-deps:
 
 bench: install
 	$(PY) bench/run_all.py
+
+## Extract every gettext string into translations/messages.pot (Swedish and Danish come later).
+messages: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

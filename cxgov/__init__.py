@@ -41,6 +41,7 @@ def configure_defaults(app: Flask) -> None:
     if not app.config.get("ASSESSMENTS_DIR"):
         app.config["ASSESSMENTS_DIR"] = str(REPO_ROOT / "assessments")
     app.config.setdefault("SQLITE_BUSY_TIMEOUT_MS", 15000)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(REPO_ROOT / "translations"))
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("postgresql"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
