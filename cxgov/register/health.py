@@ -1,0 +1,467 @@
+"""Register health checks: objective evidence, from the register, for framework practices.
+
+The checks are pure functions over a :class:`RegisterSnapshot` (plain frozen data, no
+Flask, no session), so the health page, the cycle scoring and the PDF report all use the
+same results. :func:`register_snapshot` loads one organisation's register in six queries,
+whatever its size.
+
+One function per key of :data:`cxgov.framework.checks.REGISTER_CHECKS`; each returns a
+:class:`CheckResult` with a status:
+
+* ``ok``   – the register shows the practice is in place;
+* ``warn`` – partly in place (e.g. a customer board with one or two members);
+* ``fail`` – the gap the check looks for.
+
+Register health score (0-100)::
+
+    score = round(100 * (number of ok checks + 0.5 * number of warn checks) / number of checks)
+
+Every check weighs the same; an empty register scores low because the checks that need
+something to exist (a sponsor, a complaints channel, mandates...) fail, and the "every X has
+an owner" checks warn when there is no X at all.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Callable, Mapping
+
+from ..framework.checks import REGISTER_CHECKS
+
+if TYPE_CHECKING:
+    from ..framework.model import Framework
+    from ..orgs.models import Organisation
+
+#: A touchpoint not reviewed for longer than this (two quarters) is stale.
+REVIEW_MAX_AGE_DAYS = 183
+#: A customer board needs at least this many active members.
+CUSTOMER_BOARD_MIN = 3
+#: Nobody should own more than this share of all active touchpoints.
+OWNER_MAX_SHARE = 0.25
+#: Below this many touchpoints the concentration check cannot fail: with three touchpoints,
+#: anyone owning one already owns more than a quarter.
+OWNER_CONCENTRATION_MIN_TOUCHPOINTS = 4
+
+STATUSES = ("ok", "warn", "fail")
+
+
+# --- plain data ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PersonRow:
+    id: int
+    name: str
+    email: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class ChannelRow:
+    id: int
+    name: str
+    kind: str
+    manager_id: int | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class JourneyRow:
+    id: int
+    name: str
+    owner_id: int | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class TouchpointRow:
+    id: int
+    name: str
+    journey_id: int
+    channel_id: int
+    owner_id: int | None
+    last_reviewed: date | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class CxRoleRow:
+    id: int
+    person_id: int
+    role: str
+    since: date
+    until: date | None
+
+    def is_active(self, today: date) -> bool:
+        """Return True when the role is held on ``today``."""
+        return self.since <= today and (self.until is None or self.until >= today)
+
+
+@dataclass(frozen=True)
+class MandateRow:
+    id: int
+    holder: str
+    decision: str
+    channel_id: int | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class RegisterSnapshot:
+    """One organisation's register as plain data (every row, active or not)."""
+
+    org_id: int
+    service_promise: str
+    people: tuple[PersonRow, ...] = ()
+    channels: tuple[ChannelRow, ...] = ()
+    journeys: tuple[JourneyRow, ...] = ()
+    touchpoints: tuple[TouchpointRow, ...] = ()
+    roles: tuple[CxRoleRow, ...] = ()
+    mandates: tuple[MandateRow, ...] = ()
+
+    @cached_property
+    def people_by_id(self) -> dict[int, PersonRow]:
+        return {p.id: p for p in self.people}
+
+    @cached_property
+    def journeys_by_id(self) -> dict[int, JourneyRow]:
+        return {j.id: j for j in self.journeys}
+
+    @cached_property
+    def channels_by_id(self) -> dict[int, ChannelRow]:
+        return {c.id: c for c in self.channels}
+
+    def person(self, person_id: int | None) -> PersonRow | None:
+        """Return the person with ``person_id``, if any."""
+        return self.people_by_id.get(person_id) if person_id is not None else None
+
+    def touchpoint_label(self, row: TouchpointRow) -> str:
+        """Return "name (journey · channel)", the way lists name a touchpoint."""
+        journey = self.journeys_by_id.get(row.journey_id)
+        channel = self.channels_by_id.get(row.channel_id)
+        return f"{row.name} ({journey.name if journey else '?'} · {channel.name if channel else '?'})"
+
+    def active_touchpoints(self) -> list[TouchpointRow]:
+        """Return the touchpoints that count: active, on an active journey and channel."""
+        journeys = {j.id for j in self.journeys if j.active}
+        channels = {c.id for c in self.channels if c.active}
+        return [t for t in self.touchpoints
+                if t.active and t.journey_id in journeys and t.channel_id in channels]
+
+    def active_role_holders(self, role: str, today: date) -> list[PersonRow]:
+        """Return the active people holding ``role`` on ``today``, each once, by name."""
+        people = self.people_by_id
+        ids = {r.person_id for r in self.roles if r.role == role and r.is_active(today)}
+        holders = [people[i] for i in ids if i in people and people[i].active]
+        return sorted(holders, key=lambda p: (p.name.lower(), p.id))
+
+
+@dataclass(frozen=True)
+class OffendingRow:
+    """A register row that makes a check fail; ``kind`` and ``id`` let pages link to it."""
+
+    label: str
+    kind: str  #: "touchpoint", "journey", "channel", "person", "cx_role" or "delegated_mandate"
+    id: int
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    key: str
+    title: str  #: English; pages translate it
+    status: str  #: "ok", "warn" or "fail"
+    count: int  #: how many things are wrong (0 when ok)
+    offending: list[OffendingRow] = field(default_factory=list)
+    practice_ids: tuple[str, ...] = ()  #: framework practices this check evidences
+    detail: str = ""  #: one English sentence with the numbers behind the status
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    results: list[CheckResult]
+    score: int  #: 0-100, see the module docstring
+
+    def result(self, key: str) -> CheckResult:
+        """Return the result of check ``key``."""
+        for result in self.results:
+            if result.key == key:
+                return result
+        raise KeyError(key)
+
+    @property
+    def failing(self) -> list[CheckResult]:
+        """Return the checks that do not pass (fail or warn)."""
+        return [r for r in self.results if r.status != "ok"]
+
+    def counts(self) -> dict[str, int]:
+        """Return how many checks have each status."""
+        tally = Counter(r.status for r in self.results)
+        return {status: tally.get(status, 0) for status in STATUSES}
+
+
+# --- the checks ---------------------------------------------------------------------------
+
+CheckFn = Callable[[RegisterSnapshot, date], tuple[str, int, list[OffendingRow], str]]
+CHECK_FUNCTIONS: dict[str, CheckFn] = {}
+
+
+def _check(key: str) -> Callable[[CheckFn], CheckFn]:
+    if key not in REGISTER_CHECKS:
+        raise KeyError(f"{key} is not in REGISTER_CHECKS")
+
+    def register(fn: CheckFn) -> CheckFn:
+        CHECK_FUNCTIONS[key] = fn
+        return fn
+
+    return register
+
+
+def _people_rows(people: list[PersonRow]) -> list[OffendingRow]:
+    return [OffendingRow(p.name, "person", p.id) for p in people]
+
+
+@_check("touchpoints_unowned")
+def check_touchpoints_unowned(snap: RegisterSnapshot, today: date):
+    """Fail for every active touchpoint without an owner; warn when there are no touchpoints."""
+    touchpoints = snap.active_touchpoints()
+    if not touchpoints:
+        return "warn", 0, [], "No touchpoints are registered yet."
+    bad = [OffendingRow(snap.touchpoint_label(t), "touchpoint", t.id) for t in touchpoints if t.owner_id is None]
+    return ("fail" if bad else "ok"), len(bad), bad, f"{len(bad)} of {len(touchpoints)} touchpoints have no owner."
+
+
+@_check("journeys_unowned")
+def check_journeys_unowned(snap: RegisterSnapshot, today: date):
+    """Fail for every active journey without an owner; warn when there are no journeys."""
+    journeys = [j for j in snap.journeys if j.active]
+    if not journeys:
+        return "warn", 0, [], "No journeys are registered yet."
+    bad = [OffendingRow(j.name, "journey", j.id) for j in journeys if j.owner_id is None]
+    return ("fail" if bad else "ok"), len(bad), bad, f"{len(bad)} of {len(journeys)} journeys have no owner."
+
+
+@_check("channels_without_manager")
+def check_channels_without_manager(snap: RegisterSnapshot, today: date):
+    """Fail for every active channel without a manager; warn when there are no channels."""
+    channels = [c for c in snap.channels if c.active]
+    if not channels:
+        return "warn", 0, [], "No channels are registered yet."
+    bad = [OffendingRow(c.name, "channel", c.id) for c in channels if c.manager_id is None]
+    return ("fail" if bad else "ok"), len(bad), bad, f"{len(bad)} of {len(channels)} channels have no manager."
+
+
+@_check("sponsor")
+def check_sponsor(snap: RegisterSnapshot, today: date):
+    """Pass with exactly one active CX sponsor; fail with none or several (list them)."""
+    sponsors = snap.active_role_holders("cx_sponsor", today)
+    if len(sponsors) == 1:
+        return "ok", 0, [], f"{sponsors[0].name} is the CX sponsor."
+    if not sponsors:
+        return "fail", 1, [], "Nobody holds the CX sponsor role."
+    return "fail", len(sponsors), _people_rows(sponsors), f"{len(sponsors)} people hold the CX sponsor role at once."
+
+
+@_check("ambassadors_per_channel")
+def check_ambassadors(snap: RegisterSnapshot, today: date):
+    """Fail when there are fewer active ambassadors than active channels (count = shortfall)."""
+    ambassadors = snap.active_role_holders("ambassador", today)
+    channels = [c for c in snap.channels if c.active]
+    detail = f"{len(ambassadors)} ambassadors for {len(channels)} channels."
+    if not channels and not ambassadors:
+        return "warn", 0, [], "No channels and no ambassadors are registered yet."
+    short = len(channels) - len(ambassadors)
+    return ("fail" if short > 0 else "ok"), max(short, 0), [], detail
+
+
+@_check("customer_board")
+def check_customer_board(snap: RegisterSnapshot, today: date):
+    """Pass with at least three active board members; warn with one or two; fail with none."""
+    members = snap.active_role_holders("customer_board", today)
+    detail = f"The customer board has {len(members)} members (at least {CUSTOMER_BOARD_MIN} needed)."
+    if len(members) >= CUSTOMER_BOARD_MIN:
+        return "ok", 0, [], detail
+    return ("warn" if members else "fail"), CUSTOMER_BOARD_MIN - len(members), [], detail
+
+
+@_check("insight_manager")
+def check_insight_manager(snap: RegisterSnapshot, today: date):
+    """Pass when at least one active person is insight manager."""
+    managers = snap.active_role_holders("insight_manager", today)
+    if managers:
+        return "ok", 0, [], ", ".join(p.name for p in managers) + " holds the insight manager role."
+    return "fail", 1, [], "Nobody holds the insight manager role."
+
+
+@_check("complaints_channel")
+def check_complaints_channel(snap: RegisterSnapshot, today: date):
+    """Pass when an active channel of kind "complaints" exists."""
+    found = [c for c in snap.channels if c.active and c.kind == "complaints"]
+    if found:
+        return "ok", 0, [], f"Complaints channel: {found[0].name}."
+    return "fail", 1, [], "No active channel has the kind \"complaints\"."
+
+
+@_check("omnichannel_lead")
+def check_omnichannel_lead(snap: RegisterSnapshot, today: date):
+    """Pass with exactly one active omnichannel lead; fail with none, warn with several."""
+    leads = snap.active_role_holders("omnichannel_lead", today)
+    if len(leads) == 1:
+        return "ok", 0, [], f"{leads[0].name} is responsible for all channels."
+    if not leads:
+        return "fail", 1, [], "Nobody is responsible for all channels (omnichannel lead)."
+    return "warn", len(leads), _people_rows(leads), f"{len(leads)} people share the omnichannel lead role."
+
+
+@_check("service_promise")
+def check_service_promise(snap: RegisterSnapshot, today: date):
+    """Pass when the organisation's service promise text is written down."""
+    if snap.service_promise.strip():
+        return "ok", 0, [], "The service promise is written down."
+    return "fail", 1, [], "The organisation settings have no service promise text."
+
+
+@_check("delegated_mandates")
+def check_delegated_mandates(snap: RegisterSnapshot, today: date):
+    """Pass when at least one active delegated mandate is defined."""
+    mandates = [m for m in snap.mandates if m.active]
+    if mandates:
+        return "ok", 0, [], f"{len(mandates)} delegated mandates are defined."
+    return "fail", 1, [], "No delegated mandates are defined."
+
+
+@_check("inactive_owners")
+def check_inactive_owners(snap: RegisterSnapshot, today: date):
+    """Fail for every active journey, channel and touchpoint owned by an inactive person."""
+    inactive = {p.id: p for p in snap.people if not p.active}
+    bad: list[OffendingRow] = []
+    for j in snap.journeys:
+        if j.active and j.owner_id in inactive:
+            bad.append(OffendingRow(f"{j.name} – {inactive[j.owner_id].name}", "journey", j.id))
+    for c in snap.channels:
+        if c.active and c.manager_id in inactive:
+            bad.append(OffendingRow(f"{c.name} – {inactive[c.manager_id].name}", "channel", c.id))
+    for t in snap.active_touchpoints():
+        if t.owner_id in inactive:
+            bad.append(OffendingRow(f"{snap.touchpoint_label(t)} – {inactive[t.owner_id].name}", "touchpoint", t.id))
+    owners = len({j.owner_id for j in snap.journeys if j.active and j.owner_id in inactive}
+                 | {c.manager_id for c in snap.channels if c.active and c.manager_id in inactive}
+                 | {t.owner_id for t in snap.active_touchpoints() if t.owner_id in inactive})
+    detail = f"{len(bad)} things are owned by {owners} inactive people." if bad else \
+        "Nothing is owned by an inactive person."
+    return ("fail" if bad else "ok"), len(bad), bad, detail
+
+
+@_check("owner_concentration")
+def check_owner_concentration(snap: RegisterSnapshot, today: date):
+    """Fail for every person owning more than a quarter of all active touchpoints."""
+    touchpoints = snap.active_touchpoints()
+    total = len(touchpoints)
+    if total < OWNER_CONCENTRATION_MIN_TOUCHPOINTS:
+        return "ok", 0, [], f"Only {total} touchpoints: too few to judge concentration."
+    owned = Counter(t.owner_id for t in touchpoints if t.owner_id is not None)
+    heavy = [(snap.person(pid), n) for pid, n in owned.items() if n > OWNER_MAX_SHARE * total]
+    heavy = sorted(((p, n) for p, n in heavy if p is not None), key=lambda item: (-item[1], item[0].name))
+    bad = [OffendingRow(f"{p.name} ({n} of {total})", "person", p.id) for p, n in heavy]
+    top = max(owned.values(), default=0)
+    return ("fail" if bad else "ok"), len(bad), bad, f"The largest owner has {top} of {total} touchpoints."
+
+
+@_check("touchpoints_reviewed")
+def check_touchpoints_reviewed(snap: RegisterSnapshot, today: date):
+    """Fail for every active touchpoint never reviewed or last reviewed over 183 days ago."""
+    touchpoints = snap.active_touchpoints()
+    if not touchpoints:
+        return "warn", 0, [], "No touchpoints are registered yet."
+    cutoff = today - timedelta(days=REVIEW_MAX_AGE_DAYS)
+    stale = [t for t in touchpoints if t.last_reviewed is None or t.last_reviewed < cutoff]
+    stale.sort(key=lambda t: (t.last_reviewed or date.min, t.id))
+    bad = [OffendingRow(snap.touchpoint_label(t), "touchpoint", t.id) for t in stale]
+    return ("fail" if bad else "ok"), len(bad), bad, \
+        f"{len(bad)} of {len(touchpoints)} touchpoints were not reviewed since {cutoff.isoformat()}."
+
+
+# --- running them -------------------------------------------------------------------------
+
+def practice_map(framework: "Framework | None" = None) -> dict[str, tuple[str, ...]]:
+    """Return check key -> ids of the practices that cite it (default: the shipped framework)."""
+    if framework is None:
+        return dict(_shipped_practice_map())
+    mapping: dict[str, list[str]] = {}
+    for practice in framework.practices:
+        for key in practice.register_checks:
+            mapping.setdefault(key, []).append(practice.id)
+    return {key: tuple(ids) for key, ids in mapping.items()}
+
+
+@lru_cache(maxsize=1)
+def _shipped_practice_map() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    from ..framework.loader import DEFAULT_FRAMEWORK_DIR, load_framework_file
+
+    result = load_framework_file(DEFAULT_FRAMEWORK_DIR / "cx-governance.yaml")
+    if result.framework is None:
+        return ()
+    return tuple(practice_map(result.framework).items())
+
+
+def health_score(results: list[CheckResult]) -> int:
+    """Return the 0-100 register health score: ok counts 1, warn 1/2, fail 0, all checks equal."""
+    if not results:
+        return 0
+    points = sum(1.0 if r.status == "ok" else 0.5 if r.status == "warn" else 0.0 for r in results)
+    return round(100 * points / len(results))
+
+
+def run_health_checks(snapshot: RegisterSnapshot, today: date,
+                      practices: Mapping[str, tuple[str, ...]] | None = None) -> HealthReport:
+    """Run every check of REGISTER_CHECKS over ``snapshot``, in their documented order."""
+    practices = practice_map() if practices is None else practices
+    results = []
+    for key, title in REGISTER_CHECKS.items():
+        status, count, offending, detail = CHECK_FUNCTIONS[key](snapshot, today)
+        results.append(CheckResult(key=key, title=title, status=status, count=count, offending=offending,
+                                   practice_ids=tuple(practices.get(key, ())), detail=detail))
+    return HealthReport(results=results, score=health_score(results))
+
+
+def register_snapshot(org: "Organisation") -> RegisterSnapshot:
+    """Load ``org``'s register as plain data in six queries (one per table)."""
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from .models import Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint
+
+    def rows(*columns, model):
+        return db.session.execute(select(*columns).where(model.org_id == org.id).order_by(model.id)).all()
+
+    return RegisterSnapshot(
+        org_id=org.id,
+        service_promise=org.service_promise or "",
+        people=tuple(PersonRow(*r) for r in rows(Person.id, Person.name, Person.email, Person.active, model=Person)),
+        channels=tuple(ChannelRow(*r) for r in rows(Channel.id, Channel.name, Channel.kind, Channel.manager_id,
+                                                     Channel.active, model=Channel)),
+        journeys=tuple(JourneyRow(*r) for r in rows(Journey.id, Journey.name, Journey.owner_id, Journey.active,
+                                                     model=Journey)),
+        touchpoints=tuple(TouchpointRow(*r) for r in rows(
+            Touchpoint.id, Touchpoint.name, Touchpoint.journey_id, Touchpoint.channel_id, Touchpoint.owner_id,
+            Touchpoint.last_reviewed, Touchpoint.active, model=Touchpoint)),
+        roles=tuple(CxRoleRow(*r) for r in rows(CxRole.id, CxRole.person_id, CxRole.role, CxRole.since,
+                                                 CxRole.until, model=CxRole)),
+        mandates=tuple(MandateRow(*r) for r in rows(DelegatedMandate.id, DelegatedMandate.holder,
+                                                     DelegatedMandate.decision, DelegatedMandate.channel_id,
+                                                     DelegatedMandate.active, model=DelegatedMandate)),
+    )
+
+
+def register_health(org: "Organisation", today: date | None = None) -> HealthReport:
+    """Load ``org``'s register and run every check (today by default)."""
+    return run_health_checks(register_snapshot(org), today or date.today())
+
+
+def failing_check_keys(org: "Organisation", today: date | None = None) -> frozenset[str]:
+    """Return the keys of the checks that do not pass (fail or warn) for ``org`` today."""
+    return frozenset(r.key for r in register_health(org, today).failing)
