@@ -19,7 +19,7 @@ the YAML never changes an old cycle.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -132,7 +132,7 @@ def build_catalog(directory: str | Path, uploads: list[FrameworkUpload]) -> Cata
         files = []
     first_file: dict[str, str] = {}
     for path in files:
-        result = load_framework_file(path)
+        result = _relabel(load_framework_file(path), path.name)
         framework = result.framework
         if framework is not None and framework.key in first_file:
             # One file per key, as assessments/README.md says; new versions are uploads.
@@ -162,6 +162,11 @@ def build_catalog(directory: str | Path, uploads: list[FrameworkUpload]) -> Cata
             continue
         catalog._add(framework, FrameworkSource("upload", upload.filename, upload.id))
     return catalog
+
+
+def _relabel(result: LoadResult, label: str) -> LoadResult:
+    """Name problems by file name only: the server's directory layout is nobody's business."""
+    return LoadResult(result.framework, [replace(p, file=label) for p in result.problems], label)
 
 
 def framework_catalog() -> Catalog:

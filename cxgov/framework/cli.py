@@ -1,0 +1,69 @@
+"""``flask framework ...``: list, validate and export maturity frameworks."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from ..audit import security_event
+from ..extensions import db
+from .catalog import framework_catalog
+from .export import write_framework_xlsx
+from .loader import load_framework_file
+
+framework_cli = AppGroup("framework", help="List, validate and export maturity frameworks.")
+
+
+@framework_cli.command("list")
+def list_frameworks() -> None:
+    """Print every framework version (key, version, practices, status), then invalid files."""
+    catalog = framework_catalog()
+    for key in sorted(catalog.versions):
+        for fw in catalog.all_versions(key):
+            source = catalog.source(fw)
+            where = f"{source.kind} {source.label}" if source else ""
+            click.echo(f"{fw.key}\t{fw.version}\t{len(fw.practices)} practices\tvalid\t{where}")
+    for result in catalog.invalid:
+        count = len(result.problems)
+        click.echo(f"{result.path}\tinvalid\t{count} problem{'s' if count != 1 else ''}")
+
+
+@framework_cli.command("validate")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def validate(path: Path) -> None:
+    """Check one framework file; print every problem and exit 1 when it is invalid."""
+    result = load_framework_file(path)
+    if result.framework is None:
+        for problem in result.problems:
+            click.echo(str(problem))
+        count = len(result.problems)
+        click.echo(f"{path}: invalid: {count} problem{'s' if count != 1 else ''}", err=True)
+        raise SystemExit(1)
+    fw = result.framework
+    click.echo(f"{path}: valid: {fw.key} {fw.version}, {len(fw.dimensions)} dimensions, "
+               f"{len(fw.practices)} practices, hash {fw.content_hash[:12]}")
+
+
+@framework_cli.command("export")
+@click.argument("key")
+@click.option("--xlsx", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the practices, levels and next steps to this .xlsx file.")
+@click.option("--version", "version", default=None, help="A specific version (default: newest).")
+@click.option("--lang", default=None, help="Language of the texts (default: English).")
+def export(key: str, out: Path, version: str | None, lang: str | None) -> None:
+    """Export a framework as a spreadsheet a consultant can review with a client."""
+    catalog = framework_catalog()
+    fw = catalog.get(key, version)
+    if fw is None:
+        known = ", ".join(f"{f.key} {f.version}" for k in sorted(catalog.versions)
+                          for f in catalog.all_versions(k)) or "none"
+        wanted = f"{key} {version}" if version else key
+        raise click.ClickException(f"No valid framework '{wanted}'. Valid frameworks: {known}.")
+    try:
+        write_framework_xlsx(fw, out, lang=lang)
+    except OSError as error:
+        raise click.ClickException(f"Could not write {out}: {error.strerror or error}") from error
+    security_event("export", detail=f"framework {fw.key} {fw.version} xlsx {out.name}")
+    db.session.commit()
+    click.echo(f"{out}: {fw.key} {fw.version}, {len(fw.practices)} practices")

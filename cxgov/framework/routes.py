@@ -1,0 +1,145 @@
+"""The framework library: every logged-in user reads it; consultants and admins upload.
+
+Not organisation-scoped: the frameworks are shared by every client, and they hold no client
+data. The login wall in ``cxgov.security`` keeps anonymous visitors out.
+"""
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from ..audit import security_event
+from ..extensions import db
+from .catalog import Catalog, framework_catalog
+from .checks import REGISTER_CHECKS
+from .export import write_framework_xlsx
+from .forms import FrameworkUploadForm
+from .model import Framework
+from .services import MAX_UPLOAD_BYTES, FrameworkUploadError, framework_upload_create, safe_filename
+
+bp = Blueprint("framework", __name__, url_prefix="/frameworks")
+
+#: Who usually owns a practice's next step (``owner_hint`` in the YAML), as people read it.
+OWNER_HINT_LABELS = {
+    "sponsor": _l("CX sponsor"),
+    "insight_manager": _l("Insight manager"),
+    "channel_manager": _l("Channel managers"),
+    "omnichannel_lead": _l("Omnichannel lead"),
+    "journey_owner": _l("Journey owners"),
+    "ambassador": _l("CX ambassadors"),
+    "customer_board": _l("Customer board"),
+    "cx_team": _l("CX team"),
+    "hr": _l("HR"),
+    "leadership": _l("Leadership team"),
+}
+
+
+def can_upload() -> bool:
+    """Tell whether the current user may upload frameworks (platform admins, consultants)."""
+    return bool(current_user.is_authenticated
+                and (current_user.is_admin or current_user.is_consultant))
+
+
+def _lang() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
+
+
+def _framework_or_404(catalog: Catalog, key: str, version: str | None) -> Framework:
+    framework = catalog.get(key, version)
+    if framework is None:
+        abort(404)
+    return framework
+
+
+@bp.route("/")
+def library():
+    """List the valid frameworks with their dimensions and practices; invalid ones for staff."""
+    catalog = framework_catalog()
+    frameworks = sorted(catalog.valid.values(), key=lambda f: (str(f.title).lower(), f.key))
+    return render_template(
+        "framework/library.html", catalog=catalog, frameworks=frameworks, lang=_lang(),
+        show_invalid=can_upload(), can_upload=can_upload())
+
+
+@bp.route("/<key>/")
+@bp.route("/<key>/<version>/")
+def framework(key: str, version: str | None = None):
+    """One framework: its levels, stages, scoring options and every practice."""
+    catalog = framework_catalog()
+    fw = _framework_or_404(catalog, key, version)
+    return render_template("framework/framework.html", fw=fw, catalog=catalog, lang=_lang(),
+                           source=catalog.source(fw), versions=catalog.all_versions(key),
+                           checks=REGISTER_CHECKS)
+
+
+@bp.route("/<key>/<version>/practices/<practice_id>")
+def practice(key: str, version: str, practice_id: str):
+    """One practice: what good looks like, the five levels, next steps and evidence."""
+    catalog = framework_catalog()
+    fw = _framework_or_404(catalog, key, version)
+    try:
+        item = fw.practice(practice_id)
+    except KeyError:
+        abort(404)
+    order = fw.practices
+    index = order.index(item)
+    return render_template(
+        "framework/practice.html", fw=fw, practice=item, dimension=fw.dimension(item.dimension_key),
+        lang=_lang(), checks=REGISTER_CHECKS, owner_labels=OWNER_HINT_LABELS,
+        previous=order[index - 1] if index > 0 else None,
+        following=order[index + 1] if index + 1 < len(order) else None)
+
+
+@bp.route("/<key>/<version>/export.xlsx")
+def export_xlsx(key: str, version: str):
+    """Download the framework as a spreadsheet for review with a client."""
+    fw = _framework_or_404(framework_catalog(), key, version)
+    buffer = io.BytesIO()
+    write_framework_xlsx(fw, buffer, lang=_lang())
+    buffer.seek(0)
+    security_event("export", detail=f"framework {fw.key} {fw.version} xlsx")
+    return send_file(
+        buffer, as_attachment=True, download_name=f"{fw.key}-{fw.version}.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+def upload():
+    """Upload a framework YAML; every problem is shown on the form and nothing is saved."""
+    if not can_upload():
+        abort(403)
+    form = FrameworkUploadForm()
+    problems = []
+    if form.validate_on_submit():
+        file = request.files.get(form.file.name)
+        filename = safe_filename(file.filename or "")
+        data = file.read(MAX_UPLOAD_BYTES + 1)
+        try:
+            stored, fw = framework_upload_create(data=data, filename=filename, by=current_user)
+            db.session.commit()
+        except FrameworkUploadError as error:
+            db.session.rollback()
+            problems = error.problems
+            form.file.errors = [str(error)]
+            security_event("framework_upload", result="refused",
+                           detail=f"{filename}: {error}"[:500])
+        except IntegrityError:  # another upload of the same key and version won the race
+            db.session.rollback()
+            form.file.errors = [_("This key and version were uploaded a moment ago by someone "
+                                  "else. Give your file a new version and upload it again.")]
+            security_event("framework_upload", result="refused", detail=f"{filename}: race")
+        else:
+            security_event("framework_upload",
+                           detail=f"{fw.key} {fw.version} {filename} sha256={fw.content_hash}")
+            flash(_("“%(title)s” version %(version)s is now in the library.",
+                    title=fw.title.get(_lang()), version=fw.version), "success")
+            return redirect(url_for("framework.framework", key=fw.key, version=fw.version))
+    return render_template("framework/upload.html", form=form, problems=problems,
+                           max_kb=MAX_UPLOAD_BYTES // 1000)
