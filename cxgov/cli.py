@@ -9,6 +9,7 @@ def COMMANDS() -> list[click.Command]:  # noqa: N802
     from .auth.cli import user_cli
     from .demo import demo_cli
     from .framework.cli import framework_cli
+    from .ops.backup import backup_cli
     from .orgs.cli import org_cli
 
-    return [user_cli, org_cli, demo_cli, framework_cli]
+    return [user_cli, org_cli, demo_cli, backup_cli, framework_cli]
