@@ -1,0 +1,665 @@
+"""The register as spreadsheets: the agreed column format, reading, checking and writing.
+
+Pure: no Flask, no database. :mod:`cxgov.register.transfer` matches what this module reads
+against an organisation's register; this module only knows cells.
+
+Reading refuses anything that is not really an XLSX or a UTF-8 CSV (checked by content,
+never by the file name), ZIP bombs (checked with :mod:`zipfile` before openpyxl opens the
+file), and files with too many rows. Every cell is read as text (``dtype=str``,
+``keep_default_na=False``, ``na_filter=False``) so ``007``, ``NA``, ``null`` or ``TRUE``
+stay what they were, then checked per column. Problems in cells are collected as
+:class:`RowError` (sheet, row as Excel numbers it, column, reason), never raised.
+
+Writing never produces a live formula: XLSX cells are written with ``write_string``, and in
+CSV a value that starts with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading apostrophe,
+which reading removes again, so export → import is value-identical.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Iterable, Mapping, Sequence
+
+from flask_babel import gettext as _
+
+from .models import CHANNEL_KINDS, CX_ROLE_KINDS
+
+#: Largest accepted upload; the app's MAX_CONTENT_LENGTH caps the whole request as well.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+#: Largest total of uncompressed sizes inside an XLSX (a ZIP) before we call it a bomb.
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+#: Largest compression ratio of one large member of an XLSX.
+MAX_COMPRESSION_RATIO = 100
+#: Members smaller than this are not ratio-checked (tiny XML files compress very well).
+_RATIO_CHECK_FROM_BYTES = 1024 * 1024
+#: Most members an XLSX may have.
+MAX_ZIP_MEMBERS = 2000
+#: Most data rows in one file (all sheets together).
+MAX_ROWS = 50_000
+
+#: Characters that make a spreadsheet read a cell as a formula (tab/CR: tools strip them first).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: A value that needs a CSV apostrophe: apostrophes then a formula character. Apostrophes
+#: before a formula character are escaped too, so reading can always strip exactly one.
+_NEEDS_APOSTROPHE = re.compile(r"^'*[=+\-@\t\r]")
+_HAS_APOSTROPHE = re.compile(r"^'+[=+\-@\t\r]")
+
+TRUE_WORDS = frozenset({"true", "yes", "y", "1", "ja", "j", "x"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0", "nej"})
+
+#: How booleans and dates are written to CSV.
+CSV_TRUE, CSV_FALSE = "TRUE", "FALSE"
+
+
+class SpreadsheetError(ValueError):
+    """A file refused as a whole (too big, not a spreadsheet, a ZIP bomb); message for the user."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the agreed format and how its cells are checked."""
+
+    name: str
+    #: "text", "email", "ref" (a person: e-mail, or the name of a person without one),
+    #: "bool", "date", "choice"
+    kind: str = "text"
+    max_length: int | None = None
+    required: bool = False
+    #: Text that may hold line breaks and tabs (descriptions, notes).
+    multiline: bool = False
+    choices: tuple[str, ...] = ()
+    #: The value a new row gets when the cell is empty or the column is absent.
+    default: Any = ""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One register table as a sheet: its columns and its natural key."""
+
+    key: str
+    sheet: str
+    columns: tuple[Column, ...]
+    key_columns: tuple[str, ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _t(name: str, max_length: int, **kw: Any) -> Column:
+    return Column(name, "text", max_length, **kw)
+
+
+#: The agreed spreadsheet format (see README: register import and export), in sheet order.
+TABLES: tuple[TableSpec, ...] = (
+    TableSpec("people", "People", (
+        Column("email", "email", 254, default=None),
+        _t("name", 200, required=True),
+        _t("title", 200),
+        _t("department", 200),
+        Column("active", "bool", default=True),
+    ), ("email",)),
+    TableSpec("channels", "Channels", (
+        _t("name", 200, required=True),
+        Column("kind", "choice", 20, required=True, choices=CHANNEL_KINDS),
+        Column("manager_email", "ref", 254, default=None),
+        Column("active", "bool", default=True),
+    ), ("name",)),
+    TableSpec("journeys", "Journeys", (
+        _t("name", 200, required=True),
+        _t("description", 5000, multiline=True),
+        Column("owner_email", "ref", 254, default=None),
+        Column("active", "bool", default=True),
+    ), ("name",)),
+    TableSpec("touchpoints", "Touchpoints", (
+        _t("journey", 200, required=True),
+        _t("channel", 200, required=True),
+        _t("name", 200, required=True),
+        _t("stage", 100),
+        Column("owner_email", "ref", 254, default=None),
+        _t("desired_feeling", 300, multiline=True),
+        _t("kpi", 200),
+        _t("kpi_target", 100),
+        Column("hygiene_factor", "bool", default=False),
+        Column("last_reviewed", "date", default=None),
+        Column("active", "bool", default=True),
+    ), ("journey", "channel", "name")),
+    TableSpec("cx_roles", "CX roles", (
+        Column("person_email", "ref", 254, required=True),
+        Column("role", "choice", 30, required=True, choices=CX_ROLE_KINDS),
+        Column("since", "date", required=True),
+        Column("until", "date", default=None),
+        _t("note", 500, multiline=True),
+    ), ("person_email", "role", "since")),
+    TableSpec("mandates", "Mandates", (
+        _t("holder", 200, required=True),
+        _t("decision", 500, required=True, multiline=True),
+        _t("limit", 200),
+        _t("channel", 200, default=None),
+        Column("active", "bool", default=True),
+    ), ("holder", "decision", "channel")),
+)
+TABLE_BY_KEY: dict[str, TableSpec] = {t.key: t for t in TABLES}
+
+
+def table_for_name(name: str) -> TableSpec | None:
+    """Return the table a sheet or file name means ("CX roles", "cx_roles.csv", "People")."""
+    stem = re.sub(r"\.(csv|txt|xlsx)$", "", name.strip(), flags=re.IGNORECASE)
+    wanted = re.sub(r"[\s_\-]+", "", stem).casefold()
+    for spec in TABLES:
+        for candidate in (spec.sheet, spec.key):
+            if re.sub(r"[\s_\-]+", "", candidate).casefold() == wanted:
+                return spec
+    return None
+
+
+# --- checked values ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem, located as the user sees it in Excel (the header is row 1)."""
+
+    sheet: str
+    row: int | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = [self.sheet]
+        if self.row is not None:
+            where.append(_("row %(n)s", n=self.row))
+        if self.column:
+            where.append(_("column %(c)s", c=self.column))
+        return f"{', '.join(where)}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """A reference to a person in an owner/manager column: by e-mail, else by name."""
+
+    email: str | None
+    name: str | None
+
+    @property
+    def text(self) -> str:
+        return self.email or self.name or ""
+
+
+@dataclass
+class Record:
+    """One checked row: typed values of the columns present in the file."""
+
+    table: str
+    sheet: str
+    row: int
+    #: column name -> typed value (str, bool, date, None, PersonRef)
+    values: dict[str, Any]
+
+    def key(self) -> tuple[Any, ...]:
+        return record_key(self.table, self.values)
+
+
+def record_key(table: str, values: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Return a row's natural key in the form used for matching (e-mails lower-cased)."""
+    spec = TABLE_BY_KEY[table]
+    if table == "people":
+        email = values.get("email")
+        return ("email", email) if email else ("name", values.get("name"))
+    parts = []
+    for name in spec.key_columns:
+        value = values.get(name)
+        if isinstance(value, PersonRef):
+            value = ("email", value.email) if value.email else ("name", value.name)
+        parts.append(value)
+    return tuple(parts)
+
+
+@dataclass
+class SheetRows:
+    """The raw cells of one sheet: header columns and data rows with their Excel numbers."""
+
+    table: str
+    sheet: str
+    #: header cell per position, normalised (lower case, spaces to underscores); "" = blank
+    columns: list[str]
+    rows: list[tuple[int, list[str]]]
+
+
+@dataclass
+class ParsedFile:
+    """What a file contained: its kind, the sheets we know, and the sheets we ignored."""
+
+    kind: str  # "xlsx" or "csv"
+    sheets: list[SheetRows] = field(default_factory=list)
+    ignored_sheets: list[str] = field(default_factory=list)
+
+    @property
+    def row_count(self) -> int:
+        return sum(len(s.rows) for s in self.sheets)
+
+
+@dataclass
+class CheckedFile:
+    """Typed records per table, the columns each sheet had, and every problem found."""
+
+    kind: str
+    records: dict[str, list[Record]]
+    columns: dict[str, list[str]]
+    errors: list[RowError]
+    ignored_sheets: list[str] = field(default_factory=list)
+    #: table -> the sheet (or CSV file) name it came from
+    sheets: dict[str, str] = field(default_factory=dict)
+
+
+# --- sniffing and reading ---------------------------------------------------------------------
+
+
+def file_kind(data: bytes) -> str:
+    """Return "xlsx" or "csv" judged by the bytes, or raise SpreadsheetError with the reason."""
+    if not data:
+        raise SpreadsheetError(_("The file is empty."))
+    if len(data) > MAX_FILE_BYTES:
+        raise SpreadsheetError(_("The file is larger than %(mb)s MB.", mb=MAX_FILE_BYTES // (1024 * 1024)))
+    if data.startswith(b"PK\x03\x04"):
+        _check_xlsx_zip(data)
+        return "xlsx"
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise SpreadsheetError(_("This is an old Excel (.xls) or a password-protected workbook. "
+                                 "Save it as an Excel workbook (.xlsx) without a password."))
+    if b"\x00" in data:
+        raise SpreadsheetError(_("This is not a spreadsheet: use an Excel workbook (.xlsx) or a CSV file."))
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SpreadsheetError(_("The CSV file is not UTF-8 text. In Excel, save it as "
+                                 "\"CSV UTF-8 (comma delimited)\", or upload the .xlsx instead.")) from None
+    return "csv"
+
+
+def _check_xlsx_zip(data: bytes) -> None:
+    """Refuse a ZIP that is no workbook or that would unpack to far more than it weighs."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise SpreadsheetError(_("The workbook is damaged and cannot be read.")) from None
+    names = {info.filename for info in infos}
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise SpreadsheetError(_("This ZIP file is not an Excel workbook (.xlsx)."))
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise SpreadsheetError(_("The workbook has too many parts to be a register."))
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size >= _RATIO_CHECK_FROM_BYTES and \
+                info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+            raise SpreadsheetError(_("The workbook unpacks to far more than its size (a \"ZIP bomb\"); "
+                                     "it was refused."))
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise SpreadsheetError(_("The workbook unpacks to more than %(mb)s MB; it was refused.",
+                                 mb=MAX_UNCOMPRESSED_BYTES // (1024 * 1024)))
+
+
+def _norm_header(cell: str) -> str:
+    return re.sub(r"[\s\-]+", "_", str(cell).strip()).casefold()
+
+
+def _split_header(grid: list[list[str]]) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Return header columns and data rows numbered as Excel does (header = row 1)."""
+    if not grid:
+        return [], []
+    header = [_norm_header(c) for c in grid[0]]
+    rows = [(index + 2, [str(c) for c in cells]) for index, cells in enumerate(grid[1:])]
+    return header, rows
+
+
+def read_file(data: bytes, *, filename: str = "", table: str | None = None) -> ParsedFile:
+    """Read an uploaded XLSX or CSV into raw sheets; raise SpreadsheetError to refuse it.
+
+    For CSV the table is ``table`` when given, else the file name ("touchpoints.csv"), else
+    the one table whose columns the header matches.
+    """
+    kind = file_kind(data)
+    if kind == "xlsx":
+        parsed = _read_xlsx(data)
+    else:
+        parsed = _read_csv(data, filename=filename, table=table)
+    if parsed.row_count > MAX_ROWS:
+        raise SpreadsheetError(_("The file has more than %(n)s rows; split it into smaller files.",
+                                 n=f"{MAX_ROWS:,}"))
+    return parsed
+
+
+def _read_xlsx(data: bytes) -> ParsedFile:
+    import pandas as pd
+
+    try:
+        frames = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=str,
+                               engine="openpyxl", keep_default_na=False, na_filter=False,
+                               nrows=MAX_ROWS + 1)
+    except Exception:  # openpyxl raises many kinds of errors on damaged files
+        raise SpreadsheetError(_("The workbook is damaged and cannot be read.")) from None
+    parsed = ParsedFile(kind="xlsx")
+    seen: set[str] = set()
+    for sheet_name, frame in frames.items():
+        spec = table_for_name(str(sheet_name))
+        if spec is None or spec.key in seen:
+            parsed.ignored_sheets.append(str(sheet_name))
+            continue
+        seen.add(spec.key)
+        grid = frame.to_numpy(dtype=object).tolist()
+        header, rows = _split_header(grid)
+        parsed.sheets.append(SheetRows(spec.key, str(sheet_name), header, rows))
+        if len(rows) > MAX_ROWS:
+            break
+    if not parsed.sheets:
+        raise SpreadsheetError(_("The workbook has none of the register's sheets (%(names)s).",
+                                 names=", ".join(t.sheet for t in TABLES)))
+    parsed.sheets.sort(key=lambda s: [t.key for t in TABLES].index(s.table))
+    return parsed
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    """Return the delimiter whose split of the header names the most known columns."""
+    known = {c.name for t in TABLES for c in t.columns}
+    best, best_score = ",", -1
+    for delimiter in (",", ";", "\t"):
+        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        score = sum(1 for c in cells if _norm_header(c) in known)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _read_csv(data: bytes, *, filename: str, table: str | None) -> ParsedFile:
+    import pandas as pd
+
+    text = data.decode("utf-8-sig")
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    delimiter = _sniff_delimiter(first_line)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str,
+                            keep_default_na=False, na_filter=False, skip_blank_lines=False,
+                            nrows=MAX_ROWS + 2, engine="c")
+    except pd.errors.EmptyDataError:
+        raise SpreadsheetError(_("The CSV file has no header row.")) from None
+    except pd.errors.ParserError as error:
+        match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
+        if match:
+            raise SpreadsheetError(_("Line %(line)s has %(saw)s cells but the header has %(n)s. "
+                                     "Check for a stray separator or quote.",
+                                     line=match.group(2), saw=match.group(3), n=match.group(1))) from None
+        raise SpreadsheetError(_("The CSV file cannot be read: check its quotes and separators.")) from None
+    grid = frame.to_numpy(dtype=object).tolist()
+    header, rows = _split_header(grid)
+    spec = TABLE_BY_KEY.get(table or "") or table_for_name(filename.rsplit("/", 1)[-1]) \
+        or _table_from_header(header)
+    if spec is None:
+        raise SpreadsheetError(_("Cannot tell which register table this CSV holds. Name the file after "
+                                 "the table (e.g. touchpoints.csv) or choose the table."))
+    name = filename.rsplit("/", 1)[-1] or spec.sheet
+    return ParsedFile(kind="csv", sheets=[SheetRows(spec.key, name, header, rows)])
+
+
+def _table_from_header(header: Sequence[str]) -> TableSpec | None:
+    """Return the one table whose key columns the header has and whose columns it best matches."""
+    present = set(header)
+    scored = []
+    for spec in TABLES:
+        if not set(spec.key_columns) <= present:
+            continue
+        unknown = len(present - set(spec.column_names) - {""})
+        scored.append((unknown, -len(present & set(spec.column_names)), spec.key, spec))
+    scored.sort(key=lambda item: item[:3])
+    if not scored or (len(scored) > 1 and scored[0][:2] == scored[1][:2]):
+        return None
+    return scored[0][3]
+
+
+# --- checking cells ---------------------------------------------------------------------------
+
+
+def csv_unescape(value: str) -> str:
+    """Remove the apostrophe an export put before a formula-like value."""
+    return value[1:] if _HAS_APOSTROPHE.match(value) else value
+
+
+def csv_escape(value: str) -> str:
+    """Put an apostrophe before a formula-like value so spreadsheets show it as text."""
+    return "'" + value if _NEEDS_APOSTROPHE.match(value) else value
+
+
+def _bad_chars(value: str, multiline: bool) -> bool:
+    allowed = "\t\n\r" if multiline else ""
+    return any((ord(c) < 32 and c not in allowed) or ord(c) == 127 for c in value)
+
+
+def parse_bool(value: str) -> bool | None:
+    """Return True/False for yes/no words in English, Swedish and Danish, None if not one."""
+    word = value.strip().casefold()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None
+
+
+_DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+
+
+def parse_date(value: str) -> date | None:
+    """Return the date of ``YYYY-MM-DD`` (Excel dates arrive as ``YYYY-MM-DD 00:00:00``)."""
+    match = _DATE_RE.match(value.strip())
+    if not match:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def _choice(value: str, choices: tuple[str, ...]) -> str | None:
+    wanted = re.sub(r"[\s\-]+", "_", value.strip()).casefold()
+    return next((c for c in choices if c == wanted), None)
+
+
+def check_file(parsed: ParsedFile) -> CheckedFile:
+    """Type every cell, collecting each bad cell, unknown column and in-file duplicate."""
+    from ..validators import is_email, normalise_email
+
+    records: dict[str, list[Record]] = {}
+    columns: dict[str, list[str]] = {}
+    errors: list[RowError] = []
+    for sheet in parsed.sheets:
+        spec = TABLE_BY_KEY[sheet.table]
+        known = set(spec.column_names)
+        positions: dict[str, int] = {}
+        for index, name in enumerate(sheet.columns):
+            if name == "":
+                if any(index < len(cells) and str(cells[index]).strip() for _n, cells in sheet.rows):
+                    errors.append(RowError(sheet.sheet, 1, _column_letter(index),
+                                           _("this column has values but no header")))
+                continue
+            if name not in known:
+                errors.append(RowError(sheet.sheet, 1, name, _(
+                    "unknown column; the columns of %(sheet)s are: %(names)s",
+                    sheet=spec.sheet, names=", ".join(spec.column_names))))
+            elif name in positions:
+                errors.append(RowError(sheet.sheet, 1, name, _("this column appears twice")))
+            else:
+                positions[name] = index
+        missing = [c.name for c in spec.columns
+                   if c.name not in positions and (c.required or c.name in spec.key_columns)]
+        for name in missing:
+            errors.append(RowError(sheet.sheet, 1, name, _("required column is missing")))
+        columns[spec.key] = [c for c in spec.column_names if c in positions]
+        if missing:
+            records[spec.key] = []
+            continue
+        table_records: list[Record] = []
+        first_row_of: dict[tuple[Any, ...], int] = {}
+        unescape = parsed.kind == "csv"
+        for row_number, cells in sheet.rows:
+            if not any(str(c).strip() for c in cells):
+                continue  # blank lines between blocks are harmless
+            values: dict[str, Any] = {}
+            row_ok = True
+            for name, index in positions.items():
+                column = spec.column(name)
+                raw = cells[index] if index < len(cells) else ""
+                raw = csv_unescape(raw) if unescape else raw
+                value, reason = _check_cell(column, raw.strip(), is_email, normalise_email)
+                if reason:
+                    errors.append(RowError(sheet.sheet, row_number, name, reason))
+                    row_ok = False
+                values[name] = value
+            if spec.key == "people" and not values.get("email") and not values.get("name"):
+                row_ok = False  # already reported: name is required
+            record = Record(spec.key, sheet.sheet, row_number, values)
+            if row_ok:
+                key = record.key()
+                if key in first_row_of:
+                    errors.append(RowError(sheet.sheet, row_number, ", ".join(spec.key_columns), _(
+                        "duplicate: row %(n)s has the same %(key)s", n=first_row_of[key],
+                        key=" + ".join(spec.key_columns))))
+                    continue
+                first_row_of[key] = row_number
+                table_records.append(record)
+        records[spec.key] = table_records
+    order = {sheet.sheet: i for i, sheet in enumerate(parsed.sheets)}
+    errors.sort(key=lambda e: (order.get(e.sheet, -1), e.row or 0))
+    return CheckedFile(kind=parsed.kind, records=records, columns=columns, errors=errors,
+                       ignored_sheets=parsed.ignored_sheets,
+                       sheets={sheet.table: sheet.sheet for sheet in parsed.sheets})
+
+
+def _check_cell(column: Column, value: str, is_email: Any, normalise_email: Any) -> tuple[Any, str | None]:
+    """Return ``(typed value, None)`` or ``(None, reason)`` for one trimmed cell."""
+    if value == "":
+        if column.required:
+            return None, _("a value is required")
+        return column.default, None
+    if column.max_length is not None and len(value) > column.max_length:
+        return None, _("too long (%(n)s characters; at most %(max)s)", n=len(value), max=column.max_length)
+    if column.kind in ("text", "choice", "email", "ref") and _bad_chars(value, column.multiline):
+        return None, _("contains control characters")
+    if column.kind == "text":
+        return value, None
+    if column.kind == "email":
+        if not is_email(value):
+            return None, _("not a valid e-mail address: %(v)s", v=value)
+        return normalise_email(value), None
+    if column.kind == "ref":
+        if "@" in value:
+            if not is_email(value):
+                return None, _("not a valid e-mail address: %(v)s", v=value)
+            return PersonRef(normalise_email(value), None), None
+        return PersonRef(None, value), None
+    if column.kind == "bool":
+        parsed = parse_bool(value)
+        if parsed is None:
+            return None, _("not yes or no: %(v)s (use TRUE or FALSE)", v=value)
+        return parsed, None
+    if column.kind == "date":
+        parsed_date = parse_date(value)
+        if parsed_date is None:
+            return None, _("not a date: %(v)s (use YYYY-MM-DD)", v=value)
+        return parsed_date, None
+    if column.kind == "choice":
+        chosen = _choice(value, column.choices)
+        if chosen is None:
+            what = _("kind") if column.name == "kind" else _("role")
+            return None, _("unknown %(what)s %(v)s; use one of: %(choices)s", what=what, v=value,
+                           choices=", ".join(column.choices))
+        return chosen, None
+    raise AssertionError(column.kind)
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+#: Cell values for export: str, bool, date or None (empty).
+Cell = str | bool | date | None
+
+
+def _csv_cell(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return CSV_TRUE if value else CSV_FALSE
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return csv_escape(str(value))
+
+
+def write_csv(table: str, rows: Iterable[Sequence[Cell]]) -> bytes:
+    """Return one table as CSV: UTF-8 with a BOM (so Excel reads å, ä, ø), comma-separated."""
+    import pandas as pd
+
+    spec = TABLE_BY_KEY[table]
+    frame = pd.DataFrame([[_csv_cell(v) for v in row] for row in rows], columns=spec.column_names,
+                         dtype=object)
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+#: Column widths in characters for the XLSX sheets.
+_WIDTHS = {"email": 30, "name": 30, "description": 50, "desired_feeling": 40, "decision": 50,
+           "note": 40, "journey": 24, "channel": 20, "owner_email": 30, "manager_email": 30,
+           "person_email": 30, "holder": 28, "kpi": 28}
+
+
+def write_xlsx(tables: Mapping[str, Iterable[Sequence[Cell]]]) -> bytes:
+    """Return the register as one workbook, a sheet per table, every text written as text."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {
+        "in_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+    })
+    header_format = workbook.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1})
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    for spec in TABLES:
+        sheet = workbook.add_worksheet(spec.sheet)
+        write_string = sheet.write_string
+        write_boolean = sheet.write_boolean
+        for col, name in enumerate(spec.column_names):
+            write_string(0, col, name, header_format)
+            sheet.set_column(col, col, _WIDTHS.get(name, 14))
+        row_index = 0
+        for row_index, row in enumerate(tables.get(spec.key, ()), start=1):
+            for col, value in enumerate(row):
+                if value is None or value == "":
+                    continue
+                if isinstance(value, bool):
+                    write_boolean(row_index, col, value)
+                elif isinstance(value, date):
+                    sheet.write_datetime(row_index, col, datetime(value.year, value.month, value.day),
+                                         date_format)
+                else:
+                    write_string(row_index, col, str(value))
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, max(row_index, 1), len(spec.columns) - 1)
+    workbook.close()
+    return buffer.getvalue()
