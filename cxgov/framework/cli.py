@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from xlsxwriter.exceptions import FileCreateError
 
 from ..audit import security_event
 from ..extensions import db
@@ -62,8 +63,10 @@ def export(key: str, out: Path, version: str | None, lang: str | None) -> None:
         raise click.ClickException(f"No valid framework '{wanted}'. Valid frameworks: {known}.")
     try:
         write_framework_xlsx(fw, out, lang=lang)
-    except OSError as error:
-        raise click.ClickException(f"Could not write {out}: {error.strerror or error}") from error
+    except (OSError, FileCreateError) as error:
+        cause = error.args[0] if isinstance(error, FileCreateError) and error.args else error
+        reason = getattr(cause, "strerror", None) or cause
+        raise click.ClickException(f"Could not write {out}: {reason}") from error
     security_event("export", detail=f"framework {fw.key} {fw.version} xlsx {out.name}")
     db.session.commit()
     click.echo(f"{out}: {fw.key} {fw.version}, {len(fw.practices)} practices")
