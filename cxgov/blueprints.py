@@ -8,8 +8,9 @@ def BLUEPRINTS() -> list[Blueprint]:  # noqa: N802  (reads like a constant at th
     """Return every blueprint of the app."""
     from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
+    from .cycles.routes import bp as cycles_bp
     from .framework.routes import bp as framework_bp
     from .orgs.routes import bp as orgs_bp
     from .orgs.routes import org_bp
 
-    return [auth_bp, orgs_bp, org_bp, admin_bp, framework_bp]
+    return [auth_bp, orgs_bp, org_bp, admin_bp, framework_bp, cycles_bp]

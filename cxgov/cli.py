@@ -7,9 +7,10 @@ import click
 def COMMANDS() -> list[click.Command]:  # noqa: N802
     """Return every CLI command group."""
     from .auth.cli import user_cli
+    from .cycles.cli import cycle_cli
     from .demo import demo_cli
     from .framework.cli import framework_cli
     from .ops.backup import backup_cli
     from .orgs.cli import org_cli
 
-    return [user_cli, org_cli, demo_cli, backup_cli, framework_cli]
+    return [user_cli, org_cli, demo_cli, backup_cli, framework_cli, cycle_cli]

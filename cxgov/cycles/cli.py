@@ -1,0 +1,154 @@
+"""``flask cycle ...``: list, open, close, score and export cycles from the command line."""
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from ..audit import security_event
+from ..extensions import db
+from ..orgs.models import Organisation
+from . import exports, services
+from .models import period_valid
+
+cycle_cli = AppGroup("cycle", help="Quarterly self-assessment cycles.")
+
+
+def _org(slug: str) -> Organisation:
+    org = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if org is None:
+        raise click.ClickException(f"No organisation with the short name {slug!r}.")
+    return org
+
+
+def _cycle(org: Organisation, period: str):
+    period = period.strip().upper()
+    if not period_valid(period):
+        raise click.ClickException(f"{period!r} is not a quarter; write it like 2026-Q4.")
+    cycle = services.cycle_by_period(org, period)
+    if cycle is None:
+        raise click.ClickException(f"{org.slug} has no cycle for {period}.")
+    return cycle
+
+
+@cycle_cli.command("list")
+@click.argument("org")
+def list_cycles(org: str) -> None:
+    """List ORG's cycles, newest first: period, status, index."""
+    organisation = _org(org)
+    for cycle in services.cycles_for_org(organisation):
+        index = (cycle.results or {}).get("index")
+        shown = f"{index:.1f}" if isinstance(index, (int, float)) else "-"
+        click.echo(f"{cycle.period}\t{cycle.status}\t{shown}")
+
+
+@cycle_cli.command("open")
+@click.argument("org")
+@click.argument("period")
+@click.option("--framework", "framework_key", help="Framework key (default: the previous cycle's).")
+@click.option("--due", "due", help="Due date, YYYY-MM-DD.")
+def open_cycle(org: str, period: str, framework_key: str | None, due: str | None) -> None:
+    """Open ORG's cycle for PERIOD; create it from the previous cycle when missing."""
+    from ..framework.catalog import framework_catalog, frameworks_for_new_cycle
+
+    organisation = _org(org)
+    period = period.strip().upper()
+    if not period_valid(period):
+        raise click.ClickException(f"{period!r} is not a quarter; write it like 2026-Q4.")
+    due_date = None
+    if due:
+        try:
+            due_date = date.fromisoformat(due)
+        except ValueError:
+            raise click.ClickException(f"{due!r} is not a date; write it like 2026-12-15.") from None
+    cycle = services.cycle_by_period(organisation, period)
+    try:
+        if cycle is None:
+            if framework_key is None:
+                latest = services.cycles_for_org(organisation)
+                if latest:
+                    framework_key = latest[0].framework_key
+                else:
+                    available = frameworks_for_new_cycle()
+                    if len(available) != 1:
+                        raise click.ClickException("Choose a framework with --framework KEY ("
+                                                   + ", ".join(f.key for f in available) + ").")
+                    framework_key = available[0].key
+            framework = framework_catalog().get(framework_key)
+            if framework is None:
+                raise click.ClickException(f"No valid framework {framework_key!r}.")
+            cycle = services.cycle_create(org=organisation, period=period, framework=framework,
+                                          due_date=due_date)
+            click.echo(f"Created {period} on {framework.key} v{framework.version} "
+                       f"with {len(cycle.respondents)} respondents from the previous cycle.")
+        elif framework_key is not None and framework_key != cycle.framework_key:
+            raise click.ClickException(f"The cycle {period} already exists on {cycle.framework_key}.")
+        elif due_date is not None:
+            services.cycle_set_due(cycle=cycle, due_date=due_date)
+        services.cycle_open(cycle=cycle)
+    except services.CycleError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"{organisation.slug} {period} is open.")
+
+
+@cycle_cli.command("close")
+@click.argument("org")
+@click.argument("period")
+def close_cycle(org: str, period: str) -> None:
+    """Close ORG's open cycle for PERIOD and store its results."""
+    organisation = _org(org)
+    cycle = _cycle(organisation, period)
+    try:
+        result = services.cycle_close(cycle=cycle, org=organisation, by=None)
+    except services.CycleError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    index = f"{result.index:.1f}" if result.index is not None else "-"
+    click.echo(f"{organisation.slug} {cycle.period} is closed; index {index}.")
+
+
+@cycle_cli.command("scores")
+@click.argument("org")
+@click.argument("period")
+def scores(org: str, period: str) -> None:
+    """Print ORG's dimension table and index for PERIOD."""
+    organisation = _org(org)
+    cycle = _cycle(organisation, period)
+    result = services.cycle_score(cycle=cycle, org=organisation)
+    framework = services.cycle_framework(cycle)
+    titles = {d.key: f"{d.code}. {d.title}" for d in framework.dimensions}
+    width = max(len(t) for t in titles.values())
+
+    def f(x, d=2):
+        return "-" if x is None else f"{x:.{d}f}"
+
+    click.echo(f"{'Dimension':<{width}}  {'Score':>5}  {'Index':>5}  {'Target':>6}  {'Gap':>4}  {'Change':>6}")
+    for d in result.dimensions:
+        click.echo(f"{titles[d.key]:<{width}}  {f(d.score):>5}  {f(d.index, 1):>5}  {f(d.target):>6}  "
+                   f"{f(d.gap):>4}  {f(d.change, 1):>6}")
+    stage = framework.stage_for(result.index).name if result.index is not None else "-"
+    live = "" if cycle.is_closed else " (live, cycle not closed)"
+    click.echo(f"Index: {f(result.index, 1)}  Stage: {stage}{live}")
+
+
+@cycle_cli.command("export")
+@click.argument("org")
+@click.argument("period")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+def export(org: str, period: str, out: str) -> None:
+    """Write ORG's PERIOD answers, practice scores and dimensions to OUT.xlsx."""
+    organisation = _org(org)
+    cycle = _cycle(organisation, period)
+    if not out.lower().endswith(".xlsx"):
+        raise click.ClickException("OUT must end in .xlsx.")
+    tables = exports.cycle_tables(cycle=cycle, org=organisation, include_names=True)
+    try:
+        exports.write_xlsx(tables, out)
+    except OSError as error:
+        raise click.ClickException(f"Could not write {out}: {error.strerror or error}") from None
+    security_event("export", detail=f"cycle {cycle.period} xlsx (cli)", org_id=organisation.id)
+    db.session.commit()
+    click.echo(f"Wrote {out}: {len(tables['Answers'][1])} answers, {len(tables['Practices'][1])} practices.")

@@ -1,0 +1,169 @@
+"""Demo assessments: eight closed quarters (2024-Q4 … 2026-Q3) and an open 2026-Q4.
+
+Answers are generated deterministically (``random.Random(2026)``) from a rising maturity
+path with a dip in 2025-Q3, so the history shows a visible trend, and a few practices
+(front-line mandates, guidance, feedback loops, top-level commitment) are rated far higher
+by leadership than by the front line. Cycles are created, opened and closed through the
+real services, so the stored results are exactly what the app would compute; answers are
+bulk-inserted to keep the demo fast.
+"""
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import insert
+
+from ..auth.services import user_create
+from ..demo import DEMO_PASSWORD, DemoContext, demo_step
+from ..extensions import db
+from ..orgs.models import ANSWER, Membership, Role
+from . import services
+from .models import Answer
+
+CLOSED_PERIODS = ("2024-Q4", "2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3")
+OPEN_PERIOD = "2026-Q4"
+#: The organisation-wide mean level each quarter: it rises, with a dip in 2025-Q3.
+BASE_LEVEL = {"2024-Q4": 1.85, "2025-Q1": 2.05, "2025-Q2": 2.3, "2025-Q3": 1.95, "2025-Q4": 2.45,
+              "2026-Q1": 2.7, "2026-Q2": 2.9, "2026-Q3": 3.1, "2026-Q4": 3.2}
+#: Practices where leadership sees far more than the front line experiences.
+PERCEPTION_GAP_PRACTICES = {"E1", "E2", "A1", "A2", "B6"}
+GROUP_BIAS = {"leadership": 0.25, "management": 0.1, "front_line": -0.15}
+GAP_BIAS = {"leadership": 1.1, "management": 0.6, "front_line": -1.0}
+
+#: Extra demo respondents so every quarter can have up to twelve.
+EXTRA_RESPONDENTS = [
+    ("coo@demo.cxgov.example", "Per Holmberg", "leadership"),
+    ("agent5@demo.cxgov.example", "Maja Lund", "front_line"),
+]
+
+NOTES_FRONT_LINE_GAP = [
+    "I still need my team leader's approval for any goodwill refund.",
+    "We are told to own the case, but we cannot change a bill ourselves.",
+    "Customer feedback reaches us weeks later, if at all.",
+    "Nobody tells us what happened to the complaints we escalated.",
+]
+NOTES_LEADERSHIP_GAP = [
+    "The mandate matrix was approved by the board in spring.",
+    "We review the NPS comments in every management meeting.",
+    "The CX programme is on every leadership agenda.",
+]
+NOTES_GENERAL = [
+    "Documented in the CX handbook, but not everyone uses it yet.",
+    "Started this quarter in customer service; other teams follow.",
+    "We have the data, but no routine for acting on it.",
+    "Works well in the stores, less so online.",
+    "See the customer board minutes from last month.",
+]
+
+
+def _level(rng: random.Random, base: float, offset: float, group: str, practice_id: str) -> int:
+    bias = GAP_BIAS[group] if practice_id in PERCEPTION_GAP_PRACTICES else GROUP_BIAS[group]
+    return max(1, min(5, round(base + offset + bias + rng.gauss(0, 0.55))))
+
+
+def _ensure_extra_respondents(ctx: DemoContext) -> None:
+    for email, name, group in EXTRA_RESPONDENTS:
+        if email in ctx.members:
+            continue
+        user = user_create(email=email, name=name, password=DEMO_PASSWORD)
+        db.session.add(Membership(user_id=user.id, org_id=ctx.org.id, role=Role.RESPONDENT))
+        ctx.members[email] = user
+        ctx.groups[email] = group
+    db.session.flush()
+
+
+def _pool(ctx: DemoContext) -> list[tuple[int, str]]:
+    """Return (user id, group) of the demo members who may answer, consultant excluded."""
+    roles = dict(db.session.execute(db.select(Membership.user_id, Membership.role)
+                                    .where(Membership.org_id == ctx.org.id)).all())
+    pool = []
+    for email, user in sorted(ctx.members.items()):
+        if user.id == ctx.consultant.id or roles.get(user.id) not in ANSWER:
+            continue
+        pool.append((user.id, ctx.groups[email]))
+    return pool
+
+
+def _choose(rng: random.Random, pool: list[tuple[int, str]], n: int) -> list[tuple[int, str]]:
+    by_group: dict[str, list[tuple[int, str]]] = {}
+    for item in pool:
+        by_group.setdefault(item[1], []).append(item)
+    # At least one leader and one manager, two from the front line, then anyone.
+    chosen = rng.sample(by_group["leadership"], 1) + rng.sample(by_group["management"], 1) \
+        + rng.sample(by_group["front_line"], 2)
+    rest = [p for p in pool if p not in chosen]
+    chosen += rng.sample(rest, max(0, min(n, len(pool)) - len(chosen)))
+    return sorted(chosen)
+
+
+def _quarter_end(period: str) -> date:
+    year, quarter = int(period[:4]), int(period[-1])
+    month = quarter * 3
+    first_next = date(year + (month == 12), 1 if month == 12 else month + 1, 1)
+    return first_next - timedelta(days=1)
+
+
+@demo_step
+def demo_cycles(ctx: DemoContext) -> None:
+    """Create the demo's eight closed quarters and its open one."""
+    from ..framework.catalog import framework_catalog
+
+    framework = framework_catalog().get("cx-governance")
+    if framework is None:
+        return  # the shipped framework is broken; the framework pages explain why
+    rng = random.Random(2026)
+    _ensure_extra_respondents(ctx)
+    pool = _pool(ctx)
+    practices = framework.practices
+    offsets = {p.id: rng.uniform(-0.55, 0.55) for p in practices}
+    sizes = [6, 7, 8, 8, 9, 10, 11, 12, 10]
+    sponsor = ctx.members.get("sponsor@demo.cxgov.example")
+    for number, period in enumerate(CLOSED_PERIODS + (OPEN_PERIOD,)):
+        end = _quarter_end(period)
+        cycle = services.cycle_create(org=ctx.org, period=period, framework=framework,
+                                      due_date=end - timedelta(days=14))
+        if period >= "2026-Q1":
+            services.cycle_targets_set(cycle=cycle, targets={"E1": 4, "A1": 4, "D3": 4})
+        chosen = _choose(rng, pool, sizes[number])
+        keep = {uid for uid, _g in chosen}
+        for old in list(cycle.respondents):
+            if old.user_id not in keep:
+                services.respondent_remove(cycle=cycle, respondent=old)
+        respondents = [services.respondent_invite(cycle=cycle, org=ctx.org, user_id=uid, group=group)
+                       for uid, group in chosen]
+        services.cycle_open(cycle=cycle)
+        is_open = period == OPEN_PERIOD
+        answered_at = datetime(end.year, end.month, end.day, 12, tzinfo=UTC) - timedelta(days=20)
+        rows = []
+        for k, respondent in enumerate(respondents):
+            # In the open quarter some are done, some half-way, two have not started.
+            share = 1.0 if not is_open else (1.0, 1.0, 1.0, 1.0, 0.6, 0.5, 0.3, 0.15, 0.0, 0.0)[k % 10]
+            for p in practices[: round(len(practices) * share)]:
+                roll = rng.random()
+                if roll < 0.02:
+                    kind, level = "na", None
+                elif roll < 0.06:
+                    kind, level = "dont_know", None
+                else:
+                    kind, level = "level", _level(rng, BASE_LEVEL[period], offsets[p.id],
+                                                  respondent.group, p.id)
+                note = ""
+                if rng.random() < 0.09 or (p.id in PERCEPTION_GAP_PRACTICES and rng.random() < 0.35):
+                    if p.id in PERCEPTION_GAP_PRACTICES:
+                        bank = NOTES_FRONT_LINE_GAP if respondent.group == "front_line" else NOTES_LEADERSHIP_GAP
+                    else:
+                        bank = NOTES_GENERAL
+                    note = rng.choice(bank)
+                rows.append({"org_id": ctx.org.id, "cycle_id": cycle.id, "respondent_id": respondent.id,
+                             "practice_id": p.id, "kind": kind, "level": level, "note": note,
+                             "updated_at": answered_at, "version_id": 1})
+            if share == 1.0:
+                respondent.submitted_at = answered_at + timedelta(days=k % 5)
+        if rows:
+            db.session.execute(insert(Answer), rows)
+        cycle.opened_at = datetime(end.year, end.month, 1, 8, tzinfo=UTC) - timedelta(days=30)
+        if not is_open:
+            services.cycle_close(cycle=cycle, org=ctx.org, by=sponsor)
+            cycle.closed_at = datetime(end.year, end.month, end.day, 16, tzinfo=UTC)
+        db.session.flush()

@@ -1,0 +1,581 @@
+"""Cycle pages: list, create, respondents, targets, answering, dashboard, practice, history, export.
+
+Who sees what (decided here, documented in docs/readme/assessments.md):
+
+- Sponsors and consultants (MANAGE) see everything, live, at every stage.
+- While a cycle is not closed, an invited respondent sees only their own answers and no
+  aggregate; any other reader sees the progress only.
+- Once a cycle is closed, every member (READ) sees its stored results; evidence notes show
+  the respondent's group, and names only to MANAGE.
+"""
+from __future__ import annotations
+
+import io
+from typing import Any
+from urllib.parse import quote
+
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..audit import security_event
+from ..charts import Series, bar_chart, gauge, level_distribution, radar_chart, trend_chart
+from ..extensions import db
+from ..orgs.forms import EmptyForm
+from ..orgs.models import ANSWER, MANAGE, READ
+from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
+from . import exports, services
+from .forms import CycleCreateForm, DueDateForm, RespondentAddForm, SubmitAnswersForm
+from .models import NOTE_MAX_CHARS, Answer, Cycle, Respondent, period_next
+
+bp = org_blueprint("cycles", __name__, url_prefix="/cycles")
+
+
+# -- helpers -----------------------------------------------------------------------------
+def _lang() -> str:
+    return current_org().language or "en"
+
+
+def _can_manage() -> bool:
+    return current_role() in MANAGE
+
+
+def _available_frameworks() -> list[Any]:
+    from ..framework.catalog import frameworks_for_new_cycle
+
+    return frameworks_for_new_cycle()
+
+
+def _framework_choice(key: str):
+    from ..framework.catalog import framework_catalog
+
+    return framework_catalog().get(key)
+
+
+def _dimension_titles(framework) -> dict[str, str]:
+    lang = _lang()
+    return {d.key: f"{d.code}. {d.title.get(lang)}" for d in framework.dimensions}
+
+
+def _visibility(cycle: Cycle, respondent: Respondent | None) -> str:
+    """Return what the current member may see of a cycle: "full", "own" or "progress"."""
+    if cycle.is_closed or _can_manage():
+        return "full"
+    return "own" if respondent is not None else "progress"
+
+
+def _respondent_or_403(cycle: Cycle) -> Respondent:
+    respondent = services.respondent_for(cycle, current_user)
+    if respondent is None:
+        abort(403)
+    return respondent
+
+
+# -- list, create, history -------------------------------------------------------------
+@bp.route("/")
+@roles_required(READ)
+def index():
+    """List the organisation's cycles: period, framework, status, progress and index."""
+    org = current_org()
+    cycles = services.cycles_for_org(org)
+    progress = services.progress_for_cycles(cycles)
+    mine = set(db.session.scalars(select(Respondent.cycle_id).where(
+        Respondent.org_id == org.id, Respondent.user_id == current_user.id)))
+    return render_template("cycles/index.html", cycles=cycles, progress=progress, mine=mine,
+                           can_answer=current_role() in ANSWER)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(MANAGE)
+def new():
+    """Create a cycle for a quarter on a valid framework, prefilled from the previous one."""
+    org = current_org()
+    frameworks = _available_frameworks()
+    form = CycleCreateForm()
+    form.framework.choices = [(f.key, f"{f.title.get(_lang())} (v{f.version})") for f in frameworks]
+    if request.method == "GET":
+        latest = services.cycles_for_org(org)
+        if latest:
+            form.period.data = period_next(latest[0].period)
+            if any(f.key == latest[0].framework_key for f in frameworks):
+                form.framework.data = latest[0].framework_key
+    if form.validate_on_submit():
+        framework = _framework_choice(form.framework.data)
+        if framework is None:
+            form.framework.errors = [_("Choose one of the frameworks offered.")]
+        else:
+            try:
+                cycle = services.cycle_create(org=org, period=form.period.data, framework=framework,
+                                              due_date=form.due_date.data)
+            except services.CycleError as error:
+                form.period.errors = [str(error)]
+            else:
+                db.session.commit()
+                flash(_("The cycle %(period)s was created as a draft. Check respondents and targets, then open it.",
+                        period=cycle.period), "success")
+                return redirect(url_for("cycles.respondents", cycle_id=cycle.id))
+    return render_template("cycles/new.html", form=form, has_frameworks=bool(frameworks))
+
+
+@bp.route("/history")
+@roles_required(READ)
+def history():
+    """Index and dimension scores per closed quarter: a trend chart and a table."""
+    org = current_org()
+    results = services.closed_results(org)
+    latest = db.session.scalar(select(Cycle).where(Cycle.org_id == org.id, Cycle.status == "closed")
+                               .order_by(Cycle.period.desc()).limit(1))
+    titles: dict[str, str] = {}
+    stages: dict[str, str] = {}
+    if latest is not None:
+        framework = services.cycle_framework(latest)
+        titles = _dimension_titles(framework)
+        stages = {s.key: s.name.get(_lang()) for s in framework.stages}
+    from ..scoring.engine import history_table
+
+    rows = history_table(results)
+    keys = list(rows[0]["dimensions"]) if rows else []
+    periods = [r["period"] for r in rows]
+    series = [Series(_("Maturity index"), [r["index"] for r in rows])]
+    series += [Series(titles.get(k, k), [r["dimensions"].get(k) for r in rows], style="muted") for k in keys]
+    chart = trend_chart(periods, series, title=_("Maturity index per quarter"),
+                        y_label=_("Index 0–100"), width=860, height=320) if rows else None
+    return render_template("cycles/history.html", rows=rows, keys=keys, titles=titles, stages=stages,
+                           chart=chart)
+
+
+# -- preparing a cycle -------------------------------------------------------------------
+@bp.route("/<int:cycle_id>/respondents", methods=["GET", "POST"])
+@roles_required(MANAGE)
+def respondents(cycle_id: int):
+    """Invite respondents, see who has submitted, and remind the others."""
+    org = current_org()
+    cycle = org_get(Cycle, cycle_id)
+    form = RespondentAddForm()
+    members = services.invitable_members(org)
+    form.user_id.choices = [(u.id, f"{u.name} <{u.email}>") for u, _m in members]
+    form.group.choices = [(g["key"], g["label"]) for g in services.org_groups(org)]
+    if form.validate_on_submit():
+        try:
+            services.respondent_invite(cycle=cycle, org=org, user_id=form.user_id.data, group=form.group.data)
+        except services.CycleError as error:
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("Respondent saved."), "success")
+            return redirect(url_for("cycles.respondents", cycle_id=cycle.id))
+    people = services.cycle_respondents(cycle)
+    counts = services.answers_by_respondent(cycle)
+    n_practices = len(services.cycle_framework(cycle).practices)
+    pending = [r for r in people if r.submitted_at is None]
+    mailto = _reminder_mailto(cycle, pending) if pending else None
+    due_form = DueDateForm(formdata=None, due_date=cycle.due_date)
+    return render_template("cycles/respondents.html", cycle=cycle, form=form, people=people,
+                           counts=counts, n_practices=n_practices, pending=pending, mailto=mailto,
+                           due_form=due_form, empty_form=EmptyForm(), lang=_lang(),
+                           framework=services.cycle_framework(cycle),
+                           respondent=services.respondent_for(cycle, current_user),
+                           invited_ids={r.user_id for r in people})
+
+
+def _reminder_text(cycle: Cycle) -> tuple[str, str]:
+    org = current_org()
+    subject = _("Reminder: CX self-assessment %(period)s for %(org)s", period=cycle.period, org=org.name)
+    due = _(" by %(date)s", date=cycle.due_date.isoformat()) if cycle.due_date else ""
+    body = _("Hello,\n\nPlease complete your answers to the CX self-assessment %(period)s%(due)s. "
+             "It takes about 20 minutes and your answers are saved as you go:\n%(url)s\n\nThank you!",
+             period=cycle.period, due=due, url=url_for("cycles.answer", cycle_id=cycle.id, _external=True))
+    return subject, body
+
+
+def _reminder_mailto(cycle: Cycle, pending: list[Respondent]) -> str:
+    subject, body = _reminder_text(cycle)
+    to = ",".join(r.user.email for r in pending)
+    return f"mailto:{quote(to, safe='@,')}?subject={quote(subject)}&body={quote(body)}"
+
+
+@bp.route("/<int:cycle_id>/respondents/<int:respondent_id>/remove", methods=["POST"])
+@roles_required(MANAGE)
+def respondent_remove(cycle_id: int, respondent_id: int):
+    """Remove a respondent (and their answers) from a cycle that is not closed."""
+    cycle = org_get(Cycle, cycle_id)
+    respondent = org_get(Respondent, respondent_id)
+    if respondent.cycle_id != cycle.id:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.respondent_remove(cycle=cycle, respondent=respondent)
+        except services.CycleError as error:
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("Respondent removed."), "success")
+    return redirect(url_for("cycles.respondents", cycle_id=cycle.id))
+
+
+@bp.route("/<int:cycle_id>/due", methods=["POST"])
+@roles_required(MANAGE)
+def due(cycle_id: int):
+    """Change the due date."""
+    cycle = org_get(Cycle, cycle_id)
+    form = DueDateForm()
+    if form.validate_on_submit():
+        try:
+            services.cycle_set_due(cycle=cycle, due_date=form.due_date.data)
+        except services.CycleError as error:
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("Due date saved."), "success")
+    else:
+        flash(_("Enter a date like 2026-12-15."), "danger")
+    return redirect(url_for("cycles.respondents", cycle_id=cycle.id))
+
+
+@bp.route("/<int:cycle_id>/remind", methods=["POST"])
+@roles_required(MANAGE)
+def remind(cycle_id: int):
+    """Record a reminder for everyone who has not submitted (the e-mail goes via mailto:)."""
+    cycle = org_get(Cycle, cycle_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            pending = services.respondents_remind(cycle=cycle)
+        except services.CycleError as error:
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("Reminder recorded for %(n)d people.", n=len(pending)), "success")
+    return redirect(url_for("cycles.respondents", cycle_id=cycle.id))
+
+
+@bp.route("/<int:cycle_id>/targets", methods=["GET", "POST"])
+@roles_required(MANAGE)
+def targets(cycle_id: int):
+    """Set each practice's target level for this cycle, grouped by dimension."""
+    cycle = org_get(Cycle, cycle_id)
+    framework = services.cycle_framework(cycle)
+    form = EmptyForm()
+    if request.method == "POST" and form.validate_on_submit():
+        values: dict[str, int] = {}
+        bad = []
+        for practice in framework.practices:
+            raw = request.form.get(f"target-{practice.id}", "")
+            if raw in {"1", "2", "3", "4", "5"}:
+                values[practice.id] = int(raw)
+            elif raw != "":
+                bad.append(practice.id)
+        if bad:
+            flash(_("Choose a level from 1 to 5 for %(ids)s.", ids=", ".join(bad)), "danger")
+        else:
+            try:
+                services.cycle_targets_set(cycle=cycle, targets=values)
+            except services.CycleError as error:
+                flash(str(error), "danger")
+            else:
+                db.session.commit()
+                flash(_("Targets saved."), "success")
+                return redirect(url_for("cycles.targets", cycle_id=cycle.id))
+    return render_template("cycles/targets.html", cycle=cycle, framework=framework, form=form,
+                           current=services.cycle_targets(cycle), lang=_lang(),
+                           respondent=services.respondent_for(cycle, current_user))
+
+
+@bp.route("/<int:cycle_id>/open", methods=["POST"])
+@roles_required(MANAGE)
+def open_cycle(cycle_id: int):
+    """Open a draft cycle for answering."""
+    cycle = org_get(Cycle, cycle_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.cycle_open(cycle=cycle)
+        except services.CycleError as error:
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("The cycle %(period)s is open for answers.", period=cycle.period), "success")
+    return redirect(url_for("cycles.dashboard", cycle_id=cycle.id))
+
+
+@bp.route("/<int:cycle_id>/close", methods=["POST"])
+@roles_required(MANAGE)
+def close(cycle_id: int):
+    """Close the cycle: freeze answers and store the results."""
+    cycle = org_get(Cycle, cycle_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.cycle_close(cycle=cycle, org=current_org(), by=current_user)
+        except services.CycleError as error:
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("The cycle %(period)s is closed; its results are stored and will not change.",
+                    period=cycle.period), "success")
+    return redirect(url_for("cycles.dashboard", cycle_id=cycle.id))
+
+
+# -- answering ---------------------------------------------------------------------------
+@bp.route("/<int:cycle_id>/answer", methods=["GET", "POST"])
+@roles_required(ANSWER)
+def answer(cycle_id: int):
+    """Answer one dimension per page; the submit button saves the whole page without JS."""
+    cycle = org_get(Cycle, cycle_id)
+    respondent = _respondent_or_403(cycle)
+    framework = services.cycle_framework(cycle)
+    keys = [d.key for d in framework.dimensions]
+    key = request.args.get("dimension") or keys[0]
+    if key not in keys:
+        abort(404)
+    dimension = framework.dimension(key)
+    form = EmptyForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash(_("The page expired. Your answers on this page were not saved; please choose them again."), "danger")
+            return redirect(url_for("cycles.answer", cycle_id=cycle.id, dimension=key))
+        items = []
+        for practice in dimension.practices:
+            try:
+                version = int(request.form.get(f"version-{practice.id}", "0") or 0)
+            except ValueError:
+                version = -1
+            items.append(services.AnswerInput(
+                practice_id=practice.id, choice=request.form.get(f"choice-{practice.id}", ""),
+                note=request.form.get(f"note-{practice.id}", ""), version=version))
+        try:
+            outcome = services.answers_save_many(cycle=cycle, respondent=respondent, items=items)
+        except services.CycleError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+            return redirect(url_for("cycles.answer", cycle_id=cycle.id, dimension=key)), 303
+        db.session.commit()
+        if outcome.conflicts:
+            flash(_("%(ids)s changed in another window, so your choice there was not saved. "
+                    "The page now shows the saved answers; check them and choose again if needed.",
+                    ids=", ".join(outcome.conflicts)), "warning")
+        for pid, message in outcome.errors.items():
+            flash(f"{pid}: {message}", "danger")
+        if not outcome.conflicts and not outcome.errors:
+            flash(_("Answers saved."), "success")
+            if request.form.get("action") == "next" and keys.index(key) + 1 < len(keys):
+                key = keys[keys.index(key) + 1]
+        return redirect(url_for("cycles.answer", cycle_id=cycle.id, dimension=key))
+    mine = services.respondent_answers(respondent)
+    per_dimension = {d.key: (sum(1 for p in d.practices if p.id in mine), len(d.practices))
+                     for d in framework.dimensions}
+    total = len(framework.practices)
+    answered = sum(1 for p in framework.practices if p.id in mine)
+    position = keys.index(key)
+    return render_template(
+        "cycles/answer.html", cycle=cycle, framework=framework, dimension=dimension, mine=mine,
+        per_dimension=per_dimension, total=total, answered=answered, respondent=respondent,
+        previous_key=keys[position - 1] if position else None,
+        next_key=keys[position + 1] if position + 1 < len(keys) else None,
+        lang=_lang(), form=form, submit_form=SubmitAnswersForm(), note_max=NOTE_MAX_CHARS,
+        choice_of=services.answer_choice, editable=cycle.is_open,
+        group_label=current_org().group_label(respondent.group))
+
+
+@bp.route("/<int:cycle_id>/answer/save", methods=["POST"])
+@roles_required(ANSWER)
+def answer_save(cycle_id: int):
+    """Autosave one answer (JSON); a stale version gets 409 with the current value."""
+    cycle = org_get(Cycle, cycle_id)
+    respondent = services.respondent_for(cycle, current_user)
+    if respondent is None:
+        return jsonify(error="not_respondent", message=_("You are not a respondent of this cycle.")), 403
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        data = request.form.to_dict()
+    try:
+        version = int(data.get("version") or 0)
+    except (TypeError, ValueError):
+        return jsonify(error="invalid", message=_("The answer's version is not a number.")), 400
+    item = services.AnswerInput(practice_id=str(data.get("practice_id", ""))[:10],
+                                choice=str(data.get("choice", "") or ""),
+                                note=str(data.get("note", "") or ""), version=version)
+    try:
+        saved = services.answer_save(cycle=cycle, respondent=respondent, data=item)
+    except services.AnswerConflict as conflict:
+        db.session.rollback()
+        current = db.session.scalar(select(Answer).where(Answer.respondent_id == respondent.id,
+                                                         Answer.practice_id == item.practice_id))
+        return jsonify(error="conflict", message=_(
+            "This answer was changed in another window; your choice was not saved. "
+            "The saved answer is shown below."),
+            current=_answer_json(current)), 409
+    except services.CycleError as error:
+        db.session.rollback()
+        code = 409 if not cycle.is_open else 400
+        return jsonify(error="closed" if code == 409 else "invalid", message=str(error)), code
+    db.session.commit()
+    mine = services.respondent_answers(respondent)
+    framework = services.cycle_framework(cycle)
+    dimension_key = framework.practice(item.practice_id).dimension_key
+    in_dimension = sum(1 for p in framework.dimension(dimension_key).practices if p.id in mine)
+    return jsonify(ok=True, practice_id=item.practice_id, current=_answer_json(saved),
+                   answered=len(mine), total=len(framework.practices),
+                   dimension=dimension_key, dimension_answered=in_dimension)
+
+
+def _answer_json(answer: Answer | None) -> dict[str, Any]:
+    if answer is None:
+        return {"choice": "", "note": "", "version": 0}
+    return {"choice": services.answer_choice(answer), "note": answer.note, "version": answer.version_id}
+
+
+@bp.route("/<int:cycle_id>/submit", methods=["POST"])
+@roles_required(ANSWER)
+def submit(cycle_id: int):
+    """Mark the respondent's answers as done; gaps need an explicit confirmation."""
+    cycle = org_get(Cycle, cycle_id)
+    respondent = _respondent_or_403(cycle)
+    form = SubmitAnswersForm()
+    if not form.validate_on_submit():
+        flash(_("The page expired; please submit again."), "danger")
+        return redirect(url_for("cycles.answer", cycle_id=cycle.id))
+    framework = services.cycle_framework(cycle)
+    mine = services.respondent_answers(respondent)
+    missing = [p.id for p in framework.practices if p.id not in mine]
+    if missing and not form.confirm_gaps.data:
+        flash(_("%(n)d practices are unanswered (%(ids)s). Answer them, or tick the box to submit anyway.",
+                n=len(missing), ids=", ".join(missing[:8]) + ("…" if len(missing) > 8 else "")), "warning")
+        return redirect(url_for("cycles.answer", cycle_id=cycle.id,
+                                dimension=framework.practice(missing[0]).dimension_key))
+    try:
+        services.respondent_submit(cycle=cycle, respondent=respondent)
+    except services.CycleError as error:
+        flash(str(error), "danger")
+        return redirect(url_for("cycles.answer", cycle_id=cycle.id))
+    db.session.commit()
+    flash(_("Thank you! Your answers are submitted. You can still change them until the cycle closes."), "success")
+    return redirect(url_for("cycles.dashboard", cycle_id=cycle.id))
+
+
+# -- results -----------------------------------------------------------------------------
+@bp.route("/<int:cycle_id>/")
+@roles_required(READ)
+def dashboard(cycle_id: int):
+    """The cycle dashboard: progress, index and stage, dimensions, gaps, movers and flags."""
+    org = current_org()
+    cycle = org_get(Cycle, cycle_id)
+    respondent = services.respondent_for(cycle, current_user)
+    visibility = _visibility(cycle, respondent)
+    progress = services.cycle_progress(cycle)
+    framework = services.cycle_framework(cycle)
+    lang = _lang()
+    context: dict[str, Any] = dict(cycle=cycle, progress=progress, visibility=visibility,
+                                   respondent=respondent, framework=framework, lang=lang,
+                                   empty_form=EmptyForm(), can_manage=_can_manage())
+    if visibility == "own":
+        context["mine"] = services.respondent_answers(respondent)
+        context["choice_of"] = services.answer_choice
+        return render_template("cycles/dashboard.html", **context)
+    if visibility == "progress":
+        return render_template("cycles/dashboard.html", **context)
+    result = services.cycle_score(cycle=cycle, org=org)
+    titles = _dimension_titles(framework)
+    practice_titles = {p.id: p.title.get(lang) for p in framework.practices}
+    stage = framework.stage_for(result.index) if result.index is not None else None
+    dims = [d for d in result.dimensions]
+    labels = [titles.get(d.key, d.key) for d in dims]
+    bars = bar_chart(labels, [d.score for d in dims], targets=[d.target for d in dims], max_value=5,
+                     title=_("Dimension scores (1–5) against targets"), width=560)
+    radar_series = [Series(_("This quarter"), [d.score for d in dims]),
+                    Series(_("Target"), [d.target for d in dims], style="target")]
+    if result.previous_index is not None:
+        radar_series.append(Series(_("Last quarter"), [
+            (d.previous_index / 25 + 1) if d.previous_index is not None else None for d in dims],
+            style="previous"))
+    radar = radar_chart([d.split(". ", 1)[-1] for d in labels], radar_series, size=440,
+                        title=_("Dimension scores"))
+    context.update(
+        result=result, stage=stage, titles=titles, practice_titles=practice_titles,
+        gauge=gauge(result.index, label=stage.name.get(lang) if stage else ""),
+        bars=bars, radar=radar, top_gaps=result.top_gaps(5), movers=result.biggest_movers(5),
+        perception=result.perception_flags()[:6], disagreements=result.disagreements()[:6],
+        group_label=org.group_label, level_names=[n.get(lang) for n in framework.level_names],
+    )
+    return render_template("cycles/dashboard.html", **context)
+
+
+@bp.route("/<int:cycle_id>/practices/<practice_id>")
+@roles_required(READ)
+def practice(cycle_id: int, practice_id: str):
+    """One practice in one cycle: answers by group, evidence notes, target and gap."""
+    org = current_org()
+    cycle = org_get(Cycle, cycle_id)
+    framework = services.cycle_framework(cycle)
+    try:
+        item = framework.practice(practice_id)
+    except KeyError:
+        abort(404)
+    respondent = services.respondent_for(cycle, current_user)
+    visibility = _visibility(cycle, respondent)
+    lang = _lang()
+    context: dict[str, Any] = dict(cycle=cycle, practice=item, framework=framework, lang=lang,
+                                   visibility=visibility, can_manage=_can_manage(),
+                                   dimension=framework.dimension(item.dimension_key),
+                                   level_names=[n.get(lang) for n in framework.level_names],
+                                   target=services.cycle_targets(cycle)[item.id])
+    if visibility == "own":
+        context["own"] = services.respondent_answers(respondent).get(item.id)
+        context["choice_of"] = services.answer_choice
+        return render_template("cycles/practice.html", **context)
+    if visibility == "progress":
+        return render_template("cycles/practice.html", **context)
+    rows = services.cycle_answers(cycle)
+    result = services.cycle_score(cycle=cycle, org=org, answers=rows)
+    pr = result.practice(item.id)
+    mine_rows = [(a, g, u) for a, g, u in rows if a.practice_id == item.id]
+    names: dict[int, str] = {}
+    if _can_manage():
+        from ..auth.models import User
+
+        ids = {u for _a, _g, u in mine_rows}
+        names = {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    groups = []
+    for g in services.org_groups(org):
+        counts = {lvl: 0 for lvl in range(1, 6)}
+        other = {"na": 0, "dont_know": 0}
+        for a, group, _u in mine_rows:
+            if group != g["key"]:
+                continue
+            if a.kind == "level":
+                counts[a.level] += 1
+            else:
+                other[a.kind] += 1
+        groups.append({"key": g["key"], "label": g["label"], "counts": counts, "other": other,
+                       "level": pr.group_levels.get(g["key"]), "n": pr.group_counts.get(g["key"], 0),
+                       "chart": level_distribution(counts, width=240, height=64)})
+    notes = [{"group": org.group_label(g), "name": names.get(u), "note": a.note,
+              "choice": services.answer_choice(a)} for a, g, u in mine_rows if a.note]
+    context.update(pr=pr, groups=groups, notes=notes,
+                   overall_chart=level_distribution(pr.distribution, width=300, height=80))
+    return render_template("cycles/practice.html", **context)
+
+
+@bp.route("/<int:cycle_id>/export.<fmt>")
+@roles_required(READ)
+def export(cycle_id: int, fmt: str):
+    """Download answers (long form), practice scores and gaps as XLSX, or one sheet as CSV."""
+    org = current_org()
+    cycle = org_get(Cycle, cycle_id)
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    if not cycle.is_closed and not _can_manage():
+        abort(403)
+    tables = exports.cycle_tables(cycle=cycle, org=org, include_names=_can_manage())
+    security_event("export", detail=f"cycle {cycle.period} {fmt}")
+    stem = f"{org.slug}-{cycle.period}"
+    if fmt == "xlsx":
+        buffer = io.BytesIO()
+        exports.write_xlsx(tables, buffer)
+        buffer.seek(0)
+        return send_file(buffer, as_attachment=True, download_name=f"{stem}.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    sheet = request.args.get("sheet", "Answers")
+    if sheet not in tables:
+        abort(404)
+    data = exports.to_csv(*tables[sheet]).encode("utf-8-sig")
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"{stem}-{sheet.lower()}.csv",
+                     mimetype="text/csv")

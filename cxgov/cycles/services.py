@@ -1,0 +1,508 @@
+"""Cycle services: create, invite, answer, submit, remind, target, open, close and score.
+
+Services only flush; the view or CLI command that calls them commits once. Every rule that
+keeps answers safe lives here: a closed cycle refuses every save, a save that starts from an
+older version of an answer is a conflict (never a silent overwrite), and closing stores the
+scored result so a closed cycle's numbers never change.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Iterable, Mapping
+
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..auth.models import User
+from ..db import utcnow
+from ..extensions import db
+from ..framework.model import Framework
+from ..orgs.models import ANSWER, DEFAULT_RESPONDENT_GROUPS, Membership, Organisation
+from ..scoring.engine import Answer as ScoringAnswer
+from ..scoring.engine import CycleResult, score_cycle
+from .models import ANSWER_KINDS, NOTE_MAX_CHARS, Answer, Cycle, Respondent, period_valid
+
+
+class CycleError(Exception):
+    """A refused cycle operation; the message is shown to the user as is."""
+
+
+class AnswerConflict(CycleError):
+    """A save started from an older version of the answer than the one stored."""
+
+    def __init__(self, message: str, current: Answer | None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+# -- framework -------------------------------------------------------------------------
+#: content hash -> framework rebuilt from a snapshot; the hash identifies the exact content.
+_FRAMEWORKS: dict[str, Framework] = {}
+
+
+def cycle_framework(cycle: Cycle) -> Framework:
+    """Return the framework the cycle was opened with (rebuilt from its snapshot, cached)."""
+    framework = _FRAMEWORKS.get(cycle.framework_hash)
+    if framework is None:
+        framework = Framework.from_snapshot(cycle.framework_snapshot)
+        if len(_FRAMEWORKS) > 64:
+            _FRAMEWORKS.clear()
+        _FRAMEWORKS[cycle.framework_hash] = framework
+    return framework
+
+
+def org_groups(org: Organisation) -> list[dict[str, Any]]:
+    """Return the organisation's respondent groups ({key, label, side})."""
+    return list(org.respondent_groups or DEFAULT_RESPONDENT_GROUPS)
+
+
+def org_group_sides(org: Organisation) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return (upper group keys, front-line group keys) for the perception gap."""
+    groups = org_groups(org)
+    upper = tuple(g["key"] for g in groups if g.get("side") == "upper")
+    frontline = tuple(g["key"] for g in groups if g.get("side") == "frontline")
+    return upper, frontline
+
+
+def register_failing_checks(org: Organisation) -> frozenset[str]:
+    """Return the keys of the register health checks that fail for ``org`` right now."""
+    from ..register.health import failing_check_keys
+
+    return frozenset(failing_check_keys(org))
+
+
+# -- reading -----------------------------------------------------------------------------
+def cycles_for_org(org: Organisation) -> list[Cycle]:
+    """Return the organisation's cycles, newest period first."""
+    return list(db.session.scalars(
+        select(Cycle).where(Cycle.org_id == org.id).order_by(Cycle.period.desc())))
+
+
+def cycle_by_period(org: Organisation, period: str) -> Cycle | None:
+    """Return the organisation's cycle for ``period``, or None."""
+    return db.session.scalar(select(Cycle).where(Cycle.org_id == org.id, Cycle.period == period))
+
+
+def cycle_previous(cycle: Cycle, *, closed_only: bool = False) -> Cycle | None:
+    """Return the organisation's cycle just before ``cycle`` by period (optionally closed)."""
+    query = select(Cycle).where(Cycle.org_id == cycle.org_id, Cycle.period < cycle.period)
+    if closed_only:
+        query = query.where(Cycle.status == "closed")
+    return db.session.scalar(query.order_by(Cycle.period.desc()).limit(1))
+
+
+def previous_closed_result(cycle: Cycle) -> tuple[str, CycleResult] | None:
+    """Return (period, stored result) of the last closed cycle before ``cycle``, in one query."""
+    row = db.session.execute(
+        select(Cycle.period, Cycle.results)
+        .where(Cycle.org_id == cycle.org_id, Cycle.period < cycle.period,
+               Cycle.status == "closed", Cycle.results.is_not(None))
+        .order_by(Cycle.period.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    return row.period, CycleResult.from_dict(row.results)
+
+
+def closed_results(org: Organisation) -> list[tuple[str, CycleResult]]:
+    """Return (period, stored result) of every closed cycle, oldest first, in one query."""
+    rows = db.session.execute(
+        select(Cycle.period, Cycle.results)
+        .where(Cycle.org_id == org.id, Cycle.status == "closed", Cycle.results.is_not(None))
+        .order_by(Cycle.period)
+    ).all()
+    return [(r.period, CycleResult.from_dict(r.results)) for r in rows]
+
+
+def respondent_for(cycle: Cycle, user: User) -> Respondent | None:
+    """Return the user's respondent row in ``cycle``, or None when not invited."""
+    return db.session.scalar(select(Respondent).where(Respondent.cycle_id == cycle.id,
+                                                      Respondent.user_id == user.id))
+
+
+def cycle_respondents(cycle: Cycle) -> list[Respondent]:
+    """Return the respondents of ``cycle`` with their users, by group then name (one query)."""
+    from sqlalchemy.orm import joinedload
+
+    rows = db.session.scalars(select(Respondent).options(joinedload(Respondent.user))
+                              .where(Respondent.cycle_id == cycle.id))
+    return sorted(rows, key=lambda r: (r.group, r.user.name.lower(), r.id))
+
+
+def answers_by_respondent(cycle: Cycle) -> dict[int, int]:
+    """Return respondent id -> number of answers given, in one query."""
+    rows = db.session.execute(
+        select(Answer.respondent_id, func.count(Answer.id))
+        .where(Answer.cycle_id == cycle.id).group_by(Answer.respondent_id))
+    return {rid: n for rid, n in rows}
+
+
+def cycle_answers(cycle: Cycle) -> list[tuple[Answer, str, int]]:
+    """Return every answer of ``cycle`` as (answer, respondent group, user id) in one query."""
+    rows = db.session.execute(
+        select(Answer, Respondent.group, Respondent.user_id)
+        .join(Respondent, Respondent.id == Answer.respondent_id)
+        .where(Answer.cycle_id == cycle.id)
+        .order_by(Answer.practice_id, Respondent.group, Answer.id))
+    return [(a, g, u) for a, g, u in rows]
+
+
+def respondent_answers(respondent: Respondent) -> dict[str, Answer]:
+    """Return practice id -> answer of one respondent."""
+    rows = db.session.scalars(select(Answer).where(Answer.respondent_id == respondent.id))
+    return {a.practice_id: a for a in rows}
+
+
+@dataclass
+class Progress:
+    """How far a cycle's answering has come."""
+
+    invited: int
+    submitted: int
+    answered: int  #: answers given across all respondents
+    expected: int  #: invited x practices
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.expected) if self.expected else 0
+
+
+def cycle_progress(cycle: Cycle) -> Progress:
+    """Return the cycle's progress in two queries."""
+    invited, submitted = db.session.execute(
+        select(func.count(Respondent.id), func.count(Respondent.submitted_at))
+        .where(Respondent.cycle_id == cycle.id)).one()
+    answered = db.session.scalar(select(func.count(Answer.id)).where(Answer.cycle_id == cycle.id))
+    n_practices = sum(len(d["practices"]) for d in cycle.framework_snapshot["dimensions"])
+    return Progress(invited=invited, submitted=submitted, answered=answered or 0,
+                    expected=invited * n_practices)
+
+
+def progress_for_cycles(cycles: list[Cycle]) -> dict[int, Progress]:
+    """Return cycle id -> progress for many cycles in two queries."""
+    ids = [c.id for c in cycles]
+    if not ids:
+        return {}
+    counts = {cid: (inv, sub) for cid, inv, sub in db.session.execute(
+        select(Respondent.cycle_id, func.count(Respondent.id), func.count(Respondent.submitted_at))
+        .where(Respondent.cycle_id.in_(ids)).group_by(Respondent.cycle_id))}
+    answered = dict(db.session.execute(
+        select(Answer.cycle_id, func.count(Answer.id)).where(Answer.cycle_id.in_(ids))
+        .group_by(Answer.cycle_id)).all())
+    out = {}
+    for c in cycles:
+        inv, sub = counts.get(c.id, (0, 0))
+        n_practices = sum(len(d["practices"]) for d in c.framework_snapshot["dimensions"])
+        out[c.id] = Progress(invited=inv, submitted=sub, answered=answered.get(c.id, 0),
+                             expected=inv * n_practices)
+    return out
+
+
+# -- scoring -----------------------------------------------------------------------------
+def scoring_answers(rows: Iterable[tuple[Answer, str, int]]) -> list[ScoringAnswer]:
+    """Turn stored answers into the scoring engine's plain answers."""
+    return [ScoringAnswer(respondent_id=a.respondent_id, group=group, practice_id=a.practice_id,
+                          level=a.level if a.kind == "level" else None, kind=a.kind)
+            for a, group, _user in rows]
+
+
+def cycle_score(*, cycle: Cycle, org: Organisation,
+                answers: list[tuple[Answer, str, int]] | None = None,
+                failing_checks: frozenset[str] | None = None) -> CycleResult:
+    """Return the cycle's result: stored when closed, computed live from the snapshot otherwise."""
+    if cycle.is_closed and cycle.results is not None:
+        return CycleResult.from_dict(cycle.results)
+    if answers is None:
+        answers = cycle_answers(cycle)
+    if failing_checks is None:
+        failing_checks = register_failing_checks(org)
+    previous = previous_closed_result(cycle)
+    upper, frontline = org_group_sides(org)
+    return score_cycle(
+        framework=cycle_framework(cycle),
+        answers=scoring_answers(answers),
+        targets=cycle_targets(cycle),
+        failing_checks=failing_checks,
+        previous=previous[1] if previous else None,
+        upper_groups=upper,
+        frontline_groups=frontline,
+    )
+
+
+def cycle_targets(cycle: Cycle) -> dict[str, int]:
+    """Return practice id -> target for every practice of the cycle (defaults filled in)."""
+    framework = cycle_framework(cycle)
+    stored = cycle.targets or {}
+    return {p.id: int(stored.get(p.id, p.default_target)) for p in framework.practices}
+
+
+# -- creating and preparing ----------------------------------------------------------------
+def cycle_create(*, org: Organisation, period: str, framework: Framework,
+                 due_date: date | None = None) -> Cycle:
+    """Create a draft cycle, prefilled with the previous cycle's targets and respondents."""
+    period = (period or "").strip().upper()
+    if not period_valid(period):
+        raise CycleError(f"{period or '(empty)'} is not a quarter; write it like 2026-Q4.")
+    if cycle_by_period(org, period) is not None:
+        raise CycleError(f"There is already a cycle for {period}.")
+    cycle = Cycle(org_id=org.id, period=period, framework_key=framework.key,
+                  framework_version=framework.version, framework_snapshot=framework.to_snapshot(),
+                  framework_hash=framework.content_hash, status="draft", due_date=due_date,
+                  targets={})
+    db.session.add(cycle)
+    db.session.flush()
+    previous = cycle_previous(cycle)
+    if previous is not None:
+        known = {p.id for p in framework.practices}
+        cycle.targets = {pid: int(level) for pid, level in (previous.targets or {}).items()
+                         if pid in known}
+        groups = {g["key"] for g in org_groups(org)}
+        members = _answering_members(org)
+        for old in previous.respondents:
+            if old.user_id in members and old.group in groups:
+                db.session.add(Respondent(org_id=org.id, cycle_id=cycle.id, user_id=old.user_id,
+                                          group=old.group))
+        db.session.flush()
+    return cycle
+
+
+def _answering_members(org: Organisation) -> set[int]:
+    rows = db.session.execute(select(Membership.user_id, Membership.role)
+                              .where(Membership.org_id == org.id))
+    return {uid for uid, role in rows if role in ANSWER}
+
+
+def invitable_members(org: Organisation) -> list[tuple[User, Membership]]:
+    """Return members who may answer assessments (roles in ANSWER), by name."""
+    rows = db.session.execute(select(User, Membership).join(Membership, Membership.user_id == User.id)
+                              .where(Membership.org_id == org.id)).all()
+    return sorted([(u, m) for u, m in rows if m.role in ANSWER], key=lambda x: x[0].name.lower())
+
+
+def respondent_invite(*, cycle: Cycle, org: Organisation, user_id: int, group: str) -> Respondent:
+    """Invite a member to answer the cycle in a respondent group (or change their group)."""
+    if cycle.is_closed:
+        raise CycleError("The cycle is closed; respondents can no longer change.")
+    if group not in {g["key"] for g in org_groups(org)}:
+        raise CycleError("Choose one of the organisation's respondent groups.")
+    if user_id not in _answering_members(org):
+        raise CycleError("Only members who may answer assessments can be invited.")
+    existing = db.session.scalar(select(Respondent).where(Respondent.cycle_id == cycle.id,
+                                                          Respondent.user_id == user_id))
+    if existing is not None:
+        existing.group = group
+        db.session.flush()
+        return existing
+    respondent = Respondent(org_id=org.id, cycle_id=cycle.id, user_id=user_id, group=group)
+    db.session.add(respondent)
+    db.session.flush()
+    return respondent
+
+
+def respondent_remove(*, cycle: Cycle, respondent: Respondent) -> None:
+    """Remove a respondent and their answers (not once the cycle is closed)."""
+    if cycle.is_closed:
+        raise CycleError("The cycle is closed; respondents can no longer change.")
+    if respondent.cycle_id != cycle.id:
+        raise CycleError("That respondent belongs to another cycle.")
+    db.session.delete(respondent)
+    db.session.flush()
+
+
+def cycle_targets_set(*, cycle: Cycle, targets: Mapping[str, int]) -> None:
+    """Set the target level of practices for this cycle (1..5; unknown ids refused)."""
+    if cycle.is_closed:
+        raise CycleError("The cycle is closed; its targets are frozen.")
+    known = {p.id for p in cycle_framework(cycle).practices}
+    clean: dict[str, int] = dict(cycle.targets or {})
+    for pid, level in targets.items():
+        if pid not in known:
+            raise CycleError(f"{pid} is not a practice of this cycle's framework.")
+        if not isinstance(level, int) or not 1 <= level <= 5:
+            raise CycleError(f"The target of {pid} must be a level from 1 to 5.")
+        clean[pid] = level
+    cycle.targets = clean
+    db.session.flush()
+
+
+def cycle_set_due(*, cycle: Cycle, due_date: date | None) -> None:
+    """Change the due date (not once closed)."""
+    if cycle.is_closed:
+        raise CycleError("The cycle is closed.")
+    cycle.due_date = due_date
+    db.session.flush()
+
+
+def cycle_open(*, cycle: Cycle) -> None:
+    """Open a draft cycle for answering."""
+    if cycle.status != "draft":
+        raise CycleError(f"The cycle for {cycle.period} is {cycle.status}, not a draft; only drafts can be opened.")
+    cycle.status = "open"
+    cycle.opened_at = utcnow()
+    db.session.flush()
+    from ..actions.services import actions_carry_forward  # open actions follow into the new quarter
+
+    actions_carry_forward(cycle=cycle, now=cycle.opened_at)
+
+
+def cycle_close(*, cycle: Cycle, org: Organisation, by: User | None) -> CycleResult:
+    """Freeze every answer and store the computed result with the cycle."""
+    if cycle.status != "open":
+        raise CycleError(f"The cycle for {cycle.period} is {cycle.status}; only an open cycle can be closed.")
+    later = db.session.scalar(select(Cycle.period).where(
+        Cycle.org_id == cycle.org_id, Cycle.period > cycle.period, Cycle.status == "closed"
+    ).order_by(Cycle.period).limit(1))
+    if later is not None:
+        raise CycleError(f"{later} is already closed; close cycles in period order so that "
+                         f"every change since last quarter stays true.")
+    failing = register_failing_checks(org)
+    result = cycle_score(cycle=cycle, org=org, failing_checks=failing)
+    cycle.results = result.to_dict()
+    cycle.closed_failing_checks = sorted(failing)
+    cycle.status = "closed"
+    cycle.closed_at = utcnow()
+    cycle.closed_by_id = by.id if by is not None else None
+    db.session.flush()
+    return result
+
+
+# -- answering -----------------------------------------------------------------------------
+@dataclass
+class AnswerInput:
+    """One answer as a form or the autosave sends it."""
+
+    practice_id: str
+    choice: str  #: "1".."5", "na", "dont_know" or "" (no answer yet)
+    note: str = ""
+    version: int = 0  #: the version the client started from; 0 when it saw no answer
+
+
+def parse_choice(choice: str) -> tuple[str, int | None] | None:
+    """Return (kind, level) for a choice string, or None for "no answer"."""
+    choice = (choice or "").strip()
+    if choice == "":
+        return None
+    if choice in ("na", "dont_know"):
+        return choice, None
+    if choice in {"1", "2", "3", "4", "5"}:
+        return "level", int(choice)
+    raise CycleError("Choose a level from 1 to 5, not applicable, or don't know.")
+
+
+def answer_choice(answer: Answer | None) -> str:
+    """Return the choice string of a stored answer ("" when none)."""
+    if answer is None:
+        return ""
+    return str(answer.level) if answer.kind == "level" else answer.kind
+
+
+def _clean_note(note: str) -> str:
+    note = (note or "").replace("\r\n", "\n").strip()
+    if len(note) > NOTE_MAX_CHARS:
+        raise CycleError(f"The evidence note is {len(note)} characters; the limit is {NOTE_MAX_CHARS}.")
+    if any((ord(c) < 32 and c not in "\n\t") or ord(c) == 127 for c in note):
+        raise CycleError("Remove the control characters from the evidence note.")
+    return note
+
+
+def answer_save(*, cycle: Cycle, respondent: Respondent, data: AnswerInput) -> Answer | None:
+    """Save one answer; refuse a closed cycle and a save that started from an older version.
+
+    Returns the stored answer (None when the respondent cleared an answer they never gave).
+    An unchanged value is never a conflict, whatever version the client names.
+    """
+    if cycle.status != "open":
+        raise CycleError("This cycle is closed; answers can no longer change."
+                         if cycle.is_closed else "This cycle is not open for answers yet.")
+    if respondent.cycle_id != cycle.id:
+        raise CycleError("You are not a respondent of this cycle.")
+    framework = cycle_framework(cycle)
+    try:
+        framework.practice(data.practice_id)
+    except KeyError:
+        raise CycleError(f"{data.practice_id} is not a practice of this cycle.") from None
+    parsed = parse_choice(data.choice)
+    note = _clean_note(data.note)
+    current = db.session.scalar(select(Answer).where(Answer.respondent_id == respondent.id,
+                                                     Answer.practice_id == data.practice_id))
+    if parsed is None:
+        if current is None:
+            if note:
+                raise CycleError("Choose an answer before writing an evidence note.")
+            return None
+        # Clearing an answer is allowed only from the current version, like any change.
+        if current.version_id != data.version:
+            raise AnswerConflict("This answer was changed in another window.", current)
+        db.session.delete(current)
+        db.session.flush()
+        return None
+    kind, level = parsed
+    if current is not None:
+        if current.kind == kind and current.level == level and current.note == note:
+            return current
+        if current.version_id != data.version:
+            raise AnswerConflict("This answer was changed in another window or by another save.",
+                                 current)
+        current.kind, current.level, current.note = kind, level, note
+        try:
+            db.session.flush()
+        except StaleDataError:  # a concurrent request saved between our read and write
+            raise AnswerConflict("This answer was changed at the same moment elsewhere.", None)
+        return current
+    if data.version:
+        # The client saw an answer that no longer exists (cleared elsewhere): a conflict.
+        raise AnswerConflict("This answer was cleared in another window.", None)
+    answer = Answer(org_id=cycle.org_id, cycle_id=cycle.id, respondent_id=respondent.id,
+                    practice_id=data.practice_id, kind=kind, level=level, note=note)
+    db.session.add(answer)
+    db.session.flush()
+    return answer
+
+
+@dataclass
+class BatchOutcome:
+    """What a whole-dimension save did."""
+
+    saved: int = 0
+    conflicts: list[str] = field(default_factory=list)  #: practice ids not saved
+    errors: dict[str, str] = field(default_factory=dict)  #: practice id -> message
+
+
+def answers_save_many(*, cycle: Cycle, respondent: Respondent,
+                      items: list[AnswerInput]) -> BatchOutcome:
+    """Save a dimension's answers; a conflicting or invalid answer is skipped and reported."""
+    outcome = BatchOutcome()
+    for item in items:
+        try:
+            with db.session.begin_nested():
+                answer_save(cycle=cycle, respondent=respondent, data=item)
+        except AnswerConflict:
+            outcome.conflicts.append(item.practice_id)
+        except CycleError as error:
+            if cycle.status != "open":
+                raise
+            outcome.errors[item.practice_id] = str(error)
+        else:
+            outcome.saved += 1
+    return outcome
+
+
+def respondent_submit(*, cycle: Cycle, respondent: Respondent) -> None:
+    """Mark the respondent as done (answers stay editable until the cycle closes)."""
+    if cycle.status != "open":
+        raise CycleError("This cycle is not open.")
+    respondent.submitted_at = utcnow()
+    db.session.flush()
+
+
+def respondents_remind(*, cycle: Cycle) -> list[Respondent]:
+    """Record a reminder for every respondent who has not submitted; return them."""
+    if cycle.status != "open":
+        raise CycleError("Reminders are for open cycles.")
+    pending = [r for r in cycle_respondents(cycle) if r.submitted_at is None]
+    now = utcnow()
+    for r in pending:
+        r.reminded_at = now
+    db.session.flush()
+    return pending

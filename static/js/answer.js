@@ -1,0 +1,186 @@
+// Autosave for the answer sheet. Without this file the page still works: its buttons save
+// the whole dimension. With it, every change is posted on its own (with the answer's
+// version, so a stale save gets a 409 instead of overwriting), and the status says "Saved".
+(function () {
+  "use strict";
+  var form = document.getElementById("answer-form");
+  if (!form || !window.fetch) { return; }
+  var saveUrl = form.getAttribute("data-save-url");
+  var loginUrl = form.getAttribute("data-login-url");
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var tokenInput = form.querySelector('input[name="csrf_token"]');
+  var token = (meta && meta.getAttribute("content")) || (tokenInput && tokenInput.value) || "";
+  var pending = {};   // practice id -> true while a change is not yet stored
+  var timers = {};
+  var inflight = {};  // practice id -> true while a save is on the wire
+  var again = {};     // practice id -> true when it changed again meanwhile
+
+  function block(pid) { return form.querySelector('[data-practice="' + pid + '"]'); }
+
+  function currentChoice(el) {
+    var checked = el.querySelector('input[type="radio"]:checked');
+    return checked ? checked.value : "";
+  }
+
+  function setStatus(el, text, cls) {
+    var status = el.querySelector("[data-status]");
+    status.innerHTML = "";
+    var span = document.createElement("span");
+    span.className = cls || "text-muted";
+    span.textContent = text;
+    status.appendChild(span);
+  }
+
+  function showConflict(el, message, actions) {
+    var box = el.querySelector("[data-conflict]");
+    box.innerHTML = "";
+    var p = document.createElement("div");
+    p.textContent = message;
+    box.appendChild(p);
+    (actions || []).forEach(function (action) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "btn btn-sm " + (action.primary ? "btn-warning" : "btn-outline-secondary") + " me-2 mt-2";
+      b.textContent = action.label;
+      b.addEventListener("click", action.run);
+      box.appendChild(b);
+    });
+    box.classList.remove("d-none");
+  }
+
+  function hideConflict(el) {
+    var box = el.querySelector("[data-conflict]");
+    box.classList.add("d-none");
+    box.innerHTML = "";
+  }
+
+  function choiceLabel(choice) {
+    if (!choice) { return form.getAttribute("data-none") || "no answer"; }
+    if (choice === "na") { return "Not applicable"; }
+    if (choice === "dont_know") { return "Don't know"; }
+    return "Level " + choice;
+  }
+
+  function applyCurrent(el, current) {
+    var pid = el.getAttribute("data-practice");
+    var radio = el.querySelector('input[name="choice-' + pid + '"][value="' + (current.choice || "") + '"]');
+    if (radio) { radio.checked = true; }
+    var note = el.querySelector('textarea[name="note-' + pid + '"]');
+    if (note) { note.value = current.note || ""; }
+    el.querySelector("[data-version]").value = current.version || 0;
+  }
+
+  function updateProgress(data) {
+    var answered = document.querySelector("[data-answered]");
+    if (answered) { answered.textContent = data.answered; }
+    var bar = document.querySelector("[data-progress-bar]");
+    if (bar && data.total) { bar.style.width = Math.round(100 * data.answered / data.total) + "%"; }
+    var wrap = document.querySelector("[data-progress]");
+    if (wrap) { wrap.setAttribute("aria-valuenow", data.answered); }
+    var badge = document.querySelector('[data-dim-count="' + data.dimension + '"]');
+    if (badge) {
+      var n = badge.getAttribute("data-dim-total");
+      badge.textContent = data.dimension_answered + "/" + n;
+      badge.className = "badge " + (String(data.dimension_answered) === n ? "text-bg-success" : "text-bg-light");
+    }
+  }
+
+  function save(pid) {
+    // One save per practice at a time: the next one must carry the version the previous
+    // one produced, or this tab would conflict with itself.
+    if (inflight[pid]) { again[pid] = true; return; }
+    inflight[pid] = true;
+    return send(pid).then(function () {
+      inflight[pid] = false;
+      if (again[pid]) { again[pid] = false; save(pid); }
+    });
+  }
+
+  function send(pid) {
+    var el = block(pid);
+    var note = el.querySelector('textarea[name="note-' + pid + '"]');
+    var payload = {
+      practice_id: pid,
+      choice: currentChoice(el),
+      note: note ? note.value : "",
+      version: parseInt(el.querySelector("[data-version]").value || "0", 10)
+    };
+    pending[pid] = true;
+    setStatus(el, "Saving…");
+    return fetch(saveUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      redirect: "manual",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": token },
+      body: JSON.stringify(payload)
+    }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (response.type === "opaqueredirect" || response.status === 401 || type.indexOf("application/json") === -1) {
+        // The login wall redirects and an expired session fails the CSRF check with an HTML
+        // page: either way the session is gone. The choice stays in the form.
+        setStatus(el, "Not saved", "text-danger fw-semibold");
+        showConflict(el, "Your session has expired, so this answer was not saved. Your choice is still on this page: log in again in another tab, then come back and press “Save this page”.", [
+          { label: "Log in again (new tab)", primary: true, run: function () { window.open(loginUrl, "_blank"); } },
+          { label: "Try again", run: function () { save(pid); } }
+        ]);
+        return;
+      }
+      return response.json().then(function (data) {
+        if (response.ok) {
+          delete pending[pid];
+          hideConflict(el);
+          el.querySelector("[data-version]").value = data.current.version;
+          var now = new Date();
+          setStatus(el, "Saved " + now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }), "text-success");
+          updateProgress(data);
+        } else if (response.status === 409 && data.error === "conflict") {
+          var mine = payload;
+          var current = data.current;
+          setStatus(el, "Not saved: conflict", "text-danger fw-semibold");
+          showConflict(el, data.message + " Saved answer: " + choiceLabel(current.choice) + ". Your choice: " + choiceLabel(mine.choice) + ".", [
+            { label: "Keep my choice", primary: true, run: function () {
+                el.querySelector("[data-version]").value = current.version; save(pid); } },
+            { label: "Use the saved answer", run: function () {
+                applyCurrent(el, current); delete pending[pid]; hideConflict(el);
+                setStatus(el, "Saved", "text-success"); } }
+          ]);
+        } else {
+          setStatus(el, "Not saved", "text-danger fw-semibold");
+          showConflict(el, data.message || "The answer could not be saved.", []);
+        }
+      });
+    }).catch(function () {
+      setStatus(el, "Not saved (offline?)", "text-danger fw-semibold");
+      showConflict(el, "The connection failed, so this answer was not saved yet. It stays on the page; change it again or press “Save this page”.", [
+        { label: "Try again", primary: true, run: function () { save(pid); } }
+      ]);
+    });
+  }
+
+  form.addEventListener("change", function (event) {
+    var el = event.target.closest("[data-practice]");
+    if (!el) { return; }
+    var pid = el.getAttribute("data-practice");
+    clearTimeout(timers[pid]);
+    save(pid);
+  });
+
+  form.addEventListener("input", function (event) {
+    if (event.target.tagName !== "TEXTAREA") { return; }
+    var el = event.target.closest("[data-practice]");
+    var pid = el.getAttribute("data-practice");
+    pending[pid] = true;
+    setStatus(el, "Typing…");
+    clearTimeout(timers[pid]);
+    timers[pid] = setTimeout(function () { save(pid); }, 900);
+  });
+
+  window.addEventListener("beforeunload", function (event) {
+    if (Object.keys(pending).length) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
+  form.addEventListener("submit", function () { pending = {}; });
+})();
