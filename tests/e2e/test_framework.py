@@ -1,0 +1,34 @@
+"""Browse the framework library to a practice, then upload a new version in the browser."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from cxgov.framework.models import FrameworkUpload
+from tests.conftest import TEST_PASSWORD
+from tests.e2e.conftest import log_in
+from tests.framework_app.conftest import variant
+
+
+def test_library_practice_and_upload(live_server, page, db, make_user, tmp_path):
+    consultant = make_user(is_consultant=True, name="Helena Strand")
+    log_in(page, live_server, consultant.email, TEST_PASSWORD)
+
+    page.click("nav >> text=Framework")
+    page.locator("[data-testid=framework-cx-governance]").wait_for()
+    page.click("text=Appoint a senior CX sponsor")
+    page.locator("[data-testid=levels]").wait_for()
+    cards = page.locator("[data-testid=levels] [data-level]")
+    assert cards.count() == 5
+    assert "Leading" in cards.nth(4).inner_text()
+    assert "Next step to 2" in cards.nth(0).inner_text()
+    assert "WHAT GOOD LOOKS LIKE" in page.inner_text("[data-testid=good-looks-like]").upper()
+
+    page.goto(f"{live_server}/frameworks/upload")
+    file = tmp_path / "tailored.yaml"
+    file.write_text(variant(version="1.1", title="Tailored for Fjord Bank"), encoding="utf-8")
+    page.set_input_files("input[type=file]", str(file))
+    page.click("[data-testid=upload-form] button[type=submit]")
+    page.wait_for_url(f"{live_server}/frameworks/cx-governance/1.1/")
+    assert "Tailored for Fjord Bank" in page.inner_text("h1")
+    db.session.rollback()
+    assert db.session.scalars(select(FrameworkUpload.version)).all() == ["1.1"]
