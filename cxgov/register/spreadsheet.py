@@ -90,7 +90,10 @@ class TableSpec:
         return [c.name for c in self.columns]
 
     def column(self, name: str) -> Column:
-        return next(c for c in self.columns if c.name == name)
+        return self._by_name[name]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {c.name: c for c in self.columns})
 
 
 def _t(name: str, max_length: int, **kw: Any) -> Column:

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Iterable
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from ..audit import security_event
 from ..auth.models import User
@@ -199,8 +201,10 @@ class _Register:
 
 
 def _load_register(org: Organisation) -> _Register:
+    """Load the register as plain rows (not ORM objects): one query per table, fast to match."""
     def rows(model: type) -> list[Any]:
-        return list(db.session.scalars(select(model).where(model.org_id == org.id).order_by(model.id)))
+        table = model.__table__  # type: ignore[attr-defined]
+        return list(db.session.execute(select(table).where(table.c.org_id == org.id).order_by(table.c.id)))
 
     return _Register(rows(Person), rows(Channel), rows(Journey), rows(Touchpoint), rows(CxRole),
                      rows(DelegatedMandate))
@@ -260,9 +264,30 @@ def register_export_csv(*, org: Organisation, table: str) -> bytes:
 # --- planning an import --------------------------------------------------------------------------
 
 
+#: The last few checked files by (sha256, name, table, locale): reading a big workbook takes
+#: a second, and a preview, its reload and its confirmation read the same stored bytes. The
+#: result is a pure function of the key, so a hit is exactly what reading again would give.
+_CHECKED_CACHE: OrderedDict[tuple[str, str, str, str], CheckedFile] = OrderedDict()
+_CHECKED_CACHE_SIZE = 4
+_CHECKED_CACHE_LOCK = threading.Lock()
+
+
 def import_read(*, data: bytes, filename: str = "", table: str | None = None) -> CheckedFile:
     """Read and check an uploaded file; raise SpreadsheetError when it is refused as a whole."""
-    return check_file(read_file(data, filename=filename, table=table or None))
+    from flask_babel import get_locale
+
+    key = (hashlib.sha256(data).hexdigest(), filename, table or "", str(get_locale() or ""))
+    with _CHECKED_CACHE_LOCK:
+        cached = _CHECKED_CACHE.get(key)
+        if cached is not None:
+            _CHECKED_CACHE.move_to_end(key)
+            return cached
+    checked = check_file(read_file(data, filename=filename, table=table or None))
+    with _CHECKED_CACHE_LOCK:
+        _CHECKED_CACHE[key] = checked
+        while len(_CHECKED_CACHE) > _CHECKED_CACHE_SIZE:
+            _CHECKED_CACHE.popitem(last=False)
+    return checked
 
 
 def _display(value: Any) -> str:
@@ -439,99 +464,143 @@ def _history_value(value: Any) -> Any:
     return value
 
 
+class ImportConflict(RuntimeError):
+    """The register changed between planning and writing; the caller rolls back and re-plans."""
+
+
 def import_apply(*, org: Organisation, plan: ImportPlan, by: User | None, filename: str = "",
                  sha256: str = "") -> ImportBatch:
-    """Write the plan in the current transaction (flush only); refuse a plan with problems."""
+    """Write the plan in the current transaction (flush only); refuse a plan with problems.
+
+    New rows go in with one multi-row INSERT per table; changed rows are updated through the
+    ORM so each UPDATE names the version the plan read (optimistic locking). Raises
+    ImportRefused for a plan with problems and ImportConflict when a planned row has changed.
+    """
     if not plan.ok:
         raise ImportRefused(_("The file has %(n)s problems; nothing was imported.", n=len(plan.errors)))
-    batch = ImportBatch(org_id=org.id, user_id=by.id if by else None, filename=(filename or "")[:255],
+    user_id = by.id if by else None
+    batch = ImportBatch(org_id=org.id, user_id=user_id, filename=(filename or "")[:255],
                         kind=plan.kind, rows_added=plan.added, rows_changed=plan.changed,
                         rows_unchanged=plan.same)
     db.session.add(batch)
-    register = _load_register(org)  # identity map: the same objects the plan matched
-    people: dict[tuple[Any, ...], Person] = {("email", p.email): p for p in register.people if p.email}
+    db.session.flush()
+    register = _load_register(org)
+    people: dict[tuple[Any, ...], int] = {("email", p.email): p.id for p in register.people if p.email}
     for name, matches in register.people_by_name.items():
         if len(matches) == 1:
-            people[("name", name)] = matches[0]
-    channels = dict(register.channel_by_name)
-    journeys = dict(register.journey_by_name)
-
-    def person_id(ref: PersonRef | None) -> int | None:
-        if ref is None:
-            return None
-        key = ("email", ref.email) if ref.email else ("name", ref.name)
-        return people[key].id
+            people[("name", name)] = matches[0].id
+    channels = {name: row.id for name, row in register.channel_by_name.items()}
+    journeys = {name: row.id for name, row in register.journey_by_name.items()}
 
     def resolve(table: str, column: str, value: Any) -> Any:
-        if isinstance(value, PersonRef) or (value is None and column.endswith("_email")):
-            return person_id(value)
+        kind = TABLE_BY_KEY[table].column(column).kind
+        if kind == "ref":
+            if value is None:
+                return None
+            return people[("email", value.email) if value.email else ("name", value.name)]
         if column == "journey":
-            return journeys[value].id
+            return journeys[value]
         if column == "channel" and table in ("touchpoints", "mandates"):
-            return channels[value].id if value else None
+            return channels[value] if value else None
         return value
 
-    entries: list[tuple[PlanRow, Any, str]] = []
     now = utcnow()
-    stages = (("people",), ("channels", "journeys"), ("touchpoints", "cx_roles", "mandates"))
-    for stage in stages:
-        new_objects: list[tuple[PlanRow, Any]] = []
+    history: list[dict[str, Any]] = []
+
+    def log(row: PlanRow, entity_id: int, action: str, changes: dict[str, Any]) -> None:
+        history.append({"org_id": org.id, "at": now, "user_id": user_id,
+                        "entity_type": _entity_type(MODELS[row.table]), "entity_id": entity_id,
+                        "entity_label": row.label[:300], "action": action, "changes": changes,
+                        "import_id": batch.id})
+
+    # People first (others refer to them), then channels and journeys, then the rest.
+    for stage in (("people",), ("channels", "journeys"), ("touchpoints", "cx_roles", "mandates")):
         for table in stage:
             model = MODELS[table]
             spec = TABLE_BY_KEY[table]
             attrs = _ATTRS.get(table, {})
             present = set(plan.columns.get(table, []))
-            for row in plan.rows.get(table, []):
-                if row.action == "same":
-                    continue
-                if row.action == "add":
-                    kwargs = {"org_id": org.id}
+            adds = [row for row in plan.rows.get(table, []) if row.action == "add"]
+            updates = [row for row in plan.rows.get(table, []) if row.action == "change"]
+            if adds:
+                values = []
+                for row in adds:
+                    item = {"org_id": org.id, "version_id": 1, "created_at": now, "updated_at": now}
                     for column in spec.columns:
                         value = row.record.values[column.name] if column.name in present else column.default
-                        kwargs[attrs.get(column.name, column.name)] = resolve(table, column.name, value)
+                        item[attrs.get(column.name, column.name)] = _store_value(
+                            table, column.name, resolve(table, column.name, value))
+                    values.append(item)
+                ids = _insert_many(model, org, table, values)
+                for row, new_id in zip(adds, ids):
+                    log(row, new_id, "create", {c: [None, _history_value(row.record.values[c])]
+                                                for c in plan.columns[table]
+                                                if row.record.values[c] not in (None, "")})
                     if table == "people":
-                        kwargs["title"] = kwargs.get("title") or ""
-                        kwargs["department"] = kwargs.get("department") or ""
-                    obj = model(**kwargs)
-                    new_objects.append((row, obj))
-                    entries.append((row, obj, "create"))
-                else:
-                    obj = register_obj = row.target
+                        people[row.record.key()] = new_id
+                    elif table == "channels":
+                        channels[row.record.values["name"]] = new_id
+                    elif table == "journeys":
+                        journeys[row.record.values["name"]] = new_id
+            if updates:
+                objects = _load_objects(model, org, [row.target.id for row in updates])
+                for row in updates:
+                    obj = objects.get(row.target.id)
+                    if obj is None or obj.version_id != row.target.version_id:
+                        raise ImportConflict(row.label)
                     for change in row.changes:
-                        value = row.record.values[change.column]
-                        setattr(register_obj, attrs.get(change.column, change.column),
-                                _store_value(table, change.column, resolve(table, change.column, value)))
-                    active_change = next((c for c in row.changes if c.column == "active"), None)
+                        setattr(obj, attrs.get(change.column, change.column), _store_value(
+                            table, change.column, resolve(table, change.column, row.record.values[change.column])))
                     action = "update"
-                    if active_change is not None and len(row.changes) == 1:
+                    if [c.column for c in row.changes] == ["active"]:
                         action = "reactivate" if row.record.values["active"] else "deactivate"
-                    entries.append((row, obj, action))
-        db.session.add_all([obj for _row, obj in new_objects])
-        db.session.flush()
-        for row, obj in new_objects:
-            if row.table == "people":
-                people[row.record.key()] = obj
-            elif row.table == "channels":
-                channels[obj.name] = obj
-            elif row.table == "journeys":
-                journeys[obj.name] = obj
-    db.session.flush()
-    history = []
-    for row, obj, action in entries:
-        if row.action == "add":
-            changes = {c: [None, _history_value(row.record.values[c])] for c in plan.columns[row.table]
-                       if row.record.values[c] not in (None, "")}
-        else:
-            changes = {c.column: [c.before or None, c.after or None] for c in row.changes}
-        history.append({"org_id": org.id, "at": now, "user_id": by.id if by else None,
-                        "entity_type": _entity_type(MODELS[row.table]), "entity_id": obj.id,
-                        "entity_label": row.label[:300], "action": action, "changes": changes,
-                        "import_id": batch.id})
+                    log(row, obj.id, action, {c.column: [c.before or None, c.after or None] for c in row.changes})
+                db.session.flush()
     if history:
-        db.session.execute(insert(ChangeLog), history)
+        db.session.execute(insert(ChangeLog.__table__), history)
     security_event("import", detail=f"register {plan.kind} {filename[:100]} sha256={sha256[:16]} "
                                     f"added={plan.added} changed={plan.changed}", org_id=org.id)
     return batch
+
+
+def _natural_key(table: str, item: Any) -> tuple[Any, ...]:
+    """Return the key that tells new rows apart, from a row's stored column values."""
+    get = item.get if isinstance(item, dict) else item._mapping.get
+    if table == "people":
+        return ("email", get("email")) if get("email") else ("name", get("name"))
+    if table in ("channels", "journeys"):
+        return (get("name"),)
+    if table == "touchpoints":
+        return (get("journey_id"), get("channel_id"), get("name"))
+    if table == "cx_roles":
+        return (get("person_id"), get("role"), get("since"))
+    return (get("holder"), get("decision"), get("channel_id"))
+
+
+def _insert_many(model: type, org: Organisation, table: str, values: list[dict[str, Any]]) -> list[int]:
+    """Insert rows with one executemany and return their ids in order.
+
+    SQLite cannot return ids in order from a batched INSERT (SQLAlchemy then sends one
+    statement per row), so the ids are read back by natural key among the rows above the
+    previous highest id; the plan guarantees those keys are unique among the new rows.
+    """
+    table_obj = model.__table__  # type: ignore[attr-defined]
+    highest = db.session.scalar(select(func.max(table_obj.c.id))) or 0
+    db.session.execute(insert(table_obj), values)
+    new_rows = db.session.execute(select(table_obj).where(table_obj.c.org_id == org.id,
+                                                          table_obj.c.id > highest))
+    by_key = {_natural_key(table, row): row.id for row in new_rows}
+    return [by_key[_natural_key(table, item)] for item in values]
+
+
+def _load_objects(model: type, org: Organisation, ids: list[int]) -> dict[int, Any]:
+    """Load ORM objects by id in chunks (IN lists stay short), for version-checked updates."""
+    found: dict[int, Any] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for obj in db.session.scalars(select(model).where(model.org_id == org.id, model.id.in_(chunk))):
+            found[obj.id] = obj
+    return found
 
 
 def _store_value(table: str, column: str, value: Any) -> Any:

@@ -1,0 +1,88 @@
+"""Time a 10,000-touchpoint register import (preview, then commit) and its export on SQLite.
+
+Run: ``.venv/bin/python bench/register_bench.py`` (prints seconds per step). The targets from
+the register issue are under 5 s for the import (preview + commit) and under 1 s for the export.
+"""
+from __future__ import annotations
+
+import random
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from cxgov import create_app  # noqa: E402
+
+JOURNEYS, CHANNELS, TOUCHPOINTS_PER_CELL, PEOPLE = 25, 10, 40, 300
+KINDS = ("phone", "web", "app", "store", "email", "chat", "social", "field", "complaints", "other")
+STAGES = ("Discover", "Buy", "Start", "Use", "Pay", "Get help", "Change", "Leave")
+
+
+def bench_tables(seed: int = 4) -> dict[str, list[list[object]]]:
+    """Return a register of JOURNEYS x CHANNELS x TOUCHPOINTS_PER_CELL touchpoints as sheet rows."""
+    rng = random.Random(seed)
+    people = [[f"person{n}@bench.example", f"Pérson {n} Åström", rng.choice(["Manager", "Agent", "Lead"]),
+               rng.choice(["Service", "Sales", "Digital"]), True] for n in range(PEOPLE)]
+    emails = [p[0] for p in people]
+    channels = [[f"Channel {c}", KINDS[c % len(KINDS)], rng.choice(emails), True] for c in range(CHANNELS)]
+    journeys = [[f"Journey {j}", f"What customers do in journey {j}", rng.choice(emails), True]
+                for j in range(JOURNEYS)]
+    touchpoints = []
+    for journey in journeys:
+        for channel in channels:
+            for n in range(TOUCHPOINTS_PER_CELL):
+                touchpoints.append([
+                    journey[0], channel[0], f"Touchpoint {n:03d}", rng.choice(STAGES), rng.choice(emails),
+                    "Calm and in control", "NPS", "+40", rng.random() < 0.2,
+                    date(2026, 1, 1) - timedelta(days=rng.randrange(400)), True])
+    roles = [[emails[n], "ambassador", date(2025, 1, 1), None, ""] for n in range(CHANNELS)]
+    mandates = [["Agents", f"Credit up to {n * 100} SEK", f"{n * 100} SEK", channels[n % CHANNELS][0], True]
+                for n in range(1, 11)]
+    return {"people": people, "channels": channels, "journeys": journeys, "touchpoints": touchpoints,
+            "cx_roles": roles, "mandates": mandates}
+
+
+def main() -> int:
+    from cxgov.extensions import db
+    from cxgov.orgs.models import Organisation
+    from cxgov.register import transfer
+    from cxgov.register.spreadsheet import write_xlsx
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3", "SECRET_KEY": "bench"})
+        with app.app_context():
+            db.create_all()
+            org = Organisation(slug="bench", name="Bench")
+            db.session.add(org)
+            db.session.commit()
+            data = write_xlsx(bench_tables())
+            print(f"file: {len(data) / 1024:.0f} KB, {JOURNEYS * CHANNELS * TOUCHPOINTS_PER_CELL} touchpoints")
+
+            started = time.perf_counter()
+            plan = transfer.import_plan(org=org, checked=transfer.import_read(data=data, filename="bench.xlsx"))
+            preview = time.perf_counter() - started
+            assert plan.ok, plan.errors[:5]
+
+            started = time.perf_counter()
+            plan = transfer.import_plan(org=org, checked=transfer.import_read(data=data, filename="bench.xlsx"))
+            transfer.import_apply(org=org, plan=plan, by=None, filename="bench.xlsx")
+            db.session.commit()
+            commit = time.perf_counter() - started
+
+            db.session.expire_all()
+            started = time.perf_counter()
+            exported = transfer.register_export_xlsx(org=org)
+            export = time.perf_counter() - started
+
+    print(f"import preview (read + check + plan): {preview:.2f} s")
+    print(f"import commit (re-plan from the stored file + write + commit): {commit:.2f} s")
+    print(f"import total: {preview + commit:.2f} s (target < 5 s)")
+    print(f"export xlsx: {export:.2f} s (target < 1 s), {len(exported) / 1024:.0f} KB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
