@@ -161,10 +161,11 @@ def _describe(value: Any) -> str:
         return "nothing (empty)"
     if isinstance(value, bool):
         return f"true/false ({str(value).lower()})"
+    # Numbers carry their value: "from 1 to 5, not a whole number (9)" says what to fix.
     if isinstance(value, int):
-        return "a whole number"
+        return f"a whole number ({value})"[:60]
     if isinstance(value, float):
-        return "a number"
+        return f"a number ({value:g})"
     if isinstance(value, str):
         return "text"
     if isinstance(value, dict):

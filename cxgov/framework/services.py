@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..auth.models import User
@@ -60,7 +61,9 @@ def framework_upload_create(*, data: bytes, filename: str, by: User | None
     result = load_framework_text(text, name)
     if result.framework is None:
         raise FrameworkUploadError(
-            _("The framework was not saved: %(n)d problem(s) to fix.", n=len(result.problems)),
+            ngettext("The framework was not saved: %(num)d problem to fix.",
+                     "The framework was not saved: %(num)d problems to fix.",
+                     len(result.problems)),
             result.problems)
     framework = result.framework
     existing = framework_catalog().get(framework.key, framework.version)
