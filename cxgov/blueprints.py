@@ -6,6 +6,7 @@ from flask import Blueprint
 
 def BLUEPRINTS() -> list[Blueprint]:  # noqa: N802  (reads like a constant at the call site)
     """Return every blueprint of the app."""
+    from .actions.routes import bp as actions_bp
     from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
     from .cycles.routes import bp as cycles_bp
@@ -13,4 +14,4 @@ def BLUEPRINTS() -> list[Blueprint]:  # noqa: N802  (reads like a constant at th
     from .orgs.routes import bp as orgs_bp
     from .orgs.routes import org_bp
 
-    return [auth_bp, orgs_bp, org_bp, admin_bp, framework_bp, cycles_bp]
+    return [auth_bp, orgs_bp, org_bp, admin_bp, framework_bp, actions_bp, cycles_bp]

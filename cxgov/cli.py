@@ -6,6 +6,7 @@ import click
 
 def COMMANDS() -> list[click.Command]:  # noqa: N802
     """Return every CLI command group."""
+    from .actions.cli import action_cli
     from .auth.cli import user_cli
     from .cycles.cli import cycle_cli
     from .demo import demo_cli
@@ -13,4 +14,4 @@ def COMMANDS() -> list[click.Command]:  # noqa: N802
     from .ops.backup import backup_cli
     from .orgs.cli import org_cli
 
-    return [user_cli, org_cli, demo_cli, backup_cli, framework_cli, cycle_cli]
+    return [user_cli, org_cli, demo_cli, backup_cli, framework_cli, cycle_cli, action_cli]

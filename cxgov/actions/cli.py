@@ -1,0 +1,60 @@
+"""``flask action ...``: the action plan from the command line (list, export)."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from ..audit import security_event
+from ..extensions import db
+from ..orgs.models import Organisation
+from ..orgs.services import org_by_slug
+from .models import ACTION_STATUSES
+from .selectors import ActionFilters, actions_list
+
+action_cli = AppGroup("action", help="The action plan of an organisation.")
+
+
+def _org(slug: str) -> Organisation:
+    org = org_by_slug(slug)
+    if org is None:
+        raise click.ClickException(f"No organisation with the short name {slug!r}.")
+    return org
+
+
+@action_cli.command("list")
+@click.argument("org_slug")
+@click.option("--status", type=click.Choice([*ACTION_STATUSES, "open"]), default=None,
+              help="Only actions with this status (open = planned or in progress).")
+@click.option("--overdue", is_flag=True, help="Only open actions past their due date.")
+def list_actions(org_slug: str, status: str | None, overdue: bool) -> None:
+    """Print the action plan: practice, status, owner, due date and title, one action a line."""
+    org = _org(org_slug)
+    today = date.today()
+    for action in actions_list(org.id, ActionFilters(status=status, overdue=overdue), today):
+        late = " OVERDUE" if action.is_overdue(today) else ""
+        click.echo("\t".join([
+            action.practice_id or "-", action.status + late, action.owner.name if action.owner else "-",
+            action.due_date.isoformat() if action.due_date else "-", action.title]))
+
+
+@action_cli.command("export")
+@click.argument("org_slug")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def export_actions(org_slug: str, out: Path) -> None:
+    """Write the action plan to OUT (.xlsx, or .csv for comma-separated text)."""
+    from .export import action_plan_csv, action_plan_xlsx
+
+    org = _org(org_slug)
+    suffix = out.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise click.ClickException("Name the output file .xlsx or .csv.")
+    if suffix == ".xlsx":
+        out.write_bytes(action_plan_xlsx(org.id, org.name, org.language))
+    else:
+        out.write_text(action_plan_csv(org.id, org.language), encoding="utf-8-sig")
+    security_event("export", detail=f"action plan {suffix[1:]} (cli)", org_id=org.id)
+    db.session.commit()
+    click.echo(f"Wrote {out}")
