@@ -117,7 +117,7 @@ TABLES: tuple[TableSpec, ...] = (
     ), ("name",)),
     TableSpec("journeys", "Journeys", (
         _t("name", 200, required=True),
-        _t("description", 5000, multiline=True),
+        _t("description", 10_000, multiline=True),
         Column("owner_email", "ref", 254, default=None),
         Column("active", "bool", default=True),
     ), ("name",)),

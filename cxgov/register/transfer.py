@@ -31,6 +31,7 @@ from ..auth.models import User
 from ..db import utcnow
 from ..extensions import db
 from ..history.models import ChangeLog
+from ..history.services import jsonable
 from ..orgs.models import Organisation
 from .models import Channel, CxRole, DelegatedMandate, ImportBatch, Journey, Person, Touchpoint
 from .spreadsheet import (TABLE_BY_KEY, TABLES, CheckedFile, PersonRef, Record, RowError,
@@ -290,7 +291,8 @@ def import_read(*, data: bytes, filename: str = "", table: str | None = None) ->
     return checked
 
 
-def _display(value: Any) -> str:
+def display_value(value: Any) -> str:
+    """Return a typed spreadsheet value as the preview shows it (as an export would write it)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -411,7 +413,7 @@ class _Planner:
                         differs = (old or None) != (new or None) if isinstance(new, str) or new is None \
                             else old != new
                     if differs:
-                        changes.append(FieldChange(column, _display(old), _display(new)))
+                        changes.append(FieldChange(column, display_value(old), display_value(new)))
                 action = "change" if changes else "same"
                 table_rows.append(PlanRow(spec.key, record.sheet, record.row, label, action, record,
                                           changes, target))
@@ -434,7 +436,7 @@ def _row_label(table: str, values: dict[str, Any]) -> str:
     if table == "touchpoints":
         return f"{values['name']} ({values['journey']} · {values['channel']})"
     if table == "cx_roles":
-        return f"{values['role']}: {_display(values['person_email'])} {_display(values['since'])}"
+        return f"{values['role']}: {display_value(values['person_email'])} {display_value(values['since'])}"
     if table == "mandates":
         return f"{values['holder']}: {values['decision']}"[:300]
     return values.get("name", "")
@@ -456,12 +458,13 @@ def _entity_type(model: type) -> str:
     return getattr(model, "change_type", None) or model.__tablename__
 
 
-def _history_value(value: Any) -> Any:
-    if isinstance(value, PersonRef):
-        return value.text
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+#: Spreadsheet column -> the field name the register's history uses (see services.register_state).
+_HISTORY_FIELDS = {"owner_email": "owner", "manager_email": "manager", "person_email": "person"}
+
+
+def _person_label(name: str, email: str | None) -> str:
+    """Return how history names a person (as services.person_ref does)."""
+    return f"{name} <{email}>" if email else name
 
 
 class ImportConflict(RuntimeError):
@@ -491,6 +494,21 @@ def import_apply(*, org: Organisation, plan: ImportPlan, by: User | None, filena
             people[("name", name)] = matches[0].id
     channels = {name: row.id for name, row in register.channel_by_name.items()}
     journeys = {name: row.id for name, row in register.journey_by_name.items()}
+    person_labels = {p.id: _person_label(p.name, p.email) for p in register.people}
+    channel_names = {row.id: name for name, row in register.channel_by_name.items()}
+    journey_names = {row.id: name for name, row in register.journey_by_name.items()}
+
+    def history_value(table: str, column: str, stored: Any) -> Any:
+        """Return a stored value as history shows it: people and places by name, not id."""
+        if stored is None:
+            return None
+        if TABLE_BY_KEY[table].column(column).kind == "ref":
+            return person_labels.get(stored)
+        if column == "journey":
+            return journey_names.get(stored)
+        if column == "channel" and table in ("touchpoints", "mandates"):
+            return channel_names.get(stored)
+        return jsonable(stored)
 
     def resolve(table: str, column: str, value: Any) -> Any:
         kind = TABLE_BY_KEY[table].column(column).kind
@@ -532,29 +550,41 @@ def import_apply(*, org: Organisation, plan: ImportPlan, by: User | None, filena
                             table, column.name, resolve(table, column.name, value))
                     values.append(item)
                 ids = _insert_many(model, org, table, values)
-                for row, new_id in zip(adds, ids):
-                    log(row, new_id, "create", {c: [None, _history_value(row.record.values[c])]
-                                                for c in plan.columns[table]
-                                                if row.record.values[c] not in (None, "")})
+                for row, item, new_id in zip(adds, values, ids):
                     if table == "people":
                         people[row.record.key()] = new_id
+                        person_labels[new_id] = _person_label(item["name"], item["email"])
                     elif table == "channels":
-                        channels[row.record.values["name"]] = new_id
+                        channels[item["name"]] = new_id
+                        channel_names[new_id] = item["name"]
                     elif table == "journeys":
-                        journeys[row.record.values["name"]] = new_id
+                        journeys[item["name"]] = new_id
+                        journey_names[new_id] = item["name"]
+                    changes = {}
+                    for column in spec.columns:
+                        after = history_value(table, column.name, item[attrs.get(column.name, column.name)])
+                        if after not in (None, ""):
+                            changes[_HISTORY_FIELDS.get(column.name, column.name)] = [None, after]
+                    log(row, new_id, "create", changes)
             if updates:
                 objects = _load_objects(model, org, [row.target.id for row in updates])
                 for row in updates:
                     obj = objects.get(row.target.id)
                     if obj is None or obj.version_id != row.target.version_id:
                         raise ImportConflict(row.label)
+                    changes = {}
                     for change in row.changes:
-                        setattr(obj, attrs.get(change.column, change.column), _store_value(
-                            table, change.column, resolve(table, change.column, row.record.values[change.column])))
+                        attr = attrs.get(change.column, change.column)
+                        new_value = _store_value(table, change.column,
+                                                 resolve(table, change.column, row.record.values[change.column]))
+                        changes[_HISTORY_FIELDS.get(change.column, change.column)] = [
+                            history_value(table, change.column, getattr(obj, attr)),
+                            history_value(table, change.column, new_value)]
+                        setattr(obj, attr, new_value)
                     action = "update"
                     if [c.column for c in row.changes] == ["active"]:
                         action = "reactivate" if row.record.values["active"] else "deactivate"
-                    log(row, obj.id, action, {c.column: [c.before or None, c.after or None] for c in row.changes})
+                    log(row, obj.id, action, changes)
                 db.session.flush()
     if history:
         db.session.execute(insert(ChangeLog.__table__), history)
@@ -644,7 +674,11 @@ def pending_delete(*, pending: PendingImport) -> None:
     db.session.flush()
 
 
-def plan_rows_for_display(plan: ImportPlan, limit: int = 500) -> dict[str, list[PlanRow]]:
+#: Most added or changed rows the preview lists per table (the counts are always complete).
+PREVIEW_ROWS = 500
+
+
+def plan_rows_fordisplay_value(plan: ImportPlan, limit: int = PREVIEW_ROWS) -> dict[str, list[PlanRow]]:
     """Return added and changed rows per table for the preview, at most ``limit`` per table."""
     return {t: [r for r in rows if r.action != "same"][:limit] for t, rows in plan.rows.items()}
 

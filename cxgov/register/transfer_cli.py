@@ -1,0 +1,83 @@
+"""``flask register import`` and ``flask register export``: the register as spreadsheets."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import click
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..orgs.services import org_by_slug
+from . import transfer
+from .cli import register_cli
+from .spreadsheet import MAX_FILE_BYTES, TABLE_BY_KEY, SpreadsheetError
+
+
+def _org(slug: str):
+    org = org_by_slug(slug)
+    if org is None:
+        raise click.ClickException(f"No organisation {slug!r}.")
+    return org
+
+
+@register_cli.command("import")
+@click.argument("org_slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and print the plan; write nothing.")
+@click.option("--table", type=click.Choice(sorted(TABLE_BY_KEY)), default=None,
+              help="For a CSV file: the table it holds (else from the file name or its columns).")
+def import_command(org_slug: str, file: Path, dry_run: bool, table: str | None) -> None:
+    """Import an XLSX or CSV file into ORG's register, all or nothing.
+
+    Prints what is added, changed and left alone per sheet, and every problem with its sheet,
+    row, column and reason; exits with status 1 (writing nothing) when there is any problem.
+    """
+    org = _org(org_slug)
+    if file.stat().st_size > MAX_FILE_BYTES:
+        raise click.ClickException(f"{file} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+    data = file.read_bytes()
+    try:
+        checked = transfer.import_read(data=data, filename=file.name, table=table)
+    except SpreadsheetError as error:
+        raise click.ClickException(str(error)) from error
+    plan = transfer.import_plan(org=org, checked=checked)
+    for line in plan.summary_lines():
+        click.echo(line)
+    if plan.ignored_sheets:
+        click.echo(f"Ignored sheets (not part of the register): {', '.join(plan.ignored_sheets)}")
+    if not plan.ok:
+        for error in plan.errors:
+            click.echo(str(error), err=True)
+        click.echo(f"{len(plan.errors)} problem(s); nothing was imported.", err=True)
+        raise SystemExit(1)
+    if dry_run:
+        click.echo(f"Dry run: {plan.added} to add, {plan.changed} to change; nothing was written.")
+        return
+    try:
+        batch = transfer.import_apply(org=org, plan=plan, by=None, filename=file.name,
+                                      sha256=hashlib.sha256(data).hexdigest())
+        db.session.commit()
+    except (transfer.ImportConflict, StaleDataError) as error:
+        db.session.rollback()
+        raise click.ClickException("The register changed while importing; nothing was written. "
+                                   "Run the command again.") from error
+    click.echo(f"Imported: {batch.rows_added} added, {batch.rows_changed} changed, "
+               f"{batch.rows_unchanged} unchanged (import #{batch.id}).")
+
+
+@register_cli.command("export")
+@click.argument("org_slug")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--table", type=click.Choice(sorted(TABLE_BY_KEY)), default=None,
+              help="Write one table as CSV instead of the whole workbook (OUT should end in .csv).")
+def export_command(org_slug: str, out: Path, table: str | None) -> None:
+    """Export ORG's register to OUT: an .xlsx workbook, or one table as CSV with --table."""
+    org = _org(org_slug)
+    if table is None and out.suffix.lower() == ".csv":
+        raise click.ClickException("A CSV file holds one table: add --table (e.g. --table touchpoints).")
+    data = transfer.register_export_csv(org=org, table=table) if table else \
+        transfer.register_export_xlsx(org=org)
+    out.write_bytes(data)
+    db.session.commit()  # the security log entry
+    click.echo(f"Wrote {out} ({len(data):,} bytes).")

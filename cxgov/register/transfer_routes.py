@@ -1,0 +1,174 @@
+"""Register import and export pages, on the register blueprint.
+
+Export is for everyone who can read the register; import is for register editors. An
+import is uploaded, checked and previewed before anything is written: the file is kept in
+the database (never in the browser) and the confirmation re-reads it and re-plans it against
+the register as it is then. If the plan differs from the one the user saw, the new preview
+is shown instead of applying; otherwise the whole plan is written in one transaction.
+"""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..audit import security_event
+from ..extensions import db
+from ..orgs.forms import EmptyForm
+from ..orgs.models import EDIT_REGISTER, READ
+from ..tenancy import current_org, org_get, roles_required
+from . import transfer
+from .routes import bp
+from .spreadsheet import MAX_FILE_BYTES, TABLE_BY_KEY, TABLES, SpreadsheetError
+from .transfer_forms import ImportConfirmForm, ImportUploadForm
+from .transfer_models import PendingImport
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.route("/export")
+@roles_required(READ)
+def export():
+    """The export page: the whole register as one workbook, or one table as CSV."""
+    return render_template("register/transfer/export.html", tables=TABLES)
+
+
+@bp.route("/export/register.xlsx")
+@roles_required(READ)
+def export_xlsx():
+    """Download the whole register as one XLSX workbook, a sheet per table."""
+    org = current_org()
+    data = transfer.register_export_xlsx(org=org)
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=f"{org.slug}-register-{date.today().isoformat()}.xlsx")
+
+
+@bp.route("/export/<table>.csv")
+@roles_required(READ)
+def export_csv(table: str):
+    """Download one register table as CSV (UTF-8 with a byte order mark, comma-separated)."""
+    if table not in TABLE_BY_KEY:
+        abort(404)
+    org = current_org()
+    data = transfer.register_export_csv(org=org, table=table)
+    return send_file(io.BytesIO(data), mimetype="text/csv", as_attachment=True,
+                     download_name=f"{org.slug}-{table.replace('_', '-')}-{date.today().isoformat()}.csv")
+
+
+def _uploaded_bytes(form: ImportUploadForm) -> tuple[bytes, str]:
+    """Return the upload's bytes (at most one byte over the limit) and its file name."""
+    upload = form.file.data
+    data = upload.stream.read(MAX_FILE_BYTES + 1)
+    return data, (upload.filename or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(EDIT_REGISTER)
+def import_upload():
+    """Upload a spreadsheet; a file with problems lists them all, a good one goes to the preview."""
+    org = current_org()
+    form = ImportUploadForm()
+    if form.validate_on_submit():
+        data, filename = _uploaded_bytes(form)
+        try:
+            checked = transfer.import_read(data=data, filename=filename, table=form.table.data or None)
+        except SpreadsheetError as error:
+            security_event("import", result="refused", detail=f"{filename[:100]}: {error}")
+            form.file.errors = [str(error)]
+            return render_template("register/transfer/upload.html", form=form, tables=TABLES), 400
+        plan = transfer.import_plan(org=org, checked=checked)
+        if not plan.ok:
+            security_event("import", result="refused", detail=f"{filename[:100]}: {len(plan.errors)} problems")
+            return render_template("register/transfer/problems.html", plan=plan, filename=filename,
+                                   form=ImportUploadForm(formdata=None), tables=TABLES), 422
+        pending = transfer.pending_create(org=org, by=current_user, data=data, filename=filename,
+                                          table=form.table.data or "")
+        db.session.commit()
+        return redirect(url_for("register.import_preview", pending_id=pending.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("register/transfer/upload.html", form=form, tables=TABLES), status
+
+
+def _pending(pending_id: int) -> PendingImport | None:
+    """Return the organisation's pending import, or None (with a message) when it expired."""
+    pending = org_get(PendingImport, pending_id)
+    if transfer.pending_expired(pending):
+        flash(_("That upload is more than a day old. Please upload the file again."), "warning")
+        return None
+    return pending
+
+
+def _preview(pending: PendingImport, *, changed: bool = False, status: int = 200):
+    """Render the preview of a pending import, or its problems, against the register as it is now."""
+    try:
+        plan = transfer.pending_plan(org=current_org(), pending=pending)
+    except SpreadsheetError as error:  # the checks became stricter since the upload
+        flash(str(error), "danger")
+        return redirect(url_for("register.import_upload"))
+    if not plan.ok:
+        return render_template("register/transfer/problems.html", plan=plan, filename=pending.filename,
+                               form=ImportUploadForm(formdata=None), tables=TABLES, register_changed=True), 422
+    form = ImportConfirmForm(formdata=None, digest=plan.digest())
+    return render_template("register/transfer/preview.html", plan=plan, pending=pending, form=form,
+                           cancel_form=EmptyForm(), shown=transfer.plan_rows_for_display(plan),
+                           limit=transfer.PREVIEW_ROWS, changed=changed, tables=TABLES,
+                           display=transfer.display_value), status
+
+
+@bp.route("/import/<int:pending_id>")
+@roles_required(EDIT_REGISTER)
+def import_preview(pending_id: int):
+    """Show what the import will add, change and leave alone; nothing is written yet."""
+    pending = _pending(pending_id)
+    if pending is None:
+        return redirect(url_for("register.import_upload"))
+    return _preview(pending)
+
+
+@bp.route("/import/<int:pending_id>/confirm", methods=["POST"])
+@roles_required(EDIT_REGISTER)
+def import_confirm(pending_id: int):
+    """Apply the previewed import all-or-nothing, unless the register changed since the preview."""
+    org = current_org()
+    pending = _pending(pending_id)
+    if pending is None:
+        return redirect(url_for("register.import_upload"))
+    form = ImportConfirmForm()
+    if not form.validate_on_submit():
+        return _preview(pending, status=400)
+    try:
+        plan = transfer.pending_plan(org=org, pending=pending)
+    except SpreadsheetError as error:
+        flash(str(error), "danger")
+        return redirect(url_for("register.import_upload"))
+    if not plan.ok or plan.digest() != form.digest.data:
+        return _preview(pending, changed=True, status=409)
+    filename = pending.filename
+    try:
+        batch = transfer.import_apply(org=org, plan=plan, by=current_user, filename=filename,
+                                      sha256=pending.sha256)
+        transfer.pending_delete(pending=pending)
+        db.session.commit()
+    except (transfer.ImportConflict, StaleDataError, IntegrityError):
+        db.session.rollback()  # someone saved a row meanwhile: show the plan as it is now
+        return _preview(db.session.get(PendingImport, pending_id), changed=True, status=409)
+    flash(_("Imported %(file)s: %(a)s added, %(c)s changed, %(s)s unchanged.", file=filename or _("the file"),
+            a=batch.rows_added, c=batch.rows_changed, s=batch.rows_unchanged), "success")
+    return redirect(url_for("register.index"))
+
+
+@bp.route("/import/<int:pending_id>/cancel", methods=["POST"])
+@roles_required(EDIT_REGISTER)
+def import_cancel(pending_id: int):
+    """Forget an uploaded file without importing it."""
+    pending = org_get(PendingImport, pending_id)
+    if EmptyForm().validate_on_submit():
+        transfer.pending_delete(pending=pending)
+        db.session.commit()
+        flash(_("The import was cancelled; nothing was changed."), "info")
+    return redirect(url_for("register.import_upload"))
