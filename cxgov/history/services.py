@@ -76,8 +76,7 @@ def change_record(*, org: Organisation, entity: Any, action: str, before: dict[s
                       entity_type=entity_type_of(entity), entity_id=entity.id,
                       entity_label=entity_label_of(entity), action=action, changes=changes,
                       import_id=import_batch.id if import_batch is not None else None)
-    db.session.add(entry)
-    db.session.flush()
+    db.session.add(entry)  # flushed with the next query or commit; one flush per change is too slow for imports
     return entry
 
 
