@@ -16,6 +16,7 @@ from sqlalchemy import insert
 
 from ..auth.services import user_create
 from ..demo import DEMO_PASSWORD, DemoContext, demo_step
+from ..db import utcnow
 from ..extensions import db
 from ..orgs.models import ANSWER, Membership, Role
 from . import services
@@ -29,7 +30,7 @@ BASE_LEVEL = {"2024-Q4": 1.85, "2025-Q1": 2.05, "2025-Q2": 2.3, "2025-Q3": 1.95,
 #: Practices where leadership sees far more than the front line experiences.
 PERCEPTION_GAP_PRACTICES = {"E1", "E2", "A1", "A2", "B6"}
 GROUP_BIAS = {"leadership": 0.25, "management": 0.1, "front_line": -0.15}
-GAP_BIAS = {"leadership": 1.1, "management": 0.6, "front_line": -1.0}
+GAP_BIAS = {"leadership": 1.0, "management": 0.6, "front_line": -0.8}
 
 #: Extra demo respondents so every quarter can have up to twelve.
 EXTRA_RESPONDENTS = [
@@ -37,17 +38,29 @@ EXTRA_RESPONDENTS = [
     ("agent5@demo.cxgov.example", "Maja Lund", "front_line"),
 ]
 
-NOTES_FRONT_LINE_GAP = [
-    "I still need my team leader's approval for any goodwill refund.",
-    "We are told to own the case, but we cannot change a bill ourselves.",
-    "Customer feedback reaches us weeks later, if at all.",
-    "Nobody tells us what happened to the complaints we escalated.",
-]
-NOTES_LEADERSHIP_GAP = [
-    "The mandate matrix was approved by the board in spring.",
-    "We review the NPS comments in every management meeting.",
-    "The CX programme is on every leadership agenda.",
-]
+#: practice -> (front-line notes, leadership and management notes) for the perception gaps
+NOTES_GAP = {
+    "E1": (["I still need my team leader's approval for any goodwill refund.",
+            "We are told to own the case, but we cannot change a bill ourselves."],
+           ["The mandate matrix was approved by the board in spring.",
+            "Front-line staff may credit up to 2,000 SEK on the spot."]),
+    "E2": (["Every call is still checked against the script.",
+            "We never discuss real cases as a team."],
+           ["We replaced the scripts with five service principles.",
+            "Team leaders coach rather than control."]),
+    "A1": (["Customers who complain in the survey rarely hear back.",
+            "Nobody tells us what happened to the cases we escalated."],
+           ["Every detractor gets a call-back within 48 hours.",
+            "We review the survey comments in every management meeting."]),
+    "A2": (["The same billing problem has come up for a year.",
+            "Customer feedback reaches us weeks later, if at all."],
+           ["The root-cause forum meets monthly.",
+            "Recurring complaints are on the steering group's agenda."]),
+    "B6": (["We hear about CX at the kick-off and then not again.",
+            "Targets are still only about call handling time."],
+           ["The CX programme is on every leadership agenda.",
+            "CX is one of the three company goals this year."]),
+}
 NOTES_GENERAL = [
     "Documented in the CX handbook, but not everyone uses it yet.",
     "Started this quarter in customer service; other teams follow.",
@@ -135,6 +148,8 @@ def demo_cycles(ctx: DemoContext) -> None:
         services.cycle_open(cycle=cycle)
         is_open = period == OPEN_PERIOD
         answered_at = datetime(end.year, end.month, end.day, 12, tzinfo=UTC) - timedelta(days=20)
+        if is_open:  # the open quarter is happening now: its answers cannot lie in the future
+            answered_at = min(answered_at, utcnow() - timedelta(days=6))
         rows = []
         for k, respondent in enumerate(respondents):
             # In the open quarter some are done, some half-way, two have not started.
@@ -150,8 +165,9 @@ def demo_cycles(ctx: DemoContext) -> None:
                                                   respondent.group, p.id)
                 note = ""
                 if rng.random() < 0.09 or (p.id in PERCEPTION_GAP_PRACTICES and rng.random() < 0.35):
-                    if p.id in PERCEPTION_GAP_PRACTICES:
-                        bank = NOTES_FRONT_LINE_GAP if respondent.group == "front_line" else NOTES_LEADERSHIP_GAP
+                    if p.id in NOTES_GAP:
+                        front, upper = NOTES_GAP[p.id]
+                        bank = front if respondent.group == "front_line" else upper
                     else:
                         bank = NOTES_GENERAL
                     note = rng.choice(bank)

@@ -477,20 +477,20 @@ def dashboard(cycle_id: int):
     practice_titles = {p.id: p.title.get(lang) for p in framework.practices}
     stage = framework.stage_for(result.index) if result.index is not None else None
     dims = [d for d in result.dimensions]
-    labels = [titles.get(d.key, d.key) for d in dims]
-    bars = bar_chart(labels, [d.score for d in dims], targets=[d.target for d in dims], max_value=5,
-                     title=_("Dimension scores (1–5) against targets"), width=560)
+    short = [framework.dimension(d.key).title.get(lang) for d in dims]
+    bars = bar_chart(short, [d.score for d in dims], targets=[d.target for d in dims], max_value=5,
+                     title=_("Dimension scores (1–5) against targets"), width=620)
     radar_series = [Series(_("This quarter"), [d.score for d in dims]),
                     Series(_("Target"), [d.target for d in dims], style="target")]
     if result.previous_index is not None:
         radar_series.append(Series(_("Last quarter"), [
             (d.previous_index / 25 + 1) if d.previous_index is not None else None for d in dims],
             style="previous"))
-    radar = radar_chart([d.split(". ", 1)[-1] for d in labels], radar_series, size=440,
+    radar = radar_chart(short, radar_series, size=440,
                         title=_("Dimension scores"))
     context.update(
         result=result, stage=stage, titles=titles, practice_titles=practice_titles,
-        gauge=gauge(result.index, label=stage.name.get(lang) if stage else ""),
+        gauge=gauge(result.index),
         bars=bars, radar=radar, top_gaps=result.top_gaps(5), movers=result.biggest_movers(5),
         perception=result.perception_flags()[:6], disagreements=result.disagreements()[:6],
         group_label=org.group_label, level_names=[n.get(lang) for n in framework.level_names],
