@@ -106,7 +106,7 @@ def _import_feature_steps() -> None:
 
 
 #: Modules that contribute demo steps, in order.
-DEMO_MODULES: list[str] = ["cxgov.cycles.demo", "cxgov.actions.demo"]
+DEMO_MODULES: list[str] = ["cxgov.register.demo", "cxgov.cycles.demo", "cxgov.actions.demo"]
 
 
 def demo_banner(base_url: str) -> str:
