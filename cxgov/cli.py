@@ -13,5 +13,6 @@ def COMMANDS() -> list[click.Command]:  # noqa: N802
     from .framework.cli import framework_cli
     from .ops.backup import backup_cli
     from .orgs.cli import org_cli
+    from .register.cli import register_cli
 
-    return [user_cli, org_cli, demo_cli, backup_cli, framework_cli, cycle_cli, action_cli]
+    return [user_cli, org_cli, demo_cli, backup_cli, framework_cli, cycle_cli, action_cli, register_cli]

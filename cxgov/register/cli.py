@@ -1,0 +1,39 @@
+"""``flask register ...``: the register from the command line (health here; import/export in transfer_cli)."""
+from __future__ import annotations
+
+import importlib.util
+from datetime import date
+
+import click
+from flask.cli import AppGroup
+
+from ..orgs.services import org_by_slug
+from .health import register_health
+
+register_cli = AppGroup("register", help="The governance register: health checks, import and export.")
+
+STATUS_WORDS = {"ok": "PASS", "warn": "WARN", "fail": "FAIL"}
+
+
+@register_cli.command("health")
+@click.argument("org_slug")
+@click.option("--details", is_flag=True, help="Also list the offending rows of each check.")
+def health_command(org_slug: str, details: bool) -> None:
+    """Print each register health check of ORG with its status and count, then the score."""
+    org = org_by_slug(org_slug)
+    if org is None:
+        raise click.ClickException(f"No organisation {org_slug!r}.")
+    report = register_health(org, date.today())
+    width = max(len(r.key) for r in report.results)
+    for result in report.results:
+        click.echo(f"{STATUS_WORDS[result.status]}  {result.key:<{width}}  {result.count:>4}  {result.detail}")
+        if details:
+            for row in result.offending:
+                click.echo(f"{'':>6}- {row.kind} {row.id}: {row.label}")
+    counts = report.counts()
+    click.echo(f"score {report.score}/100 ({counts['ok']} pass, {counts['warn']} warn, {counts['fail']} fail)")
+
+
+# The spreadsheet commands (import, export) live in transfer_cli.py, on this same group.
+if importlib.util.find_spec(f"{__package__}.transfer_cli") is not None:
+    from . import transfer_cli  # noqa: E402,F401
