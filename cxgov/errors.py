@@ -27,7 +27,7 @@ def init_errors(app: Flask) -> None:
         db.session.rollback()
         messages = {
             400: (_("Bad request"), _("The request could not be understood.")),
-            403: (_("Not allowed"), _("Your role in this organisation does not allow this.")),
+            403: (_("Not allowed"), _("Your role does not allow this. Ask your CX sponsor or consultant if you need it.")),
             404: (_("Not found"), _("There is nothing here, or it is not yours to see.")),
             405: (_("Not allowed"), _("That method is not allowed here.")),
             413: (_("Too large"), _("The upload is larger than the allowed size.")),

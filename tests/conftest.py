@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -19,6 +21,12 @@ from cxgov import create_app
 from cxgov.auth.models import User
 from cxgov.extensions import db as _db
 from cxgov.orgs.models import Membership, Organisation, Role
+
+# Timing deadlines make property tests flaky on a loaded 2-core CI machine; speed is
+# measured by bench/, not by tests.
+hypothesis_settings.register_profile("cxgov", deadline=None,
+                                     suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("cxgov")
 
 TEST_PASSWORD = "correct horse battery"
 _TMP = Path(tempfile.mkdtemp(prefix="cxgov-tests-"))
