@@ -35,6 +35,9 @@ keepalive = 5
 max_requests = _env_int("CXGOV_MAX_REQUESTS", 2000)
 max_requests_jitter = _env_int("CXGOV_MAX_REQUESTS_JITTER", 200)
 preload_app = False
+#: gunicorn >= 24 opens a control socket in ~/.gunicorn by default; several instances on one
+#: host would share it, and cxgov does not need run-time control (use signals: HUP, TERM).
+control_socket_disable = True
 #: Refuse absurd request lines and headers early (uploads are limited by the app itself).
 limit_request_line = 8190
 limit_request_fields = 100
@@ -43,6 +46,8 @@ accesslog = os.environ.get("CXGOV_ACCESS_LOG", "-")
 errorlog = os.environ.get("CXGOV_ERROR_LOG", "-")
 loglevel = os.environ.get("CXGOV_LOG_LEVEL", "info")
 #: Remote address, time, request line, status, bytes, duration in ms (%(M)s), user agent.
+#: The stock logger with set-password tokens masked (they travel in the URL path).
+logger_class = "cxgov.ops.gunicorn_logging.RedactingLogger"
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 #: Behind a reverse proxy on the same host, trust its X-Forwarded-* headers only.
 forwarded_allow_ips = os.environ.get("CXGOV_FORWARDED_ALLOW_IPS", "127.0.0.1")

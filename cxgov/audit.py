@@ -9,6 +9,7 @@ the log file, so a hostile e-mail address cannot forge log lines.
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import datetime
 
 from flask import g, has_request_context, request
@@ -54,17 +55,16 @@ def escape_for_log(value: object, limit: int = 500) -> str:
     return "".join(out)
 
 
-def security_event(action: str, *, result: str = "ok", actor: str | None = None,
-                   detail: str = "", org_id: int | None = None) -> None:
-    """Record a security event in the database and the security log."""
-    user_id = None
-    if has_request_context() and current_user and current_user.is_authenticated:
+def _event_values(action: str, *, result: str, actor: str | None, detail: str,
+                  org_id: int | None, user_id: int | None = None) -> dict:
+    """Return the escaped column values of one event (the current user and org filled in)."""
+    if user_id is None and has_request_context() and current_user and current_user.is_authenticated:
         user_id = current_user.id
         actor = actor or current_user.email
     if org_id is None and has_request_context() and getattr(g, "org", None) is not None:
         org_id = g.org.id
     remote = (request.remote_addr or "") if has_request_context() else "cli"
-    values = {
+    return {
         "at": utcnow(),
         "action": escape_for_log(action, 60),
         "result": escape_for_log(result, 20),
@@ -74,12 +74,60 @@ def security_event(action: str, *, result: str = "ok", actor: str | None = None,
         "remote_addr": escape_for_log(remote, 64),
         "detail": escape_for_log(detail, 500),
     }
+
+
+def _quoted(value: str) -> str:
+    # values are already on one line with backslashes escaped; quoting makes a space or an
+    # "x=y" inside a typed e-mail address unable to pose as another field of the line
+    return '"' + value.replace('"', '\\"') + '"'
+
+
+def _log_event(values: dict) -> None:
+    """Write one event to the ``cxgov.security`` logger (stderr, or CXGOV_SECURITY_LOG)."""
+    log.info("at=%s action=%s result=%s actor=%s org=%s user=%s addr=%s detail=%s",
+             values["at"].isoformat(timespec="seconds"), values["action"], values["result"],
+             _quoted(values["actor"]), values["org_id"] if values["org_id"] is not None else "-",
+             values["user_id"] if values["user_id"] is not None else "-",
+             _quoted(values["remote_addr"]), _quoted(values["detail"]))
+
+
+def security_event(action: str, *, result: str = "ok", actor: str | None = None,
+                   detail: str = "", org_id: int | None = None) -> None:
+    """Record a security event in the database and the security log."""
+    values = _event_values(action, result=result, actor=actor, detail=detail, org_id=org_id)
     if has_request_context():
         g.setdefault("_security_events", []).append(values)
     else:
         db.session.execute(insert(SecurityEvent).values(**values))  # the CLI command commits
-    log.info("action=%s result=%s actor=%s org=%s addr=%s detail=%s", values["action"],
-             values["result"], values["actor"], org_id, values["remote_addr"], values["detail"])
+    _log_event(values)
+
+
+def security_event_add(action: str, *, result: str, actor: str, detail: str = "") -> SecurityEvent:
+    """Add an event to the request's own transaction (flushes; not logged until settled).
+
+    Used where the event must be visible to other workers before the request goes on:
+    a login attempt is recorded as failed *before* the password is checked, so parallel
+    attempts on several workers all count against the limit.
+    """
+    event = SecurityEvent(**_event_values(action, result=result, actor=actor, detail=detail, org_id=None))
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def security_event_settle(event: SecurityEvent, *, action: str | None = None, result: str | None = None,
+                          user_id: int | None = None) -> None:
+    """Give an event added with :func:`security_event_add` its outcome and write it to the log."""
+    if action is not None:
+        event.action = escape_for_log(action, 60)
+    if result is not None:
+        event.result = escape_for_log(result, 20)
+    if user_id is not None:
+        event.user_id = user_id
+    db.session.flush()
+    _log_event({"at": event.at, "action": event.action, "result": event.result, "actor": event.actor,
+                "org_id": event.org_id, "user_id": event.user_id, "remote_addr": event.remote_addr,
+                "detail": event.detail})
 
 
 def write_queued_security_events(_exc: BaseException | None = None) -> None:
@@ -90,3 +138,44 @@ def write_queued_security_events(_exc: BaseException | None = None) -> None:
     db.session.rollback()  # a no-op after the view's commit; ends a refused request's work
     with db.engine.begin() as connection:
         connection.execute(insert(SecurityEvent), events)
+
+
+_SECURITY_HANDLER_ATTR = "_cxgov_security_handler"
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Write to whatever ``sys.stderr`` is at the time (test runners and daemons swap it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: D102
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
+def init_security_log(app) -> None:
+    """Send the ``cxgov.security`` logger to CXGOV_SECURITY_LOG (a file) or else to stderr.
+
+    Installed once per process (several apps in one process share the logger). The file
+    handler reopens the file when logrotate moves it; every worker appends whole lines.
+    """
+    from logging.handlers import WatchedFileHandler
+
+    path = app.config.get("SECURITY_LOG") or None
+    for handler in list(log.handlers):
+        if getattr(handler, _SECURITY_HANDLER_ATTR, None) == (path or "<stderr>"):
+            return
+        if hasattr(handler, _SECURITY_HANDLER_ATTR):
+            log.removeHandler(handler)
+            handler.close()
+    handler: logging.Handler = WatchedFileHandler(path, encoding="utf-8") if path else _StderrHandler()
+    setattr(handler, _SECURITY_HANDLER_ATTR, path or "<stderr>")
+    handler.setFormatter(logging.Formatter("cxgov.security %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False

@@ -37,4 +37,6 @@ def config_from_env() -> dict[str, Any]:
         "LOGIN_MAX_FAILURES": int(_env("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_SECONDS": int(_env("LOGIN_LOCK_SECONDS", "900")),
         "ASSESSMENTS_DIR": _env("ASSESSMENTS_DIR"),
+        # The security log's file; unset means stderr (gunicorn's error log).
+        "SECURITY_LOG": _env("SECURITY_LOG"),
     }

@@ -25,8 +25,9 @@ def init_security(app: Flask) -> None:
             return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
         return None
 
-    from .audit import write_queued_security_events
+    from .audit import init_security_log, write_queued_security_events
 
+    init_security_log(app)
     app.teardown_request(write_queued_security_events)
 
     @app.teardown_request

@@ -46,18 +46,26 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = normalise_email(form.email.data)
-        wait = services.login_refusal_seconds(email=email, remote_addr=request.remote_addr or "")
+        # Recorded as failed and committed before anything else, so that parallel attempts on
+        # other workers count it; see services.login_refusal_seconds.
+        attempt = services.login_attempt_begin(email=email)
+        db.session.commit()
+        wait = services.login_refusal_seconds(email=email, remote_addr=request.remote_addr or "",
+                                              attempt_id=attempt.id)
         if wait:
-            security_event("login_throttled", result="refused", actor=email)
+            services.login_attempt_settle(attempt=attempt, outcome="login_throttled")
+            db.session.commit()
             minutes = max(1, round(wait / 60))
             flash(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes), "danger")
             return render_template("auth/login.html", form=form), 429
         user = services.user_by_email(email)
         if user is not None and user.active and user.check_password(form.password.data):
+            services.login_attempt_settle(attempt=attempt, outcome="login", user=user)
+            db.session.commit()
             login_user(user, remember=form.remember.data)
-            security_event("login", actor=email)
             return redirect(_safe_next(request.args.get("next")))
-        security_event("login_failed", result="refused", actor=email)
+        services.login_attempt_settle(attempt=attempt, outcome="login_failed")
+        db.session.commit()
         flash(_("The e-mail or the password is wrong."), "danger")
     return render_template("auth/login.html", form=form)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
-from ..audit import SecurityEvent
+from ..audit import SecurityEvent, security_event_add, security_event_settle
 from ..db import utcnow
 from ..extensions import db
 from ..validators import is_email, normalise_email
@@ -73,18 +73,26 @@ def user_deactivate(*, user: User) -> None:
     db.session.flush()
 
 
-def login_refusal_seconds(*, email: str, remote_addr: str) -> int:
+def login_refusal_seconds(*, email: str, remote_addr: str, attempt_id: int | None = None) -> int:
     """Return how long further logins are refused (0 when allowed).
 
     Failed logins are counted in the security log (a database table), so the limit holds
     across every gunicorn worker and app server. A successful login resets the account's
     count; the per-address limit is looser because offices share addresses.
+
+    ``attempt_id`` is this request's own attempt, already committed as a failure before the
+    password is checked (:func:`login_attempt_begin`). It is counted, so parallel attempts on
+    several workers see each other and never exceed the limit together; the thresholds are
+    one higher to make room for it.
     """
     config = current_app.config
     max_failures = int(config["LOGIN_MAX_FAILURES"])
     window = timedelta(seconds=int(config["LOGIN_LOCK_SECONDS"]))
+    own = 1 if attempt_id is not None else 0
     since = utcnow() - window
     email = normalise_email(email)
+    # the lock runs from the latest *earlier* failure, so the refusal does not extend itself
+    earlier_at = case((SecurityEvent.id != attempt_id, SecurityEvent.at)) if own else SecurityEvent.at
 
     last_success = db.session.scalar(
         select(func.max(SecurityEvent.at)).where(SecurityEvent.action == "login",
@@ -92,20 +100,36 @@ def login_refusal_seconds(*, email: str, remote_addr: str) -> int:
     )
     account_since = max(since, last_success) if last_success else since
     account_failures = db.session.execute(
-        select(func.count(), func.max(SecurityEvent.at)).where(
+        select(func.count(), func.max(earlier_at)).where(
             SecurityEvent.action == "login_failed", SecurityEvent.actor == email,
             SecurityEvent.at > account_since)
     ).one()
     address_failures = db.session.execute(
-        select(func.count(), func.max(SecurityEvent.at)).where(
+        select(func.count(), func.max(earlier_at)).where(
             SecurityEvent.action == "login_failed", SecurityEvent.remote_addr == remote_addr,
             SecurityEvent.at > since)
     ).one()
-    latest = None
-    if account_failures[0] >= max_failures:
-        latest = account_failures[1]
-    if address_failures[0] >= max_failures * 4:
-        latest = max(filter(None, [latest, address_failures[1]]))
-    if latest is None:
+    refused_since = []
+    if account_failures[0] >= max_failures + own:
+        refused_since.append(account_failures[1])
+    if address_failures[0] >= max_failures * 4 + own:
+        refused_since.append(address_failures[1])
+    if not refused_since:
         return 0
+    latest = max(filter(None, refused_since), default=utcnow())
     return max(1, int((latest + window - utcnow()).total_seconds()))
+
+
+def login_attempt_begin(*, email: str) -> SecurityEvent:
+    """Record a login attempt as failed before the password is checked (flushes).
+
+    The caller commits at once, so every worker counts this attempt; when the password
+    turns out right, :func:`login_attempt_settle` turns the record into a login.
+    """
+    return security_event_add("login_failed", result="refused", actor=normalise_email(email))
+
+
+def login_attempt_settle(*, attempt: SecurityEvent, outcome: str, user: User | None = None) -> None:
+    """Give a login attempt its outcome: "login", "login_failed" or "login_throttled" (flushes)."""
+    result = {"login": "ok", "login_failed": "refused", "login_throttled": "refused"}[outcome]
+    security_event_settle(attempt, action=outcome, result=result, user_id=user.id if user else None)
