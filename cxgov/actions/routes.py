@@ -277,13 +277,14 @@ def note_add(action_id: int):
     return redirect(url_for("actions.detail", action_id=action.id))
 
 
-@bp.route("/export.<fmt>")
+@bp.route("/export")
 @roles_required(READ)
-def export(fmt: str):
-    """Download the whole action plan as XLSX or CSV."""
+def export():
+    """Download the whole action plan as XLSX (default) or CSV (``?format=csv``)."""
     from .export import action_plan_csv, action_plan_xlsx
 
     org = current_org()
+    fmt = request.args.get("format", "xlsx")
     if fmt not in ("xlsx", "csv"):
         abort(404)
     security_event("export", detail=f"action plan {fmt}", org_id=org.id)

@@ -201,10 +201,13 @@ def actions_list(org_id: int, filters: ActionFilters, today: date | None = None)
     elif filters.sort == "updated":
         query = query.order_by(Action.updated_at.desc(), Action.id.desc())
     else:
-        # Open work first, soonest due first; done and dropped at the end, newest first.
-        closed = Action.status.not_in(OPEN_STATUSES)
-        query = query.order_by(closed, Action.due_date.is_(None), Action.due_date, Action.priority.desc(),
-                               Action.id)
+        # Open work first, soonest due first; then done and dropped, most recently closed first.
+        actions = list(db.session.scalars(query))
+        open_ = sorted((a for a in actions if a.is_open),
+                       key=lambda a: (a.due_date is None, a.due_date or date.max, -a.priority, a.id))
+        closed = sorted((a for a in actions if not a.is_open),
+                        key=lambda a: ((a.done_at or a.updated_at), a.id), reverse=True)
+        return open_ + closed
     return list(db.session.scalars(query))
 
 
