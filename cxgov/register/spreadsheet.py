@@ -260,6 +260,8 @@ class CheckedFile:
     ignored_sheets: list[str] = field(default_factory=list)
     #: table -> the sheet (or CSV file) name it came from
     sheets: dict[str, str] = field(default_factory=dict)
+    #: table -> natural keys of every row whose key cells are good (references may use them)
+    defined: dict[str, set[tuple[Any, ...]]] = field(default_factory=dict)
 
 
 # --- sniffing and reading ---------------------------------------------------------------------
@@ -481,6 +483,7 @@ def check_file(parsed: ParsedFile) -> CheckedFile:
     records: dict[str, list[Record]] = {}
     columns: dict[str, list[str]] = {}
     errors: list[RowError] = []
+    defined: dict[str, set[tuple[Any, ...]]] = {}
     for sheet in parsed.sheets:
         spec = TABLE_BY_KEY[sheet.table]
         known = set(spec.column_names)
@@ -514,7 +517,7 @@ def check_file(parsed: ParsedFile) -> CheckedFile:
             if not any(str(c).strip() for c in cells):
                 continue  # blank lines between blocks are harmless
             values: dict[str, Any] = {}
-            row_ok = True
+            bad: set[str] = set()
             for name, index in positions.items():
                 column = spec.column(name)
                 raw = cells[index] if index < len(cells) else ""
@@ -522,12 +525,15 @@ def check_file(parsed: ParsedFile) -> CheckedFile:
                 value, reason = _check_cell(column, raw.strip(), is_email, normalise_email)
                 if reason:
                     errors.append(RowError(sheet.sheet, row_number, name, reason))
-                    row_ok = False
+                    bad.add(name)
                 values[name] = value
-            if spec.key == "people" and not values.get("email") and not values.get("name"):
-                row_ok = False  # already reported: name is required
             record = Record(spec.key, sheet.sheet, row_number, values)
-            if row_ok:
+            key_columns = ("email", "name") if spec.key == "people" else spec.key_columns
+            if not bad.intersection(key_columns):
+                # Other rows may refer to this one even though another of its cells is wrong,
+                # so that one mistake is reported once, not again at every reference.
+                defined.setdefault(spec.key, set()).add(record.key())
+            if not bad:
                 key = record.key()
                 if key in first_row_of:
                     errors.append(RowError(sheet.sheet, row_number, ", ".join(spec.key_columns), _(
@@ -541,7 +547,7 @@ def check_file(parsed: ParsedFile) -> CheckedFile:
     errors.sort(key=lambda e: (order.get(e.sheet, -1), e.row or 0))
     return CheckedFile(kind=parsed.kind, records=records, columns=columns, errors=errors,
                        ignored_sheets=parsed.ignored_sheets,
-                       sheets={sheet.table: sheet.sheet for sheet in parsed.sheets})
+                       sheets={sheet.table: sheet.sheet for sheet in parsed.sheets}, defined=defined)
 
 
 def _check_cell(column: Column, value: str, is_email: Any, normalise_email: Any) -> tuple[Any, str | None]:
@@ -561,9 +567,8 @@ def _check_cell(column: Column, value: str, is_email: Any, normalise_email: Any)
             return None, _("not a valid e-mail address: %(v)s", v=value)
         return normalise_email(value), None
     if column.kind == "ref":
-        if "@" in value:
-            if not is_email(value):
-                return None, _("not a valid e-mail address: %(v)s", v=value)
+        # An e-mail address names a person by e-mail; anything else names a person without one.
+        if is_email(value):
             return PersonRef(normalise_email(value), None), None
         return PersonRef(None, value), None
     if column.kind == "bool":

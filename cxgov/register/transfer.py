@@ -312,11 +312,11 @@ class _Planner:
         self.reg = register
         self.checked = checked
         self.errors: list[RowError] = list(checked.errors)
-        recs = checked.records
         # Names the file itself defines, so references may point at rows added by this import.
-        self.file_people = {r.key(): r for r in recs.get("people", [])}
-        self.file_channels = {r.values["name"]: r for r in recs.get("channels", [])}
-        self.file_journeys = {r.values["name"]: r for r in recs.get("journeys", [])}
+        defined = checked.defined
+        self.file_people = set(defined.get("people", ()))
+        self.file_channels = {key[0] for key in defined.get("channels", ())}
+        self.file_journeys = {key[0] for key in defined.get("journeys", ())}
 
     # references ---------------------------------------------------------------------------------
 
@@ -333,6 +333,8 @@ class _Planner:
             return True
         if len(matches) > 1:
             return _("several people without an e-mail are called %(n)s; use an e-mail address", n=ref.name)
+        if "@" in (ref.name or ""):
+            return _("%(n)s is not a valid e-mail address, nor the name of a person without one", n=ref.name)
         return _("no person called %(n)s without an e-mail; owners are named by e-mail address", n=ref.name)
 
     def same_person(self, existing: PersonRef | None, incoming: PersonRef | None) -> bool:
@@ -678,12 +680,6 @@ def pending_delete(*, pending: PendingImport) -> None:
 PREVIEW_ROWS = 500
 
 
-def plan_rows_fordisplay_value(plan: ImportPlan, limit: int = PREVIEW_ROWS) -> dict[str, list[PlanRow]]:
+def plan_rows_for_display(plan: ImportPlan, limit: int = PREVIEW_ROWS) -> dict[str, list[PlanRow]]:
     """Return added and changed rows per table for the preview, at most ``limit`` per table."""
     return {t: [r for r in rows if r.action != "same"][:limit] for t, rows in plan.rows.items()}
-
-
-def iter_errors(plan: ImportPlan) -> Iterable[str]:
-    """Yield every problem as one line: sheet, row, column: reason."""
-    for error in plan.errors:
-        yield str(error)

@@ -48,10 +48,11 @@ def export_xlsx():
                      download_name=f"{org.slug}-register-{date.today().isoformat()}.xlsx")
 
 
-@bp.route("/export/<table>.csv")
+@bp.route("/export/table.csv")
 @roles_required(READ)
-def export_csv(table: str):
-    """Download one register table as CSV (UTF-8 with a byte order mark, comma-separated)."""
+def export_csv():
+    """Download one register table (``?table=touchpoints``) as CSV: UTF-8 with a BOM, commas."""
+    table = request.args.get("table", "")
     if table not in TABLE_BY_KEY:
         abort(404)
     org = current_org()

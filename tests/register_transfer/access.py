@@ -20,7 +20,7 @@ def _pending(ids: dict[str, int]) -> dict[str, int]:
 ACCESS = {
     "register.export": Access(READ),
     "register.export_xlsx": Access(READ),
-    "register.export_csv": Access(READ, args=lambda ids: {"table": "touchpoints"}),
+    "register.export_csv": Access(READ, query={"table": "touchpoints"}),
     "register.import_upload": Access(EDIT_REGISTER),
     "register.import_preview": Access(EDIT_REGISTER, args=_pending),
     "register.import_confirm": Access(EDIT_REGISTER, "POST", args=_pending),

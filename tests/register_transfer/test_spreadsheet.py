@@ -107,19 +107,19 @@ def test_each_bad_cell_is_reported_with_row_column_and_reason():
         "J,C,,TRUE,,,",                       # 3: missing name
         "J,C,bad bool,perhaps,,,",            # 4
         "J,C,bad date,,31/01/2026,,",         # 5
-        "J,C,bad email,,,not@an@email,",      # 6
-        "J,C,long," + ",,," + "x" * 101,      # 7: stage too long
-        "J,C,ok,FALSE,,,",                    # 8: duplicate of row 2
+        "J,C,long," + ",,," + "x" * 101,      # 6: stage too long
+        "J,C,ok,FALSE,,,",                    # 7: duplicate of row 2
     ]
     errors = cell_errors("\r\n".join(rows).encode())
     reasons = {(row, column): reason for row, column, reason in errors}
     assert "required" in reasons[(3, "name")]
     assert "perhaps" in reasons[(4, "hygiene_factor")]
     assert "YYYY-MM-DD" in reasons[(5, "last_reviewed")]
-    assert "e-mail" in reasons[(6, "owner_email")]
-    assert "too long" in reasons[(7, "stage")]
-    assert "row 2" in reasons[(8, "journey, channel, name")]
-    assert len(errors) == 6
+    assert "too long" in reasons[(6, "stage")]
+    assert "row 2" in reasons[(7, "journey, channel, name")]
+    assert len(errors) == 5
+    people = cell_errors("email,name\r\nnot@an@email,X\r\n".encode(), "people.csv")
+    assert people == [(2, "email", "not a valid e-mail address: not@an@email")]
 
 
 def test_unknown_kind_role_and_columns_are_reported():

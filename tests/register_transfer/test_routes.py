@@ -1,0 +1,148 @@
+"""The import and export pages: upload, problems, preview, confirm, re-preview, cancel, downloads."""
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from cxgov.history.models import ChangeLog
+from cxgov.orgs.models import Role
+from cxgov.register.models import ImportBatch, Person, Touchpoint
+from cxgov.register.transfer_models import PendingImport
+from tests.register_transfer.helpers import small_tables, xlsx
+
+
+@pytest.fixture
+def org(make_org):
+    return make_org()
+
+
+@pytest.fixture
+def ambassador(org, make_member, client, login):
+    user = make_member(org, Role.AMBASSADOR)
+    login(client, user)
+    return user
+
+
+def count(db, model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def upload(client, org, data: bytes, filename: str = "register.xlsx", table: str = ""):
+    return client.post(f"/o/{org.slug}/register/import",
+                       data={"file": (io.BytesIO(data), filename), "table": table},
+                       content_type="multipart/form-data")
+
+
+def digest_of(html: str) -> str:
+    return re.search(r'name="digest" type="hidden" value="([0-9a-f]{64})"', html).group(1)
+
+
+def test_preview_then_confirm_applies(db, client, org, ambassador):
+    response = upload(client, org, xlsx(small_tables()))
+    assert response.status_code == 302
+    preview = client.get(response.headers["Location"])
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert "Review the import" in html and "Sign the contract (Move in · Web)" in html
+    assert 'data-testid="count-added">10<' in html
+    assert count(db, Touchpoint) == 0  # nothing written before the confirmation
+    pending_id = db.session.scalar(select(PendingImport.id))
+    done = client.post(f"/o/{org.slug}/register/import/{pending_id}/confirm", data={"digest": digest_of(html)})
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/o/{org.slug}/register/")
+    db.session.rollback()
+    assert count(db, Touchpoint) == 2 and count(db, PendingImport) == 0
+    batch = db.session.scalar(select(ImportBatch))
+    assert batch.user_id == ambassador.id and batch.rows_added == 10 and batch.filename == "register.xlsx"
+    assert count(db, ChangeLog) == 10
+    assert "10 added" in client.get(done.headers["Location"]).get_data(as_text=True)
+
+
+def test_register_changed_between_preview_and_confirm_shows_the_new_preview(db, client, org, ambassador):
+    upload(client, org, xlsx(small_tables()))
+    pending_id = db.session.scalar(select(PendingImport.id))
+    html = client.get(f"/o/{org.slug}/register/import/{pending_id}").get_data(as_text=True)
+    seen = digest_of(html)
+    db.session.add(Person(org_id=org.id, name="Ann from the UI", email="ann@example.com", title="", department=""))
+    db.session.commit()  # someone adds Ann meanwhile: the import now changes her instead of adding her
+    response = client.post(f"/o/{org.slug}/register/import/{pending_id}/confirm", data={"digest": seen})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "The register changed since you opened the preview." in html
+    assert "Ann from the UI" in html and 'data-testid="count-added">9<' in html
+    db.session.rollback()
+    assert count(db, Touchpoint) == 0 and count(db, ImportBatch) == 0
+    response = client.post(f"/o/{org.slug}/register/import/{pending_id}/confirm", data={"digest": digest_of(html)})
+    assert response.status_code == 302
+    db.session.rollback()
+    assert db.session.scalar(select(Person.name).where(Person.email == "ann@example.com")) == "Ann Åberg"
+
+
+def test_a_file_with_problems_lists_them_and_stores_nothing(db, client, org, ambassador):
+    tables = small_tables()
+    tables["touchpoints"][1][1] = "Fax"
+    tables["people"][1][4] = "maybe"
+    response = upload(client, org, xlsx(tables))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "2 problems were found. Nothing was changed in the register." in html
+    assert "unknown channel Fax" in html and "not yes or no: maybe" in html
+    assert count(db, PendingImport) == 0 and count(db, Person) == 0
+
+
+@pytest.mark.parametrize("data, filename, message", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "register.xlsx", "This is not a spreadsheet"),
+    (b"\x00\x01\x02binary", "people.csv", "This is not a spreadsheet"),
+    ("email,name\r\nå@x.se,Å\r\n".encode("cp1252"), "people.csv", "not UTF-8"),
+])
+def test_fake_files_are_refused_with_a_message(db, client, org, ambassador, data, filename, message):
+    response = upload(client, org, data, filename)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert count(db, PendingImport) == 0
+
+
+@pytest.mark.app_config(MAX_CONTENT_LENGTH=1024)
+def test_upload_over_the_request_limit_is_refused(db, client, org, ambassador):
+    response = upload(client, org, b"email,name\r\n" + b"x" * 4096, "people.csv")
+    assert response.status_code == 413
+    assert count(db, PendingImport) == 0
+
+
+def test_cancel_forgets_the_upload(db, client, org, ambassador):
+    upload(client, org, xlsx(small_tables()))
+    pending_id = db.session.scalar(select(PendingImport.id))
+    response = client.post(f"/o/{org.slug}/register/import/{pending_id}/cancel")
+    assert response.status_code == 302
+    db.session.rollback()
+    assert count(db, PendingImport) == 0 and count(db, Person) == 0
+
+
+def test_viewer_exports_but_cannot_import(db, client, org, make_member, login):
+    login(client, make_member(org, Role.VIEWER))
+    assert client.get(f"/o/{org.slug}/register/export").status_code == 200
+    response = client.get(f"/o/{org.slug}/register/export/register.xlsx")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["People", "Channels", "Journeys", "Touchpoints", "CX roles", "Mandates"]
+    csv = client.get(f"/o/{org.slug}/register/export/table.csv?table=touchpoints")
+    assert csv.status_code == 200 and csv.data.startswith(b"\xef\xbb\xbfjourney,channel,name,")
+    assert client.get(f"/o/{org.slug}/register/export/table.csv?table=secrets").status_code == 404
+    assert upload(client, org, xlsx(small_tables())).status_code == 403
+    assert count(db, PendingImport) == 0
+
+
+@pytest.mark.app_config(WTF_CSRF_ENABLED=True)
+def test_confirm_without_csrf_token_applies_nothing(db, client, org, ambassador):
+    from cxgov.register.transfer import pending_create
+
+    pending = pending_create(org=org, by=ambassador, data=xlsx(small_tables()), filename="register.xlsx")
+    db.session.commit()
+    response = client.post(f"/o/{org.slug}/register/import/{pending.id}/confirm", data={"digest": "0" * 64})
+    assert response.status_code in (400, 409)
+    db.session.rollback()
+    assert count(db, Person) == 0
