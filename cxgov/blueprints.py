@@ -14,5 +14,6 @@ def BLUEPRINTS() -> list[Blueprint]:  # noqa: N802  (reads like a constant at th
     from .orgs.routes import bp as orgs_bp
     from .orgs.routes import org_bp
     from .register.routes import bp as register_bp
+    from .register import transfer_routes  # noqa: F401  (import/export views on register_bp)
 
     return [auth_bp, orgs_bp, org_bp, admin_bp, register_bp, framework_bp, actions_bp, cycles_bp]
