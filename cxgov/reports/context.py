@@ -1,0 +1,772 @@
+"""The report context: every number and sentence a gap report shows, as plain frozen data.
+
+One :class:`ReportContext` feeds both the HTML report page and the PDF, so the two can
+never disagree. It is built by :func:`build_report_context` from plain inputs (a framework,
+a scored :class:`~cxgov.scoring.engine.CycleResult`, the register health report, owner
+names, evidence notes, actions); it never holds ORM objects, so it can be hashed, cached,
+pickled to a worker process and tested without a database.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any, Iterable, Mapping, Protocol, Sequence
+
+import re
+
+from cxgov.charts import DEFAULT_ACCENT
+from cxgov.framework.model import Framework
+from cxgov.scoring.engine import CycleResult, PracticeResult
+
+from .i18n import gettext as _
+
+#: How many gaps the prioritised list shows.
+TOP_GAPS = 10
+#: Offending register rows shown per failing check (the full register is in the XLSX export).
+EVIDENCE_ROWS = 5
+#: Evidence notes shown per practice.
+NOTES_PER_PRACTICE = 4
+
+
+# -- plain inputs ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OrgInfo:
+    """The organisation as the report needs it."""
+
+    name: str
+    slug: str = ""
+    language: str = "en"
+    #: the logo as a ``data:`` URI or a ``cxgov-asset:<id>`` reference; None without a logo
+    logo: str | None = None
+    #: (group key, label) of the organisation's respondent groups
+    group_labels: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Branding:
+    """Who prepared the report, and the look of their firm."""
+
+    prepared_by: str = ""
+    firm_name: str = ""
+    accent: str = DEFAULT_ACCENT
+    firm_logo: str | None = None  #: ``data:`` URI or ``cxgov-asset:<id>``
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    """One action of the action plan, as the follow-up section needs it."""
+
+    practice_id: str
+    title: str
+    owner: str
+    status: str  #: planned | in_progress | done | dropped
+    due: date | None = None
+    completed: date | None = None
+    overdue: bool = False
+
+
+class _CheckLike(Protocol):  # the register's CheckResult, read by attribute
+    key: str
+    title: str
+    status: str
+    count: int
+    offending: Sequence[Any]
+    practice_ids: tuple[str, ...]
+
+
+class HealthLike(Protocol):
+    """The register's HealthReport, read by attribute (results, score)."""
+
+    results: Sequence[_CheckLike]
+    score: float
+
+
+# -- the context -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Cover:
+    org_name: str
+    org_logo: str | None
+    period: str
+    framework_title: str
+    framework_version: str
+    prepared_by: str
+    firm_name: str
+    firm_logo: str | None
+    accent: str
+    date: str  #: ISO date the report was generated
+
+
+@dataclass(frozen=True)
+class PracticeRef:
+    """A practice named in the summary: id, title and its numbers."""
+
+    id: str
+    title: str
+    level: float | None
+    target: int
+    gap: float | None
+
+
+@dataclass(frozen=True)
+class Summary:
+    index: float | None
+    stage: str
+    stage_description: str
+    change: float | None  #: index points since the previous closed cycle
+    previous_period: str | None
+    n_respondents: int
+    strongest: tuple[PracticeRef, ...]
+    top_gaps: tuple[PracticeRef, ...]
+    health_score: float | None
+    failing_checks: int
+    sentences: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RadarData:
+    axes: tuple[str, ...]
+    current: tuple[float | None, ...]
+    target: tuple[float | None, ...]
+    previous: tuple[float | None, ...] | None
+
+
+@dataclass(frozen=True)
+class TrendSeries:
+    name: str
+    values: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class TrendData:
+    periods: tuple[str, ...]
+    index: tuple[float | None, ...]
+    dimensions: tuple[TrendSeries, ...]
+
+
+@dataclass(frozen=True)
+class GroupScore:
+    label: str
+    level: float | None
+    n: int
+
+
+@dataclass(frozen=True)
+class Note:
+    who: str  #: respondent group label (notes are shown without names)
+    text: str
+
+
+@dataclass(frozen=True)
+class PracticeRow:
+    id: str
+    title: str
+    level: float | None
+    target: int
+    gap: float | None
+    spread: float | None
+    n_answers: int
+    n_na: int
+    n_dont_know: int
+    disagreement: bool
+    low_sample: bool
+    change: float | None
+    perception_gap: float | None
+    perception_flag: bool
+    group_scores: tuple[GroupScore, ...]  #: only where a perception gap is flagged
+    failing_checks: tuple[str, ...]  #: titles of the failing register checks
+    notes: tuple[Note, ...]
+    more_notes: int
+
+
+@dataclass(frozen=True)
+class DimensionSection:
+    key: str
+    code: str
+    title: str
+    description: str
+    score: float | None
+    index: float | None
+    target: float | None
+    gap: float | None
+    change: float | None
+    perception_gap: float | None
+    perception_flag: bool
+    practices: tuple[PracticeRow, ...]
+
+
+@dataclass(frozen=True)
+class GapItem:
+    rank: int
+    practice_id: str
+    title: str
+    dimension: str
+    level: float | None
+    target: int
+    gap: float
+    priority: float
+    next_step: str | None
+    owner: str
+    owner_from_register: bool  #: False when only a role label could be suggested
+    register_failing: bool
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    label: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class EvidenceCheck:
+    key: str
+    title: str
+    status: str  #: fail | warn
+    count: int
+    rows: tuple[EvidenceRow, ...]
+    more: int  #: offending rows not shown
+    practices: tuple[str, ...]  #: ids of the practices this check evidences
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    practice_id: str
+    practice_title: str
+    title: str
+    owner: str
+    status: str
+    due: str | None
+    completed: str | None
+    score_change: float | None
+
+
+@dataclass(frozen=True)
+class ActionFollowUp:
+    done: tuple[ActionRow, ...]
+    overdue: tuple[ActionRow, ...]
+    open: tuple[ActionRow, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.done or self.overdue or self.open)
+
+
+@dataclass(frozen=True)
+class Method:
+    respondents: tuple[tuple[str, int], ...]  #: (group label, respondents)
+    n_respondents: int
+    aggregation: str
+    formulas: tuple[tuple[str, str], ...]  #: (heading, explanation)
+    framework_key: str
+    framework_version: str
+    framework_hash: str
+    data_timestamp: str
+    health_checked: bool
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything the report shows, in the order it shows it."""
+
+    language: str
+    cover: Cover
+    summary: Summary
+    radar: RadarData
+    trend: TrendData
+    dimensions: tuple[DimensionSection, ...]
+    gaps: tuple[GapItem, ...]
+    evidence: tuple[EvidenceCheck, ...]
+    health_score: float | None
+    actions: ActionFollowUp
+    method: Method
+    generated_at: str = field(default="")  #: left out of the hash
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the context as plain JSON-able data."""
+        return asdict(self)
+
+    def context_hash(self) -> str:
+        """Return sha256 of the canonical JSON without the generation time (the PDF cache key)."""
+        data = self.to_dict()
+        data.pop("generated_at", None)
+        data["cover"].pop("date", None)
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                               default=str)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+_ACCENT_RE = re.compile(r"^#[0-9a-fA-F]{6}$|^#[0-9a-fA-F]{3}$")
+
+
+def safe_accent(value: str | None) -> str:
+    """Return ``value`` if it is a #rgb/#rrggbb colour, else the default accent."""
+    if isinstance(value, str) and _ACCENT_RE.match(value):
+        return value.lower()
+    return DEFAULT_ACCENT
+
+
+# -- owner roles -------------------------------------------------------------------------
+def owner_role_label(hint: str | None) -> str:
+    """Return the role label used when the register names nobody for an owner hint."""
+    labels = {
+        "sponsor": _("CX sponsor"),
+        "insight_manager": _("Insight manager"),
+        "channel_manager": _("Channel manager"),
+        "omnichannel_lead": _("Omnichannel lead"),
+        "journey_owner": _("Journey owner"),
+        "ambassador": _("CX ambassadors"),
+        "customer_board": _("Customer board"),
+        "cx_team": _("CX team"),
+        "hr": _("HR manager"),
+        "leadership": _("Management team"),
+    }
+    if hint is None:
+        return _("CX sponsor")
+    return labels.get(hint, hint.replace("_", " ").capitalize())
+
+
+# Phrases for "the register confirms it: ..." in the summary, per check key.
+def _register_phrase(key: str, count: int, title: str) -> str:
+    phrases = {
+        "touchpoints_unowned": _("%(n)d touchpoints have no owner", n=count),
+        "journeys_unowned": _("%(n)d journeys have no owner", n=count),
+        "channels_without_manager": _("%(n)d channels have no channel manager", n=count),
+        "sponsor": _("there is not exactly one active CX sponsor"),
+        "ambassadors_per_channel": _("there are fewer ambassadors than channels"),
+        "customer_board": _("there is no customer board with at least three members"),
+        "insight_manager": _("no insight manager is named"),
+        "complaints_channel": _("no complaints channel is registered"),
+        "omnichannel_lead": _("nobody is responsible for all channels"),
+        "service_promise": _("the service promise is not written down"),
+        "delegated_mandates": _("no delegated mandates are recorded"),
+        "inactive_owners": _("%(n)d items are owned by inactive people", n=count),
+        "owner_concentration": _("one person owns more than a quarter of all touchpoints"),
+        "touchpoints_reviewed": _("%(n)d touchpoints have not been reviewed in two quarters",
+                                  n=count),
+    }
+    return phrases.get(key) or _("the check \u201c%(title)s\u201d fails", title=title)
+
+
+# -- number formatting shared by the sentences and the templates -------------------------
+def fmt_level(value: float | None) -> str:
+    """Format a level on the 1-5 scale with one decimal; an en dash when missing."""
+    if value is None or not math.isfinite(value):
+        return "\u2013"
+    return f"{value:.1f}"
+
+
+def fmt_index(value: float | None) -> str:
+    """Format a 0-100 index as a whole number; an en dash when missing."""
+    if value is None or not math.isfinite(value):
+        return "\u2013"
+    return f"{round(value + 0.0):d}" if abs(value) >= 0.5 else "0"
+
+
+def fmt_signed(value: float | None, decimals: int = 0) -> str:
+    """Format a change with an explicit sign (minus sign, not hyphen); en dash when missing."""
+    if value is None or not math.isfinite(value):
+        return "\u2013"
+    text = f"{abs(value):.{decimals}f}"
+    if float(text) == 0:
+        return "\u00b10" if decimals == 0 else "\u00b1" + text
+    return ("+" if value > 0 else "\u2212") + text
+
+
+# -- the builder -------------------------------------------------------------------------
+def build_report_context(
+    *,
+    org: OrgInfo,
+    branding: Branding,
+    framework: Framework,
+    period: str,
+    result: CycleResult,
+    history: Sequence[tuple[str, CycleResult]] = (),
+    health: HealthLike | None = None,
+    owners: Mapping[str, str] | None = None,
+    evidence_notes: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+    actions: Iterable[ActionInfo] = (),
+    generated_at: datetime,
+    data_timestamp: datetime | None,
+    top_n: int = TOP_GAPS,
+) -> ReportContext:
+    """Build the report context from plain data; ``history`` is oldest first, any periods.
+
+    ``owners`` maps a practice's ``owner_hint`` (sponsor, insight_manager, ...) to a name
+    from the register; ``evidence_notes`` maps a practice id to (group key, note) pairs.
+    """
+    lang = org.language or "en"
+    owners = owners or {}
+    evidence_notes = evidence_notes or {}
+    group_labels = dict(org.group_labels)
+
+    def glabel(key: str) -> str:
+        return group_labels.get(key) or key.replace("_", " ").capitalize()
+
+    practices = {p.id: p for p in framework.practices}
+
+    def title(pid: str) -> str:
+        p = practices.get(pid)
+        return p.title.get(lang) if p else pid
+
+    # History: oldest first, the current period last, each period once.
+    series = [(p, r) for p, r in history if p != period] + [(period, result)]
+    series.sort(key=lambda item: item[0])
+    current_pos = [p for p, _r in series].index(period)
+    previous_period = series[current_pos - 1][0] if current_pos > 0 else None
+    if result.previous_index is None:
+        previous_period = None
+    previous_result = series[current_pos - 1][1] if previous_period else None
+
+    check_titles: dict[str, str] = {}
+    failing_health: list[_CheckLike] = []
+    if health is not None:
+        for check in health.results:
+            check_titles[check.key] = _(check.title)
+            if check.status in ("fail", "warn"):
+                failing_health.append(check)
+    failing_health.sort(key=lambda c: (c.status != "fail", -int(c.count or 0), c.key))
+
+    stage = framework.stage_for(result.index) if result.index is not None and framework.stages else None
+    stage_name = stage.name.get(lang) if stage else ""
+
+    def ref(p: PracticeResult) -> PracticeRef:
+        return PracticeRef(id=p.practice_id, title=title(p.practice_id), level=p.level,
+                           target=p.target, gap=p.gap)
+
+    top_gaps = result.top_gaps(top_n)
+    health_by_key = {c.key: c for c in failing_health}
+
+    summary = Summary(
+        index=result.index,
+        stage=stage_name,
+        stage_description=stage.description.get(lang) if stage and stage.description else "",
+        change=result.change,
+        previous_period=previous_period,
+        n_respondents=result.n_respondents,
+        strongest=tuple(ref(p) for p in result.strongest(3)),
+        top_gaps=tuple(ref(p) for p in top_gaps[:3]),
+        health_score=float(health.score) if health is not None else None,
+        failing_checks=sum(1 for c in failing_health if c.status == "fail"),
+        sentences=_sentences(result=result, stage_name=stage_name, title=title,
+                             top_gaps=top_gaps, health_by_key=health_by_key, glabel=glabel),
+    )
+
+    dim_titles = {d.key: d.title.get(lang) for d in framework.dimensions}
+    radar = RadarData(
+        axes=tuple(dim_titles[d.key] for d in result.dimensions if d.key in dim_titles),
+        current=tuple(d.score for d in result.dimensions if d.key in dim_titles),
+        target=tuple(d.target for d in result.dimensions if d.key in dim_titles),
+        previous=(tuple(_dim_score(previous_result, d.key) for d in result.dimensions
+                        if d.key in dim_titles) if previous_result is not None else None),
+    )
+
+    trend = TrendData(
+        periods=tuple(p for p, _r in series),
+        index=tuple(r.index for _p, r in series),
+        dimensions=tuple(
+            TrendSeries(name=dim_titles[d.key],
+                        values=tuple(_dim_index(r, d.key) for _p, r in series))
+            for d in framework.dimensions
+        ),
+    )
+
+    sections = []
+    for dim in framework.dimensions:
+        try:
+            dres = result.dimension(dim.key)
+        except KeyError:
+            continue
+        rows = []
+        for p in dim.practices:
+            try:
+                pres = result.practice(p.id)
+            except KeyError:
+                continue
+            notes = list(evidence_notes.get(p.id, ()))
+            shown = notes[:NOTES_PER_PRACTICE]
+            rows.append(PracticeRow(
+                id=p.id,
+                title=p.title.get(lang),
+                level=pres.level,
+                target=pres.target,
+                gap=pres.gap,
+                spread=pres.spread,
+                n_answers=pres.n_answers,
+                n_na=pres.n_na,
+                n_dont_know=pres.n_dont_know,
+                disagreement=pres.disagreement,
+                low_sample=pres.low_sample,
+                change=pres.change,
+                perception_gap=pres.perception_gap,
+                perception_flag=pres.perception_flag,
+                group_scores=(tuple(
+                    GroupScore(label=glabel(g), level=lvl, n=int(pres.group_counts.get(g, 0)))
+                    for g, lvl in _ordered_groups(pres.group_levels, group_labels)
+                ) if pres.perception_flag else ()),
+                failing_checks=tuple(check_titles.get(k, k) for k in pres.failing_checks),
+                notes=tuple(Note(who=glabel(g), text=t) for g, t in shown),
+                more_notes=len(notes) - len(shown),
+            ))
+        sections.append(DimensionSection(
+            key=dim.key, code=dim.code, title=dim.title.get(lang),
+            description=dim.description.get(lang), score=dres.score, index=dres.index,
+            target=dres.target, gap=dres.gap, change=dres.change,
+            perception_gap=dres.perception_gap, perception_flag=dres.perception_flag,
+            practices=tuple(rows),
+        ))
+
+    gaps = []
+    for rank, p in enumerate(top_gaps, start=1):
+        fp = practices.get(p.practice_id)
+        step_level = max(1, math.floor(p.level)) if p.level is not None else 1
+        hint = fp.owner_hint if fp else None
+        owner = owners.get(hint or "") if hint else owners.get("sponsor")
+        gaps.append(GapItem(
+            rank=rank,
+            practice_id=p.practice_id,
+            title=title(p.practice_id),
+            dimension=dim_titles.get(p.dimension_key, p.dimension_key),
+            level=p.level,
+            target=p.target,
+            gap=float(p.gap or 0.0),
+            priority=p.priority,
+            next_step=fp.next_step(step_level, lang) if fp else None,
+            owner=owner or owner_role_label(hint),
+            owner_from_register=bool(owner),
+            register_failing=p.register_failing,
+        ))
+
+    evidence = tuple(
+        EvidenceCheck(
+            key=c.key, title=_(c.title), status=c.status, count=int(c.count or 0),
+            rows=tuple(EvidenceRow(label=str(_attr(r, "label")), kind=str(_attr(r, "kind") or ""))
+                       for r in list(c.offending)[:EVIDENCE_ROWS]),
+            more=max(0, int(c.count or 0) - min(EVIDENCE_ROWS, len(c.offending))),
+            practices=tuple(c.practice_ids or ()),
+        )
+        for c in failing_health
+    )
+
+    follow_up = _follow_up(actions, result=result, title=title)
+
+    respondents = tuple(
+        (glabel(g), n) for g, n in _ordered_groups(result.respondents_by_group, group_labels)
+    )
+    method = Method(
+        respondents=respondents,
+        n_respondents=result.n_respondents,
+        aggregation=result.aggregation,
+        formulas=_formulas(framework),
+        framework_key=framework.key,
+        framework_version=framework.version,
+        framework_hash=framework.content_hash,
+        data_timestamp=data_timestamp.isoformat(timespec="seconds") if data_timestamp else "",
+        health_checked=health is not None,
+    )
+
+    cover = Cover(
+        org_name=org.name,
+        org_logo=org.logo,
+        period=period,
+        framework_title=framework.title.get(lang),
+        framework_version=framework.version,
+        prepared_by=branding.prepared_by,
+        firm_name=branding.firm_name,
+        firm_logo=branding.firm_logo,
+        accent=safe_accent(branding.accent),
+        date=generated_at.date().isoformat(),
+    )
+    return ReportContext(
+        language=lang,
+        cover=cover,
+        summary=summary,
+        radar=radar,
+        trend=trend,
+        dimensions=tuple(sections),
+        gaps=tuple(gaps),
+        evidence=evidence,
+        health_score=summary.health_score,
+        actions=follow_up,
+        method=method,
+        generated_at=generated_at.isoformat(timespec="seconds"),
+    )
+
+
+# -- helpers -----------------------------------------------------------------------------
+def _attr(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+
+
+def _dim_score(result: CycleResult | None, key: str) -> float | None:
+    if result is None:
+        return None
+    try:
+        return result.dimension(key).score
+    except KeyError:
+        return None
+
+
+def _dim_index(result: CycleResult, key: str) -> float | None:
+    try:
+        return result.dimension(key).index
+    except KeyError:
+        return None
+
+
+def _ordered_groups(values: Mapping[str, Any], labels: Mapping[str, str]) -> list[tuple[str, Any]]:
+    """Return (group, value) in the organisation's group order, unknown groups last."""
+    order = {k: i for i, k in enumerate(labels)}
+    return sorted(values.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+
+
+def _sentences(*, result: CycleResult, stage_name: str, title, top_gaps: list[PracticeResult],
+               health_by_key: Mapping[str, _CheckLike], glabel) -> tuple[str, ...]:
+    """Write two or three sentences that say what the numbers say, and nothing else."""
+    out: list[str] = []
+    if result.index is None:
+        return (_("Nobody has rated a practice in this cycle yet, so there is no index."),)
+    idx = fmt_index(result.index)
+    if result.change is None:
+        out.append(_("The maturity index stands at %(index)s (%(stage)s).", index=idx,
+                     stage=stage_name))
+    elif round(result.change) == 0:
+        out.append(_("The maturity index held steady at %(index)s (%(stage)s).", index=idx,
+                     stage=stage_name))
+    elif result.change > 0:
+        out.append(_("The maturity index rose %(points)s points to %(index)s (%(stage)s).",
+                     points=fmt_index(abs(result.change)), index=idx, stage=stage_name))
+    else:
+        out.append(_("The maturity index fell %(points)s points to %(index)s (%(stage)s).",
+                     points=fmt_index(abs(result.change)), index=idx, stage=stage_name))
+
+    if top_gaps:
+        g = top_gaps[0]
+        sentence = _("The gap that matters most is %(id)s %(title)s (level %(level)s against "
+                     "target %(target)d)", id=g.practice_id, title=title(g.practice_id),
+                     level=fmt_level(g.level), target=g.target)
+        confirming = [health_by_key[k] for k in g.failing_checks if k in health_by_key]
+        if confirming:
+            c = confirming[0]
+            sentence += _("; the register confirms it: %(evidence)s.",
+                          evidence=_register_phrase(c.key, int(c.count or 0), c.title))
+        else:
+            sentence += "."
+        out.append(sentence)
+    else:
+        out.append(_("Every rated practice is at or above its target."))
+
+    flagged = result.perception_flags()
+    movers = result.biggest_movers(1)
+    if flagged:
+        p = flagged[0]
+        out.append(_("Leadership and management see %(id)s %(title)s at %(upper)s, the front "
+                     "line at %(front)s.", id=p.practice_id, title=title(p.practice_id),
+                     upper=fmt_level(p.upper_level), front=fmt_level(p.frontline_level)))
+    elif movers:
+        p = movers[0]
+        verb = _("rose") if (p.change or 0) > 0 else _("fell")
+        out.append(_("The biggest move was %(id)s %(title)s, which %(verb)s from %(before)s to "
+                     "%(after)s.", id=p.practice_id, title=title(p.practice_id), verb=verb,
+                     before=fmt_level(p.previous_level), after=fmt_level(p.level)))
+    return tuple(out)
+
+
+def _follow_up(actions: Iterable[ActionInfo], *, result: CycleResult, title) -> ActionFollowUp:
+    done, overdue, open_ = [], [], []
+    for a in actions:
+        try:
+            change = result.practice(a.practice_id).change
+        except KeyError:
+            change = None
+        row = ActionRow(practice_id=a.practice_id, practice_title=title(a.practice_id),
+                        title=a.title, owner=a.owner, status=a.status,
+                        due=a.due.isoformat() if a.due else None,
+                        completed=a.completed.isoformat() if a.completed else None,
+                        score_change=change)
+        if a.status == "done":
+            done.append(row)
+        elif a.status == "dropped":
+            continue
+        elif a.overdue:
+            overdue.append(row)
+        else:
+            open_.append(row)
+    key = lambda r: (r.due or "9999", r.practice_id, r.title)  # noqa: E731
+    return ActionFollowUp(done=tuple(sorted(done, key=key)), overdue=tuple(sorted(overdue, key=key)),
+                          open=tuple(sorted(open_, key=key)))
+
+
+def _formulas(framework: Framework) -> tuple[tuple[str, str], ...]:
+    """Summarise docs/methodology.md for the appendix, with this framework's thresholds."""
+    s = framework.scoring
+    agg = _("the median") if s.aggregation == "median" else _("the mean")
+    return (
+        (_("Practice level"),
+         _("%(agg)s of the respondents' levels (1\u20135). N/A and don't know are left out of "
+           "every average and counted separately.", agg=agg.capitalize())),
+        (_("Spread and flags"),
+         _("Spread is the population standard deviation of the answers; disagreement is "
+           "flagged at a spread of %(spread)s or more, a low sample below %(low)d answers.",
+           spread=f"{s.disagreement_spread:g}", low=s.low_sample)),
+        (_("Gap and priority"),
+         _("Gap = max(0, target \u2212 level). Priority = gap \u00d7 practice weight \u00d7 1.5 "
+           "when a register check confirms the gap, else \u00d7 1.")),
+        (_("Dimension score"),
+         _("The weighted mean of its practices' levels; its target is the weighted mean of "
+           "their targets.")),
+        (_("Maturity index"),
+         _("The weighted mean level of all rated practices, mapped to 0\u2013100 as "
+           "(level \u2212 1) / 4 \u00d7 100; the stage is the last one whose threshold the index "
+           "reaches.")),
+        (_("Perception gap"),
+         _("Leadership and management pooled minus the front line, per practice; flagged at "
+           "%(gap)s level or more.", gap=f"{s.perception_gap:g}")),
+        (_("Change"),
+         _("Against the previous closed cycle's stored result: levels for practices, index "
+           "points for dimensions and the index.")),
+    )
+
+
+# -- owners from the register ------------------------------------------------------------
+def _names(names: Sequence[str], limit: int = 3) -> str:
+    unique = list(dict.fromkeys(n for n in names if n))
+    if len(unique) <= limit:
+        return ", ".join(unique)
+    return _("%(names)s and %(n)d more", names=", ".join(unique[:limit]), n=len(unique) - limit)
+
+
+def owners_from_snapshot(snapshot: Any, today: date) -> dict[str, str]:
+    """Return owner_hint -> names from a register snapshot (cxgov.register.health.RegisterSnapshot).
+
+    Role hints (sponsor, insight_manager, ...) name the active holders of that CX role;
+    channel_manager and journey_owner name the managers and owners of active channels and
+    journeys. A hint the register cannot answer is left out, so the report shows a role label.
+    """
+    owners: dict[str, str] = {}
+    role_hints = {
+        "sponsor": "cx_sponsor",
+        "insight_manager": "insight_manager",
+        "omnichannel_lead": "omnichannel_lead",
+        "ambassador": "ambassador",
+        "customer_board": "customer_board",
+        "cx_team": "cx_team",
+    }
+    for hint, role in role_hints.items():
+        holders = [p.name for p in snapshot.active_role_holders(role, today)]
+        if holders:
+            owners[hint] = _names(holders, 2 if hint in ("ambassador", "customer_board", "cx_team") else 3)
+    people = snapshot.people_by_id
+
+    def person_name(pid: int | None) -> str | None:
+        p = people.get(pid) if pid is not None else None
+        return p.name if p is not None and p.active else None
+
+    managers = [person_name(c.manager_id) for c in snapshot.channels if c.active]
+    if any(managers):
+        owners["channel_manager"] = _names([m for m in managers if m], 2)
+    journey_owners = [person_name(j.owner_id) for j in snapshot.journeys if j.active]
+    if any(journey_owners):
+        owners["journey_owner"] = _names([o for o in journey_owners if o], 2)
+    return owners

@@ -1,0 +1,218 @@
+"""Render a :class:`~cxgov.reports.context.ReportContext` as HTML and as a PDF.
+
+Both renderings use the same section partials (``templates/reports/_sections/``) and the
+same chart markup, built here from the context. The PDF goes through WeasyPrint with a
+URL fetcher that serves only the app's own static files and the logos the context carries
+(``data:`` URIs or ``cxgov-asset:<id>`` references); every other URL is refused, so a report
+can never make the server read a local file or call out to the network.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import mimetypes
+import posixpath
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Mapping
+from urllib.parse import unquote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from cxgov import charts
+
+from . import context as ctx
+from .i18n import gettext, ngettext
+
+ROOT = Path(__file__).resolve().parents[2]
+STATIC_ROOT = ROOT / "static"
+TEMPLATES_ROOT = ROOT / "templates"
+
+STATIC_SCHEME = "cxgov-static:"
+ASSET_SCHEME = "cxgov-asset:"
+#: Image types a logo may have inside the PDF.
+_IMAGE_TYPES = frozenset({"image/png", "image/jpeg"})
+_SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+class ReportFetchRefused(ValueError):
+    """WeasyPrint asked for a URL that the report does not ship."""
+
+
+# -- formatting and charts ---------------------------------------------------------------
+class Fmt:
+    """Number formatting for the templates (one place, so page and PDF agree)."""
+
+    level = staticmethod(ctx.fmt_level)
+    index = staticmethod(ctx.fmt_index)
+    signed = staticmethod(ctx.fmt_signed)
+
+    @staticmethod
+    def pct(value: float | None, scale: float = 5.0, shift: float = 0.0) -> str:
+        """Return a CSS percentage for a value on a 0..scale axis, optionally shifted."""
+        if value is None:
+            return "0"
+        return f"{max(0.0, min(100.0, value / scale * 100.0 + shift)):.1f}"
+
+    @staticmethod
+    def spread(value: float | None) -> str:
+        return "\u2013" if value is None else f"{value:.2f}"
+
+
+@dataclass(frozen=True)
+class ReportCharts:
+    """The inline SVG charts of one report."""
+
+    radar: Markup
+    trend: Markup
+
+
+def build_charts(c: ctx.ReportContext) -> ReportCharts:
+    """Draw the report's charts from the context, in the report's accent colour."""
+    accent = c.cover.accent
+    radar_series = [
+        charts.Series(gettext("Current"), c.radar.current, "primary"),
+        charts.Series(gettext("Target"), c.radar.target, "target"),
+    ]
+    if c.radar.previous is not None and c.summary.previous_period:
+        radar_series.append(charts.Series(c.summary.previous_period, c.radar.previous, "previous"))
+    trend_series = [charts.Series(gettext("Maturity index"), c.trend.index, "primary")]
+    trend_series += [charts.Series(s.name, s.values, "muted") for s in c.trend.dimensions]
+    return ReportCharts(
+        radar=charts.radar_chart(c.radar.axes, radar_series, min_value=0, max_value=5,
+                                 size=400, accent=accent,
+                                 title=gettext("Dimension scores: current, target, previous")),
+        trend=charts.trend_chart(c.trend.periods, trend_series, y_min=0, y_max=100, width=660,
+                                 height=270, accent=accent,
+                                 title=gettext("Maturity index and dimensions per quarter")),
+    )
+
+
+def report_vars(c: ctx.ReportContext) -> dict[str, Any]:
+    """Return the template variables both wrappers (page and PDF) render the partials with."""
+    return {"r": c, "f": Fmt, "charts": build_charts(c)}
+
+
+# -- the standalone Jinja environment (PDF, CLI, workers) --------------------------------
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_ROOT)),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
+    return env
+
+
+def render_pdf_html(c: ctx.ReportContext) -> str:
+    """Return the final HTML document WeasyPrint lays out."""
+    return _env().get_template("reports/pdf.html").render(**report_vars(c))
+
+
+# -- the URL fetcher ---------------------------------------------------------------------
+@lru_cache(maxsize=64)
+def _read_static(relative: str) -> tuple[bytes, str]:
+    path = (STATIC_ROOT / relative).resolve()
+    if not path.is_relative_to(STATIC_ROOT) or not path.is_file():
+        raise ReportFetchRefused(f"not a static file: {relative}")
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if path.suffix == ".ttf":
+        content_type = "font/ttf"
+    return path.read_bytes(), content_type
+
+
+def _static_path(url: str) -> str:
+    """Return the static-relative path of a ``cxgov-static:`` URL, refusing any escape."""
+    raw = unquote(url[len(STATIC_SCHEME):].split("?", 1)[0].split("#", 1)[0])
+    if not raw or raw.startswith("/") or "\\" in raw or "\x00" in raw:
+        raise ReportFetchRefused(f"refused static path: {url}")
+    segments = raw.split("/")
+    if any(s in ("", ".", "..") or not _SAFE_SEGMENT.match(s) for s in segments):
+        raise ReportFetchRefused(f"refused static path: {url}")
+    return posixpath.join(*segments)
+
+
+def _data_uri(url: str) -> tuple[bytes, str]:
+    header, sep, payload = url[len("data:"):].partition(",")
+    if not sep:
+        raise ReportFetchRefused("malformed data: URI")
+    parts = header.split(";")
+    content_type = (parts[0] or "text/plain").lower()
+    if content_type not in _IMAGE_TYPES:
+        raise ReportFetchRefused(f"refused data: URI of type {content_type}")
+    if "base64" not in parts[1:]:
+        raise ReportFetchRefused("data: URIs must be base64")
+    try:
+        return base64.b64decode(payload, validate=True), content_type
+    except (binascii.Error, ValueError):
+        raise ReportFetchRefused("data: URI is not valid base64") from None
+
+
+def resolve_report_url(url: str, *, assets: Mapping[str, tuple[bytes, str]]) -> tuple[bytes, str]:
+    """Return (body, content type) for a URL the report ships; raise for anything else.
+
+    Allowed: ``cxgov-static:<path inside static/>``, ``data:image/png|jpeg;base64,...`` and
+    ``cxgov-asset:<id>`` for the stored logos passed in ``assets``. Everything else --
+    ``file:``, ``http(s):``, relative paths, ``..`` -- raises :class:`ReportFetchRefused`.
+    """
+    lowered = url[:20].lower()
+    if lowered.startswith(STATIC_SCHEME):
+        return _read_static(_static_path(url))
+    if lowered.startswith("data:"):
+        return _data_uri(url)
+    if lowered.startswith(ASSET_SCHEME):
+        key = url[len(ASSET_SCHEME):]
+        if key not in assets:
+            raise ReportFetchRefused(f"unknown asset: {url}")
+        body, content_type = assets[key]
+        if content_type not in _IMAGE_TYPES:
+            raise ReportFetchRefused(f"asset {key} is not an image")
+        return body, content_type
+    raise ReportFetchRefused(f"refused URL: {url[:200]}")
+
+
+def make_url_fetcher(assets: Mapping[str, tuple[bytes, str]] | None = None,
+                     on_fetch: Callable[[str], None] | None = None):
+    """Return a WeasyPrint URL fetcher limited to :func:`resolve_report_url`."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    assets = dict(assets or {})
+
+    class ReportURLFetcher(URLFetcher):
+        """Serves only what :func:`resolve_report_url` allows; never opens a connection."""
+
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            if on_fetch is not None:
+                on_fetch(url)
+            # Looked up through the module so a test can spy on every URL asked for.
+            body, content_type = _this_module().resolve_report_url(url, assets=assets)
+            return URLFetcherResponse(url, body, {"Content-Type": content_type})
+
+        def open(self, url: Any, data: Any = None, timeout: Any = None) -> Any:
+            raise ReportFetchRefused("the report fetcher opens no connections")
+
+    return ReportURLFetcher()
+
+
+def _this_module():
+    import sys
+
+    return sys.modules[__name__]
+
+
+# -- PDF ---------------------------------------------------------------------------------
+def render_pdf(c: ctx.ReportContext, *, assets: Mapping[str, tuple[bytes, str]] | None = None,
+               html: str | None = None) -> bytes:
+    """Render the report as PDF bytes (pass ``html`` to reuse an already rendered document)."""
+    from weasyprint import HTML
+
+    document = html if html is not None else render_pdf_html(c)
+    fetcher = make_url_fetcher(assets)
+    return HTML(string=document, base_url=STATIC_SCHEME, url_fetcher=fetcher).write_pdf(
+        uncompressed_pdf=False,
+    )

@@ -1,0 +1,185 @@
+"""The report context, its HTML and its PDF, without a database."""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import replace
+
+import pytest
+from pypdf import PdfReader
+
+from cxgov.reports import render
+from cxgov.reports.context import ActionInfo, fmt_index, fmt_level
+from cxgov.reports.render import ReportFetchRefused, render_pdf, render_pdf_html, resolve_report_url
+
+from . import samples
+
+PNG_1PX = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8"
+           "z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+
+@pytest.fixture(scope="module")
+def context():
+    return samples.sample_context(org_name="Nordlys Ångström & Bæk", logo=PNG_1PX,
+                                  prepared_by="Søren Åkesson", firm="Øster & Ödman Advisory")
+
+
+@pytest.fixture(scope="module")
+def pdf_text(context) -> str:
+    data = render_pdf(context)
+    assert data.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def test_summary_sentences_come_from_the_numbers(context):
+    s = context.summary
+    assert s.index is not None and s.change is not None
+    direction = "rose" if s.change > 0 else "fell" if s.change < 0 else "held steady"
+    assert direction in s.sentences[0]
+    assert fmt_index(s.index) in s.sentences[0] and s.stage in s.sentences[0]
+    top = context.gaps[0]
+    assert f"{top.practice_id} {top.title}" in s.sentences[1]
+    assert f"level {fmt_level(top.level)} against target {top.target}" in s.sentences[1]
+    if top.register_failing:
+        assert "the register confirms it" in s.sentences[1]
+    assert 2 <= len(s.sentences) <= 3
+
+
+def test_gaps_carry_next_step_for_the_floor_of_the_level_and_an_owner(context):
+    fw = samples.framework()
+    assert context.gaps, "the sample has gaps"
+    for gap in context.gaps:
+        practice = fw.practice(gap.practice_id)
+        level = max(1, int(gap.level // 1))
+        assert gap.next_step == practice.next_step(level)
+        assert gap.owner
+    sponsor_gaps = [g for g in context.gaps if fw.practice(g.practice_id).owner_hint == "sponsor"]
+    for gap in sponsor_gaps:
+        assert gap.owner == "Karin Ångström" and gap.owner_from_register
+    priorities = [g.priority for g in context.gaps]
+    assert priorities == sorted(priorities, reverse=True)
+
+
+def test_evidence_lists_failing_checks_with_at_most_five_rows(context):
+    assert context.evidence
+    for check in context.evidence:
+        assert check.status in ("fail", "warn")
+        assert len(check.rows) <= 5
+        assert check.more == max(0, check.count - len(check.rows))
+
+
+def test_action_follow_up_sorts_actions_and_shows_score_change(context):
+    assert [a.practice_id for a in context.actions.done] == ["A1"]
+    assert [a.practice_id for a in context.actions.overdue] == ["E1"]
+    assert [a.practice_id for a in context.actions.open] == ["B2"]
+    _, result = samples.history()[-1]
+    assert context.actions.done[0].score_change == result.practice("A1").change
+
+
+def test_context_hash_ignores_the_generation_time_but_not_the_data(context):
+    later = replace(context, generated_at="2030-01-01T00:00:00+00:00",
+                    cover=replace(context.cover, date="2030-01-01"))
+    assert later.context_hash() == context.context_hash()
+    rebranded = replace(context, cover=replace(context.cover, accent="#aa0000"))
+    assert rebranded.context_hash() != context.context_hash()
+    other_notes = samples.sample_context(org_name="Nordlys Ångström & Bæk", logo=PNG_1PX,
+                                         prepared_by="Søren Åkesson", firm="Øster & Ödman Advisory",
+                                         notes={"A1": [("front_line", "A new note")]})
+    assert other_notes.context_hash() != context.context_hash()
+
+
+def test_pdf_has_every_section_and_the_context_numbers(context, pdf_text):
+    text = _norm(pdf_text)
+    for heading in ("Contents", "Executive summary", "Maturity at a glance", "Practices by dimension",
+                    "Prioritised gaps and next steps", "Register evidence", "Action plan follow-up",
+                    "Method"):
+        assert heading in text, heading
+    assert context.summary.sentences[0] in text
+    for section in context.dimensions:
+        assert section.title in text
+        for p in section.practices:
+            assert re.search(rf"{p.id} .*?{re.escape(fmt_level(p.level))}", text), p.id
+    for gap in context.gaps:
+        assert f"{gap.practice_id} {gap.title}" in text
+    assert context.method.framework_hash in text.replace(" ", "")
+    assert "page 3 of" in text
+
+
+def test_pdf_keeps_swedish_and_danish_letters(pdf_text):
+    text = _norm(pdf_text)
+    for name in ("Nordlys Ångström & Bæk", "Søren Åkesson", "Øster & Ödman Advisory", "Karin Ångström"):
+        assert name in text, name
+
+
+def test_user_text_is_escaped():
+    c = samples.sample_context(org_name="<script>alert(1)</script>",
+                               notes={"A1": [("front_line", "<img src=x onerror=alert(1)>")]})
+    html = render_pdf_html(c)
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_html_and_pdf_show_the_same_numbers(context, pdf_text):
+    html = render_pdf_html(context)
+    text = _norm(pdf_text)
+    for key in ("index", "change", "health", "respondents"):
+        value = re.search(rf'data-kpi="{key}">([^<]+)<', html).group(1).strip()
+        assert value in text
+
+
+def test_fetcher_refuses_everything_the_report_does_not_ship(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("secret")
+    for url in (f"file://{secret}", "http://example.org/x.png", "https://example.org/x.css",
+                "cxgov-static:../cxgov/config.py", "cxgov-static:css/../../cxgov/config.py",
+                "cxgov-static:/etc/passwd", "cxgov-static:%2e%2e/cxgov/config.py",
+                "cxgov-static:css/missing.css", "cxgov-asset:42", "data:text/html;base64,PGI+",
+                "/etc/passwd", "ftp://example.org/"):
+        with pytest.raises(ReportFetchRefused):
+            resolve_report_url(url, assets={})
+    body, content_type = resolve_report_url("cxgov-static:css/report-pdf.css", assets={})
+    assert b"@page" in body and content_type == "text/css"
+    body, content_type = resolve_report_url("cxgov-asset:7", assets={"7": (b"\x89PNG", "image/png")})
+    assert content_type == "image/png"
+
+
+def test_pdf_fetches_only_what_it_ships(monkeypatch, context):
+    asked: list[str] = []
+    real = render.resolve_report_url
+
+    def spy(url, *, assets):
+        asked.append(url)
+        return real(url, assets=assets)
+
+    monkeypatch.setattr(render, "resolve_report_url", spy)
+    hostile = replace(context, cover=replace(context.cover, org_logo="file:///etc/passwd",
+                                             firm_logo="http://example.org/logo.png"))
+    html = render_pdf_html(hostile).replace(
+        "</head>", '<link rel="stylesheet" href="https://example.org/x.css"></head>')
+    data = render_pdf(hostile, html=html)
+    assert data.startswith(b"%PDF")
+    allowed = [u for u in asked if u.startswith(("cxgov-static:", "data:image/"))]
+    refused = [u for u in asked if u not in allowed]
+    assert set(refused) == {"file:///etc/passwd", "http://example.org/logo.png",
+                            "https://example.org/x.css"}
+    assert "cxgov-static:fonts/DejaVuSans.ttf" in allowed
+
+
+def test_no_action_plan_and_no_register_still_render():
+    c = samples.sample_context(actions=())
+    assert c.actions.empty
+    html = render_pdf_html(c)
+    assert "No actions have been recorded" in html
+
+
+def test_overdue_and_dropped_actions():
+    c = samples.sample_context(actions=(
+        ActionInfo("A1", "Dropped one", "X", "dropped"),
+        ActionInfo("A2", "Late one", "Y", "planned", overdue=True),
+    ))
+    assert not c.actions.done and [a.title for a in c.actions.overdue] == ["Late one"]
