@@ -642,7 +642,8 @@ def bar_chart(
     font = 11.0 if bh >= 14 else 9.5
     max_chars = max(6, int(width_f * 0.36 / (font * 0.62)))
     shown = [_ellipsize(name, max_chars) for name in names]
-    label_w = min(max(_text_width(s, font) for s in shown) + 12, width_f * 0.4)
+    # The width estimate runs a few per cent short on long labels; the margin keeps them uncut.
+    label_w = min(max(_text_width(s, font) for s in shown) * 1.08 + 12, width_f * 0.4)
     value_w = max(_text_width(fmt(v), 10.5) for v in vals) + 10
     left = label_w
     plot_w = width_f - left - value_w - 6

@@ -58,6 +58,17 @@ def _dimension_titles(framework) -> dict[str, str]:
     return {d.key: f"{d.code}. {d.title.get(lang)}" for d in framework.dimensions}
 
 
+def _short_label(text: str, limit: int = 36) -> str:
+    """Return ``text`` cut at a word boundary to fit a chart's label column."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:-–")
+    for tail in (" and", " or", " of", " the", " &"):
+        if cut.endswith(tail):
+            cut = cut[: -len(tail)]
+    return cut + "…"
+
+
 def _visibility(cycle: Cycle, respondent: Respondent | None) -> str:
     """Return what the current member may see of a cycle: "full", "own" or "progress"."""
     if cycle.is_closed or _can_manage():
@@ -478,15 +489,17 @@ def dashboard(cycle_id: int):
     stage = framework.stage_for(result.index) if result.index is not None else None
     dims = [d for d in result.dimensions]
     short = [framework.dimension(d.key).title.get(lang) for d in dims]
-    bars = bar_chart(short, [d.score for d in dims], targets=[d.target for d in dims], max_value=5,
-                     title=_("Dimension scores (1–5) against targets"), width=620)
+    # The chart estimates text widths; very long labels are cut here, where we choose how.
+    bar_labels = [_short_label(t) for t in short]
+    bars = bar_chart(bar_labels, [d.score for d in dims], targets=[d.target for d in dims], max_value=5,
+                     title=_("Dimension scores (1–5) against targets"), width=680, bar_height=26)
     radar_series = [Series(_("This quarter"), [d.score for d in dims]),
                     Series(_("Target"), [d.target for d in dims], style="target")]
     if result.previous_index is not None:
         radar_series.append(Series(_("Last quarter"), [
             (d.previous_index / 25 + 1) if d.previous_index is not None else None for d in dims],
             style="previous"))
-    radar = radar_chart(short, radar_series, size=440,
+    radar = radar_chart(short, radar_series, size=400,
                         title=_("Dimension scores"))
     context.update(
         result=result, stage=stage, titles=titles, practice_titles=practice_titles,
