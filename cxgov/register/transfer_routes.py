@@ -34,8 +34,8 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 @bp.route("/export")
 @roles_required(READ)
 def export():
-    """The export page: the whole register as one workbook, or one table as CSV."""
-    return render_template("register/transfer/export.html", tables=TABLES)
+    """The import/export page: downloads for everyone, the upload form for register editors."""
+    return render_template("register/transfer/export.html", tables=TABLES, form=ImportUploadForm(formdata=None))
 
 
 @bp.route("/export/register.xlsx")
