@@ -142,19 +142,20 @@ def _schedule(at: Callable[[datetime, Callable[[], None]], None], ctx: DemoConte
     start = made + timedelta(days=rng.randint(6, 14))
     at(start, lambda: services.action_update(org=org, action=holder["a"], by=sponsor, version_id=None,
                                              status="in_progress", now=start))
+    first = rng.choice(START_NOTES)
     at(start + timedelta(hours=1), lambda: services.action_note_add(org=org, action=holder["a"], by=sponsor,
-                                                                    text=rng.choice(START_NOTES),
-                                                                    at=start + timedelta(hours=1)))
+                                                                    text=first, at=start + timedelta(hours=1)))
     middle = start + timedelta(days=rng.randint(18, 30))
     if fate in ("done", "late", "progress", "overdue"):
-        text = rng.choice(PROGRESS_NOTES)
-        at(middle, lambda: services.action_note_add(org=org, action=holder["a"], by=sponsor, text=text, at=middle))
+        progress = rng.choice(PROGRESS_NOTES)
+        at(middle, lambda: services.action_note_add(org=org, action=holder["a"], by=sponsor, text=progress,
+                                                    at=middle))
     if fate in ("done", "late"):
         end_day = due - timedelta(days=rng.randint(1, 12)) if fate == "done" else due + timedelta(days=rng.randint(8, 30))
         end_day = min(end_day, today - timedelta(days=1))
         end = max(_noon(end_day), middle + timedelta(days=1))
-        text = rng.choice(DONE_NOTES)
-        at(end, lambda: services.action_note_add(org=org, action=holder["a"], by=sponsor, text=text, at=end))
+        closing = rng.choice(DONE_NOTES)
+        at(end, lambda: services.action_note_add(org=org, action=holder["a"], by=sponsor, text=closing, at=end))
         at(end + timedelta(minutes=5), lambda: services.action_update(org=org, action=holder["a"], by=sponsor,
                                                                       version_id=None, status="done",
                                                                       now=end + timedelta(minutes=5)))

@@ -145,7 +145,8 @@ def detail(action_id: int):
                                       .where(ActionCycleLink.action_id == action.id).order_by(Cycle.period)))
     note_form = NoteForm(formdata=None, at=date.today())
     return render_template("actions/detail.html", action=action, titles=titles, source=source, carried=carried,
-                           history=history_for_entity(org=org, entity_type="action", entity_id=action.id),
+                           history=selectors.readable_history(org.id, history_for_entity(
+                               org=org, entity_type="action", entity_id=action.id)),
                            note_form=note_form, today=date.today(), can_manage=current_role() in MANAGE,
                            can_note=current_role() in EDIT_REGISTER)
 

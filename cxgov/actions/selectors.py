@@ -19,6 +19,7 @@ from ..register.models import Person
 from .models import ACTION_STATUSES, OPEN_STATUSES, Action, ActionCycleLink
 
 if TYPE_CHECKING:
+    from ..history.models import ChangeLog
     from ..scoring.engine import CycleResult
 
 #: Sort orders of the action plan page.
@@ -276,3 +277,67 @@ def practice_titles(framework: Framework | None, lang: str | None = None) -> dic
     if framework is None:
         return {}
     return {p.id: p.title.get(lang) for p in framework.practices}
+
+
+# -- the change history of one action, readable --------------------------------------------------
+@dataclass(frozen=True)
+class HistoryRow:
+    """One change history entry with readable field names and values."""
+
+    at: datetime
+    who: str | None
+    created: bool
+    changes: tuple[tuple[str, str, str], ...]  #: (field label, before, after)
+
+
+def readable_history(org_id: int, entries: Iterable["ChangeLog"]) -> list[HistoryRow]:
+    """Return change log entries of actions with labels, owner names, periods and plain dates."""
+    from flask_babel import gettext as _
+
+    from ..register.models import Touchpoint
+    from .models import status_label
+
+    entries = list(entries)
+    labels = {"title": _("Title"), "description": _("What to do"), "owner_id": _("Owner"),
+              "due_date": _("Due date"), "status": _("Status"), "drop_reason": _("Why dropped"),
+              "done_at": _("Done on"), "practice_id": _("Practice"), "touchpoint_id": _("Touchpoint"),
+              "priority": _("Priority"), "source_cycle_id": _("From the assessment"), "note": _("Note")}
+    person_ids, touchpoint_ids, cycle_ids = set(), set(), set()
+    for entry in entries:
+        for name, pair in (entry.changes or {}).items():
+            target = {"owner_id": person_ids, "touchpoint_id": touchpoint_ids,
+                      "source_cycle_id": cycle_ids}.get(name)
+            if target is not None:
+                target.update(v for v in pair if isinstance(v, int))
+    names: dict[str, dict[int, str]] = {"owner_id": {}, "touchpoint_id": {}, "source_cycle_id": {}}
+    if person_ids:
+        names["owner_id"] = dict(db.session.execute(
+            select(Person.id, Person.name).where(Person.org_id == org_id, Person.id.in_(person_ids))).all())
+    if touchpoint_ids:
+        names["touchpoint_id"] = {t.id: t.label for t in db.session.scalars(
+            select(Touchpoint).where(Touchpoint.org_id == org_id, Touchpoint.id.in_(touchpoint_ids)))}
+    if cycle_ids:
+        names["source_cycle_id"] = dict(db.session.execute(
+            select(Cycle.id, Cycle.period).where(Cycle.org_id == org_id, Cycle.id.in_(cycle_ids))).all())
+
+    def show(name: str, value: object) -> str:
+        if value in (None, ""):
+            return "–"
+        if name in names:
+            return names[name].get(value, f"#{value}")  # type: ignore[arg-type]
+        if name == "status":
+            return status_label(str(value))
+        if name == "done_at":
+            return str(value)[:10]
+        if name == "priority":
+            return f"{float(value):.1f}"  # type: ignore[arg-type]
+        return str(value)
+
+    rows = []
+    for entry in entries:
+        changes = tuple((labels.get(name, name), show(name, pair[0]), show(name, pair[1]))
+                        for name, pair in (entry.changes or {}).items()
+                        if entry.action != "create" or name == "note")
+        rows.append(HistoryRow(at=entry.at, who=entry.user.name if entry.user else None,
+                               created=entry.action == "create", changes=changes))
+    return rows
