@@ -151,7 +151,7 @@ def history():
     series = [Series(_("Maturity index"), [r["index"] for r in rows])]
     series += [Series(titles.get(k, k), [r["dimensions"].get(k) for r in rows], style="muted") for k in keys]
     chart = trend_chart(periods, series, title=_("Maturity index per quarter"),
-                        y_label=_("Index 0–100"), width=860, height=320) if rows else None
+                        y_label=_("Index 0–100"), width=1040, height=340) if rows else None
     return render_template("cycles/history.html", rows=rows, keys=keys, titles=titles, stages=stages,
                            chart=chart)
 
@@ -383,7 +383,7 @@ def answer(cycle_id: int):
         next_key=keys[position + 1] if position + 1 < len(keys) else None,
         lang=_lang(), form=form, submit_form=SubmitAnswersForm(), note_max=NOTE_MAX_CHARS,
         choice_of=services.answer_choice, editable=cycle.is_open,
-        group_label=current_org().group_label(respondent.group))
+        group_label=current_org().group_label(respondent.group), js_messages=_js_messages())
 
 
 @bp.route("/<int:cycle_id>/answer/save", methods=["POST"])
@@ -426,6 +426,32 @@ def answer_save(cycle_id: int):
     return jsonify(ok=True, practice_id=item.practice_id, current=_answer_json(saved),
                    answered=len(mine), total=len(framework.practices),
                    dimension=dimension_key, dimension_answered=in_dimension)
+
+
+def _js_messages() -> dict[str, str]:
+    """Return the answer page script's texts, translated (the script has no gettext)."""
+    return {
+        "na": _('Not applicable'),
+        "dont_know": _("Don't know"),
+        "level": _('Level %s'),
+        "none": _('no answer'),
+        "saving": _('Saving…'),
+        "not_saved": _('Not saved'),
+        "expired": _('Your session has expired, so this answer was not saved. Your choice is still on this page: log in again in another tab, then come back and press “Save this page”.'),
+        "login": _('Log in again (new tab)'),
+        "retry": _('Try again'),
+        "saved": _('Saved'),
+        "saved_at": _('Saved %s'),
+        "conflict_status": _('Not saved: conflict'),
+        "saved_answer": _('Saved answer: %s.'),
+        "your_choice": _('Your choice: %s.'),
+        "keep": _('Keep my choice'),
+        "use_saved": _('Use the saved answer'),
+        "failed": _('The answer could not be saved.'),
+        "offline_status": _('Not saved (offline?)'),
+        "offline": _('The connection failed, so this answer was not saved yet. It stays on the page; change it again or press “Save this page”.'),
+        "typing": _('Typing…'),
+    }
 
 
 def _answer_json(answer: Answer | None) -> dict[str, Any]:

@@ -10,6 +10,13 @@
   var meta = document.querySelector('meta[name="csrf-token"]');
   var tokenInput = form.querySelector('input[name="csrf_token"]');
   var token = (meta && meta.getAttribute("content")) || (tokenInput && tokenInput.value) || "";
+  // Every text comes from the page (translated on the server), with English as the fallback.
+  var M = {};
+  try { M = JSON.parse(form.getAttribute("data-messages") || "{}"); } catch (e) { M = {}; }
+  function t(key, fallback, arg) {
+    var text = M[key] || fallback;
+    return arg === undefined ? text : text.replace("%s", arg);
+  }
   var pending = {};   // practice id -> true while a change is not yet stored
   var timers = {};
   var inflight = {};  // practice id -> true while a save is on the wire
@@ -55,10 +62,10 @@
   }
 
   function choiceLabel(choice) {
-    if (!choice) { return form.getAttribute("data-none") || "no answer"; }
-    if (choice === "na") { return "Not applicable"; }
-    if (choice === "dont_know") { return "Don't know"; }
-    return "Level " + choice;
+    if (!choice) { return t("none", "no answer"); }
+    if (choice === "na") { return t("na", "Not applicable"); }
+    if (choice === "dont_know") { return t("dont_know", "Don't know"); }
+    return t("level", "Level %s", choice);
   }
 
   function applyCurrent(el, current) {
@@ -106,7 +113,7 @@
       version: parseInt(el.querySelector("[data-version]").value || "0", 10)
     };
     pending[pid] = true;
-    setStatus(el, "Saving…");
+    setStatus(el, t("saving", "Saving…"));
     return fetch(saveUrl, {
       method: "POST",
       credentials: "same-origin",
@@ -118,10 +125,10 @@
       if (response.type === "opaqueredirect" || response.status === 401 || type.indexOf("application/json") === -1) {
         // The login wall redirects and an expired session fails the CSRF check with an HTML
         // page: either way the session is gone. The choice stays in the form.
-        setStatus(el, "Not saved", "text-danger fw-semibold");
-        showConflict(el, "Your session has expired, so this answer was not saved. Your choice is still on this page: log in again in another tab, then come back and press “Save this page”.", [
-          { label: "Log in again (new tab)", primary: true, run: function () { window.open(loginUrl, "_blank"); } },
-          { label: "Try again", run: function () { save(pid); } }
+        setStatus(el, t("not_saved", "Not saved"), "text-danger fw-semibold");
+        showConflict(el, t("expired", "Your session has expired, so this answer was not saved. Your choice is still on this page: log in again in another tab, then come back and press “Save this page”."), [
+          { label: t("login", "Log in again (new tab)"), primary: true, run: function () { window.open(loginUrl, "_blank"); } },
+          { label: t("retry", "Try again"), run: function () { save(pid); } }
         ]);
         return;
       }
@@ -131,28 +138,28 @@
           hideConflict(el);
           el.querySelector("[data-version]").value = data.current.version;
           var now = new Date();
-          setStatus(el, "Saved " + now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }), "text-success");
+          setStatus(el, t("saved_at", "Saved %s", now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })), "text-success");
           updateProgress(data);
         } else if (response.status === 409 && data.error === "conflict") {
           var mine = payload;
           var current = data.current;
-          setStatus(el, "Not saved: conflict", "text-danger fw-semibold");
-          showConflict(el, data.message + " Saved answer: " + choiceLabel(current.choice) + ". Your choice: " + choiceLabel(mine.choice) + ".", [
-            { label: "Keep my choice", primary: true, run: function () {
+          setStatus(el, t("conflict_status", "Not saved: conflict"), "text-danger fw-semibold");
+          showConflict(el, data.message + " " + t("saved_answer", "Saved answer: %s.", choiceLabel(current.choice)) + " " + t("your_choice", "Your choice: %s.", choiceLabel(mine.choice)), [
+            { label: t("keep", "Keep my choice"), primary: true, run: function () {
                 el.querySelector("[data-version]").value = current.version; save(pid); } },
-            { label: "Use the saved answer", run: function () {
+            { label: t("use_saved", "Use the saved answer"), run: function () {
                 applyCurrent(el, current); delete pending[pid]; hideConflict(el);
-                setStatus(el, "Saved", "text-success"); } }
+                setStatus(el, t("saved", "Saved"), "text-success"); } }
           ]);
         } else {
-          setStatus(el, "Not saved", "text-danger fw-semibold");
-          showConflict(el, data.message || "The answer could not be saved.", []);
+          setStatus(el, t("not_saved", "Not saved"), "text-danger fw-semibold");
+          showConflict(el, data.message || t("failed", "The answer could not be saved."), []);
         }
       });
     }).catch(function () {
-      setStatus(el, "Not saved (offline?)", "text-danger fw-semibold");
-      showConflict(el, "The connection failed, so this answer was not saved yet. It stays on the page; change it again or press “Save this page”.", [
-        { label: "Try again", primary: true, run: function () { save(pid); } }
+      setStatus(el, t("offline_status", "Not saved (offline?)"), "text-danger fw-semibold");
+      showConflict(el, t("offline", "The connection failed, so this answer was not saved yet. It stays on the page; change it again or press “Save this page”."), [
+        { label: t("retry", "Try again"), primary: true, run: function () { save(pid); } }
       ]);
     });
   }
@@ -170,7 +177,7 @@
     var el = event.target.closest("[data-practice]");
     var pid = el.getAttribute("data-practice");
     pending[pid] = true;
-    setStatus(el, "Typing…");
+    setStatus(el, t("typing", "Typing…"));
     clearTimeout(timers[pid]);
     timers[pid] = setTimeout(function () { save(pid); }, 900);
   });
