@@ -332,9 +332,12 @@ class Matrix:
 
 
 def ownership_matrix(org: Organisation) -> Matrix:
-    """Return active journeys x active channels with each cell's active touchpoints (three queries)."""
-    journeys = journeys_all(org, active_only=True)
-    channels = channels_all(org, active_only=True)
+    """Return active journeys x active channels with each cell's active touchpoints (six queries)."""
+    # Journeys and channels in the order they were registered (lifecycle order, not A-Z).
+    journeys = list(db.session.scalars(select(Journey).where(Journey.org_id == org.id, Journey.active.is_(True))
+                                       .options(selectinload(Journey.owner)).order_by(Journey.id)))
+    channels = list(db.session.scalars(select(Channel).where(Channel.org_id == org.id, Channel.active.is_(True))
+                                       .options(selectinload(Channel.manager)).order_by(Channel.id)))
     journey_ids = {j.id for j in journeys}
     channel_ids = {c.id for c in channels}
     touchpoints = db.session.scalars(

@@ -63,6 +63,11 @@ def register_field_label(name: str) -> str:
     return str(FIELD_LABELS.get(name, name.replace("_", " ")))
 
 
+@bp.app_template_filter("register_field_label_filter")
+def register_field_label_filter(name: str) -> str:
+    return register_field_label(name)
+
+
 @bp.app_template_global("register_entity_label")
 def register_entity_label(kind: str) -> str:
     """Return the display label of a history entity type."""
