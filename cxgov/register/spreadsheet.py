@@ -262,6 +262,9 @@ class CheckedFile:
     sheets: dict[str, str] = field(default_factory=dict)
     #: table -> natural keys of every row whose key cells are good (references may use them)
     defined: dict[str, set[tuple[Any, ...]]] = field(default_factory=dict)
+    #: table -> rows with bad cells (already reported) and those cells' columns; their other
+    #: cells are still checked against the register, so one upload reports every problem
+    rejected: dict[str, list[tuple[Record, frozenset[str]]]] = field(default_factory=dict)
 
 
 # --- sniffing and reading ---------------------------------------------------------------------
@@ -484,6 +487,7 @@ def check_file(parsed: ParsedFile) -> CheckedFile:
     columns: dict[str, list[str]] = {}
     errors: list[RowError] = []
     defined: dict[str, set[tuple[Any, ...]]] = {}
+    rejected: dict[str, list[tuple[Record, frozenset[str]]]] = {}
     for sheet in parsed.sheets:
         spec = TABLE_BY_KEY[sheet.table]
         known = set(spec.column_names)
@@ -533,7 +537,9 @@ def check_file(parsed: ParsedFile) -> CheckedFile:
                 # Other rows may refer to this one even though another of its cells is wrong,
                 # so that one mistake is reported once, not again at every reference.
                 defined.setdefault(spec.key, set()).add(record.key())
-            if not bad:
+            if bad:
+                rejected.setdefault(spec.key, []).append((record, frozenset(bad)))
+            else:
                 key = record.key()
                 if key in first_row_of:
                     errors.append(RowError(sheet.sheet, row_number, ", ".join(spec.key_columns), _(
@@ -547,7 +553,8 @@ def check_file(parsed: ParsedFile) -> CheckedFile:
     errors.sort(key=lambda e: (order.get(e.sheet, -1), e.row or 0))
     return CheckedFile(kind=parsed.kind, records=records, columns=columns, errors=errors,
                        ignored_sheets=parsed.ignored_sheets,
-                       sheets={sheet.table: sheet.sheet for sheet in parsed.sheets}, defined=defined)
+                       sheets={sheet.table: sheet.sheet for sheet in parsed.sheets}, defined=defined,
+                       rejected=rejected)
 
 
 def _check_cell(column: Column, value: str, is_email: Any, normalise_email: Any) -> tuple[Any, str | None]:
@@ -564,7 +571,7 @@ def _check_cell(column: Column, value: str, is_email: Any, normalise_email: Any)
         return value, None
     if column.kind == "email":
         if not is_email(value):
-            return None, _("not a valid e-mail address: %(v)s", v=value)
+            return None, _("not a valid e-mail address: “%(v)s”", v=value)
         return normalise_email(value), None
     if column.kind == "ref":
         # An e-mail address names a person by e-mail; anything else names a person without one.
@@ -574,18 +581,18 @@ def _check_cell(column: Column, value: str, is_email: Any, normalise_email: Any)
     if column.kind == "bool":
         parsed = parse_bool(value)
         if parsed is None:
-            return None, _("not yes or no: %(v)s (use TRUE or FALSE)", v=value)
+            return None, _("not yes or no: “%(v)s” (use TRUE or FALSE)", v=value)
         return parsed, None
     if column.kind == "date":
         parsed_date = parse_date(value)
         if parsed_date is None:
-            return None, _("not a date: %(v)s (use YYYY-MM-DD)", v=value)
+            return None, _("not a date: “%(v)s” (use YYYY-MM-DD)", v=value)
         return parsed_date, None
     if column.kind == "choice":
         chosen = _choice(value, column.choices)
         if chosen is None:
             what = _("kind") if column.name == "kind" else _("role")
-            return None, _("unknown %(what)s %(v)s; use one of: %(choices)s", what=what, v=value,
+            return None, _("unknown %(what)s “%(v)s”; use one of: %(choices)s", what=what, v=value,
                            choices=", ".join(column.choices))
         return chosen, None
     raise AssertionError(column.kind)

@@ -325,17 +325,17 @@ class _Planner:
         if ref.email:
             if ("email", ref.email) in self.file_people or ref.email in self.reg.person_by_email:
                 return True
-            return _("no person with the e-mail %(e)s in the register or the People sheet", e=ref.email)
+            return _("no person with the e-mail “%(e)s” in the register or the People sheet", e=ref.email)
         if ("name", ref.name) in self.file_people:
             return True
         matches = self.reg.people_by_name.get(ref.name or "", [])
         if len(matches) == 1:
             return True
         if len(matches) > 1:
-            return _("several people without an e-mail are called %(n)s; use an e-mail address", n=ref.name)
+            return _("several people without an e-mail are called “%(n)s”; use an e-mail address", n=ref.name)
         if "@" in (ref.name or ""):
-            return _("%(n)s is not a valid e-mail address, nor the name of a person without one", n=ref.name)
-        return _("no person called %(n)s without an e-mail; owners are named by e-mail address", n=ref.name)
+            return _("“%(n)s” is not a valid e-mail address, nor the name of a person without one", n=ref.name)
+        return _("no person called “%(n)s” without an e-mail; owners are named by e-mail address", n=ref.name)
 
     def same_person(self, existing: PersonRef | None, incoming: PersonRef | None) -> bool:
         if existing is None or incoming is None:
@@ -353,16 +353,16 @@ class _Planner:
         known += list(self.file_channels if table == "channels" else self.file_journeys)
         hint = next((k for k in known if k.casefold() == name.casefold()), None)
         what = _("channel") if table == "channels" else _("journey")
-        reason = _("unknown %(what)s %(name)s", what=what, name=name)
+        reason = _("unknown %(what)s “%(name)s”", what=what, name=name)
         if hint:
-            reason += " " + _("(did you mean %(hint)s?)", hint=hint)
+            reason += " " + _("(did you mean “%(hint)s”?)", hint=hint)
         else:
             reason += " " + _("(not in the register nor in the %(sheet)s sheet)", sheet=TABLE_BY_KEY[table].sheet)
         self.errors.append(RowError(record.sheet, record.row, column, reason))
 
-    def check_references(self, table: str, record: Record) -> bool:
+    def check_references(self, table: str, record: Record, bad: frozenset[str] = frozenset()) -> bool:
         ok = True
-        values = record.values
+        values = {k: v for k, v in record.values.items() if k not in bad}
         for column, value in values.items():
             if isinstance(value, PersonRef):
                 found = self.person_exists(value)
@@ -371,7 +371,7 @@ class _Planner:
                     ok = False
         if table == "touchpoints":
             for column, ref_table in (("journey", "journeys"), ("channel", "channels")):
-                if not self.name_exists(ref_table, values[column]):
+                if column in values and not self.name_exists(ref_table, values[column]):
                     self.unknown(record, column, ref_table, values[column])
                     ok = False
         if table == "mandates" and values.get("channel"):
@@ -391,6 +391,8 @@ class _Planner:
         for spec in TABLES:
             if spec.key not in self.checked.records:
                 continue
+            for record, bad in self.checked.rejected.get(spec.key, ()):
+                self.check_references(spec.key, record, bad)
             index = self.existing_index(spec.key)
             table_rows: list[PlanRow] = []
             count = TableCounts()
@@ -427,7 +429,15 @@ class _Planner:
             rows[spec.key] = table_rows
             counts[spec.key] = count
         order = {sheet: i for i, sheet in enumerate(self.checked.sheets.values())}
-        self.errors.sort(key=lambda e: (order.get(e.sheet, -1), e.row or 0))
+        table_of = {sheet: table for table, sheet in self.checked.sheets.items()}
+
+        def position(error: RowError) -> tuple[int, int, int]:
+            spec = TABLE_BY_KEY.get(table_of.get(error.sheet, ""))
+            names = spec.column_names if spec else []
+            column = names.index(error.column) if error.column in names else -1
+            return order.get(error.sheet, -1), error.row or 0, column
+
+        self.errors.sort(key=position)
         return ImportPlan(kind=self.checked.kind, rows=rows, errors=self.errors, counts=counts,
                           columns=self.checked.columns, ignored_sheets=self.checked.ignored_sheets)
 

@@ -34,7 +34,7 @@ def test_ambassador_imports_previews_confirms_and_sees_owners(live_server, page,
     assert page.inner_text("[data-testid=count-added]") == "8"
     assert page.inner_text("[data-testid=count-changed]") == "2"
     changes = page.inner_text("[data-testid=preview-journeys]").lower()
-    assert "owner_email" in changes and "ann@example.com" in changes
+    assert "owner email" in changes and "ann@example.com" in changes
     assert "Sign the contract (Move in · Web)" in page.inner_text("[data-testid=preview-touchpoints]")
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Touchpoint)) == 0  # not yet written

@@ -53,7 +53,7 @@ def test_one_bad_row_among_1000_writes_nothing_and_names_the_row(db, make_org):
     before = counts(db)
     plan = plan_for(org, xlsx(tables))
     assert [(e.sheet, e.row, e.column) for e in plan.errors] == [("Touchpoints", 738, "channel")]
-    assert "unknown channel Webb" in plan.errors[0].reason and "did you mean" not in plan.errors[0].reason
+    assert "unknown channel “Webb”" in plan.errors[0].reason and "did you mean" not in plan.errors[0].reason
     with pytest.raises(transfer.ImportRefused):
         transfer.import_apply(org=org, plan=plan, by=None)
     db.session.rollback()
@@ -74,12 +74,12 @@ def test_every_kind_of_reference_problem_is_reported(db, make_org):
     }
     plan = plan_for(org, xlsx(tables))
     found = {(e.sheet, e.row, e.column): e.reason for e in plan.errors}
-    assert "did you mean Web" in found[("Touchpoints", 2, "channel")]
-    assert "unknown journey Move out" in found[("Touchpoints", 3, "journey")]
+    assert "did you mean “Web”" in found[("Touchpoints", 2, "channel")]
+    assert "unknown journey “Move out”" in found[("Touchpoints", 3, "journey")]
     assert "nobody@example.com" in found[("Touchpoints", 4, "owner_email")]
     assert "Nobody Known" in found[("Touchpoints", 5, "owner_email")]
     assert "not a valid e-mail address" in found[("Touchpoints", 6, "owner_email")]
-    assert "unknown channel Fax" in found[("Mandates", 2, "channel")]
+    assert "unknown channel “Fax”" in found[("Mandates", 2, "channel")]
     assert "zed@example.com" in found[("CX roles", 2, "person_email")]
     assert len(plan.errors) == 7
 
@@ -167,3 +167,15 @@ def test_another_organisation_is_not_touched(db, make_org):
     apply(db, other, xlsx(small_tables()))
     plan = plan_for(org, xlsx(small_tables()))
     assert plan.added == 10  # other's people, channels... are not matched
+
+
+def test_a_row_with_a_bad_cell_still_has_its_references_checked(db, make_org):
+    org = make_org()
+    tables = small_tables()
+    tables["touchpoints"].append(["Move in", "Pigeon post", "Letter", "", "nobody@example.com", "", "", "",
+                                  "maybe", None, True])
+    tables["people"][1][4] = "perhaps"  # Bo's row is bad, yet rows naming Bo report nothing more
+    plan = plan_for(org, xlsx(tables))
+    assert [(e.sheet, e.row, e.column) for e in plan.errors] == [
+        ("People", 3, "active"), ("Touchpoints", 4, "channel"), ("Touchpoints", 4, "owner_email"),
+        ("Touchpoints", 4, "hygiene_factor")]

@@ -89,7 +89,7 @@ def test_a_file_with_problems_lists_them_and_stores_nothing(db, client, org, amb
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "2 problems were found. Nothing was changed in the register." in html
-    assert "unknown channel Fax" in html and "not yes or no: maybe" in html
+    assert "unknown channel “Fax”" in html and "not yes or no: “maybe”" in html
     assert count(db, PendingImport) == 0 and count(db, Person) == 0
 
 

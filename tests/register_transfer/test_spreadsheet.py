@@ -119,7 +119,7 @@ def test_each_bad_cell_is_reported_with_row_column_and_reason():
     assert "row 2" in reasons[(7, "journey, channel, name")]
     assert len(errors) == 5
     people = cell_errors("email,name\r\nnot@an@email,X\r\n".encode(), "people.csv")
-    assert people == [(2, "email", "not a valid e-mail address: not@an@email")]
+    assert people == [(2, "email", "not a valid e-mail address: “not@an@email”")]
 
 
 def test_unknown_kind_role_and_columns_are_reported():
