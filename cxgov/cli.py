@@ -11,6 +11,7 @@ def COMMANDS() -> list[click.Command]:  # noqa: N802
     from .cycles.cli import cycle_cli
     from .demo import demo_cli
     from .framework.cli import framework_cli
+    from .ops import transfer_cli  # noqa: F401  (adds export and import to the org group)
     from .ops.backup import backup_cli
     from .orgs.cli import org_cli
     from .register.cli import register_cli
