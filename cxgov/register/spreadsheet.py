@@ -347,25 +347,25 @@ def read_file(data: bytes, *, filename: str = "", table: str | None = None) -> P
 
 
 def _read_xlsx(data: bytes) -> ParsedFile:
-    import pandas as pd
+    from .xlsxio import XlsxError, read_sheets
 
     try:
-        frames = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=str,
-                               engine="openpyxl", keep_default_na=False, na_filter=False,
-                               nrows=MAX_ROWS + 1)
-    except Exception:  # openpyxl raises many kinds of errors on damaged files
+        frames = read_sheets(data, max_rows=MAX_ROWS + 1)
+    except (XlsxError, zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise SpreadsheetError(_("The workbook is damaged and cannot be read.")) from None
     parsed = ParsedFile(kind="xlsx")
     seen: set[str] = set()
-    for sheet_name, frame in frames.items():
-        spec = table_for_name(str(sheet_name))
+    for sheet_name, numbered_rows in frames:
+        spec = table_for_name(sheet_name)
         if spec is None or spec.key in seen:
-            parsed.ignored_sheets.append(str(sheet_name))
+            parsed.ignored_sheets.append(sheet_name)
             continue
         seen.add(spec.key)
-        grid = frame.to_numpy(dtype=object).tolist()
-        header, rows = _split_header(grid)
-        parsed.sheets.append(SheetRows(spec.key, str(sheet_name), header, rows))
+        # The header is row 1; a sheet whose row 1 is empty has no header (and no columns).
+        header_cells = numbered_rows[0][1] if numbered_rows and numbered_rows[0][0] == 1 else []
+        header = [_norm_header(c) for c in header_cells]
+        rows = [(number, cells) for number, cells in numbered_rows if number > 1]
+        parsed.sheets.append(SheetRows(spec.key, sheet_name, header, rows))
         if len(rows) > MAX_ROWS:
             break
     if not parsed.sheets:
@@ -644,37 +644,9 @@ _WIDTHS = {"email": 30, "name": 30, "description": 50, "desired_feeling": 40, "d
 
 def write_xlsx(tables: Mapping[str, Iterable[Sequence[Cell]]]) -> bytes:
     """Return the register as one workbook, a sheet per table, every text written as text."""
-    import xlsxwriter
+    from .xlsxio import write_workbook
 
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {
-        "in_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_numbers": False,
-        "strings_to_urls": False,
-    })
-    header_format = workbook.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1})
-    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    for spec in TABLES:
-        sheet = workbook.add_worksheet(spec.sheet)
-        write_string = sheet.write_string
-        write_boolean = sheet.write_boolean
-        for col, name in enumerate(spec.column_names):
-            write_string(0, col, name, header_format)
-            sheet.set_column(col, col, _WIDTHS.get(name, 14))
-        row_index = 0
-        for row_index, row in enumerate(tables.get(spec.key, ()), start=1):
-            for col, value in enumerate(row):
-                if value is None or value == "":
-                    continue
-                if isinstance(value, bool):
-                    write_boolean(row_index, col, value)
-                elif isinstance(value, date):
-                    sheet.write_datetime(row_index, col, datetime(value.year, value.month, value.day),
-                                         date_format)
-                else:
-                    write_string(row_index, col, str(value))
-        sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, max(row_index, 1), len(spec.columns) - 1)
-    workbook.close()
-    return buffer.getvalue()
+    return write_workbook([
+        (spec.sheet, spec.column_names, tables.get(spec.key, ()),
+         [_WIDTHS.get(name, 14) for name in spec.column_names]) for spec in TABLES],
+        title="Governance register")

@@ -24,7 +24,8 @@ line = st.one_of(st.sampled_from(ODD), st.text(
 ).map(_clean).filter(bool)
 #: Multi-line text may also hold tabs and line breaks inside.
 multi = st.one_of(line, st.lists(line, min_size=2, max_size=3).map("\t".join),
-                  st.lists(line, min_size=2, max_size=3).map("\n".join))
+                  st.lists(line, min_size=2, max_size=3).map("\n".join),
+                  st.lists(line, min_size=2, max_size=3).map("\r\n".join))  # as browsers send textareas
 
 
 @st.composite

@@ -1,0 +1,482 @@
+"""A small, fast XLSX reader and writer for the register's plain tables.
+
+Why not only openpyxl and xlsxwriter: for a 10,000-touchpoint register they spend most of
+an import or export in per-cell Python objects. The register needs far less of the format:
+text, yes/no, dates; one header row; no formulas, merged cells or charts. Reading uses the
+C expat parser over the ZIP's XML; writing produces the XML directly. Both follow Excel's
+own conventions so files open in Excel, LibreOffice, Numbers and openpyxl alike:
+
+* every text cell is an inline string (``t="inlineStr"``), so no text can become a formula;
+* characters XML cannot hold (control characters, CR) are written as Excel's ``_xHHHH_``
+  escapes, and a literal ``_xHHHH_`` in text as ``_x005F_xHHHH_``; reading reverses both;
+* reading returns every cell as text, exactly as ``pandas.read_excel(dtype=str,
+  keep_default_na=False, na_filter=False)`` would (numbers as ``7`` or ``0.1``, booleans as
+  ``True``/``False``, date cells as ``YYYY-MM-DD 00:00:00``): a test checks the two agree.
+
+The caller (:mod:`cxgov.register.spreadsheet`) has already refused ZIP bombs and non-workbooks.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Iterable, Sequence
+from xml.parsers import expat
+from xml.sax.saxutils import escape as _xml_escape
+
+_REL_ID = "http://schemas.openxmlformats.org/officeDocument/2006/relationships id"
+_STRICT_REL_ID = "http://purl.oclc.org/ooxml/officeDocument/relationships id"
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_NEEDS_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+#: Excel's built-in number formats that show dates or times.
+_BUILTIN_DATE_FORMATS = frozenset(range(14, 23)) | {45, 46, 47}
+_DATE_FORMAT_STRIP = re.compile(r'"[^"]*"|\[(?!(?:hh?|mm?|ss?)\])[^\]]*\]|\\.')
+_WINDOWS_EPOCH = datetime(1899, 12, 30)
+_MAC_EPOCH = datetime(1904, 1, 1)
+
+
+class XlsxError(ValueError):
+    """The workbook's structure is broken (the caller reports it as a damaged file)."""
+
+
+class _TooManyRows(Exception):
+    pass
+
+
+def _local(name: str) -> str:
+    return name.rsplit(" ", 1)[-1]
+
+
+def _parser() -> Any:
+    return expat.ParserCreate(namespace_separator=" ")
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+def _column_index(ref: str) -> int:
+    index = 0
+    for ch in ref:
+        if "A" <= ch <= "Z":
+            index = index * 26 + ord(ch) - 64
+        elif "a" <= ch <= "z":
+            index = index * 26 + ord(ch) - 96
+        else:
+            break
+    return index - 1
+
+
+def _row_of(ref: str) -> int | None:
+    digits = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    return int(digits) if digits.isdigit() else None
+
+
+def _read(archive: zipfile.ZipFile, name: str) -> bytes:
+    try:
+        return archive.read(name)
+    except KeyError:
+        raise XlsxError(f"missing part {name}") from None
+
+
+def _parse(data: bytes, start: Any = None, end: Any = None, text: Any = None) -> None:
+    parser = _parser()
+    if start:
+        parser.StartElementHandler = start
+    if end:
+        parser.EndElementHandler = end
+    if text:
+        parser.CharacterDataHandler = text
+    parser.buffer_text = True
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as error:
+        raise XlsxError(str(error)) from None
+
+
+def _relationships(archive: zipfile.ZipFile, path: str) -> dict[str, str]:
+    rels: dict[str, str] = {}
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if _local(name) == "Relationship" and "Id" in attrs and "Target" in attrs:
+            rels[attrs["Id"]] = attrs["Target"]
+
+    if path in archive.namelist():
+        _parse(archive.read(path), start)
+    return rels
+
+
+def _part_path(target: str) -> str:
+    """Return a relationship target of xl/workbook.xml as a path inside the ZIP."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts: list[str] = ["xl"]
+    for piece in target.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece and piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _shared_strings(data: bytes) -> list[str]:
+    strings: list[str] = []
+    state = {"in_si": False, "in_t": False, "skip": 0}
+    parts: list[str] = []
+
+    def start(name: str, _attrs: dict[str, str]) -> None:
+        local = _local(name)
+        if local == "si":
+            state["in_si"] = True
+            parts.clear()
+        elif local in ("rPh", "phoneticPr"):
+            state["skip"] += 1
+        elif local == "t" and state["in_si"] and not state["skip"]:
+            state["in_t"] = True
+
+    def end(name: str) -> None:
+        local = _local(name)
+        if local == "si":
+            strings.append(_unescape("".join(parts)))
+            state["in_si"] = False
+        elif local in ("rPh", "phoneticPr"):
+            state["skip"] -= 1
+        elif local == "t":
+            state["in_t"] = False
+
+    def text(data_: str) -> None:
+        if state["in_t"]:
+            parts.append(data_)
+
+    _parse(data, start, end, text)
+    return strings
+
+
+def _is_date_format(code: str) -> bool:
+    code = _DATE_FORMAT_STRIP.sub("", code.split(";")[0])
+    return re.search(r"(?<![_\\])[dmhysDMHYS]", code) is not None
+
+
+def _date_styles(data: bytes) -> set[int]:
+    """Return the indexes of cell styles (``s`` attributes) whose number format shows a date."""
+    custom: dict[int, str] = {}
+    xf_formats: list[int] = []
+    state = {"in_xfs": False}
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        local = _local(name)
+        if local == "numFmt" and "numFmtId" in attrs:
+            custom[int(attrs["numFmtId"])] = attrs.get("formatCode", "")
+        elif local == "cellXfs":
+            state["in_xfs"] = True
+        elif local == "xf" and state["in_xfs"]:
+            xf_formats.append(int(attrs.get("numFmtId", "0") or 0))
+
+    def end(name: str) -> None:
+        if _local(name) == "cellXfs":
+            state["in_xfs"] = False
+
+    _parse(data, start, end)
+    dates = set()
+    for index, fmt in enumerate(xf_formats):
+        if fmt in _BUILTIN_DATE_FORMATS or (fmt in custom and _is_date_format(custom[fmt])):
+            dates.add(index)
+    return dates
+
+
+def _number_text(value: str) -> str:
+    """Return a numeric cell as pandas shows it: integral values without ``.0``."""
+    try:
+        number = float(value) if any(c in value for c in ".eE") else int(value)
+    except ValueError:
+        return value
+    if isinstance(number, float) and number.is_integer():
+        return str(int(number))
+    return str(number)
+
+
+def _date_text(value: str, epoch: datetime) -> str:
+    try:
+        serial = float(value)
+    except ValueError:
+        return value
+    days = int(serial)
+    if epoch == _WINDOWS_EPOCH and 0 < serial < 60:
+        days += 1  # Excel's 1900 leap-year bug
+    moment = epoch + timedelta(days=days, microseconds=round((serial - int(serial)) * 86_400_000_000))
+    return str(moment)
+
+
+def read_sheets(data: bytes, max_rows: int) -> list[tuple[str, list[tuple[int, list[str]]]]]:
+    """Return ``[(sheet name, [(Excel row number, [cell text...]), ...]), ...]`` in workbook order.
+
+    Reading a sheet stops after ``max_rows`` rows (the caller refuses such files).
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as error:
+        raise XlsxError(str(error)) from None
+    sheets: list[tuple[str, str]] = []
+    flags = {"date1904": False}
+
+    def workbook_start(name: str, attrs: dict[str, str]) -> None:
+        local = _local(name)
+        if local == "sheet":
+            rid = attrs.get(_REL_ID) or attrs.get(_STRICT_REL_ID) or \
+                next((v for k, v in attrs.items() if k.endswith(" id")), "")
+            sheets.append((attrs.get("name", ""), rid))
+        elif local == "workbookPr":
+            flags["date1904"] = attrs.get("date1904", "0") in ("1", "true")
+
+    _parse(_read(archive, "xl/workbook.xml"), workbook_start)
+    rels = _relationships(archive, "xl/_rels/workbook.xml.rels")
+    names = set(archive.namelist())
+    shared_path = next((_part_path(t) for t in rels.values() if t.endswith("sharedStrings.xml")),
+                       "xl/sharedStrings.xml")
+    shared = _shared_strings(archive.read(shared_path)) if shared_path in names else []
+    styles_path = next((_part_path(t) for t in rels.values() if t.endswith("styles.xml")), "xl/styles.xml")
+    date_styles = _date_styles(archive.read(styles_path)) if styles_path in names else set()
+    epoch = _MAC_EPOCH if flags["date1904"] else _WINDOWS_EPOCH
+    result = []
+    for sheet_name, rid in sheets:
+        path = _part_path(rels.get(rid, ""))
+        if path not in names:
+            raise XlsxError(f"sheet {sheet_name} has no part")
+        result.append((sheet_name, _read_sheet(archive.read(path), shared, date_styles, epoch, max_rows)))
+    return result
+
+
+def _read_sheet(data: bytes, shared: list[str], date_styles: set[int], epoch: datetime,
+                max_rows: int) -> list[tuple[int, list[str]]]:
+    rows: list[tuple[int, list[str]]] = []
+    cells: dict[int, str] = {}
+    parts: list[str] = []
+    st: dict[str, Any] = {"row": 0, "col": -1, "type": "n", "style": 0, "collect": False,
+                          "in_is": False, "skip": 0}
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        local = _local(name)
+        if local == "c":
+            ref = attrs.get("r")
+            st["col"] = _column_index(ref) if ref else st["col"] + 1
+            st["type"] = attrs.get("t", "n")
+            st["style"] = int(attrs.get("s", "0") or 0)
+            parts.clear()
+        elif local == "v":
+            st["collect"] = True
+        elif local == "t":
+            st["collect"] = st["in_is"] and not st["skip"]
+        elif local == "is":
+            st["in_is"] = True
+        elif local in ("rPh", "phoneticPr"):
+            st["skip"] += 1
+        elif local == "row":
+            ref = attrs.get("r")
+            st["row"] = int(ref) if ref and ref.isdigit() else st["row"] + 1
+            st["col"] = -1
+            cells.clear()
+
+    def end(name: str) -> None:
+        local = _local(name)
+        if local in ("v", "t"):
+            st["collect"] = False
+        elif local == "is":
+            st["in_is"] = False
+        elif local in ("rPh", "phoneticPr"):
+            st["skip"] -= 1
+        elif local == "c":
+            raw = "".join(parts)
+            kind = st["type"]
+            if kind == "s":
+                try:
+                    value = shared[int(raw)]
+                except (ValueError, IndexError):
+                    raise XlsxError("bad shared string index") from None
+            elif kind in ("inlineStr", "str"):
+                value = _unescape(raw)
+            elif kind == "b":
+                value = "True" if raw.strip() in ("1", "true") else "False"
+            elif kind in ("e", "d") or raw == "":
+                value = raw
+            elif st["style"] in date_styles:
+                value = _date_text(raw, epoch)
+            else:
+                value = _number_text(raw)
+            cells[st["col"]] = value
+        elif local == "row":
+            width = max(cells) + 1 if cells else 0
+            rows.append((st["row"], [cells.get(i, "") for i in range(width)]))
+            if len(rows) > max_rows:
+                raise _TooManyRows
+
+    def text(data_: str) -> None:
+        if st["collect"]:
+            parts.append(data_)
+
+    try:
+        _parse(data, start, end, text)
+    except _TooManyRows:
+        pass
+    # pandas drops trailing rows that hold nothing; do the same so counts agree
+    while rows and not any(rows[-1][1]):
+        rows.pop()
+    return rows
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _escape_text(text: str) -> str:
+    if _NEEDS_ESCAPE.search(text):
+        text = _NEEDS_ESCAPE.sub(
+            lambda m: "_x005F" + m.group(0) if m.group(0).startswith("_x") else f"_x{ord(m.group(0)):04X}_", text)
+    return _xml_escape(text)
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '{sheets}'
+    '<Override PartName="/xl/styles.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    '<Override PartName="/docProps/app.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+    '<Override PartName="/docProps/core.xml" '
+    'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+    '</Types>')
+_SHEET_TYPE = ('<Override PartName="/xl/worksheets/sheet{n}.xml" '
+               'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>')
+_ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'officeDocument" Target="xl/workbook.xml"/>'
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/'
+    'core-properties" Target="docProps/core.xml"/>'
+    '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'extended-properties" Target="docProps/app.xml"/>'
+    '</Relationships>')
+_APP = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+        '<Application>cxgov</Application></Properties>')
+_CORE = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+         '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+         'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+         '<dc:title>{title}</dc:title><dc:creator>cxgov</dc:creator>'
+         '<dcterms:created xsi:type="dcterms:W3CDTF">{now}</dcterms:created></cp:coreProperties>')
+#: Style 0: default; 1: header (bold, tinted, bordered); 2: date yyyy-mm-dd; 3: wrapped text.
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd"/></numFmts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+    '<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
+    '<fill><patternFill patternType="solid"><fgColor rgb="FFE8EEF4"/><bgColor indexed="64"/></patternFill></fill>'
+    '</fills>'
+    '<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>'
+    '<border><left style="thin"><color auto="1"/></left><right style="thin"><color auto="1"/></right>'
+    '<top style="thin"><color auto="1"/></top><bottom style="thin"><color auto="1"/></bottom><diagonal/></border>'
+    '</borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" applyFill="1" applyBorder="1"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment vertical="top" wrapText="1"/></xf></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    '</styleSheet>')
+
+
+def _sheet_xml(header: Sequence[str], rows: Iterable[Sequence[Any]], widths: Sequence[float]) -> str:
+    letters = [_column_letter(i) for i in range(len(header))]
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+           'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+           '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+           'state="frozen"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/><cols>']
+    for index, width in enumerate(widths):
+        out.append(f'<col min="{index + 1}" max="{index + 1}" width="{width}" customWidth="1"/>')
+    out.append('</cols><sheetData><row r="1">')
+    for letter, name in zip(letters, header):
+        out.append(f'<c r="{letter}1" t="inlineStr" s="1"><is><t>{_escape_text(name)}</t></is></c>')
+    out.append("</row>")
+    append = out.append
+    row_number = 1
+    epoch = date(1899, 12, 30)
+    for row_number, row in enumerate(rows, start=2):
+        append(f'<row r="{row_number}">')
+        for letter, value in zip(letters, row):
+            if value is None or value == "":
+                continue
+            if value is True or value is False:
+                append(f'<c r="{letter}{row_number}" t="b"><v>{1 if value else 0}</v></c>')
+            elif isinstance(value, date):
+                day = value.date() if isinstance(value, datetime) else value
+                append(f'<c r="{letter}{row_number}" s="2"><v>{(day - epoch).days}</v></c>')
+            else:
+                append(f'<c r="{letter}{row_number}" t="inlineStr"><is><t xml:space="preserve">'
+                       f'{_escape_text(str(value))}</t></is></c>')
+        append("</row>")
+    last = f"{letters[-1]}{max(row_number, 2)}" if letters else "A1"
+    out.append(f'</sheetData><autoFilter ref="A1:{last}"/>'
+               '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+               '</worksheet>')
+    return "".join(out)
+
+
+def write_workbook(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]], Sequence[float]]],
+                   title: str = "") -> bytes:
+    """Return an XLSX with one sheet per ``(name, header, rows, column widths)``.
+
+    Cells are text (inline strings), booleans, dates (``yyyy-mm-dd``) or empty (None or "").
+    """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        count = len(sheets)
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES.format(
+            sheets="".join(_SHEET_TYPE.format(n=n) for n in range(1, count + 1))))
+        archive.writestr("_rels/.rels", _ROOT_RELS)
+        archive.writestr("docProps/app.xml", _APP)
+        archive.writestr("docProps/core.xml", _CORE.format(
+            title=_escape_text(title), now=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")))
+        sheet_entries = "".join(f'<sheet name="{_escape_text(name)}" sheetId="{n}" r:id="rId{n}"/>'
+                                for n, (name, *_rest) in enumerate(sheets, start=1))
+        defined = "".join(
+            f'<definedName name="_xlnm._FilterDatabase" localSheetId="{n}" hidden="1">'
+            f"'{_escape_text(name)}'!$A$1:${_column_letter(len(header) - 1)}$1</definedName>"
+            for n, (name, header, *_rest) in enumerate(sheets))
+        archive.writestr("xl/workbook.xml", (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            f'<bookViews><workbookView/></bookViews><sheets>{sheet_entries}</sheets>'
+            f'<definedNames>{defined}</definedNames></workbook>'))
+        rels = "".join(
+            f'<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            f'relationships/worksheet" Target="worksheets/sheet{n}.xml"/>' for n in range(1, count + 1))
+        archive.writestr("xl/_rels/workbook.xml.rels", (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'{rels}<Relationship Id="rId{count + 1}" Type="http://schemas.openxmlformats.org/officeDocument/'
+            f'2006/relationships/styles" Target="styles.xml"/></Relationships>'))
+        archive.writestr("xl/styles.xml", _STYLES)
+        for n, (_name, header, rows, widths) in enumerate(sheets, start=1):
+            archive.writestr(f"xl/worksheets/sheet{n}.xml", _sheet_xml(header, rows, widths))
+    return buffer.getvalue()
