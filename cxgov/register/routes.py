@@ -159,8 +159,8 @@ def _conflict(template: str, entity: Any, form: Any, yours: dict[str, Any], **co
     rows = [(name, yours.get(name), theirs.get(name)) for name in theirs
             if name in yours and yours.get(name) != theirs.get(name)]
     last = history_for_entity(org=current_org(), entity_type=_kind_of(entity), entity_id=entity.id, limit=1)
+    form.process(formdata=None, obj=entity)  # the form now shows the saved version, with its version_id
     form.version_id.data = str(entity.version_id)
-    form.version_id.raw_data = None
     return render_template(template, form=form, entity=entity, conflict={"rows": rows, "last": last[0] if last else None},
                            **context), 409
 
@@ -367,7 +367,7 @@ def touchpoint_edit(touchpoint_id: int):
     form = _touchpoint_form(TouchpointForm(obj=tp), tp)
     if request.method == "GET":
         form.version_id.data = str(tp.version_id)
-    context = dict(kind="touchpoint", heading=_("Edit touchpoint"),
+    context = dict(kind="touchpoint", heading=_("Edit touchpoint: %(name)s", name=tp.name),
                    cancel=url_for("register.touchpoint", touchpoint_id=tp.id), history=_history(tp, 5))
     if form.validate_on_submit():
         values = _touchpoint_values(form)
@@ -503,10 +503,10 @@ def person_edit(person_id: int):
 def person_remove(person_id: int):
     """Deactivate a person, asking first where their ownership goes (reassign or leave unowned)."""
     p = org_get(Person, person_id)
-    if not p.active:
-        flash(_("%(name)s is already inactive.", name=p.name), "info")
-        return redirect(url_for("register.person", person_id=p.id))
     holdings = services.person_holdings(p)
+    if not p.active and not any(holdings.values()):
+        flash(_("%(name)s is already inactive and owns nothing.", name=p.name), "info")
+        return redirect(url_for("register.person", person_id=p.id))
     form = PersonRemoveForm()
     form.reassign_to.choices = person_options(
         [x for x in queries.people_choices(current_org()) if x.id != p.id], _l("— choose a person —"))
@@ -530,10 +530,10 @@ def person_remove(person_id: int):
                 return redirect(url_for("register.person_remove", person_id=p.id))
             moved = counts["touchpoints"] + counts["journeys"] + counts["channels"]
             if target is not None:
-                flash(_("%(name)s is now inactive; %(n)d items went to %(target)s and %(roles)d CX roles ended.",
+                flash(_("%(name)s is inactive; %(n)d items went to %(target)s and %(roles)d CX roles ended.",
                         name=p.name, n=moved, target=target.name, roles=counts["roles"]), "success")
             else:
-                flash(_("%(name)s is now inactive; %(n)d items are now unowned and %(roles)d CX roles ended.",
+                flash(_("%(name)s is inactive; %(n)d items are now unowned and %(roles)d CX roles ended.",
                         name=p.name, n=moved, roles=counts["roles"]), "success")
             return redirect(url_for("register.person", person_id=p.id))
     return render_template("register/person_remove.html", person=p, holdings=holdings, form=form)
@@ -597,7 +597,7 @@ def channel_edit(channel_id: int):
     form = _channel_form(ChannelForm(obj=channel), channel)
     if request.method == "GET":
         form.version_id.data = str(channel.version_id)
-    context = dict(kind="channel", heading=_("Edit channel"), cancel=url_for("register.channels"),
+    context = dict(kind="channel", heading=_("Edit channel: %(name)s", name=channel.name), cancel=url_for("register.channels"),
                    history=_history(channel, 5), toggle=VersionOnlyForm())
     if form.validate_on_submit():
         values = _channel_values(form)
@@ -682,7 +682,7 @@ def journey_edit(journey_id: int):
     form = _journey_form(JourneyForm(obj=journey), journey)
     if request.method == "GET":
         form.version_id.data = str(journey.version_id)
-    context = dict(kind="journey", heading=_("Edit journey"), cancel=url_for("register.journeys"),
+    context = dict(kind="journey", heading=_("Edit journey: %(name)s", name=journey.name), cancel=url_for("register.journeys"),
                    history=_history(journey, 5), toggle=VersionOnlyForm())
     if form.validate_on_submit():
         values = _journey_values(form)

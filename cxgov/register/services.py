@@ -217,12 +217,14 @@ def person_remove(*, person: Person, reassign_to: Person | None, by: User | None
                   version_id: int | None = None) -> dict[str, int]:
     """Deactivate a person: hand what they own to ``reassign_to`` (or leave it unowned), end their roles.
 
-    Returns how many touchpoints, journeys, channels and roles were moved or ended. Also
+    For a person already inactive who still owns things (e.g. marked inactive by an import),
+    this hands their things over. Returns how many touchpoints, journeys, channels and roles were moved or ended. Also
     inactive things they own move, so nothing keeps pointing at someone who left.
     """
     _check_version(person, version_id)
-    if not person.active:
-        raise RegisterError(f"{person.name} is already inactive.")
+    holdings = person_holdings(person)
+    if not person.active and not any(holdings.values()):
+        raise RegisterError(f"{person.name} is already inactive and owns nothing.")
     if reassign_to is not None:
         _same_org(person.org_id, reassign_to, "new owner")
         if reassign_to.id == person.id:
@@ -254,9 +256,10 @@ def person_remove(*, person: Person, reassign_to: Person | None, by: User | None
             before = register_state(role)
             role.until = today - timedelta(days=1)
             _record(person.org_id, role, "update", before, by)
-    before = register_state(person)
-    person.active = False
-    _record(person.org_id, person, "deactivate", before, by)
+    if person.active:  # an inactive person who still owned things only hands them over
+        before = register_state(person)
+        person.active = False
+        _record(person.org_id, person, "deactivate", before, by)
     return counts
 
 

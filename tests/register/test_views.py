@@ -204,6 +204,7 @@ def test_two_edits_from_the_same_version_second_gets_409_and_db_keeps_the_first(
     # the re-shown form now carries the saved version, so a deliberate re-save works
     new_version = _db.session.get(Touchpoint, tp.id).version_id
     assert f'value="{new_version}"' in body
+    assert re.search(r'name="kpi"[^>]*value="First KPI"', body)  # the form shows the saved values
 
 
 def test_stale_deactivate_is_refused(client, login, make_member, org, reg):
@@ -398,3 +399,22 @@ def test_cli_register_health_prints_checks_and_score(runner, org, reg):
     assert len(result.output.strip().splitlines()) == 15
     missing = runner.invoke(args=["register", "health", "no-such-org"])
     assert missing.exit_code != 0 and "No organisation" in missing.output
+
+
+def test_an_inactive_person_who_still_owns_things_can_hand_them_over(client, login, make_member, org, reg):
+    as_role(client, login, make_member, org, Role.AMBASSADOR)
+    bo, anna = reg["bo"], reg["anna"]
+    services.person_update(person=bo, active=False, by=None)
+    _db.session.commit()
+    page = client.get(url(f"/people/{bo.id}")).data.decode()
+    assert 'data-testid="inactive-owner"' in page and "still owns 3 things" in page
+    assert "Hand over what Bo Ørsted owns" in client.get(url(f"/people/{bo.id}/remove")).data.decode()
+    assert client.post(url(f"/people/{bo.id}/remove"), data={"ownership": "reassign",
+                                                             "reassign_to": anna.id}).status_code == 302
+    _db.session.expire_all()
+    assert _db.session.get(Touchpoint, reg["touchpoints"][2].id).owner_id == anna.id
+    assert _db.session.get(Channel, reg["web"].id).manager_id == anna.id
+    assert 'data-testid="inactive-owner"' not in client.get(url(f"/people/{bo.id}")).data.decode()
+    # once nothing is left, the page just says so
+    response = client.get(url(f"/people/{bo.id}/remove"))
+    assert response.status_code == 302
