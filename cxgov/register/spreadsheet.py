@@ -445,9 +445,13 @@ def csv_escape(value: str) -> str:
     return "'" + value if _NEEDS_APOSTROPHE.match(value) else value
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _bad_chars(value: str, multiline: bool) -> bool:
-    allowed = "\t\n\r" if multiline else ""
-    return any((ord(c) < 32 and c not in allowed) or ord(c) == 127 for c in value)
+    """Return True for control characters (multi-line text may hold tabs and line breaks)."""
+    return (_CONTROL_BUT_LINES if multiline else _CONTROL).search(value) is not None
 
 
 def parse_bool(value: str) -> bool | None:

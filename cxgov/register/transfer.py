@@ -157,6 +157,8 @@ class _Register:
         self.channel_by_id = {c.id: c for c in self.channels}
         self.journey_by_id = {j.id: j for j in self.journeys}
         self.person_by_email = {p.email: p for p in self.people if p.email}
+        self.person_refs = {p.id: PersonRef(p.email, None) if p.email else PersonRef(None, p.name)
+                            for p in self.people}
         self.people_by_name: dict[str, list[Person]] = {}
         for p in self.people:
             if not p.email:
@@ -168,10 +170,7 @@ class _Register:
         """Return how a spreadsheet names a person: e-mail, else name."""
         if person_id is None:
             return None
-        person = self.person_by_id.get(person_id)
-        if person is None:
-            return None
-        return PersonRef(person.email, None) if person.email else PersonRef(None, person.name)
+        return self.person_refs.get(person_id)
 
     def values(self, table: str, obj: Any) -> dict[str, Any]:
         """Return a row of the register as typed spreadsheet values (as an export writes them)."""

@@ -250,6 +250,7 @@ def read_sheets(data: bytes, max_rows: int) -> list[tuple[str, list[tuple[int, l
 
 def _read_sheet(data: bytes, shared: list[str], date_styles: set[int], epoch: datetime,
                 max_rows: int) -> list[tuple[int, list[str]]]:
+    locals_: dict[str, str] = {}  # qualified tag -> local name; a sheet has only a few tags
     rows: list[tuple[int, list[str]]] = []
     cells: dict[int, str] = {}
     parts: list[str] = []
@@ -257,7 +258,7 @@ def _read_sheet(data: bytes, shared: list[str], date_styles: set[int], epoch: da
                           "in_is": False, "skip": 0}
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        local = _local(name)
+        local = locals_.get(name) or locals_.setdefault(name, _local(name))
         if local == "c":
             ref = attrs.get("r")
             st["col"] = _column_index(ref) if ref else st["col"] + 1
@@ -279,7 +280,7 @@ def _read_sheet(data: bytes, shared: list[str], date_styles: set[int], epoch: da
             cells.clear()
 
     def end(name: str) -> None:
-        local = _local(name)
+        local = locals_.get(name) or locals_.setdefault(name, _local(name))
         if local in ("v", "t"):
             st["collect"] = False
         elif local == "is":
