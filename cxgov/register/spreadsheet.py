@@ -40,6 +40,8 @@ _RATIO_CHECK_FROM_BYTES = 1024 * 1024
 MAX_ZIP_MEMBERS = 2000
 #: Most data rows in one file (all sheets together).
 MAX_ROWS = 50_000
+#: Most columns a CSV header may have (XLSX: see xlsxio.MAX_COLUMNS).
+MAX_COLUMNS = 200
 
 #: Characters that make a spreadsheet read a cell as a formula (tab/CR: tools strip them first).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -347,10 +349,13 @@ def read_file(data: bytes, *, filename: str = "", table: str | None = None) -> P
 
 
 def _read_xlsx(data: bytes) -> ParsedFile:
-    from .xlsxio import XlsxError, read_sheets
+    from .xlsxio import MAX_COLUMNS, TooWide, XlsxError, read_sheets
 
     try:
         frames = read_sheets(data, max_rows=MAX_ROWS + 1)
+    except TooWide:
+        raise SpreadsheetError(_("The workbook has values beyond column %(n)s; a register sheet has at most "
+                                 "11 columns.", n=MAX_COLUMNS)) from None
     except (XlsxError, zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise SpreadsheetError(_("The workbook is damaged and cannot be read.")) from None
     parsed = ParsedFile(kind="xlsx")
@@ -393,6 +398,9 @@ def _read_csv(data: bytes, *, filename: str, table: str | None) -> ParsedFile:
     text = data.decode("utf-8-sig")
     first_line = text.split("\n", 1)[0].rstrip("\r")
     delimiter = _sniff_delimiter(first_line)
+    if first_line.count(delimiter) >= MAX_COLUMNS:
+        raise SpreadsheetError(_("The CSV header has more than %(n)s columns; a register table has at most 11.",
+                                 n=MAX_COLUMNS))
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str,
                             keep_default_na=False, na_filter=False, skip_blank_lines=False,

@@ -44,6 +44,15 @@ class _TooManyRows(Exception):
     pass
 
 
+#: Cells with values beyond this column make the workbook too wide to be a register sheet
+#: (and would make every row list that long); empty formatted cells out there are ignored.
+MAX_COLUMNS = 200
+
+
+class TooWide(XlsxError):
+    """A sheet has values beyond MAX_COLUMNS."""
+
+
 def _local(name: str) -> str:
     return name.rsplit(" ", 1)[-1]
 
@@ -305,7 +314,10 @@ def _read_sheet(data: bytes, shared: list[str], date_styles: set[int], epoch: da
                 value = _date_text(raw, epoch)
             else:
                 value = _number_text(raw)
-            cells[st["col"]] = value
+            if value != "":
+                if st["col"] >= MAX_COLUMNS:
+                    raise TooWide(f"a value beyond column {MAX_COLUMNS}")
+                cells[st["col"]] = value
         elif local == "row":
             width = max(cells) + 1 if cells else 0
             rows.append((st["row"], [cells.get(i, "") for i in range(width)]))

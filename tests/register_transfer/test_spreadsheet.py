@@ -194,3 +194,20 @@ def test_workbook_without_register_sheets_is_refused():
     buffer = io.BytesIO()
     book.save(buffer)
     assert "none of the register's sheets" in refused(buffer.getvalue())
+
+
+def test_too_wide_files_are_refused():
+    from cxgov.register.xlsxio import write_workbook
+
+    wide = write_workbook([("People", ["email", "name"], [["a@example.com", "A", *[""] * 250, "far away"]],
+                            [10, 10])])
+    # write_workbook only writes as many cells as the header has; build the wide row by hand
+    book = openpyxl.Workbook()
+    book.active.title = "People"
+    book.active.append(["email", "name"])
+    book.active.cell(2, 300).value = "far away"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert "beyond column 200" in refused(buffer.getvalue())
+    assert s.read_file(wide).row_count == 1
+    assert "more than 200 columns" in refused(("," * 300 + "\r\n").encode(), "people.csv")
