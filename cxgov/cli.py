@@ -15,5 +15,6 @@ def COMMANDS() -> list[click.Command]:  # noqa: N802
     from .ops.backup import backup_cli
     from .orgs.cli import org_cli
     from .register.cli import register_cli
+    from .reports.cli import report_cli
 
-    return [user_cli, org_cli, demo_cli, backup_cli, framework_cli, cycle_cli, action_cli, register_cli]
+    return [user_cli, org_cli, demo_cli, backup_cli, framework_cli, cycle_cli, action_cli, register_cli, report_cli]

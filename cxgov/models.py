@@ -9,3 +9,4 @@ from .register.transfer_models import PendingImport  # noqa: F401
 from .framework.models import FrameworkUpload  # noqa: F401
 from .cycles.models import Answer, Cycle, Respondent  # noqa: F401
 from .actions.models import Action, ActionCycleLink, ActionNote  # noqa: F401
+from .reports.models import ReportPdfCache  # noqa: F401

@@ -209,10 +209,15 @@ def _this_module():
 def render_pdf(c: ctx.ReportContext, *, assets: Mapping[str, tuple[bytes, str]] | None = None,
                html: str | None = None) -> bytes:
     """Render the report as PDF bytes (pass ``html`` to reuse an already rendered document)."""
+    return render_pdf_pages(c, assets=assets, html=html)[0]
+
+
+def render_pdf_pages(c: ctx.ReportContext, *, assets: Mapping[str, tuple[bytes, str]] | None = None,
+                     html: str | None = None) -> tuple[bytes, int]:
+    """Render the report as PDF; return (bytes, number of pages)."""
     from weasyprint import HTML
 
     document = html if html is not None else render_pdf_html(c)
     fetcher = make_url_fetcher(assets)
-    return HTML(string=document, base_url=STATIC_SCHEME, url_fetcher=fetcher).write_pdf(
-        uncompressed_pdf=False,
-    )
+    laid_out = HTML(string=document, base_url=STATIC_SCHEME, url_fetcher=fetcher).render()
+    return laid_out.write_pdf(), len(laid_out.pages)

@@ -1,0 +1,188 @@
+"""``flask report ...``: one report as PDF, or every client's report at once on all cores."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from ..audit import security_event
+from ..cycles.models import Cycle, period_valid
+from ..extensions import db
+from ..orgs.models import Organisation
+from ..orgs.services import org_by_slug
+
+report_cli = AppGroup("report", help="Gap reports as PDF, one organisation or all of them.")
+
+
+def _org(slug: str) -> Organisation:
+    org = org_by_slug(slug)
+    if org is None:
+        raise click.ClickException(f"No organisation with the short name {slug!r}.")
+    return org
+
+
+def _cycle(org: Organisation, period: str) -> Cycle:
+    cycle = db.session.scalar(select(Cycle).where(Cycle.org_id == org.id, Cycle.period == period))
+    if cycle is None:
+        raise click.ClickException(f"{org.slug} has no cycle for {period}.")
+    return cycle
+
+
+def report_pdf_for(slug: str, period: str) -> tuple[bytes, int]:
+    """Render one organisation's report for ``period``; return (pdf, page count)."""
+    from .render import render_pdf_pages
+    from .selectors import report_context_for_cycle
+
+    org = org_by_slug(slug)
+    if org is None:
+        raise LookupError(f"no organisation {slug!r}")
+    cycle = db.session.scalar(select(Cycle).where(Cycle.org_id == org.id, Cycle.period == period))
+    if cycle is None:
+        raise LookupError(f"{slug} has no cycle for {period}")
+    return render_pdf_pages(report_context_for_cycle(org, cycle))
+
+
+@report_cli.command("pdf")
+@click.argument("org_slug")
+@click.argument("period")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Where to write the PDF.")
+def pdf_command(org_slug: str, period: str, output: str) -> None:
+    """Write ORG's gap report for PERIOD (e.g. 2026-Q3) to a PDF file."""
+    if not period_valid(period):
+        raise click.BadParameter("write the quarter as YYYY-Qn, e.g. 2026-Q3", param_hint="PERIOD")
+    org = _org(org_slug)
+    _cycle(org, period)
+    started = time.perf_counter()
+    data, _pages = report_pdf_for(org.slug, period)
+    try:
+        Path(output).write_bytes(data)
+    except OSError as exc:
+        raise click.ClickException(f"Could not write {output}: {exc.strerror or exc}") from None
+    security_event("export", detail=f"report pdf {org.slug} {period} (cli)")
+    db.session.commit()
+    click.echo(f"{output}: {len(data):,} bytes in {time.perf_counter() - started:.2f} s")
+
+
+# -- batch -------------------------------------------------------------------------------------
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(config: dict[str, Any]) -> None:
+    """Create this worker's own app and engine: nothing is shared with the parent process."""
+    from .. import create_app
+
+    app = create_app(config)
+    ctx = app.app_context()
+    ctx.push()
+    _WORKER["app"] = app
+    _WORKER["ctx"] = ctx
+
+
+def _batch_one(slug: str, period: str, out_dir: str) -> tuple[str, str | None, int, float]:
+    """Render one organisation in a worker; return (slug, error or None, pages, seconds)."""
+    started = time.perf_counter()
+    try:
+        data, pages = report_pdf_for(slug, period)
+        (Path(out_dir) / f"{slug}-{period}.pdf").write_bytes(data)
+        return slug, None, pages, time.perf_counter() - started
+    except Exception as exc:  # one failing organisation must not stop the batch
+        detail = f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, (LookupError, OSError)):
+            detail += "\n" + "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return slug, detail.splitlines()[0], 0, time.perf_counter() - started
+    finally:
+        db.session.remove()
+
+
+def _worker_config() -> dict[str, Any]:
+    """Return the config a worker needs to reach the same database as this process."""
+    config = current_app.config
+    keys = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "BABEL_DEFAULT_LOCALE", "TESTING")
+    return {k: config[k] for k in keys if k in config}
+
+
+def _in_memory(url: str) -> bool:
+    return url.startswith("sqlite") and (":memory:" in url or url.rstrip("/") in ("sqlite:", "sqlite://"))
+
+
+@report_cli.command("batch")
+@click.option("--org", "orgs", multiple=True, help="An organisation's short name; repeat for several.")
+@click.option("--all", "all_orgs", is_flag=True, help="Every organisation that has a cycle for PERIOD.")
+@click.option("--period", required=True, help="The quarter, e.g. 2026-Q3.")
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Directory for the PDFs (created if missing).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: every CPU core).")
+def batch_command(orgs: tuple[str, ...], all_orgs: bool, period: str, out_dir: str,
+                  jobs: int | None) -> None:
+    """Write every selected organisation's report for PERIOD into a directory, on all cores."""
+    if not period_valid(period):
+        raise click.BadParameter("write the quarter as YYYY-Qn, e.g. 2026-Q3", param_hint="--period")
+    if bool(orgs) == all_orgs:
+        raise click.UsageError("Name organisations with --org, or use --all (not both).")
+    if all_orgs:
+        slugs = list(db.session.scalars(
+            select(Organisation.slug).join(Cycle, Cycle.org_id == Organisation.id)
+            .where(Cycle.period == period).order_by(Organisation.slug)))
+        if not slugs:
+            raise click.ClickException(f"No organisation has a cycle for {period}.")
+    else:
+        slugs = list(dict.fromkeys(orgs))
+    try:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.ClickException(f"Could not create {out_dir}: {exc.strerror or exc}") from None
+    jobs = min(jobs or os.cpu_count() or 1, len(slugs))
+    config = _worker_config()
+    if _in_memory(config.get("SQLALCHEMY_DATABASE_URI", "")):
+        jobs = 1  # other processes cannot see an in-memory database
+    started = time.perf_counter()
+    failures: list[tuple[str, str]] = []
+    pages_total = 0
+    with click.progressbar(length=len(slugs), label=f"Reports for {period}", show_pos=True,
+                           file=sys.stderr) as bar:
+        if jobs == 1:
+            for slug in slugs:
+                result = _batch_one(slug, period, out_dir)
+                pages_total += _tally(result, failures)
+                bar.update(1)
+        else:
+            # spawn: every worker starts clean and opens its own connections; a forked
+            # SQLAlchemy engine would share the parent's sockets and file handles.
+            context = multiprocessing.get_context("spawn")
+            db.session.remove()
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
+                                     initargs=(config,)) as pool:
+                futures = [pool.submit(_batch_one, slug, period, out_dir) for slug in slugs]
+                for future in as_completed(futures):
+                    pages_total += _tally(future.result(), failures)
+                    bar.update(1)
+    elapsed = time.perf_counter() - started
+    done = len(slugs) - len(failures)
+    security_event("export", detail=f"report batch {period}: {done} of {len(slugs)} (cli)")
+    db.session.commit()
+    click.echo(f"{done} of {len(slugs)} reports written to {out_dir} ({pages_total} pages) in "
+               f"{elapsed:.1f} s with {jobs} process{'es' if jobs > 1 else ''}.")
+    if failures:
+        click.echo(f"{len(failures)} failed:", err=True)
+        for slug, error in sorted(failures):
+            click.echo(f"  {slug}: {error}", err=True)
+        raise SystemExit(1)
+
+
+def _tally(result: tuple[str, str | None, int, float], failures: list[tuple[str, str]]) -> int:
+    slug, error, pages, _seconds = result
+    if error is not None:
+        failures.append((slug, error))
+    return pages

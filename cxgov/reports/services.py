@@ -1,0 +1,42 @@
+"""Report PDFs through the database cache (services flush; the caller commits)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, select
+
+from ..cycles.models import Cycle
+from ..extensions import db
+from ..orgs.models import Organisation
+from .models import ReportPdfCache
+from .render import render_pdf
+from .selectors import report_context_for_cycle, report_inputs_key
+
+
+@dataclass(frozen=True)
+class PdfOutcome:
+    pdf: bytes
+    context_hash: str
+    cached: bool  #: True when no rendering was needed
+
+
+def report_pdf_get(*, org: Organisation, cycle: Cycle, today: date | None = None) -> PdfOutcome:
+    """Return the cycle's report PDF, from the cache when its inputs are unchanged."""
+    key = report_inputs_key(org, cycle, today=today)
+    hit = db.session.execute(
+        select(ReportPdfCache.pdf, ReportPdfCache.context_hash)
+        .where(ReportPdfCache.cycle_id == cycle.id, ReportPdfCache.inputs_key == key).limit(1)).first()
+    if hit is not None:
+        return PdfOutcome(pdf=hit.pdf, context_hash=hit.context_hash, cached=True)
+    context = report_context_for_cycle(org, cycle, today=today)
+    context_hash = context.context_hash()
+    # Inputs can change and change back (an edit undone): the context hash still matches.
+    same = db.session.scalar(select(ReportPdfCache.pdf).where(
+        ReportPdfCache.cycle_id == cycle.id, ReportPdfCache.context_hash == context_hash).limit(1))
+    pdf = same if same is not None else render_pdf(context)
+    db.session.execute(delete(ReportPdfCache).where(ReportPdfCache.cycle_id == cycle.id))
+    db.session.add(ReportPdfCache(org_id=org.id, cycle_id=cycle.id, inputs_key=key,
+                                  context_hash=context_hash, pdf=pdf))
+    db.session.flush()
+    return PdfOutcome(pdf=pdf, context_hash=context_hash, cached=same is not None)

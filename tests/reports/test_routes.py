@@ -1,0 +1,164 @@
+"""The report pages, the PDF download and its cache, against a real database."""
+from __future__ import annotations
+
+import io
+import re
+import time
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from cxgov.extensions import db
+from cxgov.orgs.models import Role
+from cxgov.reports.context import fmt_index, fmt_level
+from cxgov.reports.models import ReportPdfCache
+from cxgov.reports.selectors import report_context_for_cycle, report_inputs_key
+from tests.conftest import login_as
+from tests.cycles.helpers import answer, make_cycle
+
+
+def _answered_cycle(org, make_member, *, status="closed", period="2026-Q3", names=None):
+    """A cycle with three respondents who rated a few practices, with evidence notes."""
+    names = names or ["Åsa Lindqvist", "Søren Bæk", "Örjan Møller"]
+    users = [make_member(org, Role.RESPONDENT, name=n) for n in names]
+    groups = ["leadership", "management", "front_line"]
+    cycle = make_cycle(org, period, status="open", respondents=list(zip(users, groups)))
+    respondents = sorted(cycle.respondents, key=lambda r: r.id)
+    for i, resp in enumerate(respondents):
+        for pid, base in (("A1", 2), ("A2", 3), ("B3", 4), ("E1", 1)):
+            answer(cycle, resp, pid, str(min(5, base + (i if pid == "A2" else 0))),
+                   note=f"Note from {resp.user.name} on {pid}" if pid == "A1" else "")
+    db.session.flush()
+    if status == "closed":
+        from cxgov.cycles import services
+        services.cycle_close(cycle=cycle, org=org, by=None)
+        db.session.flush()
+    return cycle
+
+
+def _pdf_text(data: bytes) -> str:
+    assert data.startswith(b"%PDF")
+    return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages))
+
+
+@pytest.fixture
+def setup(make_org, make_member, make_user):
+    consultant = make_user(name="Helena Strand", is_consultant=True, firm_name="Strand & Øster")
+    org = make_org(name="Ålesund Kraft ÆØÅ", slug="alesund", consultant=consultant)
+    other = make_org(name="Bergen Vann Secret", slug="bergen")
+    cycle = _answered_cycle(org, make_member)
+    other_cycle = _answered_cycle(other, make_member, names=["Otto Other", "Olga Other", "Oskar Other"])
+    db.session.commit()
+    return org, other, cycle, other_cycle, consultant
+
+
+def test_report_page_and_pdf_show_the_same_numbers(client, setup):
+    org, other, cycle, _, consultant = setup
+    login_as(client, consultant)
+    page = client.get(f"/o/{org.slug}/reports/{cycle.id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    pdf = client.get(f"/o/{org.slug}/reports/{cycle.id}/report.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = _pdf_text(pdf.data)
+    context = report_context_for_cycle(org, cycle)
+    for key in ("index", "change", "health", "respondents"):
+        shown = re.search(rf'data-kpi="{key}">([^<]+)<', html).group(1).strip()
+        assert shown in text
+    assert fmt_index(context.summary.index) in text
+    for section in context.dimensions:
+        for p in section.practices:
+            if p.level is not None:
+                assert re.search(rf"{p.id} .*?{re.escape(fmt_level(p.level))}", text), p.id
+    assert "Ålesund Kraft ÆØÅ" in text and "Strand & Øster" in text and "Helena Strand" in text
+    assert "Note from Åsa Lindqvist on A1" in text  # evidence notes, shown by group
+    assert "Åsa Lindqvist" not in text.replace("Note from Åsa Lindqvist", "")  # no respondent names
+    # Nothing of the other organisation leaks in.
+    for leak in ("Bergen", "Secret", "Otto Other", "Olga", "Oskar Other"):
+        assert leak not in text and leak not in html
+    assert "XLSX" in html and f"/o/{org.slug}/cycles/{cycle.id}/export.xlsx" in html
+
+
+def test_pdf_cache_hits_until_answers_register_or_branding_change(client, setup):
+    org, _, cycle, _, consultant = setup
+    login_as(client, consultant)
+    url = f"/o/{org.slug}/reports/{cycle.id}/report.pdf"
+    first = client.get(url)
+    rows = db.session.scalars(select(ReportPdfCache).where(ReportPdfCache.cycle_id == cycle.id)).all()
+    assert len(rows) == 1
+    first_hash = rows[0].context_hash
+    started = time.perf_counter()
+    second = client.get(url)
+    assert time.perf_counter() - started < 1.0  # no rendering (a render takes seconds here)
+    assert second.data == first.data and second.headers["ETag"] == first.headers["ETag"]
+
+    # Branding change: a new hash and a new PDF showing the new firm.
+    org.brand_firm_name = "Nordic Brand Partners"
+    db.session.commit()
+    third = client.get(url)
+    db.session.rollback()
+    row = db.session.scalar(select(ReportPdfCache).where(ReportPdfCache.cycle_id == cycle.id))
+    assert row.context_hash != first_hash
+    assert "Nordic Brand Partners" in _pdf_text(third.data)
+    assert db.session.scalar(select(func.count(ReportPdfCache.id)).where(ReportPdfCache.cycle_id == cycle.id)) == 1
+
+    # Register change: a new CX sponsor changes the register health and the owners.
+    key_before = report_inputs_key(org, cycle)
+    from datetime import date
+    from cxgov.register.models import CxRole, Person
+    person = Person(org_id=org.id, name="Kjell Ødegård")
+    db.session.add(person)
+    db.session.flush()
+    db.session.add(CxRole(org_id=org.id, person_id=person.id, role="cx_sponsor", since=date(2025, 1, 1)))
+    db.session.commit()
+    assert report_inputs_key(org, cycle) != key_before
+    fourth = client.get(url)
+    db.session.rollback()
+    assert fourth.data != third.data
+
+
+def test_open_cycle_report_is_live_and_for_managers_only(client, setup, make_member):
+    org, _, _, _, consultant = setup
+    running = _answered_cycle(org, make_member, status="open", period="2026-Q4",
+                              names=["Live Åke", "Live Bo", "Live Cai"])
+    viewer = make_member(org, Role.VIEWER)
+    db.session.commit()
+    login_as(client, viewer)
+    assert client.get(f"/o/{org.slug}/reports/{running.id}").status_code == 403
+    assert client.get(f"/o/{org.slug}/reports/{running.id}/report.pdf").status_code == 403
+    index = client.get(f"/o/{org.slug}/reports/").get_data(as_text=True)
+    assert "2026-Q4" in index and "Available when the cycle is closed" in index
+    login_as(client, consultant)
+    page = client.get(f"/o/{org.slug}/reports/{running.id}")
+    assert page.status_code == 200 and "still open" in page.get_data(as_text=True)
+
+
+def test_other_organisations_cycle_is_404(client, setup):
+    org, other, _, other_cycle, consultant = setup
+    login_as(client, consultant)
+    assert client.get(f"/o/{org.slug}/reports/{other_cycle.id}").status_code == 404
+    assert client.get(f"/o/{org.slug}/reports/{other_cycle.id}/report.pdf").status_code == 404
+
+
+def test_cli_pdf_and_batch(runner, setup, tmp_path):
+    org, other, cycle, _, _ = setup
+    out = tmp_path / "one.pdf"
+    result = runner.invoke(args=["report", "pdf", org.slug, "2026-Q3", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF")
+    assert "Ålesund Kraft ÆØÅ" in _pdf_text(out.read_bytes())
+    bad = runner.invoke(args=["report", "pdf", org.slug, "2026-Q9", "-o", str(out)])
+    assert bad.exit_code != 0 and "YYYY-Qn" in bad.output
+    # Batch in one process (the test database is not visible to other processes' engines
+    # in every setup); a missing organisation is listed and makes the exit status 1.
+    batch = runner.invoke(args=["report", "batch", "--org", org.slug, "--org", "nosuch",
+                                "--period", "2026-Q3", "-o", str(tmp_path / "all"), "--jobs", "1"])
+    assert batch.exit_code == 1
+    assert "1 of 2 reports written" in batch.output and "nosuch" in batch.output
+    assert (tmp_path / "all" / f"{org.slug}-2026-Q3.pdf").exists()
+    both = runner.invoke(args=["report", "batch", "--all", "--period", "2026-Q3",
+                               "-o", str(tmp_path / "every"), "--jobs", "1"])
+    assert both.exit_code == 0, both.output
+    assert sorted(p.name for p in (tmp_path / "every").iterdir()) == [
+        "alesund-2026-Q3.pdf", "bergen-2026-Q3.pdf"]
