@@ -36,6 +36,20 @@ def actions_of_person(person: Person) -> list[Action]:
     return selectors.actions_for_person(person.org_id, person.id)
 
 
+@bp.app_template_global("open_action_for_practice")
+def open_action_for_practice(practice_id: str) -> int | None:
+    """Return the id of an open action on ``practice_id`` in the current org (one query per request)."""
+    from flask import g
+
+    cache = getattr(g, "_open_actions_by_practice", None)
+    if cache is None:
+        rows = db.session.execute(select(Action.practice_id, Action.id).where(
+            Action.org_id == g.org.id, Action.status.in_(("planned", "in_progress")),
+            Action.practice_id.is_not(None)).order_by(Action.id)).all()
+        cache = g._open_actions_by_practice = {pid: aid for pid, aid in rows}
+    return cache.get(practice_id)
+
+
 @bp.app_template_global("can_manage_actions")
 def can_manage_actions() -> bool:
     """Return True when the current member may create and edit actions."""
@@ -128,7 +142,9 @@ def index():
         summary=selectors.actions_summary(org.id, today), today=today, titles=titles,
         dimensions=dimensions, people=_people(org.id), statuses=[(s, status_label(s)) for s in ACTION_STATUSES],
         filtered=any([filters.status, filters.owner_id, filters.dimension, filters.practice_id, filters.overdue]),
-        can_manage=current_role() in MANAGE)
+        can_manage=current_role() in MANAGE,
+        me=db.session.scalar(select(Person).where(Person.org_id == org.id, Person.user_id == current_user.id)
+                             .limit(1)))
 
 
 @bp.route("/<int:action_id>")
