@@ -58,6 +58,13 @@ class Fmt:
         return f"{max(0.0, min(100.0, value / scale * 100.0 + shift)):.1f}"
 
     @staticmethod
+    def em(value: float | None, length: float, offset: float = 0.0, scale: float = 5.0) -> str:
+        """Return ``offset + value/scale * length`` in em, for a bar of ``length`` em."""
+        if value is None:
+            return f"{offset:.2f}"
+        return f"{offset + max(0.0, min(scale, value)) / scale * length:.2f}"
+
+    @staticmethod
     def spread(value: float | None) -> str:
         return "\u2013" if value is None else f"{value:.2f}"
 
