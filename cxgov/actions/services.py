@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -117,10 +118,10 @@ def gap_draft(*, org: Organisation, cycle: Cycle, framework: Framework, practice
     try:
         practice: Practice = framework.practice(practice_id)
     except KeyError:
-        raise ActionError(f"{practice_id} is not a practice of the {cycle.period} framework.") from None
+        raise ActionError(_("%(pid)s is not a practice of the %(period)s framework.", pid=practice_id, period=cycle.period)) from None
     current = max(1, min(5, int(level))) if level is not None else 1
     if current >= 5:
-        raise ActionError(f"{practice_id} is already at the highest level; there is no next step.")
+        raise ActionError(_("%(pid)s is already at the highest level; there is no next step.", pid=practice_id))
     target = current + 1
     title = f"{practice.id} {practice.title.get(lang)}: reach level {target}"[:TITLE_MAX]
     step = practice.next_step(current, lang) or ""
@@ -135,13 +136,13 @@ def action_create_from_gap(*, org: Organisation, cycle: Cycle, practice_id: str,
     from ..cycles.services import cycle_framework, cycle_score
 
     if cycle.org_id != org.id:
-        raise ActionError("That cycle belongs to another organisation.")
+        raise ActionError(_("That cycle belongs to another organisation."))
     framework = cycle_framework(cycle)
     result = cycle_score(cycle=cycle, org=org)
     try:
         practice_result = result.practice(practice_id)
     except KeyError:
-        raise ActionError(f"{practice_id} is not a practice of the {cycle.period} framework.") from None
+        raise ActionError(_("%(pid)s is not a practice of the %(period)s framework.", pid=practice_id, period=cycle.period)) from None
     draft = gap_draft(org=org, cycle=cycle, framework=framework, practice_id=practice_id,
                       level=practice_result.level, priority=practice_result.priority, lang=org.language)
     return action_create(org=org, by=by, title=draft.title, description=draft.description,
@@ -153,16 +154,16 @@ def action_create_from_gap(*, org: Organisation, cycle: Cycle, practice_id: str,
 def _clean_text(value: str | None, limit: int, what: str, *, one_line: bool) -> str:
     text = (value or "").strip()
     if len(text) > limit:
-        raise ActionError(f"The {what} is too long (at most {limit} characters).")
+        raise ActionError(_("The %(what)s is too long (at most %(limit)d characters).", what=what, limit=limit))
     bad = [c for c in text if (ord(c) < 32 and (one_line or c not in "\n\r\t")) or ord(c) == 127]
     if bad:
-        raise ActionError(f"Remove the control characters from the {what}.")
+        raise ActionError(_("Remove the control characters from the %(what)s.", what=what))
     return text
 
 
 def _check_owner(org: Organisation, owner: Person | None) -> None:
     if owner is not None and owner.org_id != org.id:
-        raise ActionError("The owner must be a person in this organisation's register.")
+        raise ActionError(_("The owner must be a person in this organisation's register."))
 
 
 def action_create(*, org: Organisation, by: User | None, title: str, description: str = "",
@@ -171,20 +172,20 @@ def action_create(*, org: Organisation, by: User | None, title: str, description
                   source_cycle: Cycle | None = None, status: str = "planned",
                   now: datetime | None = None) -> Action:
     """Create an action for a practice and/or a touchpoint and record it in the history."""
-    title = _clean_text(title, TITLE_MAX, "title", one_line=True)
+    title = _clean_text(title, TITLE_MAX, _("title"), one_line=True)
     if not title:
-        raise ActionError("Give the action a title.")
-    description = _clean_text(description, DESCRIPTION_MAX, "description", one_line=False)
+        raise ActionError(_("Give the action a title."))
+    description = _clean_text(description, DESCRIPTION_MAX, _("description"), one_line=False)
     practice_id = (practice_id or "").strip().upper() or None
     if practice_id is None and touchpoint is None:
-        raise ActionError("Choose the practice or the touchpoint the action improves.")
+        raise ActionError(_("Choose the practice or the touchpoint the action improves."))
     if touchpoint is not None and touchpoint.org_id != org.id:
-        raise ActionError("The touchpoint belongs to another organisation.")
+        raise ActionError(_("The touchpoint belongs to another organisation."))
     if source_cycle is not None and source_cycle.org_id != org.id:
-        raise ActionError("That cycle belongs to another organisation.")
+        raise ActionError(_("That cycle belongs to another organisation."))
     _check_owner(org, owner)
     if status not in ("planned", "in_progress"):
-        raise ActionError("A new action is planned or in progress.")
+        raise ActionError(_("A new action is planned or in progress."))
     now = now or utcnow()
     action = Action(org_id=org.id, practice_id=practice_id, touchpoint_id=touchpoint.id if touchpoint else None,
                     source_cycle_id=source_cycle.id if source_cycle else None, title=title,
@@ -207,18 +208,17 @@ def action_update(*, org: Organisation, action: Action, by: User | None, version
                   now: datetime | None = None) -> Action:
     """Change an action's fields; refuse a stale version and a drop without a reason."""
     if action.org_id != org.id:
-        raise ActionError("That action belongs to another organisation.")
+        raise ActionError(_("That action belongs to another organisation."))
     if version_id is not None and version_id != action.version_id:
-        raise ActionConflict("Someone else changed this action since you opened it. "
-                             "Compare their version with yours and save again.", action)
+        raise ActionConflict(_("Someone else changed this action since you opened it. Compare their version with yours and save again."), action)
     before = action.as_record()
     if title is not _UNSET:
-        cleaned = _clean_text(title, TITLE_MAX, "title", one_line=True)
+        cleaned = _clean_text(title, TITLE_MAX, _("title"), one_line=True)
         if not cleaned:
-            raise ActionError("Give the action a title.")
+            raise ActionError(_("Give the action a title."))
         action.title = cleaned
     if description is not _UNSET:
-        action.description = _clean_text(description, DESCRIPTION_MAX, "description", one_line=False)
+        action.description = _clean_text(description, DESCRIPTION_MAX, _("description"), one_line=False)
     if owner is not _UNSET:
         _check_owner(org, owner)
         action.owner_id = owner.id if owner is not None else None
@@ -228,16 +228,16 @@ def action_update(*, org: Organisation, action: Action, by: User | None, version
         action.practice_id = (practice_id or "").strip().upper() or None
     if touchpoint is not _UNSET:
         if touchpoint is not None and touchpoint.org_id != org.id:
-            raise ActionError("The touchpoint belongs to another organisation.")
+            raise ActionError(_("The touchpoint belongs to another organisation."))
         action.touchpoint_id = touchpoint.id if touchpoint is not None else None
     if action.practice_id is None and action.touchpoint_id is None:
-        raise ActionError("Choose the practice or the touchpoint the action improves.")
+        raise ActionError(_("Choose the practice or the touchpoint the action improves."))
     if drop_reason is not _UNSET:
-        action.drop_reason = _clean_text(drop_reason, DROP_REASON_MAX, "reason", one_line=False)
+        action.drop_reason = _clean_text(drop_reason, DROP_REASON_MAX, _("reason"), one_line=False)
     if status is not _UNSET and status != action.status:
         _set_status(action, status, now or utcnow())
     if action.status == "dropped" and not action.drop_reason:
-        raise ActionError("Say why the action is dropped.")
+        raise ActionError(_("Say why the action is dropped."))
     after = action.as_record()
     if after == before:
         return action
@@ -247,15 +247,14 @@ def action_update(*, org: Organisation, action: Action, by: User | None, version
     except StaleDataError:
         db.session.rollback()
         current = db.session.get(Action, action.id)
-        raise ActionConflict("Someone else changed this action while you saved. "
-                             "Compare their version with yours and save again.", current) from None
+        raise ActionConflict(_("Someone else changed this action while you saved. Compare their version with yours and save again."), current) from None
     _record(org, action, "update", before, after, by, now)
     return action
 
 
 def _set_status(action: Action, status: str, now: datetime) -> None:
     if status not in ACTION_STATUSES:
-        raise ActionError(f"{status!r} is not a status; use one of {', '.join(ACTION_STATUSES)}.")
+        raise ActionError(_("%(status)r is not a status; use one of %(all)s.", status=status, all=", ".join(ACTION_STATUSES)))
     action.status = status
     action.done_at = now if status == "done" else None
 
@@ -264,13 +263,13 @@ def action_note_add(*, org: Organisation, action: Action, by: User | None, text:
                     at: datetime | None = None) -> ActionNote:
     """Add a dated progress note to an action (recorded in the history as an update)."""
     if action.org_id != org.id:
-        raise ActionError("That action belongs to another organisation.")
-    text = _clean_text(text, NOTE_MAX, "note", one_line=False)
+        raise ActionError(_("That action belongs to another organisation."))
+    text = _clean_text(text, NOTE_MAX, _("note"), one_line=False)
     if not text:
-        raise ActionError("Write the progress note first.")
+        raise ActionError(_("Write the progress note first."))
     at = at or utcnow()
     if at > utcnow():
-        raise ActionError("A progress note cannot be dated in the future.")
+        raise ActionError(_("A progress note cannot be dated in the future."))
     note = ActionNote(org_id=org.id, action_id=action.id, at=at, user_id=by.id if by else None, text=text)
     db.session.add(note)
     db.session.flush()

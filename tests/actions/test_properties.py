@@ -1,0 +1,47 @@
+"""Properties: exported text never turns into a formula; status changes keep done_at and reasons consistent."""
+from __future__ import annotations
+
+import csv
+import io
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cxgov.actions import services
+from cxgov.actions.export import neutralise, write_csv
+from cxgov.extensions import db
+from cxgov.framework.export import FORMULA_PREFIXES
+
+texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@given(texts)
+def test_csv_cells_never_start_a_formula(value):
+    out = io.StringIO()
+    write_csv(["Title"], [[value]], out)
+    (cell,) = list(csv.reader(io.StringIO(out.getvalue(), newline="")))[1]
+    assert not cell.startswith(FORMULA_PREFIXES)
+    assert cell == (("'" + value) if value.startswith(FORMULA_PREFIXES) else value)
+    assert neutralise(neutralise(value)) == neutralise(value)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["planned", "in_progress", "done", "dropped"]),
+                          st.sampled_from(["", "  ", "No budget."])), min_size=1, max_size=8))
+def test_status_changes_keep_done_at_and_reasons_consistent(app, make_org, steps):
+    org = make_org()
+    action = services.action_create(org=org, by=None, title="Charter", practice_id="A2")
+    db.session.commit()
+    for status, reason in steps:
+        before = (action.status, action.done_at, action.drop_reason, action.version_id)
+        try:
+            services.action_update(org=org, action=action, by=None, version_id=action.version_id,
+                                   status=status, drop_reason=reason)
+        except services.ActionError:
+            db.session.rollback()
+            action = db.session.get(type(action), action.id)
+            assert (action.status, action.done_at, action.drop_reason, action.version_id) == before
+            assert status == "dropped" and not reason.strip()
+        db.session.commit()
+        assert (action.done_at is not None) == (action.status == "done")
+        assert action.status != "dropped" or action.drop_reason
