@@ -173,9 +173,14 @@ def create():
     """Create an action by hand against a practice or a touchpoint."""
     org = current_org()
     form = ActionForm()
-    if request.method == "GET":
-        form.practice_id.data = (request.args.get("practice") or "").upper()[:10]
     _fill_choices(form, org.id)
+    if request.method == "GET":
+        # Links from a practice or touchpoint page preselect it (?practice=A2, ?touchpoint=7).
+        practice = (request.args.get("practice") or "").upper()[:10]
+        form.practice_id.data = practice if practice in {v for v, _label in form.practice_id.choices} else ""
+        touchpoint = request.args.get("touchpoint", "")
+        if touchpoint.isdigit() and int(touchpoint) in {v for v, _label in form.touchpoint_id.choices}:
+            form.touchpoint_id.data = int(touchpoint)
     form.status.choices = [c for c in form.status.choices if c[0] in ("planned", "in_progress")]
     if form.validate_on_submit():
         try:

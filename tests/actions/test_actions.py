@@ -410,3 +410,26 @@ def test_demo_history_is_deterministic_and_realistic(app):
     db.session.commit()
     again = [(a.practice_id, a.status, a.due_date) for a in db.session.scalars(select(Action).order_by(Action.id))]
     assert again == fingerprint
+
+
+def test_create_by_hand_for_a_touchpoint(client, org, make_member, login):
+    user = make_member(org, Role.CONSULTANT)
+    owner = person(org, "Tina Touchpoint")
+    journey = Journey(org_id=org.id, name="Move in")
+    channel = Channel(org_id=org.id, name="Phone", kind="phone")
+    db.session.add_all([journey, channel])
+    db.session.flush()
+    tp = Touchpoint(org_id=org.id, journey_id=journey.id, channel_id=channel.id, name="Welcome call", owner_id=owner.id)
+    db.session.add(tp)
+    db.session.commit()
+    login(client, user)
+    page = client.get(f"/o/{org.slug}/actions/new?touchpoint={tp.id}&practice=zz").get_data(as_text=True)
+    assert f'<option selected value="{tp.id}">' in page
+    response = client.post(f"/o/{org.slug}/actions/new", data={
+        "title": "Script the welcome call", "practice_id": "", "touchpoint_id": str(tp.id),
+        "owner_id": str(owner.id), "due_date": (TODAY + timedelta(days=20)).isoformat(), "status": "planned"})
+    assert response.status_code == 302
+    action = _actions(org.id)[0]
+    assert (action.practice_id, action.touchpoint_id, action.owner_id, action.source_cycle_id) == (
+        None, tp.id, owner.id, None)
+    assert "Welcome call (Move in · Phone)" in client.get(f"/o/{org.slug}/actions/").get_data(as_text=True)
