@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
@@ -59,10 +59,26 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int, immediate_outside_req
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         if has_request_context():
-            immediate = request.method not in _READ_ONLY_METHODS
+            immediate = request.method not in _READ_ONLY_METHODS or g.get("cxgov_write_lock", False)
         else:
             immediate = immediate_outside_requests
         if not immediate:
             connection.exec_driver_sql("BEGIN")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def begin_writing() -> None:
+    """In a request that reads first (a GET filling a cache), make the next transaction a writer.
+
+    On SQLite a read transaction cannot turn into a write transaction once another connection
+    has committed since it began: the write fails at once with "database is locked" (the busy
+    timeout does not apply). Call this after the reads and the slow work, before the writes:
+    it ends the read transaction, and the next one starts with BEGIN IMMEDIATE, which waits its
+    turn for the write lock. On PostgreSQL it just ends the read transaction.
+    """
+    from .extensions import db
+
+    db.session.commit()  # a GET has written nothing yet; this only ends the read snapshot
+    if has_request_context():
+        g.cxgov_write_lock = True

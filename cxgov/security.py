@@ -34,7 +34,7 @@ def init_security(app: Flask) -> None:
     def forget_request_state(_exc: BaseException | None = None) -> None:
         # ``g`` lives as long as the app context; when a caller (a test, a script) keeps one
         # app context around several requests, the user and org of one must not leak.
-        for name in ("_login_user", "org", "membership"):
+        for name in ("_login_user", "org", "membership", "cxgov_write_lock"):
             g.pop(name, None)
 
     @app.after_request

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import delete, select
 
 from ..cycles.models import Cycle
+from ..db import begin_writing
 from ..extensions import db
 from ..orgs.models import Organisation
 from .models import ReportPdfCache
@@ -35,6 +36,7 @@ def report_pdf_get(*, org: Organisation, cycle: Cycle, today: date | None = None
     same = db.session.scalar(select(ReportPdfCache.pdf).where(
         ReportPdfCache.cycle_id == cycle.id, ReportPdfCache.context_hash == context_hash).limit(1))
     pdf = same if same is not None else render_pdf(context)
+    begin_writing()  # this runs in a GET: end the read transaction, then take the write lock
     db.session.execute(delete(ReportPdfCache).where(ReportPdfCache.cycle_id == cycle.id))
     db.session.add(ReportPdfCache(org_id=org.id, cycle_id=cycle.id, inputs_key=key,
                                   context_hash=context_hash, pdf=pdf))
