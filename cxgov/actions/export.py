@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from ..cycles.models import Cycle
 from ..extensions import db
 from ..framework.export import FORMULA_PREFIXES
+from ..register.models import Touchpoint
 from .models import Action, status_label
 from .selectors import org_framework, practice_titles
 
@@ -39,7 +40,9 @@ def action_plan_rows(org_id: int, today: date | None = None, lang: str | None = 
     today = today or date.today()
     actions = db.session.scalars(
         select(Action).where(Action.org_id == org_id)
-        .options(selectinload(Action.owner), selectinload(Action.touchpoint), selectinload(Action.notes))
+        .options(selectinload(Action.owner), selectinload(Action.notes),
+                 selectinload(Action.touchpoint).selectinload(Touchpoint.journey),
+                 selectinload(Action.touchpoint).selectinload(Touchpoint.channel))
         .order_by(Action.due_date.is_(None), Action.due_date, Action.id)).all()
     periods = dict(db.session.execute(select(Cycle.id, Cycle.period).where(Cycle.org_id == org_id)).all())
     titles = practice_titles(org_framework(org_id), lang)

@@ -193,8 +193,12 @@ def actions_list(org_id: int, filters: ActionFilters, today: date | None = None)
     from sqlalchemy.orm import selectinload
 
     today = today or date.today()
+    from ..register.models import Touchpoint
+
     query = _filtered(select(Action), org_id, filters, today).options(
-        selectinload(Action.owner), selectinload(Action.touchpoint))
+        selectinload(Action.owner),
+        selectinload(Action.touchpoint).selectinload(Touchpoint.journey),
+        selectinload(Action.touchpoint).selectinload(Touchpoint.channel))
     if filters.sort == "priority":
         query = query.order_by(Action.priority.desc(), Action.due_date.is_(None), Action.due_date, Action.id)
     elif filters.sort == "practice":

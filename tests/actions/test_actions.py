@@ -433,3 +433,48 @@ def test_create_by_hand_for_a_touchpoint(client, org, make_member, login):
     assert (action.practice_id, action.touchpoint_id, action.owner_id, action.source_cycle_id) == (
         None, tp.id, owner.id, None)
     assert "Welcome call (Move in · Phone)" in client.get(f"/o/{org.slug}/actions/").get_data(as_text=True)
+
+
+LAST: list[str] = []
+
+
+def test_plan_page_queries_do_not_grow_with_actions(client, org, make_member, login, app):
+    from sqlalchemy import event
+
+    user = make_member(org, Role.SPONSOR)
+    journey, channel = Journey(org_id=org.id, name="J"), Channel(org_id=org.id, name="C", kind="web")
+    db.session.add_all([journey, channel])
+    db.session.flush()
+
+    def add(n: int) -> None:
+        for k in range(n):
+            owner = person(org, f"Owner {k}")
+            tp = Touchpoint(org_id=org.id, journey_id=journey.id, channel_id=channel.id, name=f"TP {k} {uuid()}")
+            db.session.add(tp)
+            db.session.flush()
+            services.action_create(org=org, by=None, title=f"A {k}", practice_id="A2", touchpoint=tp, owner=owner,
+                                   due_date=TODAY - timedelta(days=k))
+        db.session.commit()
+
+    def count() -> int:
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(f"/o/{org.slug}/actions/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        LAST[:] = statements
+        return len(statements)
+
+    login(client, user)
+    add(2)
+    few = count()
+    add(20)
+    assert count() <= few, LAST
+
+
+def uuid() -> str:
+    import uuid as _uuid
+
+    return _uuid.uuid4().hex[:6]
