@@ -36,6 +36,11 @@ def configure_defaults(app: Flask) -> None:
         db_path = Path(app.instance_path) / "cxgov.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_path}"
     if not app.config.get("SECRET_KEY"):
+        if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            # Several app servers share one PostgreSQL: a key made per server would make each
+            # one reject the others' session cookies. The key must come from the environment.
+            raise RuntimeError("Set CXGOV_SECRET_KEY (the same on every app server) when the "
+                               "database is not the local SQLite file.")
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     app.config.setdefault("ASSESSMENTS_DIR", str(REPO_ROOT / "assessments"))
     if not app.config.get("ASSESSMENTS_DIR"):

@@ -119,3 +119,11 @@ def test_gunicorn_access_log_masks_set_password_tokens():
     assert "tok3n-SECRET" not in repr(atoms)
     assert atoms["r"] == "GET /set-password/[redacted]?x=1 HTTP/1.1"
     assert atoms["M"] == 12
+
+
+def test_a_shared_database_needs_the_secret_key_from_the_environment():
+    """Every app server must sign cookies with the same key; a per-server key would log users out."""
+    from cxgov import create_app
+
+    with pytest.raises(RuntimeError, match="CXGOV_SECRET_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none", "SECRET_KEY": None})
