@@ -37,6 +37,9 @@ def config_from_env() -> dict[str, Any]:
         "LOGIN_MAX_FAILURES": int(_env("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_SECONDS": int(_env("LOGIN_LOCK_SECONDS", "900")),
         "ASSESSMENTS_DIR": _env("ASSESSMENTS_DIR"),
+        # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto are then
+        # trusted, so login throttling by address sees the client's address, not the proxy's.
+        "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),
         # The security log's file; unset means stderr (gunicorn's error log).
         "SECURITY_LOG": _env("SECURITY_LOG"),
     }

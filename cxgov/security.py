@@ -25,6 +25,14 @@ def init_security(app: Flask) -> None:
             return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
         return None
 
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Only as many X-Forwarded-* hops as there are proxies of ours: a client cannot spoof
+        # its address past them (and so cannot dodge the per-address login limit).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)  # type: ignore[method-assign]
+
     from .audit import init_security_log, write_queued_security_events
 
     init_security_log(app)

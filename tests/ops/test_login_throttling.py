@@ -143,3 +143,26 @@ def test_parallel_attempts_on_two_workers_never_exceed_the_limit(app, second_wor
     assert len(failures) == len(checked)
     if len(checked) == 3:
         assert attempt(app.test_client(), email).status_code == 429
+
+
+@pytest.mark.app_config(**LIMITS, PROXY_COUNT=1)
+def test_behind_one_proxy_the_client_address_counts(app, client, make_user):
+    """nginx forwards everyone from 127.0.0.1: the limit must follow X-Forwarded-For, not the proxy."""
+    email = new_email(make_user)
+    for n in range(12):
+        client.post("/login", data={"email": f"spray{n}@example.com", "password": "Summer2026!"},
+                    environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"X-Forwarded-For": "203.0.113.9"})
+    other_office = client.post("/login", data={"email": email, "password": TEST_PASSWORD},
+                               environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"X-Forwarded-For": "198.51.100.4"})
+    assert other_office.status_code == 302
+    addresses = {e.remote_addr for e in db.session.scalars(select(SecurityEvent))}
+    assert addresses == {"203.0.113.9", "198.51.100.4"}
+
+
+@pytest.mark.app_config(**LIMITS)
+def test_without_a_proxy_forwarded_headers_are_ignored(app, client, make_user):
+    """A client cannot pick its own address (and dodge the limit) when no proxy is configured."""
+    for n in range(12):
+        client.post("/login", data={"email": f"spray{n}@example.com", "password": "Summer2026!"},
+                    environ_base={"REMOTE_ADDR": "203.0.113.9"}, headers={"X-Forwarded-For": f"10.0.0.{n}"})
+    assert {e.remote_addr for e in db.session.scalars(select(SecurityEvent))} == {"203.0.113.9"}
