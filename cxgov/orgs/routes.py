@@ -51,7 +51,11 @@ def create():
 @roles_required(READ)
 def overview():
     """The organisation's start page: where things stand and where to go next."""
-    return render_template("orgs/overview.html")
+    from ..overview import overview_for
+
+    org = current_org()
+    return render_template("orgs/overview.html",
+                           overview=overview_for(org, current_user, lang=org.language, accent=org.brand_accent))
 
 
 @org_bp.route("/settings", methods=["GET", "POST"])
