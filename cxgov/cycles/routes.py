@@ -89,11 +89,10 @@ def _respondent_or_403(cycle: Cycle) -> Respondent:
 def index():
     """List the organisation's cycles: period, framework, status, progress and index."""
     org = current_org()
-    cycles = services.cycles_for_org(org)
-    progress = services.progress_for_cycles(cycles)
+    cycles = services.cycle_list(org)
     mine = set(db.session.scalars(select(Respondent.cycle_id).where(
         Respondent.org_id == org.id, Respondent.user_id == current_user.id)))
-    return render_template("cycles/index.html", cycles=cycles, progress=progress, mine=mine,
+    return render_template("cycles/index.html", cycles=cycles, mine=mine,
                            can_answer=current_role() in ANSWER)
 
 
