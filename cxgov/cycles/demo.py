@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import insert
 
 from ..auth.services import user_create
-from ..demo import DEMO_PASSWORD, DemoContext, demo_step
+from ..demo import DemoContext, demo_step
 from ..db import utcnow
 from ..extensions import db
 from ..orgs.models import ANSWER, Membership, Role
@@ -79,7 +79,8 @@ def _ensure_extra_respondents(ctx: DemoContext) -> None:
     for email, name, group in EXTRA_RESPONDENTS:
         if email in ctx.members:
             continue
-        user = user_create(email=email, name=name, password=DEMO_PASSWORD)
+        user = user_create(email=email, name=name)
+        user.password_hash = ctx.consultant.password_hash  # the one shared demo password, hashed once
         db.session.add(Membership(user_id=user.id, org_id=ctx.org.id, role=Role.RESPONDENT))
         ctx.members[email] = user
         ctx.groups[email] = group
