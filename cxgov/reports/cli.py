@@ -49,7 +49,11 @@ def report_pdf_for(slug: str, period: str) -> tuple[bytes, int]:
     cycle = db.session.scalar(select(Cycle).where(Cycle.org_id == org.id, Cycle.period == period))
     if cycle is None:
         raise LookupError(f"{slug} has no cycle for {period}")
-    return render_pdf_pages(report_context_for_cycle(org, cycle))
+    context = report_context_for_cycle(org, cycle)
+    # The context is plain data: end the read transaction before the slow rendering, so no
+    # SQLite lock is held while another worker wants to read.
+    db.session.rollback()
+    return render_pdf_pages(context)
 
 
 @report_cli.command("pdf")

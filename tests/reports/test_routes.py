@@ -143,22 +143,36 @@ def test_other_organisations_cycle_is_404(client, setup):
 
 def test_cli_pdf_and_batch(runner, setup, tmp_path):
     org, other, cycle, _, _ = setup
+    slug = org.slug  # the commands end their sessions; keep plain values
     out = tmp_path / "one.pdf"
-    result = runner.invoke(args=["report", "pdf", org.slug, "2026-Q3", "-o", str(out)])
+    result = runner.invoke(args=["report", "pdf", slug, "2026-Q3", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF")
     assert "Ålesund Kraft ÆØÅ" in _pdf_text(out.read_bytes())
-    bad = runner.invoke(args=["report", "pdf", org.slug, "2026-Q9", "-o", str(out)])
+    bad = runner.invoke(args=["report", "pdf", slug, "2026-Q9", "-o", str(out)])
     assert bad.exit_code != 0 and "YYYY-Qn" in bad.output
     # Batch in one process (the test database is not visible to other processes' engines
     # in every setup); a missing organisation is listed and makes the exit status 1.
-    batch = runner.invoke(args=["report", "batch", "--org", org.slug, "--org", "nosuch",
+    batch = runner.invoke(args=["report", "batch", "--org", slug, "--org", "nosuch",
                                 "--period", "2026-Q3", "-o", str(tmp_path / "all"), "--jobs", "1"])
     assert batch.exit_code == 1
     assert "1 of 2 reports written" in batch.output and "nosuch" in batch.output
-    assert (tmp_path / "all" / f"{org.slug}-2026-Q3.pdf").exists()
+    assert (tmp_path / "all" / f"{slug}-2026-Q3.pdf").exists()
     both = runner.invoke(args=["report", "batch", "--all", "--period", "2026-Q3",
                                "-o", str(tmp_path / "every"), "--jobs", "1"])
     assert both.exit_code == 0, both.output
     assert sorted(p.name for p in (tmp_path / "every").iterdir()) == [
         "alesund-2026-Q3.pdf", "bergen-2026-Q3.pdf"]
+
+
+def test_batch_on_two_processes_reaches_the_same_database(runner, setup, tmp_path):
+    """Spawned workers build their own app and engine and read the committed data."""
+    org, other, *_ = setup
+    slugs = [org.slug, other.slug]
+    result = runner.invoke(args=["report", "batch", "--all", "--period", "2026-Q3",
+                                 "-o", str(tmp_path), "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    assert "2 of 2 reports written" in result.output and "2 processes" in result.output
+    texts = {slug: _pdf_text((tmp_path / f"{slug}-2026-Q3.pdf").read_bytes()) for slug in slugs}
+    assert "Ålesund Kraft ÆØÅ" in texts["alesund"] and "Bergen" not in texts["alesund"]
+    assert "Bergen Vann Secret" in texts["bergen"] and "Ålesund" not in texts["bergen"]

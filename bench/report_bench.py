@@ -1,0 +1,217 @@
+"""Benchmark the gap report: context, HTML, PDF, batch and the PDF cache.
+
+Run from the repository root (takes a few minutes; uses its own SQLite file):
+
+    .venv/bin/python bench/report_bench.py [--runs 5] [--db /tmp/cxgov-report-bench.db]
+
+It builds the demo workspace, then measures for the demo organisation and for the same
+organisation grown to 1,000 touchpoints: the median time to build the report context, to
+render the HTML page and the PDF (warm process, --runs runs), the page count, peak memory,
+and the PDF time as a ratio to WeasyPrint rendering the same final HTML alone. Then it
+copies the demo's last closed quarter into 20 organisations and runs ``flask report batch``
+with one process and with every core, and times a cached PDF download. Wall-clock and CPU
+seconds are both printed: on a shared machine the CPU time is the steadier figure.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def timed(fn, runs: int):
+    """Return (median wall s, median cpu s, last result) over ``runs`` calls after one warm-up."""
+    fn()
+    walls, cpus, result = [], [], None
+    for _ in range(runs):
+        w, c = time.perf_counter(), time.process_time()
+        result = fn()
+        walls.append(time.perf_counter() - w)
+        cpus.append(time.process_time() - c)
+    return statistics.median(walls), statistics.median(cpus), result
+
+
+def line(label: str, wall: float, cpu: float, extra: str = "") -> None:
+    print(f"  {label:<34} {wall * 1000:8.0f} ms wall {cpu * 1000:8.0f} ms cpu  {extra}")
+
+
+def grow_register(org, total: int) -> None:
+    """Add touchpoints until the organisation has ``total`` (some unowned, some stale)."""
+    import random
+    from datetime import date
+
+    from sqlalchemy import func, select
+
+    from cxgov.extensions import db
+    from cxgov.register.models import Channel, Journey, Person, Touchpoint
+
+    have = db.session.scalar(select(func.count(Touchpoint.id)).where(Touchpoint.org_id == org.id))
+    journeys = db.session.scalars(select(Journey).where(Journey.org_id == org.id)).all()
+    channels = db.session.scalars(select(Channel).where(Channel.org_id == org.id)).all()
+    people = db.session.scalars(select(Person).where(Person.org_id == org.id)).all()
+    rng = random.Random(1000)
+    for i in range(total - have):
+        db.session.add(Touchpoint(
+            org_id=org.id, journey_id=journeys[i % len(journeys)].id,
+            channel_id=channels[i % len(channels)].id, name=f"Bench touchpoint {i:04d}",
+            stage="Use", owner_id=None if rng.random() < 0.15 else rng.choice(people).id,
+            desired_feeling="Confident", kpi="CSAT", kpi_target="4.5", hygiene_factor=False,
+            last_reviewed=date(2026, rng.randint(1, 10), 1) if rng.random() < 0.7 else None,
+            active=True))
+    db.session.commit()
+
+
+def measure_org(app, org, cycle, runs: int, label: str) -> None:
+    """Print the context, HTML and PDF figures for one organisation's cycle."""
+    from flask import render_template
+    from weasyprint import HTML
+
+    from cxgov.reports.render import (STATIC_SCHEME, make_url_fetcher, render_pdf_html,
+                                      render_pdf_pages, report_vars)
+    from cxgov.reports.selectors import report_context_for_cycle
+
+    print(f"{label}: {org.name}, {cycle.period}")
+    w, c, context = timed(lambda: report_context_for_cycle(org, cycle), runs)
+    line("build context (DB + scoring)", w, c)
+    ctx_w = w
+
+    def page_html():
+        with app.test_request_context(f"/o/{org.slug}/reports/{cycle.id}"):
+            from flask import g
+            g.org = org
+            return render_template("reports/report.html", cycle=cycle, **report_vars(context))
+
+    w, c, page = timed(page_html, runs)
+    line("render HTML page", w, c, f"{len(page):,} characters")
+    line("context + HTML page", ctx_w + w, 0.0, "(target < 100 ms)")
+    w, c, html = timed(lambda: render_pdf_html(context), runs)
+    line("render PDF document HTML", w, c)
+    w_pdf, c_pdf, (pdf, pages) = timed(lambda: render_pdf_pages(context), runs)
+    line("render PDF (from context)", w_pdf, c_pdf, f"{pages} pages, {len(pdf):,} bytes")
+    w_alone, c_alone, _ = timed(
+        lambda: HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=make_url_fetcher()).write_pdf(),
+        runs)
+    line("WeasyPrint alone, same HTML", w_alone, c_alone,
+         f"ratio {w_pdf / w_alone:.2f} wall, {c_pdf / c_alone:.2f} cpu")
+    tracemalloc.start()
+    render_pdf_pages(context)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak Python memory during one PDF   {peak / 1e6:8.1f} MB   (process max RSS {rss:.0f} MB)")
+
+
+def copy_orgs(source_org, source_cycle, n: int) -> list[str]:
+    """Create ``n`` organisations holding a copy of the source's closed quarter."""
+    from cxgov.cycles.models import Cycle
+    from cxgov.extensions import db
+    from cxgov.orgs.models import Organisation
+
+    slugs = []
+    for i in range(n):
+        org = Organisation(slug=f"bench-{i:02d}", name=f"Bench Client {i:02d} Åkersberga")
+        db.session.add(org)
+        db.session.flush()
+        db.session.add(Cycle(org_id=org.id, period=source_cycle.period,
+                             framework_key=source_cycle.framework_key,
+                             framework_version=source_cycle.framework_version,
+                             framework_snapshot=source_cycle.framework_snapshot,
+                             framework_hash=source_cycle.framework_hash, status="closed",
+                             targets=dict(source_cycle.targets or {}),
+                             opened_at=source_cycle.opened_at, closed_at=source_cycle.closed_at,
+                             results=source_cycle.results,
+                             closed_failing_checks=source_cycle.closed_failing_checks))
+        slugs.append(org.slug)
+    db.session.commit()
+    return slugs
+
+
+def batch(app, slugs: list[str], period: str, jobs: int) -> tuple[float, int, str]:
+    """Run ``flask report batch`` and return (seconds, exit code, output)."""
+    runner = app.test_cli_runner()
+    args = ["report", "batch", "--period", period, "--jobs", str(jobs)]
+    for slug in slugs:
+        args += ["--org", slug]
+    with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        result = runner.invoke(args=args + ["-o", out])
+        return time.perf_counter() - started, result.exit_code, result.output.strip().splitlines()[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--db", default="/tmp/cxgov-report-bench.db")
+    parser.add_argument("--batch-orgs", type=int, default=20)
+    args = parser.parse_args()
+
+    if os.path.exists(args.db):
+        os.remove(args.db)
+    from sqlalchemy import select
+
+    from cxgov import create_app
+    from cxgov.cycles.models import Cycle
+    from cxgov.demo import demo_create
+    from cxgov.extensions import db
+    from cxgov.orgs.models import Organisation
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{args.db}", "SECRET_KEY": "bench",
+                      "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        db.create_all()
+        demo_create()
+        db.session.commit()
+        org = db.session.scalar(select(Organisation).where(Organisation.slug == "nordlys"))
+        cycle = db.session.scalar(select(Cycle).where(Cycle.org_id == org.id, Cycle.status == "closed")
+                                  .order_by(Cycle.period.desc()).limit(1))
+        print(f"cxgov report bench: {os.cpu_count()} CPUs, load average "
+              f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}, {args.runs} runs per figure\n")
+        measure_org(app, org, cycle, args.runs, "Demo organisation")
+        grow_register(org, 1000)
+        print()
+        measure_org(app, org, cycle, args.runs, "Same organisation with 1,000 touchpoints")
+
+        print(f"\nBatch: {args.batch_orgs} organisations, {cycle.period}")
+        slugs = copy_orgs(org, cycle, args.batch_orgs)
+        one, code1, out1 = batch(app, slugs, cycle.period, 1)
+        print(f"  one process          {one:6.1f} s  ({args.batch_orgs / one:.2f} reports/s)  exit {code1}: {out1}")
+        jobs = os.cpu_count() or 1
+        many, code2, out2 = batch(app, slugs, cycle.period, jobs)
+        print(f"  {jobs} processes          {many:6.1f} s  ({args.batch_orgs / many:.2f} reports/s)  exit {code2}: {out2}")
+        print(f"  speed-up             {one / many:6.2f}x  (target >= 1.7x on two cores)")
+
+        print("\nCached PDF download (test client, consultant logged in)")
+        from cxgov.auth.models import User
+        from tests.conftest import login_as
+
+        consultant = db.session.scalar(select(User).where(User.email == "consultant@demo.cxgov.example"))
+        org = db.session.scalar(select(Organisation).where(Organisation.slug == "nordlys"))
+        cycle = db.session.scalar(select(Cycle).where(Cycle.org_id == org.id, Cycle.status == "closed")
+                                  .order_by(Cycle.period.desc()).limit(1))
+        client = app.test_client()
+        login_as(client, consultant)
+        url = f"/o/{org.slug}/reports/{cycle.id}/report.pdf"
+        started = time.perf_counter()
+        first = client.get(url)
+        print(f"  first download (renders)  {(time.perf_counter() - started) * 1000:8.0f} ms, status {first.status_code}")
+        times = []
+        for _ in range(max(args.runs, 10)):
+            started = time.perf_counter()
+            again = client.get(url)
+            times.append(time.perf_counter() - started)
+            assert again.data == first.data
+        print(f"  cached download           {statistics.median(times) * 1000:8.1f} ms median, "
+              f"{max(times) * 1000:.1f} ms max  (target < 20 ms)")
+
+
+if __name__ == "__main__":
+    main()
