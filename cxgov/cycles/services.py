@@ -21,7 +21,7 @@ from ..framework.model import Framework
 from ..orgs.models import ANSWER, DEFAULT_RESPONDENT_GROUPS, Membership, Organisation
 from ..scoring.engine import Answer as ScoringAnswer
 from ..scoring.engine import CycleResult, score_cycle
-from .models import ANSWER_KINDS, NOTE_MAX_CHARS, Answer, Cycle, Respondent, period_valid
+from .models import NOTE_MAX_CHARS, Answer, Cycle, Respondent, period_valid
 
 
 class CycleError(Exception):
@@ -170,14 +170,19 @@ def answers_by_respondent(cycle: Cycle) -> dict[int, int]:
     return {rid: n for rid, n in rows}
 
 
-def cycle_answers(cycle: Cycle) -> list[tuple[Answer, str, int]]:
-    """Return every answer of ``cycle`` as (answer, respondent group, user id) in one query."""
+def cycle_answers(cycle: Cycle) -> list[tuple[Any, str, int]]:
+    """Return every answer of ``cycle`` as (answer row, respondent group, user id), in one query.
+
+    The answer row is a plain row (respondent_id, practice_id, kind, level, note), not an ORM
+    object: the dashboard reads hundreds of answers and never changes them.
+    """
     rows = db.session.execute(
-        select(Answer, Respondent.group, Respondent.user_id)
+        select(Answer.respondent_id, Answer.practice_id, Answer.kind, Answer.level, Answer.note,
+               Respondent.group, Respondent.user_id)
         .join(Respondent, Respondent.id == Answer.respondent_id)
         .where(Answer.cycle_id == cycle.id)
         .order_by(Answer.practice_id, Respondent.group, Answer.id))
-    return [(a, g, u) for a, g, u in rows]
+    return [(r, r.group, r.user_id) for r in rows]
 
 
 def respondent_answers(respondent: Respondent) -> dict[str, Answer]:
@@ -211,28 +216,8 @@ def cycle_progress(cycle: Cycle) -> Progress:
                     expected=invited * n_practices)
 
 
-def progress_for_cycles(cycles: list[Cycle]) -> dict[int, Progress]:
-    """Return cycle id -> progress for many cycles in two queries."""
-    ids = [c.id for c in cycles]
-    if not ids:
-        return {}
-    counts = {cid: (inv, sub) for cid, inv, sub in db.session.execute(
-        select(Respondent.cycle_id, func.count(Respondent.id), func.count(Respondent.submitted_at))
-        .where(Respondent.cycle_id.in_(ids)).group_by(Respondent.cycle_id))}
-    answered = dict(db.session.execute(
-        select(Answer.cycle_id, func.count(Answer.id)).where(Answer.cycle_id.in_(ids))
-        .group_by(Answer.cycle_id)).all())
-    out = {}
-    for c in cycles:
-        inv, sub = counts.get(c.id, (0, 0))
-        n_practices = sum(len(d["practices"]) for d in c.framework_snapshot["dimensions"])
-        out[c.id] = Progress(invited=inv, submitted=sub, answered=answered.get(c.id, 0),
-                             expected=inv * n_practices)
-    return out
-
-
 # -- scoring -----------------------------------------------------------------------------
-def scoring_answers(rows: Iterable[tuple[Answer, str, int]]) -> list[ScoringAnswer]:
+def scoring_answers(rows: Iterable[tuple[Any, str, int]]) -> list[ScoringAnswer]:
     """Turn stored answers into the scoring engine's plain answers."""
     return [ScoringAnswer(respondent_id=a.respondent_id, group=group, practice_id=a.practice_id,
                           level=a.level if a.kind == "level" else None, kind=a.kind)
@@ -240,7 +225,7 @@ def scoring_answers(rows: Iterable[tuple[Answer, str, int]]) -> list[ScoringAnsw
 
 
 def cycle_score(*, cycle: Cycle, org: Organisation,
-                answers: list[tuple[Answer, str, int]] | None = None,
+                answers: list[tuple[Any, str, int]] | None = None,
                 failing_checks: frozenset[str] | None = None) -> CycleResult:
     """Return the cycle's result: stored when closed, computed live from the snapshot otherwise."""
     if cycle.is_closed and cycle.results is not None:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from cxgov.cycles import services
-from cxgov.cycles.models import Answer, Cycle, Respondent
+from cxgov.cycles.models import Answer, Cycle
 from cxgov.extensions import db
 from cxgov.orgs.models import Role
 from tests.conftest import login_as
