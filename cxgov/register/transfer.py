@@ -21,7 +21,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select
@@ -52,9 +52,10 @@ _ATTRS: dict[str, dict[str, str]] = {
 #: A pending import older than this is refused (and removed at the next upload).
 PENDING_LIFETIME = timedelta(hours=24)
 
-__all__ = ["ImportPlan", "PlanRow", "FieldChange", "SpreadsheetError", "import_read", "import_plan",
-           "import_apply", "pending_create", "pending_plan", "pending_delete", "register_tables",
-           "register_export_xlsx", "register_export_csv"]
+__all__ = ["ImportPlan", "PlanRow", "FieldChange", "TableCounts", "ImportRefused", "ImportConflict",
+           "SpreadsheetError", "import_read", "import_plan", "import_apply", "pending_create",
+           "pending_expired", "pending_plan", "pending_delete", "plan_rows_for_display", "display_value",
+           "register_tables", "register_export_xlsx", "register_export_csv", "PREVIEW_ROWS"]
 
 
 @dataclass(frozen=True)
@@ -399,7 +400,13 @@ class _Planner:
             for record in self.checked.records[spec.key]:
                 if not self.check_references(spec.key, record):
                     continue
-                target = index.get(record.key())
+                key = record.key()
+                if spec.key == "people" and key[0] == "name" and len(self.reg.people_by_name.get(key[1], ())) > 1:
+                    self.errors.append(RowError(record.sheet, record.row, "name", _(
+                        "several people without an e-mail are called “%(n)s”; add their e-mail addresses "
+                        "in the register first", n=key[1])))
+                    continue
+                target = index.get(key)
                 label = _row_label(spec.key, record.values)
                 if target is None:
                     table_rows.append(PlanRow(spec.key, record.sheet, record.row, label, "add", record))

@@ -179,3 +179,16 @@ def test_a_row_with_a_bad_cell_still_has_its_references_checked(db, make_org):
     assert [(e.sheet, e.row, e.column) for e in plan.errors] == [
         ("People", 3, "active"), ("Touchpoints", 4, "channel"), ("Touchpoints", 4, "owner_email"),
         ("Touchpoints", 4, "hygiene_factor")]
+
+
+def test_people_without_email_are_matched_by_name_unless_ambiguous(db, make_org):
+    org = make_org()
+    apply(db, org, xlsx(small_tables()))
+    data = "email,name,title\r\n,Cai Øst,Senior agent\r\n".encode()
+    plan, _batch = apply(db, org, data, "people.csv")
+    assert plan.changed == 1 and plan.added == 0
+    db.session.add(Person(org_id=org.id, name="Cai Øst", title="", department="", version_id=1))
+    db.session.commit()
+    plan = plan_for(org, data, "people.csv")
+    assert [(e.row, e.column) for e in plan.errors] == [(2, "name")]
+    assert "several people" in plan.errors[0].reason
