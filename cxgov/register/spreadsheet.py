@@ -223,8 +223,15 @@ def record_key(table: str, values: Mapping[str, Any]) -> tuple[Any, ...]:
         value = values.get(name)
         if isinstance(value, PersonRef):
             value = ("email", value.email) if value.email else ("name", value.name)
+        elif name in _CASELESS_KEYS and isinstance(value, str):
+            value = value.lower()
         parts.append(value)
     return tuple(parts)
+
+
+#: Key columns compared without regard to case: channel, journey and touchpoint names are
+#: unique per organisation that way (the register's forms refuse "web" beside "Web").
+_CASELESS_KEYS = frozenset({"name", "journey", "channel"})
 
 
 @dataclass

@@ -164,8 +164,10 @@ class _Register:
         for p in self.people:
             if not p.email:
                 self.people_by_name.setdefault(p.name, []).append(p)
-        self.channel_by_name = {c.name: c for c in self.channels}
-        self.journey_by_name = {j.name: j for j in self.journeys}
+        # Names are unique per organisation without regard to case (as the register's forms
+        # check), so they are matched lower-cased: "web" in a file is the channel "Web".
+        self.channel_by_name = {c.name.lower(): c for c in self.channels}
+        self.journey_by_name = {j.name.lower(): j for j in self.journeys}
 
     def person_ref(self, person_id: int | None) -> PersonRef | None:
         """Return how a spreadsheet names a person: e-mail, else name."""
@@ -344,20 +346,15 @@ class _Planner:
                (incoming.email or None, incoming.name if not incoming.email else None)
 
     def name_exists(self, table: str, name: str) -> bool:
+        folded = name.lower()
         if table == "channels":
-            return name in self.file_channels or name in self.reg.channel_by_name
-        return name in self.file_journeys or name in self.reg.journey_by_name
+            return folded in self.file_channels or folded in self.reg.channel_by_name
+        return folded in self.file_journeys or folded in self.reg.journey_by_name
 
     def unknown(self, record: Record, column: str, table: str, name: str) -> None:
-        known = list(self.reg.channel_by_name if table == "channels" else self.reg.journey_by_name)
-        known += list(self.file_channels if table == "channels" else self.file_journeys)
-        hint = next((k for k in known if k.casefold() == name.casefold()), None)
         what = _("channel") if table == "channels" else _("journey")
-        reason = _("unknown %(what)s “%(name)s”", what=what, name=name)
-        if hint:
-            reason += " " + _("(did you mean “%(hint)s”?)", hint=hint)
-        else:
-            reason += " " + _("(not in the register nor in the %(sheet)s sheet)", sheet=TABLE_BY_KEY[table].sheet)
+        reason = _("unknown %(what)s “%(name)s” (not in the register nor in the %(sheet)s sheet)",
+                   what=what, name=name, sheet=TABLE_BY_KEY[table].sheet)
         self.errors.append(RowError(record.sheet, record.row, column, reason))
 
     def check_references(self, table: str, record: Record, bad: frozenset[str] = frozenset()) -> bool:
@@ -419,6 +416,8 @@ class _Planner:
                     old, new = before[column], record.values[column]
                     if isinstance(old, PersonRef) or isinstance(new, PersonRef):
                         differs = not self.same_person(old, new)
+                    elif column in ("journey", "channel"):  # references: "web" is the channel "Web"
+                        differs = (old or "").lower() != (new or "").lower()
                     else:
                         differs = (old or None) != (new or None) if isinstance(new, str) or new is None \
                             else old != new
@@ -513,8 +512,8 @@ def import_apply(*, org: Organisation, plan: ImportPlan, by: User | None, filena
     channels = {name: row.id for name, row in register.channel_by_name.items()}
     journeys = {name: row.id for name, row in register.journey_by_name.items()}
     person_labels = {p.id: _person_label(p.name, p.email) for p in register.people}
-    channel_names = {row.id: name for name, row in register.channel_by_name.items()}
-    journey_names = {row.id: name for name, row in register.journey_by_name.items()}
+    channel_names = {row.id: row.name for row in register.channels}
+    journey_names = {row.id: row.name for row in register.journeys}
 
     def history_value(table: str, column: str, stored: Any) -> Any:
         """Return a stored value as history shows it: people and places by name, not id."""
@@ -535,9 +534,9 @@ def import_apply(*, org: Organisation, plan: ImportPlan, by: User | None, filena
                 return None
             return people[("email", value.email) if value.email else ("name", value.name)]
         if column == "journey":
-            return journeys[value]
+            return journeys[value.lower()]
         if column == "channel" and table in ("touchpoints", "mandates"):
-            return channels[value] if value else None
+            return channels[value.lower()] if value else None
         return value
 
     now = utcnow()
@@ -573,10 +572,10 @@ def import_apply(*, org: Organisation, plan: ImportPlan, by: User | None, filena
                         people[row.record.key()] = new_id
                         person_labels[new_id] = _person_label(item["name"], item["email"])
                     elif table == "channels":
-                        channels[item["name"]] = new_id
+                        channels[item["name"].lower()] = new_id
                         channel_names[new_id] = item["name"]
                     elif table == "journeys":
-                        journeys[item["name"]] = new_id
+                        journeys[item["name"].lower()] = new_id
                         journey_names[new_id] = item["name"]
                     changes = {}
                     for column in spec.columns:
