@@ -550,6 +550,10 @@ def check_file(parsed: ParsedFile) -> CheckedFile:
                     errors.append(RowError(sheet.sheet, row_number, name, reason))
                     bad.add(name)
                 values[name] = value
+            if spec.key == "cx_roles" and values.get("until") and values.get("since") \
+                    and values["until"] < values["since"]:
+                errors.append(RowError(sheet.sheet, row_number, "until", _("the end date is before the start date")))
+                bad.add("until")
             record = Record(spec.key, sheet.sheet, row_number, values)
             key_columns = ("email", "name") if spec.key == "people" else spec.key_columns
             if not bad.intersection(key_columns):

@@ -211,3 +211,8 @@ def test_too_wide_files_are_refused():
     assert "beyond column 200" in refused(buffer.getvalue())
     assert s.read_file(wide).row_count == 1
     assert "more than 200 columns" in refused(("," * 300 + "\r\n").encode(), "people.csv")
+
+
+def test_role_ending_before_it_starts_is_refused():
+    data = "person_email,role,since,until\r\na@example.com,ambassador,2026-02-01,2026-01-31\r\n".encode()
+    assert cell_errors(data, "cx_roles.csv") == [(2, "until", "the end date is before the start date")]
