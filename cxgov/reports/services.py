@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from ..cycles.models import Cycle
 from ..db import begin_writing
 from ..extensions import db
+from ..ops.limits import heavy_slot
 from ..orgs.models import Organisation
 from .models import ReportPdfCache
 from .render import render_pdf
@@ -35,7 +36,11 @@ def report_pdf_get(*, org: Organisation, cycle: Cycle, today: date | None = None
     # Inputs can change and change back (an edit undone): the context hash still matches.
     same = db.session.scalar(select(ReportPdfCache.pdf).where(
         ReportPdfCache.cycle_id == cycle.id, ReportPdfCache.context_hash == context_hash).limit(1))
-    pdf = same if same is not None else render_pdf(context)
+    if same is not None:
+        pdf = same
+    else:
+        with heavy_slot():  # at most cores-1 renders per host, so pages keep a core
+            pdf = render_pdf(context)
     begin_writing()  # this runs in a GET: end the read transaction, then take the write lock
     db.session.execute(delete(ReportPdfCache).where(ReportPdfCache.cycle_id == cycle.id))
     db.session.add(ReportPdfCache(org_id=org.id, cycle_id=cycle.id, inputs_key=key,
