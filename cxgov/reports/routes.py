@@ -60,8 +60,7 @@ def pdf(cycle_id: int):
     org = current_org()
     cycle = _readable_cycle(cycle_id)
     outcome = report_pdf_get(org=org, cycle=cycle)
-    if not outcome.cached:
-        security_event("export", detail=f"report pdf {cycle.period}")
+    security_event("export", detail=f"report pdf {cycle.period}" + (" (cached)" if outcome.cached else ""))
     db.session.commit()
     response = send_file(io.BytesIO(outcome.pdf), mimetype="application/pdf", as_attachment=True,
                          download_name=f"{org.slug}-{cycle.period}-report.pdf", etag=outcome.context_hash)
