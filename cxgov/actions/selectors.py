@@ -263,7 +263,12 @@ def org_framework(org_id: int) -> Framework | None:
     """Return the framework of the organisation's newest cycle, else the default catalogue one."""
     from ..cycles.services import cycle_framework
 
+    from sqlalchemy.orm import defer
+
+    # The snapshot (and the stored results) are large JSON; the framework is cached by hash,
+    # so they are only loaded when this process has not rebuilt that framework yet.
     cycle = db.session.scalar(select(Cycle).where(Cycle.org_id == org_id)
+                              .options(defer(Cycle.framework_snapshot), defer(Cycle.results))
                               .order_by(Cycle.period.desc()).limit(1))
     if cycle is not None:
         return cycle_framework(cycle)
