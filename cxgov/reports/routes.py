@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 
 from flask import abort, render_template, send_file
-from flask_babel import gettext as _
 
 from ..audit import security_event
 from ..cycles import services as cycle_services
