@@ -19,6 +19,7 @@ from cxgov.audit import SecurityEvent
 from cxgov.extensions import db
 from cxgov.orgs.models import Organisation, Role
 from tests.access import Access
+from tests.conftest import _empty_all_tables as empty_all_tables
 from tests.conftest import login_as
 
 TESTS_DIR = Path(__file__).parent
@@ -47,8 +48,8 @@ class World:
     make_member: Callable[..., Any]
 
 
-@pytest.fixture
-def world(app, make_org, make_member) -> World:
+def build_world(make_org, make_member) -> World:
+    """Create two organisations, a member per role in each, and every feature's objects."""
     orgs = {"own": make_org(consultant=None), "other": make_org(consultant=None)}
     members = {(key, role): make_member(org, role) for key, org in orgs.items() for role in Role}
     w = World(orgs=orgs, members=members, ids={}, make_member=make_member)
@@ -60,6 +61,11 @@ def world(app, make_org, make_member) -> World:
         w.ids[key] = ids
     db.session.commit()
     return w
+
+
+@pytest.fixture
+def world(app, make_org, make_member) -> World:
+    return build_world(make_org, make_member)
 
 
 def org_scoped_endpoints(app) -> set[str]:
@@ -98,34 +104,53 @@ def test_every_org_route_is_in_the_matrix(app):
 ENDPOINTS = sorted(ACCESS)
 
 
-@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_role_matrix(app, client, world, endpoint, role):
+def test_role_matrix(app, client, make_org, make_member, endpoint):
+    """Every role against one endpoint; the world is rebuilt only after a request wrote to it.
+
+    Refused requests must change nothing, so they share one world. A served POST may
+    change it (remove a member, close a cycle...), so the next role gets a fresh one.
+    On PostgreSQL, where rebuilding costs most, one admitted role is served per endpoint:
+    who is admitted is decided by the app, not the database, and SQLite covers them all.
+    """
     access = ACCESS[endpoint]
-    user = world.members[("own", role)]
-    login_as(client, user)
+    world = build_world(make_org, make_member)
     own, other = world.orgs["own"], world.orgs["other"]
-
-    # Another organisation: 404 and nothing changed, whatever the role.
     before = fingerprint()
-    response = request(client, endpoint, access, other, world.ids["other"])
-    assert response.status_code == 404, (endpoint, role, "other org", response.status_code)
-    assert fingerprint() == before
 
-    # Own organisation, but object ids of the other one: 404 and nothing changed.
-    if world.ids["own"] != world.ids["other"] and access.args(world.ids["own"]):
-        response = request(client, endpoint, access, own, world.ids["other"])
-        expected = {404} if role in access.roles else {403, 404}
-        assert response.status_code in expected, (endpoint, role, "foreign ids", response.status_code)
-        assert fingerprint() == before
+    for role in Role:
+        login_as(client, world.members[("own", role)])
 
-    # Own organisation: 403 without the role (nothing changed), served with it.
-    response = request(client, endpoint, access, own, world.ids["own"])
-    if role in access.roles:
+        # Another organisation: 404 and nothing changed, whatever the role.
+        response = request(client, endpoint, access, other, world.ids["other"])
+        assert response.status_code == 404, (endpoint, role, "other org", response.status_code)
+        assert fingerprint() == before, (endpoint, role, "other org wrote")
+
+        # Own organisation, but object ids of the other one: 404 and nothing changed.
+        if access.args(world.ids["own"]) and access.args(world.ids["own"]) != access.args(world.ids["other"]):
+            response = request(client, endpoint, access, own, world.ids["other"])
+            expected = {404} if role in access.roles else {403, 404}
+            assert response.status_code in expected, (endpoint, role, "foreign ids", response.status_code)
+            assert fingerprint() == before, (endpoint, role, "foreign ids wrote")
+
+        # Own organisation without the role: 403 and nothing changed.
+        if role not in access.roles:
+            response = request(client, endpoint, access, own, world.ids["own"])
+            assert response.status_code == 403, (endpoint, role, response.status_code)
+            assert fingerprint() == before, (endpoint, role, "refused request wrote")
+
+    admitted = [role for role in Role if role in access.roles]
+    if db.engine.dialect.name == "postgresql":
+        admitted = admitted[:1]
+    for role in admitted:
+        if fingerprint() != before:  # the previous role's request wrote: start afresh
+            db.session.remove()
+            empty_all_tables()
+            world = build_world(make_org, make_member)
+            own, before = world.orgs["own"], fingerprint()
+        login_as(client, world.members[("own", role)])
+        response = request(client, endpoint, access, own, world.ids["own"])
         assert response.status_code not in (403, 404, 405, 500), (endpoint, role, response.status_code)
-    else:
-        assert response.status_code == 403, (endpoint, role, response.status_code)
-        assert fingerprint() == before
 
 
 def test_non_member_sees_404_not_403(client, make_org, make_user):
