@@ -699,7 +699,7 @@ def _follow_up(actions: Iterable[ActionInfo], *, result: CycleResult, title) -> 
 
 
 def _formulas(framework: Framework) -> tuple[tuple[str, str], ...]:
-    """Summarise docs/methodology.md for the appendix, with this framework's thresholds."""
+    """Summarise the README's "Methodology" section for the appendix, with this framework's thresholds."""
     s = framework.scoring
     agg = _("the median") if s.aggregation == "median" else _("the mean")
     return (
