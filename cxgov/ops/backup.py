@@ -29,7 +29,7 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 PG_DUMP_HINT = (
     "This database is PostgreSQL: back it up with pg_dump, e.g.\n"
     "  pg_dump -Fc -d \"$DATABASE\" -f cxgov-$(date +%Y%m%d-%H%M).dump\n"
-    "and restore with pg_restore -d <empty database> <file> (see "Running in production" in README.md)."
+    "and restore with pg_restore -d <empty database> <file> (see 'Running in production' in README.md)."
 )
 #: Tables whose rows make a database "in use": restore never writes over them.
 _OCCUPIED_TABLES = ("user", "organisation")
