@@ -42,7 +42,6 @@ def configure_defaults(app: Flask) -> None:
             raise RuntimeError("Set CXGOV_SECRET_KEY (the same on every app server) when the "
                                "database is not the local SQLite file.")
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
-    app.config.setdefault("ASSESSMENTS_DIR", str(REPO_ROOT / "assessments"))
     if not app.config.get("ASSESSMENTS_DIR"):
         app.config["ASSESSMENTS_DIR"] = str(REPO_ROOT / "assessments")
     app.config.setdefault("SQLITE_BUSY_TIMEOUT_MS", 15000)
