@@ -75,8 +75,8 @@ def measure_org(app, org, cycle, runs: int, label: str) -> None:
     from flask import render_template
     from weasyprint import HTML
 
-    from cxgov.reports.render import (STATIC_SCHEME, make_url_fetcher, render_pdf_html,
-                                      render_pdf_pages, report_vars)
+    from cxgov.reports.render import (STATIC_SCHEME, _pdf_style, make_url_fetcher,
+                                      render_pdf_html, render_pdf_pages, report_vars)
     from cxgov.reports.selectors import report_context_for_cycle
 
     print(f"{label}: {org.name}, {cycle.period}")
@@ -97,8 +97,10 @@ def measure_org(app, org, cycle, runs: int, label: str) -> None:
     line("render PDF document HTML", w, c)
     w_pdf, c_pdf, (pdf, pages) = timed(lambda: render_pdf_pages(context), runs)
     line("render PDF (from context)", w_pdf, c_pdf, f"{pages} pages, {len(pdf):,} bytes")
+    sheet, font_config = _pdf_style()  # the same parsed stylesheet the app passes
     w_alone, c_alone, _ = timed(
-        lambda: HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=make_url_fetcher()).write_pdf(),
+        lambda: HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=make_url_fetcher()).write_pdf(
+            stylesheets=[sheet], font_config=font_config),
         runs)
     line("WeasyPrint alone, same HTML", w_alone, c_alone,
          f"ratio {w_pdf / w_alone:.2f} wall, {c_pdf / c_alone:.2f} cpu")

@@ -13,7 +13,7 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterable, Mapping, Protocol, Sequence
+from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 import re
 
@@ -27,7 +27,7 @@ from .i18n import gettext as _
 TOP_GAPS = 10
 #: Offending register rows shown per failing check (the full register is in the XLSX export).
 EVIDENCE_ROWS = 5
-#: Evidence notes shown per practice.
+#: Distinct evidence notes shown per practice (the rest are counted; all are in the XLSX export).
 NOTES_PER_PRACTICE = 4
 
 
@@ -155,8 +155,11 @@ class GroupScore:
 
 @dataclass(frozen=True)
 class Note:
-    who: str  #: respondent group label (notes are shown without names)
+    """One evidence note, written by ``count`` respondents of the groups in ``who``."""
+
+    who: str  #: respondent group labels, comma-separated (notes are shown without names)
     text: str
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -484,7 +487,7 @@ def build_report_context(
                 pres = result.practice(p.id)
             except KeyError:
                 continue
-            notes = list(evidence_notes.get(p.id, ()))
+            notes = _grouped_notes(evidence_notes.get(p.id, ()), glabel)
             shown = notes[:NOTES_PER_PRACTICE]
             rows.append(PracticeRow(
                 id=p.id,
@@ -506,7 +509,7 @@ def build_report_context(
                     for g, lvl in _ordered_groups(pres.group_levels, group_labels)
                 ) if pres.perception_flag else ()),
                 failing_checks=tuple(check_titles.get(k, k) for k in pres.failing_checks),
-                notes=tuple(Note(who=glabel(g), text=t) for g, t in shown),
+                notes=tuple(shown),
                 more_notes=len(notes) - len(shown),
             ))
         sections.append(DimensionSection(
@@ -613,6 +616,21 @@ def _dim_index(result: CycleResult, key: str) -> float | None:
         return result.dimension(key).index
     except KeyError:
         return None
+
+
+def _grouped_notes(notes: Sequence[tuple[str, str]], glabel: Callable[[str], str]) -> list[Note]:
+    """Merge notes with the same text (respondents often write the same words), in first-seen order.
+
+    Texts match ignoring case and spacing; the first wording is kept, with every group that
+    wrote it and how many respondents did.
+    """
+    merged: dict[str, tuple[str, list[str], int]] = {}
+    for group, text in notes:
+        key = " ".join(text.split()).casefold()
+        first, groups, count = merged.get(key, (text.strip(), [], 0))
+        label = glabel(group)
+        merged[key] = (first, groups if label in groups else [*groups, label], count + 1)
+    return [Note(who=", ".join(groups), text=text, count=count) for text, groups, count in merged.values()]
 
 
 def _ordered_groups(values: Mapping[str, Any], labels: Mapping[str, str]) -> list[tuple[str, Any]]:

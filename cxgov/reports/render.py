@@ -8,15 +8,19 @@ can never make the server read a local file or call out to the network.
 """
 from __future__ import annotations
 
+import atexit
 import base64
 import binascii
+import contextlib
+import gc
 import mimetypes
 import posixpath
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import unquote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -213,6 +217,56 @@ def _this_module():
 
 
 # -- PDF ---------------------------------------------------------------------------------
+#: The PDF stylesheet, parsed once per thread with its fonts (WeasyPrint's font configuration
+#: is not shared between threads). Parsing it and loading the fonts took a tenth of each render.
+PDF_STYLESHEET = "css/report-pdf.css"
+_per_thread = threading.local()
+# WeasyPrint deletes a font configuration's temporary folder in __del__, which fails once the
+# interpreter is being torn down: let go of the main thread's one while everything still works.
+atexit.register(lambda: vars(_this_module()._per_thread).clear())
+
+
+def _pdf_style() -> tuple[Any, Any]:
+    """Return this thread's (stylesheet, font configuration) for report PDFs."""
+    style = getattr(_per_thread, "style", None)
+    if style is None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        font_config = FontConfiguration()
+        sheet = CSS(url=STATIC_SCHEME + PDF_STYLESHEET, url_fetcher=make_url_fetcher(),
+                    font_config=font_config)
+        style = _per_thread.style = (sheet, font_config)
+    return style
+
+
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a PDF is laid out, then collect once.
+
+    Layout builds about a hundred thousand linked objects, so the collector would otherwise
+    walk the growing document tree again and again (a tenth of the render time). One young
+    collection afterwards frees the whole document. Counted, so concurrent renders nest.
+    """
+    global _gc_pausers
+    with _gc_lock:
+        _gc_pausers += 1
+        if _gc_pausers == 1:
+            gc.disable()
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0:
+                gc.enable()
+        gc.collect(0)
+
+
 def render_pdf(c: ctx.ReportContext, *, assets: Mapping[str, tuple[bytes, str]] | None = None,
                html: str | None = None) -> bytes:
     """Render the report as PDF bytes (pass ``html`` to reuse an already rendered document)."""
@@ -225,6 +279,12 @@ def render_pdf_pages(c: ctx.ReportContext, *, assets: Mapping[str, tuple[bytes, 
     from weasyprint import HTML
 
     document = html if html is not None else render_pdf_html(c)
-    fetcher = make_url_fetcher(assets)
-    laid_out = HTML(string=document, base_url=STATIC_SCHEME, url_fetcher=fetcher).render()
-    return laid_out.write_pdf(), len(laid_out.pages)
+    sheet, font_config = _pdf_style()
+    with _gc_paused():
+        laid_out = HTML(string=document, base_url=STATIC_SCHEME,
+                        url_fetcher=make_url_fetcher(assets)).render(stylesheets=[sheet],
+                                                                     font_config=font_config)
+        pdf = laid_out.write_pdf()
+        pages = len(laid_out.pages)
+        del laid_out
+    return pdf, pages

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from dataclasses import replace
 
 import pytest
@@ -157,6 +158,8 @@ def test_pdf_fetches_only_what_it_ships(monkeypatch, context):
         return real(url, assets=assets)
 
     monkeypatch.setattr(render, "resolve_report_url", spy)
+    # A fresh thread cache, so the stylesheet and its fonts are fetched (through the spy) too.
+    monkeypatch.setattr(render, "_per_thread", threading.local())
     hostile = replace(context, cover=replace(context.cover, org_logo="file:///etc/passwd",
                                              firm_logo="http://example.org/logo.png"))
     html = render_pdf_html(hostile).replace(
@@ -167,7 +170,8 @@ def test_pdf_fetches_only_what_it_ships(monkeypatch, context):
     refused = [u for u in asked if u not in allowed]
     assert set(refused) == {"file:///etc/passwd", "http://example.org/logo.png",
                             "https://example.org/x.css"}
-    assert "cxgov-static:fonts/DejaVuSans.ttf" in allowed
+    assert {"cxgov-static:css/report-pdf.css", "cxgov-static:css/report.css",
+            "cxgov-static:fonts/DejaVuSans.ttf"} <= set(allowed)
 
 
 def test_no_action_plan_and_no_register_still_render():
