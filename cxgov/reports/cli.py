@@ -4,6 +4,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -82,8 +83,13 @@ def pdf_command(org_slug: str, period: str, output: str) -> None:
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(config: dict[str, Any]) -> None:
-    """Create this worker's own app and engine: nothing is shared with the parent process."""
+def _worker_init(config: dict[str, Any] | None) -> None:
+    """Give this worker its own database connections (and, when spawned, its own app)."""
+    if config is None:
+        # Forked: the parent's app, imports and app context came along, ready to use; only
+        # its pooled connections must not be touched (they belong to the parent).
+        db.engine.dispose(close=False)
+        return
     from .. import create_app
 
     app = create_app(config)
@@ -162,12 +168,9 @@ def batch_command(orgs: tuple[str, ...], all_orgs: bool, period: str, out_dir: s
                 pages_total += _tally(result, failures)
                 bar.update(1)
         else:
-            # spawn: every worker starts clean and opens its own connections; a forked
-            # SQLAlchemy engine would share the parent's sockets and file handles.
-            context = multiprocessing.get_context("spawn")
-            db.session.remove()
+            context, initargs = _pool_start(config)
             with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
-                                     initargs=(config,)) as pool:
+                                     initargs=initargs) as pool:
                 futures = [pool.submit(_batch_one, slug, period, out_dir) for slug in slugs]
                 for future in as_completed(futures):
                     pages_total += _tally(future.result(), failures)
@@ -183,6 +186,21 @@ def batch_command(orgs: tuple[str, ...], all_orgs: bool, period: str, out_dir: s
         for slug, error in sorted(failures):
             click.echo(f"  {slug}: {error}", err=True)
         raise SystemExit(1)
+
+
+def _pool_start(config: dict[str, Any]) -> tuple[Any, tuple[Any, ...]]:
+    """Return the multiprocessing context for the batch's workers and their initializer's args.
+
+    Fork where it is safe (a POSIX system, and no other thread that could hold a lock in
+    the copy): workers start at once with everything imported, which is most of what a
+    spawned worker spends its first seconds on. Otherwise spawn, and each worker builds
+    its own app from ``config``.
+    """
+    db.session.remove()
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        db.engine.dispose()  # no open connection is copied into the children
+        return multiprocessing.get_context("fork"), (None,)
+    return multiprocessing.get_context("spawn"), (config,)
 
 
 def _tally(result: tuple[str, str | None, int, float], failures: list[tuple[str, str]]) -> int:

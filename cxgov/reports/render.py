@@ -217,27 +217,123 @@ def _this_module():
 
 
 # -- PDF ---------------------------------------------------------------------------------
-#: The PDF stylesheet, parsed once per thread with its fonts (WeasyPrint's font configuration
-#: is not shared between threads). Parsing it and loading the fonts took a tenth of each render.
-PDF_STYLESHEET = "css/report-pdf.css"
+# WeasyPrint's time goes into layout, which grows with boxes and computed styles. What does
+# not depend on the report is therefore prepared once per thread (WeasyPrint's font
+# configuration is not shared between threads): the fonts, the stylesheet per accent colour
+# with its var()s already replaced (WeasyPrint re-resolves a var() for every element), and a
+# user-agent stylesheet without the rules for footnotes, notes and markers on every element
+# (each gave every element a computed style of its own). The document itself is parsed with
+# expat when it is well-formed XML, as the report templates write it: the HTML5 parser took
+# a tenth of the render. Anything else (a stray control character in a note) goes through
+# WeasyPrint's own parser.
+PDF_FONTS = "css/report-fonts.css"
+PDF_STYLESHEETS = ("css/report.css", "css/report-pdf.css")
+_CSS_VAR = re.compile(r"var\((--rp-[a-z-]+)\)")
+_CSS_VAR_VALUE = re.compile(r"(--rp-[a-z-]+)\s*:\s*(#[0-9a-fA-F]{3,8})\s*[;}]")
+_DOCTYPE = re.compile(r"^\s*<!doctype html>", re.IGNORECASE)
+_SVG_TAG = "{http://www.w3.org/2000/svg}svg"
+_XMLNS_ATTR = "{http://www.w3.org/2000/xmlns/}xmlns"
 _per_thread = threading.local()
 # WeasyPrint deletes a font configuration's temporary folder in __del__, which fails once the
 # interpreter is being torn down: let go of the main thread's one while everything still works.
 atexit.register(lambda: vars(_this_module()._per_thread).clear())
 
 
-def _pdf_style() -> tuple[Any, Any]:
-    """Return this thread's (stylesheet, font configuration) for report PDFs."""
-    style = getattr(_per_thread, "style", None)
-    if style is None:
-        from weasyprint import CSS
-        from weasyprint.text.fonts import FontConfiguration
+def pdf_css_text(accent: str) -> str:
+    """Return the PDF stylesheet (report.css + report-pdf.css) with its var()s replaced."""
+    text = "\n".join(_this_module().resolve_report_url(STATIC_SCHEME + path, assets={})[0].decode()
+                     for path in PDF_STYLESHEETS)
+    values = dict(_CSS_VAR_VALUE.findall(text))
+    values["--rp-accent"] = ctx.safe_accent(accent)
+    return _CSS_VAR.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
+
+def _pdf_style(accent: str = ctx.DEFAULT_ACCENT) -> tuple[list[Any], Any]:
+    """Return this thread's (stylesheets, font configuration) for a report in ``accent``."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = getattr(_per_thread, "fonts", None)
+    if fonts is None:
         font_config = FontConfiguration()
-        sheet = CSS(url=STATIC_SCHEME + PDF_STYLESHEET, url_fetcher=make_url_fetcher(),
-                    font_config=font_config)
-        style = _per_thread.style = (sheet, font_config)
-    return style
+        fonts = _per_thread.fonts = (CSS(url=STATIC_SCHEME + PDF_FONTS, url_fetcher=make_url_fetcher(),
+                                         font_config=font_config), font_config, {})
+    fonts_sheet, font_config, by_accent = fonts
+    sheet = by_accent.get(accent)
+    if sheet is None:
+        if len(by_accent) >= 16:  # a few brandings per process; keep the cache small
+            by_accent.clear()
+        sheet = by_accent[accent] = CSS(string=pdf_css_text(accent), base_url=STATIC_SCHEME,
+                                        url_fetcher=make_url_fetcher())
+    return [fonts_sheet, sheet], font_config
+
+
+def lighter_ua_stylesheet(text: str) -> str:
+    """Return WeasyPrint's UA stylesheet without its rules for every element's pseudo-elements.
+
+    A report has no footnotes or notes, and markers only on list items.
+    """
+    text = re.sub(r"(?m)^::marker\b", "li::marker", text)
+    return re.sub(r"(?m)^::(?:footnote|note)-[a-z]+\s*\{[^}]*\}[ \t]*\n?", "", text)
+
+
+def xml_tree(document: str) -> Any:
+    """Return the document parsed by expat, shaped like WeasyPrint's own parse; None if it is not XML."""
+    from xml.etree import ElementTree
+
+    try:
+        root = ElementTree.fromstring(_DOCTYPE.sub("", document, count=1))
+    except ElementTree.ParseError:
+        return None
+    if root.tag != "html":
+        return None
+    root.text = None  # whitespace between <html>, <head> and <body> is not content
+    for child in root:
+        child.tail = None
+    for svg in root.iter(_SVG_TAG):  # the HTML5 parser keeps the declaration as an attribute
+        svg.set(_XMLNS_ATTR, svg.tag[1:].split("}")[0])
+    return root
+
+
+@lru_cache(maxsize=1)
+def report_html_class() -> type:
+    """Return WeasyPrint's ``HTML`` adapted to the report (see the comment above)."""
+    from pathlib import Path as _Path
+
+    import cssselect2
+    import weasyprint
+    from weasyprint import CSS, HTML
+
+    ua_file = _Path(weasyprint.__file__).parent / "css" / "html5_ua.css"
+    try:
+        from weasyprint.html import UA_COUNTER_STYLE
+
+        ua_sheets = [CSS(string=lighter_ua_stylesheet(ua_file.read_text("utf-8")),
+                         counter_style=UA_COUNTER_STYLE)]
+    except (ImportError, OSError):  # another WeasyPrint layout: keep its own stylesheet
+        ua_sheets = None
+    # The expat path sets what HTML.__init__ sets after parsing; if a WeasyPrint release sets
+    # anything else, use its own constructor instead.
+    probe = HTML(string="<p>x</p>", base_url=STATIC_SCHEME, url_fetcher=make_url_fetcher())
+    fast_parse = set(vars(probe)) == {"base_url", "url_fetcher", "media_type", "wrapper_element",
+                                      "etree_element"}
+
+    class ReportHTML(HTML):
+        def __init__(self, document: str, url_fetcher: Any) -> None:
+            tree = xml_tree(document) if fast_parse else None
+            if tree is None:
+                super().__init__(string=document, base_url=STATIC_SCHEME, url_fetcher=url_fetcher)
+                return
+            self.base_url = STATIC_SCHEME
+            self.url_fetcher = url_fetcher
+            self.media_type = "print"
+            self.wrapper_element = cssselect2.ElementWrapper.from_html_root(tree, content_language=None)
+            self.etree_element = self.wrapper_element.etree_element
+
+        def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+            return ua_sheets if ua_sheets is not None and not forms else super()._ua_stylesheets(forms)
+
+    return ReportHTML
 
 
 _gc_lock = threading.Lock()
@@ -276,14 +372,11 @@ def render_pdf(c: ctx.ReportContext, *, assets: Mapping[str, tuple[bytes, str]] 
 def render_pdf_pages(c: ctx.ReportContext, *, assets: Mapping[str, tuple[bytes, str]] | None = None,
                      html: str | None = None) -> tuple[bytes, int]:
     """Render the report as PDF; return (bytes, number of pages)."""
-    from weasyprint import HTML
-
     document = html if html is not None else render_pdf_html(c)
-    sheet, font_config = _pdf_style()
+    stylesheets, font_config = _pdf_style(c.cover.accent)
     with _gc_paused():
-        laid_out = HTML(string=document, base_url=STATIC_SCHEME,
-                        url_fetcher=make_url_fetcher(assets)).render(stylesheets=[sheet],
-                                                                     font_config=font_config)
+        laid_out = report_html_class()(document, make_url_fetcher(assets)).render(
+            stylesheets=stylesheets, font_config=font_config)
         pdf = laid_out.write_pdf()
         pages = len(laid_out.pages)
         del laid_out

@@ -151,7 +151,8 @@ def render_version() -> str:
     """Return a hash of the report's templates and stylesheets (a deploy changes the PDF)."""
     digest = hashlib.sha256()
     files = sorted((TEMPLATES_ROOT / "reports").rglob("*.html")) + [
-        STATIC_ROOT / "css" / "report.css", STATIC_ROOT / "css" / "report-pdf.css"]
+        STATIC_ROOT / "css" / "report.css", STATIC_ROOT / "css" / "report-pdf.css",
+        STATIC_ROOT / "css" / "report-fonts.css"]
     for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

@@ -187,3 +187,46 @@ def test_overdue_and_dropped_actions():
         ActionInfo("A2", "Late one", "Y", "planned", overdue=True),
     ))
     assert not c.actions.done and [a.title for a in c.actions.overdue] == ["Late one"]
+
+
+def test_expat_tree_matches_weasyprints_own_parse(context):
+    """The fast parse gives WeasyPrint the same elements, attributes and text as its own."""
+    import tinyhtml5
+
+    html = render_pdf_html(context)
+
+    def flat(element, out):
+        out.append((element.tag, sorted(element.attrib.items()), (element.text or "").strip()))
+        for child in element:
+            flat(child, out)
+            out.append(("tail", [], (child.tail or "").strip()))
+        return out
+
+    ours = render.xml_tree(html)
+    assert ours is not None, "the report templates must stay well-formed XML (the fast path)"
+    assert flat(ours, []) == flat(tinyhtml5.parse(html, namespace_html_elements=False), [])
+
+
+def test_document_that_is_not_xml_still_renders_through_weasyprints_parser(context):
+    """A control character (refused by XML) in user text falls back to the HTML5 parser."""
+    noted = replace(context, cover=replace(context.cover, org_name="Nordlys\x01 Energi"))
+    html = render_pdf_html(noted)
+    assert render.xml_tree(html) is None
+    data = render_pdf(noted)
+    assert data.startswith(b"%PDF")
+    assert len(PdfReader(io.BytesIO(data)).pages) == len(PdfReader(io.BytesIO(render_pdf(context))).pages)
+
+
+def test_pdf_stylesheet_has_no_var_left_and_uses_the_accent():
+    css = render.pdf_css_text("#aa3300")
+    assert "var(" not in css
+    assert "#aa3300" in css
+    assert "#abc\"" not in render.pdf_css_text('#abc"; } * { color: red')  # not a colour: default
+
+
+def test_lighter_ua_stylesheet_drops_only_the_universal_pseudo_element_rules():
+    ua = ("p { margin: 1em }\n::marker { white-space: pre }\n"
+          "::footnote-call { content: counter(footnote) }\n::note-callback { content: \" x\" }\n"
+          "li { display: list-item }\n")
+    assert render.lighter_ua_stylesheet(ua) == ("p { margin: 1em }\nli::marker { white-space: pre }\n"
+                                                "li { display: list-item }\n")
