@@ -6,6 +6,9 @@ Every value can be overridden from the environment (``CXGOV_BIND``, ``CXGOV_WORK
 Why these values:
 - gthread workers: a PDF report may take seconds of CPU in one thread; the worker's
   other threads keep answering page requests meanwhile, and the other workers too.
+- PDF helper processes (CXGOV_PDF_HELPER, on by default here): each worker lays out report
+  PDFs in a helper process of its own at a lower CPU priority, so page requests get the CPU
+  first while a PDF renders (see cxgov/reports/helper.py).
 - timeout 60 s: long enough for the largest PDF, short enough that a stuck worker is
   replaced. A killed or recycled worker is replaced by the arbiter at once.
 - max_requests + jitter: workers are recycled now and then (bounded memory growth from
@@ -23,6 +26,8 @@ def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value not in (None, "") else default
 
+
+os.environ.setdefault("CXGOV_PDF_HELPER", "1")  # read by each worker's create_app()
 
 bind = os.environ.get("CXGOV_BIND", "127.0.0.1:8000")
 worker_class = "gthread"

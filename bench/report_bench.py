@@ -97,10 +97,10 @@ def measure_org(app, org, cycle, runs: int, label: str) -> None:
     line("render PDF document HTML", w, c)
     w_pdf, c_pdf, (pdf, pages) = timed(lambda: render_pdf_pages(context), runs)
     line("render PDF (from context)", w_pdf, c_pdf, f"{pages} pages, {len(pdf):,} bytes")
-    sheet, font_config = _pdf_style()  # the same parsed stylesheet the app passes
+    sheets, font_config = _pdf_style(context.cover.accent)  # the same stylesheets the app passes
     w_alone, c_alone, _ = timed(
         lambda: HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=make_url_fetcher()).write_pdf(
-            stylesheets=[sheet], font_config=font_config),
+            stylesheets=sheets, font_config=font_config),
         runs)
     line("WeasyPrint alone, same HTML", w_alone, c_alone,
          f"ratio {w_pdf / w_alone:.2f} wall, {c_pdf / c_alone:.2f} cpu")

@@ -42,4 +42,8 @@ def config_from_env() -> dict[str, Any]:
         "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),
         # The security log's file; unset means stderr (gunicorn's error log).
         "SECURITY_LOG": _env("SECURITY_LOG"),
+        # Lay out report PDFs in a low-priority helper process per worker (gunicorn.conf.py
+        # turns this on), so that page requests get the CPU first.
+        "PDF_HELPER": _env_bool("PDF_HELPER"),
+        "PDF_HELPER_NICE": int(_env("PDF_HELPER_NICE", "10")),
     }

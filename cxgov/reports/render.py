@@ -372,8 +372,13 @@ def render_pdf(c: ctx.ReportContext, *, assets: Mapping[str, tuple[bytes, str]] 
 def render_pdf_pages(c: ctx.ReportContext, *, assets: Mapping[str, tuple[bytes, str]] | None = None,
                      html: str | None = None) -> tuple[bytes, int]:
     """Render the report as PDF; return (bytes, number of pages)."""
-    document = html if html is not None else render_pdf_html(c)
-    stylesheets, font_config = _pdf_style(c.cover.accent)
+    return render_document(html if html is not None else render_pdf_html(c), c.cover.accent, assets)
+
+
+def render_document(document: str, accent: str,
+                    assets: Mapping[str, tuple[bytes, str]] | None = None) -> tuple[bytes, int]:
+    """Lay out a final report document (from :func:`render_pdf_html`) as PDF; return (bytes, pages)."""
+    stylesheets, font_config = _pdf_style(accent)
     with _gc_paused():
         laid_out = report_html_class()(document, make_url_fetcher(assets)).render(
             stylesheets=stylesheets, font_config=font_config)

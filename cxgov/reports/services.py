@@ -12,7 +12,7 @@ from ..extensions import db
 from ..ops.limits import heavy_slot
 from ..orgs.models import Organisation
 from .models import ReportPdfCache
-from .render import render_pdf
+from .helper import render_report_pdf
 from .selectors import report_context_for_cycle, report_inputs_key
 
 
@@ -40,7 +40,7 @@ def report_pdf_get(*, org: Organisation, cycle: Cycle, today: date | None = None
         pdf = same
     else:
         with heavy_slot():  # at most cores-1 renders per host, so pages keep a core
-            pdf = render_pdf(context)
+            pdf = render_report_pdf(context)
     begin_writing()  # this runs in a GET: end the read transaction, then take the write lock
     db.session.execute(delete(ReportPdfCache).where(ReportPdfCache.cycle_id == cycle.id))
     db.session.add(ReportPdfCache(org_id=org.id, cycle_id=cycle.id, inputs_key=key,

@@ -1,0 +1,54 @@
+"""Report PDFs laid out in the low-priority helper process (gunicorn's setting)."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from cxgov.extensions import db
+from cxgov.reports import helper
+from tests.conftest import login_as
+from tests.reports.test_routes import _pdf_text, setup  # noqa: F401 (the fixture)
+
+
+@pytest.fixture
+def helper_on(app):
+    app.config["PDF_HELPER"] = True
+    yield
+    app.config["PDF_HELPER"] = False
+    if helper._pool is not None:
+        helper._pool.shutdown(wait=True, cancel_futures=True)
+        helper._pool = None
+
+
+def _helper_pid() -> int:
+    assert helper._pool is not None
+    (pid,) = helper._pool._processes  # one helper per worker
+    return pid
+
+
+def test_pdf_is_laid_out_in_a_niced_helper_that_is_replaced_when_it_dies(client, setup, helper_on):
+    org, _, cycle, _, consultant = setup
+    login_as(client, consultant)
+    url = f"/o/{org.slug}/reports/{cycle.id}/report.pdf"
+
+    first = client.get(url)
+    assert first.status_code == 200
+    assert "Ålesund Kraft ÆØÅ" in _pdf_text(first.data)
+    pid = _helper_pid()
+    assert pid != os.getpid()
+    assert os.getpriority(os.PRIO_PROCESS, pid) > os.getpriority(os.PRIO_PROCESS, 0)
+
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}") \
+            and "Z" not in open(f"/proc/{pid}/stat").read().split()[2]:
+        time.sleep(0.05)
+    org.brand_firm_name = "Nordic Brand Partners"  # a change, so the PDF is rendered again
+    db.session.commit()
+    second = client.get(url)
+    assert second.status_code == 200
+    assert "Nordic Brand Partners" in _pdf_text(second.data)
+    assert _helper_pid() != pid
