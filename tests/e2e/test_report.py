@@ -1,0 +1,46 @@
+"""A consultant opens a client's gap report in the browser, downloads its PDF and turns a gap into an action."""
+from __future__ import annotations
+
+import io
+import re
+
+from pypdf import PdfReader
+
+from tests.conftest import TEST_PASSWORD
+from tests.e2e.conftest import log_in
+from tests.reports.test_routes import setup  # noqa: F401 (the fixture)
+
+
+def test_report_page_pdf_download_and_gap_to_action(live_server, page, setup):  # noqa: F811
+    org, _other, cycle, _, consultant = setup
+    slug, cycle_id, period = org.slug, cycle.id, cycle.period
+    log_in(page, live_server, consultant.email, TEST_PASSWORD)
+
+    # From the list of reports to the closed quarter's report.
+    page.goto(f"{live_server}/o/{slug}/reports/")
+    page.locator("[data-testid=report-list]").get_by_role("link", name=period).first.click()
+    page.wait_for_url(f"**/reports/{cycle_id}")
+    for heading in ("Executive summary", "Maturity at a glance", "Practices by dimension",
+                    "Prioritised gaps and next steps", "Register evidence", "Method"):
+        assert page.get_by_role("heading", name=heading).first.is_visible(), heading
+    radar = page.locator("svg[aria-label^='Dimension scores']")
+    assert radar.is_visible() and radar.bounding_box()["width"] > 200  # the chart is drawn, not empty
+    assert "Note from Åsa Lindqvist on A1" in page.inner_text("body")
+    assert "Bergen" not in page.inner_text("body")  # another organisation's name never shows
+
+    # The PDF link downloads the same report.
+    with page.expect_download() as download_info:
+        page.click("[data-testid=report-pdf]")
+    download = download_info.value
+    assert download.suggested_filename == f"{slug}-{period}-report.pdf"
+    data = open(download.path(), "rb").read()
+    assert data.startswith(b"%PDF")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    assert "Ålesund Kraft ÆØÅ" in text and "Prioritised gaps" in text
+
+    # A gap on the report becomes an action in one click.
+    button = page.locator("[data-testid^=make-action-]").first
+    practice = button.get_attribute("data-testid").removeprefix("make-action-")
+    button.click()
+    page.wait_for_url(re.compile(r".*/actions/\d+/edit$"))
+    assert page.input_value("input[name=title]").startswith(practice)
