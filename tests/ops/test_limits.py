@@ -82,7 +82,7 @@ def test_report_pdfs_render_inside_a_slot(app, make_org, monkeypatch):
         return b"%PDF-1.7 fake"
 
     monkeypatch.setattr(services, "heavy_slot", recording_slot)
-    monkeypatch.setattr(services, "render_pdf", fake_render)
+    monkeypatch.setattr(services, "render_report_pdf", fake_render)
     org = make_org()
     cycle = make_cycle(org, "2026-Q2", status="closed")
     outcome = services.report_pdf_get(org=org, cycle=cycle)
