@@ -4,6 +4,7 @@
     .venv/bin/python bench/load_test.py --kill-every 10      # the same while a worker is SIGKILLed every 10 s
     .venv/bin/python bench/load_test.py --postgres postgresql+psycopg://cxgov:cxgov@127.0.0.1:5432/cxgov_bench
     .venv/bin/python bench/load_test.py --seconds 60         # shorter
+    .venv/bin/python bench/load_test.py --pdf-uncached       # every PDF download is laid out anew
 
 What it does (everything on 127.0.0.1, bounded, stops by itself):
 
@@ -15,7 +16,8 @@ What it does (everything on 127.0.0.1, bounded, stops by itself):
 3. runs the simulated users, each logged in through the login form, for ``--seconds``:
    70 % page reads (org overview, register lists, matrix, history, cycle dashboard, reports),
    25 % writes (answer autosaves of the open cycle; touchpoint edits through the edit form),
-   5 % downloads (the gap report PDF, the cycle XLSX). A think time between requests
+   5 % downloads (the gap report PDF, the cycle XLSX; with ``--pdf-uncached`` the harness
+   empties the PDF cache before each PDF download, so every one is rendered). A think time between requests
    (``--think``, default 0.5-1.5 s) makes them users rather than a flood; ``--think 0`` floods.
    One more client, the consultant, imports the organisation export every ``--import-every`` s
    under a new short name (an all-or-nothing import that a SIGKILL may hit half-way);
@@ -353,12 +355,31 @@ class Ledger:
             self.records.append(record)
 
 
+class CacheBuster:
+    """``--pdf-uncached``: empty the closed cycle's PDF cache before a download (the harness's own
+    connection), so that every PDF is laid out: the worst case for the pages served meanwhile."""
+
+    def __init__(self, db_url: str, cycle_id: int) -> None:
+        from sqlalchemy import create_engine
+
+        sqlite = db_url.startswith("sqlite")
+        self.engine = create_engine(db_url, connect_args={"timeout": 15} if sqlite else {})
+        self.cycle_id = cycle_id
+
+    def __call__(self) -> None:
+        from sqlalchemy import text
+
+        with self.engine.begin() as connection:
+            connection.execute(text("DELETE FROM report_pdf_cache WHERE cycle_id = :c"), {"c": self.cycle_id})
+
+
 class Client(threading.Thread):
     """One simulated user: logs in, then reads, writes and downloads until the deadline."""
 
     def __init__(self, n: int, email: str, fixture: Fixture, port: int, ledger: Ledger, deadline: float,
-                 think: tuple[float, float], seed: int) -> None:
+                 think: tuple[float, float], seed: int, bust_pdf_cache: CacheBuster | None = None) -> None:
         super().__init__(daemon=True, name=f"client-{n}")
+        self.bust_pdf_cache = bust_pdf_cache
         self.n, self.email, self.fixture, self.ledger, self.deadline = n, email, fixture, ledger, deadline
         self.session = Session(port)
         self.think = think
@@ -423,6 +444,8 @@ class Client(threading.Thread):
                     self.touchpoint_edit(base)
             else:
                 if self.rng.random() < 0.5:
+                    if self.bust_pdf_cache is not None:
+                        self.bust_pdf_cache()
                     self.timed("pdf", lambda: self.session.get(f"{base}/reports/{self.fixture.closed_cycle}/report.pdf"))
                 else:
                     self.timed("xlsx", lambda: self.session.get(f"{base}/cycles/{self.fixture.closed_cycle}/export.xlsx"))
@@ -752,13 +775,16 @@ def main() -> int:
     parser.add_argument("--import-every", type=float, default=30, help="seconds between organisation imports (0: none)")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py)")
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--pdf-uncached", action="store_true",
+                        help="empty the PDF cache before every PDF download, so each one is rendered")
     args = parser.parse_args()
 
     load_before = _loadavg()
     workdir = Path(tempfile.mkdtemp(prefix="cxgov-load-"))
     db_url = args.postgres or f"sqlite:///{workdir / 'load.sqlite3'}"
     label = (f"{'PostgreSQL' if args.postgres else 'SQLite'}: {args.users} users, {args.seconds:.0f} s"
-             + (f", SIGKILL a worker every {args.kill_every:.0f} s" if args.kill_every else ""))
+             + (f", SIGKILL a worker every {args.kill_every:.0f} s" if args.kill_every else "")
+             + (", every PDF rendered" if args.pdf_uncached else ""))
     print(f"preparing {label} (work folder {workdir})", flush=True)
     started = time.monotonic()
     fixture = prepare(db_url, args.users, workdir)
@@ -775,8 +801,10 @@ def main() -> int:
         ledger = Ledger()
         begin = time.monotonic()
         deadline = begin + args.seconds
+        buster = CacheBuster(db_url, fixture.closed_cycle) if args.pdf_uncached else None
         threads: list[threading.Thread] = [
-            Client(n, email, fixture, server.port, ledger, deadline, tuple(args.think), args.seed * 1000 + n)
+            Client(n, email, fixture, server.port, ledger, deadline, tuple(args.think), args.seed * 1000 + n,
+                   buster)
             for n, email in enumerate(fixture.users)]
         if args.import_every:
             threads.append(Importer(fixture, server.port, ledger, deadline, args.import_every))

@@ -7,6 +7,7 @@ scored result so a closed cycle's numbers never change.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Mapping
@@ -124,27 +125,51 @@ def cycle_previous(cycle: Cycle, *, closed_only: bool = False) -> Cycle | None:
     return db.session.scalar(query.order_by(Cycle.period.desc()).limit(1))
 
 
+#: Decoded results of closed cycles, by (cycle id, created_at, closed_at). A closed cycle's
+#: stored results never change (closing again would set a new closed_at; created_at tells
+#: apart two databases with the same ids), and decoding their JSON on every request was a
+#: third of the overview page's time. Per process, bounded.
+_RESULTS_CACHE_SIZE = 1024
+_results_cache: dict[tuple[int, Any, Any], CycleResult] = {}
+_results_lock = threading.Lock()
+
+
+def _closed_results(*conditions: Any, newest_first: bool = False,
+                    limit: int | None = None) -> list[tuple[str, CycleResult]]:
+    """Return (period, stored result) of the closed cycles matching ``conditions``, by period.
+
+    One small query for the cycles; a second one only for results not yet decoded here.
+    """
+    order = Cycle.period.desc() if newest_first else Cycle.period
+    rows = db.session.execute(
+        select(Cycle.id, Cycle.period, Cycle.created_at, Cycle.closed_at)
+        .where(*conditions, Cycle.status == "closed", Cycle.results.is_not(None))
+        .order_by(order).limit(limit)).all()
+    with _results_lock:
+        found = {key: _results_cache.get(key) for key in ((r.id, r.created_at, r.closed_at) for r in rows)}
+    missing = [key[0] for key, result in found.items() if result is None]
+    if missing:
+        fetched = db.session.execute(select(Cycle.id, Cycle.created_at, Cycle.closed_at, Cycle.results)
+                                     .where(Cycle.id.in_(missing))).all()
+        with _results_lock:
+            if len(_results_cache) + len(fetched) > _RESULTS_CACHE_SIZE:
+                _results_cache.clear()
+            for cycle_id, created_at, closed_at, results in fetched:
+                key = (cycle_id, created_at, closed_at)
+                found[key] = _results_cache[key] = CycleResult.from_dict(results)
+    return [(r.period, found[(r.id, r.created_at, r.closed_at)]) for r in rows]
+
+
 def previous_closed_result(cycle: Cycle) -> tuple[str, CycleResult] | None:
-    """Return (period, stored result) of the last closed cycle before ``cycle``, in one query."""
-    row = db.session.execute(
-        select(Cycle.period, Cycle.results)
-        .where(Cycle.org_id == cycle.org_id, Cycle.period < cycle.period,
-               Cycle.status == "closed", Cycle.results.is_not(None))
-        .order_by(Cycle.period.desc()).limit(1)
-    ).first()
-    if row is None:
-        return None
-    return row.period, CycleResult.from_dict(row.results)
+    """Return (period, stored result) of the last closed cycle before ``cycle``."""
+    found = _closed_results(Cycle.org_id == cycle.org_id, Cycle.period < cycle.period,
+                            newest_first=True, limit=1)
+    return found[0] if found else None
 
 
 def closed_results(org: Organisation) -> list[tuple[str, CycleResult]]:
-    """Return (period, stored result) of every closed cycle, oldest first, in one query."""
-    rows = db.session.execute(
-        select(Cycle.period, Cycle.results)
-        .where(Cycle.org_id == org.id, Cycle.status == "closed", Cycle.results.is_not(None))
-        .order_by(Cycle.period)
-    ).all()
-    return [(r.period, CycleResult.from_dict(r.results)) for r in rows]
+    """Return (period, stored result) of every closed cycle, oldest first."""
+    return _closed_results(Cycle.org_id == org.id)
 
 
 def respondent_for(cycle: Cycle, user: User) -> Respondent | None:
