@@ -38,6 +38,7 @@ import json
 import os
 import random
 import re
+import resource
 import signal
 import socket
 import statistics
@@ -693,11 +694,25 @@ def server_side_times(access_log: Path) -> dict[str, list[float]]:
     return times
 
 
+def cpu_counters() -> tuple[float, float, float]:
+    """Return (machine busy CPU s, machine total CPU s, this harness's CPU s) so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    with open("/proc/stat") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return (sum(fields) - idle) / ticks, sum(fields) / ticks, usage.ru_utime + usage.ru_stime
+
+
 def report(ledger: Ledger, seconds: float, result: dict[str, Any], server: Server, label: str,
-           load: tuple[str, str]) -> bool:
+           load: tuple[str, str], cpu: tuple[float, float, float]) -> bool:
     records = [r for r in ledger.records if r.kind != "login"]
     print(f"\n=== {label}")
     print(f"machine: {os.cpu_count()} cores; load average before {load[0]}, after {load[1]}")
+    busy, total, harness = cpu
+    if total > 0:
+        print(f"CPU during the load: machine {busy / total:.0%} busy; this load generator itself "
+              f"{harness / total:.0%} of the machine")
     print(f"duration {seconds:.0f} s, {len(records)} requests, {len(records) / seconds:.1f} requests/s, "
           f"{len(ledger.kills)} workers SIGKILLed")
     print("client-side latency (what a user waits, including queueing):")
@@ -800,6 +815,7 @@ def main() -> int:
               f"{args.seconds:.0f} s", flush=True)
         ledger = Ledger()
         begin = time.monotonic()
+        cpu_before = cpu_counters()
         deadline = begin + args.seconds
         buster = CacheBuster(db_url, fixture.closed_cycle) if args.pdf_uncached else None
         threads: list[threading.Thread] = [
@@ -815,10 +831,11 @@ def main() -> int:
         for thread in threads:
             thread.join(timeout=max(1.0, deadline - time.monotonic() + 150))
         elapsed = time.monotonic() - begin
+        cpu_used = tuple(after - before for after, before in zip(cpu_counters(), cpu_before))
     finally:
         server.stop()
     result = verify(fixture, ledger, counts)
-    ok = report(ledger, elapsed, result, server, label, (load_before, _loadavg()))
+    ok = report(ledger, elapsed, result, server, label, (load_before, _loadavg()), cpu_used)
     print(f"server logs: {server.error_log} {server.access_log}")
     return 0 if ok else 1
 
