@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import runpy
 from pathlib import Path
 
@@ -11,6 +12,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _gunicorn_settings(monkeypatch, **env: str) -> dict:
+    # The config file sets defaults in os.environ (CXGOV_PDF_HELPER): keep them out of the
+    # apps the rest of the test session creates.
+    monkeypatch.setattr(os, "environ", os.environ.copy())
     for key in ("CXGOV_BIND", "CXGOV_WORKERS", "CXGOV_THREADS", "CXGOV_TIMEOUT"):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
@@ -24,11 +28,25 @@ def test_gunicorn_config_serves_slow_pdfs_without_starving_pages(monkeypatch):
     assert conf["timeout"] >= 60 and conf["graceful_timeout"] > 0
     assert 3 <= conf["workers"] <= 9
     assert conf["max_requests"] > 0 and 0 < conf["max_requests_jitter"] < conf["max_requests"]
-    assert conf["preload_app"] is False
+    assert conf["preload_app"] is True and callable(conf["post_fork"])  # see the next test
+    assert conf["keepalive"] == 0  # a request is never pinned to a busy worker
+    assert os.environ.get("CXGOV_PDF_HELPER") == "1"  # PDFs in a niced helper process
     assert conf["bind"] == "127.0.0.1:8000"
     assert "%(M)s" in conf["access_log_format"]  # request time in the access log
     module, _, name = conf["logger_class"].rpartition(".")
     assert getattr(importlib.import_module(module), name)
+
+
+def test_creating_the_app_opens_no_database_connection(monkeypatch, _schema):
+    """What makes preload_app safe: the master has no connection that forked workers could share."""
+    monkeypatch.setenv("CXGOV_DATABASE_URL", database_url_for_tests())
+    monkeypatch.setenv("CXGOV_SECRET_KEY", "preload")
+    app = runpy.run_path(str(REPO / "wsgi.py"))["app"]
+    from cxgov.extensions import db
+
+    with app.app_context():
+        pool = db.engine.pool
+        assert pool.checkedin() == 0 and pool.checkedout() == 0
 
 
 def test_gunicorn_config_reads_the_environment(monkeypatch):
