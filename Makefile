@@ -2,12 +2,16 @@
 # Both create the virtualenv and install what they need on first use.
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# Debian's python3 is built with profile-guided and link-time optimisation: about 15 % faster
+# than an unoptimised build (pyenv's default) on cxgov's CPU-bound work, PDF layout above all.
+# Use it when it can make a virtualenv (package python3-venv); otherwise whatever python3 is.
+PYTHON ?= $(shell /usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null && echo /usr/bin/python3 || echo python3)
 PYTEST_ARGS ?=
 
 .PHONY: run test install system-deps bench clean messages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
-	python3 -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
