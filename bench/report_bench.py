@@ -2,7 +2,7 @@
 
 Run from the repository root (takes a few minutes; uses its own SQLite file):
 
-    .venv/bin/python bench/report_bench.py [--runs 5] [--db /tmp/cxgov-report-bench.db]
+    .venv/bin/python bench/report_bench.py [--runs 9] [--db /tmp/cxgov-report-bench.db]
 
 It builds the demo workspace, then measures for the demo organisation and for the same
 organisation grown to 1,000 touchpoints: the median time to build the report context, to
@@ -151,7 +151,7 @@ def batch(app, slugs: list[str], period: str, jobs: int) -> tuple[float, int, st
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--db", default="/tmp/cxgov-report-bench.db")
     parser.add_argument("--batch-orgs", type=int, default=20)
     args = parser.parse_args()
