@@ -75,7 +75,7 @@ def measure_org(app, org, cycle, runs: int, label: str) -> None:
     from flask import render_template
     from weasyprint import HTML
 
-    from cxgov.reports.render import (STATIC_SCHEME, _pdf_style, make_url_fetcher,
+    from cxgov.reports.render import (STATIC_SCHEME, pdf_style, make_url_fetcher,
                                       render_pdf_html, render_pdf_pages, report_vars)
     from cxgov.reports.selectors import report_context_for_cycle
 
@@ -97,7 +97,7 @@ def measure_org(app, org, cycle, runs: int, label: str) -> None:
     line("render PDF document HTML", w, c)
     w_pdf, c_pdf, (pdf, pages) = timed(lambda: render_pdf_pages(context), runs)
     line("render PDF (from context)", w_pdf, c_pdf, f"{pages} pages, {len(pdf):,} bytes")
-    sheets, font_config = _pdf_style(context.cover.accent)  # the same stylesheets the app passes
+    sheets, font_config = pdf_style(context.cover.accent)  # the same stylesheets the app passes
     w_alone, c_alone, _ = timed(
         lambda: HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=make_url_fetcher()).write_pdf(
             stylesheets=sheets, font_config=font_config),

@@ -198,10 +198,10 @@ def _pool_start(config: dict[str, Any]) -> tuple[Any, tuple[Any, ...]]:
     """
     db.session.remove()
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
-        from .render import _pdf_style, report_html_class
+        from .render import pdf_style, report_html_class
 
         report_html_class()  # import WeasyPrint and parse its stylesheets once, for every child
-        _pdf_style()
+        pdf_style()
         db.engine.dispose()  # no open connection is copied into the children
         return multiprocessing.get_context("fork"), (None,)
     return multiprocessing.get_context("spawn"), (config,)

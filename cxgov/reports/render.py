@@ -248,7 +248,7 @@ def pdf_css_text(accent: str) -> str:
     return _CSS_VAR.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
-def _pdf_style(accent: str = ctx.DEFAULT_ACCENT) -> tuple[list[Any], Any]:
+def pdf_style(accent: str = ctx.DEFAULT_ACCENT) -> tuple[list[Any], Any]:
     """Return this thread's (stylesheets, font configuration) for a report in ``accent``."""
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
@@ -298,13 +298,11 @@ def xml_tree(document: str) -> Any:
 @lru_cache(maxsize=1)
 def report_html_class() -> type:
     """Return WeasyPrint's ``HTML`` adapted to the report (see the comment above)."""
-    from pathlib import Path as _Path
-
     import cssselect2
     import weasyprint
     from weasyprint import CSS, HTML
 
-    ua_file = _Path(weasyprint.__file__).parent / "css" / "html5_ua.css"
+    ua_file = Path(weasyprint.__file__).parent / "css" / "html5_ua.css"
     try:
         from weasyprint.html import UA_COUNTER_STYLE
 
@@ -378,7 +376,7 @@ def render_pdf_pages(c: ctx.ReportContext, *, assets: Mapping[str, tuple[bytes, 
 def render_document(document: str, accent: str,
                     assets: Mapping[str, tuple[bytes, str]] | None = None) -> tuple[bytes, int]:
     """Lay out a final report document (from :func:`render_pdf_html`) as PDF; return (bytes, pages)."""
-    stylesheets, font_config = _pdf_style(accent)
+    stylesheets, font_config = pdf_style(accent)
     with _gc_paused():
         laid_out = report_html_class()(document, make_url_fetcher(assets)).render(
             stylesheets=stylesheets, font_config=font_config)
