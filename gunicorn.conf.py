@@ -4,8 +4,8 @@ Every value can be overridden from the environment (``CXGOV_BIND``, ``CXGOV_WORK
 ``CXGOV_THREADS``, ``CXGOV_TIMEOUT``...) so one file serves every installation.
 
 Why these values:
-- gthread workers: a PDF report may take seconds of CPU in one thread; the worker's
-  other threads keep answering page requests meanwhile, and the other workers too.
+- gthread workers: a thread waiting on a slow request (a PDF, an import) leaves the worker's
+  other threads to answer page requests meanwhile, and the other workers too.
 - PDF helper processes (CXGOV_PDF_HELPER, on by default here): each worker lays out report
   PDFs in a helper process of its own at a lower CPU priority, so page requests get the CPU
   first while a PDF renders (see cxgov/reports/helper.py).
@@ -31,7 +31,7 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
-os.environ.setdefault("CXGOV_PDF_HELPER", "1")  # read by each worker's create_app()
+os.environ.setdefault("CXGOV_PDF_HELPER", "1")  # read by create_app()
 
 bind = os.environ.get("CXGOV_BIND", "127.0.0.1:8000")
 worker_class = "gthread"
