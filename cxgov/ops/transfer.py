@@ -144,8 +144,8 @@ def _python_type(column) -> Any:
         return JSON
     try:
         return kind.python_type
-    except NotImplementedError:
-        return None
+    except NotImplementedError:  # SQLAlchemy's answer for types with no Python equivalent
+        return None  # such a column's values are imported as the file has them
 
 
 # --- export ---------------------------------------------------------------------------------------
