@@ -2,8 +2,9 @@
 
 Sources, in order of authority:
 
-1. every ``*.yaml``/``*.yml`` in ``current_app.config["ASSESSMENTS_DIR"]`` (one file per key;
-   the same rule as :func:`cxgov.framework.loader.load_frameworks`);
+1. every ``*.yaml``/``*.yml`` in ``current_app.config["ASSESSMENTS_DIR"]`` (one file per key
+   and version, e.g. ``cx-governance.yaml`` 1.0 beside ``cx-governance-1.1.yaml``; the same
+   rule as :func:`cxgov.framework.loader.load_frameworks`);
 2. frameworks uploaded through the UI (:class:`~cxgov.framework.models.FrameworkUpload`),
    which may add new keys or new versions of a key.
 
@@ -27,7 +28,14 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..extensions import db
-from .loader import LoadResult, Problem, load_framework_file, load_framework_text
+from .loader import (
+    LoadResult,
+    Problem,
+    load_framework_file,
+    load_framework_text,
+    version_key,
+    version_map_against_library,
+)
 from .model import Framework
 from .models import FrameworkUpload
 
@@ -86,12 +94,8 @@ class Catalog:
             self.valid[framework.key] = framework
 
 
-def version_tuple(version: str) -> tuple[int, ...]:
-    """Return a version such as "1.10" as (1, 10) so that 1.10 sorts after 1.9."""
-    try:
-        return tuple(int(part) for part in version.split("."))
-    except ValueError:  # the loader only admits dotted numbers; be safe anyway
-        return (-1,)
+#: "1.10" -> (1, 10), so that 1.10 sorts after 1.9 (one definition, in the loader).
+version_tuple = version_key
 
 
 def upload_label(upload: FrameworkUpload) -> str:
@@ -130,19 +134,21 @@ def build_catalog(directory: str | Path, uploads: list[FrameworkUpload]) -> Cata
         catalog.invalid.append(LoadResult(None, [Problem(
             label, "", f"directory could not be read: {exc.strerror or exc}")], label))
         files = []
-    first_file: dict[str, str] = {}
+    first_file: dict[tuple[str, str], str] = {}
     for path in files:
         result = _relabel(load_framework_file(path), path.name)
         framework = result.framework
-        if framework is not None and framework.key in first_file:
-            # One file per key, as assessments/README.md says; new versions are uploads.
+        if framework is not None and (framework.key, framework.version) in first_file:
+            # One file per key and version: versions never change once shipped.
             result = LoadResult(None, [Problem(result.path, "key", f"framework key "
-                                               f"'{framework.key}' is already used by "
-                                               f"{first_file[framework.key]}")], result.path)
+                                               f"'{framework.key}' version {framework.version} "
+                                               f"is already used by "
+                                               f"{first_file[(framework.key, framework.version)]}"
+                                               )], result.path)
         if result.framework is None:
             catalog.invalid.append(result)
             continue
-        first_file[result.framework.key] = path.name
+        first_file[(result.framework.key, result.framework.version)] = path.name
         catalog._add(result.framework, FrameworkSource("file", path.name))
     for upload in uploads:
         label = upload_label(upload)
@@ -161,7 +167,32 @@ def build_catalog(directory: str | Path, uploads: list[FrameworkUpload]) -> Cata
                                   f"defined by {where} with different content")], label))
             continue
         catalog._add(framework, FrameworkSource("upload", upload.filename, upload.id))
+    _drop_broken_version_maps(catalog)
     return catalog
+
+
+def _drop_broken_version_maps(catalog: Catalog) -> None:
+    """Move versions whose map leaves an earlier practice unaccounted for to ``invalid``.
+
+    A map is what carries trends across versions, so a version with a broken one is never
+    offered; checked here because only the whole library holds both versions.
+    """
+    snapshot = {key: dict(versions) for key, versions in catalog.versions.items()}
+    for key, versions in snapshot.items():
+        for version, framework in versions.items():
+            source = catalog.sources[(key, version)]
+            problems = version_map_against_library(framework, snapshot, source.label)
+            if not problems:
+                continue
+            catalog.invalid.append(LoadResult(None, problems, source.label))
+            del catalog.versions[key][version]
+            del catalog.sources[(key, version)]
+            remaining = catalog.all_versions(key)
+            if remaining:
+                catalog.valid[key] = remaining[-1]
+            else:
+                catalog.valid.pop(key, None)
+                catalog.versions.pop(key, None)
 
 
 def _relabel(result: LoadResult, label: str) -> LoadResult:

@@ -17,6 +17,8 @@ import yaml
 
 from cxgov.framework.checks import REGISTER_CHECKS
 from cxgov.framework.model import (
+    CHANGES,
+    EFFORTS,
     Dimension,
     Framework,
     Practice,
@@ -36,6 +38,8 @@ OWNER_HINTS: frozenset[str] = frozenset({
 
 TOP_LEVEL_REQUIRED = ("key", "version", "title", "description", "level_names", "scoring",
                       "stages", "dimensions")
+#: Added in format 1.1; a 1.0 file without them still loads.
+TOP_LEVEL_OPTIONAL = ("reference_models", "profiles", "version_map")
 SCORING_FIELDS = ("aggregation", "na_policy", "disagreement_spread", "low_sample",
                   "perception_gap")
 STAGE_REQUIRED = ("key", "name", "min_index")
@@ -43,7 +47,14 @@ STAGE_OPTIONAL = ("description",)
 DIMENSION_REQUIRED = ("key", "code", "title", "description", "practices")
 PRACTICE_REQUIRED = ("id", "title", "good_looks_like", "sources", "levels", "next_steps",
                      "evidence_prompts")
-PRACTICE_OPTIONAL = ("merges", "weight", "default_target", "register_checks", "owner_hint")
+PRACTICE_OPTIONAL = ("merges", "weight", "default_target", "register_checks", "owner_hint",
+                     "references", "depends_on", "next_step_effort")
+REFERENCE_MODEL_FIELDS = ("title", "elements")
+PROFILE_REQUIRED = ("key", "name", "description", "targets")
+PROFILE_OPTIONAL = ("optional",)
+VERSION_MAP_REQUIRED = ("from", "practices")
+VERSION_MAP_OPTIONAL = ("retired",)
+MAPPING_FIELDS = ("from", "change")
 
 AGGREGATIONS = ("median", "mean")
 NA_POLICIES = ("exclude",)
@@ -92,14 +103,19 @@ class LoadResult:
 
 @dataclass
 class FrameworkCatalog:
-    """All frameworks of a directory: the valid ones by key, and the files that failed."""
+    """All frameworks of a directory: the valid ones by key and version, and the failures."""
 
+    #: key -> newest valid version of that framework
     valid: dict[str, Framework] = field(default_factory=dict)
     invalid: list[LoadResult] = field(default_factory=list)
+    #: key -> version -> framework, every valid version
+    versions: dict[str, dict[str, Framework]] = field(default_factory=dict)
 
-    def get(self, key: str) -> Framework | None:
-        """Return the valid framework with ``key``, or None."""
-        return self.valid.get(key)
+    def get(self, key: str, version: str | None = None) -> Framework | None:
+        """Return the framework ``key`` at ``version`` (newest when None), or None."""
+        if version is None:
+            return self.valid.get(key)
+        return self.versions.get(key, {}).get(version)
 
     @property
     def problems(self) -> list[Problem]:
@@ -309,7 +325,7 @@ class _Validator:
             self.add("", f"the file must be a mapping of fields (key, version, title, ...), "
                          f"not {_describe(data)}")
             return
-        self.fields(data, "", TOP_LEVEL_REQUIRED, (), "the framework")
+        self.fields(data, "", TOP_LEVEL_REQUIRED, TOP_LEVEL_OPTIONAL, "the framework")
         if "key" in data:
             key = data["key"]
             if not isinstance(key, str) or not KEY_RE.match(key):
@@ -335,6 +351,7 @@ class _Validator:
             self.stages(data["stages"], data)
         if "dimensions" in data:
             self.dimensions(data["dimensions"], data)
+        self.format_11(data)
 
     def scoring(self, value: Any, near: Any) -> None:
         if not self.mapping(value, "scoring", "scoring", near):
@@ -534,6 +551,338 @@ class _Validator:
                                            f"{_describe(hint) if not isinstance(hint, str) else repr(hint)}"[:400],
                      data)
 
+    # -- format 1.1: crosswalk, dependencies, effort, profiles, version map ---------------
+    # Checked after the dimensions, because every one of them refers to practice ids.
+    def format_11(self, data: dict[str, Any]) -> None:
+        """Check the optional 1.1 fields against each other and against the practices."""
+        practices = _practices_by_id(data.get("dimensions"))
+        models = self.reference_models(data["reference_models"], data) \
+            if "reference_models" in data else {}
+        for pid, (path, practice) in practices.items():
+            if "references" in practice:
+                self.references(practice["references"], f"{path}.references", practice, models,
+                                declared="reference_models" in data)
+            if "next_step_effort" in practice:
+                self.next_step_effort(practice["next_step_effort"],
+                                      f"{path}.next_step_effort", practice)
+        self.depends_on(practices)
+        if "profiles" in data:
+            self.profiles(data["profiles"], data, practices)
+        if "version_map" in data:
+            self.version_map(data["version_map"], data, practices)
+
+    def reference_models(self, value: Any, near: Any) -> dict[str, set[str]]:
+        """Check ``reference_models``; return model key -> its element ids."""
+        known: dict[str, set[str]] = {}
+        if not self.mapping(value, "reference_models", "reference_models", near):
+            return known
+        for key, model in value.items():
+            path = _join("reference_models", str(key))
+            if not isinstance(key, str) or not KEY_RE.match(key):
+                self.add(path, f"reference model key must be lower-case letters, digits, '-' or "
+                               f"'_' (e.g. 'iso-23592'), not {key!r}"[:300], value)
+                continue
+            if not self.mapping(model, path, "a reference model", value):
+                continue
+            self.fields(model, path, REFERENCE_MODEL_FIELDS, (), "a reference model")
+            if "title" in model:
+                self.text(model["title"], f"{path}.title", model)
+            elements = model.get("elements")
+            ids: set[str] = set()
+            if "elements" in model:
+                if not isinstance(elements, dict) or not elements:
+                    self.add(f"{path}.elements", f"elements must be a non-empty mapping of "
+                                                 f"element id to title, not "
+                                                 f"{_describe(elements)}", model)
+                else:
+                    for eid, title in elements.items():
+                        if not isinstance(eid, str) or not eid.strip():
+                            self.add(f"{path}.elements", f"element id {eid!r} must be text; "
+                                                         f"quote it, e.g. \"5.1\": ..."[:300],
+                                     elements)
+                            continue
+                        ids.add(eid)
+                        self.text(title, f"{path}.elements.{eid}", elements)
+            known[key] = ids
+        return known
+
+    def references(self, value: Any, path: str, near: Any, models: dict[str, set[str]],
+                   *, declared: bool) -> None:
+        """Check a practice's crosswalk against the declared reference models."""
+        if not self.mapping(value, path, "references", near):
+            return
+        for key, elements in value.items():
+            item_path = _join(path, str(key))
+            if key not in models:
+                known = ", ".join(sorted(models)) if models else "none"
+                where = "" if declared else "; declare it under reference_models"
+                self.add(item_path, f"unknown reference model {key!r}; known models are: "
+                                    f"{known}{where}"[:400], value)
+                continue
+            ids = self.string_list(elements, item_path, value,
+                                   what=f"the {key} references", non_empty=False,
+                                   hint=" (quote element ids: \"5.1\")")
+            for k, eid in enumerate(ids or ()):
+                if eid not in models[key]:
+                    self.add(f"{item_path}[{k}]", f"{eid!r} is not an element of {key}; known "
+                                                  f"elements are: "
+                                                  f"{', '.join(sorted(models[key]))}"[:400],
+                             value)
+
+    def next_step_effort(self, value: Any, path: str, near: Any) -> None:
+        """Check one effort (small|medium|large) per next step."""
+        if not isinstance(value, list):
+            self.add(path, f"next_step_effort must be a list, not {_describe(value)}", near)
+            return
+        steps = near.get("next_steps")
+        expected = len(steps) if isinstance(steps, list) else 4
+        if len(value) != expected:
+            self.add(path, f"next_step_effort must have one entry per next step ({expected}), "
+                           f"found {len(value)}", value)
+        for k, effort in enumerate(value):
+            if effort not in EFFORTS:
+                shown = repr(effort) if isinstance(effort, str) else _describe(effort)
+                self.add(f"{path}[{k}]", f"effort must be one of {', '.join(EFFORTS)}, not "
+                                         f"{shown}"[:300], value)
+
+    def depends_on(self, practices: dict[str, tuple[str, dict[str, Any]]]) -> None:
+        """Check that dependencies name known practices and never go round in a circle."""
+        graph: dict[str, list[str]] = {}
+        for pid, (path, practice) in practices.items():
+            if "depends_on" not in practice:
+                continue
+            ids = self.string_list(practice["depends_on"], f"{path}.depends_on", practice,
+                                   what="depends_on", non_empty=False)
+            good: list[str] = []
+            for k, other in enumerate(ids or ()):
+                if other == pid:
+                    self.add(f"{path}.depends_on[{k}]", f"practice '{pid}' cannot depend on "
+                                                        f"itself", practice)
+                elif other not in practices:
+                    self.add(f"{path}.depends_on[{k}]", f"'{other}' is not a practice of this "
+                                                        f"framework"[:300], practice)
+                else:
+                    good.append(other)
+            graph[pid] = good
+        for cycle in _cycles(graph):
+            path = practices[cycle[0]][0]
+            self.add(f"{path}.depends_on", f"depends_on goes round in a circle: "
+                                           f"{' → '.join(cycle + [cycle[0]])}; one of these "
+                                           f"must not depend on the next",
+                     practices[cycle[0]][1])
+
+    def profiles(self, value: Any, near: Any,
+                 practices: dict[str, tuple[str, dict[str, Any]]]) -> None:
+        """Check target profiles: unique keys, every practice given a valid target."""
+        if not isinstance(value, list) or not value:
+            self.add("profiles", f"profiles must be a non-empty list, not {_describe(value)}",
+                     near)
+            return
+        keys: set[str] = set()
+        for i, profile in enumerate(value):
+            path = f"profiles[{i}]"
+            if not self.mapping(profile, path, "a profile", value):
+                continue
+            self.fields(profile, path, PROFILE_REQUIRED, PROFILE_OPTIONAL, "a profile")
+            key = profile.get("key")
+            if "key" in profile:
+                if not isinstance(key, str) or not KEY_RE.match(key):
+                    self.add(f"{path}.key", "profile key must be lower-case letters, digits, "
+                                            "'-' or '_', starting with a letter", profile)
+                elif key in keys:
+                    self.add(f"{path}.key", f"profile key '{key}' is used twice", profile)
+                else:
+                    keys.add(key)
+            for name in ("name", "description"):
+                if name in profile:
+                    self.text(profile[name], f"{path}.{name}", profile)
+            optional: set[str] = set()
+            if "optional" in profile:
+                ids = self.string_list(profile["optional"], f"{path}.optional", profile,
+                                       what="optional", non_empty=False)
+                for k, pid in enumerate(ids or ()):
+                    if pid not in practices:
+                        self.add(f"{path}.optional[{k}]", f"'{pid}' is not a practice of this "
+                                                          f"framework"[:300], profile)
+                    optional.add(pid)
+            if "targets" not in profile:
+                continue
+            targets = profile["targets"]
+            if not self.mapping(targets, f"{path}.targets", "targets", profile):
+                continue
+            for pid, level in targets.items():
+                item = _join(f"{path}.targets", str(pid))
+                if pid not in practices:
+                    self.add(item, f"'{pid}' is not a practice of this framework"[:300], targets)
+                if not _is_int(level) or not 1 <= level <= 5:
+                    self.add(item, f"a target must be a whole number from 1 to 5, not "
+                                   f"{_describe(level)}", targets)
+            missing = [pid for pid in practices if pid not in targets and pid not in optional]
+            if missing:
+                self.add(f"{path}.targets", f"profile '{key}' gives no target for "
+                                            f"{', '.join(missing)}; give each a target or list "
+                                            f"it under optional"[:600], targets)
+
+    def version_map(self, value: Any, near: Any,
+                    practices: dict[str, tuple[str, dict[str, Any]]]) -> None:
+        """Check the map to the previous version as far as this file alone can tell.
+
+        That every previous practice is accounted for needs the previous version too:
+        :func:`version_map_problems` checks that where both are loaded.
+        """
+        if not self.mapping(value, "version_map", "version_map", near):
+            return
+        self.fields(value, "version_map", VERSION_MAP_REQUIRED, VERSION_MAP_OPTIONAL,
+                    "version_map")
+        if "from" in value:
+            previous = value["from"]
+            if not isinstance(previous, str) or not VERSION_RE.match(previous):
+                self.add("version_map.from", f"from must be a quoted version like \"1.0\", not "
+                                             f"{_describe(previous)}", value)
+            elif previous == near.get("version"):
+                self.add("version_map.from", "a version cannot map onto itself", value)
+        used_by: dict[str, list[tuple[str, str]]] = {}
+        entries = value.get("practices")
+        if "practices" in value and self.mapping(entries, "version_map.practices",
+                                                 "version_map.practices", value):
+            for pid, entry in entries.items():
+                path = _join("version_map.practices", str(pid))
+                if pid not in practices:
+                    self.add(path, f"'{pid}' is not a practice of this version"[:300], entries)
+                if not self.mapping(entry, path, "a version_map entry", entries):
+                    continue
+                self.fields(entry, path, MAPPING_FIELDS, (), "a version_map entry")
+                change = entry.get("change")
+                if "change" in entry and change not in CHANGES:
+                    self.add(f"{path}.change", f"change must be one of {', '.join(CHANGES)}, "
+                                               f"not {change!r}"[:300], entry)
+                    change = None
+                if "from" not in entry:
+                    continue
+                ids = self.string_list(entry["from"], f"{path}.from", entry, what="from",
+                                       non_empty=False)
+                if ids is None:
+                    continue
+                for k, old in enumerate(ids):
+                    if not PRACTICE_ID_RE.match(old):
+                        self.add(f"{path}.from[{k}]", f"previous id must look like 'A1', not "
+                                                      f"{old!r}"[:300], entry)
+                    used_by.setdefault(old, []).append((str(pid), str(change)))
+                if change is not None:
+                    self.change_shape(path, entry, str(pid), change, ids)
+            missing = [pid for pid in practices if pid not in entries]
+            if missing:
+                self.add("version_map.practices", f"no entry for {', '.join(missing)}; every "
+                                                  f"practice of this version needs one (use "
+                                                  f"change: new with from: [] for a new one)"[:600],
+                         entries)
+        for old, users in used_by.items():
+            if len(users) > 1 and any(change != "split" for _, change in users):
+                self.add("version_map.practices", f"'{old}' is the source of "
+                                                  f"{', '.join(p for p, _ in users)}; only a "
+                                                  f"split may have several successors"[:400],
+                         entries)
+        if "retired" in value:
+            retired = self.string_list(value["retired"], "version_map.retired", value,
+                                       what="retired", non_empty=False)
+            for k, old in enumerate(retired or ()):
+                if old in used_by:
+                    self.add(f"version_map.retired[{k}]", f"'{old}' is retired but is also the "
+                                                          f"source of "
+                                                          f"{', '.join(p for p, _ in used_by[old])}",
+                             value)
+
+    def change_shape(self, path: str, entry: dict[str, Any], pid: str, change: str,
+                     ids: list[str]) -> None:
+        """Check that the number of previous ids fits the kind of change."""
+        if change == "new" and ids:
+            self.add(f"{path}.from", "a new practice has no previous ids: use from: []", entry)
+        elif change == "merged" and len(ids) < 2:
+            self.add(f"{path}.from", "a merged practice needs at least two previous ids", entry)
+        elif change in ("kept", "renamed", "changed", "split") and len(ids) != 1:
+            self.add(f"{path}.from", f"a {change} practice has exactly one previous id "
+                                     f"(found {len(ids)})", entry)
+        elif change == "kept" and ids[0] != pid:
+            self.add(f"{path}.change", f"'{pid}' comes from '{ids[0]}': a practice whose id "
+                                       f"changed is renamed, not kept", entry)
+
+
+def _practices_by_id(dimensions: Any) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Return practice id -> (field path, practice mapping) for every well-formed practice."""
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    if not isinstance(dimensions, list):
+        return found
+    for i, dim in enumerate(dimensions):
+        practices = dim.get("practices") if isinstance(dim, dict) else None
+        if not isinstance(practices, list):
+            continue
+        for j, practice in enumerate(practices):
+            if not isinstance(practice, dict):
+                continue
+            pid = practice.get("id")
+            if isinstance(pid, str) and PRACTICE_ID_RE.match(pid) and pid not in found:
+                found[pid] = (f"dimensions[{i}].practices[{j}]", practice)
+    return found
+
+
+def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Return each dependency cycle once, as the ids in order (depth-first, iterative)."""
+    cycles: list[list[str]] = []
+    seen_cycles: set[frozenset[str]] = set()
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    for start in graph:
+        if state.get(start):
+            continue
+        path: list[str] = []
+        stack: list[tuple[str, int]] = [(start, 0)]
+        while stack:
+            node, index = stack.pop()
+            if index == 0:
+                state[node] = 1
+                path.append(node)
+            successors = graph.get(node, [])
+            if index < len(successors):
+                stack.append((node, index + 1))
+                nxt = successors[index]
+                if state.get(nxt) == 1:
+                    cycle = path[path.index(nxt):]
+                    if frozenset(cycle) not in seen_cycles:
+                        seen_cycles.add(frozenset(cycle))
+                        cycles.append(cycle)
+                elif not state.get(nxt):
+                    stack.append((nxt, 0))
+            else:
+                state[node] = 2
+                path.pop()
+    return cycles
+
+
+def version_map_problems(framework: Framework, previous: Framework,
+                         source: str) -> list[Problem]:
+    """Check ``framework``'s map against the ``previous`` version it names.
+
+    Every previous practice must be accounted for (a successor's ``from`` or ``retired``),
+    and the map must not name ids the previous version never had.
+    """
+    vmap = framework.version_map
+    if vmap is None:
+        return []
+    problems: list[Problem] = []
+    old_ids = [p.id for p in previous.practices]
+    accounted = vmap.previous_ids()
+    missing = [pid for pid in old_ids if pid not in accounted]
+    if missing:
+        problems.append(Problem(source, "version_map", (
+            f"{previous.key} {previous.version} practices {', '.join(missing)} are not "
+            f"accounted for: name each under a practice's from, or under retired")[:600]))
+    unknown = sorted(accounted - set(old_ids))
+    if unknown:
+        problems.append(Problem(source, "version_map", (
+            f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
+            f"{'a practice' if len(unknown) == 1 else 'practices'} of {previous.key} "
+            f"{previous.version}")[:600]))
+    return problems
+
 
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
@@ -587,12 +936,15 @@ def _build(data: dict[str, Any]) -> Framework:
                         "default_target": int(p.get("default_target", 3)),
                         "register_checks": list(p.get("register_checks") or ()),
                         "owner_hint": p.get("owner_hint"),
+                        **{name: p[name] for name in ("references", "depends_on",
+                                                      "next_step_effort") if p.get(name)},
                     }
                     for p in d["practices"]
                 ],
             }
             for d in data["dimensions"]
         ],
+        **{name: data[name] for name in TOP_LEVEL_OPTIONAL if data.get(name)},
     }
     # Going through the snapshot form means a loaded framework and a restored snapshot are
     # built by the same code, so their content hashes agree by construction.
@@ -664,7 +1016,8 @@ def load_framework_file(path: str | Path) -> LoadResult:
 
 
 def load_frameworks(directory: str | Path = DEFAULT_FRAMEWORK_DIR) -> FrameworkCatalog:
-    """Load every ``*.yaml``/``*.yml`` in ``directory``; a key used twice is a problem."""
+    """Load every ``*.yaml``/``*.yml`` in ``directory``; a key and version used twice is a
+    problem, and so is a version map that leaves a previous practice unaccounted for."""
     catalog = FrameworkCatalog()
     folder = Path(directory)
     try:
@@ -676,17 +1029,60 @@ def load_frameworks(directory: str | Path = DEFAULT_FRAMEWORK_DIR) -> FrameworkC
                                                                     f"read: {exc.strerror or exc}")],
                                           label))
         return catalog
-    first_file: dict[str, str] = {}
+    loaded: dict[tuple[str, str], LoadResult] = {}
     for file in files:
         result = load_framework_file(file)
         framework = result.framework
-        if framework is not None and framework.key in catalog.valid:
+        if framework is not None and (framework.key, framework.version) in loaded:
+            first = loaded[(framework.key, framework.version)].path
             result = LoadResult(None, [Problem(result.path, "key", f"framework key "
-                                               f"'{framework.key}' is already used by "
-                                               f"{first_file[framework.key]}")], result.path)
+                                               f"'{framework.key}' version {framework.version} "
+                                               f"is already used by {first}")], result.path)
         if result.framework is None:
             catalog.invalid.append(result)
         else:
-            catalog.valid[result.framework.key] = result.framework
-            first_file[result.framework.key] = result.path
+            loaded[(result.framework.key, result.framework.version)] = result
+    for result in loaded.values():
+        assert result.framework is not None
+        fw = result.framework
+        problems = version_map_against_library(fw, catalog_versions(
+            r.framework for r in loaded.values() if r.framework is not None), result.path)
+        if problems:
+            catalog.invalid.append(LoadResult(None, problems, result.path))
+            continue
+        catalog.versions.setdefault(fw.key, {})[fw.version] = fw
+        newest = catalog.valid.get(fw.key)
+        if newest is None or version_key(fw.version) > version_key(newest.version):
+            catalog.valid[fw.key] = fw
     return catalog
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """Return a version such as "1.10" as (1, 10) so that 1.10 sorts after 1.9."""
+    try:
+        return tuple(int(part) for part in version.split("."))
+    except ValueError:  # the loader only admits dotted numbers; be safe anyway
+        return (-1,)
+
+
+def catalog_versions(frameworks: Any) -> dict[str, dict[str, Framework]]:
+    """Group frameworks as key -> version -> framework."""
+    grouped: dict[str, dict[str, Framework]] = {}
+    for fw in frameworks:
+        grouped.setdefault(fw.key, {})[fw.version] = fw
+    return grouped
+
+
+def version_map_against_library(framework: Framework,
+                                versions: dict[str, dict[str, Framework]],
+                                source: str) -> list[Problem]:
+    """Check ``framework``'s version map against the previous version loaded beside it."""
+    vmap = framework.version_map
+    if vmap is None:
+        return []
+    previous = versions.get(framework.key, {}).get(vmap.from_version)
+    if previous is None:
+        return [Problem(source, "version_map.from", (
+            f"version {vmap.from_version} of '{framework.key}' is not in the library; the "
+            f"map needs it to check that every earlier practice is accounted for")[:400])]
+    return version_map_problems(framework, previous, source)

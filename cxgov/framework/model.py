@@ -13,6 +13,10 @@ from typing import Any, Iterator
 
 DEFAULT_LANGUAGE = "en"
 LEVEL_NUMBERS = (1, 2, 3, 4, 5)
+#: How big the work of one next step is, for a roadmap; one value per next step.
+EFFORTS = ("small", "medium", "large")
+#: How a practice of this version relates to the previous version's practices.
+CHANGES = ("kept", "renamed", "changed", "split", "merged", "new")
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,22 @@ class Practice:
     default_target: int = 3
     register_checks: tuple[str, ...] = ()  #: keys from cxgov.framework.checks.REGISTER_CHECKS
     owner_hint: str | None = None  #: register role that usually owns the next step, e.g. "sponsor"
+    #: crosswalk: (reference model key, element ids) pairs, in the file's order
+    references: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: practices whose next steps should come first (acyclic across the framework)
+    depends_on: tuple[str, ...] = ()
+    #: one of EFFORTS per next step (empty when the file does not say)
+    next_step_effort: tuple[str, ...] = ()
+
+    def references_to(self, model_key: str) -> tuple[str, ...]:
+        """Return the element ids of reference model ``model_key`` this practice covers."""
+        return dict(self.references).get(model_key, ())
+
+    def effort(self, level: int) -> str | None:
+        """Return the effort of the step from ``level`` (1..4) to the next, if the file says."""
+        if 1 <= level <= len(self.next_step_effort):
+            return self.next_step_effort[level - 1]
+        return None
 
     def level_text(self, level: int, lang: str | None = None) -> str:
         """Return the descriptor of ``level`` (1..5)."""
@@ -107,6 +127,68 @@ class ScoringOptions:
 
 
 @dataclass(frozen=True)
+class ReferenceModel:
+    """A recognised model practices are cross-walked to, e.g. ISO 23592."""
+
+    key: str  #: e.g. "iso-23592"
+    title: Text
+    #: (element id, element title) pairs in the file's order, e.g. ("5.1", "Vision and strategy")
+    elements: tuple[tuple[str, Text], ...]
+
+    def element_title(self, element_id: str, lang: str | None = None) -> str:
+        """Return the title of ``element_id`` (KeyError if unknown)."""
+        return dict(self.elements)[element_id].get(lang)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A target profile a cycle chooses: default targets and practices that may be skipped."""
+
+    key: str  #: e.g. "essentials"
+    name: Text
+    description: Text
+    targets: tuple[tuple[str, int], ...]  #: (practice id, default target) pairs
+    optional: tuple[str, ...] = ()  #: practices that may be skipped (not scored as gaps)
+
+    def target_for(self, practice: Practice) -> int:
+        """Return this profile's default target for ``practice`` (the practice's own if unset)."""
+        return dict(self.targets).get(practice.id, practice.default_target)
+
+    def is_optional(self, practice_id: str) -> bool:
+        """Tell whether ``practice_id`` may be skipped in this profile."""
+        return practice_id in self.optional
+
+
+@dataclass(frozen=True)
+class PracticeMapping:
+    """How one practice of this version relates to the previous version."""
+
+    practice_id: str  #: the id in this version
+    from_ids: tuple[str, ...]  #: ids in the previous version (empty for "new")
+    change: str  #: one of CHANGES
+
+
+@dataclass(frozen=True)
+class VersionMap:
+    """How a framework version maps onto its previous version, practice by practice."""
+
+    from_version: str  #: e.g. "1.0"
+    practices: tuple[PracticeMapping, ...]  #: one per practice of this version
+    retired: tuple[str, ...] = ()  #: previous ids with no successor
+
+    def mapping(self, practice_id: str) -> PracticeMapping | None:
+        """Return the mapping of ``practice_id`` (a current id), or None if it has none."""
+        for entry in self.practices:
+            if entry.practice_id == practice_id:
+                return entry
+        return None
+
+    def previous_ids(self) -> set[str]:
+        """Return every previous-version id the map accounts for (successors and retired)."""
+        return {i for entry in self.practices for i in entry.from_ids} | set(self.retired)
+
+
+@dataclass(frozen=True)
 class Framework:
     """A complete, validated maturity framework."""
 
@@ -118,6 +200,12 @@ class Framework:
     dimensions: tuple[Dimension, ...]
     stages: tuple[Stage, ...]  #: ascending by min_index; the first starts at 0
     scoring: ScoringOptions
+    #: crosswalk targets; practices' ``references`` name these keys
+    reference_models: tuple[ReferenceModel, ...] = ()
+    #: target profiles a cycle chooses from (empty: the practices' own default targets)
+    profiles: tuple[Profile, ...] = ()
+    #: how this version relates to the previous one (None for a first version)
+    version_map: VersionMap | None = None
     #: sha256 of the canonical JSON snapshot; identifies this exact content
     content_hash: str = field(default="", compare=False)
 
@@ -143,6 +231,25 @@ class Framework:
             if d.key == key:
                 return d
         raise KeyError(key)
+
+    def reference_model(self, key: str) -> ReferenceModel:
+        """Return the reference model with ``key`` (KeyError if unknown)."""
+        for model in self.reference_models:
+            if model.key == key:
+                return model
+        raise KeyError(key)
+
+    def profile(self, key: str | None) -> Profile | None:
+        """Return the profile with ``key``, or None (unknown key, or no profiles at all)."""
+        for profile in self.profiles:
+            if profile.key == key:
+                return profile
+        return None
+
+    def target_for(self, practice: Practice, profile_key: str | None = None) -> int:
+        """Return the default target of ``practice`` under ``profile_key`` (or its own)."""
+        profile = self.profile(profile_key)
+        return profile.target_for(practice) if profile else practice.default_target
 
     def stage_for(self, index: float) -> Stage:
         """Return the stage an index value (0-100) falls in."""
@@ -201,13 +308,39 @@ class Framework:
                             "default_target": p.default_target,
                             "register_checks": list(p.register_checks),
                             "owner_hint": p.owner_hint,
+                            **_practice_extras(p),
                         }
                         for p in d.practices
                     ],
                 }
                 for d in self.dimensions
             ],
+            **self._extras_snapshot(),
         }
+
+    def _extras_snapshot(self) -> dict[str, Any]:
+        """Return the 1.1 top-level fields; absent when empty so 1.0 content hashes never move."""
+        extras: dict[str, Any] = {}
+        if self.reference_models:
+            extras["reference_models"] = {
+                m.key: {"title": m.title.to_plain(),
+                        "elements": {eid: t.to_plain() for eid, t in m.elements}}
+                for m in self.reference_models
+            }
+        if self.profiles:
+            extras["profiles"] = [
+                {"key": p.key, "name": p.name.to_plain(), "description": p.description.to_plain(),
+                 "targets": dict(p.targets), "optional": list(p.optional)}
+                for p in self.profiles
+            ]
+        if self.version_map is not None:
+            extras["version_map"] = {
+                "from": self.version_map.from_version,
+                "practices": {m.practice_id: {"from": list(m.from_ids), "change": m.change}
+                              for m in self.version_map.practices},
+                "retired": list(self.version_map.retired),
+            }
+        return extras
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> "Framework":
@@ -235,6 +368,10 @@ class Framework:
                         default_target=int(p["default_target"]),
                         register_checks=tuple(p.get("register_checks", ())),
                         owner_hint=p.get("owner_hint"),
+                        references=tuple((str(k), tuple(str(e) for e in v))
+                                         for k, v in (p.get("references") or {}).items()),
+                        depends_on=tuple(p.get("depends_on") or ()),
+                        next_step_effort=tuple(p.get("next_step_effort") or ()),
                     )
                     for p in d["practices"]
                 ),
@@ -259,6 +396,19 @@ class Framework:
             dimensions=dimensions,
             stages=stages,
             scoring=scoring,
+            reference_models=tuple(
+                ReferenceModel(key=str(k), title=t(v["title"]),
+                               elements=tuple((str(eid), t(et))
+                                              for eid, et in v["elements"].items()))
+                for k, v in (data.get("reference_models") or {}).items()
+            ),
+            profiles=tuple(
+                Profile(key=p["key"], name=t(p["name"]), description=t(p["description"]),
+                        targets=tuple((str(k), int(v)) for k, v in p["targets"].items()),
+                        optional=tuple(p.get("optional") or ()))
+                for p in (data.get("profiles") or ())
+            ),
+            version_map=_version_map_from(data.get("version_map")),
         )
         return framework.with_hash()
 
@@ -269,3 +419,28 @@ class Framework:
         digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
         object.__setattr__(self, "content_hash", digest)
         return self
+
+
+def _practice_extras(p: Practice) -> dict[str, Any]:
+    """Return a practice's 1.1 fields for its snapshot; absent when empty (stable 1.0 hashes)."""
+    extras: dict[str, Any] = {}
+    if p.references:
+        extras["references"] = {k: list(v) for k, v in p.references}
+    if p.depends_on:
+        extras["depends_on"] = list(p.depends_on)
+    if p.next_step_effort:
+        extras["next_step_effort"] = list(p.next_step_effort)
+    return extras
+
+
+def _version_map_from(data: dict[str, Any] | None) -> VersionMap | None:
+    """Rebuild a VersionMap from its snapshot form (None stays None)."""
+    if not data:
+        return None
+    return VersionMap(
+        from_version=str(data["from"]),
+        practices=tuple(PracticeMapping(practice_id=str(pid), from_ids=tuple(v.get("from") or ()),
+                                        change=str(v["change"]))
+                        for pid, v in data["practices"].items()),
+        retired=tuple(data.get("retired") or ()),
+    )

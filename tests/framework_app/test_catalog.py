@@ -44,13 +44,22 @@ def test_an_invalid_file_is_listed_and_never_offered(fw_dir):
     assert [f.key for f in frameworks_for_new_cycle()] == ["cx-governance"]
 
 
-def test_two_files_with_one_key_keep_the_first(fw_dir):
+def test_two_files_with_one_key_and_version_keep_the_first(fw_dir):
     fw_dir("a.yaml", SHIPPED_TEXT)
-    fw_dir("b.yaml", variant(version="2.0"))
+    fw_dir("b.yaml", variant(title="Another title"))
     catalog = framework_catalog()
     assert catalog.get("cx-governance").version == "1.0"
     assert [r.path for r in catalog.invalid] == ["b.yaml"]
     assert "already used by a.yaml" in catalog.invalid[0].problems[0].message
+
+
+def test_two_versions_of_one_key_ship_side_by_side(fw_dir):
+    fw_dir("a.yaml", SHIPPED_TEXT)
+    fw_dir("b.yaml", variant(version="2.0"))
+    catalog = framework_catalog()
+    assert catalog.invalid == []
+    assert [f.version for f in catalog.all_versions("cx-governance")] == ["1.0", "2.0"]
+    assert catalog.get("cx-governance").version == "2.0"  # the newest is offered
 
 
 def test_an_unreadable_directory_is_a_problem_not_a_crash(app, tmp_path):
