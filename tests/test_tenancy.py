@@ -6,19 +6,24 @@ Own org with another org's object ids: 404 as well.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from sqlalchemy import select
+from flask import url_for
 
 from cxgov.audit import SecurityEvent
+from cxgov.auth.models import User
 from cxgov.extensions import db
 from cxgov.orgs.models import Organisation, Role
+from cxgov.reports import services as report_services
 from tests.access import Access
+from tests.conftest import _TMP
 from tests.conftest import _empty_all_tables as empty_all_tables
 from tests.conftest import login_as
 
@@ -63,9 +68,58 @@ def build_world(make_org, make_member) -> World:
     return w
 
 
-@pytest.fixture
-def world(app, make_org, make_member) -> World:
-    return build_world(make_org, make_member)
+@dataclass(frozen=True)
+class _Snapshot:
+    """A built world as a SQLite file copy plus the ids that find its objects again."""
+
+    path: Path
+    org_ids: dict[str, int]
+    member_ids: dict[tuple[str, Role], int]
+    ids: dict[str, dict[str, int]]
+
+
+#: One snapshot per test process (each xdist worker has its own database file).
+_snapshots: list[_Snapshot] = []
+
+
+def _sqlite_copy(*, source: sqlite3.Connection, target: sqlite3.Connection) -> None:
+    source.backup(target)
+
+
+def fresh_world(make_org, make_member) -> World:
+    """Return a freshly built world: on SQLite built once per process, then restored from a copy.
+
+    Building the world (two organisations, ten members, every feature's objects, scored
+    cycles) costs about half a second; restoring the SQLite backup costs a few milliseconds.
+    PostgreSQL rebuilds it each time.
+    """
+    if db.engine.dialect.name != "sqlite":
+        return build_world(make_org, make_member)
+    if not _snapshots:
+        world = build_world(make_org, make_member)
+        path = _TMP / "tenancy-world.sqlite3"
+        connection = db.engine.raw_connection()
+        try:
+            with sqlite3.connect(path) as copy:
+                _sqlite_copy(source=connection.driver_connection, target=copy)
+        finally:
+            connection.close()
+        _snapshots.append(_Snapshot(
+            path=path, org_ids={key: org.id for key, org in world.orgs.items()},
+            member_ids={key: user.id for key, user in world.members.items()}, ids=world.ids))
+        return world
+    snapshot = _snapshots[0]
+    db.session.remove()
+    db.engine.dispose()
+    connection = db.engine.raw_connection()
+    try:
+        with sqlite3.connect(snapshot.path) as copy:
+            _sqlite_copy(source=copy, target=connection.driver_connection)
+    finally:
+        connection.close()
+    return World(orgs={key: db.session.get_one(Organisation, pk) for key, pk in snapshot.org_ids.items()},
+                 members={key: db.session.get_one(User, pk) for key, pk in snapshot.member_ids.items()},
+                 ids={key: dict(ids) for key, ids in snapshot.ids.items()}, make_member=make_member)
 
 
 def org_scoped_endpoints(app) -> set[str]:
@@ -73,19 +127,23 @@ def org_scoped_endpoints(app) -> set[str]:
 
 
 def fingerprint() -> str:
-    """Return a hash of every row of every table except the security log."""
+    """Return a hash of every row of every table except the security log.
+
+    Rows are read through the driver, without SQLAlchemy's type processing: the hash only
+    has to change when a row does, and the matrix takes hundreds of fingerprints.
+    """
     digest = hashlib.sha256()
+    connection = db.session.connection()
     for table in db.metadata.sorted_tables:
         if table.name == SecurityEvent.__tablename__:
             continue
-        rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
+        order = ", ".join(f'"{column.name}"' for column in table.primary_key.columns)
+        rows = connection.exec_driver_sql(f'SELECT * FROM "{table.name}" ORDER BY {order}').all()
         digest.update(repr((table.name, rows)).encode())
     return digest.hexdigest()
 
 
 def request(client, endpoint: str, access: Access, org: Organisation, ids: dict[str, int]):
-    from flask import url_for
-
     with client.application.test_request_context():
         url = url_for(endpoint, org_slug=org.slug, **access.args(ids), **access.query)
     if access.method == "GET":
@@ -104,17 +162,24 @@ def test_every_org_route_is_in_the_matrix(app):
 ENDPOINTS = sorted(ACCESS)
 
 
+def _fake_report_pdf(context) -> bytes:
+    return b"%PDF-1.7 fake: the matrix checks who is served, not the layout"
+
+
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_role_matrix(app, client, make_org, make_member, endpoint):
-    """Every role against one endpoint; the world is rebuilt only after a request wrote to it.
+def test_role_matrix(app, client, make_org, make_member, monkeypatch, endpoint):
+    """Every role against one endpoint; the world is restored only after a request wrote to it.
 
     Refused requests must change nothing, so they share one world. A served POST may
     change it (remove a member, close a cycle...), so the next role gets a fresh one.
     On PostgreSQL, where rebuilding costs most, one admitted role is served per endpoint:
     who is admitted is decided by the app, not the database, and SQLite covers them all.
+    The PDF layout is tested in tests/reports; here a fake renderer keeps the case fast.
     """
+    monkeypatch.setattr(report_services, "render_report_pdf", _fake_report_pdf)
+    monkeypatch.setattr(report_services, "heavy_slot", contextlib.nullcontext)  # a fake render is light
     access = ACCESS[endpoint]
-    world = build_world(make_org, make_member)
+    world = fresh_world(make_org, make_member)
     own, other = world.orgs["own"], world.orgs["other"]
     before = fingerprint()
 
@@ -146,7 +211,7 @@ def test_role_matrix(app, client, make_org, make_member, endpoint):
         if fingerprint() != before:  # the previous role's request wrote: start afresh
             db.session.remove()
             empty_all_tables()
-            world = build_world(make_org, make_member)
+            world = fresh_world(make_org, make_member)
             own, before = world.orgs["own"], fingerprint()
         login_as(client, world.members[("own", role)])
         response = request(client, endpoint, access, own, world.ids["own"])
