@@ -24,7 +24,7 @@ run: install
 
 ## Run the whole test suite (unit, property, migration and browser tests).
 test: install system-deps
-	$(PY) -m pytest -n 2 --dist load $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist load --durations=10 $(PYTEST_ARGS)
 
 ## Chromium for the browser tests, poppler for PDF checks, fonts for reports (Debian packages).
 system-deps:
