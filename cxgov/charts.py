@@ -16,6 +16,8 @@ from typing import Iterable, Mapping, Sequence
 
 from markupsafe import Markup, escape
 
+from .numbers import fmt_number
+
 __all__ = [
     "DEFAULT_ACCENT",
     "SERIES_STYLES",
@@ -91,14 +93,15 @@ def _n(x: float) -> str:
 
 
 def _v(x: float) -> str:
-    """Format a data value for display with at most two decimals."""
-    s = f"{x:.2f}".rstrip("0").rstrip(".")
+    """Format a data value for display with at most two decimals (rounded half up)."""
+    s = fmt_number(x, 2).rstrip("0").rstrip(".")
     return "0" if s == "-0" else s
 
 
-def _v1(x: float) -> str:
-    """Format a data value for display with at most one decimal."""
-    return _n(x)
+def _v1(x: float, digits: int = 1) -> str:
+    """Format a data value for display with ``digits`` decimals at most (rounded half up)."""
+    s = fmt_number(x, digits)
+    return s[:-2] if s.endswith(".0") else s
 
 
 def _clean(value: object) -> float | None:
@@ -463,6 +466,7 @@ def trend_chart(
     accent: str = DEFAULT_ACCENT,
     title: str = "",
     y_label: str = "",
+    value_digits: int = 1,
 ) -> Markup:
     """Draw a line chart over periods; None breaks a line, muted lines are labelled at their end."""
     accent = _accent(accent)
@@ -581,7 +585,7 @@ def trend_chart(
             v = vals[last]
             assert v is not None
             x, y = px(last), py(v)
-            text = _v1(v)
+            text = _v1(v, value_digits)
             w = _text_width(text, 11)
             ly = y - 9 if y - 9 - 11 >= top - 10 else y + 18
             anchor = "middle"
@@ -756,6 +760,7 @@ def gauge(
     width: int = 200,
     accent: str = DEFAULT_ACCENT,
     label: str = "",
+    digits: int = 1,
 ) -> Markup:
     """Draw a semicircular meter from 0 to ``max_value`` with the number in the middle."""
     accent = _accent(accent)
@@ -789,7 +794,7 @@ def gauge(
         parts.append(f'<line x1="{_n(cx + (r_in - 1) * math.cos(a))}" y1="{_n(cy - (r_in - 1) * math.sin(a))}"'
                      f' x2="{_n(cx + (r_out + 1) * math.cos(a))}" y2="{_n(cy - (r_out + 1) * math.sin(a))}"'
                      f' stroke="#ffffff" stroke-width="1.5"/>')
-    number = _v1(v) if v is not None else "n/a"
+    number = _v1(v, digits) if v is not None else "n/a"
     big = max(14.0, r_in * 0.4)
     parts.append(_label(cx, cy - 4, number, size=big, fill=INK if v is not None else SUBTLE, weight="bold"))
     parts.append(_label(cx - r_out + thickness / 2, cy + 13, "0", size=9, fill=SUBTLE))

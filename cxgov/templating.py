@@ -8,6 +8,7 @@ from flask import Flask, g
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
+from .numbers import fmt_number, fmt_signed
 from .orgs.models import EDIT_REGISTER, MANAGE, Role
 
 
@@ -35,11 +36,9 @@ def init_templating(app: Flask) -> None:
             return format_datetime(value, fmt)
         return format_date(value, fmt)
 
-    @app.template_filter("num")
-    def number_filter(value: float | None, digits: int = 1) -> str:
-        if value is None:
-            return "–"
-        return f"{value:.{digits}f}"
+    # Every figure a page shows is rounded by cxgov.numbers, like the report and the CLI.
+    app.add_template_filter(fmt_number, "num")
+    app.add_template_filter(fmt_signed, "signed")
 
     from .nav import has_endpoint, org_nav
 

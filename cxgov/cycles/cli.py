@@ -12,6 +12,7 @@ from ..extensions import db
 from ..orgs.models import Organisation
 from . import exports, services
 from .models import period_valid
+from ..numbers import fmt_index, fmt_level, fmt_signed
 
 cycle_cli = AppGroup("cycle", help="Quarterly self-assessment cycles.")
 
@@ -40,7 +41,7 @@ def list_cycles(org: str) -> None:
     organisation = _org(org)
     for cycle in services.cycles_for_org(organisation):
         index = (cycle.results or {}).get("index")
-        shown = f"{index:.1f}" if isinstance(index, (int, float)) else "-"
+        shown = fmt_index(index) if isinstance(index, (int, float)) else "-"
         click.echo(f"{cycle.period}\t{cycle.status}\t{shown}")
 
 
@@ -106,8 +107,7 @@ def close_cycle(org: str, period: str) -> None:
     except services.CycleError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
-    index = f"{result.index:.1f}" if result.index is not None else "-"
-    click.echo(f"{organisation.slug} {cycle.period} is closed; index {index}.")
+    click.echo(f"{organisation.slug} {cycle.period} is closed; index {fmt_index(result.index)}.")
 
 
 @cycle_cli.command("scores")
@@ -122,16 +122,14 @@ def scores(org: str, period: str) -> None:
     titles = {d.key: f"{d.code}. {d.title}" for d in framework.dimensions}
     width = max(len(t) for t in titles.values())
 
-    def f(x, d=2):
-        return "-" if x is None else f"{x:.{d}f}"
-
+    # The same rounding and precision as the dashboard and the report (cxgov.numbers).
     click.echo(f"{'Dimension':<{width}}  {'Score':>5}  {'Index':>5}  {'Target':>6}  {'Gap':>4}  {'Change':>6}")
     for d in result.dimensions:
-        click.echo(f"{titles[d.key]:<{width}}  {f(d.score):>5}  {f(d.index, 1):>5}  {f(d.target):>6}  "
-                   f"{f(d.gap):>4}  {f(d.change, 1):>6}")
+        click.echo(f"{titles[d.key]:<{width}}  {fmt_level(d.score):>5}  {fmt_index(d.index):>5}  "
+                   f"{fmt_level(d.target):>6}  {fmt_level(d.gap):>4}  {fmt_signed(d.change):>6}")
     stage = framework.stage_for(result.index).name if result.index is not None else "-"
     live = "" if cycle.is_closed else " (live, cycle not closed)"
-    click.echo(f"Index: {f(result.index, 1)}  Stage: {stage}{live}")
+    click.echo(f"Index: {fmt_index(result.index)}  Stage: {stage}{live}")
 
 
 @cycle_cli.command("export")

@@ -528,7 +528,7 @@ def dashboard(cycle_id: int):
                         title=_("Dimension scores"))
     context.update(
         result=result, stage=stage, titles=titles, practice_titles=practice_titles,
-        gauge=gauge(result.index),
+        gauge=gauge(result.index, digits=0),  # whole index points, as in the report
         bars=bars, radar=radar, top_gaps=result.top_gaps(5), movers=result.biggest_movers(5),
         perception=result.perception_flags()[:6], disagreements=result.disagreements()[:6],
         group_label=org.group_label, level_names=[n.get(lang) for n in framework.level_names],

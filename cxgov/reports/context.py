@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 import re
 
+from cxgov import numbers
 from cxgov.charts import DEFAULT_ACCENT
 from cxgov.framework.model import Framework
 from cxgov.scoring.engine import CycleResult, PracticeResult
@@ -352,29 +353,10 @@ def _register_phrase(key: str, count: int, title: str) -> str:
     return phrases.get(key) or _("the check \u201c%(title)s\u201d fails", title=title)
 
 
-# -- number formatting shared by the sentences and the templates -------------------------
-def fmt_level(value: float | None) -> str:
-    """Format a level on the 1-5 scale with one decimal; an en dash when missing."""
-    if value is None or not math.isfinite(value):
-        return "\u2013"
-    return f"{value:.1f}"
-
-
-def fmt_index(value: float | None) -> str:
-    """Format a 0-100 index as a whole number; an en dash when missing."""
-    if value is None or not math.isfinite(value):
-        return "\u2013"
-    return f"{round(value + 0.0):d}" if abs(value) >= 0.5 else "0"
-
-
-def fmt_signed(value: float | None, decimals: int = 0) -> str:
-    """Format a change with an explicit sign (minus sign, not hyphen); en dash when missing."""
-    if value is None or not math.isfinite(value):
-        return "\u2013"
-    text = f"{abs(value):.{decimals}f}"
-    if float(text) == 0:
-        return "\u00b10" if decimals == 0 else "\u00b1" + text
-    return ("+" if value > 0 else "\u2212") + text
+# -- number formatting: the project's one rounding (cxgov.numbers), re-exported for the templates
+fmt_level = numbers.fmt_level
+fmt_index = numbers.fmt_index
+fmt_signed = numbers.fmt_signed
 
 
 # -- the builder -------------------------------------------------------------------------
@@ -649,7 +631,7 @@ def _sentences(*, result: CycleResult, stage_name: str, title, top_gaps: list[Pr
     if result.change is None:
         out.append(_("The maturity index stands at %(index)s (%(stage)s).", index=idx,
                      stage=stage_name))
-    elif round(result.change) == 0:
+    elif numbers.change_direction(result.change) == 0:
         out.append(_("The maturity index held steady at %(index)s (%(stage)s).", index=idx,
                      stage=stage_name))
     elif result.change > 0:

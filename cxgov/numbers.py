@@ -1,0 +1,71 @@
+"""The one way every displayed figure is rounded: dashboard, report page, PDF, Word and CLI.
+
+Python's ``round`` and ``format`` round half to even on the binary value (30.5 -> 30,
+2.25 -> 2.2), which a reader checks against a calculator and calls wrong; and the dashboard
+and the report rounded the same change differently. Everything shown goes through
+:func:`round_half_up` on the decimal text of the value, and through the formatters below,
+so two places that show a figure at the same precision show the same digits.
+
+Precision is fixed per kind of figure: levels (1-5) and level changes with one decimal,
+the 0-100 index, health score and index changes in whole points.
+"""
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Context, Decimal
+
+DASH = "\u2013"  #: shown for a missing figure
+MINUS = "\u2212"  #: a real minus sign, not a hyphen
+PLUS_MINUS = "\u00b1"
+# Enough digits for any finite float (up to ~1.8e308) with decimals to spare.
+_WIDE = Context(prec=400)
+
+
+def round_half_up(value: float, digits: int = 0) -> float:
+    """Round ``value`` to ``digits`` decimals, halves away from zero (30.5 -> 31, 2.25 -> 2.3)."""
+    # repr() gives the shortest decimal text that reads back as the same float, so 2.675
+    # is rounded as the 2.675 a person typed, not as 2.67499999... in binary.
+    quantum = Decimal(1).scaleb(-digits)
+    return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP, context=_WIDE))
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and not isinstance(value, bool) and math.isfinite(value)
+
+
+def fmt_number(value: float | None, digits: int = 1) -> str:
+    """Format ``value`` with ``digits`` decimals, rounded half up; an en dash when missing."""
+    if not _finite(value):
+        return DASH
+    rounded = round_half_up(value, digits)  # type: ignore[arg-type]
+    if rounded == 0:
+        rounded = 0.0  # never "-0.0"
+    return f"{rounded:.{digits}f}"
+
+
+def fmt_level(value: float | None) -> str:
+    """Format a level on the 1-5 scale (or a gap, or a priority) with one decimal."""
+    return fmt_number(value, 1)
+
+
+def fmt_index(value: float | None) -> str:
+    """Format a 0-100 figure (index, health score, index points) as a whole number."""
+    return fmt_number(value, 0)
+
+
+def fmt_signed(value: float | None, digits: int = 0) -> str:
+    """Format a change with its sign (+, real minus, or ± for a change that rounds to zero)."""
+    if not _finite(value):
+        return DASH
+    magnitude = fmt_number(abs(value), digits)  # type: ignore[arg-type]
+    if float(magnitude) == 0:
+        return PLUS_MINUS + magnitude
+    return ("+" if value > 0 else MINUS) + magnitude  # type: ignore[operator]
+
+
+def change_direction(value: float | None, digits: int = 0) -> int:
+    """Return 1, -1 or 0 for a change as it is displayed (a change shown as ±0 is 0)."""
+    if not _finite(value):
+        return 0
+    shown = round_half_up(value, digits)  # type: ignore[arg-type]
+    return (shown > 0) - (shown < 0)
