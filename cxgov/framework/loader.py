@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import reprlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,21 @@ class _TrackingLoader(yaml.SafeLoader):
         self.duplicates: list[tuple[str, int]] = []
         self.lines: dict[int, int] = {}
 
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        # Refused while composing, before anything is built: an alias bomb (anchors of lists of
+        # aliases of anchors...) is a few hundred bytes of text but billions of values once
+        # walked. The format has no use for anchors, aliases or ``<<`` merge keys, so none pass.
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, f"uses an alias (*{event.anchor[:40]}); anchors and aliases "
+                            "are not allowed in a framework file: write the value out", event.start_mark)
+        if getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(
+                None, None, f"defines an anchor (&{event.anchor[:40]}); anchors and aliases "
+                            "are not allowed in a framework file: write the value out", event.start_mark)
+        return super().compose_node(parent, index)
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         if isinstance(node, yaml.MappingNode):
@@ -170,6 +186,23 @@ _TrackingLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 
 
 # -- validation ---------------------------------------------------------------------------
+
+_BOUNDED = reprlib.Repr()
+_BOUNDED.maxstring = _BOUNDED.maxother = 80
+_BOUNDED.maxlist = _BOUNDED.maxdict = _BOUNDED.maxtuple = _BOUNDED.maxset = 4
+_BOUNDED.maxlevel = 2
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """Return a short repr of ``value`` for a message, built from a bounded view of it.
+
+    ``repr(value)[:n]`` would first render the whole value: a shared structure of a million
+    items is small in memory and gigabytes as text. reprlib stops after a few items per level.
+    """
+    if isinstance(value, str):
+        return repr(value[:limit]) + ("…" if len(value) > limit else "")
+    return _BOUNDED.repr(value)[:limit]
+
 
 def _describe(value: Any) -> str:
     """Name a YAML value's type the way a consultant editing the file would."""
@@ -253,7 +286,7 @@ class _Validator:
             for lang, item in value.items():
                 if not isinstance(lang, str):
                     # YAML 1.1 reads a bare `no:` (Norwegian) as false, `on:` as true.
-                    self.add(path, f"language code {lang!r} must be text; quote it, e.g. "
+                    self.add(path, f"language code {_shown(lang)} must be text; quote it, e.g. "
                                    f"'no': ...", value)
                     ok = False
                     continue
@@ -330,7 +363,7 @@ class _Validator:
             key = data["key"]
             if not isinstance(key, str) or not KEY_RE.match(key):
                 self.add("key", f"key must be lower-case letters, digits, '-' or '_', starting "
-                                f"with a letter (e.g. 'cx-governance'), not {key!r}"[:300], data)
+                                f"with a letter (e.g. 'cx-governance'), not {_shown(key)}"[:300], data)
         if "version" in data:
             version = data["version"]
             if not isinstance(version, str):
@@ -338,7 +371,7 @@ class _Validator:
                                     f"{_describe(version)}", data)
             elif not VERSION_RE.match(version):
                 self.add("version", f"version must look like \"1.0\" or \"2.1.3\", not "
-                                    f"{version!r}"[:300], data)
+                                    f"{_shown(version)}"[:300], data)
         for name in ("title", "description"):
             if name in data:
                 self.text(data[name], name, data)
@@ -520,7 +553,7 @@ class _Validator:
             for k, item in enumerate(merges or ()):
                 if not PRACTICE_ID_RE.match(item):
                     self.add(f"{path}.merges[{k}]", f"merged id must look like 'C8', not "
-                                                    f"{item!r}"[:300], data)
+                                                    f"{_shown(item)}"[:300], data)
                 elif item in merged:
                     self.add(f"{path}.merges[{k}]", f"'{item}' is already merged at "
                                                     f"{merged[item]}", data)
@@ -542,13 +575,13 @@ class _Validator:
             for k, check in enumerate(checks or ()):
                 if check not in REGISTER_CHECKS:
                     self.add(f"{path}.register_checks[{k}]",
-                             f"unknown register check {check!r}; known checks are: "
+                             f"unknown register check {_shown(check)}; known checks are: "
                              f"{', '.join(sorted(REGISTER_CHECKS))}"[:600], data)
         hint = data.get("owner_hint")
         if hint is not None and (not isinstance(hint, str) or hint not in OWNER_HINTS):
             self.add(f"{path}.owner_hint", f"owner_hint must be one of "
                                            f"{', '.join(sorted(OWNER_HINTS))}, not "
-                                           f"{_describe(hint) if not isinstance(hint, str) else repr(hint)}"[:400],
+                                           f"{_describe(hint) if not isinstance(hint, str) else _shown(hint)}"[:400],
                      data)
 
     # -- format 1.1: crosswalk, dependencies, effort, profiles, version map ---------------
@@ -959,7 +992,7 @@ def load_framework_text(text: str, source: str = "<text>") -> LoadResult:
         return _load_text(text, source)
     except Exception as exc:  # the contract is "never raise"; report instead
         return LoadResult(None, [Problem(source, "", f"could not be read: {type(exc).__name__}: "
-                                                     f"{exc}"[:500])], source)
+                                                     f"{str(exc)[:400]}")], source)
 
 
 def _load_text(text: str, source: str) -> LoadResult:
@@ -972,12 +1005,12 @@ def _load_text(text: str, source: str) -> LoadResult:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         column = f", column {mark.column + 1}" if mark else ""
-        detail = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+        detail = " ".join(str(x) for x in (exc.context, exc.problem) if x)[:300]
         message = f"is not valid YAML (line {line}{column}): {detail}" if line else \
             f"is not valid YAML: {detail}"
         return LoadResult(None, [Problem(source, "", message, line)], source)
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
-        return LoadResult(None, [Problem(source, "", f"is not valid YAML: {exc}"[:500])], source)
+        return LoadResult(None, [Problem(source, "", f"is not valid YAML: {str(exc)[:400]}")], source)
     finally:
         loader.dispose()
 
