@@ -23,6 +23,10 @@ def config_from_env() -> dict[str, Any]:
         # None means "SQLite file in the instance folder"; create_app fills it in.
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL"),
         "SECRET_KEY": _env("SECRET_KEY"),
+        # Signs organisation packages (exports). Unset: a key derived from SECRET_KEY, so a package
+        # imports only into the instance that made it; give two instances the same value to move
+        # organisations between them (docs/security.md).
+        "PACKAGE_KEY": _env("PACKAGE_KEY"),
         "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_BYTES", str(16 * 1024 * 1024))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

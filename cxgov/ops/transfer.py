@@ -1,7 +1,8 @@
 """Move one client organisation, completely, to another cxgov instance in a single file.
 
-The file is gzip-compressed JSON with a format marker, a version and a sha256 checksum of its
-canonical content. What goes in is discovered from the SQLAlchemy metadata, not listed by hand,
+The file is gzip-compressed JSON with a format marker and a version, signed with a key only the
+instance has (:mod:`cxgov.ops.package`): an unsigned or altered file is refused before it is
+unpacked. What goes in is discovered from the SQLAlchemy metadata, not listed by hand,
 so a table a feature adds later travels with the organisation without touching this module:
 
 - the ``organisation`` row itself (the root);
@@ -22,9 +23,7 @@ from __future__ import annotations
 
 import base64
 import enum
-import gzip
 import hashlib
-import hmac
 import json
 import math
 import zlib
@@ -44,13 +43,15 @@ from ..auth.services import AccountError, set_password_link_create, user_by_emai
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
 from ..orgs.models import Membership, Organisation, Role
+from ..uploads import UploadError, stored_file_type
 from ..validators import SLUG_RE, normalise_email
+from .package import PackageError, package_seal, package_unpack, package_unpack_limit, package_verify
 
 FORMAT = "cxgov-organisation-export"
 VERSION = 1
-#: Largest file accepted (compressed) and largest JSON it may unpack to (gzip bombs).
+#: Largest file accepted (compressed); what it may unpack to is tied to the upload limit
+#: (:func:`cxgov.ops.package.package_unpack_limit`).
 MAX_FILE_BYTES = 200 * 1024 * 1024
-MAX_JSON_BYTES = 1024 * 1024 * 1024
 
 ROOT = "organisation"
 USERS = "user"
@@ -68,6 +69,21 @@ POLYMORPHIC: dict[tuple[str, str], str] = {("change_log", "entity_id"): "entity_
 POLYMORPHIC_CHANGES: dict[tuple[str, str], str] = {("change_log", "changes"): "entity_id"}
 
 _INSERT_CHUNK = 500
+
+
+def _stored_file_check(values: dict[str, Any]) -> None:
+    """Keep a stored file only if its bytes are an allowed image; its type comes from the bytes."""
+    data = values.get("data")
+    try:
+        values["content_type"] = stored_file_type(data if isinstance(data, bytes) else b"")
+    except UploadError as error:
+        raise TransferError(_("The export's stored file %(name)s is refused: %(reason)s",
+                              name=str(values.get("filename"))[:80], reason=str(error))) from None
+    values["sha256"] = hashlib.sha256(data).hexdigest()
+
+
+#: Checks of one table's decoded row before it is inserted (they may correct or refuse it).
+ROW_CHECKS = {"stored_file": _stored_file_check}
 
 
 class TransferError(ValueError):
@@ -169,11 +185,6 @@ def _rows(table: Table, where) -> list[dict[str, Any]]:
     return [dict(row) for row in db.session.execute(select(table).where(where).order_by(table.c.id)).mappings()]
 
 
-def canonical(payload: dict[str, Any]) -> bytes:
-    """Return the bytes the checksum covers: sorted keys, no spaces, UTF-8."""
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
 def org_export(*, org: Organisation) -> bytes:
     """Return the organisation as one gzip-compressed JSON file (and log the export)."""
     plan = transfer_plan()
@@ -223,9 +234,7 @@ def org_export(*, org: Organisation) -> bytes:
         "users": [{"id": u.id, "email": u.email, "name": u.name} for u in users],
         "tables": tables_out,
     }
-    payload["checksum"] = hashlib.sha256(canonical(payload)).hexdigest()
-    data = gzip.compress(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
-                         compresslevel=6, mtime=0)
+    data = package_seal(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     total = sum(len(t["rows"]) for t in tables_out.values())
     security_event("org_export", org_id=org.id,
                    detail=f"{org.slug}: {total} rows, {len(users)} users, {len(data)} bytes")
@@ -240,26 +249,21 @@ def export_counts(payload: dict[str, Any]) -> dict[str, int]:
 # --- reading a file -------------------------------------------------------------------------------
 
 
-def _gunzip(data: bytes) -> bytes:
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    out = inflater.decompress(data, MAX_JSON_BYTES)
-    if inflater.unconsumed_tail:
-        raise TransferError(_("The file unpacks to more than 1 GB; it is not a cxgov export."))
-    if not inflater.eof:
-        raise TransferError(_("The file is cut short (the compressed data ends early)."))
-    return out
+def org_file_read(data: bytes, *, unpack_limit: int | None = None) -> dict[str, Any]:
+    """Return the content of an export file after checking it is one, signed here, whole and unchanged.
 
-
-def org_file_read(data: bytes) -> dict[str, Any]:
-    """Return the content of an export file after checking it is one, whole and unchanged."""
+    ``unpack_limit`` defaults to :func:`~cxgov.ops.package.package_unpack_limit` (the upload limit
+    times a ratio).
+    """
     if not data:
         raise TransferError(_("The file is empty."))
     if len(data) > MAX_FILE_BYTES:
         raise TransferError(_("The file is larger than 200 MB."))
-    if data[:2] != b"\x1f\x8b":
-        raise TransferError(_("This is not a cxgov organisation export (not a .cxgov.json.gz file)."))
     try:
-        raw = _gunzip(data)
+        package_verify(data)
+        raw = package_unpack(data, limit=unpack_limit or package_unpack_limit())
+    except PackageError as error:
+        raise TransferError(str(error)) from None
     except zlib.error:
         raise TransferError(_("The file is damaged: it is not valid gzip data.")) from None
     try:
@@ -274,10 +278,6 @@ def org_file_read(data: bytes) -> dict[str, Any]:
     if version > VERSION:
         raise TransferError(_("The export was made by a newer cxgov (format version %(v)d); update this "
                               "installation first.", v=version))
-    checksum = payload.pop("checksum", None)
-    expected = hashlib.sha256(canonical(payload)).hexdigest()
-    if not isinstance(checksum, str) or not hmac.compare_digest(checksum, expected):
-        raise TransferError(_("The file's checksum does not match its content: it was changed or damaged."))
     _check_shape(payload)
     return payload
 
@@ -427,6 +427,8 @@ def _insert_table(table: Table, content: dict[str, Any], remap: _Remap, org_id: 
         if "org_id" in table.c:
             values["org_id"] = org_id
         values.update(overrides or {})
+        if table.name in ROW_CHECKS:
+            ROW_CHECKS[table.name](values)
         if old_id is None:
             raise TransferError(_("The export's table %(t)s has no ids.", t=table.name))
         deferred.extend((table, old_id, name, raw) for name, raw in row_deferred)

@@ -1,15 +1,13 @@
 """Organisation list, creation, settings and members."""
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
 from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
-from ..uploads import UploadError, logo_from_upload
+from ..uploads import UploadError, logo_from_upload, stored_file_response
 from . import services
 from .forms import EmptyForm, MemberAddForm, MemberRoleForm, OrgCreateForm, OrgSettingsForm, role_choices
 from .models import MANAGE, READ, Membership, Role
@@ -95,7 +93,7 @@ def logo():
     stored = current_org().logo
     if stored is None:
         abort(404)
-    return send_file(io.BytesIO(stored.data), mimetype=stored.content_type, max_age=300)
+    return stored_file_response(stored)
 
 
 @org_bp.route("/members", methods=["GET", "POST"])

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import json
 from pathlib import Path
@@ -18,9 +17,10 @@ from cxgov.auth.models import SetPasswordLink, User
 from cxgov.extensions import db
 from cxgov.orgs.models import Membership, Organisation, Role
 from cxgov.ops.transfer import (
-    FORMAT, NOT_EXPORTED, TransferError, _entity_tables, _fk_target, canonical, org_export,
+    FORMAT, NOT_EXPORTED, TransferError, _entity_tables, _fk_target, org_export,
     org_file_read, org_import, transfer_plan,
 )
+from cxgov.ops.package import package_seal
 from tests.conftest import make_test_app
 from tests.orgs.access import tiny_png
 from tests.test_tenancy import fingerprint
@@ -32,12 +32,9 @@ def payload_of(data: bytes) -> dict[str, Any]:
     return json.loads(gzip.decompress(data))
 
 
-def file_of(payload: dict[str, Any], *, fix_checksum: bool = True) -> bytes:
-    payload = dict(payload)
-    if fix_checksum:
-        payload.pop("checksum", None)
-        payload["checksum"] = hashlib.sha256(canonical(payload)).hexdigest()
-    return gzip.compress(json.dumps(payload).encode())
+def file_of(payload: dict[str, Any]) -> bytes:
+    """Return ``payload`` as a package signed by this instance (as an export would be)."""
+    return package_seal(json.dumps(payload).encode())
 
 
 def normalised(payload: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -126,7 +123,7 @@ def test_round_trip_into_another_instance_keeps_the_demo_organisation_complete(a
     org = db.session.scalar(select(Organisation).where(Organisation.slug == DEMO_SLUG))
     data = org_export(org=org)
     original = payload_of(data)
-    assert original["format"] == FORMAT and original["version"] == 1 and len(original["checksum"]) == 64
+    assert original["format"] == FORMAT and original["version"] == 1
     assert len(original["tables"]["answer"]["rows"]) > 100 and original["tables"]["change_log"]["rows"]
 
     other = make_test_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'other.sqlite3'}")
@@ -171,6 +168,16 @@ def test_import_beside_the_original_under_a_new_slug(app, runner, make_org, make
 
 # --- refusals --------------------------------------------------------------------------------------
 
+def _signed_with_another_key(payload: dict[str, Any]) -> bytes:
+    from flask import current_app
+
+    current_app.config["PACKAGE_KEY"] = "another installation's key"
+    try:
+        return file_of(payload)
+    finally:
+        current_app.config["PACKAGE_KEY"] = None
+
+
 def _bad_files(good: dict[str, Any]) -> dict[str, bytes]:
     tampered = json.loads(json.dumps(good))
     tampered["tables"]["organisation"]["rows"][0][2] = "Someone Else"
@@ -185,14 +192,16 @@ def _bad_files(good: dict[str, Any]) -> dict[str, bytes]:
         "no marker": file_of({k: v for k, v in good.items() if k != "format"}),
         "wrong marker": file_of(wrong_marker),
         "newer version": file_of(newer),
-        "checksum mismatch": file_of(tampered, fix_checksum=False),
-        "no checksum": gzip.compress(json.dumps({k: v for k, v in good.items() if k != "checksum"}).encode()),
+        "altered after signing": whole[:200] + bytes([whole[200] ^ 1]) + whole[201:],
+        "signed elsewhere": _signed_with_another_key(tampered),
+        "unsigned": gzip.compress(json.dumps(good).encode()),
         "truncated": whole[: len(whole) // 2],
     }
 
 
 @pytest.mark.parametrize("case", ["empty", "not gzip", "gzip of text", "gzip of a JSON list", "no marker",
-                                  "wrong marker", "newer version", "checksum mismatch", "no checksum", "truncated"])
+                                  "wrong marker", "newer version", "altered after signing", "signed elsewhere",
+                                  "unsigned", "truncated"])
 def test_import_refuses_a_file_that_is_not_an_export(app, runner, make_org, make_member, tmp_path, case):
     org = _small_org(make_org, make_member)
     good = payload_of(org_export(org=org))
@@ -266,7 +275,7 @@ _values = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), ma
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_changed_value_is_imported_or_refused_cleanly(app, make_org, make_member, data):
-    """Whatever one value of a (correctly checksummed) file is, the import succeeds or says why."""
+    """Whatever one value of a (correctly signed) file is, the import succeeds or says why."""
     if db.session.scalar(select(Organisation).where(Organisation.slug == "small")) is None:
         _small_org(make_org, make_member)
     org = db.session.scalar(select(Organisation).where(Organisation.slug == "small"))
