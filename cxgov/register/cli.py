@@ -12,7 +12,7 @@ from .health import register_health
 
 register_cli = AppGroup("register", help="The governance register: health checks, import and export.")
 
-STATUS_WORDS = {"ok": "PASS", "warn": "WARN", "fail": "FAIL"}
+STATUS_WORDS = {"ok": "PASS", "warn": "WARN", "fail": "FAIL", "na": "N/A "}
 
 
 @register_cli.command("health")
@@ -31,7 +31,8 @@ def health_command(org_slug: str, details: bool) -> None:
             for row in result.offending:
                 click.echo(f"{'':>6}- {row.kind} {row.id}: {row.label}")
     counts = report.counts()
-    click.echo(f"score {report.score}/100 ({counts['ok']} pass, {counts['warn']} warn, {counts['fail']} fail)")
+    click.echo(f"score {report.score}/100 ({counts['ok']} pass, {counts['warn']} warn, {counts['fail']} fail, "
+               f"{counts['na']} not enough data)")
 
 
 # The spreadsheet commands (import, export) live in transfer_cli.py, on this same group.

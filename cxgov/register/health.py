@@ -10,15 +10,20 @@ One function per key of :data:`cxgov.framework.checks.REGISTER_CHECKS`; each ret
 
 * ``ok``   – the register shows the practice is in place;
 * ``warn`` – partly in place (e.g. a customer board with one or two members);
-* ``fail`` – the gap the check looks for.
+* ``fail`` – the gap the check looks for;
+* ``na``   – not enough data to judge yet (e.g. "every touchpoint has an owner" on a register
+  without touchpoints): shown as "not enough data", never as a gap, and left out of the score.
+
+Each result also carries ``progress`` (0-1), the share of its items that pass: 5 of 6
+touchpoints owned is 5/6, two of three customer board members is 2/3, a yes/no check is 0 or 1.
 
 Register health score (0-100)::
 
-    score = round(100 * (number of ok checks + 0.5 * number of warn checks) / number of checks)
+    score = round(100 * mean(progress of every check that is not "na"))
 
-Every check weighs the same; an empty register scores low because the checks that need
-something to exist (a sponsor, a complaints channel, mandates...) fail, and the "every X has
-an owner" checks warn when there is no X at all.
+Every evaluable check weighs the same, and fixing one item of a check moves the score, so
+progress is visible. An empty register scores 0: the checks that need something to exist
+(a sponsor, a complaints channel, mandates...) fail, the others have no data.
 """
 from __future__ import annotations
 
@@ -44,7 +49,7 @@ OWNER_MAX_SHARE = 0.25
 #: anyone owning one already owns more than a quarter.
 OWNER_CONCENTRATION_MIN_TOUCHPOINTS = 4
 
-STATUSES = ("ok", "warn", "fail")
+STATUSES = ("ok", "warn", "fail", "na")
 
 
 # --- plain data ---------------------------------------------------------------------------
@@ -170,15 +175,22 @@ class OffendingRow:
 class CheckResult:
     key: str
     title: str  #: English; pages translate it
-    status: str  #: "ok", "warn" or "fail"
+    status: str  #: "ok", "warn", "fail" or "na" (not enough data to judge)
     count: int  #: how many things are wrong (0 when ok)
     offending: list[OffendingRow] = field(default_factory=list)
     practice_ids: tuple[str, ...] = ()  #: framework practices this check evidences
     detail: str = ""  #: one English sentence with the numbers behind the status
+    #: share of the check's items that pass, 0-1 (None when the check has no data: status "na")
+    progress: float | None = None
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    @property
+    def evaluable(self) -> bool:
+        """Return False when the register has not enough data for this check yet."""
+        return self.status != "na"
 
 
 @dataclass(frozen=True)
@@ -195,8 +207,8 @@ class HealthReport:
 
     @property
     def failing(self) -> list[CheckResult]:
-        """Return the checks that do not pass (fail or warn)."""
-        return [r for r in self.results if r.status != "ok"]
+        """Return the checks that do not pass (fail or warn); "not enough data" is no gap."""
+        return [r for r in self.results if r.status in ("fail", "warn")]
 
     def counts(self) -> dict[str, int]:
         """Return how many checks have each status."""
@@ -206,7 +218,8 @@ class HealthReport:
 
 # --- the checks ---------------------------------------------------------------------------
 
-CheckFn = Callable[[RegisterSnapshot, date], tuple[str, int, list[OffendingRow], str]]
+#: (status, count, offending rows, detail, progress 0-1 or None for "na")
+CheckFn = Callable[[RegisterSnapshot, date], tuple[str, int, list[OffendingRow], str, float | None]]
 CHECK_FUNCTIONS: dict[str, CheckFn] = {}
 
 
@@ -225,34 +238,42 @@ def _people_rows(people: list[PersonRow]) -> list[OffendingRow]:
     return [OffendingRow(p.name, "person", p.id) for p in people]
 
 
+def _share(passing: int, total: int) -> float:
+    """Return passing / total, the check's progress (1.0 when there is nothing to judge)."""
+    return passing / total if total else 1.0
+
+
 @_check("touchpoints_unowned")
 def check_touchpoints_unowned(snap: RegisterSnapshot, today: date):
-    """Fail for every active touchpoint without an owner; warn when there are no touchpoints."""
+    """Fail for every active touchpoint without an owner; not enough data without touchpoints."""
     touchpoints = snap.active_touchpoints()
     if not touchpoints:
-        return "warn", 0, [], "No touchpoints are registered yet."
+        return "na", 0, [], "No touchpoints are registered yet.", None
     bad = [OffendingRow(snap.touchpoint_label(t), "touchpoint", t.id) for t in touchpoints if t.owner_id is None]
-    return ("fail" if bad else "ok"), len(bad), bad, f"{len(bad)} of {len(touchpoints)} touchpoints have no owner."
+    return ("fail" if bad else "ok"), len(bad), bad, f"{len(bad)} of {len(touchpoints)} touchpoints have no owner.", \
+        _share(len(touchpoints) - len(bad), len(touchpoints))
 
 
 @_check("journeys_unowned")
 def check_journeys_unowned(snap: RegisterSnapshot, today: date):
-    """Fail for every active journey without an owner; warn when there are no journeys."""
+    """Fail for every active journey without an owner; not enough data without journeys."""
     journeys = [j for j in snap.journeys if j.active]
     if not journeys:
-        return "warn", 0, [], "No journeys are registered yet."
+        return "na", 0, [], "No journeys are registered yet.", None
     bad = [OffendingRow(j.name, "journey", j.id) for j in journeys if j.owner_id is None]
-    return ("fail" if bad else "ok"), len(bad), bad, f"{len(bad)} of {len(journeys)} journeys have no owner."
+    return ("fail" if bad else "ok"), len(bad), bad, f"{len(bad)} of {len(journeys)} journeys have no owner.", \
+        _share(len(journeys) - len(bad), len(journeys))
 
 
 @_check("channels_without_manager")
 def check_channels_without_manager(snap: RegisterSnapshot, today: date):
-    """Fail for every active channel without a manager; warn when there are no channels."""
+    """Fail for every active channel without a manager; not enough data without channels."""
     channels = [c for c in snap.channels if c.active]
     if not channels:
-        return "warn", 0, [], "No channels are registered yet."
+        return "na", 0, [], "No channels are registered yet.", None
     bad = [OffendingRow(c.name, "channel", c.id) for c in channels if c.manager_id is None]
-    return ("fail" if bad else "ok"), len(bad), bad, f"{len(bad)} of {len(channels)} channels have no manager."
+    return ("fail" if bad else "ok"), len(bad), bad, f"{len(bad)} of {len(channels)} channels have no manager.", \
+        _share(len(channels) - len(bad), len(channels))
 
 
 @_check("sponsor")
@@ -260,10 +281,12 @@ def check_sponsor(snap: RegisterSnapshot, today: date):
     """Pass with exactly one active CX sponsor; fail with none or several (list them)."""
     sponsors = snap.active_role_holders("cx_sponsor", today)
     if len(sponsors) == 1:
-        return "ok", 0, [], f"{sponsors[0].name} is the CX sponsor."
+        return "ok", 0, [], f"{sponsors[0].name} is the CX sponsor.", 1.0
     if not sponsors:
-        return "fail", 1, [], "Nobody holds the CX sponsor role."
-    return "fail", len(sponsors), _people_rows(sponsors), f"{len(sponsors)} people hold the CX sponsor role at once."
+        return "fail", 1, [], "Nobody holds the CX sponsor role.", 0.0
+    # Several sponsors is half-way: the responsibility is held, but by nobody in particular.
+    return "fail", len(sponsors), _people_rows(sponsors), \
+        f"{len(sponsors)} people hold the CX sponsor role at once.", 0.5
 
 
 @_check("ambassadors_per_channel")
@@ -272,10 +295,11 @@ def check_ambassadors(snap: RegisterSnapshot, today: date):
     ambassadors = snap.active_role_holders("ambassador", today)
     channels = [c for c in snap.channels if c.active]
     detail = f"{len(ambassadors)} ambassadors for {len(channels)} channels."
-    if not channels and not ambassadors:
-        return "warn", 0, [], "No channels and no ambassadors are registered yet."
+    if not channels:
+        return "na", 0, [], "No channels are registered yet, so ambassadors cannot be counted against them.", None
     short = len(channels) - len(ambassadors)
-    return ("fail" if short > 0 else "ok"), max(short, 0), [], detail
+    return ("fail" if short > 0 else "ok"), max(short, 0), [], detail, \
+        _share(min(len(ambassadors), len(channels)), len(channels))
 
 
 @_check("customer_board")
@@ -284,8 +308,9 @@ def check_customer_board(snap: RegisterSnapshot, today: date):
     members = snap.active_role_holders("customer_board", today)
     detail = f"The customer board has {len(members)} members (at least {CUSTOMER_BOARD_MIN} needed)."
     if len(members) >= CUSTOMER_BOARD_MIN:
-        return "ok", 0, [], detail
-    return ("warn" if members else "fail"), CUSTOMER_BOARD_MIN - len(members), [], detail
+        return "ok", 0, [], detail, 1.0
+    return ("warn" if members else "fail"), CUSTOMER_BOARD_MIN - len(members), [], detail, \
+        len(members) / CUSTOMER_BOARD_MIN
 
 
 @_check("insight_manager")
@@ -293,8 +318,8 @@ def check_insight_manager(snap: RegisterSnapshot, today: date):
     """Pass when at least one active person is insight manager."""
     managers = snap.active_role_holders("insight_manager", today)
     if managers:
-        return "ok", 0, [], ", ".join(p.name for p in managers) + " holds the insight manager role."
-    return "fail", 1, [], "Nobody holds the insight manager role."
+        return "ok", 0, [], ", ".join(p.name for p in managers) + " holds the insight manager role.", 1.0
+    return "fail", 1, [], "Nobody holds the insight manager role.", 0.0
 
 
 @_check("complaints_channel")
@@ -302,8 +327,8 @@ def check_complaints_channel(snap: RegisterSnapshot, today: date):
     """Pass when an active channel of kind "complaints" exists."""
     found = [c for c in snap.channels if c.active and c.kind == "complaints"]
     if found:
-        return "ok", 0, [], f"Complaints channel: {found[0].name}."
-    return "fail", 1, [], "No active channel has the kind \"complaints\"."
+        return "ok", 0, [], f"Complaints channel: {found[0].name}.", 1.0
+    return "fail", 1, [], "No active channel has the kind \"complaints\".", 0.0
 
 
 @_check("omnichannel_lead")
@@ -311,18 +336,18 @@ def check_omnichannel_lead(snap: RegisterSnapshot, today: date):
     """Pass with exactly one active omnichannel lead; fail with none, warn with several."""
     leads = snap.active_role_holders("omnichannel_lead", today)
     if len(leads) == 1:
-        return "ok", 0, [], f"{leads[0].name} is responsible for all channels."
+        return "ok", 0, [], f"{leads[0].name} is responsible for all channels.", 1.0
     if not leads:
-        return "fail", 1, [], "Nobody is responsible for all channels (omnichannel lead)."
-    return "warn", len(leads), _people_rows(leads), f"{len(leads)} people share the omnichannel lead role."
+        return "fail", 1, [], "Nobody is responsible for all channels (omnichannel lead).", 0.0
+    return "warn", len(leads), _people_rows(leads), f"{len(leads)} people share the omnichannel lead role.", 0.5
 
 
 @_check("service_promise")
 def check_service_promise(snap: RegisterSnapshot, today: date):
     """Pass when the organisation's service promise text is written down."""
     if snap.service_promise.strip():
-        return "ok", 0, [], "The service promise is written down."
-    return "fail", 1, [], "The organisation settings have no service promise text."
+        return "ok", 0, [], "The service promise is written down.", 1.0
+    return "fail", 1, [], "The organisation settings have no service promise text.", 0.0
 
 
 @_check("delegated_mandates")
@@ -330,30 +355,36 @@ def check_delegated_mandates(snap: RegisterSnapshot, today: date):
     """Pass when at least one active delegated mandate is defined."""
     mandates = [m for m in snap.mandates if m.active]
     if mandates:
-        return "ok", 0, [], f"{len(mandates)} delegated mandates are defined."
-    return "fail", 1, [], "No delegated mandates are defined."
+        return "ok", 0, [], f"{len(mandates)} delegated mandates are defined.", 1.0
+    return "fail", 1, [], "No delegated mandates are defined.", 0.0
 
 
 @_check("inactive_owners")
 def check_inactive_owners(snap: RegisterSnapshot, today: date):
     """Fail for every active journey, channel and touchpoint owned by an inactive person."""
     inactive = {p.id: p for p in snap.people if not p.active}
+    owned_journeys = [j for j in snap.journeys if j.active and j.owner_id is not None]
+    owned_channels = [c for c in snap.channels if c.active and c.manager_id is not None]
+    owned_touchpoints = [t for t in snap.active_touchpoints() if t.owner_id is not None]
+    owned = len(owned_journeys) + len(owned_channels) + len(owned_touchpoints)
+    if not owned:
+        return "na", 0, [], "Nothing has an owner yet.", None
     bad: list[OffendingRow] = []
-    for j in snap.journeys:
-        if j.active and j.owner_id in inactive:
+    for j in owned_journeys:
+        if j.owner_id in inactive:
             bad.append(OffendingRow(f"{j.name} – {inactive[j.owner_id].name}", "journey", j.id))
-    for c in snap.channels:
-        if c.active and c.manager_id in inactive:
+    for c in owned_channels:
+        if c.manager_id in inactive:
             bad.append(OffendingRow(f"{c.name} – {inactive[c.manager_id].name}", "channel", c.id))
-    for t in snap.active_touchpoints():
+    for t in owned_touchpoints:
         if t.owner_id in inactive:
             bad.append(OffendingRow(f"{snap.touchpoint_label(t)} – {inactive[t.owner_id].name}", "touchpoint", t.id))
-    owners = len({j.owner_id for j in snap.journeys if j.active and j.owner_id in inactive}
-                 | {c.manager_id for c in snap.channels if c.active and c.manager_id in inactive}
-                 | {t.owner_id for t in snap.active_touchpoints() if t.owner_id in inactive})
+    owners = len({j.owner_id for j in owned_journeys if j.owner_id in inactive}
+                 | {c.manager_id for c in owned_channels if c.manager_id in inactive}
+                 | {t.owner_id for t in owned_touchpoints if t.owner_id in inactive})
     detail = f"{len(bad)} things are owned by {owners} inactive people." if bad else \
         "Nothing is owned by an inactive person."
-    return ("fail" if bad else "ok"), len(bad), bad, detail
+    return ("fail" if bad else "ok"), len(bad), bad, detail, _share(owned - len(bad), owned)
 
 
 @_check("owner_concentration")
@@ -362,13 +393,16 @@ def check_owner_concentration(snap: RegisterSnapshot, today: date):
     touchpoints = snap.active_touchpoints()
     total = len(touchpoints)
     if total < OWNER_CONCENTRATION_MIN_TOUCHPOINTS:
-        return "ok", 0, [], f"Only {total} touchpoints: too few to judge concentration."
+        return "na", 0, [], f"Only {total} touchpoints: too few to judge concentration.", None
     owned = Counter(t.owner_id for t in touchpoints if t.owner_id is not None)
     heavy = [(snap.person(pid), n) for pid, n in owned.items() if n > OWNER_MAX_SHARE * total]
     heavy = sorted(((p, n) for p, n in heavy if p is not None), key=lambda item: (-item[1], item[0].name))
     bad = [OffendingRow(f"{p.name} ({n} of {total})", "person", p.id) for p, n in heavy]
     top = max(owned.values(), default=0)
-    return ("fail" if bad else "ok"), len(bad), bad, f"The largest owner has {top} of {total} touchpoints."
+    # Progress: the share of touchpoints not held by an over-loaded owner.
+    overload = sum(n for _, n in heavy)
+    return ("fail" if bad else "ok"), len(bad), bad, f"The largest owner has {top} of {total} touchpoints.", \
+        _share(total - overload, total)
 
 
 @_check("touchpoints_reviewed")
@@ -376,13 +410,14 @@ def check_touchpoints_reviewed(snap: RegisterSnapshot, today: date):
     """Fail for every active touchpoint never reviewed or last reviewed over 183 days ago."""
     touchpoints = snap.active_touchpoints()
     if not touchpoints:
-        return "warn", 0, [], "No touchpoints are registered yet."
+        return "na", 0, [], "No touchpoints are registered yet.", None
     cutoff = today - timedelta(days=REVIEW_MAX_AGE_DAYS)
     stale = [t for t in touchpoints if t.last_reviewed is None or t.last_reviewed < cutoff]
     stale.sort(key=lambda t: (t.last_reviewed or date.min, t.id))
     bad = [OffendingRow(snap.touchpoint_label(t), "touchpoint", t.id) for t in stale]
     return ("fail" if bad else "ok"), len(bad), bad, \
-        f"{len(bad)} of {len(touchpoints)} touchpoints were not reviewed since {cutoff.isoformat()}."
+        f"{len(bad)} of {len(touchpoints)} touchpoints were not reviewed since {cutoff.isoformat()}.", \
+        _share(len(touchpoints) - len(bad), len(touchpoints))
 
 
 # --- running them -------------------------------------------------------------------------
@@ -408,12 +443,20 @@ def _shipped_practice_map() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(practice_map(result.framework).items())
 
 
+_STATUS_PROGRESS = {"ok": 1.0, "warn": 0.5, "fail": 0.0}
+
+
 def health_score(results: list[CheckResult]) -> int:
-    """Return the 0-100 register health score: ok counts 1, warn 1/2, fail 0, all checks equal."""
-    if not results:
+    """Return the 0-100 register health score: the mean progress of the evaluable checks.
+
+    A result without ``progress`` counts by its status (ok 1, warn 1/2, fail 0); "na" results
+    are left out; no evaluable check at all scores 0.
+    """
+    points = [r.progress if r.progress is not None else _STATUS_PROGRESS[r.status]
+              for r in results if r.status != "na"]
+    if not points:
         return 0
-    points = sum(1.0 if r.status == "ok" else 0.5 if r.status == "warn" else 0.0 for r in results)
-    return round(100 * points / len(results))
+    return round(100 * sum(points) / len(points))
 
 
 def run_health_checks(snapshot: RegisterSnapshot, today: date,
@@ -422,9 +465,9 @@ def run_health_checks(snapshot: RegisterSnapshot, today: date,
     practices = practice_map() if practices is None else practices
     results = []
     for key, title in REGISTER_CHECKS.items():
-        status, count, offending, detail = CHECK_FUNCTIONS[key](snapshot, today)
+        status, count, offending, detail, progress = CHECK_FUNCTIONS[key](snapshot, today)
         results.append(CheckResult(key=key, title=title, status=status, count=count, offending=offending,
-                                   practice_ids=tuple(practices.get(key, ())), detail=detail))
+                                   practice_ids=tuple(practices.get(key, ())), detail=detail, progress=progress))
     return HealthReport(results=results, score=health_score(results))
 
 

@@ -575,6 +575,8 @@ def _channel_values(form: ChannelForm) -> dict[str, Any]:
 def channel_new():
     """Add a channel."""
     form = _channel_form(ChannelForm(), None)
+    if request.method == "GET" and request.args.get("kind") in CHANNEL_KINDS:
+        form.kind.data = request.args["kind"]  # the health check's "fix" link asks for a complaints channel
     if form.validate_on_submit():
         try:
             channel = services.channel_create(org=current_org(), by=_by(), **_channel_values(form))

@@ -103,4 +103,8 @@ ACCESS = {
         "holder": "Agents", "decision": "Credit a fee", "limit": "1,000 SEK", "channel_id": ids["reg_channel"]}),
     "register.mandate_deactivate": Access(EDIT_REGISTER, "POST", args=_mandate),
     "register.mandate_reactivate": Access(EDIT_REGISTER, "POST", args=_mandate),
+    # inline owner assignment (from lists, matrix, health checks, person pages)
+    "register.owner_assign": Access(EDIT_REGISTER, "POST", data=lambda ids: {
+        "kind": "touchpoint", "entity_id": ids["reg_touchpoint"], "version_id": "1", "owner_id": ids["reg_other"],
+        "next": "/"}),
 }

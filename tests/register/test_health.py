@@ -170,10 +170,14 @@ def test_inactive_touchpoints_journeys_and_channels_do_not_count():
     assert statuses(unowned_on_closed_channel)["touchpoints_unowned"] == "ok"
 
 
-def test_empty_register_scores_low_but_not_zero():
+def test_empty_register_says_not_enough_data_instead_of_failing_what_it_cannot_judge():
     report = run_health_checks(RegisterSnapshot(org_id=1, service_promise=""), TODAY, practices={})
-    assert report.counts() == {"ok": 2, "warn": 5, "fail": 7}
-    assert report.score == round(100 * (2 + 2.5) / 14)
+    assert report.counts() == {"ok": 0, "warn": 0, "fail": 7, "na": 7}
+    na = {r.key for r in report.results if r.status == "na"}
+    assert na == {"touchpoints_unowned", "journeys_unowned", "channels_without_manager", "ambassadors_per_channel",
+                  "inactive_owners", "owner_concentration", "touchpoints_reviewed"}
+    assert not na & {r.key for r in report.failing}
+    assert report.score == 0  # the seven checks that can be judged all fail
 
 
 def test_score_formula():
@@ -181,8 +185,29 @@ def test_score_formula():
         return [CheckResult(key=str(i), title="", status=s, count=0) for i, s in enumerate(statuses_)]
 
     assert health_score(results("ok", "ok", "fail", "warn")) == round(100 * 2.5 / 4)
+    assert health_score(results("ok", "na", "fail")) == 50
     assert health_score(results("fail")) == 0
+    assert health_score(results("na")) == 0
     assert health_score([]) == 0
+
+
+def test_score_counts_partial_progress_so_fixing_one_of_six_unowned_touchpoints_moves_it():
+    snap = healthy()
+    for tp_id in range(1, 7):
+        snap = _touchpoint(snap, tp_id, owner_id=None)
+    six = run_health_checks(snap, TODAY, practices={})
+    assert six.result("touchpoints_unowned").progress == 2 / 8
+    five = run_health_checks(_touchpoint(snap, 1, owner_id=1), TODAY, practices={})
+    assert five.result("touchpoints_unowned").progress == 3 / 8
+    assert five.score > six.score
+    # by hand: 13 checks pass fully, the unowned check is 3/8 and concentration is fine
+    assert five.score == round(100 * (13 + 3 / 8) / 14)
+
+
+def test_customer_board_progress_is_the_share_of_the_three_members():
+    one = _roles_without(healthy(), "customer_board")
+    one = _add_role(one, 8, "customer_board")
+    assert run_health_checks(one, TODAY, practices={}).result("customer_board").progress == 1 / 3
 
 
 def test_practice_ids_come_from_the_framework():

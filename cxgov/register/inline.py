@@ -1,0 +1,145 @@
+"""Fix a register gap where it is shown: assign or change an owner from a list row, a matrix
+cell, a health check or a person page, without opening the edit form.
+
+Every inline form carries the row's ``version_id``; a save from a stale page (a second tab,
+a colleague) answers 409 with what the row holds now, and nothing is changed. The change goes
+through the register's own update services, so history records it as any other edit.
+Also here: the link from each health check to the filtered list (or form) that fixes it.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from flask import flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField, IntegerField, SelectField
+from wtforms.validators import DataRequired
+
+from ..extensions import db
+from ..history.services import history_for_entity
+from ..orgs.models import EDIT_REGISTER
+from ..tenancy import current_org, org_get, roles_required
+from . import queries, services
+from .forms import version_check
+from .models import Channel, Journey, Person, Touchpoint
+from .routes import bp
+
+#: kind -> (model, name of the owner field in its update service, the update service)
+OWNABLE: dict[str, tuple[type, str, Callable[..., Any]]] = {
+    "touchpoint": (Touchpoint, "owner", services.touchpoint_update),
+    "journey": (Journey, "owner", services.journey_update),
+    "channel": (Channel, "manager", services.channel_update),
+}
+
+
+class OwnerAssignForm(FlaskForm):
+    kind = SelectField(choices=[(k, k) for k in OWNABLE], validators=[DataRequired()])
+    entity_id = IntegerField(validators=[DataRequired()])
+    #: the row's version when the page was shown (optimistic locking)
+    version_id = HiddenField(validators=[DataRequired(), version_check])
+    owner_id = IntegerField(validators=[DataRequired()])
+    #: where to go back to: a path on this site
+    next = HiddenField()
+
+
+def _back(target: str | None) -> str:
+    """Return ``target`` when it is a path on this site, else the register health page."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("register.health")
+
+
+def _owner_of(entity: Any) -> Person | None:
+    return entity.manager if isinstance(entity, Channel) else entity.owner
+
+
+@bp.route("/owner", methods=["POST"])
+@roles_required(EDIT_REGISTER)
+def owner_assign():
+    """Give a touchpoint, journey or channel an owner from wherever the gap is shown."""
+    form = OwnerAssignForm()
+    back = _back(form.next.data)
+    if not form.validate_on_submit():
+        flash(_("Choose a person to make the owner."), "warning")
+        return redirect(back)
+    model, field, update = OWNABLE[form.kind.data]
+    entity = org_get(model, form.entity_id.data)
+    owner = org_get(Person, form.owner_id.data)
+    yours = owner.name
+    try:
+        update(**{form.kind.data: entity}, by=current_user._get_current_object(),
+               version_id=int(form.version_id.data), **{field: owner})
+        db.session.commit()
+    except (services.ConflictError, StaleDataError):
+        return _conflict(form.kind.data, entity, yours, back)
+    except services.RegisterError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(back)
+    flash(_("%(person)s now owns “%(name)s”.", person=owner.name, name=entity.name), "success")
+    return redirect(back)
+
+
+def _conflict(kind: str, entity: Any, yours: str, back: str):
+    """Answer 409: the row changed since the page was shown; show what it holds now."""
+    db.session.rollback()
+    db.session.refresh(entity)
+    last = history_for_entity(org=current_org(), entity_type=kind, entity_id=entity.id, limit=1)
+    return render_template("register/owner_conflict.html", kind=kind, entity=entity, owner=_owner_of(entity),
+                           yours=yours, last=last[0] if last else None, back=back), 409
+
+
+# --- what the inline forms need -----------------------------------------------------------
+
+@bp.app_template_global("register_owner_choices")
+def register_owner_choices() -> list[tuple[int, str]]:
+    """Return (id, name) of the organisation's active people, loaded once per request."""
+    if "register_owner_choices" not in g:
+        g.register_owner_choices = [(p.id, p.name) for p in queries.people_choices(current_org())]
+    return g.register_owner_choices
+
+
+@bp.app_template_global("register_row_version")
+def register_row_version(kind: str, entity_id: int) -> int | None:
+    """Return the current version of an ownable row (one query per kind and request)."""
+    if kind not in OWNABLE:
+        return None
+    cache = g.setdefault("register_row_versions", {})
+    if kind not in cache:
+        model = OWNABLE[kind][0]
+        cache[kind] = dict(db.session.execute(
+            select(model.id, model.version_id).where(model.org_id == current_org().id)).all())
+    return cache[kind].get(entity_id)
+
+
+#: health check key -> (endpoint, arguments) of the page that fixes it
+CHECK_FIXES: dict[str, tuple[str, dict[str, str]]] = {
+    "touchpoints_unowned": ("register.touchpoints", {"owner": "none"}),
+    "journeys_unowned": ("register.journeys", {"owner": "none"}),
+    "channels_without_manager": ("register.channels", {"manager": "none"}),
+    "sponsor": ("register.roles", {"role": "cx_sponsor", "status": "active"}),
+    "ambassadors_per_channel": ("register.role_new", {"role": "ambassador"}),
+    "customer_board": ("register.role_new", {"role": "customer_board"}),
+    "insight_manager": ("register.role_new", {"role": "insight_manager"}),
+    "complaints_channel": ("register.channel_new", {"kind": "complaints"}),
+    "omnichannel_lead": ("register.roles", {"role": "omnichannel_lead", "status": "active"}),
+    "service_promise": ("org.settings", {}),
+    "delegated_mandates": ("register.mandate_new", {}),
+    "inactive_owners": ("register.people", {"status": "inactive", "owns": "yes"}),
+    "owner_concentration": ("register.touchpoints", {"sort": "owner"}),
+    "touchpoints_reviewed": ("register.touchpoints", {"review": "stale"}),
+}
+
+
+@bp.app_template_global("register_check_fix_url")
+def register_check_fix_url(key: str) -> str | None:
+    """Return the URL of the filtered list or form that fixes health check ``key``."""
+    endpoint, args = CHECK_FIXES.get(key, (None, {}))
+    return url_for(endpoint, **args) if endpoint else None
