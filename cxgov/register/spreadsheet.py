@@ -42,6 +42,10 @@ MAX_ZIP_MEMBERS = 2000
 MAX_ROWS = 50_000
 #: Most columns a CSV header may have (XLSX: see xlsxio.MAX_COLUMNS).
 MAX_COLUMNS = 200
+#: Longest CSV header line: 200 columns of generous names (Python's csv stops at 128 KiB).
+MAX_HEADER_CHARS = 16 * 1024
+#: Longest cell of any file; the longest register text (a journey description) is 10,000.
+MAX_CELL_CHARS = 32 * 1024
 
 #: Characters that make a spreadsheet read a cell as a formula (tab/CR: tools strip them first).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -352,6 +356,12 @@ def read_file(data: bytes, *, filename: str = "", table: str | None = None) -> P
     if parsed.row_count > MAX_ROWS:
         raise SpreadsheetError(_("The file has more than %(n)s rows; split it into smaller files.",
                                  n=f"{MAX_ROWS:,}"))
+    for sheet in parsed.sheets:
+        for number, cells in sheet.rows:
+            if any(len(str(cell)) > MAX_CELL_CHARS for cell in cells):
+                raise SpreadsheetError(_("Row %(row)s of %(sheet)s has a cell longer than %(n)s characters; "
+                                         "the longest register text is 10,000.", row=number,
+                                         sheet=sheet.sheet, n=f"{MAX_CELL_CHARS:,}"))
     return parsed
 
 
@@ -392,7 +402,10 @@ def _sniff_delimiter(first_line: str) -> str:
     known = {c.name for t in TABLES for c in t.columns}
     best, best_score = ",", -1
     for delimiter in (",", ";", "\t"):
-        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        except csv.Error:  # e.g. an unclosed quote; pandas then says what is wrong
+            continue
         score = sum(1 for c in cells if _norm_header(c) in known)
         if score > best_score:
             best, best_score = delimiter, score
@@ -403,7 +416,10 @@ def _read_csv(data: bytes, *, filename: str, table: str | None) -> ParsedFile:
     import pandas as pd
 
     text = data.decode("utf-8-sig")
-    first_line = text.split("\n", 1)[0].rstrip("\r")
+    first_line = text[:MAX_HEADER_CHARS + 2].split("\n", 1)[0].rstrip("\r")
+    if len(first_line) > MAX_HEADER_CHARS:
+        raise SpreadsheetError(_("The CSV header line is longer than %(n)s characters; a register header "
+                                 "names at most 11 columns.", n=f"{MAX_HEADER_CHARS:,}"))
     delimiter = _sniff_delimiter(first_line)
     if first_line.count(delimiter) >= MAX_COLUMNS:
         raise SpreadsheetError(_("The CSV header has more than %(n)s columns; a register table has at most 11.",
