@@ -11,6 +11,7 @@ def BLUEPRINTS() -> list[Blueprint]:  # noqa: N802  (reads like a constant at th
     from .auth.routes import bp as auth_bp
     from .cycles.routes import bp as cycles_bp
     from .framework.routes import bp as framework_bp
+    from .invitations.routes import bp as invitations_bp
     from .orgs.routes import bp as orgs_bp
     from .orgs.routes import org_bp
     from .ops.routes import org_transfer_bp, transfer_bp
@@ -19,4 +20,4 @@ def BLUEPRINTS() -> list[Blueprint]:  # noqa: N802  (reads like a constant at th
     from .register import inline  # noqa: F401  (inline owner assignment on register_bp)
     from .reports.routes import bp as reports_bp
 
-    return [auth_bp, orgs_bp, org_bp, admin_bp, register_bp, framework_bp, actions_bp, cycles_bp, transfer_bp, org_transfer_bp, reports_bp]
+    return [auth_bp, orgs_bp, org_bp, invitations_bp, admin_bp, register_bp, framework_bp, actions_bp, cycles_bp, transfer_bp, org_transfer_bp, reports_bp]

@@ -2,6 +2,7 @@
 from .audit import SecurityEvent  # noqa: F401
 from .auth.models import SetPasswordLink, User  # noqa: F401
 from .orgs.models import Membership, Organisation, StoredFile  # noqa: F401
+from .invitations.models import Invitation  # noqa: F401
 from .register.models import (  # noqa: F401
     Channel, CxRole, DelegatedMandate, ImportBatch, Journey, Person, Touchpoint)
 from .history.models import ChangeLog  # noqa: F401

@@ -65,6 +65,9 @@ POST_ENDPOINTS = sorted(POST_RULES)
 #: URL arguments of endpoints outside organisations, which have no access-table entry.
 GLOBAL_ARGS: dict[str, Callable[[], dict[str, Any]]] = {
     "auth.set_password": lambda: {"token": "not-a-real-token-" + "x" * 30},
+    # an invitation that is not the poster's own: it does not exist for them
+    "invitations.accept": lambda: {"invitation_id": 999_999},
+    "invitations.decline": lambda: {"invitation_id": 999_999},
 }
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..audit import security_event
 from ..extensions import db
+from ..invitations.services import invitations_pending_count
 from ..validators import normalise_email
 from . import services
 from .forms import ChangePasswordForm, LoginForm, SetPasswordForm
@@ -114,6 +115,10 @@ def set_password(token: str):
         db.session.commit()
         security_event("password_set", actor=user.email)
         login_user(user)
+        if invitations_pending_count(user):
+            flash(_("Welcome, %(name)s. Your password is set. Accept an invitation to see its "
+                    "organisation.", name=user.name), "success")
+            return redirect(url_for("invitations.pending"))
         flash(_("Welcome, %(name)s. Your password is set.", name=user.name), "success")
         return redirect(url_for("orgs.home"))
     return render_template("auth/set_password.html", form=form, user=link.user)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from flask_babel import gettext as _
+from sqlalchemy import case, func, select, update
 
 from ..audit import SecurityEvent, security_event_add, security_event_settle
 from ..db import utcnow
@@ -44,7 +45,16 @@ def user_create(*, email: str, name: str, password: str | None = None, is_admin:
 
 
 def set_password_link_create(*, user: User) -> str:
-    """Create a one-time set-password link for ``user`` and return its token."""
+    """Create the one live set-password link of an account that has no password yet.
+
+    Callers issue links only for an account they created in the same step (and the admin for
+    the consultants they create): anyone else adding an existing account invites it instead.
+    Issuing a link spends the account's older links, so at most one is ever live.
+    """
+    if user.password_hash:
+        raise AccountError(_("%(email)s has a password already; no set-password link is issued.",
+                             email=user.email))
+    _links_spend(user=user)
     token = new_token()
     db.session.add(SetPasswordLink(user_id=user.id, token_hash=hash_token(token),
                                    expires_at=utcnow() + timedelta(days=SET_PASSWORD_LINK_DAYS)))
@@ -59,11 +69,18 @@ def set_password_link_find(token: str) -> SetPasswordLink | None:
 
 
 def set_password_link_use(*, link: SetPasswordLink, password: str) -> User:
-    """Set the user's password through a link and spend the link."""
+    """Set the user's password through a link and spend every link of theirs."""
     link.user.set_password(password)
-    link.used_at = utcnow()
+    _links_spend(user=link.user)
     db.session.flush()
     return link.user
+
+
+def _links_spend(*, user: User) -> None:
+    """Mark every unused set-password link of ``user`` as used."""
+    db.session.execute(update(SetPasswordLink)
+                       .where(SetPasswordLink.user_id == user.id, SetPasswordLink.used_at.is_(None))
+                       .values(used_at=utcnow()))
 
 
 def user_deactivate(*, user: User) -> None:

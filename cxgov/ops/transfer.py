@@ -10,7 +10,8 @@ so a table a feature adds later travels with the organisation without touching t
   required foreign key (children, e.g. answers of a cycle if they had no org_id);
 - rows those reference in tables of no organisation (the logo in ``stored_file``);
 - users, by e-mail and name only: an import maps them to existing accounts with the same
-  e-mail or creates accounts without a password (members get set-password links).
+  e-mail or creates accounts without a password; members become pending invitations (accounts
+  the import created get their one set-password link).
 
 Only :data:`NOT_EXPORTED` tables stay behind, each with its reason; a test fails when a new
 table with an ``org_id`` column is neither exported nor listed there.
@@ -39,9 +40,10 @@ from sqlalchemy.types import TypeDecorator
 
 from ..audit import security_event
 from ..auth.models import User
-from ..auth.services import AccountError, set_password_link_create, user_by_email, user_create
+from ..auth.services import AccountError, user_by_email, user_create
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
+from ..invitations.services import invitations_from_import
 from ..orgs.models import Membership, Organisation, Role
 from ..uploads import UploadError, stored_file_type
 from ..validators import SLUG_RE, normalise_email
@@ -60,6 +62,7 @@ USERS = "user"
 NOT_EXPORTED: dict[str, str] = {
     "security_event": "the instance's own audit log; importing it would forge the target's history",
     "pending_import": "an uploaded spreadsheet awaiting confirmation; it expires within hours",
+    "invitation": "consent asked of this instance's accounts; the target asks its own (members arrive as invitations)",
 }
 
 #: Columns that point at a row by (type column, id) without a foreign key.
@@ -107,7 +110,7 @@ class ImportResult:
 
     org: Organisation
     counts: dict[str, int]
-    #: (e-mail, set-password token) for members who have no password in this instance
+    #: (e-mail, set-password token) for members whose accounts the import created
     links: list[tuple[str, str]] = field(default_factory=list)
     users_created: int = 0
     users_matched: int = 0
@@ -583,12 +586,9 @@ def _import(plan: TransferPlan, payload: dict[str, Any], slug: str, by: User | N
     _remap_polymorphic(remap, users, org_id)
     db.session.flush()
     org = db.session.get(Organisation, org_id)
-    links = []
+    # members named in a package become invitations: nobody joins without their consent
+    links = invitations_from_import(org=org, created_user_ids=created, by=by)
     members = db.session.scalars(select(Membership).where(Membership.org_id == org_id)).all()
-    for membership in members:
-        user = db.session.get(User, membership.user_id)
-        if user.id in created or not user.password_hash:
-            links.append((user.email, set_password_link_create(user=user)))
     if by is not None and all(m.user_id != by.id for m in members):
         db.session.add(Membership(user_id=by.id, org_id=org_id, role=Role.CONSULTANT))
         counts["membership"] = counts.get("membership", 0) + 1

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from ..auth.services import user_by_email
 from ..extensions import db
 from .models import Organisation, Role
-from .services import OrgError, member_add, org_by_slug, org_create
+from ..invitations.services import InvitationError, invitation_create
+from .services import OrgError, org_by_slug, org_create
 
 org_cli = AppGroup("org", help="Manage client organisations.")
 
@@ -47,16 +48,20 @@ def list_orgs() -> None:
 @click.argument("role", type=click.Choice([r.value for r in Role]))
 @click.option("--name", default="", help="Name, when the person is new to cxgov.")
 def add_member(org_slug: str, email: str, role: str, name: str) -> None:
-    """Add a person to an organisation with a role; prints a set-password link for new users."""
+    """Invite a person to an organisation with a role; prints a set-password link for new users.
+
+    Like the members page, this never makes an existing account a member: its owner accepts
+    the invitation after logging in.
+    """
     org = org_by_slug(org_slug)
     if org is None:
         raise click.ClickException(f"No organisation {org_slug!r}.")
     try:
-        _membership, token = member_add(org=org, email=email, role=Role(role), name=name,
-                                        by_role=Role.CONSULTANT)
-    except OrgError as error:
+        made = invitation_create(org=org, email=email, role=Role(role), name=name, by=None,
+                                 by_role=Role.CONSULTANT)
+    except InvitationError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
-    click.echo(f"added {email} to {org.slug} as {role}")
-    if token:
-        click.echo(f"set-password link path: /set-password/{token}  (valid for 7 days)")
+    click.echo(f"invited {made.invitation.email} to {org.slug} as {role}")
+    if made.set_password_token:
+        click.echo(f"set-password link path: /set-password/{made.set_password_token}  (valid for 7 days)")

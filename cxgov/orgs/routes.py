@@ -7,6 +7,10 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
+from ..invitations.models import Invitation
+from ..invitations.services import (InvitationError, invitation_create, invitations_for_org,
+                                    invitations_pending_count)
+from ..invitations.services import invitation_revoke as invitation_revoke_service
 from ..uploads import UploadError, logo_from_upload, stored_file_response
 from . import services
 from .forms import EmptyForm, MemberAddForm, MemberRoleForm, OrgCreateForm, OrgSettingsForm, role_choices
@@ -20,9 +24,10 @@ org_bp = org_blueprint("org", __name__)
 def home():
     """Consultants see their client list; everyone else lands in their organisation."""
     orgs = services.orgs_for_user(current_user)
-    if len(orgs) == 1 and not current_user.is_consultant:
+    pending = invitations_pending_count(current_user)
+    if len(orgs) == 1 and not current_user.is_consultant and not pending:
         return redirect(url_for("org.overview", org_slug=orgs[0][0].slug))
-    return render_template("orgs/list.html", orgs=orgs)
+    return render_template("orgs/list.html", orgs=orgs, pending_invitations=pending)
 
 
 @bp.route("/orgs/new", methods=["GET", "POST"])
@@ -99,28 +104,50 @@ def logo():
 @org_bp.route("/members", methods=["GET", "POST"])
 @roles_required(MANAGE)
 def members():
-    """List, add, re-role and remove members; new people get a one-time set-password link."""
+    """List, invite, re-role and remove members, and withdraw pending invitations.
+
+    Adding an address always makes a pending invitation, so the page answers alike for a
+    known and an unknown address; only a brand-new account's set-password link differs.
+    """
     org = current_org()
     form = MemberAddForm()
     form.role.choices = role_choices(current_role() == Role.CONSULTANT)
     new_link = None
     if form.validate_on_submit():
         try:
-            membership, token = services.member_add(org=org, email=form.email.data, name=form.name.data or "",
-                                                    role=Role(form.role.data), by_role=current_role())
-        except services.OrgError as error:
+            made = invitation_create(org=org, email=form.email.data, name=form.name.data or "",
+                                     role=Role(form.role.data), by=current_user._get_current_object(),
+                                     by_role=current_role())
+        except InvitationError as error:
             flash(str(error), "danger")
         else:
             db.session.commit()
-            flash(_("%(email)s was added as %(role)s.", email=membership.user.email,
-                    role=membership.role.label), "success")
-            if token:
-                new_link = url_for("auth.set_password", token=token, _external=True)
+            flash(_("%(email)s is invited as %(role)s. They become a member once they accept.",
+                    email=made.invitation.email, role=made.invitation.role.label), "success")
+            if made.set_password_token:
+                new_link = url_for("auth.set_password", token=made.set_password_token, _external=True)
             form = MemberAddForm(formdata=None)
             form.role.choices = role_choices(current_role() == Role.CONSULTANT)
     return render_template("orgs/members.html", form=form, memberships=services.org_members(org),
+                           invitations=invitations_for_org(org),
                            role_form=MemberRoleForm, remove_form=EmptyForm(), new_link=new_link,
                            role_choices=role_choices(current_role() == Role.CONSULTANT))
+
+
+@org_bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@roles_required(MANAGE)
+def invitation_revoke(invitation_id: int):
+    """Withdraw a pending invitation before it is accepted."""
+    invitation = org_get(Invitation, invitation_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            invitation_revoke_service(invitation=invitation, by_role=current_role())
+        except InvitationError as error:
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("The invitation was withdrawn."), "success")
+    return redirect(url_for("org.members"))
 
 
 @org_bp.route("/members/<int:membership_id>/role", methods=["POST"])

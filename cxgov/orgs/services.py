@@ -4,7 +4,6 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from ..auth.models import User
-from ..auth.services import AccountError, set_password_link_create, user_by_email, user_create
 from ..extensions import db
 from ..validators import SLUG_RE, slugify
 from .models import MANAGE, Membership, Organisation, Role
@@ -57,30 +56,6 @@ def orgs_for_user(user: User) -> list[tuple[Organisation, Role]]:
         .where(Membership.user_id == user.id).order_by(func.lower(Organisation.name))
     ).all()
     return [(org, role) for org, role in rows]
-
-
-def member_add(*, org: Organisation, email: str, role: Role, name: str = "",
-               by_role: Role) -> tuple[Membership, str | None]:
-    """Add a person by e-mail; a new user gets a one-time set-password link (returned)."""
-    if role == Role.CONSULTANT and by_role != Role.CONSULTANT:
-        raise OrgError("Only a consultant can add a consultant.")
-    user = user_by_email(email)
-    token = None
-    if user is None:
-        try:
-            user = user_create(email=email, name=name or email.split("@")[0])
-        except AccountError as error:
-            raise OrgError(str(error)) from error
-        token = set_password_link_create(user=user)
-    elif db.session.scalar(select(Membership).where(Membership.user_id == user.id,
-                                                    Membership.org_id == org.id)):
-        raise OrgError(f"{user.email} is already a member.")
-    elif not user.password_hash:
-        token = set_password_link_create(user=user)  # they never set one: give a fresh link
-    membership = Membership(user_id=user.id, org_id=org.id, role=role)
-    db.session.add(membership)
-    db.session.flush()
-    return membership, token
 
 
 def _managers_left(org: Organisation, without: Membership) -> int:

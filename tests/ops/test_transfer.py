@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from cxgov.audit import SecurityEvent
 from cxgov.auth.models import SetPasswordLink, User
 from cxgov.extensions import db
+from cxgov.invitations.models import Invitation
 from cxgov.orgs.models import Membership, Organisation, Role
 from cxgov.ops.transfer import (
     FORMAT, NOT_EXPORTED, TransferError, _entity_tables, _fk_target, org_export,
@@ -143,11 +144,17 @@ def test_round_trip_into_another_instance_keeps_the_demo_organisation_complete(a
         new_users = db.session.scalars(select(User).where(User.email != "consultant@demo.cxgov.example")).all()
         assert all(u.password_hash == "" and not u.is_admin and not u.is_consultant for u in new_users)
         copy = db.session.get(Organisation, result.org.id)
+        # members named in a package are invited, never made members (issue 12, finding 1)
+        assert db.session.scalar(select(func.count()).select_from(Membership)) == 0
+        invited = sorted((i.email, i.role.value) for i in db.session.scalars(select(Invitation)))
         again = payload_of(org_export(org=copy))
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
-    assert normalised(again) == normalised(original)
+    expected, copied = normalised(original), normalised(again)
+    assert invited == sorted((m["user_id"], m["role"]) for m in expected.pop("membership"))
+    assert copied.pop("membership") == []
+    assert copied == expected
 
 
 def test_import_beside_the_original_under_a_new_slug(app, runner, make_org, make_member, tmp_path):
@@ -160,7 +167,9 @@ def test_import_beside_the_original_under_a_new_slug(app, runner, make_org, make
     copy = db.session.scalar(select(Organisation).where(Organisation.slug == "small-copy"))
     assert copy.name == "Small <Org>" and copy.id != org.id
     assert copy.logo_id not in (None, org.logo_id) and copy.logo.data == org.logo.data
-    roles = sorted(m.role.value for m in db.session.scalars(select(Membership).where(Membership.org_id == copy.id)))
+    # the people named in the package are invited; none of them joins without accepting
+    assert db.session.scalars(select(Membership).where(Membership.org_id == copy.id)).all() == []
+    roles = sorted(i.role.value for i in db.session.scalars(select(Invitation).where(Invitation.org_id == copy.id)))
     assert roles == ["consultant", "respondent", "sponsor"]
     actions = [e.action for e in db.session.scalars(select(SecurityEvent).order_by(SecurityEvent.id))]
     assert actions == ["org_export", "org_import"]

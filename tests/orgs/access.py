@@ -1,6 +1,8 @@
 """Access table for the organisation pages (settings, members, logo, overview)."""
 from cxgov.orgs.models import MANAGE, READ, Membership, Role
+from cxgov.auth.models import User
 from cxgov.extensions import db
+from cxgov.invitations.models import Invitation
 from tests.access import Access
 
 
@@ -25,7 +27,13 @@ def build(org, world) -> dict[str, int]:
     org.logo_id = logo.id
     target = world.make_member(org, Role.RESPONDENT)
     membership = db.session.query(Membership).filter_by(user_id=target.id, org_id=org.id).one()
-    return {"membership": membership.id}
+    invitee = User(email=f"invitee@{org.slug}.example", name="Invitee")
+    db.session.add(invitee)
+    db.session.flush()
+    invitation = Invitation(org_id=org.id, user_id=invitee.id, email=invitee.email, role=Role.VIEWER)
+    db.session.add(invitation)
+    db.session.flush()
+    return {"membership": membership.id, "invitation": invitation.id}
 
 
 ACCESS = {
@@ -36,4 +44,5 @@ ACCESS = {
     "org.member_role": Access(MANAGE, "POST", args=lambda ids: {"membership_id": ids["membership"]},
                               data=lambda ids: {"role": "viewer"}),
     "org.member_remove": Access(MANAGE, "POST", args=lambda ids: {"membership_id": ids["membership"]}),
+    "org.invitation_revoke": Access(MANAGE, "POST", args=lambda ids: {"invitation_id": ids["invitation"]}),
 }
