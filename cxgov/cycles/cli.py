@@ -50,7 +50,11 @@ def list_cycles(org: str) -> None:
 @click.argument("period")
 @click.option("--framework", "framework_key", help="Framework key (default: the previous cycle's).")
 @click.option("--due", "due", help="Due date, YYYY-MM-DD.")
-def open_cycle(org: str, period: str, framework_key: str | None, due: str | None) -> None:
+@click.option("--profile", "profile_key",
+              help="Target profile of a new cycle, e.g. essentials (default: the previous "
+                   "cycle's, else the framework's first).")
+def open_cycle(org: str, period: str, framework_key: str | None, due: str | None,
+               profile_key: str | None) -> None:
     """Open ORG's cycle for PERIOD; create it from the previous cycle when missing."""
     from ..framework.catalog import framework_catalog, frameworks_for_new_cycle
 
@@ -81,9 +85,13 @@ def open_cycle(org: str, period: str, framework_key: str | None, due: str | None
             if framework is None:
                 raise click.ClickException(f"No valid framework {framework_key!r}.")
             cycle = services.cycle_create(org=organisation, period=period, framework=framework,
-                                          due_date=due_date)
-            click.echo(f"Created {period} on {framework.key} v{framework.version} "
+                                          due_date=due_date, profile_key=profile_key)
+            profile = f", profile {cycle.profile_key}" if cycle.profile_key else ""
+            click.echo(f"Created {period} on {framework.key} v{framework.version}{profile} "
                        f"with {len(cycle.respondents)} respondents from the previous cycle.")
+        elif profile_key is not None and profile_key != cycle.profile_key:
+            raise click.ClickException(f"The cycle {period} already exists with profile "
+                                       f"{cycle.profile_key or 'none'}.")
         elif framework_key is not None and framework_key != cycle.framework_key:
             raise click.ClickException(f"The cycle {period} already exists on {cycle.framework_key}.")
         elif due_date is not None:

@@ -16,6 +16,10 @@ class CycleCreateForm(FlaskForm):
         Regexp(PERIOD_RE, message=_l("Write the quarter like 2026-Q4."))],
         description=_l("One cycle per quarter, written like 2026-Q4."))
     framework = SelectField(_l("Framework"), validators=[DataRequired()])
+    profile = SelectField(_l("Target profile"), validators=[Optional()], validate_choice=False,
+                          description=_l("Sets each practice's default target and which "
+                                         "practices may be skipped. You can still change "
+                                         "single targets before opening the cycle."))
     due_date = DateField(_l("Answers due"), validators=[Optional()])
     submit = SubmitField(_l("Create cycle"))
 

@@ -71,7 +71,10 @@ class Cycle(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="draft")
     #: When answers are due; shown to respondents and in the reminder text.
     due_date: Mapped[date | None] = mapped_column(Date)
-    #: practice id -> target level 1..5 set for this cycle; missing ids use default_target.
+    #: Key of the snapshot's target profile (e.g. "essentials"): its targets are the defaults
+    #: and its optional practices may be skipped. None: the practices' own default_target.
+    profile_key: Mapped[str | None] = mapped_column(String(40))
+    #: practice id -> target level 1..5 set for this cycle; missing ids use the profile's target.
     targets: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

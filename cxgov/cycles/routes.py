@@ -47,6 +47,20 @@ def _available_frameworks() -> list[Any]:
     return frameworks_for_new_cycle()
 
 
+def _profile_choices(frameworks: list[Any]) -> list[tuple[str, str]]:
+    """Return the profile options of the offered frameworks (one entry per profile key)."""
+    lang = _lang()
+    choices = [("", _("The framework’s first profile (or each practice’s own target)"))]
+    seen: set[str] = set()
+    for framework in frameworks:
+        for profile in framework.profiles:
+            if profile.key not in seen:
+                seen.add(profile.key)
+                choices.append((profile.key, f"{profile.name.get(lang)}: "
+                                             f"{profile.description.get(lang)}"))
+    return choices
+
+
 def _framework_choice(key: str):
     from ..framework.catalog import framework_catalog
 
@@ -104,20 +118,30 @@ def new():
     frameworks = _available_frameworks()
     form = CycleCreateForm()
     form.framework.choices = [(f.key, f"{f.title.get(_lang())} (v{f.version})") for f in frameworks]
+    form.profile.choices = _profile_choices(frameworks)
     if request.method == "GET":
         latest = services.cycles_for_org(org)
         if latest:
             form.period.data = period_next(latest[0].period)
             if any(f.key == latest[0].framework_key for f in frameworks):
                 form.framework.data = latest[0].framework_key
+            form.profile.data = latest[0].profile_key or ""
     if form.validate_on_submit():
         framework = _framework_choice(form.framework.data)
+        profile_key = form.profile.data or None
         if framework is None:
             form.framework.errors = [_("Choose one of the frameworks offered.")]
+        elif profile_key and framework.profile(profile_key) is None:
+            form.profile.errors = [_("%(framework)s has no such profile; choose one of: "
+                                     "%(profiles)s.", framework=framework.title.get(_lang()),
+                                     profiles=", ".join(p.name.get(_lang())
+                                                        for p in framework.profiles)
+                                     or _("none"))]
         else:
             try:
                 cycle = services.cycle_create(org=org, period=form.period.data, framework=framework,
-                                              due_date=form.due_date.data)
+                                              due_date=form.due_date.data,
+                                              profile_key=profile_key)
             except services.CycleError as error:
                 form.period.errors = [str(error)]
             else:
@@ -288,6 +312,7 @@ def targets(cycle_id: int):
                 return redirect(url_for("cycles.targets", cycle_id=cycle.id))
     return render_template("cycles/targets.html", cycle=cycle, framework=framework, form=form,
                            current=services.cycle_targets(cycle), lang=_lang(),
+                           profile=services.cycle_profile(cycle),
                            respondent=services.respondent_for(cycle, current_user))
 
 
@@ -471,7 +496,8 @@ def submit(cycle_id: int):
         return redirect(url_for("cycles.answer", cycle_id=cycle.id))
     framework = services.cycle_framework(cycle)
     mine = services.respondent_answers(respondent)
-    missing = [p.id for p in framework.practices if p.id not in mine]
+    skippable = services.cycle_optional(cycle)
+    missing = [p.id for p in framework.practices if p.id not in mine and p.id not in skippable]
     if missing and not form.confirm_gaps.data:
         flash(_("%(n)d practices are unanswered (%(ids)s). Answer them, or tick the box to submit anyway.",
                 n=len(missing), ids=", ".join(missing[:8]) + ("…" if len(missing) > 8 else "")), "warning")

@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..auth.models import User
 from ..db import utcnow
 from ..extensions import db
-from ..framework.model import Framework
+from ..framework.model import Framework, Profile
 from ..orgs.models import ANSWER, DEFAULT_RESPONDENT_GROUPS, Membership, Organisation
 from ..scoring.engine import Answer as ScoringAnswer
 from ..scoring.engine import CycleResult, score_cycle
@@ -265,6 +265,7 @@ def cycle_score(*, cycle: Cycle, org: Organisation,
         framework=cycle_framework(cycle),
         answers=scoring_answers(answers),
         targets=cycle_targets(cycle),
+        optional=cycle_optional(cycle),
         failing_checks=failing_checks,
         previous=previous[1] if previous else None,
         upper_groups=upper,
@@ -273,32 +274,59 @@ def cycle_score(*, cycle: Cycle, org: Organisation,
 
 
 def cycle_targets(cycle: Cycle) -> dict[str, int]:
-    """Return practice id -> target for every practice of the cycle (defaults filled in)."""
+    """Return practice id -> target for every practice of the cycle (profile defaults filled in)."""
     framework = cycle_framework(cycle)
     stored = cycle.targets or {}
-    return {p.id: int(stored.get(p.id, p.default_target)) for p in framework.practices}
+    return {p.id: int(stored.get(p.id, framework.target_for(p, cycle.profile_key)))
+            for p in framework.practices}
+
+
+def cycle_profile(cycle: Cycle) -> Profile | None:
+    """Return the target profile the cycle chose (from its own snapshot), or None."""
+    return cycle_framework(cycle).profile(cycle.profile_key)
+
+
+def cycle_optional(cycle: Cycle) -> frozenset[str]:
+    """Return the practices the cycle's profile lets respondents skip."""
+    profile = cycle_profile(cycle)
+    return frozenset(profile.optional) if profile is not None else frozenset()
 
 
 # -- creating and preparing ----------------------------------------------------------------
 def cycle_create(*, org: Organisation, period: str, framework: Framework,
-                 due_date: date | None = None) -> Cycle:
-    """Create a draft cycle, prefilled with the previous cycle's targets and respondents."""
+                 due_date: date | None = None, profile_key: str | None = None) -> Cycle:
+    """Create a draft cycle, prefilled with the previous cycle's targets and respondents.
+
+    ``profile_key`` chooses one of the framework's target profiles (its targets become the
+    defaults); None on a framework with profiles takes the previous cycle's, else the first.
+    """
     period = (period or "").strip().upper()
     if not period_valid(period):
         raise CycleError(f"{period or '(empty)'} is not a quarter; write it like 2026-Q4.")
     if cycle_by_period(org, period) is not None:
         raise CycleError(f"There is already a cycle for {period}.")
+    if profile_key and framework.profile(profile_key) is None:
+        known = ", ".join(p.key for p in framework.profiles) or "none"
+        raise CycleError(f"{framework.key} {framework.version} has no profile {profile_key!r} "
+                         f"(profiles: {known}).")
     cycle = Cycle(org_id=org.id, period=period, framework_key=framework.key,
                   framework_version=framework.version, framework_snapshot=framework.to_snapshot(),
                   framework_hash=framework.content_hash, status="draft", due_date=due_date,
-                  targets={})
+                  profile_key=profile_key or None, targets={})
     db.session.add(cycle)
     db.session.flush()
     previous = cycle_previous(cycle)
+    if cycle.profile_key is None and framework.profiles:
+        carried = previous.profile_key if previous is not None else None
+        cycle.profile_key = carried if framework.profile(carried) else framework.profiles[0].key
     if previous is not None:
         known = {p.id for p in framework.practices}
+        # A target set by hand belongs to the profile it was set under: a new profile brings
+        # its own defaults, so only the same framework key and profile carry targets over.
+        same_profile = (previous.framework_key == framework.key
+                        and previous.profile_key == cycle.profile_key)
         cycle.targets = {pid: int(level) for pid, level in (previous.targets or {}).items()
-                         if pid in known}
+                         if pid in known} if same_profile else {}
         groups = {g["key"] for g in org_groups(org)}
         members = _answering_members(org)
         for old in previous.respondents:

@@ -69,6 +69,8 @@ class PracticeResult:
     perception_flag: bool
     previous_level: float | None
     change: float | None  #: level - previous_level
+    #: the cycle's profile lets respondents skip this practice: never a priority gap
+    optional: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Return JSON-serialisable data; JSON object keys must be strings."""
@@ -150,7 +152,7 @@ class CycleResult:
 
     def top_gaps(self, n: int | None = None) -> list[PracticeResult]:
         """Return practices below target, by priority, then gap, then id."""
-        gaps = [p for p in self.practices if p.gap is not None and p.gap > 0]
+        gaps = [p for p in self.practices if p.gap is not None and p.gap > 0 and not p.optional]
         gaps.sort(key=lambda p: (-p.priority, -(p.gap or 0.0), p.practice_id))
         return gaps[:n]
 
@@ -264,6 +266,7 @@ def score_cycle(
     framework: Framework,
     answers: Iterable[Answer],
     targets: Mapping[str, int] | None = None,
+    optional: Collection[str] = (),
     failing_checks: Collection[str] = (),
     previous: CycleResult | None = None,
     upper_groups: Collection[str] = DEFAULT_UPPER_GROUPS,
@@ -278,6 +281,7 @@ def score_cycle(
     known = {p.id for p in practices}
     targets = targets or {}
     failing = frozenset(failing_checks)
+    skippable = frozenset(optional)
     upper = frozenset(upper_groups)
     frontline = frozenset(frontline_groups)
 
@@ -320,6 +324,7 @@ def score_cycle(
             frontline=frontline,
             framework=framework,
             previous=prev_practices.get(p.id),
+            optional=p.id in skippable,
         )
         for p in practices
     )
@@ -369,6 +374,7 @@ def _score_practice(
     frontline: frozenset[str],
     framework: Framework,
     previous: PracticeResult | None,
+    optional: bool = False,
 ) -> PracticeResult:
     """Consolidate one practice's tally into its result."""
     if target not in LEVEL_NUMBERS:
@@ -383,7 +389,7 @@ def _score_practice(
     failing_checks = tuple(c for c in practice.register_checks if c in failing)
     register_failing = bool(failing_checks)
     priority = 0.0
-    if gap:
+    if gap and not optional:
         # Failing register checks are objective evidence that the gap is real, so they
         # rank the practice above an equally wide, self-reported-only gap.
         factor = REGISTER_FAILING_FACTOR if register_failing else 1.0
@@ -425,6 +431,7 @@ def _score_practice(
         and abs(perception_gap) >= options.perception_gap,
         previous_level=previous_level,
         change=_diff(level, previous_level),
+        optional=optional,
     )
 
 

@@ -1,0 +1,140 @@
+"""Two framework versions side by side: the newest for new cycles, old cycles keep theirs,
+and a cycle chooses a target profile."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from cxgov.cycles import services
+from cxgov.cycles.models import Cycle
+from cxgov.extensions import db
+from cxgov.framework.catalog import framework_catalog, framework_catalog_clear
+from cxgov.orgs.models import Role
+from tests.conftest import login_as
+from tests.cycles.helpers import answer
+from tests.framework.v11 import SHIPPED_10, text_11
+
+
+@pytest.fixture(autouse=True)
+def no_failing_checks(monkeypatch):
+    monkeypatch.setattr(services, "register_failing_checks", lambda org: frozenset())
+
+
+@pytest.fixture
+def two_versions(app, tmp_path):
+    """Point the catalogue at a folder holding 1.0 and the 1.1 test fixture."""
+    folder = tmp_path / "assessments"
+    folder.mkdir()
+    (folder / "cx-governance.yaml").write_text(SHIPPED_10.read_text(encoding="utf-8"))
+    (folder / "cx-governance-1.1.yaml").write_text(text_11())
+    app.config["ASSESSMENTS_DIR"] = str(folder)
+    framework_catalog_clear()
+    yield framework_catalog()
+    framework_catalog_clear()
+
+
+def versions(catalog):
+    return catalog.get("cx-governance", "1.0"), catalog.get("cx-governance", "1.1")
+
+
+def test_both_versions_ship_and_the_newest_is_offered(two_versions):
+    v10, v11 = versions(two_versions)
+    assert v10 is not None and v11 is not None and two_versions.invalid == []
+    from cxgov.framework.catalog import frameworks_for_new_cycle
+    assert [(f.key, f.version) for f in frameworks_for_new_cycle()] == [("cx-governance", "1.1")]
+
+
+def test_an_old_cycle_keeps_its_snapshot_after_a_new_version(two_versions, make_org):
+    org = make_org()
+    v10, v11 = versions(two_versions)
+    old = services.cycle_create(org=org, period="2026-Q1", framework=v10)
+    new = services.cycle_create(org=org, period="2026-Q2", framework=v11)
+    db.session.commit()
+    assert services.cycle_framework(old).version == "1.0" and old.profile_key is None
+    assert "F5" in {p.id for p in services.cycle_framework(old).practices}
+    assert services.cycle_framework(new).version == "1.1"
+    assert "D6" in {p.id for p in services.cycle_framework(new).practices}
+
+
+def test_profile_sets_default_targets_and_optional_practices(two_versions, make_org):
+    org = make_org()
+    _, v11 = versions(two_versions)
+    cycle = services.cycle_create(org=org, period="2026-Q2", framework=v11, profile_key="full")
+    assert cycle.profile_key == "full"
+    assert set(services.cycle_targets(cycle).values()) == {4}
+    assert services.cycle_optional(cycle) == frozenset()
+    nxt = services.cycle_create(org=org, period="2026-Q3", framework=v11,
+                                profile_key="essentials")
+    targets = services.cycle_targets(nxt)
+    assert targets["A1"] == 3 and targets["D6"] == v11.practice("D6").default_target
+    assert services.cycle_optional(nxt) == frozenset({"D6", "C10"})
+
+
+def test_without_a_choice_the_previous_profile_or_the_first_is_taken(two_versions, make_org):
+    org = make_org()
+    _, v11 = versions(two_versions)
+    first = services.cycle_create(org=org, period="2026-Q1", framework=v11)
+    assert first.profile_key == "essentials"  # the file's first profile
+    services.cycle_targets_set(cycle=first, targets={"A1": 5})
+    services.cycle_create(org=org, period="2026-Q2", framework=v11, profile_key="full")
+    third = services.cycle_create(org=org, period="2026-Q3", framework=v11)
+    assert third.profile_key == "full"
+    assert services.cycle_targets(third)["A1"] == 4  # a hand-set target stays with its profile
+
+
+def test_an_unknown_profile_is_refused_and_nothing_is_created(two_versions, make_org):
+    org = make_org()
+    v10, v11 = versions(two_versions)
+    for framework in (v10, v11):
+        with pytest.raises(services.CycleError, match="has no profile 'huge'"):
+            services.cycle_create(org=org, period="2026-Q1", framework=framework,
+                                  profile_key="huge")
+    assert db.session.scalars(select(Cycle)).all() == []
+
+
+def test_an_optional_practice_is_never_a_priority_gap(two_versions, make_org, make_member):
+    org = make_org()
+    person = make_member(org, Role.RESPONDENT)
+    _, v11 = versions(two_versions)
+    cycle = services.cycle_create(org=org, period="2026-Q1", framework=v11,
+                                  profile_key="essentials")
+    respondent = services.respondent_invite(cycle=cycle, org=org, user_id=person.id,
+                                            group="leadership")
+    services.cycle_open(cycle=cycle)
+    answer(cycle, respondent, "D6", "1")
+    answer(cycle, respondent, "D5", "1")
+    result = services.cycle_score(cycle=cycle, org=org)
+    assert result.practice("D6").optional and result.practice("D6").priority == 0
+    assert [p.practice_id for p in result.top_gaps()] == ["D5"]
+
+
+def test_new_cycle_form_offers_and_stores_a_profile(two_versions, client, make_org, make_member):
+    org = make_org()
+    sponsor = make_member(org, Role.SPONSOR)
+    db.session.commit()
+    login_as(client, sponsor)
+    page = client.get(f"/o/{org.slug}/cycles/new")
+    assert page.status_code == 200
+    assert b'value="essentials"' in page.data and b'value="full"' in page.data
+    assert b"(v1.1)" in page.data and b"(v1.0)" not in page.data
+    response = client.post(f"/o/{org.slug}/cycles/new", data={
+        "period": "2027-Q1", "framework": "cx-governance", "profile": "full"})
+    assert response.status_code == 302
+    cycle = services.cycle_by_period(org, "2027-Q1")
+    assert cycle.framework_version == "1.1" and cycle.profile_key == "full"
+    bad = client.post(f"/o/{org.slug}/cycles/new", data={
+        "period": "2027-Q2", "framework": "cx-governance", "profile": "huge"})
+    assert bad.status_code == 200 and b"has no such profile" in bad.data
+    assert services.cycle_by_period(org, "2027-Q2") is None
+    targets = client.get(f"/o/{org.slug}/cycles/{cycle.id}/targets")
+    assert b"Target profile: Full." in targets.data
+
+
+def test_cli_opens_a_cycle_with_a_profile(two_versions, runner, make_org):
+    org = make_org(slug="acme")
+    db.session.commit()
+    result = runner.invoke(args=["cycle", "open", "acme", "2026-Q3", "--profile", "essentials"])
+    assert result.exit_code == 0, result.output
+    assert "cx-governance v1.1, profile essentials" in result.output
+    result = runner.invoke(args=["cycle", "open", "acme", "2026-Q4", "--profile", "nope"])
+    assert result.exit_code == 1 and "has no profile 'nope'" in result.output
