@@ -1,7 +1,7 @@
 """cycle profile: the framework target profile a cycle was created with
 
 Revision ID: b7c1f0a2d915
-Revises: 36716351f305
+Revises: 4f48432f3caa
 Create Date: 2026-11-25 14:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7c1f0a2d915'
-down_revision = '36716351f305'
+down_revision = '4f48432f3caa'
 branch_labels = None
 depends_on = None
 
