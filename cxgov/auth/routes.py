@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..audit import security_event
@@ -57,10 +58,11 @@ def login():
             services.login_attempt_settle(attempt=attempt, outcome="login_throttled")
             db.session.commit()
             minutes = max(1, round(wait / 60))
-            flash(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes), "danger")
+            flash(ngettext("Too many failed attempts. Try again in %(num)d minute.",
+                           "Too many failed attempts. Try again in %(num)d minutes.", minutes), "danger")
             return render_template("auth/login.html", form=form), 429
-        user = services.user_by_email(email)
-        if user is not None and user.active and user.check_password(form.password.data):
+        user = services.user_authenticate(email=email, password=form.password.data)
+        if user is not None:
             services.login_attempt_settle(attempt=attempt, outcome="login", user=user)
             db.session.commit()
             login_user(user, remember=form.remember.data)

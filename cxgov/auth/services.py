@@ -1,16 +1,18 @@
 """Account operations. Services flush; the caller (view or CLI command) commits."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import SecurityEvent, security_event_add, security_event_settle
 from ..db import utcnow
 from ..extensions import db
 from ..validators import is_email, normalise_email
+
 from .models import MIN_PASSWORD_LENGTH, SetPasswordLink, User, hash_token, new_token
 
 SET_PASSWORD_LINK_DAYS = 7
@@ -23,6 +25,27 @@ class AccountError(ValueError):
 def user_by_email(email: str) -> User | None:
     """Return the user with this e-mail (case-insensitive), if any."""
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+_STAND_IN_HASHES: dict[str, str] = {}
+
+
+def user_authenticate(*, email: str, password: str) -> User | None:
+    """Return the active user whose password this is, or None, doing the same hash work either way.
+
+    Checking a password costs a deliberately slow hash. Doing it only for real accounts made
+    a wrong password take 100 ms and an unknown address 7 ms, which told anyone which
+    addresses have accounts; an unknown, inactive or not yet activated account is checked
+    against a stand-in hash of the same method instead.
+    """
+    user = user_by_email(email)
+    if user is not None and user.active and user.password_hash:
+        return user if user.check_password(password) else None
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _STAND_IN_HASHES:
+        _STAND_IN_HASHES[method] = generate_password_hash(new_token(), method=method)
+    check_password_hash(_STAND_IN_HASHES[method], password)
+    return None
 
 
 def user_create(*, email: str, name: str, password: str | None = None, is_admin: bool = False,
@@ -90,51 +113,79 @@ def user_deactivate(*, user: User) -> None:
     db.session.flush()
 
 
+#: A failed password from a stranger's address slows every other unusual address down too, but
+#: only after this many failures per allowed failure of one address, and gently: one minute,
+#: then doubling, never longer than the lock window.
+ACCOUNT_BACKOFF_FACTOR = 2
+ACCOUNT_BACKOFF_FIRST_SECONDS = 60
+#: An address the account logged in from successfully within this many days is "usual": the
+#: account-wide back-off and the address-wide limit never apply to it.
+USUAL_ADDRESS_DAYS = 90
+
+
 def login_refusal_seconds(*, email: str, remote_addr: str, attempt_id: int | None = None) -> int:
     """Return how long further logins are refused (0 when allowed).
 
-    Failed logins are counted in the security log (a database table), so the limit holds
-    across every gunicorn worker and app server. A successful login resets the account's
-    count; the per-address limit is looser because offices share addresses.
+    Three limits, so that a stranger can neither guess a password nor lock its owner out:
 
-    ``attempt_id`` is this request's own attempt, already committed as a failure before the
-    password is checked (:func:`login_attempt_begin`). It is counted, so parallel attempts on
-    several workers see each other and never exceed the limit together; the thresholds are
-    one higher to make room for it.
+    - (account, address): ``LOGIN_MAX_FAILURES`` failures since that pair's last success lock
+      the pair for ``LOGIN_LOCK_SECONDS``. A stranger locks only themselves.
+    - account: from addresses the account has never logged in from, failures from anywhere
+      past twice that number earn a back-off that starts at a minute and doubles per failure
+      (up to the lock window), so guessing from many addresses stays slow. The owner's usual
+      addresses are exempt, so they can always log in from where they usually do.
+    - address: four times the limit over any accounts (spraying one password) refuses that
+      address, except for accounts that usually log in from it (offices share addresses).
+
+    Failures are counted in the security log (a database table), so the limits hold across
+    every gunicorn worker and app server. ``attempt_id`` is this request's own attempt, already
+    committed as a failure before the password is checked (:func:`login_attempt_begin`). It is
+    counted, so parallel attempts on several workers see each other and never exceed the limit
+    together; the thresholds are one higher to make room for it.
     """
     config = current_app.config
     max_failures = int(config["LOGIN_MAX_FAILURES"])
     window = timedelta(seconds=int(config["LOGIN_LOCK_SECONDS"]))
     own = 1 if attempt_id is not None else 0
-    since = utcnow() - window
+    now = utcnow()
+    since = now - window
     email = normalise_email(email)
     # the lock runs from the latest *earlier* failure, so the refusal does not extend itself
     earlier_at = case((SecurityEvent.id != attempt_id, SecurityEvent.at)) if own else SecurityEvent.at
+    failed = (SecurityEvent.action == "login_failed")
+    succeeded = (SecurityEvent.action == "login")
 
-    last_success = db.session.scalar(
-        select(func.max(SecurityEvent.at)).where(SecurityEvent.action == "login",
-                                                 SecurityEvent.actor == email)
-    )
-    account_since = max(since, last_success) if last_success else since
-    account_failures = db.session.execute(
-        select(func.count(), func.max(earlier_at)).where(
-            SecurityEvent.action == "login_failed", SecurityEvent.actor == email,
-            SecurityEvent.at > account_since)
-    ).one()
-    address_failures = db.session.execute(
-        select(func.count(), func.max(earlier_at)).where(
-            SecurityEvent.action == "login_failed", SecurityEvent.remote_addr == remote_addr,
-            SecurityEvent.at > since)
-    ).one()
-    refused_since = []
-    if account_failures[0] >= max_failures + own:
-        refused_since.append(account_failures[1])
-    if address_failures[0] >= max_failures * 4 + own:
-        refused_since.append(address_failures[1])
-    if not refused_since:
+    def last_success(*where) -> datetime | None:
+        return db.session.scalar(select(func.max(SecurityEvent.at)).where(succeeded, *where))
+
+    def failures(after: datetime, *where) -> tuple[int, datetime | None]:
+        count, latest = db.session.execute(
+            select(func.count(), func.max(earlier_at)).where(failed, SecurityEvent.at > after, *where)).one()
+        return count - own, latest
+
+    refusals: list[datetime] = []  # the moments until which this attempt is refused
+    pair = (SecurityEvent.actor == email, SecurityEvent.remote_addr == remote_addr)
+    pair_success = last_success(*pair)
+    count, latest = failures(max(since, pair_success) if pair_success else since, *pair)
+    if count >= max_failures:
+        refusals.append((latest or now) + window)
+
+    usual = pair_success is not None and pair_success > now - timedelta(days=USUAL_ADDRESS_DAYS)
+    if not usual:
+        account_success = last_success(SecurityEvent.actor == email)
+        count, latest = failures(max(since, account_success) if account_success else since,
+                                 SecurityEvent.actor == email)
+        over = count - max_failures * ACCOUNT_BACKOFF_FACTOR
+        if over >= 0:
+            backoff = min(window.total_seconds(), ACCOUNT_BACKOFF_FIRST_SECONDS * 2.0 ** min(over, 30))
+            refusals.append((latest or now) + timedelta(seconds=backoff))
+        count, latest = failures(since, SecurityEvent.remote_addr == remote_addr)
+        if count >= max_failures * 4:
+            refusals.append((latest or now) + window)
+    if not refusals:
         return 0
-    latest = max(filter(None, refused_since), default=utcnow())
-    return max(1, int((latest + window - utcnow()).total_seconds()))
+    remaining = (max(refusals) - now).total_seconds()
+    return max(1, int(remaining)) if remaining > 0 else 0
 
 
 def login_attempt_begin(*, email: str) -> SecurityEvent:

@@ -166,3 +166,53 @@ def test_without_a_proxy_forwarded_headers_are_ignored(app, client, make_user):
         client.post("/login", data={"email": f"spray{n}@example.com", "password": "Summer2026!"},
                     environ_base={"REMOTE_ADDR": "203.0.113.9"}, headers={"X-Forwarded-For": f"10.0.0.{n}"})
     assert {e.remote_addr for e in db.session.scalars(select(SecurityEvent))} == {"203.0.113.9"}
+
+
+# --- issue 12, finding 5: no account enumeration by timing, no lock-out by strangers ---------------
+
+def test_an_unknown_address_costs_the_same_hash_work_as_a_wrong_password(app, client, make_user, monkeypatch):
+    """Counted, not timed: every login attempt runs exactly one password hash (bench/login_timing.py times it)."""
+    import hashlib
+
+    email = new_email(make_user)
+    calls: list[int] = []
+    real = hashlib.pbkdf2_hmac  # the test configuration's hash method
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "pbkdf2_hmac", counted)
+    attempt(client, "warm-up@nowhere.example", "some password")  # a stand-in hash may be made once
+    for who, password in [(email, "wrong password"), ("nobody@nowhere.example", "wrong password")]:
+        calls.clear()
+        assert attempt(client, who, password, addr=f"198.51.100.{len(who)}").status_code == 200
+        assert len(calls) == 1, who
+
+
+@pytest.mark.app_config(**LIMITS)
+def test_a_stranger_cannot_lock_the_owner_out_of_their_usual_address(app, client, make_user):
+    email = new_email(make_user)
+    home = "198.51.100.7"
+    assert attempt(client, email, addr=home).status_code == 302  # the owner's usual address
+    client.post("/logout")
+    statuses = [attempt(client, email, f"guess {n}", addr="203.0.113.9").status_code for n in range(12)]
+    assert statuses[:3] == [200] * 3 and set(statuses[3:]) == {429}  # the stranger locks only themselves
+    assert attempt(client, email, addr=home).status_code == 302
+
+
+@pytest.mark.app_config(**LIMITS)
+def test_guessing_from_many_addresses_backs_off_for_the_whole_account(app, client, make_user):
+    """Past twice the pair limit, any address the account never used waits (a minute, then doubling)."""
+    email = new_email(make_user)
+    home = "198.51.100.7"
+    assert attempt(client, email, addr=home).status_code == 302
+    client.post("/logout")
+    for n in range(6):  # one guess each from six addresses: no pair limit is reached
+        assert attempt(client, email, f"guess {n}", addr=f"203.0.113.{n}").status_code == 200
+    response = attempt(client, email, addr="192.0.2.200")  # even the right password, from a new address
+    assert response.status_code == 429 and b"Try again in 1 minute." in response.data
+    assert attempt(client, email, addr=home).status_code == 302  # the usual address is unaffected
+    client.post("/logout")
+    age_events(seconds=61)
+    assert attempt(client, email, addr="192.0.2.200").status_code == 302  # the back-off has run out
