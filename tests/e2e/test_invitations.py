@@ -1,0 +1,84 @@
+"""The invitation flow in the browser: one person, two organisations, each adding them.
+
+The first sponsor adds an address new to cxgov and hands over the set-password link; the
+second adds the same address and gets an invitation only: no link and no name ever reaches
+them. The organisation appears for the person only once they accept.
+"""
+from __future__ import annotations
+
+import re
+
+from cxgov.orgs.models import Role
+from tests.e2e.conftest import log_in
+from tests.conftest import TEST_PASSWORD
+
+PERSON = "vera.lind@example.com"
+PERSON_NAME = "Vera Lind"
+PASSWORD = "Vera's own password"
+
+
+def add_member(page, base_url: str, slug: str, email: str, name: str = "") -> None:
+    page.goto(f"{base_url}/o/{slug}/members")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=name]", name)
+    page.select_option("select[name=role]", "ambassador")
+    page.click("form.card button[type=submit]")
+    page.locator(".alert-success").first.wait_for()
+
+
+def test_a_person_invited_by_two_organisations(live_server, browser, page, make_org, make_member):
+    org_a, org_b = make_org(name="Nordlys Energi"), make_org(name="Fjord Bank")
+    sponsor_a = make_member(org_a, Role.SPONSOR, name="Anna Sponsor")
+    sponsor_b = make_member(org_b, Role.SPONSOR, name="Bo Sponsor")
+    contexts = [browser.new_context(viewport={"width": 1366, "height": 900}) for _ in range(2)]
+    adder_b, person = (context.new_page() for context in contexts)
+    try:
+        # the first sponsor adds an address new to cxgov: an invitation and the account's one link
+        log_in(page, live_server, sponsor_a.email, TEST_PASSWORD)
+        add_member(page, live_server, org_a.slug, PERSON, PERSON_NAME)
+        link = page.locator("[data-testid=set-password-link] code").inner_text()
+        assert re.search(r"/set-password/[\w-]+$", link)
+
+        # the second sponsor adds the same address: the same message, no link, no name
+        log_in(adder_b, live_server, sponsor_b.email, TEST_PASSWORD)
+        add_member(adder_b, live_server, org_b.slug, PERSON, "A guess")
+        for text in (adder_b.content(), adder_b.goto(f"{live_server}/o/{org_b.slug}/members").text()):
+            assert "/set-password/" not in text
+            assert PERSON_NAME not in text and "Nordlys Energi" not in text
+        assert adder_b.locator("[data-testid=set-password-link]").count() == 0
+        assert PERSON in adder_b.locator("[data-testid=org-invitations]").inner_text()
+
+        # the person sets a password through the link they were given, then sees two invitations
+        person.goto(link)
+        person.fill("input[name=password]", PASSWORD)
+        person.fill("input[name=confirm]", PASSWORD)
+        person.click("button[type=submit]")
+        person.wait_for_url(f"{live_server}/invitations/")
+        invitations = person.locator("[data-testid=pending-invitations]")
+        assert "Nordlys Energi" in invitations.inner_text() and "Fjord Bank" in invitations.inner_text()
+
+        # until accepted, neither organisation is theirs
+        assert person.goto(f"{live_server}/o/{org_b.slug}/").status == 404
+        person.goto(f"{live_server}/invitations/")
+        person.locator("li", has_text="Nordlys Energi").get_by_role("button", name="Accept").click()
+        person.wait_for_url(f"{live_server}/o/{org_a.slug}/")
+
+        person.goto(f"{live_server}/")
+        assert "1 invitation is waiting for your answer." in person.content()
+        assert "Fjord Bank" not in person.locator("[data-testid=org-list]").inner_text()
+        person.click("text=See invitations")
+        person.locator("li", has_text="Fjord Bank").get_by_role("button", name="Accept").click()
+        person.wait_for_url(f"{live_server}/o/{org_b.slug}/")
+
+        person.goto(f"{live_server}/")
+        org_list = person.locator("[data-testid=org-list]").inner_text()
+        assert "Nordlys Energi" in org_list and "Fjord Bank" in org_list
+
+        # having accepted, the person is a member; only now does the sponsor see their name
+        adder_b.goto(f"{live_server}/o/{org_b.slug}/members")
+        assert PERSON_NAME in adder_b.content()
+        assert adder_b.locator("[data-testid=org-invitations]").count() == 0
+        assert "Nordlys Energi" not in adder_b.content()
+    finally:
+        for context in contexts:
+            context.close()
