@@ -155,8 +155,12 @@ def login_refusal_seconds(*, email: str, remote_addr: str, attempt_id: int | Non
     failed = (SecurityEvent.action == "login_failed")
     succeeded = (SecurityEvent.action == "login")
 
+    usual_since = now - timedelta(days=USUAL_ADDRESS_DAYS)
+
     def last_success(*where) -> datetime | None:
-        return db.session.scalar(select(func.max(SecurityEvent.at)).where(succeeded, *where))
+        # bounded in time, so the query stays on the index of ``at`` however long the log grows
+        return db.session.scalar(select(func.max(SecurityEvent.at))
+                                 .where(succeeded, SecurityEvent.at > usual_since, *where))
 
     def failures(after: datetime, *where) -> tuple[int, datetime | None]:
         count, latest = db.session.execute(
@@ -170,7 +174,7 @@ def login_refusal_seconds(*, email: str, remote_addr: str, attempt_id: int | Non
     if count >= max_failures:
         refusals.append((latest or now) + window)
 
-    usual = pair_success is not None and pair_success > now - timedelta(days=USUAL_ADDRESS_DAYS)
+    usual = pair_success is not None
     if not usual:
         account_success = last_success(SecurityEvent.actor == email)
         count, latest = failures(max(since, account_success) if account_success else since,

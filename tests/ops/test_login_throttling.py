@@ -216,3 +216,15 @@ def test_guessing_from_many_addresses_backs_off_for_the_whole_account(app, clien
     client.post("/logout")
     age_events(seconds=61)
     assert attempt(client, email, addr="192.0.2.200").status_code == 302  # the back-off has run out
+
+
+@pytest.mark.app_config(**LIMITS)
+def test_an_address_unused_for_ninety_days_is_no_longer_usual(app, client, make_user):
+    email = new_email(make_user)
+    home = "198.51.100.7"
+    assert attempt(client, email, addr=home).status_code == 302
+    client.post("/logout")
+    age_events(seconds=91 * 24 * 3600)
+    for n in range(6):
+        assert attempt(client, email, f"guess {n}", addr=f"203.0.113.{n}").status_code == 200
+    assert attempt(client, email, addr=home).status_code == 429
