@@ -18,6 +18,7 @@ def BLUEPRINTS() -> list[Blueprint]:  # noqa: N802  (reads like a constant at th
     from .register.routes import bp as register_bp
     from .register import transfer_routes  # noqa: F401  (import/export views on register_bp)
     from .register import inline  # noqa: F401  (inline owner assignment on register_bp)
+    from .portfolio.routes import bp as portfolio_bp
     from .reports.routes import bp as reports_bp
 
-    return [auth_bp, orgs_bp, org_bp, invitations_bp, admin_bp, register_bp, framework_bp, actions_bp, cycles_bp, transfer_bp, org_transfer_bp, reports_bp]
+    return [auth_bp, orgs_bp, org_bp, invitations_bp, admin_bp, register_bp, framework_bp, actions_bp, cycles_bp, transfer_bp, org_transfer_bp, reports_bp, portfolio_bp]

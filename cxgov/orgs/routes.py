@@ -22,10 +22,15 @@ org_bp = org_blueprint("org", __name__)
 
 @bp.route("/")
 def home():
-    """Consultants see their client list; everyone else lands in their organisation."""
+    """Consultants see their portfolio; everyone else lands in their organisation."""
     orgs = services.orgs_for_user(current_user)
     pending = invitations_pending_count(current_user)
-    if len(orgs) == 1 and not current_user.is_consultant and not pending:
+    if current_user.is_consultant:
+        from ..portfolio.routes import portfolio_page
+
+        return portfolio_page(others=[(org, role) for org, role in orgs if role != Role.CONSULTANT],
+                              pending_invitations=pending)
+    if len(orgs) == 1 and not pending:
         return redirect(url_for("org.overview", org_slug=orgs[0][0].slug))
     return render_template("orgs/list.html", orgs=orgs, pending_invitations=pending)
 

@@ -473,31 +473,44 @@ def run_health_checks(snapshot: RegisterSnapshot, today: date,
 
 def register_snapshot(org: "Organisation") -> RegisterSnapshot:
     """Load ``org``'s register as plain data in six queries (one per table)."""
+    return register_snapshots([org])[org.id]
+
+
+def register_snapshots(orgs: "list[Organisation]") -> dict[int, RegisterSnapshot]:
+    """Load the registers of several organisations in six queries in all (the portfolio's need)."""
     from sqlalchemy import select
 
     from ..extensions import db
     from .models import Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint
 
-    def rows(*columns, model):
-        return db.session.execute(select(*columns).where(model.org_id == org.id).order_by(model.id)).all()
+    ids = [org.id for org in orgs]
 
-    return RegisterSnapshot(
+    def rows(*columns, model) -> dict[int, list]:
+        grouped: dict[int, list] = {org_id: [] for org_id in ids}
+        if ids:
+            for row in db.session.execute(select(model.org_id, *columns).where(model.org_id.in_(ids))
+                                          .order_by(model.id)):
+                grouped[row[0]].append(tuple(row[1:]))
+        return grouped
+
+    people = rows(Person.id, Person.name, Person.email, Person.active, model=Person)
+    channels = rows(Channel.id, Channel.name, Channel.kind, Channel.manager_id, Channel.active, model=Channel)
+    journeys = rows(Journey.id, Journey.name, Journey.owner_id, Journey.active, model=Journey)
+    touchpoints = rows(Touchpoint.id, Touchpoint.name, Touchpoint.journey_id, Touchpoint.channel_id,
+                       Touchpoint.owner_id, Touchpoint.last_reviewed, Touchpoint.active, model=Touchpoint)
+    roles = rows(CxRole.id, CxRole.person_id, CxRole.role, CxRole.since, CxRole.until, model=CxRole)
+    mandates = rows(DelegatedMandate.id, DelegatedMandate.holder, DelegatedMandate.decision,
+                    DelegatedMandate.channel_id, DelegatedMandate.active, model=DelegatedMandate)
+    return {org.id: RegisterSnapshot(
         org_id=org.id,
         service_promise=org.service_promise or "",
-        people=tuple(PersonRow(*r) for r in rows(Person.id, Person.name, Person.email, Person.active, model=Person)),
-        channels=tuple(ChannelRow(*r) for r in rows(Channel.id, Channel.name, Channel.kind, Channel.manager_id,
-                                                     Channel.active, model=Channel)),
-        journeys=tuple(JourneyRow(*r) for r in rows(Journey.id, Journey.name, Journey.owner_id, Journey.active,
-                                                     model=Journey)),
-        touchpoints=tuple(TouchpointRow(*r) for r in rows(
-            Touchpoint.id, Touchpoint.name, Touchpoint.journey_id, Touchpoint.channel_id, Touchpoint.owner_id,
-            Touchpoint.last_reviewed, Touchpoint.active, model=Touchpoint)),
-        roles=tuple(CxRoleRow(*r) for r in rows(CxRole.id, CxRole.person_id, CxRole.role, CxRole.since,
-                                                 CxRole.until, model=CxRole)),
-        mandates=tuple(MandateRow(*r) for r in rows(DelegatedMandate.id, DelegatedMandate.holder,
-                                                     DelegatedMandate.decision, DelegatedMandate.channel_id,
-                                                     DelegatedMandate.active, model=DelegatedMandate)),
-    )
+        people=tuple(PersonRow(*r) for r in people[org.id]),
+        channels=tuple(ChannelRow(*r) for r in channels[org.id]),
+        journeys=tuple(JourneyRow(*r) for r in journeys[org.id]),
+        touchpoints=tuple(TouchpointRow(*r) for r in touchpoints[org.id]),
+        roles=tuple(CxRoleRow(*r) for r in roles[org.id]),
+        mandates=tuple(MandateRow(*r) for r in mandates[org.id]),
+    ) for org in orgs}
 
 
 def register_health(org: "Organisation", today: date | None = None) -> HealthReport:

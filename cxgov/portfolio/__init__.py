@@ -1,0 +1,1 @@
+"""A consultant's portfolio of client organisations, and the anonymised benchmark among them."""
