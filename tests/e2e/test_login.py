@@ -12,7 +12,7 @@ def test_login_list_logout(live_server, page, make_user, make_org, make_member):
     make_org(name="Fjord Bank", consultant=consultant)
 
     log_in(page, live_server, consultant.email, TEST_PASSWORD)
-    table = page.locator("[data-testid=org-list]")
+    table = page.locator("[data-testid=portfolio]")  # a consultant lands on the portfolio
     table.wait_for()
     assert "Nordlys Energi" in table.inner_text() and "Fjord Bank" in table.inner_text()
 
