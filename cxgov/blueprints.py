@@ -9,9 +9,11 @@ def BLUEPRINTS() -> list[Blueprint]:  # noqa: N802  (reads like a constant at th
     from .actions.routes import bp as actions_bp
     from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
+    from .cycles.link_routes import bp as answer_link_bp
     from .cycles.routes import bp as cycles_bp
     from .framework.routes import bp as framework_bp
     from .invitations.routes import bp as invitations_bp
+    from .mail.routes import bp as mail_bp
     from .orgs.routes import bp as orgs_bp
     from .orgs.routes import org_bp
     from .ops.routes import org_transfer_bp, transfer_bp
@@ -21,4 +23,20 @@ def BLUEPRINTS() -> list[Blueprint]:  # noqa: N802  (reads like a constant at th
     from .portfolio.routes import bp as portfolio_bp
     from .reports.routes import bp as reports_bp
 
-    return [auth_bp, orgs_bp, org_bp, invitations_bp, admin_bp, register_bp, framework_bp, actions_bp, cycles_bp, transfer_bp, org_transfer_bp, reports_bp, portfolio_bp]
+    return [
+        auth_bp,
+        orgs_bp,
+        org_bp,
+        invitations_bp,
+        admin_bp,
+        register_bp,
+        framework_bp,
+        actions_bp,
+        cycles_bp,
+        transfer_bp,
+        org_transfer_bp,
+        reports_bp,
+        portfolio_bp,
+        answer_link_bp,
+        mail_bp,
+    ]

@@ -50,4 +50,10 @@ def config_from_env() -> dict[str, Any]:
         # turns this on), so that page requests get the CPU first.
         "PDF_HELPER": _env_bool("PDF_HELPER"),
         "PDF_HELPER_NICE": int(_env("PDF_HELPER_NICE", "10")),
+        # Outgoing mail: smtp:// or smtps:// URL; unset writes .eml files to instance/outbox/.
+        "MAIL_URL": _env("MAIL_URL"),
+        "MAIL_FROM": _env("MAIL_FROM", "cxgov <cxgov@localhost>"),
+        # The address people reach this instance at, for links in mail sent outside a request
+        # (the CLI and the sender thread); inside a request the request's own host is used.
+        "BASE_URL": _env("BASE_URL"),
     }

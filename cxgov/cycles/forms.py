@@ -6,7 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from ..validators import no_control_chars
+from ..i18n import SUPPORTED_LANGUAGES
+from ..validators import email_check, no_control_chars
 from .models import PERIOD_RE
 
 
@@ -38,3 +39,29 @@ class DueDateForm(FlaskForm):
 class SubmitAnswersForm(FlaskForm):
     confirm_gaps = BooleanField(_l("Submit even though some practices are unanswered"))
     submit = SubmitField(_l("Submit my answers"))
+
+
+class RespondentExternalForm(FlaskForm):
+    """Invite a person without an account: they answer through a personal link."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), no_control_chars])
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254), email_check])
+    group = SelectField(_l("Respondent group"), validators=[DataRequired()])
+    language = SelectField(_l("Language of mail and questions"),
+                           choices=[("", _l("The organisation's language")), *SUPPORTED_LANGUAGES.items()])
+    submit = SubmitField(_l("Add"))
+
+
+class ReminderDaysForm(FlaskForm):
+    """On which days before the due date reminders go out by themselves."""
+
+    days = StringField(_l("Days before the due date"), validators=[
+        Optional(), Length(max=40), no_control_chars,
+        Regexp(r"^\s*\d{1,2}(\s*,\s*\d{1,2})*\s*$",
+               message=_l("Write whole numbers of days separated by commas, e.g. 7, 2."))],
+        description=_l("For example 7, 2: a reminder a week before and two days before. Leave empty for none."))
+    submit = SubmitField(_l("Save schedule"))
+
+    def day_list(self) -> list[int]:
+        """Return the typed days as numbers."""
+        return [int(part) for part in (self.days.data or "").replace(" ", "").split(",") if part]

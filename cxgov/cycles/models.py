@@ -85,6 +85,10 @@ class Cycle(db.Model):
     results: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: The register checks that failed at close (they feed the stored priorities).
     closed_failing_checks: Mapped[list[str] | None] = mapped_column(JSON)
+    #: Days before the due date on which those who have not submitted get a reminder mail.
+    reminder_days: Mapped[list[int]] = mapped_column(JSON, default=list)
+    #: The entries of ``reminder_days`` already sent, so a schedule fires once per offset.
+    reminders_sent: Mapped[list[int]] = mapped_column(JSON, default=list)
 
     closed_by: Mapped[User | None] = relationship()
     respondents: Mapped[list["Respondent"]] = relationship(
@@ -101,14 +105,19 @@ class Cycle(db.Model):
 
 
 class Respondent(db.Model):
-    """A member invited to answer one cycle, in one respondent group."""
+    """A person invited to answer one cycle, in one respondent group.
 
-    __table_args__ = (UniqueConstraint("cycle_id", "user_id", name="uq_respondent_cycle_id_user_id"),)
+    Either a member (``user``, who logs in) or a person without an account (``name`` and
+    ``email``), who answers through a personal link.
+    """
+
+    __table_args__ = (UniqueConstraint("cycle_id", "user_id", name="uq_respondent_cycle_id_user_id"),
+                      UniqueConstraint("cycle_id", "email", name="uq_respondent_cycle_id_email"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     #: Key of one of the organisation's respondent groups (leadership, front_line...).
     group: Mapped[str] = mapped_column(String(40))
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -116,9 +125,30 @@ class Respondent(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Last time the sponsor reminded this person (the reminder list records it).
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: How many reminders this person has been sent for this cycle.
+    reminder_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: Name and address of a respondent without an account (None for members: see ``user``).
+    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    #: The language this person reads mail and answers in; None means the organisation's.
+    language: Mapped[str | None] = mapped_column(String(8))
+    #: SHA-256 of the personal answer link's token (never the token); None: no live link.
+    link_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    link_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: First time the personal link was opened (the sponsor's "opened" status).
+    link_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     cycle: Mapped[Cycle] = relationship(back_populates="respondents")
-    user: Mapped[User] = relationship()
+    #: The member answering; None for a respondent without an account (answers by link).
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def display_name(self) -> str:
+        return self.user.name if self.user is not None else self.name
+
+    @property
+    def contact_email(self) -> str:
+        return self.user.email if self.user is not None else (self.email or "")
 
 
 class Answer(db.Model):

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import io
 from typing import Any
-from urllib.parse import quote
 
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -25,9 +26,12 @@ from ..extensions import db
 from ..orgs.forms import EmptyForm
 from ..orgs.models import ANSWER, MANAGE, READ
 from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
-from . import exports, services
-from .forms import CycleCreateForm, DueDateForm, RespondentAddForm, SubmitAnswersForm
-from .models import NOTE_MAX_CHARS, Answer, Cycle, Respondent, period_next
+from ..mail.services import MailError, mail_is_configured
+from . import exports, invitations, services
+from .answering import AnswerUrls, answer_autosave, answer_page, answer_submit
+from .forms import (CycleCreateForm, DueDateForm, ReminderDaysForm, RespondentAddForm,
+                    RespondentExternalForm)
+from .models import Cycle, Respondent, period_next
 
 bp = org_blueprint("cycles", __name__, url_prefix="/cycles")
 
@@ -182,51 +186,149 @@ def history():
 # -- preparing a cycle -------------------------------------------------------------------
 @bp.route("/<int:cycle_id>/respondents", methods=["GET", "POST"])
 @roles_required(MANAGE)
-def respondents(cycle_id: int):
-    """Invite respondents, see who has submitted, and remind the others."""
+def respondents(cycle_id: int) -> ResponseReturnValue:
+    """Invite respondents (members or people without an account), see who has answered, remind."""
     org = current_org()
     cycle = org_get(Cycle, cycle_id)
     form = RespondentAddForm()
-    members = services.invitable_members(org)
-    form.user_id.choices = [(u.id, f"{u.name} <{u.email}>") for u, _m in members]
-    form.group.choices = [(g["key"], g["label"]) for g in services.org_groups(org)]
-    if form.validate_on_submit():
+    external_form = RespondentExternalForm(prefix="external")
+    form.user_id.choices = [(u.id, f"{u.name} <{u.email}>") for u, _m in services.invitable_members(org)]
+    groups = [(g["key"], g["label"]) for g in services.org_groups(org)]
+    form.group.choices = external_form.group.choices = groups
+    submitted = external_form if external_form.submit.data else form
+    if submitted.validate_on_submit():
         try:
-            services.respondent_invite(cycle=cycle, org=org, user_id=form.user_id.data, group=form.group.data)
-        except services.CycleError as error:
+            if submitted is form:
+                respondent = services.respondent_invite(cycle=cycle, org=org, user_id=form.user_id.data,
+                                                        group=form.group.data)
+            else:
+                respondent = services.respondent_add_external(
+                    cycle=cycle, org=org, name=external_form.name.data, email=external_form.email.data,
+                    group=external_form.group.data, language=external_form.language.data or None)
+            links = _invite_if_open(cycle, org, [respondent])
+        except (services.CycleError, MailError) as error:
+            db.session.rollback()
             flash(str(error), "danger")
         else:
             db.session.commit()
             flash(_("Respondent saved."), "success")
+            _flash_links(links)
             return redirect(url_for("cycles.respondents", cycle_id=cycle.id))
     people = services.cycle_respondents(cycle)
-    counts = services.answers_by_respondent(cycle)
-    n_practices = len(services.cycle_framework(cycle).practices)
-    pending = [r for r in people if r.submitted_at is None]
-    mailto = _reminder_mailto(cycle, pending) if pending else None
-    due_form = DueDateForm(formdata=None, due_date=cycle.due_date)
-    return render_template("cycles/respondents.html", cycle=cycle, form=form, people=people,
-                           counts=counts, n_practices=n_practices, pending=pending, mailto=mailto,
-                           due_form=due_form, empty_form=EmptyForm(), lang=_lang(),
-                           framework=services.cycle_framework(cycle),
-                           respondent=services.respondent_for(cycle, current_user),
-                           invited_ids={r.user_id for r in people})
+    pending = invitations.reminder_recipients(cycle, org) if cycle.is_open else []
+    return render_template(
+        "cycles/respondents.html", cycle=cycle, form=form, external_form=external_form,
+        people=people, counts=services.answers_by_respondent(cycle),
+        n_practices=len(services.cycle_framework(cycle).practices), pending=pending,
+        mail_state=invitations.respondents_mail_state(cycle), mail_configured=mail_is_configured(),
+        due_form=DueDateForm(formdata=None, due_date=cycle.due_date),
+        reminder_form=ReminderDaysForm(formdata=None, days=", ".join(map(str, cycle.reminder_days or []))),
+        empty_form=EmptyForm(), lang=_lang(), framework=services.cycle_framework(cycle),
+        respondent=services.respondent_for(cycle, current_user))
 
 
-def _reminder_text(cycle: Cycle) -> tuple[str, str]:
+def _invite_if_open(cycle: Cycle, org: Any, people: list[Respondent]) -> list[tuple[str, str]]:
+    """Queue invitations for ``people`` once the cycle is open; return links to show by hand.
+
+    While no mail server is configured the messages only reach the outbox folder, so the
+    sponsor sees each personal link once, to hand it over; with a server they never see one.
+    """
+    if not cycle.is_open:
+        return []
+    sent = [invitations.respondent_invite_mail(cycle=cycle, org=org, respondent=r) for r in people]
+    return _links_to_show(sent)
+
+
+def _links_to_show(sent: list[invitations.SentInvitation]) -> list[tuple[str, str]]:
+    if mail_is_configured():
+        return []
+    return [(s.respondent.display_name, s.url) for s in sent if s.personal]
+
+
+def _flash_links(links: list[tuple[str, str]]) -> None:
+    for name, link in links:
+        flash(_("No mail server is configured, so give %(name)s this personal link yourself: %(link)s",
+                name=name, link=link), "info")
+
+
+@bp.route("/<int:cycle_id>/invite", methods=["POST"])
+@roles_required(MANAGE)
+def invite(cycle_id: int) -> ResponseReturnValue:
+    """Mail an invitation to every respondent who has not had one yet."""
     org = current_org()
-    subject = _("Reminder: CX self-assessment %(period)s for %(org)s", period=cycle.period, org=org.name)
-    due = _(" by %(date)s", date=cycle.due_date.isoformat()) if cycle.due_date else ""
-    body = _("Hello,\n\nPlease complete your answers to the CX self-assessment %(period)s%(due)s. "
-             "It takes about 20 minutes and your answers are saved as you go:\n%(url)s\n\nThank you!",
-             period=cycle.period, due=due, url=url_for("cycles.answer", cycle_id=cycle.id, _external=True))
-    return subject, body
+    cycle = org_get(Cycle, cycle_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            fresh = invitations.respondents_invite_mail(cycle=cycle, org=org)
+            links = _links_to_show(fresh)
+        except (services.CycleError, MailError) as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(ngettext("Invitation queued for %(num)d person.", "Invitations queued for %(num)d people.",
+                           len(fresh)), "success")
+            _flash_links(links)
+    return redirect(url_for("cycles.respondents", cycle_id=cycle.id))
 
 
-def _reminder_mailto(cycle: Cycle, pending: list[Respondent]) -> str:
-    subject, body = _reminder_text(cycle)
-    to = ",".join(r.user.email for r in pending)
-    return f"mailto:{quote(to, safe='@,')}?subject={quote(subject)}&body={quote(body)}"
+@bp.route("/<int:cycle_id>/respondents/<int:respondent_id>/link", methods=["POST"])
+@roles_required(MANAGE)
+def respondent_link(cycle_id: int, respondent_id: int) -> ResponseReturnValue:
+    """Send a respondent a new invitation (a new personal link; the old one stops working)."""
+    org = current_org()
+    cycle = org_get(Cycle, cycle_id)
+    respondent = org_get(Respondent, respondent_id)
+    if respondent.cycle_id != cycle.id:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        try:
+            sent = invitations.respondent_invite_mail(cycle=cycle, org=org, respondent=respondent)
+        except (services.CycleError, MailError) as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("A new invitation to %(name)s is queued.", name=respondent.display_name), "success")
+            _flash_links(_links_to_show([sent]))
+    return redirect(url_for("cycles.respondents", cycle_id=cycle.id))
+
+
+@bp.route("/<int:cycle_id>/respondents/<int:respondent_id>/revoke", methods=["POST"])
+@roles_required(MANAGE)
+def respondent_link_revoke(cycle_id: int, respondent_id: int) -> ResponseReturnValue:
+    """Stop a respondent's personal link at once (a new invitation gives them a new one)."""
+    cycle = org_get(Cycle, cycle_id)
+    respondent = org_get(Respondent, respondent_id)
+    if respondent.cycle_id != cycle.id:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        invitations.answer_link_revoke(respondent=respondent)
+        security_event("answer_link_revoke", detail=f"cycle {cycle.period}", org_id=cycle.org_id)
+        db.session.commit()
+        flash(_("The personal link of %(name)s no longer works.", name=respondent.display_name), "success")
+    return redirect(url_for("cycles.respondents", cycle_id=cycle.id))
+
+
+@bp.route("/<int:cycle_id>/reminders", methods=["POST"])
+@roles_required(MANAGE)
+def reminder_schedule(cycle_id: int) -> ResponseReturnValue:
+    """Set the days before the due date on which reminders go out by themselves."""
+    cycle = org_get(Cycle, cycle_id)
+    form = ReminderDaysForm()
+    if not form.validate_on_submit():
+        for message in form.days.errors:
+            flash(str(message), "danger")
+        return redirect(url_for("cycles.respondents", cycle_id=cycle.id))
+    try:
+        invitations.cycle_reminder_days_set(cycle=cycle, days=form.day_list())
+    except services.CycleError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+    else:
+        db.session.commit()
+        flash(_("Reminder schedule saved."), "success")
+    return redirect(url_for("cycles.respondents", cycle_id=cycle.id))
 
 
 @bp.route("/<int:cycle_id>/respondents/<int:respondent_id>/remove", methods=["POST"])
@@ -269,17 +371,20 @@ def due(cycle_id: int):
 
 @bp.route("/<int:cycle_id>/remind", methods=["POST"])
 @roles_required(MANAGE)
-def remind(cycle_id: int):
-    """Record a reminder for everyone who has not submitted (the e-mail goes via mailto:)."""
+def remind(cycle_id: int) -> ResponseReturnValue:
+    """Mail a reminder to everyone who has not submitted (and has not opted out)."""
+    org = current_org()
     cycle = org_get(Cycle, cycle_id)
     if EmptyForm().validate_on_submit():
         try:
-            pending = services.respondents_remind(cycle=cycle)
-        except services.CycleError as error:
+            pending = invitations.respondents_remind_mail(cycle=cycle, org=org)
+        except (services.CycleError, MailError) as error:
+            db.session.rollback()
             flash(str(error), "danger")
         else:
             db.session.commit()
-            flash(_("Reminder recorded for %(n)d people.", n=len(pending)), "success")
+            flash(ngettext("Reminder queued for %(num)d person.", "Reminders queued for %(num)d people.",
+                           len(pending)), "success")
     return redirect(url_for("cycles.respondents", cycle_id=cycle.id))
 
 
@@ -350,167 +455,44 @@ def close(cycle_id: int):
 
 
 # -- answering ---------------------------------------------------------------------------
+def _member_answer_urls(cycle: Cycle) -> AnswerUrls:
+    return AnswerUrls(
+        page=lambda **values: url_for("cycles.answer", cycle_id=cycle.id, **values),
+        save=url_for("cycles.answer_save", cycle_id=cycle.id),
+        submit=url_for("cycles.submit", cycle_id=cycle.id),
+        after_submit=url_for("cycles.dashboard", cycle_id=cycle.id),
+        login=url_for("auth.login"),
+        breadcrumbs=((_("Assessments"), url_for("cycles.index")),
+                     (cycle.period, url_for("cycles.dashboard", cycle_id=cycle.id))))
+
+
 @bp.route("/<int:cycle_id>/answer", methods=["GET", "POST"])
 @roles_required(ANSWER)
-def answer(cycle_id: int):
+def answer(cycle_id: int) -> ResponseReturnValue:
     """Answer one dimension per page; the submit button saves the whole page without JS."""
     cycle = org_get(Cycle, cycle_id)
-    respondent = _respondent_or_403(cycle)
-    framework = services.cycle_framework(cycle)
-    keys = [d.key for d in framework.dimensions]
-    key = request.args.get("dimension") or keys[0]
-    if key not in keys:
-        abort(404)
-    dimension = framework.dimension(key)
-    form = EmptyForm()
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            flash(_("The page expired. Your answers on this page were not saved; please choose them again."), "danger")
-            return redirect(url_for("cycles.answer", cycle_id=cycle.id, dimension=key))
-        items = []
-        for practice in dimension.practices:
-            try:
-                version = int(request.form.get(f"version-{practice.id}", "0") or 0)
-            except ValueError:
-                version = -1
-            items.append(services.AnswerInput(
-                practice_id=practice.id, choice=request.form.get(f"choice-{practice.id}", ""),
-                note=request.form.get(f"note-{practice.id}", ""), version=version))
-        try:
-            outcome = services.answers_save_many(cycle=cycle, respondent=respondent, items=items)
-        except services.CycleError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-            return redirect(url_for("cycles.answer", cycle_id=cycle.id, dimension=key)), 303
-        db.session.commit()
-        if outcome.conflicts:
-            flash(_("%(ids)s changed in another window, so your choice there was not saved. "
-                    "The page now shows the saved answers; check them and choose again if needed.",
-                    ids=", ".join(outcome.conflicts)), "warning")
-        for pid, message in outcome.errors.items():
-            flash(f"{pid}: {message}", "danger")
-        if not outcome.conflicts and not outcome.errors:
-            flash(_("Answers saved."), "success")
-            if request.form.get("action") == "next" and keys.index(key) + 1 < len(keys):
-                key = keys[keys.index(key) + 1]
-        return redirect(url_for("cycles.answer", cycle_id=cycle.id, dimension=key))
-    mine = services.respondent_answers(respondent)
-    per_dimension = {d.key: (sum(1 for p in d.practices if p.id in mine), len(d.practices))
-                     for d in framework.dimensions}
-    total = len(framework.practices)
-    answered = sum(1 for p in framework.practices if p.id in mine)
-    position = keys.index(key)
-    return render_template(
-        "cycles/answer.html", cycle=cycle, framework=framework, dimension=dimension, mine=mine,
-        per_dimension=per_dimension, total=total, answered=answered, respondent=respondent,
-        previous_key=keys[position - 1] if position else None,
-        next_key=keys[position + 1] if position + 1 < len(keys) else None,
-        lang=_lang(), form=form, submit_form=SubmitAnswersForm(), note_max=NOTE_MAX_CHARS,
-        choice_of=services.answer_choice, editable=cycle.is_open,
-        group_label=current_org().group_label(respondent.group), js_messages=_js_messages())
+    return answer_page(cycle=cycle, respondent=_respondent_or_403(cycle), org=current_org(),
+                       urls=_member_answer_urls(cycle))
 
 
 @bp.route("/<int:cycle_id>/answer/save", methods=["POST"])
 @roles_required(ANSWER)
-def answer_save(cycle_id: int):
+def answer_save(cycle_id: int) -> ResponseReturnValue:
     """Autosave one answer (JSON); a stale version gets 409 with the current value."""
     cycle = org_get(Cycle, cycle_id)
     respondent = services.respondent_for(cycle, current_user)
     if respondent is None:
         return jsonify(error="not_respondent", message=_("You are not a respondent of this cycle.")), 403
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        data = request.form.to_dict()
-    try:
-        version = int(data.get("version") or 0)
-    except (TypeError, ValueError):
-        return jsonify(error="invalid", message=_("The answer's version is not a number.")), 400
-    item = services.AnswerInput(practice_id=str(data.get("practice_id", ""))[:10],
-                                choice=str(data.get("choice", "") or ""),
-                                note=str(data.get("note", "") or ""), version=version)
-    try:
-        saved = services.answer_save(cycle=cycle, respondent=respondent, data=item)
-    except services.AnswerConflict as conflict:
-        db.session.rollback()
-        current = db.session.scalar(select(Answer).where(Answer.respondent_id == respondent.id,
-                                                         Answer.practice_id == item.practice_id))
-        return jsonify(error="conflict", message=_(
-            "This answer was changed in another window; your choice was not saved. "
-            "The saved answer is shown below."),
-            current=_answer_json(current)), 409
-    except services.CycleError as error:
-        db.session.rollback()
-        code = 409 if not cycle.is_open else 400
-        return jsonify(error="closed" if code == 409 else "invalid", message=str(error)), code
-    db.session.commit()
-    mine = services.respondent_answers(respondent)
-    framework = services.cycle_framework(cycle)
-    dimension_key = framework.practice(item.practice_id).dimension_key
-    in_dimension = sum(1 for p in framework.dimension(dimension_key).practices if p.id in mine)
-    return jsonify(ok=True, practice_id=item.practice_id, current=_answer_json(saved),
-                   answered=len(mine), total=len(framework.practices),
-                   dimension=dimension_key, dimension_answered=in_dimension)
-
-
-def _js_messages() -> dict[str, str]:
-    """Return the answer page script's texts, translated (the script has no gettext)."""
-    return {
-        "na": _('Not applicable'),
-        "dont_know": _("Don't know"),
-        "level": _('Level %s'),
-        "none": _('no answer'),
-        "saving": _('Saving…'),
-        "not_saved": _('Not saved'),
-        "expired": _('Your session has expired, so this answer was not saved. Your choice is still on this page: log in again in another tab, then come back and press “Save this page”.'),
-        "login": _('Log in again (new tab)'),
-        "retry": _('Try again'),
-        "saved": _('Saved'),
-        "saved_at": _('Saved %s'),
-        "conflict_status": _('Not saved: conflict'),
-        "saved_answer": _('Saved answer: %s.'),
-        "your_choice": _('Your choice: %s.'),
-        "keep": _('Keep my choice'),
-        "use_saved": _('Use the saved answer'),
-        "failed": _('The answer could not be saved.'),
-        "offline_status": _('Not saved (offline?)'),
-        "offline": _('The connection failed, so this answer was not saved yet. It stays on the page; change it again or press “Save this page”.'),
-        "typing": _('Typing…'),
-    }
-
-
-def _answer_json(answer: Answer | None) -> dict[str, Any]:
-    if answer is None:
-        return {"choice": "", "note": "", "version": 0}
-    return {"choice": services.answer_choice(answer), "note": answer.note, "version": answer.version_id}
+    return answer_autosave(cycle=cycle, respondent=respondent)
 
 
 @bp.route("/<int:cycle_id>/submit", methods=["POST"])
 @roles_required(ANSWER)
-def submit(cycle_id: int):
+def submit(cycle_id: int) -> ResponseReturnValue:
     """Mark the respondent's answers as done; gaps need an explicit confirmation."""
     cycle = org_get(Cycle, cycle_id)
-    respondent = _respondent_or_403(cycle)
-    form = SubmitAnswersForm()
-    if not form.validate_on_submit():
-        flash(_("The page expired; please submit again."), "danger")
-        return redirect(url_for("cycles.answer", cycle_id=cycle.id))
-    framework = services.cycle_framework(cycle)
-    mine = services.respondent_answers(respondent)
-    skippable = services.cycle_optional(cycle)
-    missing = [p.id for p in framework.practices if p.id not in mine and p.id not in skippable]
-    if missing and not form.confirm_gaps.data:
-        flash(_("%(n)d practices are unanswered (%(ids)s). Answer them, or tick the box to submit anyway.",
-                n=len(missing), ids=", ".join(missing[:8]) + ("…" if len(missing) > 8 else "")), "warning")
-        return redirect(url_for("cycles.answer", cycle_id=cycle.id,
-                                dimension=framework.practice(missing[0]).dimension_key))
-    try:
-        services.respondent_submit(cycle=cycle, respondent=respondent)
-    except services.CycleError as error:
-        flash(str(error), "danger")
-        return redirect(url_for("cycles.answer", cycle_id=cycle.id))
-    db.session.commit()
-    flash(_("Thank you! Your answers are submitted. You can still change them until the cycle closes."), "success")
-    return redirect(url_for("cycles.dashboard", cycle_id=cycle.id))
+    return answer_submit(cycle=cycle, respondent=_respondent_or_403(cycle),
+                         urls=_member_answer_urls(cycle))
 
 
 # -- results -----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import func, select
+from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth.models import User
@@ -22,6 +23,7 @@ from ..framework.model import Framework, Profile
 from ..orgs.models import ANSWER, DEFAULT_RESPONDENT_GROUPS, Membership, Organisation
 from ..scoring.engine import Answer as ScoringAnswer
 from ..scoring.engine import CycleResult, score_cycle
+from ..validators import is_email, normalise_email
 from .models import NOTE_MAX_CHARS, Answer, Cycle, Respondent, period_valid
 
 
@@ -184,7 +186,7 @@ def cycle_respondents(cycle: Cycle) -> list[Respondent]:
 
     rows = db.session.scalars(select(Respondent).options(joinedload(Respondent.user))
                               .where(Respondent.cycle_id == cycle.id))
-    return sorted(rows, key=lambda r: (r.group, r.user.name.lower(), r.id))
+    return sorted(rows, key=lambda r: (r.group, r.display_name.lower(), r.id))
 
 
 def answers_by_respondent(cycle: Cycle) -> dict[int, int]:
@@ -330,9 +332,14 @@ def cycle_create(*, org: Organisation, period: str, framework: Framework,
         groups = {g["key"] for g in org_groups(org)}
         members = _answering_members(org)
         for old in previous.respondents:
-            if old.user_id in members and old.group in groups:
+            if old.group not in groups:
+                continue
+            if old.user_id is None:  # a respondent without an account comes along as well
+                db.session.add(Respondent(org_id=org.id, cycle_id=cycle.id, name=old.name,
+                                          email=old.email, language=old.language, group=old.group))
+            elif old.user_id in members:
                 db.session.add(Respondent(org_id=org.id, cycle_id=cycle.id, user_id=old.user_id,
-                                          group=old.group))
+                                          language=old.language, group=old.group))
         db.session.flush()
     return cycle
 
@@ -365,6 +372,35 @@ def respondent_invite(*, cycle: Cycle, org: Organisation, user_id: int, group: s
         db.session.flush()
         return existing
     respondent = Respondent(org_id=org.id, cycle_id=cycle.id, user_id=user_id, group=group)
+    db.session.add(respondent)
+    db.session.flush()
+    return respondent
+
+
+def respondent_add_external(*, cycle: Cycle, org: Organisation, name: str, email: str,
+                            group: str, language: str | None = None) -> Respondent:
+    """Invite a person without an account (they answer through a personal link)."""
+    if cycle.is_closed:
+        raise CycleError(_("The cycle is closed; respondents can no longer change."))
+    if group not in {g["key"] for g in org_groups(org)}:
+        raise CycleError(_("Choose one of the organisation's respondent groups."))
+    name, email = (name or "").strip(), normalise_email(email or "")
+    if not name or len(name) > 200:
+        raise CycleError(_("Give the respondent's name (at most 200 characters)."))
+    if not is_email(email):
+        raise CycleError(_("%(email)s is not an e-mail address.", email=email or "''"))
+    member = db.session.scalar(select(Respondent).join(User, User.id == Respondent.user_id).where(
+        Respondent.cycle_id == cycle.id, User.email == email))
+    existing = db.session.scalar(select(Respondent).where(Respondent.cycle_id == cycle.id,
+                                                          Respondent.email == email))
+    if member is not None:
+        raise CycleError(_("%(email)s is already invited as a member.", email=email))
+    if existing is not None:
+        existing.name, existing.group, existing.language = name, group, language
+        db.session.flush()
+        return existing
+    respondent = Respondent(org_id=org.id, cycle_id=cycle.id, name=name, email=email,
+                            group=group, language=language)
     db.session.add(respondent)
     db.session.flush()
     return respondent
@@ -564,15 +600,3 @@ def respondent_submit(*, cycle: Cycle, respondent: Respondent) -> None:
         raise CycleError("This cycle is not open.")
     respondent.submitted_at = utcnow()
     db.session.flush()
-
-
-def respondents_remind(*, cycle: Cycle) -> list[Respondent]:
-    """Record a reminder for every respondent who has not submitted; return them."""
-    if cycle.status != "open":
-        raise CycleError("Reminders are for open cycles.")
-    pending = [r for r in cycle_respondents(cycle) if r.submitted_at is None]
-    now = utcnow()
-    for r in pending:
-        r.reminded_at = now
-    db.session.flush()
-    return pending

@@ -126,10 +126,11 @@
         // The login wall redirects and an expired session fails the CSRF check with an HTML
         // page: either way the session is gone. The choice stays in the form.
         setStatus(el, t("not_saved", "Not saved"), "text-danger fw-semibold");
-        showConflict(el, t("expired", "Your session has expired, so this answer was not saved. Your choice is still on this page: log in again in another tab, then come back and press “Save this page”."), [
-          { label: t("login", "Log in again (new tab)"), primary: true, run: function () { window.open(loginUrl, "_blank"); } },
-          { label: t("retry", "Try again"), run: function () { save(pid); } }
-        ]);
+        // A personal answer link has no login page: its holder opens the link from the mail again.
+        var actions = loginUrl ? [{ label: t("login", "Log in again (new tab)"), primary: true, run: function () { window.open(loginUrl, "_blank"); } }] : [];
+        actions.push({ label: t("retry", "Try again"), run: function () { save(pid); } });
+        showConflict(el, loginUrl ? t("expired", "Your session has expired, so this answer was not saved. Your choice is still on this page: log in again in another tab, then come back and press “Save this page”.")
+                                  : t("expired_link", "Your session has expired, so this answer was not saved. Open the link from your invitation mail again in another tab, then come back and press “Save this page”."), actions);
         return;
       }
       return response.json().then(function (data) {

@@ -16,9 +16,11 @@ def build(org, world) -> dict[str, int]:
     opened = make_cycle(org, "2026-Q4", status="open", respondents=[(u, "front_line") for u in members])
     extra = world.make_member(org, Role.RESPONDENT)
     removable = services.respondent_invite(cycle=opened, org=org, user_id=extra.id, group="management")
+    linked = services.respondent_add_external(cycle=opened, org=org, name="No Account",
+                                              email=f"no-account-{org.slug}@example.com", group="front_line")
     db.session.flush()
     return {"cycle_closed": closed.id, "cycle_draft": draft.id, "cycle_open": opened.id,
-            "respondent": removable.id}
+            "respondent": removable.id, "linked": linked.id}
 
 
 def _open(ids):
@@ -34,6 +36,12 @@ ACCESS = {
         "cycle_id": ids["cycle_open"], "respondent_id": ids["respondent"]}),
     "cycles.due": Access(MANAGE, "POST", args=_open, data=lambda ids: {"due_date": "2026-12-20"}),
     "cycles.remind": Access(MANAGE, "POST", args=_open),
+    "cycles.invite": Access(MANAGE, "POST", args=_open),
+    "cycles.respondent_link": Access(MANAGE, "POST", args=lambda ids: {
+        "cycle_id": ids["cycle_open"], "respondent_id": ids["linked"]}),
+    "cycles.respondent_link_revoke": Access(MANAGE, "POST", args=lambda ids: {
+        "cycle_id": ids["cycle_open"], "respondent_id": ids["linked"]}),
+    "cycles.reminder_schedule": Access(MANAGE, "POST", args=_open, data=lambda ids: {"days": "7, 2"}),
     "cycles.targets": Access(MANAGE, args=_open),
     "cycles.open_cycle": Access(MANAGE, "POST", args=lambda ids: {"cycle_id": ids["cycle_draft"]}),
     "cycles.close": Access(MANAGE, "POST", args=_open),

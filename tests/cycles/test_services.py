@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from cxgov.cycles import services
+from cxgov.cycles.invitations import respondents_remind_mail
 from cxgov.cycles.models import Cycle, period_next, period_previous, period_valid
 from cxgov.extensions import db
 from cxgov.framework.catalog import framework_catalog, framework_catalog_clear
@@ -228,6 +229,6 @@ def test_remind_records_only_non_submitters(app, team, no_failing_checks):
     cycle = make_cycle(org, respondents=_respondents(org, people))
     done = services.respondent_for(cycle, people["lead"])
     services.respondent_submit(cycle=cycle, respondent=done)
-    pending = services.respondents_remind(cycle=cycle)
+    pending = respondents_remind_mail(cycle=cycle, org=org)
     assert {r.user_id for r in pending} == {people[k].id for k in ("manager", "front1", "front2")}
     assert done.reminded_at is None and all(r.reminded_at for r in pending)
