@@ -49,8 +49,8 @@ def bench_tables(seed: int = 4) -> dict[str, list[list[object]]]:
 def main() -> int:
     from cxgov.extensions import db
     from cxgov.orgs.models import Organisation
-    from cxgov.register import transfer
-    from cxgov.register.spreadsheet import write_xlsx
+    from cxgov.register.transfer import services as transfer
+    from cxgov.register.transfer.spreadsheet import write_xlsx
 
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3", "SECRET_KEY": "bench"})

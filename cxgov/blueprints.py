@@ -6,6 +6,8 @@ from flask import Blueprint
 
 def BLUEPRINTS() -> list[Blueprint]:  # noqa: N802  (reads like a constant at the call site)
     """Return every blueprint of the app."""
+    # Imported when an app is built, not when cxgov is: scripts and workers that need only the
+    # models do not load every view and template helper.
     from .actions.routes import bp as actions_bp
     from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
@@ -17,8 +19,9 @@ def BLUEPRINTS() -> list[Blueprint]:  # noqa: N802  (reads like a constant at th
     from .orgs.routes import bp as orgs_bp
     from .orgs.routes import org_bp
     from .ops.routes import org_transfer_bp, transfer_bp
-    from .register.routes import bp as register_bp
-    from .register import transfer_routes  # noqa: F401  (import/export views on register_bp)
+    from .register.blueprint import bp as register_bp
+    from .register import routes as register_routes  # noqa: F401  (attaches the register pages to register_bp)
+    from .register.transfer import routes as transfer_routes  # noqa: F401  (and the spreadsheet pages)
     from .register import inline  # noqa: F401  (inline owner assignment on register_bp)
     from .portfolio.routes import bp as portfolio_bp
     from .reports.routes import bp as reports_bp

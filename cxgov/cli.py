@@ -6,6 +6,7 @@ import click
 
 def COMMANDS() -> list[click.Command]:  # noqa: N802
     """Return every CLI command group."""
+    # Imported when an app is built, not when cxgov is (as blueprints.BLUEPRINTS).
     from .actions.cli import action_cli
     from .auth.cli import user_cli
     from .cycles.cli import cycle_cli

@@ -6,7 +6,7 @@ from .invitations.models import Invitation  # noqa: F401
 from .register.models import (  # noqa: F401
     Channel, CxRole, DelegatedMandate, ImportBatch, Journey, Person, Touchpoint)
 from .history.models import ChangeLog  # noqa: F401
-from .register.transfer_models import PendingImport  # noqa: F401
+from .register.transfer.models import PendingImport  # noqa: F401
 from .framework.models import FrameworkUpload  # noqa: F401
 from .cycles.models import Answer, Cycle, Respondent  # noqa: F401
 from .actions.models import Action, ActionCycleLink, ActionNote  # noqa: F401

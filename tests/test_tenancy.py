@@ -100,7 +100,7 @@ def fresh_world(make_org, make_member) -> World:
         path = _TMP / "tenancy-world.sqlite3"
         connection = db.engine.raw_connection()
         try:
-            with sqlite3.connect(path) as copy:
+            with contextlib.closing(sqlite3.connect(path)) as copy:
                 _sqlite_copy(source=connection.driver_connection, target=copy)
         finally:
             connection.close()
@@ -113,7 +113,7 @@ def fresh_world(make_org, make_member) -> World:
     db.engine.dispose()
     connection = db.engine.raw_connection()
     try:
-        with sqlite3.connect(snapshot.path) as copy:
+        with contextlib.closing(sqlite3.connect(snapshot.path)) as copy:
             _sqlite_copy(source=copy, target=connection.driver_connection)
     finally:
         connection.close()

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth.models import User
 from ..cycles.models import Cycle
+from ..cycles.services import cycle_framework, cycle_opened, cycle_score
 from ..db import utcnow
 from ..extensions import db
 from ..framework.model import Framework, Practice
@@ -133,8 +134,6 @@ def gap_draft(*, org: Organisation, cycle: Cycle, framework: Framework, practice
 def action_create_from_gap(*, org: Organisation, cycle: Cycle, practice_id: str, by: User | None,
                            now: datetime | None = None) -> Action:
     """Create a planned action from a practice's gap in ``cycle``, prefilled from framework and register."""
-    from ..cycles.services import cycle_framework, cycle_score
-
     if cycle.org_id != org.id:
         raise ActionError(_("That cycle belongs to another organisation."))
     framework = cycle_framework(cycle)
@@ -304,3 +303,9 @@ def actions_carry_forward(*, cycle: Cycle, now: datetime | None = None) -> int:
                                        status_then=status, carried_at=now))
     db.session.flush()
     return len(open_actions)
+
+
+@cycle_opened.connect
+def _carry_forward_into_opened_cycle(cycle: Cycle, **_extra: Any) -> None:
+    """Open actions follow into the quarter that just opened."""
+    actions_carry_forward(cycle=cycle, now=cycle.opened_at)

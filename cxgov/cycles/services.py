@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Mapping
 
+from blinker import Namespace
 from sqlalchemy import func, select
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
@@ -42,6 +43,11 @@ class AnswerConflict(CycleError):
 # -- framework -------------------------------------------------------------------------
 #: content hash -> framework rebuilt from a snapshot; the hash identifies the exact content.
 _FRAMEWORKS: dict[str, Framework] = {}
+
+#: Sent with the cycle when it opens (inside the caller's transaction). Follow-ups subscribe:
+#: open actions move into the new quarter (actions.services). A signal, because actions
+#: depend on cycles, not the other way round.
+cycle_opened = Namespace().signal("cycle-opened")
 
 
 def cycle_framework(cycle: Cycle) -> Framework:
@@ -447,9 +453,7 @@ def cycle_open(*, cycle: Cycle) -> None:
     cycle.status = "open"
     cycle.opened_at = utcnow()
     db.session.flush()
-    from ..actions.services import actions_carry_forward  # open actions follow into the new quarter
-
-    actions_carry_forward(cycle=cycle, now=cycle.opened_at)
+    cycle_opened.send(cycle)
 
 
 def cycle_close(*, cycle: Cycle, org: Organisation, by: User | None) -> CycleResult:

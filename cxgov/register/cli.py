@@ -1,7 +1,6 @@
-"""``flask register ...``: the register from the command line (health here; import/export in transfer_cli)."""
+"""``flask register ...``: the register from the command line (health; import and export from transfer/)."""
 from __future__ import annotations
 
-import importlib.util
 from datetime import date
 
 import click
@@ -9,6 +8,7 @@ from flask.cli import AppGroup
 
 from ..orgs.services import org_by_slug
 from .health import register_health
+from .transfer.cli import export_command, import_command
 
 register_cli = AppGroup("register", help="The governance register: health checks, import and export.")
 
@@ -35,6 +35,5 @@ def health_command(org_slug: str, details: bool) -> None:
                f"{counts['na']} not enough data)")
 
 
-# The spreadsheet commands (import, export) live in transfer_cli.py, on this same group.
-if importlib.util.find_spec(f"{__package__}.transfer_cli") is not None:
-    from . import transfer_cli  # noqa: E402,F401
+register_cli.add_command(import_command)
+register_cli.add_command(export_command)

@@ -30,10 +30,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Mapping
 
+from sqlalchemy import select
+
+from ..extensions import db
+from ..framework.catalog import framework_catalog
 from ..framework.checks import REGISTER_CHECKS
+from .models import Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint
 
 if TYPE_CHECKING:
     from ..framework.model import Framework
@@ -422,25 +427,25 @@ def check_touchpoints_reviewed(snap: RegisterSnapshot, today: date):
 
 # --- running them -------------------------------------------------------------------------
 
+#: The framework whose practices cite the register checks (its newest version in the catalogue).
+HEALTH_FRAMEWORK_KEY = "cx-governance"
+
+
 def practice_map(framework: "Framework | None" = None) -> dict[str, tuple[str, ...]]:
-    """Return check key -> ids of the practices that cite it (default: the shipped framework)."""
+    """Return check key -> ids of the practices that cite it.
+
+    By default from the app's framework catalogue (so ``CXGOV_ASSESSMENTS_DIR`` and uploads
+    count), not from the YAML file shipped in the repository.
+    """
     if framework is None:
-        return dict(_shipped_practice_map())
+        framework = framework_catalog().get(HEALTH_FRAMEWORK_KEY)
+        if framework is None:
+            return {}
     mapping: dict[str, list[str]] = {}
     for practice in framework.practices:
         for key in practice.register_checks:
             mapping.setdefault(key, []).append(practice.id)
     return {key: tuple(ids) for key, ids in mapping.items()}
-
-
-@lru_cache(maxsize=1)
-def _shipped_practice_map() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    from ..framework.loader import DEFAULT_FRAMEWORK_DIR, load_framework_file
-
-    result = load_framework_file(DEFAULT_FRAMEWORK_DIR / "cx-governance.yaml")
-    if result.framework is None:
-        return ()
-    return tuple(practice_map(result.framework).items())
 
 
 _STATUS_PROGRESS = {"ok": 1.0, "warn": 0.5, "fail": 0.0}
@@ -478,11 +483,6 @@ def register_snapshot(org: "Organisation") -> RegisterSnapshot:
 
 def register_snapshots(orgs: "list[Organisation]") -> dict[int, RegisterSnapshot]:
     """Load the registers of several organisations in six queries in all (the portfolio's need)."""
-    from sqlalchemy import select
-
-    from ..extensions import db
-    from .models import Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint
-
     ids = [org.id for org in orgs]
 
     def rows(*columns, model) -> dict[int, list]:

@@ -27,7 +27,7 @@ from ..tenancy import current_org, org_get, roles_required
 from . import queries, services
 from .forms import version_check
 from .models import Channel, Journey, Person, Touchpoint
-from .routes import bp
+from .blueprint import bp
 
 #: kind -> (model, name of the owner field in its update service, the update service)
 OWNABLE: dict[str, tuple[type, str, Callable[..., Any]]] = {

@@ -1,4 +1,4 @@
-"""The governance register's tables (see /tmp/cxgov-register-schema.md, the agreed schema).
+"""The governance register's tables.
 
 Every row belongs to one organisation. Editable rows carry ``version_id`` as SQLAlchemy's
 version counter: an UPDATE names the version it read, so a save based on a stale copy
@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
@@ -33,8 +34,6 @@ STAGES: tuple[str, ...] = ("Discover", "Buy", "Start", "Use", "Pay", "Get help",
 
 def channel_kind_label(kind: str) -> str:
     """Return the display label of a channel kind."""
-    from flask_babel import gettext as _
-
     return {
         "phone": _("Phone"), "web": _("Web"), "app": _("App"), "store": _("Store"),
         "email": _("E-mail"), "chat": _("Chat"), "social": _("Social media"), "field": _("Field service"),
@@ -44,8 +43,6 @@ def channel_kind_label(kind: str) -> str:
 
 def cx_role_label(role: str) -> str:
     """Return the display label of a CX role kind."""
-    from flask_babel import gettext as _
-
     return {
         "cx_sponsor": _("CX sponsor"), "ambassador": _("CX ambassador"),
         "customer_board": _("Customer board member"), "insight_manager": _("Insight manager"),

@@ -2,7 +2,6 @@
 health and history. Views validate, call a service, commit once, flash and redirect."""
 from __future__ import annotations
 
-import importlib.util
 from datetime import date, timedelta
 from typing import Any, Callable
 
@@ -16,17 +15,19 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..auth.models import User
 from ..extensions import db
 from ..history.models import ChangeLog
-from ..history.services import history_for_entity, history_for_org
+from ..framework.catalog import framework_catalog
+from ..history.services import history_for_entity, history_for_org, jsonable
+from ..nav import has_endpoint
 from ..orgs.models import EDIT_REGISTER, READ, Membership
-from ..tenancy import current_org, org_blueprint, org_get, roles_required
+from ..tenancy import current_org, org_get, roles_required
 from . import queries, services
+from .blueprint import bp
 from .forms import (ChannelForm, CxRoleForm, JourneyForm, MandateForm, PersonForm, PersonRemoveForm,
                     TouchpointForm, VersionOnlyForm, person_options)
 from .health import REGISTER_CHECKS, REVIEW_MAX_AGE_DAYS, register_health
 from .models import (CHANNEL_KINDS, CX_ROLE_KINDS, Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint,
                      channel_kind_label, cx_role_label)
 
-bp = org_blueprint("register", __name__, url_prefix="/register")
 
 #: history entity type -> (model, list endpoint) for per-object history pages
 ENTITY_KINDS: dict[str, tuple[type, str]] = {
@@ -230,13 +231,9 @@ def health():
 
 def _framework_ref() -> tuple[str, str] | None:
     """Return (key, version) of the shipped framework for practice links, when its pages exist."""
-    from ..nav import has_endpoint
-
     if not has_endpoint("framework.practice"):
         return None
     try:
-        from ..framework.catalog import framework_catalog
-
         framework = framework_catalog().get("cx-governance")
     except Exception:  # the catalogue is another feature's; a broken one must not break this page
         return None
@@ -314,8 +311,6 @@ def _touchpoint_values(form: TouchpointForm) -> dict[str, Any]:
 
 def _state_of_values(values: dict[str, Any]) -> dict[str, Any]:
     """Return form values in the shape of services.register_state (for the conflict table)."""
-    from ..history.services import jsonable
-
     out = {}
     for name, value in values.items():
         if isinstance(value, Person) or (value is None and name in ("owner", "manager", "person")):
@@ -901,8 +896,3 @@ def mandate_reactivate(mandate_id: int):
     mandate = org_get(DelegatedMandate, mandate_id)
     return _toggle(mandate, lambda **kw: services.mandate_reactivate(mandate=mandate, **kw),
                    _("Mandate reinstated."), url_for("register.mandates", status="all"))
-
-
-# The spreadsheet import/export views live in transfer_routes.py, on this same blueprint.
-if importlib.util.find_spec(f"{__package__}.transfer_routes") is not None:
-    from . import transfer_routes  # noqa: E402,F401

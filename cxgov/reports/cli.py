@@ -1,6 +1,8 @@
 """``flask report ...``: one report as PDF, or every client's report at once on all cores."""
 from __future__ import annotations
 
+import importlib
+
 import multiprocessing
 import os
 import sys
@@ -90,9 +92,9 @@ def _worker_init(config: dict[str, Any] | None) -> None:
         # its pooled connections must not be touched (they belong to the parent).
         db.engine.dispose(close=False)
         return
-    from .. import create_app
-
-    app = create_app(config)
+    # The spawned worker builds the app its parent runs. The factory is named, not imported
+    # here, because the factory imports the CLI, and so this module.
+    app = importlib.import_module("cxgov").create_app(config)
     ctx = app.app_context()
     ctx.push()
     _WORKER["app"] = app

@@ -210,7 +210,7 @@ def test_customer_board_progress_is_the_share_of_the_three_members():
     assert run_health_checks(one, TODAY, practices={}).result("customer_board").progress == 1 / 3
 
 
-def test_practice_ids_come_from_the_framework():
+def test_practice_ids_come_from_the_framework(app):
     mapping = practice_map()
     assert "B3" in mapping["sponsor"]
     assert "C7" in mapping["complaints_channel"]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import date
 
 import pytest
@@ -361,9 +360,7 @@ def test_a_thousand_touchpoints_list_fast_with_few_queries(client, login, make_m
     try:
         client.get(url("/touchpoints"))  # warm up templates
         statements.clear()
-        started = time.perf_counter()
         response = client.get(url("/touchpoints?sort=owner&page=3"))
-        elapsed = time.perf_counter() - started
         first_page_queries = len(statements)
         statements.clear()
         client.get(url("/matrix"))
@@ -375,8 +372,7 @@ def test_a_thousand_touchpoints_list_fast_with_few_queries(client, login, make_m
     assert page.count('class="fw-semibold">Touchpoint ') == 100
     assert "201–300 of 1003" in page
     assert first_page_queries <= 15, first_page_queries  # no query per row
-    assert matrix_queries <= 15, matrix_queries
-    assert elapsed < 2.0, elapsed
+    assert matrix_queries <= 15, matrix_queries  # speed itself is measured by bench/, not asserted
 
 
 def test_register_index_shows_counts_and_score(client, login, make_member, org, reg):

@@ -7,7 +7,7 @@ PEOPLE_CSV = "email,name,title\r\nann@example.com,Ann Åberg,Lead\r\n".encode("u
 
 def build(org, world) -> dict[str, int]:
     """A pending (uploaded, not yet confirmed) import of a one-person CSV."""
-    from cxgov.register.transfer import pending_create
+    from cxgov.register.transfer.services import pending_create
 
     pending = pending_create(org=org, by=None, data=PEOPLE_CSV, filename="people.csv")
     return {"pending_import": pending.id}

@@ -7,7 +7,7 @@ from typing import Any
 
 import openpyxl
 
-from cxgov.register.spreadsheet import TABLES, write_csv, write_xlsx
+from cxgov.register.transfer.spreadsheet import TABLES, write_csv, write_xlsx
 
 
 def small_tables() -> dict[str, list[list[Any]]]:

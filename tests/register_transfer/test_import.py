@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from cxgov.audit import SecurityEvent
 from cxgov.history.models import ChangeLog
-from cxgov.register import transfer
+from cxgov.register.transfer import services as transfer
 from cxgov.register.models import Channel, CxRole, DelegatedMandate, ImportBatch, Journey, Person, Touchpoint
 from tests.register_transfer.helpers import csv_of, small_tables, xlsx
 

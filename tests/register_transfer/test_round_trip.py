@@ -6,8 +6,8 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cxgov.register import transfer
-from cxgov.register.spreadsheet import CSV_TRUE, TABLES
+from cxgov.register.transfer import services as transfer
+from cxgov.register.transfer.spreadsheet import CSV_TRUE, TABLES
 from tests.register_transfer.helpers import csv_of, workbook_values, xlsx
 
 ODD = ["007", "NA", "null", "None", "TRUE", "false", "=1+1", "+46 70", "-", "@x", "'=x", "'", "1e5",

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from cxgov.history.models import ChangeLog
 from cxgov.orgs.models import Role
 from cxgov.register.models import ImportBatch, Person, Touchpoint
-from cxgov.register.transfer_models import PendingImport
+from cxgov.register.transfer.models import PendingImport
 from tests.register_transfer.helpers import small_tables, xlsx
 
 
@@ -138,7 +138,7 @@ def test_viewer_exports_but_cannot_import(db, client, org, make_member, login):
 
 @pytest.mark.app_config(WTF_CSRF_ENABLED=True)
 def test_confirm_without_csrf_token_applies_nothing(db, client, org, ambassador):
-    from cxgov.register.transfer import pending_create
+    from cxgov.register.transfer.services import pending_create
 
     pending = pending_create(org=org, by=ambassador, data=xlsx(small_tables()), filename="register.xlsx")
     db.session.commit()

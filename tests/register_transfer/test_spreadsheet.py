@@ -9,7 +9,7 @@ from datetime import date
 import openpyxl
 import pytest
 
-from cxgov.register import spreadsheet as s
+from cxgov.register.transfer import spreadsheet as s
 from cxgov.register.models import Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint
 from tests.register_transfer.helpers import csv_of, small_tables, xlsx
 
@@ -197,7 +197,7 @@ def test_workbook_without_register_sheets_is_refused():
 
 
 def test_too_wide_files_are_refused():
-    from cxgov.register.xlsxio import write_workbook
+    from cxgov.xlsx import write_workbook
 
     wide = write_workbook([("People", ["email", "name"], [["a@example.com", "A", *[""] * 250, "far away"]],
                             [10, 10])])

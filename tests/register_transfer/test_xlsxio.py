@@ -10,7 +10,7 @@ import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxgov.register.xlsxio import read_sheets, write_workbook
+from cxgov.xlsx import read_sheets, write_workbook
 
 text = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cn")), max_size=12).filter(
     lambda v: "_x" not in v)

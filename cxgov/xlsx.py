@@ -1,4 +1,4 @@
-"""A small, fast XLSX reader and writer for the register's plain tables.
+"""A small, fast XLSX reader and writer for plain tables: the one "(headers, rows) -> file" writer.
 
 Why not only openpyxl and xlsxwriter: for a 10,000-touchpoint register they spend most of
 an import or export in per-cell Python objects. The register needs far less of the format:
@@ -13,7 +13,7 @@ own conventions so files open in Excel, LibreOffice, Numbers and openpyxl alike:
   keep_default_na=False, na_filter=False)`` would (numbers as ``7`` or ``0.1``, booleans as
   ``True``/``False``, date cells as ``YYYY-MM-DD 00:00:00``): a test checks the two agree.
 
-The caller (:mod:`cxgov.register.spreadsheet`) has already refused ZIP bombs and non-workbooks.
+The register import (:mod:`cxgov.register.transfer.spreadsheet`) has already refused ZIP bombs and non-workbooks.
 """
 from __future__ import annotations
 
@@ -75,11 +75,6 @@ def _column_index(ref: str) -> int:
         else:
             break
     return index - 1
-
-
-def _row_of(ref: str) -> int | None:
-    digits = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-    return int(digits) if digits.isdigit() else None
 
 
 def _read(archive: zipfile.ZipFile, name: str) -> bytes:
@@ -348,7 +343,7 @@ def _escape_text(text: str) -> str:
     return _xml_escape(text)
 
 
-def _column_letter(index: int) -> str:
+def column_letter(index: int) -> str:
     letters = ""
     index += 1
     while index:
@@ -418,7 +413,7 @@ _STYLES = (
 
 
 def _sheet_xml(header: Sequence[str], rows: Iterable[Sequence[Any]], widths: Sequence[float]) -> str:
-    letters = [_column_letter(i) for i in range(len(header))]
+    letters = [column_letter(i) for i in range(len(header))]
     out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
@@ -473,7 +468,7 @@ def write_workbook(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[
                                 for n, (name, *_rest) in enumerate(sheets, start=1))
         defined = "".join(
             f'<definedName name="_xlnm._FilterDatabase" localSheetId="{n}" hidden="1">'
-            f"'{_escape_text(name)}'!$A$1:${_column_letter(len(header) - 1)}$1</definedName>"
+            f"'{_escape_text(name)}'!$A$1:${column_letter(len(header) - 1)}$1</definedName>"
             for n, (name, header, *_rest) in enumerate(sheets))
         archive.writestr("xl/workbook.xml", (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'

@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ...db import UTCDateTime, utcnow
+from ...extensions import db
 
 
 class PendingImport(db.Model):

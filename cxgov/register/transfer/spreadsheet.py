@@ -1,10 +1,10 @@
 """The register as spreadsheets: the agreed column format, reading, checking and writing.
 
-Pure: no Flask, no database. :mod:`cxgov.register.transfer` matches what this module reads
+Pure: no Flask, no database. :mod:`cxgov.register.transfer.services` matches what this module reads
 against an organisation's register; this module only knows cells.
 
 Reading refuses anything that is not really an XLSX or a UTF-8 CSV (checked by content,
-never by the file name), ZIP bombs (checked with :mod:`zipfile` before openpyxl opens the
+never by the file name), ZIP bombs (checked with :mod:`zipfile` before :mod:`cxgov.xlsx` reads the
 file), and files with too many rows. Every cell is read as text (``dtype=str``,
 ``keep_default_na=False``, ``na_filter=False``) so ``007``, ``NA``, ``null`` or ``TRUE``
 stay what they were, then checked per column. Problems in cells are collected as
@@ -24,9 +24,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping, Sequence
 
+import pandas as pd
 from flask_babel import gettext as _
 
-from .models import CHANNEL_KINDS, CX_ROLE_KINDS
+from ...validators import is_email, normalise_email
+from ...xlsx import MAX_COLUMNS as XLSX_MAX_COLUMNS
+from ...xlsx import TooWide, XlsxError, column_letter, read_sheets, write_workbook
+from ..models import CHANNEL_KINDS, CX_ROLE_KINDS
 
 #: Largest accepted upload; the app's MAX_CONTENT_LENGTH caps the whole request as well.
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -40,7 +44,7 @@ _RATIO_CHECK_FROM_BYTES = 1024 * 1024
 MAX_ZIP_MEMBERS = 2000
 #: Most data rows in one file (all sheets together).
 MAX_ROWS = 50_000
-#: Most columns a CSV header may have (XLSX: see xlsxio.MAX_COLUMNS).
+#: Most columns a CSV header may have (XLSX: see cxgov.xlsx.MAX_COLUMNS).
 MAX_COLUMNS = 200
 #: Longest CSV header line: 200 columns of generous names (Python's csv stops at 128 KiB).
 MAX_HEADER_CHARS = 16 * 1024
@@ -366,13 +370,11 @@ def read_file(data: bytes, *, filename: str = "", table: str | None = None) -> P
 
 
 def _read_xlsx(data: bytes) -> ParsedFile:
-    from .xlsxio import MAX_COLUMNS, TooWide, XlsxError, read_sheets
-
     try:
         frames = read_sheets(data, max_rows=MAX_ROWS + 1)
     except TooWide:
         raise SpreadsheetError(_("The workbook has values beyond column %(n)s; a register sheet has at most "
-                                 "11 columns.", n=MAX_COLUMNS)) from None
+                                 "11 columns.", n=XLSX_MAX_COLUMNS)) from None
     except (XlsxError, zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise SpreadsheetError(_("The workbook is damaged and cannot be read.")) from None
     parsed = ParsedFile(kind="xlsx")
@@ -413,8 +415,6 @@ def _sniff_delimiter(first_line: str) -> str:
 
 
 def _read_csv(data: bytes, *, filename: str, table: str | None) -> ParsedFile:
-    import pandas as pd
-
     text = data.decode("utf-8-sig")
     first_line = text[:MAX_HEADER_CHARS + 2].split("\n", 1)[0].rstrip("\r")
     if len(first_line) > MAX_HEADER_CHARS:
@@ -516,8 +516,6 @@ def _choice(value: str, choices: tuple[str, ...]) -> str | None:
 
 def check_file(parsed: ParsedFile) -> CheckedFile:
     """Type every cell, collecting each bad cell, unknown column and in-file duplicate."""
-    from ..validators import is_email, normalise_email
-
     records: dict[str, list[Record]] = {}
     columns: dict[str, list[str]] = {}
     errors: list[RowError] = []
@@ -530,7 +528,7 @@ def check_file(parsed: ParsedFile) -> CheckedFile:
         for index, name in enumerate(sheet.columns):
             if name == "":
                 if any(index < len(cells) and str(cells[index]).strip() for _n, cells in sheet.rows):
-                    errors.append(RowError(sheet.sheet, 1, _column_letter(index),
+                    errors.append(RowError(sheet.sheet, 1, column_letter(index),
                                            _("this column has values but no header")))
                 continue
             if name not in known:
@@ -637,15 +635,6 @@ def _check_cell(column: Column, value: str, is_email: Any, normalise_email: Any)
     raise AssertionError(column.kind)
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 # --- writing ----------------------------------------------------------------------------------
 
 
@@ -665,8 +654,6 @@ def _csv_cell(value: Cell) -> str:
 
 def write_csv(table: str, rows: Iterable[Sequence[Cell]]) -> bytes:
     """Return one table as CSV: UTF-8 with a BOM (so Excel reads å, ä, ø), comma-separated."""
-    import pandas as pd
-
     spec = TABLE_BY_KEY[table]
     frame = pd.DataFrame([[_csv_cell(v) for v in row] for row in rows], columns=spec.column_names,
                          dtype=object)
@@ -683,8 +670,6 @@ _WIDTHS = {"email": 30, "name": 30, "description": 50, "desired_feeling": 40, "d
 
 def write_xlsx(tables: Mapping[str, Iterable[Sequence[Cell]]]) -> bytes:
     """Return the register as one workbook, a sheet per table, every text written as text."""
-    from .xlsxio import write_workbook
-
     return write_workbook([
         (spec.sheet, spec.column_names, tables.get(spec.key, ()),
          [_WIDTHS.get(name, 14) for name in spec.column_names]) for spec in TABLES],

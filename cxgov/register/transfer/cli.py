@@ -7,10 +7,9 @@ from pathlib import Path
 import click
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..extensions import db
-from ..orgs.services import org_by_slug
-from . import transfer
-from .cli import register_cli
+from ...extensions import db
+from ...orgs.services import org_by_slug
+from . import services
 from .spreadsheet import MAX_FILE_BYTES, TABLE_BY_KEY, SpreadsheetError
 
 
@@ -21,7 +20,7 @@ def _org(slug: str):
     return org
 
 
-@register_cli.command("import")
+@click.command("import")
 @click.argument("org_slug")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the file and print the plan; write nothing.")
@@ -38,10 +37,10 @@ def import_command(org_slug: str, file: Path, dry_run: bool, table: str | None) 
         raise click.ClickException(f"{file} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
     data = file.read_bytes()
     try:
-        checked = transfer.import_read(data=data, filename=file.name, table=table)
+        checked = services.import_read(data=data, filename=file.name, table=table)
     except SpreadsheetError as error:
         raise click.ClickException(str(error)) from error
-    plan = transfer.import_plan(org=org, checked=checked)
+    plan = services.import_plan(org=org, checked=checked)
     for line in plan.summary_lines():
         click.echo(line)
     if plan.ignored_sheets:
@@ -55,10 +54,10 @@ def import_command(org_slug: str, file: Path, dry_run: bool, table: str | None) 
         click.echo(f"Dry run: {plan.added} to add, {plan.changed} to change; nothing was written.")
         return
     try:
-        batch = transfer.import_apply(org=org, plan=plan, by=None, filename=file.name,
+        batch = services.import_apply(org=org, plan=plan, by=None, filename=file.name,
                                       sha256=hashlib.sha256(data).hexdigest())
         db.session.commit()
-    except (transfer.ImportConflict, StaleDataError) as error:
+    except (services.ImportConflict, StaleDataError) as error:
         db.session.rollback()
         raise click.ClickException("The register changed while importing; nothing was written. "
                                    "Run the command again.") from error
@@ -66,7 +65,7 @@ def import_command(org_slug: str, file: Path, dry_run: bool, table: str | None) 
                f"{batch.rows_unchanged} unchanged (import #{batch.id}).")
 
 
-@register_cli.command("export")
+@click.command("export")
 @click.argument("org_slug")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option("--table", type=click.Choice(sorted(TABLE_BY_KEY)), default=None,
@@ -76,8 +75,8 @@ def export_command(org_slug: str, out: Path, table: str | None) -> None:
     org = _org(org_slug)
     if table is None and out.suffix.lower() == ".csv":
         raise click.ClickException("A CSV file holds one table: add --table (e.g. --table touchpoints).")
-    data = transfer.register_export_csv(org=org, table=table) if table else \
-        transfer.register_export_xlsx(org=org)
+    data = services.register_export_csv(org=org, table=table) if table else \
+        services.register_export_xlsx(org=org)
     out.write_bytes(data)
     db.session.commit()  # the security log entry
     click.echo(f"Wrote {out} ({len(data):,} bytes).")

@@ -17,16 +17,16 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..audit import security_event
-from ..extensions import db
-from ..orgs.forms import EmptyForm
-from ..orgs.models import EDIT_REGISTER, READ
-from ..tenancy import current_org, org_get, roles_required
-from . import transfer
-from .routes import bp
+from ...audit import security_event
+from ...extensions import db
+from ...orgs.forms import EmptyForm
+from ...orgs.models import EDIT_REGISTER, READ
+from ...tenancy import current_org, org_get, roles_required
+from . import services
+from ..blueprint import bp
 from .spreadsheet import MAX_FILE_BYTES, TABLE_BY_KEY, TABLES, SpreadsheetError
-from .transfer_forms import ImportConfirmForm, ImportUploadForm
-from .transfer_models import PendingImport
+from .forms import ImportConfirmForm, ImportUploadForm
+from .models import PendingImport
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -43,7 +43,7 @@ def export():
 def export_xlsx():
     """Download the whole register as one XLSX workbook, a sheet per table."""
     org = current_org()
-    data = transfer.register_export_xlsx(org=org)
+    data = services.register_export_xlsx(org=org)
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=f"{org.slug}-register-{date.today().isoformat()}.xlsx")
 
@@ -56,7 +56,7 @@ def export_csv():
     if table not in TABLE_BY_KEY:
         abort(404)
     org = current_org()
-    data = transfer.register_export_csv(org=org, table=table)
+    data = services.register_export_csv(org=org, table=table)
     return send_file(io.BytesIO(data), mimetype="text/csv", as_attachment=True,
                      download_name=f"{org.slug}-{table.replace('_', '-')}-{date.today().isoformat()}.csv")
 
@@ -77,17 +77,17 @@ def import_upload():
     if form.validate_on_submit():
         data, filename = _uploaded_bytes(form)
         try:
-            checked = transfer.import_read(data=data, filename=filename, table=form.table.data or None)
+            checked = services.import_read(data=data, filename=filename, table=form.table.data or None)
         except SpreadsheetError as error:
             security_event("import", result="refused", detail=f"{filename[:100]}: {error}")
             form.file.errors = [str(error)]
             return render_template("register/transfer/upload.html", form=form, tables=TABLES), 400
-        plan = transfer.import_plan(org=org, checked=checked)
+        plan = services.import_plan(org=org, checked=checked)
         if not plan.ok:
             security_event("import", result="refused", detail=f"{filename[:100]}: {len(plan.errors)} problems")
             return render_template("register/transfer/problems.html", plan=plan, filename=filename,
                                    form=ImportUploadForm(formdata=None), tables=TABLES), 422
-        pending = transfer.pending_create(org=org, by=current_user, data=data, filename=filename,
+        pending = services.pending_create(org=org, by=current_user, data=data, filename=filename,
                                           table=form.table.data or "")
         db.session.commit()
         return redirect(url_for("register.import_preview", pending_id=pending.id))
@@ -98,7 +98,7 @@ def import_upload():
 def _pending(pending_id: int) -> PendingImport | None:
     """Return the organisation's pending import, or None (with a message) when it expired."""
     pending = org_get(PendingImport, pending_id)
-    if transfer.pending_expired(pending):
+    if services.pending_expired(pending):
         flash(_("That upload is more than a day old. Please upload the file again."), "warning")
         return None
     return pending
@@ -107,7 +107,7 @@ def _pending(pending_id: int) -> PendingImport | None:
 def _preview(pending: PendingImport, *, changed: bool = False, status: int = 200):
     """Render the preview of a pending import, or its problems, against the register as it is now."""
     try:
-        plan = transfer.pending_plan(org=current_org(), pending=pending)
+        plan = services.pending_plan(org=current_org(), pending=pending)
     except SpreadsheetError as error:  # the checks became stricter since the upload
         flash(str(error), "danger")
         return redirect(url_for("register.import_upload"))
@@ -116,9 +116,9 @@ def _preview(pending: PendingImport, *, changed: bool = False, status: int = 200
                                form=ImportUploadForm(formdata=None), tables=TABLES, register_changed=True), 422
     form = ImportConfirmForm(formdata=None, digest=plan.digest())
     return render_template("register/transfer/preview.html", plan=plan, pending=pending, form=form,
-                           cancel_form=EmptyForm(), shown=transfer.plan_rows_for_display(plan),
-                           limit=transfer.PREVIEW_ROWS, changed=changed, tables=TABLES,
-                           display=transfer.display_value), status
+                           cancel_form=EmptyForm(), shown=services.plan_rows_for_display(plan),
+                           limit=services.PREVIEW_ROWS, changed=changed, tables=TABLES,
+                           display=services.display_value), status
 
 
 @bp.route("/import/<int:pending_id>")
@@ -143,7 +143,7 @@ def import_confirm(pending_id: int):
     if not form.validate_on_submit():
         return _preview(pending, status=400)
     try:
-        plan = transfer.pending_plan(org=org, pending=pending)
+        plan = services.pending_plan(org=org, pending=pending)
     except SpreadsheetError as error:
         flash(str(error), "danger")
         return redirect(url_for("register.import_upload"))
@@ -151,11 +151,11 @@ def import_confirm(pending_id: int):
         return _preview(pending, changed=True, status=409)
     filename = pending.filename
     try:
-        batch = transfer.import_apply(org=org, plan=plan, by=current_user, filename=filename,
+        batch = services.import_apply(org=org, plan=plan, by=current_user, filename=filename,
                                       sha256=pending.sha256)
-        transfer.pending_delete(pending=pending)
+        services.pending_delete(pending=pending)
         db.session.commit()
-    except (transfer.ImportConflict, StaleDataError, IntegrityError):
+    except (services.ImportConflict, StaleDataError, IntegrityError):
         db.session.rollback()  # someone saved a row meanwhile: show the plan as it is now
         return _preview(db.session.get(PendingImport, pending_id), changed=True, status=409)
     flash(_("Imported %(file)s: %(a)s added, %(c)s changed, %(s)s unchanged.", file=filename or _("the file"),
@@ -169,7 +169,7 @@ def import_cancel(pending_id: int):
     """Forget an uploaded file without importing it."""
     pending = org_get(PendingImport, pending_id)
     if EmptyForm().validate_on_submit():
-        transfer.pending_delete(pending=pending)
+        services.pending_delete(pending=pending)
         db.session.commit()
         flash(_("The import was cancelled; nothing was changed."), "info")
     return redirect(url_for("register.import_upload"))

@@ -23,20 +23,21 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select
 
-from ..audit import security_event
-from ..auth.models import User
-from ..db import utcnow
-from ..extensions import db
-from ..history.models import ChangeLog
-from ..history.services import jsonable
-from ..orgs.models import Organisation
-from .models import Channel, CxRole, DelegatedMandate, ImportBatch, Journey, Person, Touchpoint
+from ...audit import security_event
+from ...auth.models import User
+from ...db import utcnow
+from ...extensions import db
+from ...history.models import ChangeLog
+from ...history.services import jsonable
+from ...orgs.models import Organisation
+from ..models import Channel, CxRole, DelegatedMandate, ImportBatch, Journey, Person, Touchpoint
 from .spreadsheet import (TABLE_BY_KEY, TABLES, CheckedFile, PersonRef, Record, RowError,
                           SpreadsheetError, check_file, read_file, record_key, write_csv, write_xlsx)
-from .transfer_models import PendingImport
+from .models import PendingImport
 
 #: Register table -> model.
 MODELS: dict[str, type] = {"people": Person, "channels": Channel, "journeys": Journey,
@@ -277,8 +278,6 @@ _CHECKED_CACHE_LOCK = threading.Lock()
 
 def import_read(*, data: bytes, filename: str = "", table: str | None = None) -> CheckedFile:
     """Read and check an uploaded file; raise SpreadsheetError when it is refused as a whole."""
-    from flask_babel import get_locale
-
     key = (hashlib.sha256(data).hexdigest(), filename, table or "", str(get_locale() or ""))
     with _CHECKED_CACHE_LOCK:
         cached = _CHECKED_CACHE.get(key)
