@@ -33,6 +33,7 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Mapping
 
+from flask import g
 from sqlalchemy import select
 
 from ..extensions import db
@@ -438,9 +439,12 @@ def practice_map(framework: "Framework | None" = None) -> dict[str, tuple[str, .
     count), not from the YAML file shipped in the repository.
     """
     if framework is None:
-        framework = framework_catalog().get(HEALTH_FRAMEWORK_KEY)
-        if framework is None:
-            return {}
+        # Once per request: a page may check many organisations, and asking the catalogue
+        # whether it is still fresh costs a query.
+        if "cxgov_health_practice_map" not in g:
+            shipped = framework_catalog().get(HEALTH_FRAMEWORK_KEY)
+            g.cxgov_health_practice_map = practice_map(shipped) if shipped is not None else {}
+        return dict(g.cxgov_health_practice_map)
     mapping: dict[str, list[str]] = {}
     for practice in framework.practices:
         for key in practice.register_checks:
