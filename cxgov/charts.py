@@ -61,9 +61,13 @@ SERIES_STYLES: dict[str, _Style] = {
     "target": _Style(TARGET_GREY, 1.6, "6 4", "square", 0.0),
     "previous": _Style(PREVIOUS_GREY, 1.6, "1.5 3", "triangle", 0.0),
     "muted": _Style(MUTED_GREY, 1.0, None, None, 0.0),
+    # One of several lines told apart by colour (Series.colour) and named in the legend.
+    "series": _Style(None, 1.5, None, None, 0.0),
 }
+#: Colour-blind-safe line colours (Okabe-Ito), for charts with one line per dimension.
+SERIES_PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#7f7f7f", "#000000")
 # Paint order: lighter, secondary series first so the primary series sits on top.
-_DRAW_ORDER = {"muted": 0, "previous": 1, "target": 2, "primary": 3}
+_DRAW_ORDER = {"muted": 0, "series": 1, "previous": 1, "target": 2, "primary": 3}
 
 
 @dataclass(frozen=True)
@@ -73,10 +77,13 @@ class Series:
     name: str
     values: Sequence[float | None]
     style: str = "primary"  #: one of SERIES_STYLES
+    colour: str | None = None  #: #rrggbb; overrides the style's colour (the "series" style)
 
     def __post_init__(self) -> None:
         if self.style not in SERIES_STYLES:
             raise ValueError(f"unknown series style {self.style!r}; use one of {sorted(SERIES_STYLES)}")
+        if self.colour is not None and not _ACCENT_RE.match(self.colour):
+            raise ValueError(f"not a #rgb/#rrggbb colour: {self.colour!r}")
         # A tuple keeps the dataclass hashable and the values immune to later mutation.
         object.__setattr__(self, "values", tuple(self.values))
 
@@ -242,8 +249,8 @@ def _points(pts: Iterable[tuple[float, float]]) -> str:
     return " ".join(f"{_n(x)},{_n(y)}" for x, y in pts)
 
 
-def _colour(style: _Style, accent: str) -> str:
-    return style.colour or accent
+def _colour(style: _Style, accent: str, series: "Series | None" = None) -> str:
+    return (series.colour if series is not None and series.colour else None) or style.colour or accent
 
 
 def _legend_layout(names: Sequence[str], width: float, font_size: float = 10.5) -> tuple[list[tuple[float, int]], int]:
@@ -280,7 +287,7 @@ def _legend(series: Sequence[Series], width: float, top: float, accent: str) -> 
     parts: list[str] = []
     for s, (x, r) in zip(series, placed):
         style = SERIES_STYLES[s.style]
-        colour = _colour(style, accent)
+        colour = _colour(style, accent, s)
         y = top + r * _LEGEND_ROW + 9
         parts.append(f'<line x1="{_n(x)}" y1="{_n(y)}" x2="{_n(x + 26)}" y2="{_n(y)}" fill="none"'
                      f' {_stroke_attrs(style, colour)}/>')
@@ -534,7 +541,7 @@ def trend_chart(
     end_labels: list[tuple[float, str]] = []
     for s in sorted(series, key=lambda s: _DRAW_ORDER[s.style]):
         style = SERIES_STYLES[s.style]
-        colour = _colour(style, accent)
+        colour = _colour(style, accent, s)
         vals = _fitted(s.values, n)
         runs: list[list[tuple[float, float]]] = []
         current: list[tuple[float, float]] = []

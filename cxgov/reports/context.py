@@ -22,7 +22,12 @@ from cxgov.charts import DEFAULT_ACCENT
 from cxgov.framework.model import Framework
 from cxgov.scoring.engine import CycleResult, PracticeResult
 
+from . import narrative as markup
 from .i18n import gettext as _
+from .i18n import ngettext
+from .narrative import Block
+from .roadmap import DEFAULT_PER_QUARTER, next_periods, roadmap_sequence
+from .stories import ActionFacts, PracticeFacts, Side, Story, auto_draft
 
 #: How many gaps the prioritised list shows.
 TOP_GAPS = 10
@@ -67,6 +72,16 @@ class ActionInfo:
     due: date | None = None
     completed: date | None = None
     overdue: bool = False
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """What the consultant wrote for this report (empty fields fall back to the automatic draft)."""
+
+    summary: str = ""
+    key_messages: tuple[str, ...] = ()
+    gap_comments: tuple[tuple[str, str], ...] = ()  #: (practice id, comment)
+    per_quarter: int = DEFAULT_PER_QUARTER  #: roadmap steps per quarter
 
 
 class _CheckLike(Protocol):  # the register's CheckResult, read by attribute
@@ -212,9 +227,17 @@ class GapItem:
     gap: float
     priority: float
     next_step: str | None
-    owner: str
-    owner_from_register: bool  #: False when only a role label could be suggested
+    owner: str  #: one named person from the register, or the role to fill
+    owner_from_register: bool  #: False when no one in the register fits: ``owner`` is a role
     register_failing: bool
+    owner_role: str = ""  #: the role the step text names (its subject), as a label
+    effort: str = ""  #: small | medium | large, when the framework says
+    current_text: str = ""  #: descriptor of the current level (rounded down)
+    target_text: str = ""  #: descriptor of the target level
+    current_step: int = 0  #: the level the current descriptor describes
+    evidence: str = ""  #: confirmed | contradicted | missing | "" (no register check applies)
+    comment: tuple[Block, ...] = ()  #: the consultant's comment
+    confidence: str = ""  #: how far the finding can be trusted: answers per group, agreement
 
 
 @dataclass(frozen=True)
@@ -244,6 +267,7 @@ class ActionRow:
     due: str | None
     completed: str | None
     score_change: float | None
+    warning: str = ""  #: a done action whose check still fails or whose score did not move
 
 
 @dataclass(frozen=True)
@@ -268,6 +292,65 @@ class Method:
     framework_hash: str
     data_timestamp: str
     health_checked: bool
+    data_date: str = ""  #: the data timestamp as a date in words
+    profile: str = ""  #: the framework profile the cycle used, in words
+    register_state: str = "ok"  #: ok | thin | empty | unchecked
+    confidence: tuple[str, ...] = ()  #: sentences: sample per group, low samples, disagreement
+    low_sample_groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NarrativeView:
+    summary: tuple[Block, ...]
+    key_messages: tuple[str, ...]
+    automatic: bool  #: True while nobody has edited the summary
+    summary_text: str  #: the source text (the editor's starting point)
+
+
+@dataclass(frozen=True)
+class RoadmapStep:
+    practice_id: str
+    title: str
+    step: str
+    effort: str
+    owner: str
+    owner_from_register: bool
+    owner_role: str
+    after: tuple[str, ...]  #: ids of the roadmap's steps this one waits for
+
+
+@dataclass(frozen=True)
+class RoadmapQuarter:
+    period: str
+    steps: tuple[RoadmapStep, ...]
+
+
+@dataclass(frozen=True)
+class RoadmapView:
+    per_quarter: int
+    quarters: tuple[RoadmapQuarter, ...]
+    later: tuple[RoadmapStep, ...]
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    id: str
+    title: str
+    level: float | None
+    levels: tuple[float | None, ...]  #: one per heatmap group
+
+
+@dataclass(frozen=True)
+class HeatGroup:
+    label: str
+    n: int
+    low_sample: bool
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    groups: tuple[HeatGroup, ...]
+    rows: tuple[HeatRow, ...]
 
 
 @dataclass(frozen=True)
@@ -285,6 +368,13 @@ class ReportContext:
     health_score: float | None
     actions: ActionFollowUp
     method: Method
+    narrative: NarrativeView = NarrativeView((), (), True, "")
+    stories: tuple[Story, ...] = ()
+    roadmap: RoadmapView = RoadmapView(DEFAULT_PER_QUARTER, (), ())
+    heatmap: Heatmap = Heatmap((), ())
+    status: str = "draft"  #: draft | issued
+    version: int | None = None  #: the issued version's number
+    issued_on: str = ""  #: the issue date in words
     generated_at: str = field(default="")  #: left out of the hash
 
     def to_dict(self) -> dict[str, Any]:
@@ -375,13 +465,21 @@ def build_report_context(
     generated_at: datetime,
     data_timestamp: datetime | None,
     top_n: int = TOP_GAPS,
+    narrative: Narrative | None = None,
+    register_state: str | None = None,
+    profile: str = "",
 ) -> ReportContext:
     """Build the report context from plain data; ``history`` is oldest first, any periods.
 
-    ``owners`` maps a practice's ``owner_hint`` (sponsor, insight_manager, ...) to a name
-    from the register; ``evidence_notes`` maps a practice id to (group key, note) pairs.
+    ``owners`` maps a practice's ``owner_hint`` (sponsor, insight_manager, ...) to the one
+    person from the register accountable for it; ``evidence_notes`` maps a practice id to
+    (group key, note) pairs. ``register_state`` (ok | thin | empty | unchecked) says whether
+    the register holds enough to confirm anything; ``narrative`` is what the consultant wrote.
     """
     lang = org.language or "en"
+    narrative = narrative or Narrative()
+    if register_state is None:
+        register_state = "ok" if health is not None else "unchecked"
     owners = owners or {}
     evidence_notes = evidence_notes or {}
     group_labels = dict(org.group_labels)
@@ -435,7 +533,8 @@ def build_report_context(
         health_score=float(health.score) if health is not None else None,
         failing_checks=sum(1 for c in failing_health if c.status == "fail"),
         sentences=_sentences(result=result, stage_name=stage_name, title=title,
-                             top_gaps=top_gaps, health_by_key=health_by_key, glabel=glabel),
+                             top_gaps=top_gaps, glabel=glabel,
+                             health_by_key=health_by_key if register_state == "ok" else {}),
     )
 
     dim_titles = {d.key: d.title.get(lang) for d in framework.dimensions}
@@ -502,12 +601,21 @@ def build_report_context(
             practices=tuple(rows),
         ))
 
+    comments = {pid: text for pid, text in narrative.gap_comments if text.strip()}
+    counts_by_practice = {p.practice_id: p for p in result.practices}
     gaps = []
     for rank, p in enumerate(top_gaps, start=1):
         fp = practices.get(p.practice_id)
         step_level = max(1, math.floor(p.level)) if p.level is not None else 1
-        hint = fp.owner_hint if fp else None
-        owner = owners.get(hint or "") if hint else owners.get("sponsor")
+        step = fp.next_step(step_level, lang) if fp else None
+        role = step_role(step, fp.owner_hint if fp else None)
+        owner = owners.get(role) or (owners.get("sponsor") if role == "leadership" else None)
+        if fp is None or not fp.register_checks:
+            evidence_state = ""
+        elif register_state != "ok":
+            evidence_state = "missing"
+        else:
+            evidence_state = "confirmed" if p.register_failing else "contradicted"
         gaps.append(GapItem(
             rank=rank,
             practice_id=p.practice_id,
@@ -517,11 +625,22 @@ def build_report_context(
             target=p.target,
             gap=float(p.gap or 0.0),
             priority=p.priority,
-            next_step=fp.next_step(step_level, lang) if fp else None,
-            owner=owner or owner_role_label(hint),
+            next_step=step,
+            owner=owner or owner_role_label(role),
             owner_from_register=bool(owner),
-            register_failing=p.register_failing,
+            register_failing=p.register_failing and register_state == "ok",
+            owner_role=owner_role_label(role),
+            effort=(fp.effort(step_level) or "") if fp else "",
+            current_text=fp.level_text(step_level, lang) if fp else "",
+            target_text=fp.level_text(min(5, max(1, p.target)), lang) if fp else "",
+            current_step=step_level,
+            evidence=evidence_state,
+            comment=markup.parse(comments.get(p.practice_id, "")),
+            confidence=_confidence(counts_by_practice[p.practice_id], glabel, group_labels),
         ))
+
+    roadmap = _roadmap(gaps, framework, period, narrative.per_quarter)
+    heatmap = _heatmap(result, framework, title, glabel, group_labels)
 
     evidence = tuple(
         EvidenceCheck(
@@ -534,7 +653,8 @@ def build_report_context(
         for c in failing_health
     )
 
-    follow_up = _follow_up(actions, result=result, title=title)
+    follow_up = _follow_up(actions, result=result, title=title,
+                           check_titles=check_titles if register_state == "ok" else {})
 
     respondents = tuple(
         (glabel(g), n) for g, n in _ordered_groups(result.respondents_by_group, group_labels)
@@ -549,6 +669,11 @@ def build_report_context(
         framework_hash=framework.content_hash,
         data_timestamp=data_timestamp.isoformat(timespec="seconds") if data_timestamp else "",
         health_checked=health is not None,
+        data_date=human_date(data_timestamp, lang) if data_timestamp else "",
+        profile=profile,
+        register_state=register_state,
+        confidence=_method_confidence(result, framework, glabel, group_labels),
+        low_sample_groups=tuple(g.label for g in heatmap.groups if g.low_sample),
     )
 
     cover = Cover(
@@ -561,8 +686,49 @@ def build_report_context(
         firm_name=branding.firm_name,
         firm_logo=branding.firm_logo,
         accent=safe_accent(branding.accent),
-        date=generated_at.date().isoformat(),
+        date=human_date(generated_at, lang),
     )
+
+    # The automatic draft: what the data says, for the consultant to start from.
+    notes_by_group: dict[str, dict[str, list[str]]] = {}
+    for pid, pairs in evidence_notes.items():
+        for group, text in pairs:
+            bucket = notes_by_group.setdefault(pid, {}).setdefault(group, [])
+            if text.strip() and text.strip() not in bucket:
+                bucket.append(text.strip())
+    facts = []
+    for pres in result.practices:
+        fp = practices.get(pres.practice_id)
+        facts.append(PracticeFacts(
+            id=pres.practice_id, title=title(pres.practice_id), level=pres.level, target=pres.target,
+            change=pres.change, previous_level=pres.previous_level,
+            groups=tuple(Side(group=glabel(g), level=lvl, n=int(pres.group_counts.get(g, 0)),
+                              notes=tuple(notes_by_group.get(pres.practice_id, {}).get(g, ())))
+                         for g, lvl in _ordered_groups(pres.group_levels, group_labels)),
+            register_checks=fp.register_checks if fp else (),
+            failing_checks=tuple(check_titles.get(k, k) for k in pres.failing_checks)
+            if register_state == "ok" else (),
+        ))
+    done_facts = []
+    for row in follow_up.done:
+        try:
+            failing = result.practice(row.practice_id).failing_checks
+        except KeyError:
+            failing = ()
+        done_facts.append(ActionFacts(
+            practice_id=row.practice_id, practice_title=row.practice_title, title=row.title,
+            change=row.score_change,
+            still_failing=tuple(check_titles.get(k, k) for k in failing) if register_state == "ok" else ()))
+    first = roadmap.quarters[0].steps if roadmap.quarters else ()
+    draft = auto_draft(
+        index=result.index, change=result.change, stage=stage_name, previous_period=previous_period,
+        practices=facts, gap_ids=[g.practice_id for g in gaps], evidence_state=register_state,
+        done_actions=done_facts, perception_threshold=framework.scoring.perception_gap,
+        first_steps=[(st.practice_id, st.title, st.owner) for st in first])
+    summary_text = narrative.summary if narrative.summary.strip() else draft.summary
+    messages = tuple(m.strip() for m in narrative.key_messages if m.strip()) or draft.key_messages
+    narrative_view = NarrativeView(summary=markup.parse(summary_text), key_messages=messages,
+                                   automatic=not narrative.summary.strip(), summary_text=summary_text)
     return ReportContext(
         language=lang,
         cover=cover,
@@ -575,6 +741,10 @@ def build_report_context(
         health_score=summary.health_score,
         actions=follow_up,
         method=method,
+        narrative=narrative_view,
+        stories=draft.stories,
+        roadmap=roadmap,
+        heatmap=heatmap,
         generated_at=generated_at.isoformat(timespec="seconds"),
     )
 
@@ -673,18 +843,38 @@ def _sentences(*, result: CycleResult, stage_name: str, title, top_gaps: list[Pr
     return tuple(out)
 
 
-def _follow_up(actions: Iterable[ActionInfo], *, result: CycleResult, title) -> ActionFollowUp:
+def _action_text(title: str, practice_id: str, practice_title: str) -> str:
+    """Return an action's title without the practice's id and title it starts with."""
+    for prefix in (f"{practice_id} {practice_title}", practice_id):
+        if prefix and title.startswith(prefix):
+            rest = title[len(prefix):].lstrip(" :\u2013-")
+            if rest:
+                return rest[:1].upper() + rest[1:]
+    return title
+
+
+def _follow_up(actions: Iterable[ActionInfo], *, result: CycleResult, title,
+               check_titles: Mapping[str, str]) -> ActionFollowUp:
     done, overdue, open_ = [], [], []
     for a in actions:
         try:
-            change = result.practice(a.practice_id).change
+            pres = result.practice(a.practice_id)
+            change, failing = pres.change, pres.failing_checks
         except KeyError:
-            change = None
-        row = ActionRow(practice_id=a.practice_id, practice_title=title(a.practice_id),
-                        title=a.title, owner=a.owner, status=a.status,
+            change, failing = None, ()
+        warning = ""
+        if a.status == "done":
+            still = [check_titles[k] for k in failing if k in check_titles]
+            if still:
+                warning = _("Done, but the register check \u201c%(check)s\u201d still fails.", check=still[0])
+            elif change is not None and numbers.change_direction(change, 1) <= 0:
+                warning = _("Done, but the practice's level did not rise.")
+        ptitle = title(a.practice_id)
+        row = ActionRow(practice_id=a.practice_id, practice_title=ptitle,
+                        title=_action_text(a.title, a.practice_id, ptitle), owner=a.owner, status=a.status,
                         due=a.due.isoformat() if a.due else None,
                         completed=a.completed.isoformat() if a.completed else None,
-                        score_change=change)
+                        score_change=change, warning=warning)
         if a.status == "done":
             done.append(row)
         elif a.status == "dropped":
@@ -696,6 +886,121 @@ def _follow_up(actions: Iterable[ActionInfo], *, result: CycleResult, title) -> 
     key = lambda r: (r.due or "9999", r.practice_id, r.title)  # noqa: E731
     return ActionFollowUp(done=tuple(sorted(done, key=key)), overdue=tuple(sorted(overdue, key=key)),
                           open=tuple(sorted(open_, key=key)))
+
+
+# -- who does a step, how sure a finding is, the roadmap and the heatmap --------------------
+#: How step texts name the role that acts (their subject), longest phrases first.
+_ROLE_SUBJECTS = (
+    ("customer service manager", "channel_manager"), ("omnichannel lead", "omnichannel_lead"),
+    ("insight manager", "insight_manager"), ("complaints owner", "channel_manager"),
+    ("channel manager", "channel_manager"), ("journey owner", "journey_owner"),
+    ("customer board", "customer_board"), ("management team", "leadership"),
+    ("cx sponsor", "sponsor"), ("cx team", "cx_team"), ("ambassador", "ambassador"),
+    ("hr manager", "hr"), ("ceo", "leadership"),
+)
+
+
+def step_role(step: str | None, hint: str | None) -> str:
+    """Return the role that acts in a next step: the one its text starts with, else the hint.
+
+    A step reads "The management team approves ..."; its owner must be who the text says
+    acts, not another role (the framework's hint is only the fallback).
+    """
+    head = (step or "").lower()[:40]
+    found = [(head.find(phrase), role) for phrase, role in _ROLE_SUBJECTS if phrase in head]
+    if found:
+        return min(found)[1]
+    return hint or "sponsor"
+
+
+def human_date(moment: date | datetime, lang: str) -> str:
+    """Return a date the way people write it ("25 November 2026"), in the report's language."""
+    from babel.dates import format_date
+
+    day = moment.date() if isinstance(moment, datetime) else moment
+    try:
+        return format_date(day, "long", locale=lang or "en")
+    except Exception:  # an unknown locale: fall back to English rather than fail the report
+        return format_date(day, "long", locale="en")
+
+
+def _confidence(p: PracticeResult, glabel, group_labels: Mapping[str, str]) -> str:
+    """Return one sentence on how far a practice's finding can be trusted."""
+    groups = ", ".join(f"{glabel(g)} {n}" for g, n in _ordered_groups(p.group_counts, group_labels) if n)
+    text = ngettext("Based on %(num)d answer", "Based on %(num)d answers", p.n_answers)
+    text += f" ({groups})" if groups else ""
+    if p.low_sample:
+        text += "; " + _("too few answers to rely on")
+    if p.disagreement:
+        text += "; " + _("respondents disagree (spread %(s)s)", s=numbers.fmt_number(p.spread, 2))
+    return text + "."
+
+
+def _method_confidence(result: CycleResult, framework: Framework, glabel,
+                       group_labels: Mapping[str, str]) -> tuple[str, ...]:
+    """Return the method page's confidence statement, one sentence per point."""
+    threshold = framework.scoring.low_sample
+    out = []
+    low = [(glabel(g), n) for g, n in _ordered_groups(result.respondents_by_group, group_labels)
+           if n < threshold]
+    for label, n in low:
+        out.append(ngettext(
+            "%(group)s has %(num)d respondent, below the framework's threshold of %(t)d: its group "
+            "scores are indicative only.",
+            "%(group)s has %(num)d respondents, below the framework's threshold of %(t)d: its group "
+            "scores are indicative only.", n, group=label, t=threshold))
+    disagree = [p.practice_id for p in result.practices if p.disagreement]
+    if disagree:
+        out.append(ngettext("Respondents disagree on %(num)d practice (%(ids)s): its level "
+                            "is a compromise, not a shared view.",
+                            "Respondents disagree on %(num)d practices (%(ids)s): their "
+                            "levels are a compromise, not a shared view.",
+                            len(disagree), ids=", ".join(disagree)))
+    thin = [p.practice_id for p in result.practices if p.low_sample and p.n_answers]
+    if thin:
+        out.append(ngettext("%(num)d practice has fewer than %(t)d answers (%(ids)s).",
+                            "%(num)d practices have fewer than %(t)d answers (%(ids)s).",
+                            len(thin), t=threshold, ids=", ".join(thin)))
+    if not out:
+        out.append(_("Every group has enough respondents and they broadly agree."))
+    return tuple(out)
+
+
+def _roadmap(gaps: Sequence[GapItem], framework: Framework, period: str, per_quarter: int) -> RoadmapView:
+    from .roadmap import MAX_PER_QUARTER, prerequisites
+
+    per_quarter = max(1, min(MAX_PER_QUARTER, int(per_quarter or DEFAULT_PER_QUARTER)))
+    with_step = [g for g in gaps if g.next_step]
+    depends = {p.id: p.depends_on for p in framework.practices}
+    ids = [g.practice_id for g in with_step]
+    sequenced = roadmap_sequence(ids, depends_on=depends, per_quarter=per_quarter)
+    waits = prerequisites(ids, depends)
+    by_id = {g.practice_id: g for g in with_step}
+
+    def step(pid: str) -> RoadmapStep:
+        g = by_id[pid]
+        return RoadmapStep(practice_id=pid, title=g.title, step=g.next_step or "", effort=g.effort,
+                           owner=g.owner, owner_from_register=g.owner_from_register,
+                           owner_role=g.owner_role, after=tuple(i for i in ids if i in waits[pid]))
+
+    periods = next_periods(period, len(sequenced.quarters))
+    return RoadmapView(
+        per_quarter=per_quarter,
+        quarters=tuple(RoadmapQuarter(period=q, steps=tuple(step(pid) for pid in pids))
+                       for q, pids in zip(periods, sequenced.quarters)),
+        later=tuple(step(pid) for pid in sequenced.later))
+
+
+def _heatmap(result: CycleResult, framework: Framework, title, glabel,
+             group_labels: Mapping[str, str]) -> Heatmap:
+    groups = [g for g, n in _ordered_groups(result.respondents_by_group, group_labels) if n]
+    threshold = framework.scoring.low_sample
+    return Heatmap(
+        groups=tuple(HeatGroup(label=glabel(g), n=int(result.respondents_by_group[g]),
+                               low_sample=result.respondents_by_group[g] < threshold) for g in groups),
+        rows=tuple(HeatRow(id=p.practice_id, title=title(p.practice_id), level=p.level,
+                           levels=tuple(p.group_levels.get(g) for g in groups))
+                   for p in result.practices))
 
 
 def _formulas(framework: Framework) -> tuple[tuple[str, str], ...]:
@@ -730,19 +1035,13 @@ def _formulas(framework: Framework) -> tuple[tuple[str, str], ...]:
 
 
 # -- owners from the register ------------------------------------------------------------
-def _names(names: Sequence[str], limit: int = 3) -> str:
-    unique = list(dict.fromkeys(n for n in names if n))
-    if len(unique) <= limit:
-        return ", ".join(unique)
-    return _("%(names)s and %(n)d more", names=", ".join(unique[:limit]), n=len(unique) - limit)
-
-
 def owners_from_snapshot(snapshot: Any, today: date) -> dict[str, str]:
-    """Return owner_hint -> names from a register snapshot (cxgov.register.health.RegisterSnapshot).
+    """Return owner_hint -> the one person accountable, from a register snapshot.
 
-    Role hints (sponsor, insight_manager, ...) name the active holders of that CX role;
-    channel_manager and journey_owner name the managers and owners of active channels and
-    journeys. A hint the register cannot answer is left out, so the report shows a role label.
+    A step needs one name, never "X and 4 more": for a role the first active holder (by
+    name); for channel managers and journey owners, the person who manages or owns the
+    most active channels or journeys. A hint the register cannot answer is left out, so the
+    report names the role to fill instead.
     """
     owners: dict[str, str] = {}
     role_hints = {
@@ -756,17 +1055,40 @@ def owners_from_snapshot(snapshot: Any, today: date) -> dict[str, str]:
     for hint, role in role_hints.items():
         holders = [p.name for p in snapshot.active_role_holders(role, today)]
         if holders:
-            owners[hint] = _names(holders, 2 if hint in ("ambassador", "customer_board", "cx_team") else 3)
+            owners[hint] = holders[0]
     people = snapshot.people_by_id
 
-    def person_name(pid: int | None) -> str | None:
-        p = people.get(pid) if pid is not None else None
-        return p.name if p is not None and p.active else None
+    def busiest(ids: Iterable[int | None]) -> str | None:
+        counts: dict[int, int] = {}
+        for pid in ids:
+            p = people.get(pid) if pid is not None else None
+            if p is not None and p.active:
+                counts[p.id] = counts.get(p.id, 0) + 1
+        if not counts:
+            return None
+        best = min(counts, key=lambda pid: (-counts[pid], people[pid].name.lower(), pid))
+        return people[best].name
 
-    managers = [person_name(c.manager_id) for c in snapshot.channels if c.active]
-    if any(managers):
-        owners["channel_manager"] = _names([m for m in managers if m], 2)
-    journey_owners = [person_name(j.owner_id) for j in snapshot.journeys if j.active]
-    if any(journey_owners):
-        owners["journey_owner"] = _names([o for o in journey_owners if o], 2)
+    manager = busiest(c.manager_id for c in snapshot.channels if c.active)
+    if manager:
+        owners["channel_manager"] = manager
+    journey_owner = busiest(j.owner_id for j in snapshot.journeys if j.active)
+    if journey_owner:
+        owners["journey_owner"] = journey_owner
     return owners
+
+
+def register_state_of(snapshot: Any) -> str:
+    """Return ok | thin | empty: whether the register holds enough to confirm a gap."""
+    people = [p for p in snapshot.people if p.active]
+    touchpoints = [t for t in snapshot.touchpoints if t.active]
+    if not people and not touchpoints:
+        return "empty"
+    if len(people) < THIN_PEOPLE or len(touchpoints) < THIN_TOUCHPOINTS:
+        return "thin"
+    return "ok"
+
+
+#: Below these counts a register is too thin to confirm or contradict a gap.
+THIN_PEOPLE = 3
+THIN_TOUCHPOINTS = 5

@@ -28,7 +28,9 @@ from .context import (
     OrgInfo,
     ReportContext,
     build_report_context,
+    Narrative,
     owners_from_snapshot,
+    register_state_of,
     safe_accent,
 )
 from .render import STATIC_ROOT, TEMPLATES_ROOT
@@ -109,7 +111,8 @@ def _actions(org: Organisation, cycle: Cycle, result, today: date) -> list[Actio
 
 
 def report_context_for_cycle(org: Organisation, cycle: Cycle, *, today: date | None = None,
-                             generated_at: datetime | None = None) -> ReportContext:
+                             generated_at: datetime | None = None,
+                             narrative: Narrative | None = None) -> ReportContext:
     """Return the report context of ``cycle`` (stored results when closed, live when open)."""
     if cycle.org_id != org.id:
         raise ValueError("the cycle belongs to another organisation")
@@ -118,7 +121,9 @@ def report_context_for_cycle(org: Organisation, cycle: Cycle, *, today: date | N
     framework = cycle_services.cycle_framework(cycle)
     snapshot = register_snapshot(org)
     health = run_health_checks(snapshot, today, practice_map(framework))
-    failing = frozenset(r.key for r in health.failing)
+    state = register_state_of(snapshot)
+    # An empty or thin register is missing evidence: it must not confirm (or boost) any gap.
+    failing = frozenset(r.key for r in health.failing) if state == "ok" else frozenset()
     result = cycle_services.cycle_score(cycle=cycle, org=org, failing_checks=failing)
     history = cycle_services.closed_results(org)
     consultant = org_consultant(org)
@@ -142,7 +147,20 @@ def report_context_for_cycle(org: Organisation, cycle: Cycle, *, today: date | N
         actions=_actions(org, cycle, result, today),
         generated_at=generated_at,
         data_timestamp=_data_timestamp(cycle),
+        narrative=narrative,
+        register_state=state,
+        profile=_profile_name(cycle, framework, org.language or "en"),
     )
+
+
+def _profile_name(cycle: Cycle, framework, lang: str) -> str:
+    """Return the framework profile the cycle used, in words ("" when the framework has none)."""
+    key = getattr(cycle, "profile", None) or getattr(cycle, "profile_key", None)
+    for profile in getattr(framework, "profiles", ()) or ():
+        if getattr(profile, "key", None) == key:
+            name = profile.name
+            return name.get(lang) if hasattr(name, "get") else str(name)
+    return ""
 
 
 # -- the cheap fingerprint of a report's inputs ------------------------------------------------

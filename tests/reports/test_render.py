@@ -10,7 +10,8 @@ import pytest
 from pypdf import PdfReader
 
 from cxgov.reports import render
-from cxgov.reports.context import ActionInfo, fmt_index, fmt_level
+from cxgov.reports.context import ActionInfo, fmt_index, fmt_level, step_role
+from cxgov.reports.narrative import plain
 from cxgov.reports.render import ReportFetchRefused, render_pdf, render_pdf_html, resolve_report_url
 
 from . import samples
@@ -59,9 +60,15 @@ def test_gaps_carry_next_step_for_the_floor_of_the_level_and_an_owner(context):
         level = max(1, int(gap.level // 1))
         assert gap.next_step == practice.next_step(level)
         assert gap.owner
-    sponsor_gaps = [g for g in context.gaps if fw.practice(g.practice_id).owner_hint == "sponsor"]
-    for gap in sponsor_gaps:
+    # The owner is whoever the step's own text says acts, and one named person.
+    sponsor_steps = [g for g in context.gaps if g.next_step.startswith("The CX sponsor")]
+    assert sponsor_steps
+    for gap in sponsor_steps:
         assert gap.owner == "Karin Ångström" and gap.owner_from_register
+        assert gap.owner_role == "CX sponsor"
+    for gap in context.gaps:
+        assert " more" not in gap.owner and "," not in gap.owner
+        assert step_role(gap.next_step, None) != "sponsor" or gap.owner_role == "CX sponsor"
     priorities = [g.priority for g in context.gaps]
     assert priorities == sorted(priorities, reverse=True)
 
@@ -100,14 +107,19 @@ def test_pdf_has_every_section_and_the_context_numbers(context, pdf_text):
                     "Prioritised gaps and next steps", "Register evidence", "Action plan follow-up",
                     "Method"):
         assert heading in text, heading
-    assert context.summary.sentences[0] in text
+    assert plain(context.narrative.summary).splitlines()[0] in text
     for section in context.dimensions:
         assert section.title in text
         for p in section.practices:
             assert re.search(rf"{p.id} .*?{re.escape(fmt_level(p.level))}", text), p.id
     for gap in context.gaps:
         assert f"{gap.practice_id} {gap.title}" in text
-    assert context.method.framework_hash in text.replace(" ", "")
+    # The method page speaks in words: a human date and the framework's name, no hash or ISO stamp.
+    assert context.method.framework_hash not in text.replace(" ", "")
+    assert context.method.data_date and context.method.data_date in text
+    assert re.search(r"\b\d{4}-\d\d-\d\dT", text) is None
+    for line in context.method.confidence:
+        assert line in text
     assert "page 3 of" in text
 
 
