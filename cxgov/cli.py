@@ -16,7 +16,9 @@ def COMMANDS() -> list[click.Command]:  # noqa: N802
     from .ops import transfer_cli  # noqa: F401  (adds export and import to the org group)
     from .ops.backup import backup_cli
     from .orgs.cli import org_cli
+    from .portfolio.cli import benchmark_cli
     from .register.cli import register_cli
     from .reports.cli import report_cli
 
-    return [user_cli, org_cli, demo_cli, backup_cli, framework_cli, cycle_cli, action_cli, register_cli, report_cli, mail_cli]
+    return [user_cli, org_cli, demo_cli, backup_cli, framework_cli, cycle_cli, action_cli, register_cli, report_cli, mail_cli,
+            benchmark_cli]

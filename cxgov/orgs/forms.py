@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..i18n import SUPPORTED_LANGUAGES
@@ -37,6 +37,9 @@ class OrgSettingsForm(FlaskForm):
     brand_accent = StringField(_l("Report accent colour"), validators=[
         Optional(), Regexp(HEX_COLOUR_RE, message=_l("Use a colour like #1f5f8b."))])
     logo = FileField(_l("Logo (PNG or JPEG, at most 2 MB)"))
+    benchmark_opt_out = BooleanField(_l("Keep our results out of the benchmark of other clients"), description=_l(
+        "The consultancy compares each client anonymously with its other clients (never by name, only "
+        "quartiles of at least five). Tick this to not contribute; you still see your own benchmark."))
     submit = SubmitField(_l("Save settings"))
 
 

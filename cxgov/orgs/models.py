@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
@@ -80,6 +81,9 @@ class Organisation(db.Model):
     #: Report branding set per organisation (overrides the consultant's).
     brand_firm_name: Mapped[str | None] = mapped_column(String(200))
     brand_accent: Mapped[str | None] = mapped_column(String(7))
+    #: True keeps this client's results out of the anonymised benchmark of the consultancy's
+    #: other clients (it can still see its own benchmark).
+    benchmark_opt_out: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     logo: Mapped[StoredFile | None] = relationship()

@@ -86,6 +86,7 @@ def settings():
             org.service_promise = (form.service_promise.data or "").strip()
             org.brand_accent = form.brand_accent.data or None
             org.brand_firm_name = form.brand_firm_name.data or None
+            org.benchmark_opt_out = bool(form.benchmark_opt_out.data)
             if logo is not None:
                 db.session.add(logo)
                 db.session.flush()

@@ -376,6 +376,8 @@ class ReportContext:
     version: int | None = None  #: the issued version's number
     issued_on: str = ""  #: the issue date in words
     generated_at: str = field(default="")  #: left out of the hash
+    #: the anonymised benchmark (cxgov.portfolio.benchmark.BenchmarkView), None when not shown
+    benchmark: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the context as plain JSON-able data."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
@@ -130,7 +130,7 @@ def report_context_for_cycle(org: Organisation, cycle: Cycle, *, today: date | N
     brand = brand_source(org, consultant)
     logos = _logos([org.logo_id, brand.firm_logo_id])
     groups = tuple((g["key"], g["label"]) for g in cycle_services.org_groups(org))
-    return build_report_context(
+    context = build_report_context(
         org=OrgInfo(name=org.name, slug=org.slug, language=org.language or "en",
                     logo=_data_uri(logos.get(org.logo_id) if org.logo_id else None),
                     group_labels=groups),
@@ -151,6 +151,9 @@ def report_context_for_cycle(org: Organisation, cycle: Cycle, *, today: date | N
         register_state=state,
         profile=_profile_name(cycle, framework, org.language or "en"),
     )
+    from ..portfolio.benchmark import benchmark_for_cycle  # the benchmark is the portfolio's feature
+
+    return replace(context, benchmark=benchmark_for_cycle(cycle, lang=org.language or "en"))
 
 
 def _profile_name(cycle: Cycle, framework, lang: str) -> str:
