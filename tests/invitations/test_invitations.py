@@ -43,6 +43,16 @@ def test_accepting_makes_the_organisation_appear(app, client, make_org, make_mem
     assert client.get(f"/o/{org.slug}/").status_code == 200
 
 
+def test_the_person_sees_who_invited_them(app, client, make_org, make_member):
+    org = make_org()
+    sponsor = make_member(org, Role.SPONSOR, name="Anna Sponsor")
+    person = make_member(make_org(), Role.VIEWER)
+    invitation_create(org=org, email=person.email, role=Role.VIEWER, by=sponsor, by_role=Role.SPONSOR)
+    db.session.commit()
+    login_as(client, person)
+    assert "invited by Anna Sponsor" in client.get("/invitations/").get_data(as_text=True)
+
+
 def test_declining_leaves_no_membership(app, client, make_org, make_member):
     org = make_org()
     person = make_member(make_org(), Role.VIEWER)
