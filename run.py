@@ -2,17 +2,44 @@
 
     python run.py [--host 127.0.0.1] [--port 5000] [--no-demo]
 
-Applies the migrations first (the app never creates tables behind Alembic's back).
+Applies the migrations first (the app never creates tables behind Alembic's back), and runs
+the mail sender in a background thread (in production, cron runs ``flask mail send-pending``).
 """
 from __future__ import annotations
 
 import argparse
+import logging
+import threading
+import time
 
 from flask_migrate import upgrade
 
 from cxgov import create_app
+from cxgov.cycles.invitations import reminders_scheduled_queue
 from cxgov.demo import database_is_empty, demo_banner, demo_create, demo_exists
 from cxgov.extensions import db
+from cxgov.mail.services import mail_send_pending
+from cxgov.ops.gunicorn_logging import RedactingFilter
+
+#: Seconds between two runs of the mail sender thread.
+MAIL_INTERVAL = 15
+
+
+def mail_sender_loop(app) -> None:
+    """Queue due scheduled reminders and send what is queued, every MAIL_INTERVAL seconds."""
+    log = logging.getLogger("cxgov.mail")
+    while True:
+        with app.app_context():
+            try:
+                reminders_scheduled_queue()
+                db.session.commit()
+                mail_send_pending()
+            except Exception:  # noqa: BLE001  (the thread must outlive one bad run; it is logged)
+                db.session.rollback()
+                log.exception("mail sender run failed")
+            finally:
+                db.session.remove()
+        time.sleep(MAIL_INTERVAL)
 
 
 def main() -> None:
@@ -20,9 +47,15 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--no-demo", action="store_true", help="do not create the demo workspace")
+    parser.add_argument("--no-mail-sender", action="store_true",
+                        help="do not send queued mail from this process (cron does it)")
     args = parser.parse_args()
 
     app = create_app()
+    # Links in mail sent by the sender thread (outside any request) point here.
+    app.config["BASE_URL"] = app.config.get("BASE_URL") or f"http://{args.host}:{args.port}"
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("werkzeug").addFilter(RedactingFilter())
     with app.app_context():
         upgrade()
         if not args.no_demo and database_is_empty():
@@ -35,6 +68,8 @@ def main() -> None:
         print(demo_banner(base_url), flush=True)
     else:
         print(f"cxgov is running at {base_url}", flush=True)
+    if not args.no_mail_sender:
+        threading.Thread(target=mail_sender_loop, args=(app,), name="mail-sender", daemon=True).start()
     app.run(host=args.host, port=args.port, debug=False, threaded=True)
 
 

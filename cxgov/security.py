@@ -5,7 +5,11 @@ from flask import Flask, Response, g, redirect, request, url_for
 from flask_login import current_user
 
 #: Endpoints reachable without logging in.
-PUBLIC_ENDPOINTS = frozenset({"static", "auth.login", "auth.set_password", "health"})
+PUBLIC_ENDPOINTS = frozenset({
+    "static", "auth.login", "auth.set_password", "health", "mail.unsubscribe",
+    # A personal answer link is its own proof; these pages re-check it on every request.
+    "answer_link.enter", "answer_link.page", "answer_link.save", "answer_link.submit",
+    "answer_link.done"})
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -50,7 +54,8 @@ def init_security(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "same-origin"
+        # Pages that carry a secret in their session (personal answer links) send no-referrer.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
         if request.endpoint != "static":

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..orgs.models import Organisation
 from ..orgs.services import org_by_slug
 from .models import ACTION_STATUSES
+from .reminders import action_digests, action_digests_mail
 from .selectors import ActionFilters, actions_list
 
 action_cli = AppGroup("action", help="The action plan of an organisation.")
@@ -58,3 +59,18 @@ def export_actions(org_slug: str, out: Path) -> None:
     security_event("export", detail=f"action plan {suffix[1:]} (cli)", org_id=org.id)
     db.session.commit()
     click.echo(f"Wrote {out}")
+
+
+@action_cli.command("remind")
+@click.argument("org_slug")
+@click.option("--dry-run", is_flag=True, help="Print who would get a digest; queue nothing.")
+def remind(org_slug: str, dry_run: bool) -> None:
+    """Mail each action owner a digest of their actions due within 7 days or overdue."""
+    org = _org(org_slug)
+    today = date.today()
+    digests = action_digests(org=org, today=today) if dry_run else action_digests_mail(org=org, today=today)
+    for digest in digests:
+        click.echo(f"{digest.owner.email}\t{len(digest.actions)} actions")
+    if not dry_run:
+        db.session.commit()
+    click.echo(f"{'Would queue' if dry_run else 'Queued'} {len(digests)} digests.")

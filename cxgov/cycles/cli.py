@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..audit import security_event
 from ..extensions import db
 from ..orgs.models import Organisation
-from . import exports, services
+from . import exports, invitations, services
 from .models import period_valid
 from ..numbers import fmt_index, fmt_level, fmt_signed
 
@@ -158,3 +158,40 @@ def export(org: str, period: str, out: str) -> None:
     security_event("export", detail=f"cycle {cycle.period} xlsx (cli)", org_id=organisation.id)
     db.session.commit()
     click.echo(f"Wrote {out}: {len(tables['Answers'][1])} answers, {len(tables['Practices'][1])} practices.")
+
+
+@cycle_cli.command("invite")
+@click.argument("org")
+@click.argument("period")
+def invite(org: str, period: str) -> None:
+    """Mail an invitation to every respondent of an open cycle who has not had one."""
+    organisation = _org(org)
+    cycle = _cycle(organisation, period)
+    try:
+        sent = invitations.respondents_invite_mail(cycle=cycle, org=organisation)
+    except services.CycleError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    for item in sent:
+        click.echo(item.respondent.contact_email)
+    click.echo(f"Queued {len(sent)} invitations.")
+
+
+@cycle_cli.command("remind")
+@click.argument("org")
+@click.argument("period")
+@click.option("--dry-run", is_flag=True, help="Print who would get a reminder; queue nothing.")
+def remind(org: str, period: str, dry_run: bool) -> None:
+    """Mail a reminder to every respondent who has not submitted (and has not opted out)."""
+    organisation = _org(org)
+    cycle = _cycle(organisation, period)
+    if not cycle.is_open:
+        raise click.ClickException(f"{cycle.period} is {cycle.status}; reminders are for open cycles.")
+    if dry_run:
+        people = invitations.reminder_recipients(cycle, organisation)
+    else:
+        people = invitations.respondents_remind_mail(cycle=cycle, org=organisation)
+        db.session.commit()
+    for respondent in people:
+        click.echo(f"{respondent.contact_email}\t{respondent.display_name}")
+    click.echo(f"{'Would remind' if dry_run else 'Queued reminders for'} {len(people)} people.")

@@ -1,22 +1,33 @@
-"""gunicorn's access log without secrets: set-password tokens in paths are masked.
+"""Access logs without secrets: set-password and personal answer-link tokens are masked.
 
-A set-password link carries a one-time token in its path; gunicorn would otherwise write it
-to the access log (request line and referer), where anyone reading logs could use it.
+A set-password link and a respondent's personal answer link carry a token in their path;
+gunicorn (and the development server that ``run.py`` starts) would otherwise write it to the
+access log (request line and referer), where anyone reading logs could use it.
 """
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from gunicorn.glogging import Logger
 
-#: Paths whose last segment is a secret.
-SECRET_PATH = re.compile(r"(/set-password/)[^/?#\s\"]+")
+#: Paths whose last segment is a secret (the answer pages' own fixed names are not).
+SECRET_PATH = re.compile(r"(/set-password/|/answer/(?!(?:save|submit|done)\b))[^/?#\s\"]+")
 
 
 def redact(text: str) -> str:
-    """Return ``text`` with every set-password token replaced by ``[redacted]``."""
+    """Return ``text`` with every token in a secret path replaced by ``[redacted]``."""
     return SECRET_PATH.sub(r"\1[redacted]", text)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter for werkzeug's development-server log: the same masking."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
 
 
 class RedactingLogger(Logger):
