@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
@@ -124,10 +125,14 @@ def members():
             made = invitation_create(org=org, email=form.email.data, name=form.name.data or "",
                                      role=Role(form.role.data), by=current_user._get_current_object(),
                                      by_role=current_role())
+            db.session.commit()
         except InvitationError as error:
             flash(str(error), "danger")
+        except IntegrityError:  # the same address was added at the same moment by another request
+            db.session.rollback()
+            flash(_("This address was being added at the same moment by someone else. Look at the "
+                    "pending invitations and try again if it is not there."), "danger")
         else:
-            db.session.commit()
             flash(_("%(email)s is invited as %(role)s. They become a member once they accept.",
                     email=made.invitation.email, role=made.invitation.role.label), "success")
             if made.set_password_token:

@@ -136,3 +136,28 @@ def test_the_cli_invites_an_existing_account_without_a_link(app, runner, make_or
     assert "/set-password/" not in result.output and "invited" in result.output
     assert db.session.scalar(select(SetPasswordLink)) is None
     assert db.session.scalars(select(Invitation)).one().org_id == org.id
+
+
+def test_two_sponsors_adding_one_address_at_once_get_a_message_not_an_error(app, client, make_org, make_member,
+                                                                               monkeypatch):
+    """The unique constraint decides a race between two requests; the loser is told, not shown a 500."""
+    from sqlalchemy.exc import IntegrityError
+
+    import cxgov.orgs.routes as routes
+
+    org = make_org()
+    login_as(client, make_member(org, Role.SPONSOR))
+    real = routes.invitation_create
+
+    def racing(**kwargs):
+        made = real(**kwargs)
+        db.session.add(Invitation(org_id=org.id, user_id=made.invitation.user_id, email="x", role=Role.VIEWER))
+        db.session.flush()  # the other request's row: this flush raises IntegrityError
+        raise AssertionError("the unique constraint did not hold")
+
+    monkeypatch.setattr(routes, "invitation_create", racing)
+    response = invite(client, org, "both@x.example")
+    assert response.status_code == 200
+    assert "at the same moment" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Invitation)) is None
+    assert user_by_email("both@x.example") is None
