@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .actions.selectors import ActionSummary, actions_summary
 from .auth.models import User
@@ -18,11 +18,14 @@ from .cycles.models import Cycle, Respondent
 from .cycles.services import closed_results, cycle_framework, cycle_list
 from .extensions import db
 from .orgs.models import Organisation
-from .register.health import register_health
+from .onboarding.checklist import NextAction, Step, checklist_steps, quarter_of, sponsor_next_action
+from .orgs.models import Membership, Role
+from .register.health import register_snapshot, run_health_checks
 
 
 @dataclass(frozen=True)
 class FailingCheck:
+    key: str
     title: str
     count: int
 
@@ -46,6 +49,13 @@ class Overview:
     failing_checks: list[FailingCheck] = field(default_factory=list)
     actions: ActionSummary = field(default_factory=ActionSummary)
     trend: Markup | None = None
+    #: getting-started steps, shown until every step is done or a first cycle has closed
+    checklist: list[Step] = field(default_factory=list)
+    #: the next thing to do in the cycle's life (managers see it), with its due date
+    next_action: NextAction | None = None
+    current_period: str = ""
+    #: a cycle exists for the current quarter (then "start this quarter's assessment" is not offered)
+    current_quarter_has_cycle: bool = False
 
 
 def overview_for(org: Organisation, user: User, *, lang: str | None = None, accent: str | None = None) -> Overview:
@@ -76,8 +86,31 @@ def overview_for(org: Organisation, user: User, *, lang: str | None = None, acce
                                                   Respondent.user_id == user.id)).first()
         my_answers_due = submitted_at is not None and submitted_at[0] is None
 
-    health = register_health(org, date.today())
-    failing = [FailingCheck(r.title, r.count) for r in health.failing]
+    today = date.today()
+    snapshot = register_snapshot(org)
+    health = run_health_checks(snapshot, today)
+    failing = [FailingCheck(r.key, r.title, r.count) for r in health.failing]
+    actions = actions_summary(org.id)
+    current_period = quarter_of(today)
+    has_current = any(r.period == current_period for r in rows)
+    checklist: list[Step] = []
+    if latest is None:
+        answering = db.session.scalar(select(func.count(Membership.id)).where(
+            Membership.org_id == org.id, Membership.role != Role.CONSULTANT)) or 0
+        checklist = checklist_steps(snapshot, answering_members=answering,
+                                    cycle_statuses=[r.status for r in rows], today=today)
+        if all(step.done for step in checklist):
+            checklist = []
+    open_cycle = db.session.get(Cycle, open_row.id) if open_row is not None else None
+    latest_cycle = db.session.get(Cycle, latest.id) if latest is not None else None
+    next_action = sponsor_next_action(
+        today=today,
+        open_cycle={"id": open_row.id, "period": open_row.period, "invited": open_row.invited,
+                    "submitted": open_row.submitted, "due_date": open_cycle.due_date} if open_row else None,
+        latest_closed={"id": latest.id, "period": latest.period,
+                       "closed_on": latest_cycle.closed_at.date() if latest_cycle.closed_at else None}
+        if latest else None,
+        current_quarter_has_cycle=has_current, overdue_actions=actions.overdue)
     return Overview(
         latest_cycle_id=latest.id if latest else None,
         latest_period=latest.period if latest else None,
@@ -91,6 +124,10 @@ def overview_for(org: Organisation, user: User, *, lang: str | None = None, acce
         my_answers_due=my_answers_due,
         health_score=health.score,
         failing_checks=failing,
-        actions=actions_summary(org.id),
+        actions=actions,
         trend=trend,
+        checklist=checklist,
+        next_action=next_action,
+        current_period=current_period,
+        current_quarter_has_cycle=has_current,
     )

@@ -178,7 +178,7 @@ def history():
     series = [Series(_("Maturity index"), [r["index"] for r in rows])]
     series += [Series(titles.get(k, k), [r["dimensions"].get(k) for r in rows], style="muted") for k in keys]
     chart = trend_chart(periods, series, title=_("Maturity index per quarter"),
-                        y_label=_("Index 0–100"), width=1040, height=340) if rows else None
+                        y_label=_("Index 0–100"), width=1040, height=340) if len(rows) >= 2 else None  # one dot is no trend
     return render_template("cycles/history.html", rows=rows, keys=keys, titles=titles, stages=stages,
                            chart=chart)
 

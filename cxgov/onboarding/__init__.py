@@ -1,0 +1,1 @@
+"""Getting a new client organisation from zero to its first report: checklist, next action, templates."""
