@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cxgov import create_app  # noqa: E402
+from cxgov import create_app
 
 ROUNDS = 15
 

@@ -17,7 +17,12 @@ from sqlalchemy import func, select
 
 from ..audit import security_event
 from ..auth.models import User
-from ..auth.services import AccountError, set_password_link_create, user_by_email, user_create
+from ..auth.services import (
+    AccountError,
+    set_password_link_create,
+    user_by_email,
+    user_create,
+)
 from ..extensions import db
 from ..orgs.models import Membership, Organisation, Role
 from ..validators import normalise_email
@@ -143,7 +148,7 @@ def invitations_from_import(*, org: Organisation, created_user_ids: set[int],
     for membership in memberships:
         if by is not None and membership.user_id == by.id:
             continue
-        user = db.session.get(User, membership.user_id)
+        user = membership.user
         db.session.add(Invitation(org_id=org.id, user_id=user.id, email=user.email, role=membership.role,
                                   invited_by_id=by.id if by is not None else None))
         db.session.delete(membership)

@@ -14,7 +14,7 @@ from cxgov.auth.services import set_password_link_create, user_by_email
 from cxgov.extensions import db
 from cxgov.ops.transfer import org_export, org_file_read, org_import
 from cxgov.orgs.models import Membership, Role
-from tests.conftest import TEST_PASSWORD, login_as
+from tests.conftest import login_as
 
 LINK = re.compile(r"/set-password/[A-Za-z0-9_-]+")
 NEW_PASSWORD = "the person's own password"
@@ -149,8 +149,8 @@ def test_the_adders_message_is_the_same_for_a_known_and_an_unknown_address(app, 
     def message(email):
         page = add_member(adder, org, email).get_data(as_text=True)
         page = re.sub(r'<div class="alert alert-success" data-testid="set-password-link">.*?</div>\s*</div>', "",
-                      page, flags=re.S)
-        flashes = re.findall(r'class="alert alert-(\w+)[^"]*"[^>]*>(.*?)</div>', page, flags=re.S)
+                      page, flags=re.DOTALL)
+        flashes = re.findall(r'class="alert alert-(\w+)[^"]*"[^>]*>(.*?)</div>', page, flags=re.DOTALL)
         return [(kind, " ".join(text.replace(email, "EMAIL").split())) for kind, text in flashes]
 
     known, unknown = message("known@x.example"), message("unknown@x.example")

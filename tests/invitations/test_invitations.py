@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from cxgov.auth.models import SetPasswordLink
@@ -12,8 +13,6 @@ from cxgov.invitations.models import Invitation
 from cxgov.invitations.services import InvitationError, invitation_create
 from cxgov.orgs.models import Membership, Role
 from tests.conftest import login_as
-
-import pytest
 
 NEW_PASSWORD = "a password of my own"
 
@@ -141,9 +140,8 @@ def test_the_cli_invites_an_existing_account_without_a_link(app, runner, make_or
 def test_two_sponsors_adding_one_address_at_once_get_a_message_not_an_error(app, client, make_org, make_member,
                                                                                monkeypatch):
     """The unique constraint decides a race between two requests; the loser is told, not shown a 500."""
-    from sqlalchemy.exc import IntegrityError
 
-    import cxgov.orgs.routes as routes
+    from cxgov.orgs import routes
 
     org = make_org()
     login_as(client, make_member(org, Role.SPONSOR))
