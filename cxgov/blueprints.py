@@ -23,6 +23,7 @@ def BLUEPRINTS() -> list[Blueprint]:  # noqa: N802  (reads like a constant at th
     from .register import routes as register_routes  # noqa: F401  (attaches the register pages to register_bp)
     from .register.transfer import routes as transfer_routes  # noqa: F401  (and the spreadsheet pages)
     from .register import inline  # noqa: F401  (inline owner assignment on register_bp)
+    from .onboarding.routes import bp as onboarding_bp
     from .portfolio.routes import bp as portfolio_bp
     from .reports.routes import bp as reports_bp
 
@@ -40,6 +41,7 @@ def BLUEPRINTS() -> list[Blueprint]:  # noqa: N802  (reads like a constant at th
         org_transfer_bp,
         reports_bp,
         portfolio_bp,
+        onboarding_bp,
         answer_link_bp,
         mail_bp,
     ]
