@@ -286,10 +286,16 @@ def mandates_page(org: Organisation, params: ListParams) -> Page[DelegatedMandat
 
 # --- choices and pages --------------------------------------------------------------------
 
-def people_choices(org: Organisation, include: list[int | None] | None = None) -> list[Person]:
-    """Return the active people (plus the given ids, e.g. a current inactive owner), by name."""
+def people_choices(org: Organisation, include: list[int | None] | None = None,
+                   everyone: bool = False) -> list[Person]:
+    """Return the active people (plus the given ids, e.g. a current inactive owner), by name.
+
+    ``everyone``: inactive people too (a posted choice is then judged by the register's rules).
+    """
     extra = [i for i in (include or []) if i is not None]
     condition = Person.active.is_(True) if not extra else or_(Person.active.is_(True), Person.id.in_(extra))
+    if everyone:
+        condition = Person.id.is_not(None)
     return list(db.session.scalars(select(Person).where(Person.org_id == org.id, condition)
                                    .order_by(func.lower(Person.name), Person.id)))
 

@@ -138,6 +138,15 @@ def _by() -> User:
     return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
+def _assignable_people(include: list[int | None] | None = None) -> list[Person]:
+    """Return the people an owner/manager/person select offers: the active ones and the current holder.
+
+    A posted choice is checked against every person of the organisation, so that choosing an
+    inactive one is refused by the register's rule, in its words, as the import refuses it.
+    """
+    return queries.people_choices(current_org(), include, everyone=request.method == "POST")
+
+
 def _person_or_none(person_id: int | None) -> Person | None:
     return org_get(Person, person_id) if person_id else None
 
@@ -297,7 +306,7 @@ def _touchpoint_form(form: TouchpointForm, touchpoint: Touchpoint | None) -> Tou
     form.journey_id.choices = [(j.id, j.name) for j in journeys]
     form.channel_id.choices = [(c.id, c.name) for c in channels]
     form.owner_id.choices = person_options(
-        queries.people_choices(org, [touchpoint.owner_id] if touchpoint else None), _l("— nobody (unowned) —"))
+        _assignable_people([touchpoint.owner_id] if touchpoint else None), _l("— nobody (unowned) —"))
     return form
 
 
@@ -557,7 +566,7 @@ def channels():
 
 def _channel_form(form: ChannelForm, channel: Channel | None) -> ChannelForm:
     form.manager_id.choices = person_options(
-        queries.people_choices(current_org(), [channel.manager_id] if channel else None), _l("— nobody —"))
+        _assignable_people([channel.manager_id] if channel else None), _l("— nobody —"))
     return form
 
 
@@ -643,7 +652,7 @@ def journeys():
 
 def _journey_form(form: JourneyForm, journey: Journey | None) -> JourneyForm:
     form.owner_id.choices = person_options(
-        queries.people_choices(current_org(), [journey.owner_id] if journey else None), _l("— nobody —"))
+        _assignable_people([journey.owner_id] if journey else None), _l("— nobody —"))
     return form
 
 
@@ -730,7 +739,7 @@ def roles():
 
 
 def _role_form(form: CxRoleForm, cx_role: CxRole | None) -> CxRoleForm:
-    people_list = queries.people_choices(current_org(), [cx_role.person_id] if cx_role else None)
+    people_list = _assignable_people([cx_role.person_id] if cx_role else None)
     form.person_id.choices = [(p.id, p.name + (f" – {p.title}" if p.title else "")) for p in people_list]
     return form
 

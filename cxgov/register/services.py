@@ -22,6 +22,8 @@ from ..extensions import db
 from ..history.services import change_record, jsonable
 from ..orgs.models import Organisation
 from ..validators import is_email, normalise_email
+from . import rules
+from .tables import TABLE_BY_KEY, text_limits
 from .models import (
     CHANNEL_KINDS,
     CX_ROLE_KINDS,
@@ -55,9 +57,8 @@ class _Unset:
 #: Default of optional update arguments: "leave this field alone".
 UNSET: Any = _Unset()
 
-MAX_LENGTHS = {"name": 200, "email": 254, "title": 200, "department": 200, "stage": 100,
-               "desired_feeling": 300, "kpi": 200, "kpi_target": 100, "holder": 200, "decision": 500,
-               "limit": 200, "note": 500, "description": 10_000}
+#: Field name -> most characters, from the register's declarations.
+MAX_LENGTHS = text_limits()
 
 
 # --- history states -----------------------------------------------------------------------
@@ -284,10 +285,13 @@ def _kind(kind: str) -> str:
     return kind
 
 
-def _active_person(org_id: int, person: Person | None, what: str, current: Person | None = None) -> Person | None:
-    _same_org(org_id, person, what)
-    if person is not None and not person.active and person is not current:
-        raise RegisterError(f"{person.name} is inactive and cannot become {what}.")
+def _active_person(org_id: int, person: Person | None, table: str, field: str,
+                   current: Person | None = None) -> Person | None:
+    """Return ``person`` for a field declared ``active_person``; refuse an inactive newcomer."""
+    declared = TABLE_BY_KEY[table].field(field)
+    _same_org(org_id, person, str(declared.label).lower())
+    if person is not None and not person.active and person is not current and declared.active_person:
+        raise RegisterError(rules.inactive_person(person.name, declared.active_person))
     return person
 
 
@@ -297,7 +301,7 @@ def channel_create(*, org: Organisation, name: str, kind: str, manager: Person |
     name = _text(name, "name", required=True)
     _unique(Channel, org.id, name, None, "channel")
     channel = Channel(org_id=org.id, name=name, kind=_kind(kind),
-                      manager=_active_person(org.id, manager, "channel manager"), active=bool(active))
+                      manager=_active_person(org.id, manager, "channels", "manager"), active=bool(active))
     db.session.add(channel)
     _record(org.id, channel, "create", {}, by, import_batch)
     return channel
@@ -312,7 +316,7 @@ def channel_update(*, channel: Channel, by: User | None, version_id: int | None 
         name = _text(name, "name", required=True)
         _unique(Channel, channel.org_id, name, channel.id, "channel")
     _set(channel, name=name, kind=UNSET if kind is UNSET else _kind(kind),
-         manager=UNSET if manager is UNSET else _active_person(channel.org_id, manager, "channel manager",
+         manager=UNSET if manager is UNSET else _active_person(channel.org_id, manager, "channels", "manager",
                                                                channel.manager))
     if active is not UNSET:
         channel.active = bool(active)
@@ -338,7 +342,7 @@ def journey_create(*, org: Organisation, name: str, description: str = "", owner
     name = _text(name, "name", required=True)
     _unique(Journey, org.id, name, None, "journey")
     journey = Journey(org_id=org.id, name=name, description=_text(description, "description"),
-                      owner=_active_person(org.id, owner, "journey owner"), active=bool(active))
+                      owner=_active_person(org.id, owner, "journeys", "owner"), active=bool(active))
     db.session.add(journey)
     _record(org.id, journey, "create", {}, by, import_batch)
     return journey
@@ -353,7 +357,7 @@ def journey_update(*, journey: Journey, by: User | None, version_id: int | None 
         name = _text(name, "name", required=True)
         _unique(Journey, journey.org_id, name, journey.id, "journey")
     _set(journey, name=name, description=UNSET if description is UNSET else _text(description, "description"),
-         owner=UNSET if owner is UNSET else _active_person(journey.org_id, owner, "journey owner", journey.owner))
+         owner=UNSET if owner is UNSET else _active_person(journey.org_id, owner, "journeys", "owner", journey.owner))
     if active is not UNSET:
         journey.active = bool(active)
     _record(journey.org_id, journey, "update", before, by, import_batch)
@@ -393,7 +397,7 @@ def touchpoint_create(*, org: Organisation, journey: Journey, channel: Channel, 
     _touchpoint_unique(org.id, journey, channel, name, None)
     touchpoint = Touchpoint(
         org_id=org.id, journey=journey, channel=channel, name=name, stage=_text(stage, "stage"),
-        owner=_active_person(org.id, owner, "touchpoint owner"),
+        owner=_active_person(org.id, owner, "touchpoints", "owner"),
         desired_feeling=_text(desired_feeling, "desired_feeling", label="desired feeling"),
         kpi=_text(kpi, "kpi", label="KPI"), kpi_target=_text(kpi_target, "kpi_target", label="KPI target"),
         hygiene_factor=bool(hygiene_factor), last_reviewed=_review_date(last_reviewed), active=bool(active))
@@ -404,7 +408,7 @@ def touchpoint_create(*, org: Organisation, journey: Journey, channel: Channel, 
 
 def _review_date(value: date | None) -> date | None:
     if value is not None and value > date.today():
-        raise RegisterError("The last review date cannot be in the future.")
+        raise RegisterError(rules.not_future(TABLE_BY_KEY["touchpoints"].field("last_reviewed").not_future or ""))
     return value
 
 
@@ -429,7 +433,7 @@ def touchpoint_update(*, touchpoint: Touchpoint, by: User | None, version_id: in
                            new_name, touchpoint.id)
     _set(touchpoint, journey=journey, channel=channel, name=UNSET if name is UNSET else new_name,
          stage=UNSET if stage is UNSET else _text(stage, "stage"),
-         owner=UNSET if owner is UNSET else _active_person(org_id, owner, "touchpoint owner", touchpoint.owner),
+         owner=UNSET if owner is UNSET else _active_person(org_id, owner, "touchpoints", "owner", touchpoint.owner),
          desired_feeling=UNSET if desired_feeling is UNSET else _text(desired_feeling, "desired_feeling",
                                                                        label="desired feeling"),
          kpi=UNSET if kpi is UNSET else _text(kpi, "kpi", label="KPI"),
@@ -464,16 +468,14 @@ def _role_dates(since: date | None, until: date | None) -> tuple[date, date | No
     if since is None:
         raise RegisterError("The start date is required.")
     if until is not None and until < since:
-        raise RegisterError("The end date cannot be before the start date.")
+        raise RegisterError(rules.date_order())
     return since, until
 
 
 def cx_role_create(*, org: Organisation, person: Person, role: str, since: date, until: date | None = None,
                    note: str = "", by: User | None, import_batch: Any = None) -> CxRole:
     """Give a person a CX role from ``since`` (until ``until``, or open-ended)."""
-    _same_org(org.id, person, "person")
-    if not person.active:
-        raise RegisterError(f"{person.name} is inactive and cannot take a CX role.")
+    _active_person(org.id, person, "cx_roles", "person")
     since, until = _role_dates(since, until)
     cx_role = CxRole(org_id=org.id, person=person, role=_role_kind(role), since=since, until=until,
                      note=_text(note, "note"))
@@ -488,9 +490,7 @@ def cx_role_update(*, cx_role: CxRole, by: User | None, version_id: int | None =
     _check_version(cx_role, version_id)
     before = register_state(cx_role)
     if person is not UNSET:
-        _same_org(cx_role.org_id, person, "person")
-        if not person.active and person is not cx_role.person:
-            raise RegisterError(f"{person.name} is inactive and cannot take a CX role.")
+        _active_person(cx_role.org_id, person, "cx_roles", "person", cx_role.person)
     new_since, new_until = _role_dates(_pick(since, cx_role.since), _pick(until, cx_role.until))
     _set(cx_role, person=person, role=UNSET if role is UNSET else _role_kind(role), since=new_since,
          until=new_until, note=UNSET if note is UNSET else _text(note, "note"))

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cxgov.register.transfer import services as transfer
-from cxgov.register.transfer.spreadsheet import CSV_TRUE, TABLES
+from cxgov.register.transfer.spreadsheet import CSV_TRUE, TABLES, write_csv
 from tests.register_transfer.helpers import csv_of, workbook_values, xlsx
 
 ODD = ["007", "NA", "null", "None", "TRUE", "false", "=1+1", "+46 70", "-", "@x", "'=x", "'", "1e5",
@@ -43,7 +43,7 @@ def registers(draw) -> dict[str, list[list[object]]]:
     touchpoints = [[journeys[0][0], c[0], draw(line.map(lambda v: v[:200])), draw(line.map(lambda v: v[:100])),
                     draw(st.sampled_from(owners)), draw(multi.map(lambda v: v[:300].strip())),
                     draw(line.map(lambda v: v[:200])), draw(line.map(lambda v: v[:100])), draw(st.booleans()),
-                    draw(st.one_of(st.none(), st.dates(date(2000, 1, 1), date(2030, 1, 1)))), True]
+                    draw(st.one_of(st.none(), st.dates(date(2000, 1, 1), date.today()))), True]
                    for c in channels]
     roles = [[people[0][0], "ambassador", date(2025, 1, 1), None, draw(multi.map(lambda v: v[:500].strip()))]]
     mandates = [[draw(line.map(lambda v: v[:200])), draw(multi.map(lambda v: v[:500].strip())),
@@ -77,7 +77,12 @@ def test_xlsx_export_import_export_is_value_identical(db, make_org, tables):
 def test_csv_export_import_export_is_value_identical(db, make_org, tables):
     first_org, second_org = make_org(), make_org()
     _load(db, first_org, xlsx(tables))
-    for spec in TABLES:
+    # One table per file: people who left while still owning things come in active first,
+    # because an inactive person cannot be given anything (the register's rule, as in the
+    # forms); the exported people.csv then deactivates them, as they were.
+    people_active = [row[:-1] + [True] for row in transfer.register_tables(org=first_org)["people"]]
+    _load(db, second_org, write_csv("people", people_active), "people.csv")
+    for spec in sorted(TABLES, key=lambda spec: spec.key == "people"):  # people last
         exported = transfer.register_export_csv(org=first_org, table=spec.key)
         _load(db, second_org, exported, f"{spec.key}.csv")
     for spec in TABLES:

@@ -215,4 +215,4 @@ def test_too_wide_files_are_refused():
 
 def test_role_ending_before_it_starts_is_refused():
     data = "person_email,role,since,until\r\na@example.com,ambassador,2026-02-01,2026-01-31\r\n".encode()
-    assert cell_errors(data, "cx_roles.csv") == [(2, "until", "the end date is before the start date")]
+    assert cell_errors(data, "cx_roles.csv") == [(2, "until", "The end date cannot be before the start date.")]

@@ -37,6 +37,8 @@ from ...orgs.models import Organisation
 from ..models import Channel, CxRole, DelegatedMandate, ImportBatch, Journey, Person, Touchpoint
 from .spreadsheet import (TABLE_BY_KEY, TABLES, CheckedFile, PersonRef, Record, RowError,
                           SpreadsheetError, check_file, read_file, record_key, write_csv, write_xlsx)
+from .. import rules
+from ..tables import TABLE_BY_KEY as REGISTER_TABLE_BY_KEY
 from .models import PendingImport
 
 #: Register table -> model.
@@ -316,6 +318,9 @@ class _Planner:
         # Names the file itself defines, so references may point at rows added by this import.
         defined = checked.defined
         self.file_people = set(defined.get("people", ()))
+        #: People rows of the file by key, and whether the file says if they are active.
+        self.file_people_values = {record.key(): record.values for record in checked.records.get("people", ())}
+        self.file_sets_active = "active" in checked.columns.get("people", ())
         self.file_channels = {key[0] for key in defined.get("channels", ())}
         self.file_journeys = {key[0] for key in defined.get("journeys", ())}
 
@@ -376,6 +381,43 @@ class _Planner:
                 ok = False
         return ok
 
+    def person_active(self, ref: PersonRef) -> tuple[bool, str]:
+        """Return whether the referenced person may take something new here, and their name.
+
+        As in the forms, a person who is inactive in the register cannot; the file may
+        reactivate them first (people are written before what refers to them). A person the
+        file itself adds, or deactivates, describes a state an export can hold (someone left
+        while owning things, which the health check lists), so the round trip stays whole.
+        """
+        key = ("email", ref.email) if ref.email else ("name", ref.name)
+        in_file = self.file_people_values.get(key)
+        if ref.email:
+            stored = self.reg.person_by_email.get(ref.email)
+        else:
+            matches = self.reg.people_by_name.get(ref.name or "", [])
+            stored = matches[0] if len(matches) == 1 else None
+        if stored is None:
+            return True, ref.text
+        reactivated = in_file is not None and self.file_sets_active and bool(in_file.get("active"))
+        return bool(stored.active) or reactivated, stored.name
+
+    def check_rules(self, table: str, record: Record, action: str, changes: list[FieldChange]) -> bool:
+        """Apply the declared rules that need the register: an inactive person takes nothing new."""
+        ok = True
+        changed = {change.column for change in changes}
+        for declared in REGISTER_TABLE_BY_KEY[table].fields:
+            ref = record.values.get(declared.column)
+            if not declared.active_person or not isinstance(ref, PersonRef):
+                continue
+            if action != "add" and declared.column not in changed:
+                continue  # keeping an inactive owner is a health finding, not a new assignment
+            active, name = self.person_active(ref)
+            if not active:
+                self.errors.append(RowError(record.sheet, record.row, declared.column,
+                                            rules.inactive_person(name, declared.active_person)))
+                ok = False
+        return ok
+
     # matching -----------------------------------------------------------------------------------
 
     def existing_index(self, table: str) -> dict[tuple[Any, ...], Any]:
@@ -405,8 +447,9 @@ class _Planner:
                 target = index.get(key)
                 label = _row_label(spec.key, record.values)
                 if target is None:
-                    table_rows.append(PlanRow(spec.key, record.sheet, record.row, label, "add", record))
-                    count.added += 1
+                    if self.check_rules(spec.key, record, "add", []):
+                        table_rows.append(PlanRow(spec.key, record.sheet, record.row, label, "add", record))
+                        count.added += 1
                     continue
                 matched.add(id(target))
                 before = self.reg.values(spec.key, target)
@@ -423,6 +466,8 @@ class _Planner:
                     if differs:
                         changes.append(FieldChange(column, display_value(old), display_value(new)))
                 action = "change" if changes else "same"
+                if not self.check_rules(spec.key, record, action, changes):
+                    continue
                 table_rows.append(PlanRow(spec.key, record.sheet, record.row, label, action, record,
                                           changes, target))
                 if changes:

@@ -30,7 +30,9 @@ from flask_babel import gettext as _
 from ...validators import is_email, normalise_email
 from ...xlsx import MAX_COLUMNS as XLSX_MAX_COLUMNS
 from ...xlsx import TooWide, XlsxError, column_letter, read_sheets, write_workbook
-from ..models import CHANNEL_KINDS, CX_ROLE_KINDS
+from .. import rules
+from ..tables import TABLES as REGISTER_TABLES
+from ..tables import RegisterTable
 
 #: Largest accepted upload; the app's MAX_CONTENT_LENGTH caps the whole request as well.
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -84,6 +86,8 @@ class Column:
     choices: tuple[str, ...] = ()
     #: The value a new row gets when the cell is empty or the column is absent.
     default: Any = ""
+    #: A date that cannot lie in the future (the words name it in the refusal).
+    not_future: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,8 @@ class TableSpec:
     sheet: str
     columns: tuple[Column, ...]
     key_columns: tuple[str, ...]
+    #: (start, end) columns: the end may not come before the start
+    date_order: tuple[str, ...] | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -106,59 +112,21 @@ class TableSpec:
         object.__setattr__(self, "_by_name", {c.name: c for c in self.columns})
 
 
-def _t(name: str, max_length: int, **kw: Any) -> Column:
-    return Column(name, "text", max_length, **kw)
+#: Declared field kind -> how its cells are read (references to journeys and channels by name).
+_CELL_KIND = {"person": "ref", "journey": "text", "channel": "text"}
 
 
-#: The agreed spreadsheet format (see README: register import and export), in sheet order.
-TABLES: tuple[TableSpec, ...] = (
-    TableSpec("people", "People", (
-        Column("email", "email", 254, default=None),
-        _t("name", 200, required=True),
-        _t("title", 200),
-        _t("department", 200),
-        Column("active", "bool", default=True),
-    ), ("email",)),
-    TableSpec("channels", "Channels", (
-        _t("name", 200, required=True),
-        Column("kind", "choice", 20, required=True, choices=CHANNEL_KINDS),
-        Column("manager_email", "ref", 254, default=None),
-        Column("active", "bool", default=True),
-    ), ("name",)),
-    TableSpec("journeys", "Journeys", (
-        _t("name", 200, required=True),
-        _t("description", 10_000, multiline=True),
-        Column("owner_email", "ref", 254, default=None),
-        Column("active", "bool", default=True),
-    ), ("name",)),
-    TableSpec("touchpoints", "Touchpoints", (
-        _t("journey", 200, required=True),
-        _t("channel", 200, required=True),
-        _t("name", 200, required=True),
-        _t("stage", 100),
-        Column("owner_email", "ref", 254, default=None),
-        _t("desired_feeling", 300, multiline=True),
-        _t("kpi", 200),
-        _t("kpi_target", 100),
-        Column("hygiene_factor", "bool", default=False),
-        Column("last_reviewed", "date", default=None),
-        Column("active", "bool", default=True),
-    ), ("journey", "channel", "name")),
-    TableSpec("cx_roles", "CX roles", (
-        Column("person_email", "ref", 254, required=True),
-        Column("role", "choice", 30, required=True, choices=CX_ROLE_KINDS),
-        Column("since", "date", required=True),
-        Column("until", "date", default=None),
-        _t("note", 500, multiline=True),
-    ), ("person_email", "role", "since")),
-    TableSpec("mandates", "Mandates", (
-        _t("holder", 200, required=True),
-        _t("decision", 500, required=True, multiline=True),
-        _t("limit", 200),
-        _t("channel", 200, default=None),
-        Column("active", "bool", default=True),
-    ), ("holder", "decision", "channel")),
-)
+def _sheet_spec(table: RegisterTable) -> TableSpec:
+    """Return the sheet format of a declared register table."""
+    return TableSpec(table.key, table.sheet, tuple(
+        Column(f.column, _CELL_KIND.get(f.kind, f.kind), f.max_length, required=f.required,
+               multiline=f.multiline, choices=f.choices, default=f.default, not_future=f.not_future)
+        for f in table.fields), table.key_columns, date_order=tuple(
+            table.field(name).column for name in table.date_order) if table.date_order else None)
+
+
+#: The spreadsheet format, in sheet order, derived from :mod:`cxgov.register.tables`.
+TABLES: tuple[TableSpec, ...] = tuple(_sheet_spec(table) for table in REGISTER_TABLES)
 TABLE_BY_KEY: dict[str, TableSpec] = {t.key: t for t in TABLES}
 
 
@@ -564,10 +532,11 @@ def check_file(parsed: ParsedFile) -> CheckedFile:
                     errors.append(RowError(sheet.sheet, row_number, name, reason))
                     bad.add(name)
                 values[name] = value
-            if spec.key == "cx_roles" and values.get("until") and values.get("since") \
-                    and values["until"] < values["since"]:
-                errors.append(RowError(sheet.sheet, row_number, "until", _("the end date is before the start date")))
-                bad.add("until")
+            if spec.date_order:
+                start, end = spec.date_order
+                if values.get(start) and values.get(end) and values[end] < values[start]:
+                    errors.append(RowError(sheet.sheet, row_number, end, rules.date_order()))
+                    bad.add(end)
             record = Record(spec.key, sheet.sheet, row_number, values)
             key_columns = ("email", "name") if spec.key == "people" else spec.key_columns
             if not bad.intersection(key_columns):
@@ -624,6 +593,8 @@ def _check_cell(column: Column, value: str, is_email: Any, normalise_email: Any)
         parsed_date = parse_date(value)
         if parsed_date is None:
             return None, _("not a date: “%(v)s” (use YYYY-MM-DD)", v=value)
+        if column.not_future and parsed_date > date.today():
+            return None, rules.not_future(column.not_future)
         return parsed_date, None
     if column.kind == "choice":
         chosen = _choice(value, column.choices)

@@ -1,0 +1,22 @@
+"""The register's rules as messages: one wording, whichever way a row is written.
+
+The services (forms, CLI, org set-up) raise these messages; the spreadsheet import reports
+them at the row and column that break the rule. Which field a rule applies to is declared in
+:mod:`cxgov.register.tables`.
+"""
+from __future__ import annotations
+
+
+def inactive_person(name: str, action: str) -> str:
+    """Return the refusal for giving an inactive person a field ("... cannot become channel manager")."""
+    return f"{name} is inactive and cannot {action}."
+
+
+def date_order() -> str:
+    """Return the refusal for an end date before its start date."""
+    return "The end date cannot be before the start date."
+
+
+def not_future(label: str) -> str:
+    """Return the refusal for a date that lies in the future."""
+    return f"The {label} date cannot be in the future."
