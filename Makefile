@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 # Use it when it can make a virtualenv (package python3-venv); otherwise whatever python3 is.
 PYTHON ?= $(shell /usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null && echo /usr/bin/python3 || echo python3)
 PYTEST_ARGS ?=
+# Arguments for run.py, e.g. make run ARGS="--port 8000" (also --host, --no-demo).
+ARGS ?=
 
 .PHONY: run test install system-deps bench clean messages
 
@@ -20,7 +22,7 @@ install: $(VENV)/.installed
 
 ## Start cxgov on the embedded SQLite database, with the demo workspace (logins printed).
 run: install
-	$(PY) run.py
+	$(PY) run.py $(ARGS)
 
 ## Run the whole test suite (unit, property, migration and browser tests).
 test: install system-deps

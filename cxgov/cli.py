@@ -1,7 +1,43 @@
 """The list of ``flask`` command groups, one per noun."""
 from __future__ import annotations
 
+from typing import Any
+
 import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+#: What a database says when a table the code needs is not there (SQLite, PostgreSQL).
+_MISSING_TABLE = ("no such table", "does not exist")
+UNMIGRATED = ("The database has no table {table!s} yet: it is not migrated. "
+              "Run `flask db upgrade` first (in the virtualenv: .venv/bin/flask db upgrade).")
+
+
+def _missing_table(error: Exception) -> str | None:
+    """Return the missing table's name (or "?") when ``error`` says a table does not exist."""
+    text = str(getattr(error, "orig", error))
+    if not any(marker in text for marker in _MISSING_TABLE):
+        return None
+    for marker in ("no such table: ", 'relation "'):
+        if marker in text:
+            return text.split(marker, 1)[1].split('"', 1)[0].split()[0]
+    return "?"
+
+
+def guard_unmigrated(group: click.Group) -> click.Group:
+    """Make ``group``'s commands say "run flask db upgrade" on an unmigrated database, not a traceback."""
+    invoke = group.invoke
+
+    def invoke_guarded(ctx: click.Context) -> Any:
+        try:
+            return invoke(ctx)
+        except (OperationalError, ProgrammingError) as error:
+            table = _missing_table(error)
+            if table is None:
+                raise
+            raise click.ClickException(UNMIGRATED.format(table=table)) from None
+
+    group.invoke = invoke_guarded  # type: ignore[method-assign]
+    return group
 
 
 def COMMANDS() -> list[click.Command]:  # noqa: N802
@@ -20,5 +56,6 @@ def COMMANDS() -> list[click.Command]:  # noqa: N802
     from .register.cli import register_cli
     from .reports.cli import report_cli
 
-    return [user_cli, org_cli, demo_cli, backup_cli, framework_cli, cycle_cli, action_cli, register_cli, report_cli, mail_cli,
-            benchmark_cli]
+    groups: list[click.Command] = [user_cli, org_cli, demo_cli, backup_cli, framework_cli, cycle_cli, action_cli,
+                                   register_cli, report_cli, mail_cli, benchmark_cli]
+    return [guard_unmigrated(group) if isinstance(group, click.Group) else group for group in groups]

@@ -1,6 +1,6 @@
 """Cycle pages: list, create, respondents, targets, answering, dashboard, practice, history, export.
 
-Who sees what (decided here, documented in README.md, "Who sees what"):
+Who sees what (decided here, documented in docs/assessments.md, "Who sees what"):
 
 - Sponsors and consultants (MANAGE) see everything, live, at every stage.
 - While a cycle is not closed, an invited respondent sees only their own answers and no

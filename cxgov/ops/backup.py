@@ -6,7 +6,7 @@ writing (WAL mode: readers never block writers). The copy is checked with
 ``PRAGMA integrity_check`` before it is given its final name, and the row count of every table
 is printed so the operator can see what was saved.
 
-PostgreSQL: backups are ``pg_dump -Fc`` (see "Running in production" in README.md); ``create`` says so.
+PostgreSQL: backups are ``pg_dump -Fc`` (see docs/production.md); ``create`` says so.
 ``restore`` accepts a cxgov SQLite backup into an empty PostgreSQL database too (a table-by-
 table copy in one transaction), which is also how a trial on SQLite moves to PostgreSQL.
 """
@@ -29,7 +29,7 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 PG_DUMP_HINT = (
     "This database is PostgreSQL: back it up with pg_dump, e.g.\n"
     "  pg_dump -Fc -d \"$DATABASE\" -f cxgov-$(date +%Y%m%d-%H%M).dump\n"
-    "and restore with pg_restore -d <empty database> <file> (see 'Running in production' in README.md)."
+    "and restore with pg_restore -d <empty database> <file> (see docs/production.md)."
 )
 #: Tables whose rows make a database "in use": restore never writes over them.
 _OCCUPIED_TABLES = ("user", "organisation")

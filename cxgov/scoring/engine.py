@@ -3,7 +3,7 @@
 The engine is pure: it takes a :class:`~cxgov.framework.model.Framework`, the answers of a
 cycle and a few facts (targets, failing register checks, the previous closed cycle) and
 returns a :class:`CycleResult` of plain numbers. No Flask, no database, no rounding: the
-presentation layer rounds. The README's "Methodology" section states every formula used here.
+presentation layer rounds. docs/assessments.md, "Methodology", states every formula used here.
 
 A closed cycle stores ``CycleResult.to_dict()`` as JSON and rebuilds it with
 :meth:`CycleResult.from_dict`, so the numbers of an old report never change even when the
@@ -272,7 +272,7 @@ def score_cycle(
     upper_groups: Collection[str] = DEFAULT_UPPER_GROUPS,
     frontline_groups: Collection[str] = DEFAULT_FRONTLINE_GROUPS,
 ) -> CycleResult:
-    """Score one cycle's answers against ``framework``; see the README's "Methodology" section."""
+    """Score one cycle's answers against ``framework``; see docs/assessments.md, "Methodology"."""
     options = framework.scoring
     aggregation = options.aggregation
     if aggregation not in ("median", "mean"):
