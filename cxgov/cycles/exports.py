@@ -33,21 +33,12 @@ def cycle_tables(*, cycle: Cycle, org: Organisation, include_names: bool) -> dic
     dim_title = {d.key: d.title.get(lang) for d in framework.dimensions}
     rows = services.cycle_answers(cycle)
     result = services.cycle_score(cycle=cycle, org=org, answers=rows)
-    names: dict[int, tuple[str, str]] = {}
-    if include_names:
-        from sqlalchemy import select
-
-        from ..auth.models import User
-        from ..extensions import db
-
-        ids = {u for _a, _g, u in rows}
-        if ids:
-            names = {u.id: (u.name, u.email) for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    names = services.respondent_names(cycle) if include_names else {}
     order = {p.id: i for i, p in enumerate(framework.practices)}
     answer_headers = ["Period", "Practice id", "Practice", "Dimension", "Respondent group",
                       *(["Respondent", "E-mail"] if include_names else []), "Answer", "Level", "Note"]
     answer_rows = []
-    for a, group, user_id in sorted(rows, key=lambda r: (order.get(r[0].practice_id, 999), r[1], r[0].respondent_id)):
+    for a, group, _user_id in sorted(rows, key=lambda r: (order.get(r[0].practice_id, 999), r[1], r[0].respondent_id)):
         try:
             p = framework.practice(a.practice_id)
         except KeyError:
@@ -55,7 +46,7 @@ def cycle_tables(*, cycle: Cycle, org: Organisation, include_names: bool) -> dic
         kind = {"level": "level", "na": "not applicable", "dont_know": "don't know"}[a.kind]
         answer_rows.append([cycle.period, a.practice_id, p.title.get(lang), dim_title[p.dimension_key],
                             org.group_label(group),
-                            *(list(names.get(user_id, ("", ""))) if include_names else []),
+                            *(list(names.get(a.respondent_id, ("", ""))) if include_names else []),
                             kind, a.level, a.note])
     groups = [g["key"] for g in services.org_groups(org)]
     practice_headers = ["Period", "Practice id", "Practice", "Dimension", "Weight", "Level", "Answers",

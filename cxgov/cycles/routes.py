@@ -573,12 +573,8 @@ def practice(cycle_id: int, practice_id: str):
     result = services.cycle_score(cycle=cycle, org=org, answers=rows)
     pr = result.practice(item.id)
     mine_rows = [(a, g, u) for a, g, u in rows if a.practice_id == item.id]
-    names: dict[int, str] = {}
-    if _can_manage():
-        from ..auth.models import User
-
-        ids = {u for _a, _g, u in mine_rows}
-        names = {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    # Names by respondent, so people without an account (answering by link) are named too.
+    names = services.respondent_names(cycle) if _can_manage() else {}
     groups = []
     for g in services.org_groups(org):
         counts = {lvl: 0 for lvl in range(1, 6)}
@@ -593,8 +589,8 @@ def practice(cycle_id: int, practice_id: str):
         groups.append({"key": g["key"], "label": g["label"], "counts": counts, "other": other,
                        "level": pr.group_levels.get(g["key"]), "n": pr.group_counts.get(g["key"], 0),
                        "chart": level_distribution(counts, width=240, height=64)})
-    notes = [{"group": org.group_label(g), "name": names.get(u), "note": a.note,
-              "choice": services.answer_choice(a)} for a, g, u in mine_rows if a.note]
+    notes = [{"group": org.group_label(g), "name": names.get(a.respondent_id, ("", ""))[0] or None,
+              "note": a.note, "choice": services.answer_choice(a)} for a, g, _u in mine_rows if a.note]
     context.update(pr=pr, groups=groups, notes=notes,
                    overall_chart=level_distribution(pr.distribution, width=300, height=80))
     return render_template("cycles/practice.html", **context)

@@ -195,6 +195,11 @@ def cycle_respondents(cycle: Cycle) -> list[Respondent]:
     return sorted(rows, key=lambda r: (r.group, r.display_name.lower(), r.id))
 
 
+def respondent_names(cycle: Cycle) -> dict[int, tuple[str, str]]:
+    """Return respondent id -> (name, e-mail), members and people without an account alike."""
+    return {r.id: (r.display_name, r.contact_email) for r in cycle_respondents(cycle)}
+
+
 def answers_by_respondent(cycle: Cycle) -> dict[int, int]:
     """Return respondent id -> number of answers given, in one query."""
     rows = db.session.execute(

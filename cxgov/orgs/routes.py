@@ -7,11 +7,13 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
+from ..invitations.mail import invitation_mail_queue
 from ..invitations.models import Invitation
 from ..invitations.services import (InvitationError, invitation_create, invitations_for_org,
                                     invitations_pending_count)
 from ..invitations.services import invitation_revoke as invitation_revoke_service
+from ..mail.services import mail_is_configured
+from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
 from ..uploads import UploadError, logo_from_upload, stored_file_response
 from . import services
 from .forms import EmptyForm, MemberAddForm, MemberRoleForm, OrgCreateForm, OrgSettingsForm, role_choices
@@ -125,6 +127,7 @@ def members():
             made = invitation_create(org=org, email=form.email.data, name=form.name.data or "",
                                      role=Role(form.role.data), by=current_user._get_current_object(),
                                      by_role=current_role())
+            invitation_mail_queue(made=made, org=org, inviter_name=current_user.name)
             db.session.commit()
         except InvitationError as error:
             flash(str(error), "danger")
@@ -135,7 +138,9 @@ def members():
         else:
             flash(_("%(email)s is invited as %(role)s. They become a member once they accept.",
                     email=made.invitation.email, role=made.invitation.role.label), "success")
-            if made.set_password_token:
+            # Once mail leaves the machine the link goes only to its holder; before that, a new
+            # account's link is shown here so the inviter can hand it over.
+            if made.set_password_token and not mail_is_configured():
                 new_link = url_for("auth.set_password", token=made.set_password_token, _external=True)
             form = MemberAddForm(formdata=None)
             form.role.choices = role_choices(current_role() == Role.CONSULTANT)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 
 from cxgov.actions.models import Action
 from cxgov.cycles import services
+from cxgov.cycles.invitations import cycle_reminder_days_set, reminders_scheduled_queue
 from cxgov.cycles.models import Answer
 from cxgov.db import utcnow
 from cxgov.extensions import db
@@ -164,3 +165,39 @@ def test_two_sender_processes_send_each_of_200_messages_exactly_once(app, smtp, 
     assert sum(int(out.strip().splitlines()[-1]) for out, _err in outputs) == 200
     db.session.expire_all()
     assert db.session.scalar(select(func.count(MailMessage.id)).where(MailMessage.status == "sent")) == 200
+
+
+def test_member_invitations_go_by_mail_and_the_page_is_the_same_for_known_and_new_addresses(
+        app, client, smtp, make_org, make_member, make_user):
+    app.config["MAIL_URL"] = smtp.url
+    org = make_org(name="Mail Members")
+    sponsor = make_member(org, "sponsor")
+    make_user(email="known@example.com", name="Known Person")
+    login_as(client, sponsor)
+    pages = []
+    for email in ("known@example.com", "new@example.com"):
+        page = client.post(f"/o/{org.slug}/members", data={"email": email, "name": "", "role": "respondent"},
+                           follow_redirects=True).data.decode()
+        pages.append(page.replace(email, "EMAIL"))
+    assert "/set-password/" not in pages[1] and "Known Person" not in pages[0]
+    assert pages[0].count("alert-success") == pages[1].count("alert-success") == 1
+    mail_send_pending()
+    new_text = _parts(smtp.inbox.to("new@example.com")[0])["text/plain"]
+    known_text = _parts(smtp.inbox.to("known@example.com")[0])["text/plain"]
+    assert "/set-password/" in new_text and "/invitations/" in known_text and "/set-password/" not in known_text
+
+
+def test_scheduled_reminders_fire_once_per_offset(app, smtp, team):
+    app.config["MAIL_URL"] = smtp.url
+    cycle = team["cycle"]
+    cycle.due_date = date(2026, 12, 20)
+    cycle_reminder_days_set(cycle=cycle, days=[7, 2])
+    db.session.commit()
+    assert reminders_scheduled_queue(today=date(2026, 12, 12)) == 0  # 8 days before: nothing yet
+    assert reminders_scheduled_queue(today=date(2026, 12, 13)) == 3  # 7 days before
+    assert reminders_scheduled_queue(today=date(2026, 12, 14)) == 0  # fired once
+    services.respondent_submit(cycle=cycle, respondent=team["eve"])
+    assert reminders_scheduled_queue(today=date(2026, 12, 18)) == 2  # 2 days before, Eve is done
+    assert reminders_scheduled_queue(today=date(2026, 12, 19)) == 0
+    db.session.commit()
+    assert mail_send_pending().sent == 5
