@@ -41,3 +41,74 @@ def templates():
                     "who own them.", j=journeys, c=channels, name=template.name), "success")
             return redirect(url_for("org.overview"))
     return render_template("onboarding/templates.html", form=form, templates=industry_templates())
+
+
+# --- one sponsor, two views ---------------------------------------------------------------
+
+@bp.app_template_global("sponsor_views")
+def sponsor_views_global():
+    """Return the current organisation's sponsor mismatches, once per request (for the partial)."""
+    from flask import request
+
+    from .sponsor import sponsor_views
+
+    # per request (the WSGI environ), not per app context, which tests share across requests
+    if "cxgov.sponsor_views" not in request.environ:
+        request.environ["cxgov.sponsor_views"] = sponsor_views(current_org())
+    return request.environ["cxgov.sponsor_views"]
+
+
+def _back() -> str:
+    from flask import request
+
+    target = request.form.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else url_for("org.members")
+
+
+@bp.route("/sponsor/register/<int:membership_id>", methods=["POST"])
+@roles_required(MANAGE)
+def sponsor_to_register(membership_id: int):
+    """Record a member with the sponsor role as the register's CX sponsor."""
+    from ..orgs.forms import EmptyForm
+    from ..orgs.models import Membership, Role
+    from ..tenancy import org_get
+    from .sponsor import sponsor_record_in_register
+
+    membership = org_get(Membership, membership_id)
+    if not EmptyForm().validate_on_submit() or membership.role != Role.SPONSOR:
+        flash(_("Nothing was changed: only a member with the CX sponsor role can be recorded this way."), "warning")
+        return redirect(_back())
+    try:
+        sponsor_record_in_register(org=current_org(), membership=membership, by=current_user._get_current_object())
+    except register_services.RegisterError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(_back())
+    db.session.commit()
+    flash(_("%(name)s is now the register's CX sponsor too.", name=membership.user.name), "success")
+    return redirect(_back())
+
+
+@bp.route("/sponsor/member/<int:membership_id>", methods=["POST"])
+@roles_required(MANAGE)
+def sponsor_to_member(membership_id: int):
+    """Give the register's CX sponsor the sponsor member role in cxgov."""
+    from ..orgs.forms import EmptyForm
+    from ..orgs.models import Membership, Role
+    from ..orgs.services import OrgError, member_change_role
+    from ..tenancy import current_role, org_get
+    from .sponsor import sponsor_views
+
+    membership = org_get(Membership, membership_id)
+    register_members = {m.id for _p, m in sponsor_views(current_org()).register_not_members}
+    if not EmptyForm().validate_on_submit() or membership.id not in register_members:
+        flash(_("Nothing was changed: this member is not the register's CX sponsor."), "warning")
+        return redirect(_back())
+    try:
+        member_change_role(org=current_org(), membership=membership, role=Role.SPONSOR, by_role=current_role())
+    except OrgError as error:
+        flash(str(error), "danger")
+        return redirect(_back())
+    db.session.commit()
+    flash(_("%(name)s now has the CX sponsor member role.", name=membership.user.name), "success")
+    return redirect(_back())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from flask import flash, g, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -101,9 +101,10 @@ def _conflict(kind: str, entity: Any, yours: str, back: str):
 @bp.app_template_global("register_owner_choices")
 def register_owner_choices() -> list[tuple[int, str]]:
     """Return (id, name) of the organisation's active people, loaded once per request."""
-    if "register_owner_choices" not in g:
-        g.register_owner_choices = [(p.id, p.name) for p in queries.people_choices(current_org())]
-    return g.register_owner_choices
+    # cached in the WSGI environ: per request, not per app context (which tests share across requests)
+    if "cxgov.owner_choices" not in request.environ:
+        request.environ["cxgov.owner_choices"] = [(p.id, p.name) for p in queries.people_choices(current_org())]
+    return request.environ["cxgov.owner_choices"]
 
 
 @bp.app_template_global("register_row_version")
@@ -111,7 +112,7 @@ def register_row_version(kind: str, entity_id: int) -> int | None:
     """Return the current version of an ownable row (one query per kind and request)."""
     if kind not in OWNABLE:
         return None
-    cache = g.setdefault("register_row_versions", {})
+    cache = request.environ.setdefault("cxgov.row_versions", {})
     if kind not in cache:
         model = OWNABLE[kind][0]
         cache[kind] = dict(db.session.execute(
