@@ -57,6 +57,9 @@ class ActionFollowUp:
     score_change: float | None  #: the practice's level change since the previous closed cycle
     source_period: str | None  #: the quarter whose gap created the action
     carried: bool  #: carried into this cycle because it was still open when it opened
+    #: the practice this action follows in this cycle's framework version: the same id, or
+    #: its successor through the version map (A11 renamed A12, B11 merged into B10)
+    current_practice_id: str | None = None
 
 
 def followup_as_of(cycle: Cycle, today: date | None = None) -> date:
@@ -109,6 +112,7 @@ def action_followup(org_id: int, cycle: Cycle, *, result: "CycleResult | None" =
     if result is None:
         result = _cycle_result(cycle)
     changes = {p.practice_id: p.change for p in result.practices} if result is not None else {}
+    current_id = _practice_translator(cycle)
     items = []
     for row in rows:
         if row.created_at.date() > as_of:
@@ -126,8 +130,9 @@ def action_followup(org_id: int, cycle: Cycle, *, result: "CycleResult | None" =
             action_id=row.id, practice_id=row.practice_id, touchpoint_id=row.touchpoint_id,
             title=row.title, owner_name=row.name, status=status, due_date=row.due_date,
             done_at=done_day, overdue=overdue, category=category,
-            score_change=changes.get(row.practice_id) if row.practice_id else None,
-            source_period=row.period, carried=bool(row.carried)))
+            score_change=changes.get(current_id(row.practice_id)) if row.practice_id else None,
+            source_period=row.period, carried=bool(row.carried),
+            current_practice_id=current_id(row.practice_id)))
     order = {c: i for i, c in enumerate(FOLLOWUP_CATEGORIES)}
     items.sort(key=lambda f: (order[f.category], f.due_date or date.max, f.practice_id or "", f.action_id))
     return items
@@ -150,11 +155,40 @@ def _cycle_result(cycle: Cycle) -> "CycleResult | None":
     return cycle_score(cycle=cycle, org=org)
 
 
+def _practice_translator(cycle: Cycle):
+    """Return a function taking an action's practice id to its id in ``cycle``'s framework.
+
+    An action made on an earlier version's practice follows that practice's successor
+    (the first one, for a split); a retired practice keeps its old id and has no score.
+    """
+    from ..cycles.services import cycle_framework, framework_versions
+    from ..scoring.versions import successor_ids, version_chain
+
+    framework = cycle_framework(cycle)
+    known = {p.id for p in framework.practices}
+    if framework.version_map is None:
+        return lambda practice_id: practice_id
+    versions = framework_versions(framework)
+    chains = [c for c in (version_chain(framework, v, versions) for v in versions
+                          if v != framework.version) if c]
+
+    def translate(practice_id: str | None) -> str | None:
+        if practice_id is None or practice_id in known:
+            return practice_id
+        for chain in chains:
+            successors = successor_ids(practice_id, chain)
+            if successors:
+                return successors[0]
+        return practice_id
+
+    return translate
+
+
 def followup_by_practice(items: Iterable[ActionFollowUp]) -> dict[str, list[ActionFollowUp]]:
-    """Group follow-up items by practice id (touchpoint-only actions under "")."""
+    """Group follow-up items by the practice they follow in this cycle (touchpoint-only: "")."""
     grouped: dict[str, list[ActionFollowUp]] = {}
     for item in items:
-        grouped.setdefault(item.practice_id or "", []).append(item)
+        grouped.setdefault(item.current_practice_id or item.practice_id or "", []).append(item)
     return grouped
 
 

@@ -179,8 +179,10 @@ def history():
     series += [Series(titles.get(k, k), [r["dimensions"].get(k) for r in rows], style="muted") for k in keys]
     chart = trend_chart(periods, series, title=_("Maturity index per quarter"),
                         y_label=_("Index 0–100"), width=1040, height=340) if len(rows) >= 2 else None  # one dot is no trend
+    changes = [(rows[i]["period"], rows[i - 1]["version"], rows[i]["version"])
+               for i in range(1, len(rows)) if rows[i]["version"] != rows[i - 1]["version"]]
     return render_template("cycles/history.html", rows=rows, keys=keys, titles=titles, stages=stages,
-                           chart=chart)
+                           chart=chart, version_changes=changes)
 
 
 # -- preparing a cycle -------------------------------------------------------------------
@@ -544,6 +546,23 @@ def dashboard(cycle_id: int):
     return render_template("cycles/dashboard.html", **context)
 
 
+def _practice_history(org, cycle: Cycle, framework, practice_id: str) -> list[dict[str, Any]]:
+    """Return this practice's earlier closed quarters, read through the version maps.
+
+    A quarter on an earlier version shows the score of the practice(s) this one comes from;
+    where the practice did not exist yet the row says so instead of showing a number.
+    """
+    rows = []
+    for period, result in services.closed_results_on(org, framework):
+        if period >= cycle.period:
+            continue
+        earlier = result._by_id.get(practice_id) if result is not None else None
+        rows.append({"period": period, "version": (result.framework_version if result is not None
+                                                   else None),
+                     "result": earlier})
+    return rows
+
+
 @bp.route("/<int:cycle_id>/practices/<practice_id>")
 @roles_required(READ)
 def practice(cycle_id: int, practice_id: str):
@@ -558,7 +577,10 @@ def practice(cycle_id: int, practice_id: str):
     respondent = services.respondent_for(cycle, current_user)
     visibility = _visibility(cycle, respondent)
     lang = _lang()
+    from ..framework.changes import practice_change_label
+
     context: dict[str, Any] = dict(cycle=cycle, practice=item, framework=framework, lang=lang,
+                                   change_label=practice_change_label(framework, item.id),
                                    visibility=visibility, can_manage=_can_manage(),
                                    dimension=framework.dimension(item.dimension_key),
                                    level_names=[n.get(lang) for n in framework.level_names],
@@ -592,7 +614,8 @@ def practice(cycle_id: int, practice_id: str):
     notes = [{"group": org.group_label(g), "name": names.get(a.respondent_id, ("", ""))[0] or None,
               "note": a.note, "choice": services.answer_choice(a)} for a, g, _u in mine_rows if a.note]
     context.update(pr=pr, groups=groups, notes=notes,
-                   overall_chart=level_distribution(pr.distribution, width=300, height=80))
+                   overall_chart=level_distribution(pr.distribution, width=300, height=80),
+                   earlier=_practice_history(org, cycle, framework, item.id))
     return render_template("cycles/practice.html", **context)
 
 

@@ -8,7 +8,7 @@ scored result so a closed cycle's numbers never change.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Iterable, Mapping
 
@@ -180,6 +180,37 @@ def closed_results(org: Organisation) -> list[tuple[str, CycleResult]]:
     return _closed_results(Cycle.org_id == org.id)
 
 
+def framework_versions(framework: Framework) -> dict[str, Framework]:
+    """Return version -> framework of ``framework``'s key, for reading through version maps.
+
+    The catalogue gives the versions; ``framework`` itself (a cycle's snapshot) wins for its
+    own version, so a cycle is always read against exactly what it asked.
+    """
+    from ..framework.catalog import framework_catalog
+
+    versions = {f.version: f for f in framework_catalog().all_versions(framework.key)}
+    versions[framework.version] = framework
+    return versions
+
+
+def result_on(result: CycleResult, framework: Framework) -> CycleResult | None:
+    """Return a stored result carried onto ``framework``'s practice ids (None if unmappable)."""
+    from ..scoring.versions import result_onto
+
+    if result.framework_key == framework.key and result.framework_version == framework.version:
+        return result
+    return result_onto(result, framework, framework_versions(framework))
+
+
+def closed_results_on(org: Organisation, framework: Framework
+                      ) -> list[tuple[str, CycleResult | None]]:
+    """Return every closed cycle's result read through the version maps onto ``framework``.
+
+    Oldest first; a result that no chain of maps connects (another framework) is None.
+    """
+    return [(period, result_on(result, framework)) for period, result in closed_results(org)]
+
+
 def respondent_for(cycle: Cycle, user: User) -> Respondent | None:
     """Return the user's respondent row in ``cycle``, or None when not invited."""
     return db.session.scalar(select(Respondent).where(Respondent.cycle_id == cycle.id,
@@ -273,14 +304,20 @@ def cycle_score(*, cycle: Cycle, org: Organisation,
     if failing_checks is None:
         failing_checks = register_failing_checks(org)
     previous = previous_closed_result(cycle)
+    framework = cycle_framework(cycle)
+    # Movers compare like with like: an earlier version's result is read through the map.
+    previous_result = None
+    if previous is not None:
+        # Unconnected versions still compare index and dimensions, never practice ids.
+        previous_result = result_on(previous[1], framework) or replace(previous[1], practices=())
     upper, frontline = org_group_sides(org)
     return score_cycle(
-        framework=cycle_framework(cycle),
+        framework=framework,
         answers=scoring_answers(answers),
         targets=cycle_targets(cycle),
         optional=cycle_optional(cycle),
         failing_checks=failing_checks,
-        previous=previous[1] if previous else None,
+        previous=previous_result,
         upper_groups=upper,
         frontline_groups=frontline,
     )

@@ -475,7 +475,8 @@ def _score_dimension(
 
 # -- trends and frames ---------------------------------------------------------------
 def history_table(results: Sequence[tuple[str, CycleResult]]) -> list[dict[str, Any]]:
-    """Return one row per period: period, index, stage_key and each dimension's index."""
+    """Return one row per period: period, index, stage_key, framework version and each
+    dimension's index."""
     keys: list[str] = []
     for _, result in results:
         for d in result.dimensions:
@@ -487,7 +488,7 @@ def history_table(results: Sequence[tuple[str, CycleResult]]) -> list[dict[str, 
         dims = {k: (result._by_key[k].index if k in result._by_key else None) for k in keys}
         rows.append(
             {"period": period, "index": result.index, "stage_key": result.stage_key,
-             "dimensions": dims}
+             "version": result.framework_version, "dimensions": dims}
         )
     return rows
 

@@ -138,3 +138,77 @@ def test_cli_opens_a_cycle_with_a_profile(two_versions, runner, make_org):
     assert "cx-governance v1.1, profile essentials" in result.output
     result = runner.invoke(args=["cycle", "open", "acme", "2026-Q4", "--profile", "nope"])
     assert result.exit_code == 1 and "has no profile 'nope'" in result.output
+
+
+# -- trends across the version change ------------------------------------------------------
+@pytest.fixture
+def across(two_versions, make_org, make_member):
+    """A closed 1.0 quarter (A11 at 2, B10 at 1, B11 at 4) and an open 1.1 quarter."""
+    org = make_org()
+    lead = make_member(org, Role.RESPONDENT)
+    front = make_member(org, Role.RESPONDENT)
+    v10, v11 = versions(two_versions)
+    old = services.cycle_create(org=org, period="2026-Q1", framework=v10)
+    people = [services.respondent_invite(cycle=old, org=org, user_id=u.id, group=g)
+              for u, g in ((lead, "leadership"), (front, "front_line"))]
+    services.cycle_open(cycle=old)
+    for r in people:
+        answer(old, r, "A11", "2")
+        answer(old, r, "B10", "1")
+        answer(old, r, "B11", "4")
+    services.cycle_close(cycle=old, org=org, by=None)
+    new = services.cycle_create(org=org, period="2026-Q2", framework=v11, profile_key="full")
+    services.cycle_open(cycle=new)
+    people = services.cycle_respondents(new)
+    for r in people:
+        answer(new, r, "A12", "3")
+        answer(new, r, "B10", "3")
+        answer(new, r, "D6", "2")
+    db.session.commit()
+    return org, old, new
+
+
+def test_movers_read_the_earlier_version_through_the_map(across):
+    org, _old, new = across
+    result = services.cycle_score(cycle=new, org=org)
+    a12 = result.practice("A12")  # renamed from A11: keeps its history
+    assert (a12.previous_level, a12.change) == (2.0, 1.0)
+    b10 = result.practice("B10")  # merged B10 (1) + B11 (4), equal weights: 2.5
+    assert (b10.previous_level, b10.change) == (2.5, 0.5)
+    assert result.practice("D6").previous_level is None  # new: no earlier score
+    services.cycle_close(cycle=new, org=org, by=None)
+    stored = services.cycle_score(cycle=new, org=org)
+    assert stored.practice("A12").change == 1.0  # what was computed is what is stored
+
+
+def test_history_page_and_practice_page_say_what_changed(across, client, make_member):
+    org, _old, new = across
+    services.cycle_close(cycle=new, org=org, by=None)
+    sponsor = make_member(org, Role.SPONSOR)
+    db.session.commit()
+    login_as(client, sponsor)
+    page = client.get(f"/o/{org.slug}/cycles/history").get_data(as_text=True)
+    assert "From 2026-Q2 the framework is version 1.1 (before: 1.0)" in page
+    assert "practices new in 1.1 have no earlier score" in page
+    renamed = client.get(f"/o/{org.slug}/cycles/{new.id}/practices/A12").get_data(as_text=True)
+    assert "Renamed in 1.1 (was A11 in 1.0); its history carries over." in renamed
+    assert 'data-testid="practice-history"' in renamed and "2026-Q1" in renamed
+    new_one = client.get(f"/o/{org.slug}/cycles/{new.id}/practices/D6").get_data(as_text=True)
+    assert "New in 1.1: no earlier score." in new_one
+    assert "No score: the practice is new in 1.1." in new_one
+    merged = client.get(f"/o/{org.slug}/cycles/{new.id}/practices/B10").get_data(as_text=True)
+    assert "Merged in 1.1 from B10, B11; earlier scores are their weighted mean." in merged
+
+
+def test_an_action_on_a_renamed_practice_follows_its_successor(across):
+    from cxgov.actions.selectors import action_followup, followup_by_practice
+    from cxgov.actions.services import action_create_from_gap
+
+    org, old, new = across
+    action = action_create_from_gap(org=org, cycle=old, practice_id="A11", by=None)
+    db.session.flush()
+    items = action_followup(org.id, new)
+    item = next(i for i in items if i.action_id == action.id)
+    assert item.practice_id == "A11" and item.current_practice_id == "A12"
+    assert item.score_change == 1.0
+    assert "A12" in followup_by_practice(items)
