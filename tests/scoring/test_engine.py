@@ -470,10 +470,11 @@ def test_history_table_lists_index_and_dimensions_per_period():
                      previous=q1)
     rows = history_table([("2024-Q1", q1), ("2024-Q2", q2)])
     assert rows == [
-        {"period": "2024-Q1", "index": 25.0, "stage_key": "developing",
+        {"period": "2024-Q1", "index": 25.0, "stage_key": "developing", "version": "1",
          "dimensions": {"insight": 25.0, "culture": None}},
         {"period": "2024-Q2", "index": pytest.approx(index_from_level(11 / 3)),  # (2*3 + 5) / 3
-         "stage_key": "established", "dimensions": {"insight": 50.0, "culture": 100.0}},
+         "stage_key": "established", "version": "1",
+         "dimensions": {"insight": 50.0, "culture": 100.0}},
     ]
     assert history_table([]) == []
 
