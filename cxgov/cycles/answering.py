@@ -89,7 +89,7 @@ def answer_page(*, cycle: Cycle, respondent: Respondent, org: Organisation,
         previous_key=keys[position - 1] if position else None,
         next_key=keys[position + 1] if position + 1 < len(keys) else None,
         lang=lang, form=form, submit_form=SubmitAnswersForm(), note_max=NOTE_MAX_CHARS,
-        choice_of=services.answer_choice, editable=cycle.is_open, urls=urls,
+        choice_of=services.answer_choice, editable=cycle.is_open, urls=urls, org_name=org.name,
         group_label=org.group_label(respondent.group), js_messages=js_messages())
 
 
