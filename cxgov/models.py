@@ -10,5 +10,5 @@ from .register.transfer.models import PendingImport  # noqa: F401
 from .framework.models import FrameworkUpload  # noqa: F401
 from .cycles.models import Answer, Cycle, Respondent  # noqa: F401
 from .actions.models import Action, ActionCycleLink, ActionNote  # noqa: F401
-from .reports.models import ReportPdfCache  # noqa: F401
+from .reports.models import ReportDraft, ReportPdfCache, ReportVersion  # noqa: F401
 from .mail.models import MailMessage, MailOptOut  # noqa: F401

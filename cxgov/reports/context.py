@@ -8,9 +8,13 @@ pickled to a worker process and tested without a database.
 """
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import json
 import math
+import types
+import typing
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
@@ -383,6 +387,11 @@ class ReportContext:
         """Return the context as plain JSON-able data."""
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "ReportContext":
+        """Rebuild a context from :meth:`to_dict` data (an issued version's stored context)."""
+        return _decode(cls, data)
+
     def context_hash(self) -> str:
         """Return sha256 of the canonical JSON without the generation time (the PDF cache key)."""
         data = self.to_dict()
@@ -391,6 +400,31 @@ class ReportContext:
         canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                                default=str)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _decode(kind: Any, value: Any) -> Any:
+    """Turn JSON data back into the typed frozen dataclasses it came from (tuples, not lists)."""
+    if value is None:
+        return None
+    if dataclasses.is_dataclass(kind):
+        hints = _hints(kind)
+        return kind(**{f.name: _decode(hints[f.name], value[f.name])
+                       for f in dataclasses.fields(kind) if f.name in value})
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (typing.Union, types.UnionType):
+        return _decode(next(a for a in args if a is not type(None)), value)
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_decode(args[0], v) for v in value)
+        return tuple(_decode(a, v) for a, v in zip(args, value))
+    if kind is float and isinstance(value, int):
+        return float(value)
+    return value
+
+
+@functools.lru_cache(maxsize=None)
+def _hints(kind: type) -> dict[str, Any]:
+    return typing.get_type_hints(kind)
 
 
 _ACCENT_RE = re.compile(r"^#[0-9a-fA-F]{6}$|^#[0-9a-fA-F]{3}$")

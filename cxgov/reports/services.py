@@ -1,6 +1,7 @@
 """Report PDFs through the database cache (services flush; the caller commits)."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,6 +12,7 @@ from ..db import begin_writing
 from ..extensions import db
 from ..ops.limits import heavy_slot
 from ..orgs.models import Organisation
+from .context import Narrative
 from .models import ReportPdfCache
 from .helper import render_report_pdf
 from .selectors import report_context_for_cycle, report_inputs_key
@@ -23,15 +25,18 @@ class PdfOutcome:
     cached: bool  #: True when no rendering was needed
 
 
-def report_pdf_get(*, org: Organisation, cycle: Cycle, today: date | None = None) -> PdfOutcome:
-    """Return the cycle's report PDF, from the cache when its inputs are unchanged."""
+def report_pdf_get(*, org: Organisation, cycle: Cycle, today: date | None = None,
+                   narrative: Narrative | None = None) -> PdfOutcome:
+    """Return the cycle's live report PDF (with the draft's words, if given), cached by its inputs."""
     key = report_inputs_key(org, cycle, today=today)
+    if narrative is not None:  # the draft's words are inputs too
+        key = hashlib.sha256((key + repr(narrative)).encode("utf-8")).hexdigest()
     hit = db.session.execute(
         select(ReportPdfCache.pdf, ReportPdfCache.context_hash)
         .where(ReportPdfCache.cycle_id == cycle.id, ReportPdfCache.inputs_key == key).limit(1)).first()
     if hit is not None:
         return PdfOutcome(pdf=hit.pdf, context_hash=hit.context_hash, cached=True)
-    context = report_context_for_cycle(org, cycle, today=today)
+    context = report_context_for_cycle(org, cycle, today=today, narrative=narrative)
     context_hash = context.context_hash()
     # Inputs can change and change back (an edit undone): the context hash still matches.
     same = db.session.scalar(select(ReportPdfCache.pdf).where(

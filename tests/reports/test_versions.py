@@ -1,0 +1,140 @@
+"""Drafts follow the data; an issued version never changes (bytes identical), whatever changes later."""
+from __future__ import annotations
+
+import io
+
+import docx
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from cxgov import demo
+from cxgov.cycles.models import Answer, Cycle
+from cxgov.extensions import db
+from cxgov.register.models import Person
+from cxgov.reports.models import ReportVersion
+from tests.conftest import login_as
+
+
+def _pdf_text(data: bytes) -> str:
+    return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages)
+
+
+def _docx_text(data: bytes) -> str:
+    document = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        parts += [cell.text for row in table.rows for cell in row.cells]
+    return " ".join(" ".join(parts).split())
+
+
+def _article(page: str) -> str:
+    """Return the report itself from a page (flash messages around it come and go)."""
+    return page[page.index("<article"):page.index("</article>")]
+
+
+@pytest.fixture
+def demo_q3(app, client):
+    context = demo.demo_create()
+    db.session.commit()
+    cycle = db.session.scalar(select(Cycle).where(Cycle.org_id == context.org.id, Cycle.period == "2026-Q3"))
+    login_as(client, context.consultant)
+    base = f"/o/{context.org.slug}/reports/{cycle.id}"
+    return context, cycle, base
+
+
+@pytest.mark.app_config(REPORT_RENDER_SYNC=True)
+def test_an_issued_version_never_changes_and_a_draft_does(client, demo_q3):
+    context, cycle, base = demo_q3
+    response = client.post(f"{base}/edit", data={"summary": "**First** words of the consultant.",
+                                                 "message_1": "Message one", "per_quarter": "2",
+                                                 "comment_A1": "Call-backs are promised, not made."})
+    assert response.status_code == 302
+    assert "First words of the consultant." in client.get(base).get_data(as_text=True).replace("<strong>", "").replace("</strong>", "")
+    response = client.post(f"{base}/issue")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"{base}/v1")
+    v1_pdf = client.get(f"{base}/v1/report.pdf").data
+    v1_docx = client.get(f"{base}/v1/report.docx").data
+    v1_page = _article(client.get(f"{base}/v1").get_data(as_text=True))
+    assert v1_pdf.startswith(b"%PDF") and v1_docx.startswith(b"PK")
+    text = _pdf_text(v1_pdf)
+    assert "First words of the consultant." in text and "Call-backs are promised, not made." in text
+    assert "version 1" in text
+
+    # Everything changes: the narrative, the register, the answers, the framework snapshot.
+    client.post(f"{base}/edit", data={"summary": "Second words.", "per_quarter": "3"})
+    db.session.add(Person(org_id=context.org.id, name="New Person", active=True))
+    for answer in db.session.scalars(select(Answer).where(Answer.cycle_id == cycle.id, Answer.practice_id == "A1")):
+        answer.level = 5
+    snapshot = dict(cycle.framework_snapshot)
+    snapshot["title"] = {"en": "A renamed framework"}
+    cycle.framework_snapshot = snapshot
+    results = dict(cycle.results)
+    results["index"] = 99.0
+    cycle.results = results
+    db.session.commit()
+
+    assert client.get(f"{base}/v1/report.pdf").data == v1_pdf
+    assert client.get(f"{base}/v1/report.docx").data == v1_docx
+    assert _article(client.get(f"{base}/v1").get_data(as_text=True)) == v1_page
+    draft = client.get(base).get_data(as_text=True)
+    assert "Second words." in draft and "First words" not in draft  # the draft follows
+
+    assert client.post(f"{base}/issue").status_code == 302
+    v2_pdf = client.get(f"{base}/v2/report.pdf").data
+    assert v2_pdf != v1_pdf and "Second words." in _pdf_text(v2_pdf)
+    assert client.get(f"{base}/v1/report.pdf").data == v1_pdf
+    numbers = [v.number for v in db.session.scalars(select(ReportVersion).where(ReportVersion.cycle_id == cycle.id))]
+    assert sorted(numbers) == [1, 2]
+
+
+@pytest.mark.app_config(REPORT_RENDER_SYNC=True)
+def test_word_and_pdf_hold_the_same_headings_index_gaps_narrative_and_numbers(client, demo_q3):
+    import re
+
+    from cxgov.reports.versions import version_context
+
+    _context, cycle, base = demo_q3
+    client.post(f"{base}/issue")
+    version = db.session.scalar(select(ReportVersion).where(ReportVersion.cycle_id == cycle.id))
+    r = version_context(version)
+    pdf_text = _pdf_text(client.get(f"{base}/v1/report.pdf").data)
+    document = docx.Document(io.BytesIO(client.get(f"{base}/v1/report.docx").data))
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings == ["Key messages", "Executive summary", "Maturity at a glance", "Who sees what",
+                        "Prioritised gaps and next steps", "Roadmap for the next three quarters",
+                        "Action plan follow-up", "Method and confidence", "Appendix A · Register evidence",
+                        "Appendix B · Practices by dimension"]
+    word_text = _docx_text(client.get(f"{base}/v1/report.docx").data)
+    for heading in headings:
+        assert heading in pdf_text
+    from cxgov.numbers import fmt_index
+    from cxgov.reports.narrative import plain
+
+    assert f"{fmt_index(r.summary.index)}/100" in word_text
+    for gap in r.gaps:
+        assert f"{gap.practice_id} {gap.title}" in word_text and f"{gap.practice_id} {gap.title}" in pdf_text
+    for line in plain(r.narrative.summary).splitlines():
+        assert line.lstrip("• ") in word_text and line.lstrip("• ") in pdf_text
+    # Every figure with a decimal point or sign the Word file shows, the PDF shows too.
+    figures = set(re.findall(r"(?<![\w.])[+\u2212\u00b1]?\d+\.\d(?!\d)", word_text))
+    missing = sorted(x for x in figures if x not in pdf_text)
+    assert not missing, missing
+
+
+def test_only_editors_issue_and_an_open_cycle_cannot_be_issued(app, client, make_org, make_member):
+    from tests.cycles.helpers import make_cycle
+
+    org = make_org(slug="acme2")
+    sponsor = make_member(org)
+    viewer = make_member(org, role="viewer")
+    cycle = make_cycle(org, "2026-Q3", status="open", respondents=[(sponsor, "leadership")])
+    db.session.commit()
+    login_as(client, sponsor)
+    response = client.post(f"/o/{org.slug}/reports/{cycle.id}/issue")
+    assert response.status_code == 302
+    assert db.session.scalar(select(ReportVersion.id)) is None  # nothing issued from live figures
+    response = client.post(f"/o/{org.slug}/reports/{cycle.id}/edit", data={"summary": "x\x00y", "per_quarter": "3"})
+    assert response.status_code == 422
+    login_as(client, viewer)
+    assert client.post(f"/o/{org.slug}/reports/{cycle.id}/issue").status_code == 403
