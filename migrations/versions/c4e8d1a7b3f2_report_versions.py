@@ -1,7 +1,7 @@
 """report versions: the editable draft per cycle and the issued, frozen versions
 
 Revision ID: c4e8d1a7b3f2
-Revises: 65ecebbc4f19
+Revises: c3d18e5a7b42
 Create Date: 2026-11-25 15:00:00
 
 """
@@ -13,7 +13,7 @@ from cxgov.db import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = 'c4e8d1a7b3f2'
-down_revision = '65ecebbc4f19'
+down_revision = 'c3d18e5a7b42'
 branch_labels = None
 depends_on = None
 
