@@ -68,6 +68,15 @@ def post_fork(server, worker):
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)
+def post_worker_init(worker):
+    """Start the worker's PDF helper and warm it, so no one waits for a cold first PDF (~15 s)."""
+    app = getattr(worker.app, "callable", None) or worker.wsgi
+    from cxgov.reports.helper import helper_warm
+
+    with app.app_context():
+        helper_warm()
+
+
 #: gunicorn >= 24 opens a control socket in ~/.gunicorn by default; several instances on one
 #: host would share it, and cxgov does not need run-time control (use signals: HUP, TERM).
 control_socket_disable = True

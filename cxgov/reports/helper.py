@@ -58,6 +58,30 @@ def _helper() -> ProcessPoolExecutor:
         return _pool
 
 
+_WARM_DOCUMENT = ('<!doctype html><html lang="en"><head><meta charset="utf-8"/><title>warm</title></head>'
+                  '<body class="rp rp-pdf"><section class="rp-section"><h2>Warm</h2><p>1.0</p></section></body></html>')
+
+
+def _warm(accent: str) -> int:
+    """Lay out a one-line report in the helper: fonts, stylesheets and layout code get loaded."""
+    from .render import render_document
+
+    return len(render_document(_WARM_DOCUMENT, accent)[0])
+
+
+def helper_warm() -> None:
+    """Start this worker's PDF helper and warm it now, so the first real PDF starts hot.
+
+    gunicorn.conf.py calls this when a worker starts; without ``PDF_HELPER`` it does nothing.
+    The warm-up runs in the helper process while the worker already serves pages.
+    """
+    if not current_app.config.get("PDF_HELPER"):
+        return
+    from cxgov.charts import DEFAULT_ACCENT
+
+    _helper().submit(_warm, DEFAULT_ACCENT)
+
+
 def _discard(pool: ProcessPoolExecutor) -> None:
     global _pool
     with _lock:
