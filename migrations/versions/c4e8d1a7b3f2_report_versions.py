@@ -1,7 +1,7 @@
 """report versions: the editable draft per cycle and the issued, frozen versions
 
 Revision ID: c4e8d1a7b3f2
-Revises: c3d18e5a7b42
+Revises: 9a2e6c41d7f3
 Create Date: 2026-11-25 15:00:00
 
 """
@@ -13,7 +13,7 @@ from cxgov.db import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = 'c4e8d1a7b3f2'
-down_revision = 'c3d18e5a7b42'
+down_revision = '9a2e6c41d7f3'
 branch_labels = None
 depends_on = None
 
