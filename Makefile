@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # Arguments for run.py, e.g. make run ARGS="--port 8000" (also --host, --no-demo).
 ARGS ?=
 
-.PHONY: run test install system-deps bench clean messages
+.PHONY: run test lint install system-deps bench clean messages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,14 @@ install: $(VENV)/.installed
 run: install
 	$(PY) run.py $(ARGS)
 
-## Run the whole test suite (unit, property, migration and browser tests).
-test: install system-deps
+## Lint (ruff), format check and types (mypy) on cxgov/; settings in pyproject.toml.
+lint: install
+	$(VENV)/bin/ruff check cxgov
+	$(VENV)/bin/ruff format --check cxgov
+	$(VENV)/bin/mypy
+
+## Run the linters, then the whole test suite (unit, property, migration and browser tests).
+test: install system-deps lint
 	$(PY) -m pytest -n 2 --dist load --durations=10 $(PYTEST_ARGS)
 
 ## Chromium for the browser tests, poppler for PDF checks, fonts for reports (Debian packages).

@@ -15,6 +15,7 @@ own conventions so files open in Excel, LibreOffice, Numbers and openpyxl alike:
 
 The register import (:mod:`cxgov.register.transfer.spreadsheet`) has already refused ZIP bombs and non-workbooks.
 """
+
 from __future__ import annotations
 
 import io
@@ -228,8 +229,11 @@ def read_sheets(data: bytes, max_rows: int) -> list[tuple[str, list[tuple[int, l
     def workbook_start(name: str, attrs: dict[str, str]) -> None:
         local = _local(name)
         if local == "sheet":
-            rid = attrs.get(_REL_ID) or attrs.get(_STRICT_REL_ID) or \
-                next((v for k, v in attrs.items() if k.endswith(" id")), "")
+            rid = (
+                attrs.get(_REL_ID)
+                or attrs.get(_STRICT_REL_ID)
+                or next((v for k, v in attrs.items() if k.endswith(" id")), "")
+            )
             sheets.append((attrs.get("name", ""), rid))
         elif local == "workbookPr":
             flags["date1904"] = attrs.get("date1904", "0") in ("1", "true")
@@ -237,8 +241,9 @@ def read_sheets(data: bytes, max_rows: int) -> list[tuple[str, list[tuple[int, l
     _parse(_read(archive, "xl/workbook.xml"), workbook_start)
     rels = _relationships(archive, "xl/_rels/workbook.xml.rels")
     names = set(archive.namelist())
-    shared_path = next((_part_path(t) for t in rels.values() if t.endswith("sharedStrings.xml")),
-                       "xl/sharedStrings.xml")
+    shared_path = next(
+        (_part_path(t) for t in rels.values() if t.endswith("sharedStrings.xml")), "xl/sharedStrings.xml"
+    )
     shared = _shared_strings(archive.read(shared_path)) if shared_path in names else []
     styles_path = next((_part_path(t) for t in rels.values() if t.endswith("styles.xml")), "xl/styles.xml")
     date_styles = _date_styles(archive.read(styles_path)) if styles_path in names else set()
@@ -252,14 +257,14 @@ def read_sheets(data: bytes, max_rows: int) -> list[tuple[str, list[tuple[int, l
     return result
 
 
-def _read_sheet(data: bytes, shared: list[str], date_styles: set[int], epoch: datetime,
-                max_rows: int) -> list[tuple[int, list[str]]]:
+def _read_sheet(
+    data: bytes, shared: list[str], date_styles: set[int], epoch: datetime, max_rows: int
+) -> list[tuple[int, list[str]]]:
     locals_: dict[str, str] = {}  # qualified tag -> local name; a sheet has only a few tags
     rows: list[tuple[int, list[str]]] = []
     cells: dict[int, str] = {}
     parts: list[str] = []
-    st: dict[str, Any] = {"row": 0, "col": -1, "type": "n", "style": 0, "collect": False,
-                          "in_is": False, "skip": 0}
+    st: dict[str, Any] = {"row": 0, "col": -1, "type": "n", "style": 0, "collect": False, "in_is": False, "skip": 0}
 
     def start(name: str, attrs: dict[str, str]) -> None:
         local = locals_.get(name) or locals_.setdefault(name, _local(name))
@@ -339,7 +344,8 @@ def _read_sheet(data: bytes, shared: list[str], date_styles: set[int], epoch: da
 def _escape_text(text: str) -> str:
     if _NEEDS_ESCAPE.search(text):
         text = _NEEDS_ESCAPE.sub(
-            lambda m: "_x005F" + m.group(0) if m.group(0).startswith("_x") else f"_x{ord(m.group(0)):04X}_", text)
+            lambda m: "_x005F" + m.group(0) if m.group(0).startswith("_x") else f"_x{ord(m.group(0)):04X}_", text
+        )
     return _xml_escape(text)
 
 
@@ -359,16 +365,19 @@ _CONTENT_TYPES = (
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/xl/workbook.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '{sheets}'
+    "{sheets}"
     '<Override PartName="/xl/styles.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
     '<Override PartName="/docProps/app.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
     '<Override PartName="/docProps/core.xml" '
     'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
-    '</Types>')
-_SHEET_TYPE = ('<Override PartName="/xl/worksheets/sheet{n}.xml" '
-               'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>')
+    "</Types>"
+)
+_SHEET_TYPE = (
+    '<Override PartName="/xl/worksheets/sheet{n}.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+)
 _ROOT_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
@@ -378,16 +387,21 @@ _ROOT_RELS = (
     'core-properties" Target="docProps/core.xml"/>'
     '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
     'extended-properties" Target="docProps/app.xml"/>'
-    '</Relationships>')
-_APP = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
-        '<Application>cxgov</Application></Properties>')
-_CORE = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-         '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
-         'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
-         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-         '<dc:title>{title}</dc:title><dc:creator>cxgov</dc:creator>'
-         '<dcterms:created xsi:type="dcterms:W3CDTF">{now}</dcterms:created></cp:coreProperties>')
+    "</Relationships>"
+)
+_APP = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    "<Application>cxgov</Application></Properties>"
+)
+_CORE = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+    "<dc:title>{title}</dc:title><dc:creator>cxgov</dc:creator>"
+    '<dcterms:created xsi:type="dcterms:W3CDTF">{now}</dcterms:created></cp:coreProperties>'
+)
 #: Style 0: default; 1: header (bold, tinted, bordered); 2: date yyyy-mm-dd; 3: wrapped text.
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -397,11 +411,11 @@ _STYLES = (
     '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
     '<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
     '<fill><patternFill patternType="solid"><fgColor rgb="FFE8EEF4"/><bgColor indexed="64"/></patternFill></fill>'
-    '</fills>'
+    "</fills>"
     '<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>'
     '<border><left style="thin"><color auto="1"/></left><right style="thin"><color auto="1"/></right>'
     '<top style="thin"><color auto="1"/></top><bottom style="thin"><color auto="1"/></bottom><diagonal/></border>'
-    '</borders>'
+    "</borders>"
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
     '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" applyFill="1" applyBorder="1"/>'
@@ -409,16 +423,19 @@ _STYLES = (
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
     '<alignment vertical="top" wrapText="1"/></xf></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-    '</styleSheet>')
+    "</styleSheet>"
+)
 
 
 def _sheet_xml(header: Sequence[str], rows: Iterable[Sequence[Any]], widths: Sequence[float]) -> str:
     letters = [column_letter(i) for i in range(len(header))]
-    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-           '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-           'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-           '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
-           'state="frozen"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/><cols>']
+    out = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+        'state="frozen"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/><cols>'
+    ]
     for index, width in enumerate(widths):
         out.append(f'<col min="{index + 1}" max="{index + 1}" width="{width}" customWidth="1"/>')
     out.append('</cols><sheetData><row r="1">')
@@ -439,18 +456,23 @@ def _sheet_xml(header: Sequence[str], rows: Iterable[Sequence[Any]], widths: Seq
                 day = value.date() if isinstance(value, datetime) else value
                 append(f'<c r="{letter}{row_number}" s="2"><v>{(day - epoch).days}</v></c>')
             else:
-                append(f'<c r="{letter}{row_number}" t="inlineStr"><is><t xml:space="preserve">'
-                       f'{_escape_text(str(value))}</t></is></c>')
+                append(
+                    f'<c r="{letter}{row_number}" t="inlineStr"><is><t xml:space="preserve">'
+                    f"{_escape_text(str(value))}</t></is></c>"
+                )
         append("</row>")
     last = f"{letters[-1]}{max(row_number, 2)}" if letters else "A1"
-    out.append(f'</sheetData><autoFilter ref="A1:{last}"/>'
-               '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-               '</worksheet>')
+    out.append(
+        f'</sheetData><autoFilter ref="A1:{last}"/>'
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        "</worksheet>"
+    )
     return "".join(out)
 
 
-def write_workbook(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]], Sequence[float]]],
-                   title: str = "") -> bytes:
+def write_workbook(
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]], Sequence[float]]], title: str = ""
+) -> bytes:
     """Return an XLSX with one sheet per ``(name, header, rows, column widths)``.
 
     Cells are text (inline strings), booleans, dates (``yyyy-mm-dd``) or empty (None or "").
@@ -458,32 +480,49 @@ def write_workbook(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         count = len(sheets)
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES.format(
-            sheets="".join(_SHEET_TYPE.format(n=n) for n in range(1, count + 1))))
+        archive.writestr(
+            "[Content_Types].xml",
+            _CONTENT_TYPES.format(sheets="".join(_SHEET_TYPE.format(n=n) for n in range(1, count + 1))),
+        )
         archive.writestr("_rels/.rels", _ROOT_RELS)
         archive.writestr("docProps/app.xml", _APP)
-        archive.writestr("docProps/core.xml", _CORE.format(
-            title=_escape_text(title), now=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")))
-        sheet_entries = "".join(f'<sheet name="{_escape_text(name)}" sheetId="{n}" r:id="rId{n}"/>'
-                                for n, (name, *_rest) in enumerate(sheets, start=1))
+        archive.writestr(
+            "docProps/core.xml",
+            _CORE.format(title=_escape_text(title), now=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
+        )
+        sheet_entries = "".join(
+            f'<sheet name="{_escape_text(name)}" sheetId="{n}" r:id="rId{n}"/>'
+            for n, (name, *_rest) in enumerate(sheets, start=1)
+        )
         defined = "".join(
             f'<definedName name="_xlnm._FilterDatabase" localSheetId="{n}" hidden="1">'
             f"'{_escape_text(name)}'!$A$1:${column_letter(len(header) - 1)}$1</definedName>"
-            for n, (name, header, *_rest) in enumerate(sheets))
-        archive.writestr("xl/workbook.xml", (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            f'<bookViews><workbookView/></bookViews><sheets>{sheet_entries}</sheets>'
-            f'<definedNames>{defined}</definedNames></workbook>'))
+            for n, (name, header, *_rest) in enumerate(sheets)
+        )
+        archive.writestr(
+            "xl/workbook.xml",
+            (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+                f"<bookViews><workbookView/></bookViews><sheets>{sheet_entries}</sheets>"
+                f"<definedNames>{defined}</definedNames></workbook>"
+            ),
+        )
         rels = "".join(
             f'<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-            f'relationships/worksheet" Target="worksheets/sheet{n}.xml"/>' for n in range(1, count + 1))
-        archive.writestr("xl/_rels/workbook.xml.rels", (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'{rels}<Relationship Id="rId{count + 1}" Type="http://schemas.openxmlformats.org/officeDocument/'
-            f'2006/relationships/styles" Target="styles.xml"/></Relationships>'))
+            f'relationships/worksheet" Target="worksheets/sheet{n}.xml"/>'
+            for n in range(1, count + 1)
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                f'{rels}<Relationship Id="rId{count + 1}" Type="http://schemas.openxmlformats.org/officeDocument/'
+                f'2006/relationships/styles" Target="styles.xml"/></Relationships>'
+            ),
+        )
         archive.writestr("xl/styles.xml", _STYLES)
         for n, (_name, header, rows, widths) in enumerate(sheets, start=1):
             archive.writestr(f"xl/worksheets/sheet{n}.xml", _sheet_xml(header, rows, widths))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -128,7 +129,7 @@ def _filters_from_args() -> selectors.ActionFilters:
 
 @bp.route("/")
 @roles_required(READ)
-def index():
+def index() -> ResponseReturnValue:
     """The action plan: summary counts, filters, and every action in the chosen order."""
     org = current_org()
     filters = _filters_from_args()
@@ -149,7 +150,7 @@ def index():
 
 @bp.route("/<int:action_id>")
 @roles_required(READ)
-def detail(action_id: int):
+def detail(action_id: int) -> ResponseReturnValue:
     """One action: what, who, when, its progress notes and its change history."""
     org = current_org()
     action = org_get(Action, action_id)
@@ -169,7 +170,7 @@ def detail(action_id: int):
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(MANAGE)
-def create():
+def create() -> ResponseReturnValue:
     """Create an action by hand against a practice or a touchpoint."""
     org = current_org()
     form = ActionForm()
@@ -199,7 +200,7 @@ def create():
 
 @bp.route("/from-gap/<int:cycle_id>/<practice_id>", methods=["POST"])
 @roles_required(MANAGE)
-def create_from_gap(cycle_id: int, practice_id: str):
+def create_from_gap(cycle_id: int, practice_id: str) -> ResponseReturnValue:
     """Turn a gap's recommended next step into a planned action, then open it for editing."""
     org = current_org()
     cycle = org_get(Cycle, cycle_id)
@@ -230,7 +231,7 @@ def _safe_referrer() -> bool:
 
 @bp.route("/<int:action_id>/edit", methods=["GET", "POST"])
 @roles_required(MANAGE)
-def edit(action_id: int):
+def edit(action_id: int) -> ResponseReturnValue:
     """Edit owner, due date, status (dropping needs a reason) and text; stale saves answer 409."""
     org = current_org()
     action = org_get(Action, action_id)
@@ -271,7 +272,7 @@ def edit(action_id: int):
 
 @bp.route("/<int:action_id>/notes", methods=["POST"])
 @roles_required(EDIT_REGISTER)
-def note_add(action_id: int):
+def note_add(action_id: int) -> ResponseReturnValue:
     """Add a dated progress note to an action."""
     org = current_org()
     action = org_get(Action, action_id)
@@ -301,7 +302,7 @@ def note_add(action_id: int):
 
 @bp.route("/export")
 @roles_required(READ)
-def export():
+def export() -> ResponseReturnValue:
     """Download the whole action plan as XLSX (default) or CSV (``?format=csv``)."""
     from .export import action_plan_csv, action_plan_xlsx
 
@@ -323,7 +324,7 @@ def export():
 
 @bp.route("/followup/<int:cycle_id>")
 @roles_required(READ)
-def followup(cycle_id: int):
+def followup(cycle_id: int) -> ResponseReturnValue:
     """A cycle's follow-up: the actions since last quarter beside each practice's change in score."""
     org = current_org()
     cycle = org_get(Cycle, cycle_id)

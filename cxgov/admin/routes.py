@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,7 +22,7 @@ def require_admin() -> None:
 
 
 @bp.route("/consultants", methods=["GET", "POST"])
-def consultants():
+def consultants() -> ResponseReturnValue:
     """List consultants and create new ones (who get a one-time set-password link)."""
     form = NewUserForm()
     new_link = None

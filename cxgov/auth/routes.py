@@ -5,6 +5,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
@@ -41,7 +42,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     """Log in with e-mail and password; repeated failures lock the account for a while."""
     if current_user.is_authenticated:
         return redirect(url_for("orgs.home"))
@@ -75,7 +76,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 @login_required
-def logout():
+def logout() -> ResponseReturnValue:
     """Log out everywhere: rotating the session token ends every session of this user."""
     user = current_user._get_current_object()
     user.rotate_session_token()
@@ -88,7 +89,7 @@ def logout():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-def change_password():
+def change_password() -> ResponseReturnValue:
     """Change the password; every other session of this user ends."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -106,7 +107,7 @@ def change_password():
 
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
-def set_password(token: str):
+def set_password(token: str) -> ResponseReturnValue:
     """Let a newly added user choose a password through their one-time link."""
     link = services.set_password_link_find(token)
     if link is None or not link.user.active:

@@ -104,7 +104,7 @@ def _respondent_or_403(cycle: Cycle) -> Respondent:
 # -- list, create, history -------------------------------------------------------------
 @bp.route("/")
 @roles_required(READ)
-def index():
+def index() -> ResponseReturnValue:
     """List the organisation's cycles: period, framework, status, progress and index."""
     org = current_org()
     cycles = services.cycle_list(org)
@@ -116,7 +116,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(MANAGE)
-def new():
+def new() -> ResponseReturnValue:
     """Create a cycle for a quarter on a valid framework, prefilled from the previous one."""
     org = current_org()
     frameworks = _available_frameworks()
@@ -158,7 +158,7 @@ def new():
 
 @bp.route("/history")
 @roles_required(READ)
-def history():
+def history() -> ResponseReturnValue:
     """Index and dimension scores per closed quarter: a trend chart and a table."""
     org = current_org()
     results = services.closed_results(org)
@@ -335,7 +335,7 @@ def reminder_schedule(cycle_id: int) -> ResponseReturnValue:
 
 @bp.route("/<int:cycle_id>/respondents/<int:respondent_id>/remove", methods=["POST"])
 @roles_required(MANAGE)
-def respondent_remove(cycle_id: int, respondent_id: int):
+def respondent_remove(cycle_id: int, respondent_id: int) -> ResponseReturnValue:
     """Remove a respondent (and their answers) from a cycle that is not closed."""
     cycle = org_get(Cycle, cycle_id)
     respondent = org_get(Respondent, respondent_id)
@@ -354,7 +354,7 @@ def respondent_remove(cycle_id: int, respondent_id: int):
 
 @bp.route("/<int:cycle_id>/due", methods=["POST"])
 @roles_required(MANAGE)
-def due(cycle_id: int):
+def due(cycle_id: int) -> ResponseReturnValue:
     """Change the due date."""
     cycle = org_get(Cycle, cycle_id)
     form = DueDateForm()
@@ -392,7 +392,7 @@ def remind(cycle_id: int) -> ResponseReturnValue:
 
 @bp.route("/<int:cycle_id>/targets", methods=["GET", "POST"])
 @roles_required(MANAGE)
-def targets(cycle_id: int):
+def targets(cycle_id: int) -> ResponseReturnValue:
     """Set each practice's target level for this cycle, grouped by dimension."""
     cycle = org_get(Cycle, cycle_id)
     framework = services.cycle_framework(cycle)
@@ -425,7 +425,7 @@ def targets(cycle_id: int):
 
 @bp.route("/<int:cycle_id>/open", methods=["POST"])
 @roles_required(MANAGE)
-def open_cycle(cycle_id: int):
+def open_cycle(cycle_id: int) -> ResponseReturnValue:
     """Open a draft cycle for answering."""
     cycle = org_get(Cycle, cycle_id)
     if EmptyForm().validate_on_submit():
@@ -441,7 +441,7 @@ def open_cycle(cycle_id: int):
 
 @bp.route("/<int:cycle_id>/close", methods=["POST"])
 @roles_required(MANAGE)
-def close(cycle_id: int):
+def close(cycle_id: int) -> ResponseReturnValue:
     """Close the cycle: freeze answers and store the results."""
     cycle = org_get(Cycle, cycle_id)
     if EmptyForm().validate_on_submit():
@@ -500,7 +500,7 @@ def submit(cycle_id: int) -> ResponseReturnValue:
 # -- results -----------------------------------------------------------------------------
 @bp.route("/<int:cycle_id>/")
 @roles_required(READ)
-def dashboard(cycle_id: int):
+def dashboard(cycle_id: int) -> ResponseReturnValue:
     """The cycle dashboard: progress, index and stage, dimensions, gaps, movers and flags."""
     org = current_org()
     cycle = org_get(Cycle, cycle_id)
@@ -565,7 +565,7 @@ def _practice_history(org, cycle: Cycle, framework, practice_id: str) -> list[di
 
 @bp.route("/<int:cycle_id>/practices/<practice_id>")
 @roles_required(READ)
-def practice(cycle_id: int, practice_id: str):
+def practice(cycle_id: int, practice_id: str) -> ResponseReturnValue:
     """One practice in one cycle: answers by group, evidence notes, target and gap."""
     org = current_org()
     cycle = org_get(Cycle, cycle_id)
@@ -621,7 +621,7 @@ def practice(cycle_id: int, practice_id: str):
 
 @bp.route("/<int:cycle_id>/export.<fmt>")
 @roles_required(READ)
-def export(cycle_id: int, fmt: str):
+def export(cycle_id: int, fmt: str) -> ResponseReturnValue:
     """Download answers (long form), practice scores and gaps as XLSX, or one sheet as CSV."""
     org = current_org()
     cycle = org_get(Cycle, cycle_id)

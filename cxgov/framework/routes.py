@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -59,7 +60,7 @@ def _framework_or_404(catalog: Catalog, key: str, version: str | None) -> Framew
 
 
 @bp.route("/")
-def library():
+def library() -> ResponseReturnValue:
     """List the valid frameworks with their dimensions and practices; invalid ones for staff."""
     catalog = framework_catalog()
     frameworks = sorted(catalog.valid.values(), key=lambda f: (str(f.title).lower(), f.key))
@@ -70,7 +71,7 @@ def library():
 
 @bp.route("/<key>/")
 @bp.route("/<key>/<version>/")
-def framework(key: str, version: str | None = None):
+def framework(key: str, version: str | None = None) -> ResponseReturnValue:
     """One framework: its levels, stages, scoring options and every practice."""
     catalog = framework_catalog()
     fw = _framework_or_404(catalog, key, version)
@@ -80,7 +81,7 @@ def framework(key: str, version: str | None = None):
 
 
 @bp.route("/<key>/<version>/practices/<practice_id>")
-def practice(key: str, version: str, practice_id: str):
+def practice(key: str, version: str, practice_id: str) -> ResponseReturnValue:
     """One practice: what good looks like, the five levels, next steps and evidence."""
     catalog = framework_catalog()
     fw = _framework_or_404(catalog, key, version)
@@ -98,7 +99,7 @@ def practice(key: str, version: str, practice_id: str):
 
 
 @bp.route("/<key>/<version>/export.xlsx")
-def export_xlsx(key: str, version: str):
+def export_xlsx(key: str, version: str) -> ResponseReturnValue:
     """Download the framework as a spreadsheet for review with a client."""
     fw = _framework_or_404(framework_catalog(), key, version)
     buffer = io.BytesIO()
@@ -111,7 +112,7 @@ def export_xlsx(key: str, version: str):
 
 
 @bp.route("/upload", methods=["GET", "POST"])
-def upload():
+def upload() -> ResponseReturnValue:
     """Upload a framework YAML; every problem is shown on the form and nothing is saved."""
     if not can_upload():
         abort(403)

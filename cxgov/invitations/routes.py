@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,7 +15,7 @@ bp = Blueprint("invitations", __name__, url_prefix="/invitations")
 
 @bp.route("/")
 @login_required
-def pending():
+def pending() -> ResponseReturnValue:
     """List the invitations waiting for the current user's answer."""
     return render_template("invitations/pending.html", form=EmptyForm(),
                            invitations=services.invitations_for_user(current_user))
@@ -30,7 +31,7 @@ def _own_invitation(invitation_id: int):
 
 @bp.route("/<int:invitation_id>/accept", methods=["POST"])
 @login_required
-def accept(invitation_id: int):
+def accept(invitation_id: int) -> ResponseReturnValue:
     """Accept an invitation: the organisation appears in the user's list."""
     invitation = _own_invitation(invitation_id)
     if not EmptyForm().validate_on_submit():
@@ -44,7 +45,7 @@ def accept(invitation_id: int):
 
 @bp.route("/<int:invitation_id>/decline", methods=["POST"])
 @login_required
-def decline(invitation_id: int):
+def decline(invitation_id: int) -> ResponseReturnValue:
     """Decline an invitation: it goes away and the organisation does not learn who you are."""
     invitation = _own_invitation(invitation_id)
     if not EmptyForm().validate_on_submit():

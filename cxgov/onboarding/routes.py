@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -23,7 +24,7 @@ class TemplateForm(FlaskForm):
 
 @bp.route("/templates", methods=["GET", "POST"])
 @roles_required(MANAGE)
-def templates():
+def templates() -> ResponseReturnValue:
     """Choose an industry template (typical journeys and channels, no people) or a spreadsheet."""
     form = TemplateForm()
     form.template.choices = [(t.key, t.name) for t in industry_templates()]

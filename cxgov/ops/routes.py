@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, abort, render_template, send_file
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -24,7 +25,7 @@ transfer_bp = Blueprint("transfer_import", __name__)
 
 @org_transfer_bp.route("/export")
 @roles_required(CONSULTANT)
-def export():
+def export() -> ResponseReturnValue:
     """Download the organisation completely as one .cxgov.json.gz file."""
     org = current_org()
     data = org_export(org=org)
@@ -33,7 +34,7 @@ def export():
 
 
 @transfer_bp.route("/orgs/import", methods=["GET", "POST"])
-def import_org():
+def import_org() -> ResponseReturnValue:
     """A consultant creates an organisation from another installation's export file."""
     if not current_user.is_consultant:
         security_event("permission_denied", result="refused", detail="import_org")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +25,7 @@ org_bp = org_blueprint("org", __name__)
 
 
 @bp.route("/")
-def home():
+def home() -> ResponseReturnValue:
     """Consultants see their portfolio; everyone else lands in their organisation."""
     orgs = services.orgs_for_user(current_user)
     pending = invitations_pending_count(current_user)
@@ -39,7 +40,7 @@ def home():
 
 
 @bp.route("/orgs/new", methods=["GET", "POST"])
-def create():
+def create() -> ResponseReturnValue:
     """A consultant creates a client organisation and becomes its consultant."""
     if not current_user.is_consultant:
         abort(403)
@@ -60,7 +61,7 @@ def create():
 
 @org_bp.route("/")
 @roles_required(READ)
-def overview():
+def overview() -> ResponseReturnValue:
     """The organisation's start page: where things stand and where to go next."""
     from ..overview import overview_for
 
@@ -71,7 +72,7 @@ def overview():
 
 @org_bp.route("/settings", methods=["GET", "POST"])
 @roles_required(MANAGE)
-def settings():
+def settings() -> ResponseReturnValue:
     """Edit name, industry, language, service promise, report branding and logo."""
     org = current_org()
     form = OrgSettingsForm(obj=org)
@@ -102,7 +103,7 @@ def settings():
 
 @org_bp.route("/logo")
 @roles_required(READ)
-def logo():
+def logo() -> ResponseReturnValue:
     """Serve the organisation's logo (checked to be a real image at upload)."""
     stored = current_org().logo
     if stored is None:
@@ -112,7 +113,7 @@ def logo():
 
 @org_bp.route("/members", methods=["GET", "POST"])
 @roles_required(MANAGE)
-def members():
+def members() -> ResponseReturnValue:
     """List, invite, re-role and remove members, and withdraw pending invitations.
 
     Adding an address always makes a pending invitation, so the page answers alike for a
@@ -152,7 +153,7 @@ def members():
 
 @org_bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])
 @roles_required(MANAGE)
-def invitation_revoke(invitation_id: int):
+def invitation_revoke(invitation_id: int) -> ResponseReturnValue:
     """Withdraw a pending invitation before it is accepted."""
     invitation = org_get(Invitation, invitation_id)
     if EmptyForm().validate_on_submit():
@@ -168,7 +169,7 @@ def invitation_revoke(invitation_id: int):
 
 @org_bp.route("/members/<int:membership_id>/role", methods=["POST"])
 @roles_required(MANAGE)
-def member_role(membership_id: int):
+def member_role(membership_id: int) -> ResponseReturnValue:
     """Change one member's role."""
     membership = org_get(Membership, membership_id)
     form = MemberRoleForm()
@@ -189,7 +190,7 @@ def member_role(membership_id: int):
 
 @org_bp.route("/members/<int:membership_id>/remove", methods=["POST"])
 @roles_required(MANAGE)
-def member_remove(membership_id: int):
+def member_remove(membership_id: int) -> ResponseReturnValue:
     """Remove one member from the organisation."""
     membership = org_get(Membership, membership_id)
     if EmptyForm().validate_on_submit():

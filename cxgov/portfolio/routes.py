@@ -5,6 +5,7 @@ import io
 from datetime import date
 
 from flask import Blueprint, abort, render_template, request, send_file
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
@@ -40,7 +41,7 @@ def portfolio_page(others: list | None = None, pending_invitations: int = 0):
 
 @bp.route("/portfolio")
 @login_required
-def index():
+def index() -> ResponseReturnValue:
     """Every client at a glance: index, open cycle, register health, actions, reports."""
     if not current_user.is_consultant:
         abort(403)
@@ -49,7 +50,7 @@ def index():
 
 @bp.route("/portfolio.xlsx")
 @login_required
-def export():
+def export() -> ResponseReturnValue:
     """The portfolio as shown (same filter and order) as an XLSX file."""
     if not current_user.is_consultant:
         abort(403)

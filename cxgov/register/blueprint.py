@@ -3,6 +3,7 @@
 Both view modules attach their views to this one object, so every register endpoint keeps
 the ``register.`` prefix; neither view module imports the other.
 """
+
 from __future__ import annotations
 
 from ..tenancy import org_blueprint

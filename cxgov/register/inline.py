@@ -12,6 +12,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -62,7 +63,7 @@ def _owner_of(entity: Any) -> Person | None:
 
 @bp.route("/owner", methods=["POST"])
 @roles_required(EDIT_REGISTER)
-def owner_assign():
+def owner_assign() -> ResponseReturnValue:
     """Give a touchpoint, journey or channel an owner from wherever the gap is shown."""
     form = OwnerAssignForm()
     back = _back(form.next.data)

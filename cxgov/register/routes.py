@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any, Callable
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -215,7 +216,7 @@ def _toggle(entity: Any, fn: Callable[..., Any], done: str, redirect_to: str):
 
 @bp.route("/")
 @roles_required(READ)
-def index():
+def index() -> ResponseReturnValue:
     """The register start page: counts per table, the health score, and where to go."""
     org = current_org()
     report = register_health(org)
@@ -229,7 +230,7 @@ def _check_titles() -> dict[str, str]:
 
 @bp.route("/health")
 @roles_required(READ)
-def health():
+def health() -> ResponseReturnValue:
     """Every health check with its status, offending rows (linked) and the 0-100 score."""
     from .health import practice_map  # noqa: F401  (keeps the framework map warm)
 
@@ -251,14 +252,14 @@ def _framework_ref() -> tuple[str, str] | None:
 
 @bp.route("/matrix")
 @roles_required(READ)
-def matrix():
+def matrix() -> ResponseReturnValue:
     """Journeys x channels; each cell lists its touchpoints and their owners, unowned highlighted."""
     return render_template("register/matrix.html", matrix=queries.ownership_matrix(current_org()))
 
 
 @bp.route("/history")
 @roles_required(READ)
-def history():
+def history() -> ResponseReturnValue:
     """The organisation's change history, newest first, 100 a page."""
     org = current_org()
     kind = request.args.get("kind") or None
@@ -275,7 +276,7 @@ def history():
 
 @bp.route("/history/<kind>/<int:entity_id>")
 @roles_required(READ)
-def entity_history(kind: str, entity_id: int):
+def entity_history(kind: str, entity_id: int) -> ResponseReturnValue:
     """The full change history of one register row."""
     if kind not in ENTITY_KINDS:
         abort(404)
@@ -289,7 +290,7 @@ def entity_history(kind: str, entity_id: int):
 
 @bp.route("/touchpoints")
 @roles_required(READ)
-def touchpoints():
+def touchpoints() -> ResponseReturnValue:
     """List touchpoints: search, filter by journey/channel/owner/stage/review, sort, 100 a page."""
     org = current_org()
     params = _list_params(queries.TOUCHPOINT_SORTS, queries.TOUCHPOINT_FILTERS)
@@ -335,7 +336,7 @@ def _state_of_values(values: dict[str, Any]) -> dict[str, Any]:
 
 @bp.route("/touchpoints/new", methods=["GET", "POST"])
 @roles_required(EDIT_REGISTER)
-def touchpoint_new():
+def touchpoint_new() -> ResponseReturnValue:
     """Add a touchpoint."""
     form = _touchpoint_form(TouchpointForm(), None)
     if request.method == "GET":
@@ -357,7 +358,7 @@ def touchpoint_new():
 
 @bp.route("/touchpoints/<int:touchpoint_id>")
 @roles_required(READ)
-def touchpoint(touchpoint_id: int):
+def touchpoint(touchpoint_id: int) -> ResponseReturnValue:
     """One touchpoint: its fields and its history."""
     tp = org_get(Touchpoint, touchpoint_id)
     return render_template("register/touchpoint.html", tp=tp, history=_history(tp), toggle=VersionOnlyForm())
@@ -365,7 +366,7 @@ def touchpoint(touchpoint_id: int):
 
 @bp.route("/touchpoints/<int:touchpoint_id>/edit", methods=["GET", "POST"])
 @roles_required(EDIT_REGISTER)
-def touchpoint_edit(touchpoint_id: int):
+def touchpoint_edit(touchpoint_id: int) -> ResponseReturnValue:
     """Edit a touchpoint; a stale save is refused with both versions shown (409)."""
     tp = org_get(Touchpoint, touchpoint_id)
     form = _touchpoint_form(TouchpointForm(obj=tp), tp)
@@ -392,7 +393,7 @@ def touchpoint_edit(touchpoint_id: int):
 
 @bp.route("/touchpoints/<int:touchpoint_id>/deactivate", methods=["POST"])
 @roles_required(EDIT_REGISTER)
-def touchpoint_deactivate(touchpoint_id: int):
+def touchpoint_deactivate(touchpoint_id: int) -> ResponseReturnValue:
     """Deactivate a touchpoint."""
     tp = org_get(Touchpoint, touchpoint_id)
     return _toggle(tp, lambda **kw: services.touchpoint_deactivate(touchpoint=tp, **kw),
@@ -401,7 +402,7 @@ def touchpoint_deactivate(touchpoint_id: int):
 
 @bp.route("/touchpoints/<int:touchpoint_id>/reactivate", methods=["POST"])
 @roles_required(EDIT_REGISTER)
-def touchpoint_reactivate(touchpoint_id: int):
+def touchpoint_reactivate(touchpoint_id: int) -> ResponseReturnValue:
     """Reactivate a touchpoint."""
     tp = org_get(Touchpoint, touchpoint_id)
     return _toggle(tp, lambda **kw: services.touchpoint_reactivate(touchpoint=tp, **kw),
@@ -412,7 +413,7 @@ def touchpoint_reactivate(touchpoint_id: int):
 
 @bp.route("/people")
 @roles_required(READ)
-def people():
+def people() -> ResponseReturnValue:
     """List people: search, filter by department or "owns something", sort, 100 a page."""
     org = current_org()
     params = _list_params(queries.PERSON_SORTS, queries.PERSON_FILTERS)
@@ -445,7 +446,7 @@ def _person_values(form: PersonForm) -> dict[str, Any]:
 
 @bp.route("/people/new", methods=["GET", "POST"])
 @roles_required(EDIT_REGISTER)
-def person_new():
+def person_new() -> ResponseReturnValue:
     """Add a person."""
     form = _person_form(PersonForm())
     if form.validate_on_submit():
@@ -464,7 +465,7 @@ def person_new():
 
 @bp.route("/people/<int:person_id>")
 @roles_required(READ)
-def person(person_id: int):
+def person(person_id: int) -> ResponseReturnValue:
     """Everything one person owns, their CX roles, and recent history."""
     p = org_get(Person, person_id)
     return render_template("register/person.html", person=p, owned=queries.person_owned(p),
@@ -474,7 +475,7 @@ def person(person_id: int):
 
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
 @roles_required(EDIT_REGISTER)
-def person_edit(person_id: int):
+def person_edit(person_id: int) -> ResponseReturnValue:
     """Edit a person; a stale save is refused with both versions shown (409)."""
     p = org_get(Person, person_id)
     form = _person_form(PersonForm(obj=p))
@@ -504,7 +505,7 @@ def person_edit(person_id: int):
 
 @bp.route("/people/<int:person_id>/remove", methods=["GET", "POST"])
 @roles_required(EDIT_REGISTER)
-def person_remove(person_id: int):
+def person_remove(person_id: int) -> ResponseReturnValue:
     """Deactivate a person, asking first where their ownership goes (reassign or leave unowned)."""
     p = org_get(Person, person_id)
     holdings = services.person_holdings(p)
@@ -545,7 +546,7 @@ def person_remove(person_id: int):
 
 @bp.route("/people/<int:person_id>/reactivate", methods=["POST"])
 @roles_required(EDIT_REGISTER)
-def person_reactivate(person_id: int):
+def person_reactivate(person_id: int) -> ResponseReturnValue:
     """Make an inactive person active again."""
     p = org_get(Person, person_id)
     return _toggle(p, lambda **kw: services.person_reactivate(person=p, **kw),
@@ -556,7 +557,7 @@ def person_reactivate(person_id: int):
 
 @bp.route("/channels")
 @roles_required(READ)
-def channels():
+def channels() -> ResponseReturnValue:
     """List channels with their managers and touchpoint counts."""
     org = current_org()
     params = _list_params(queries.CHANNEL_SORTS, queries.CHANNEL_FILTERS)
@@ -576,7 +577,7 @@ def _channel_values(form: ChannelForm) -> dict[str, Any]:
 
 @bp.route("/channels/new", methods=["GET", "POST"])
 @roles_required(EDIT_REGISTER)
-def channel_new():
+def channel_new() -> ResponseReturnValue:
     """Add a channel."""
     form = _channel_form(ChannelForm(), None)
     if request.method == "GET" and request.args.get("kind") in CHANNEL_KINDS:
@@ -597,7 +598,7 @@ def channel_new():
 
 @bp.route("/channels/<int:channel_id>/edit", methods=["GET", "POST"])
 @roles_required(EDIT_REGISTER)
-def channel_edit(channel_id: int):
+def channel_edit(channel_id: int) -> ResponseReturnValue:
     """Edit a channel; a stale save is refused with both versions shown (409)."""
     channel = org_get(Channel, channel_id)
     form = _channel_form(ChannelForm(obj=channel), channel)
@@ -624,7 +625,7 @@ def channel_edit(channel_id: int):
 
 @bp.route("/channels/<int:channel_id>/deactivate", methods=["POST"])
 @roles_required(EDIT_REGISTER)
-def channel_deactivate(channel_id: int):
+def channel_deactivate(channel_id: int) -> ResponseReturnValue:
     """Deactivate a channel."""
     channel = org_get(Channel, channel_id)
     return _toggle(channel, lambda **kw: services.channel_deactivate(channel=channel, **kw),
@@ -633,7 +634,7 @@ def channel_deactivate(channel_id: int):
 
 @bp.route("/channels/<int:channel_id>/reactivate", methods=["POST"])
 @roles_required(EDIT_REGISTER)
-def channel_reactivate(channel_id: int):
+def channel_reactivate(channel_id: int) -> ResponseReturnValue:
     """Reactivate a channel."""
     channel = org_get(Channel, channel_id)
     return _toggle(channel, lambda **kw: services.channel_reactivate(channel=channel, **kw),
@@ -642,7 +643,7 @@ def channel_reactivate(channel_id: int):
 
 @bp.route("/journeys")
 @roles_required(READ)
-def journeys():
+def journeys() -> ResponseReturnValue:
     """List journeys with their owners and touchpoint counts."""
     org = current_org()
     params = _list_params(queries.JOURNEY_SORTS, queries.JOURNEY_FILTERS)
@@ -663,7 +664,7 @@ def _journey_values(form: JourneyForm) -> dict[str, Any]:
 
 @bp.route("/journeys/new", methods=["GET", "POST"])
 @roles_required(EDIT_REGISTER)
-def journey_new():
+def journey_new() -> ResponseReturnValue:
     """Add a journey."""
     form = _journey_form(JourneyForm(), None)
     if form.validate_on_submit():
@@ -682,7 +683,7 @@ def journey_new():
 
 @bp.route("/journeys/<int:journey_id>/edit", methods=["GET", "POST"])
 @roles_required(EDIT_REGISTER)
-def journey_edit(journey_id: int):
+def journey_edit(journey_id: int) -> ResponseReturnValue:
     """Edit a journey; a stale save is refused with both versions shown (409)."""
     journey = org_get(Journey, journey_id)
     form = _journey_form(JourneyForm(obj=journey), journey)
@@ -709,7 +710,7 @@ def journey_edit(journey_id: int):
 
 @bp.route("/journeys/<int:journey_id>/deactivate", methods=["POST"])
 @roles_required(EDIT_REGISTER)
-def journey_deactivate(journey_id: int):
+def journey_deactivate(journey_id: int) -> ResponseReturnValue:
     """Deactivate a journey."""
     journey = org_get(Journey, journey_id)
     return _toggle(journey, lambda **kw: services.journey_deactivate(journey=journey, **kw),
@@ -718,7 +719,7 @@ def journey_deactivate(journey_id: int):
 
 @bp.route("/journeys/<int:journey_id>/reactivate", methods=["POST"])
 @roles_required(EDIT_REGISTER)
-def journey_reactivate(journey_id: int):
+def journey_reactivate(journey_id: int) -> ResponseReturnValue:
     """Reactivate a journey."""
     journey = org_get(Journey, journey_id)
     return _toggle(journey, lambda **kw: services.journey_reactivate(journey=journey, **kw),
@@ -729,7 +730,7 @@ def journey_reactivate(journey_id: int):
 
 @bp.route("/roles")
 @roles_required(READ)
-def roles():
+def roles() -> ResponseReturnValue:
     """List CX roles (held today by default), filter by kind and person, sort."""
     org = current_org()
     params = _list_params(queries.ROLE_SORTS, queries.ROLE_FILTERS, default_sort="role")
@@ -751,7 +752,7 @@ def _role_values(form: CxRoleForm) -> dict[str, Any]:
 
 @bp.route("/roles/new", methods=["GET", "POST"])
 @roles_required(EDIT_REGISTER)
-def role_new():
+def role_new() -> ResponseReturnValue:
     """Give a person a CX role."""
     form = _role_form(CxRoleForm(), None)
     if request.method == "GET":
@@ -776,7 +777,7 @@ def role_new():
 
 @bp.route("/roles/<int:role_id>/edit", methods=["GET", "POST"])
 @roles_required(EDIT_REGISTER)
-def role_edit(role_id: int):
+def role_edit(role_id: int) -> ResponseReturnValue:
     """Edit a CX role; a stale save is refused with both versions shown (409)."""
     cx_role = org_get(CxRole, role_id)
     form = _role_form(CxRoleForm(obj=cx_role), cx_role)
@@ -803,7 +804,7 @@ def role_edit(role_id: int):
 
 @bp.route("/roles/<int:role_id>/end", methods=["POST"])
 @roles_required(EDIT_REGISTER)
-def role_end(role_id: int):
+def role_end(role_id: int) -> ResponseReturnValue:
     """End a CX role (its last day becomes yesterday)."""
     cx_role = org_get(CxRole, role_id)
     return _toggle(cx_role, lambda **kw: services.cx_role_end(cx_role=cx_role, **kw),
@@ -812,7 +813,7 @@ def role_end(role_id: int):
 
 @bp.route("/roles/<int:role_id>/reactivate", methods=["POST"])
 @roles_required(EDIT_REGISTER)
-def role_reactivate(role_id: int):
+def role_reactivate(role_id: int) -> ResponseReturnValue:
     """Reopen an ended CX role."""
     cx_role = org_get(CxRole, role_id)
     return _toggle(cx_role, lambda **kw: services.cx_role_reactivate(cx_role=cx_role, **kw),
@@ -823,7 +824,7 @@ def role_reactivate(role_id: int):
 
 @bp.route("/mandates")
 @roles_required(READ)
-def mandates():
+def mandates() -> ResponseReturnValue:
     """List delegated mandates, filter by channel, sort."""
     org = current_org()
     params = _list_params(queries.MANDATE_SORTS, queries.MANDATE_FILTERS, default_sort="holder")
@@ -845,7 +846,7 @@ def _mandate_values(form: MandateForm) -> dict[str, Any]:
 
 @bp.route("/mandates/new", methods=["GET", "POST"])
 @roles_required(EDIT_REGISTER)
-def mandate_new():
+def mandate_new() -> ResponseReturnValue:
     """Define a delegated mandate."""
     form = _mandate_form(MandateForm(), None)
     if form.validate_on_submit():
@@ -864,7 +865,7 @@ def mandate_new():
 
 @bp.route("/mandates/<int:mandate_id>/edit", methods=["GET", "POST"])
 @roles_required(EDIT_REGISTER)
-def mandate_edit(mandate_id: int):
+def mandate_edit(mandate_id: int) -> ResponseReturnValue:
     """Edit a delegated mandate; a stale save is refused with both versions shown (409)."""
     mandate = org_get(DelegatedMandate, mandate_id)
     form = _mandate_form(MandateForm(obj=mandate), mandate)
@@ -891,7 +892,7 @@ def mandate_edit(mandate_id: int):
 
 @bp.route("/mandates/<int:mandate_id>/deactivate", methods=["POST"])
 @roles_required(EDIT_REGISTER)
-def mandate_deactivate(mandate_id: int):
+def mandate_deactivate(mandate_id: int) -> ResponseReturnValue:
     """Withdraw a delegated mandate."""
     mandate = org_get(DelegatedMandate, mandate_id)
     return _toggle(mandate, lambda **kw: services.mandate_deactivate(mandate=mandate, **kw),
@@ -900,7 +901,7 @@ def mandate_deactivate(mandate_id: int):
 
 @bp.route("/mandates/<int:mandate_id>/reactivate", methods=["POST"])
 @roles_required(EDIT_REGISTER)
-def mandate_reactivate(mandate_id: int):
+def mandate_reactivate(mandate_id: int) -> ResponseReturnValue:
     """Reinstate a delegated mandate."""
     mandate = org_get(DelegatedMandate, mandate_id)
     return _toggle(mandate, lambda **kw: services.mandate_reactivate(mandate=mandate, **kw),

@@ -4,6 +4,7 @@ The services (forms, CLI, org set-up) raise these messages; the spreadsheet impo
 them at the row and column that break the rule. Which field a rule applies to is declared in
 :mod:`cxgov.register.tables`.
 """
+
 from __future__ import annotations
 
 

@@ -9,6 +9,7 @@ written: the form, the spreadsheet import (with its row), the CLI.
 Field kinds: ``text``, ``email``, ``person`` (a reference to a person, spreadsheets name them
 by e-mail), ``journey`` / ``channel`` (references by name), ``bool``, ``date``, ``choice``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -75,58 +76,94 @@ def _active(name: str, label: Any, column: str, rule: str, **kw: Any) -> Registe
 ACTIVE = RegisterField("active", "bool", _l("Active"), "active", default=True)
 
 TABLES: tuple[RegisterTable, ...] = (
-    RegisterTable("people", "People", (
-        RegisterField("email", "email", _l("E-mail"), "email", 254, default=None),
-        _text("name", _l("Name"), 200, required=True),
-        _text("title", _l("Title"), 200),
-        _text("department", _l("Department"), 200),
-        ACTIVE,
-    ), ("email",)),
-    RegisterTable("channels", "Channels", (
-        _text("name", _l("Name"), 200, required=True),
-        RegisterField("kind", "choice", _l("Kind"), "kind", 20, required=True, choices=CHANNEL_KINDS),
-        _active("manager", _l("Channel manager"), "manager_email", "become channel manager"),
-        ACTIVE,
-    ), ("name",)),
-    RegisterTable("journeys", "Journeys", (
-        _text("name", _l("Name"), 200, required=True),
-        _text("description", _l("Description"), 10_000, multiline=True),
-        _active("owner", _l("Journey owner"), "owner_email", "become journey owner"),
-        ACTIVE,
-    ), ("name",)),
-    RegisterTable("touchpoints", "Touchpoints", (
-        RegisterField("journey", "journey", _l("Journey"), "journey", 200, required=True),
-        RegisterField("channel", "channel", _l("Channel"), "channel", 200, required=True),
-        _text("name", _l("Name"), 200, required=True),
-        _text("stage", _l("Stage"), 100),
-        _active("owner", _l("Owner"), "owner_email", "become touchpoint owner"),
-        _text("desired_feeling", _l("Desired feeling"), 300, multiline=True),
-        _text("kpi", _l("KPI"), 200),
-        _text("kpi_target", _l("KPI target"), 100),
-        RegisterField("hygiene_factor", "bool", _l("Hygiene factor"), "hygiene_factor", default=False),
-        RegisterField("last_reviewed", "date", _l("Last reviewed"), "last_reviewed", default=None,
-                      not_future="last review"),
-        ACTIVE,
-    ), ("journey", "channel", "name")),
-    RegisterTable("cx_roles", "CX roles", (
-        _active("person", _l("Person"), "person_email", "take a CX role", required=True),
-        RegisterField("role", "choice", _l("Role"), "role", 30, required=True, choices=CX_ROLE_KINDS),
-        RegisterField("since", "date", _l("Since"), "since", required=True),
-        RegisterField("until", "date", _l("Until"), "until", default=None),
-        _text("note", _l("Note"), 500, multiline=True),
-    ), ("person_email", "role", "since"), date_order=("since", "until")),
-    RegisterTable("mandates", "Mandates", (
-        _text("holder", _l("Who may decide"), 200, required=True),
-        _text("decision", _l("What they may decide"), 500, required=True, multiline=True),
-        _text("limit", _l("Limit"), 200),
-        RegisterField("channel", "channel", _l("Channel"), "channel", 200, default=None),
-        ACTIVE,
-    ), ("holder", "decision", "channel")),
+    RegisterTable(
+        "people",
+        "People",
+        (
+            RegisterField("email", "email", _l("E-mail"), "email", 254, default=None),
+            _text("name", _l("Name"), 200, required=True),
+            _text("title", _l("Title"), 200),
+            _text("department", _l("Department"), 200),
+            ACTIVE,
+        ),
+        ("email",),
+    ),
+    RegisterTable(
+        "channels",
+        "Channels",
+        (
+            _text("name", _l("Name"), 200, required=True),
+            RegisterField("kind", "choice", _l("Kind"), "kind", 20, required=True, choices=CHANNEL_KINDS),
+            _active("manager", _l("Channel manager"), "manager_email", "become channel manager"),
+            ACTIVE,
+        ),
+        ("name",),
+    ),
+    RegisterTable(
+        "journeys",
+        "Journeys",
+        (
+            _text("name", _l("Name"), 200, required=True),
+            _text("description", _l("Description"), 10_000, multiline=True),
+            _active("owner", _l("Journey owner"), "owner_email", "become journey owner"),
+            ACTIVE,
+        ),
+        ("name",),
+    ),
+    RegisterTable(
+        "touchpoints",
+        "Touchpoints",
+        (
+            RegisterField("journey", "journey", _l("Journey"), "journey", 200, required=True),
+            RegisterField("channel", "channel", _l("Channel"), "channel", 200, required=True),
+            _text("name", _l("Name"), 200, required=True),
+            _text("stage", _l("Stage"), 100),
+            _active("owner", _l("Owner"), "owner_email", "become touchpoint owner"),
+            _text("desired_feeling", _l("Desired feeling"), 300, multiline=True),
+            _text("kpi", _l("KPI"), 200),
+            _text("kpi_target", _l("KPI target"), 100),
+            RegisterField("hygiene_factor", "bool", _l("Hygiene factor"), "hygiene_factor", default=False),
+            RegisterField(
+                "last_reviewed", "date", _l("Last reviewed"), "last_reviewed", default=None, not_future="last review"
+            ),
+            ACTIVE,
+        ),
+        ("journey", "channel", "name"),
+    ),
+    RegisterTable(
+        "cx_roles",
+        "CX roles",
+        (
+            _active("person", _l("Person"), "person_email", "take a CX role", required=True),
+            RegisterField("role", "choice", _l("Role"), "role", 30, required=True, choices=CX_ROLE_KINDS),
+            RegisterField("since", "date", _l("Since"), "since", required=True),
+            RegisterField("until", "date", _l("Until"), "until", default=None),
+            _text("note", _l("Note"), 500, multiline=True),
+        ),
+        ("person_email", "role", "since"),
+        date_order=("since", "until"),
+    ),
+    RegisterTable(
+        "mandates",
+        "Mandates",
+        (
+            _text("holder", _l("Who may decide"), 200, required=True),
+            _text("decision", _l("What they may decide"), 500, required=True, multiline=True),
+            _text("limit", _l("Limit"), 200),
+            RegisterField("channel", "channel", _l("Channel"), "channel", 200, default=None),
+            ACTIVE,
+        ),
+        ("holder", "decision", "channel"),
+    ),
 )
 TABLE_BY_KEY: dict[str, RegisterTable] = {table.key: table for table in TABLES}
 
 
 def text_limits() -> dict[str, int]:
     """Return field name -> most characters, for every text-like field of every table."""
-    return {f.name: f.max_length for t in TABLES for f in t.fields
-            if f.max_length is not None and f.kind in ("text", "email")}
+    return {
+        f.name: f.max_length
+        for t in TABLES
+        for f in t.fields
+        if f.max_length is not None and f.kind in ("text", "email")
+    }

@@ -10,6 +10,7 @@ import io
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask.typing import ResponseReturnValue
 
 from ..audit import security_event
 from ..cycles import services as cycle_services
@@ -54,7 +55,7 @@ def _readable_cycle(cycle_id: int) -> Cycle:
 
 @bp.route("/")
 @roles_required(READ)
-def index():
+def index() -> ResponseReturnValue:
     """List the organisation's cycles with their report, PDF and XLSX links."""
     org = current_org()
     cycles = cycle_services.cycles_for_org(org)
@@ -72,6 +73,7 @@ def _live_context(org, cycle):
 @roles_required(READ)
 def show(cycle_id: int):
     """Show a cycle's report: the draft to its editors, the latest issued version to everyone else."""
+from flask.typing import ResponseReturnValue
     org = current_org()
     cycle = _readable_cycle(cycle_id)
     versions = report_versions(org=org, cycle=cycle)
@@ -211,7 +213,7 @@ def _download(data: bytes, mimetype: str, name: str):
 
 @bp.route("/<int:cycle_id>/report.pdf")
 @roles_required(READ)
-def pdf(cycle_id: int):
+def pdf(cycle_id: int) -> ResponseReturnValue:
     """Download a cycle's gap report as PDF, from the cache when nothing changed."""
     org = current_org()
     cycle = _readable_cycle(cycle_id)

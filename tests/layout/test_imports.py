@@ -3,6 +3,7 @@
 Every ``import`` counts, also the ones inside functions: moving an import into a function
 hides a cycle from Python's loader, not from the design.
 """
+
 from __future__ import annotations
 
 import ast
@@ -29,8 +30,7 @@ def _imported(module: str, is_package: bool, node: ast.Import | ast.ImportFrom) 
             prefix = ".".join(base + ([node.module] if node.module else []))
         else:
             prefix = node.module or ""
-        names = [f"{prefix}.{alias.name}" if f"{prefix}.{alias.name}" in MODULES else prefix
-                 for alias in node.names]
+        names = [f"{prefix}.{alias.name}" if f"{prefix}.{alias.name}" in MODULES else prefix for alias in node.names]
     return {name for name in names if name in MODULES and name != module}
 
 
@@ -43,9 +43,12 @@ def _statements() -> dict[str, list[tuple[ast.Import | ast.ImportFrom, bool]]]:
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 in_function.update(id(inner) for inner in ast.walk(node) if inner is not node)
-        found[module] = [(node, id(node) in in_function) for node in ast.walk(tree)
-                         if isinstance(node, (ast.Import, ast.ImportFrom))
-                         and not (isinstance(node, ast.ImportFrom) and node.module == "__future__")]
+        found[module] = [
+            (node, id(node) in in_function)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            and not (isinstance(node, ast.ImportFrom) and node.module == "__future__")
+        ]
     return found
 
 
@@ -132,8 +135,11 @@ def silent_deferred_imports() -> set[str]:
 
 def test_an_import_inside_a_function_says_why():
     """A deferred import needs a reason on its line or the line above (startup cost, a worker...)."""
-    allowed = {line for line in GRANDFATHERED.read_text(encoding="utf-8").splitlines()
-               if line and not line.startswith("#")}
+    allowed = {
+        line for line in GRANDFATHERED.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")
+    }
     new = sorted(silent_deferred_imports() - allowed)
-    assert not new, ("imports inside functions without a reason (move them to the top of the module, "
-                     "or say why on the line above):\n" + "\n".join(new))
+    assert not new, (
+        "imports inside functions without a reason (move them to the top of the module, "
+        "or say why on the line above):\n" + "\n".join(new)
+    )

@@ -12,6 +12,7 @@ import io
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -33,14 +34,14 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 @bp.route("/export")
 @roles_required(READ)
-def export():
+def export() -> ResponseReturnValue:
     """The import/export page: downloads for everyone, the upload form for register editors."""
     return render_template("register/transfer/export.html", tables=TABLES, form=ImportUploadForm(formdata=None))
 
 
 @bp.route("/export/register.xlsx")
 @roles_required(READ)
-def export_xlsx():
+def export_xlsx() -> ResponseReturnValue:
     """Download the whole register as one XLSX workbook, a sheet per table."""
     org = current_org()
     data = services.register_export_xlsx(org=org)
@@ -50,7 +51,7 @@ def export_xlsx():
 
 @bp.route("/export/table.csv")
 @roles_required(READ)
-def export_csv():
+def export_csv() -> ResponseReturnValue:
     """Download one register table (``?table=touchpoints``) as CSV: UTF-8 with a BOM, commas."""
     table = request.args.get("table", "")
     if table not in TABLE_BY_KEY:
@@ -70,7 +71,7 @@ def _uploaded_bytes(form: ImportUploadForm) -> tuple[bytes, str]:
 
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(EDIT_REGISTER)
-def import_upload():
+def import_upload() -> ResponseReturnValue:
     """Upload a spreadsheet; a file with problems lists them all, a good one goes to the preview."""
     org = current_org()
     form = ImportUploadForm()
@@ -123,7 +124,7 @@ def _preview(pending: PendingImport, *, changed: bool = False, status: int = 200
 
 @bp.route("/import/<int:pending_id>")
 @roles_required(EDIT_REGISTER)
-def import_preview(pending_id: int):
+def import_preview(pending_id: int) -> ResponseReturnValue:
     """Show what the import will add, change and leave alone; nothing is written yet."""
     pending = _pending(pending_id)
     if pending is None:
@@ -133,7 +134,7 @@ def import_preview(pending_id: int):
 
 @bp.route("/import/<int:pending_id>/confirm", methods=["POST"])
 @roles_required(EDIT_REGISTER)
-def import_confirm(pending_id: int):
+def import_confirm(pending_id: int) -> ResponseReturnValue:
     """Apply the previewed import all-or-nothing, unless the register changed since the preview."""
     org = current_org()
     pending = _pending(pending_id)
@@ -165,7 +166,7 @@ def import_confirm(pending_id: int):
 
 @bp.route("/import/<int:pending_id>/cancel", methods=["POST"])
 @roles_required(EDIT_REGISTER)
-def import_cancel(pending_id: int):
+def import_cancel(pending_id: int) -> ResponseReturnValue:
     """Forget an uploaded file without importing it."""
     pending = org_get(PendingImport, pending_id)
     if EmptyForm().validate_on_submit():
