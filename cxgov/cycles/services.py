@@ -600,7 +600,7 @@ def answer_save(*, cycle: Cycle, respondent: Respondent, data: AnswerInput) -> A
         try:
             db.session.flush()
         except StaleDataError:  # a concurrent request saved between our read and write
-            raise AnswerConflict("This answer was changed at the same moment elsewhere.", None)
+            raise AnswerConflict("This answer was changed at the same moment elsewhere.", None) from None
         return current
     if data.version:
         # The client saw an answer that no longer exists (cleared elsewhere): a conflict.

@@ -20,12 +20,8 @@ from cxgov.framework.checks import REGISTER_CHECKS
 from cxgov.framework.model import (
     CHANGES,
     EFFORTS,
-    Dimension,
     Framework,
-    Practice,
     ScoringOptions,
-    Stage,
-    Text,
 )
 
 #: Where the shipped frameworks live: ``<repo>/assessments``.
@@ -591,7 +587,7 @@ class _Validator:
         practices = _practices_by_id(data.get("dimensions"))
         models = self.reference_models(data["reference_models"], data) \
             if "reference_models" in data else {}
-        for pid, (path, practice) in practices.items():
+        for _pid, (path, practice) in practices.items():
             if "references" in practice:
                 self.references(practice["references"], f"{path}.references", practice, models,
                                 declared="reference_models" in data)

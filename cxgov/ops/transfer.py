@@ -514,7 +514,7 @@ def _remap_changes(changes: Any, entity: Table | None, remap: _Remap, users: dic
             out[key] = pair
             continue
 
-        def one(value: Any) -> Any:
+        def one(value: Any, target: str | None = target) -> Any:  # bound now: used in this iteration
             if value is None:
                 return None
             if target == ROOT:
