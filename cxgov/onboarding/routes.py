@@ -68,7 +68,7 @@ def _back() -> str:
 
 @bp.route("/sponsor/register/<int:membership_id>", methods=["POST"])
 @roles_required(MANAGE)
-def sponsor_to_register(membership_id: int):
+def sponsor_to_register(membership_id: int) -> ResponseReturnValue:
     """Record a member with the sponsor role as the register's CX sponsor."""
     from ..orgs.forms import EmptyForm
     from ..orgs.models import Membership, Role
@@ -92,7 +92,7 @@ def sponsor_to_register(membership_id: int):
 
 @bp.route("/sponsor/member/<int:membership_id>", methods=["POST"])
 @roles_required(MANAGE)
-def sponsor_to_member(membership_id: int):
+def sponsor_to_member(membership_id: int) -> ResponseReturnValue:
     """Give the register's CX sponsor the sponsor member role in cxgov."""
     from ..orgs.forms import EmptyForm
     from ..orgs.models import Membership, Role
