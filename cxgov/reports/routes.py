@@ -71,9 +71,8 @@ def _live_context(org, cycle):
 
 @bp.route("/<int:cycle_id>")
 @roles_required(READ)
-def show(cycle_id: int):
+def show(cycle_id: int) -> ResponseReturnValue:
     """Show a cycle's report: the draft to its editors, the latest issued version to everyone else."""
-from flask.typing import ResponseReturnValue
     org = current_org()
     cycle = _readable_cycle(cycle_id)
     versions = report_versions(org=org, cycle=cycle)
@@ -86,7 +85,7 @@ from flask.typing import ResponseReturnValue
 
 @bp.route("/<int:cycle_id>/edit", methods=["GET", "POST"])
 @roles_required(MANAGE)
-def edit(cycle_id: int):
+def edit(cycle_id: int) -> ResponseReturnValue:
     """Edit the draft's words: summary, key messages, a comment per gap, roadmap pace."""
     org = current_org()
     cycle = _readable_cycle(cycle_id)
@@ -122,7 +121,7 @@ def edit(cycle_id: int):
 
 @bp.route("/<int:cycle_id>/issue", methods=["POST"])
 @roles_required(MANAGE)
-def issue(cycle_id: int):
+def issue(cycle_id: int) -> ResponseReturnValue:
     """Issue the draft as the next numbered version; its PDF is laid out right after."""
     org = current_org()
     cycle = _readable_cycle(cycle_id)
@@ -149,7 +148,7 @@ def _version_or_404(org, cycle, number: int):
 
 @bp.route("/<int:cycle_id>/v<int:number>")
 @roles_required(READ)
-def version(cycle_id: int, number: int):
+def version(cycle_id: int, number: int) -> ResponseReturnValue:
     """Show an issued version exactly as it was issued."""
     org = current_org()
     cycle = _readable_cycle(cycle_id)
@@ -160,7 +159,7 @@ def version(cycle_id: int, number: int):
 
 @bp.route("/<int:cycle_id>/v<int:number>/report.pdf")
 @roles_required(READ)
-def version_pdf(cycle_id: int, number: int):
+def version_pdf(cycle_id: int, number: int) -> ResponseReturnValue:
     """Download an issued version's PDF: the stored bytes, or a page saying it is being laid out."""
     org = current_org()
     cycle = _readable_cycle(cycle_id)
@@ -179,7 +178,7 @@ def version_pdf(cycle_id: int, number: int):
 
 @bp.route("/<int:cycle_id>/v<int:number>/report.docx")
 @roles_required(READ)
-def version_docx(cycle_id: int, number: int):
+def version_docx(cycle_id: int, number: int) -> ResponseReturnValue:
     """Download an issued version's Word file (stored at issue)."""
     org = current_org()
     cycle = _readable_cycle(cycle_id)
@@ -191,7 +190,7 @@ def version_docx(cycle_id: int, number: int):
 
 @bp.route("/<int:cycle_id>/report.docx")
 @roles_required(READ)
-def docx(cycle_id: int):
+def docx(cycle_id: int) -> ResponseReturnValue:
     """Download the current report (the draft for its editors) as a Word file."""
     org = current_org()
     cycle = _readable_cycle(cycle_id)
