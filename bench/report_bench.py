@@ -104,12 +104,56 @@ def measure_org(app, org, cycle, runs: int, label: str) -> None:
         runs)
     line("WeasyPrint alone, same HTML", w_alone, c_alone,
          f"ratio {w_pdf / w_alone:.2f} wall, {c_pdf / c_alone:.2f} cpu")
+    boxes = boxes_per_page(html, context.cover.accent)
+    print(f"  boxes laid out per page             {statistics.mean(boxes):8.0f} mean, {max(boxes)} max "
+          f"over {len(boxes)} pages (the steady figure beside the timings)")
+    chromium = chromium_pdf_seconds(html, context.cover.accent, runs)
+    if chromium is not None:
+        print(f"  Chromium page.pdf(), same HTML      {chromium * 1000:8.0f} ms wall  "
+              f"WeasyPrint / Chromium = {w_pdf / chromium:.1f}x (bench only, never at run time)")
+    from cxgov.reports.word import report_docx
+
+    w, c, data = timed(lambda: report_docx(context), runs)
+    line("Word export (.docx)", w, c, f"{len(data):,} bytes (target < 500 ms)")
     tracemalloc.start()
     render_pdf_pages(context)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak Python memory during one PDF   {peak / 1e6:8.1f} MB   (process max RSS {rss:.0f} MB)")
+
+
+def boxes_per_page(html: str, accent: str) -> list[int]:
+    """Return how many layout boxes each PDF page holds: layout work that does not vary with load."""
+    from cxgov.reports.render import make_url_fetcher, pdf_style, report_html_class
+
+    sheets, font_config = pdf_style(accent)
+    document = report_html_class()(html, make_url_fetcher()).render(stylesheets=sheets, font_config=font_config)
+    return [sum(1 for _ in page._page_box.descendants()) for page in document.pages]
+
+
+def chromium_pdf_seconds(html: str, accent: str, runs: int) -> float | None:
+    """Return Chromium's median page.pdf() time for the same final HTML and stylesheet (None without it)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    from cxgov.reports.render import pdf_css_text
+
+    document = html.replace("</head>", f"<style>{pdf_css_text(accent)}</style></head>", 1)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page()
+        page.set_content(document)
+        page.pdf(format="A4")
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            page.pdf(format="A4")
+            times.append(time.perf_counter() - started)
+        browser.close()
+    return statistics.median(times)
 
 
 def copy_orgs(source_org, source_cycle, n: int) -> list[str]:

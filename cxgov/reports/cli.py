@@ -24,7 +24,7 @@ from ..extensions import db
 from ..orgs.models import Organisation
 from ..orgs.services import org_by_slug
 
-report_cli = AppGroup("report", help="Gap reports as PDF, one organisation or all of them.")
+report_cli = AppGroup("report", help="Gap reports as PDF or Word, one organisation or all of them.")
 
 
 def _org(slug: str) -> Organisation:
@@ -77,6 +77,39 @@ def pdf_command(org_slug: str, period: str, output: str) -> None:
     except OSError as exc:
         raise click.ClickException(f"Could not write {output}: {exc.strerror or exc}") from None
     security_event("export", detail=f"report pdf {org.slug} {period} (cli)")
+    db.session.commit()
+    click.echo(f"{output}: {len(data):,} bytes in {time.perf_counter() - started:.2f} s")
+
+
+@report_cli.command("docx")
+@click.argument("org_slug")
+@click.argument("period")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Where to write the Word file.")
+@click.option("--version", "number", type=click.IntRange(1, None), default=None,
+              help="An issued version's stored file (default: the current draft).")
+def docx_command(org_slug: str, period: str, output: str, number: int | None) -> None:
+    """Write ORG's gap report for PERIOD (e.g. 2026-Q3) as a Word file (.docx)."""
+    from .versions import report_draft_context, report_version_get
+    from .word import report_docx
+
+    if not period_valid(period):
+        raise click.BadParameter("write the quarter as YYYY-Qn, e.g. 2026-Q3", param_hint="PERIOD")
+    org = _org(org_slug)
+    cycle = _cycle(org, period)
+    started = time.perf_counter()
+    if number is not None:
+        version = report_version_get(org=org, cycle=cycle, number=number)
+        if version is None or version.docx is None:
+            raise click.ClickException(f"{org.slug} {period} has no issued version {number}.")
+        data = version.docx
+    else:
+        data = report_docx(report_draft_context(org=org, cycle=cycle))
+    try:
+        Path(output).write_bytes(data)
+    except OSError as exc:
+        raise click.ClickException(f"Could not write {output}: {exc.strerror or exc}") from None
+    security_event("export", detail=f"report docx {org.slug} {period} (cli)")
     db.session.commit()
     click.echo(f"{output}: {len(data):,} bytes in {time.perf_counter() - started:.2f} s")
 

@@ -192,3 +192,16 @@ def test_report_page_offers_make_this_an_action_for_managers(client, db):
     login_as(client, user_by_email(DEMO_CONSULTANT))
     page = client.get(f"/o/{DEMO_SLUG}/reports/{cycle.id}").get_data(as_text=True)
     assert 'data-testid="make-action-' in page or 'data-testid="planned-action-' in page
+
+
+def test_cli_docx(runner, setup, tmp_path):
+    import docx
+
+    org, _, cycle, _, _ = setup
+    out = tmp_path / "r.docx"
+    result = runner.invoke(args=["report", "docx", org.slug, cycle.period, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    headings = [p.text for p in docx.Document(str(out)).paragraphs if p.style.name == "Heading 1"]
+    assert headings[:2] == ["Key messages", "Executive summary"]
+    missing = runner.invoke(args=["report", "docx", org.slug, cycle.period, "--version", "3", "-o", str(out)])
+    assert missing.exit_code == 1 and "no issued version 3" in missing.output
