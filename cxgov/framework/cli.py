@@ -70,3 +70,40 @@ def export(key: str, out: Path, version: str | None, lang: str | None) -> None:
     security_event("export", detail=f"framework {fw.key} {fw.version} xlsx {out.name}")
     db.session.commit()
     click.echo(f"{out}: {fw.key} {fw.version}, {len(fw.practices)} practices")
+
+
+@framework_cli.command("crosswalk")
+@click.argument("key")
+@click.option("--model", "model_key", required=True,
+              help="Reference model id from the file's reference_models, e.g. iso-23592.")
+@click.option("--version", "version", default=None, help="A specific version (default: newest).")
+@click.option("--xlsx", "out", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the crosswalk to this .xlsx file.")
+def crosswalk(key: str, model_key: str, version: str | None, out: Path | None) -> None:
+    """Print how KEY covers a reference model: practices per element, then the coverage."""
+    from .crosswalk import PLAIN_LABELS, crosswalk_build, write_crosswalk_xlsx
+
+    fw = framework_catalog().get(key, version)
+    if fw is None:
+        wanted = f"{key} {version}" if version else key
+        raise click.ClickException(f"No valid framework '{wanted}'.")
+    try:
+        table = crosswalk_build(framework=fw, model_key=model_key)
+    except KeyError:
+        known = ", ".join(m.key for m in fw.reference_models) or "none"
+        raise click.ClickException(f"{fw.key} {fw.version} has no reference model "
+                                   f"'{model_key}'. Known models: {known}.") from None
+    click.echo(f"{table.model_title} · {fw.key} {fw.version}")
+    for element in table.elements:
+        covering = ", ".join(pid for pid, _title in element.practices) or "NOT COVERED"
+        click.echo(f"{element.element_id}\t{element.title}\t{covering}")
+    click.echo(f"coverage: {table.n_covered}/{len(table.elements)} elements "
+               f"({round(100 * table.coverage)}%)")
+    if out is not None:
+        try:
+            write_crosswalk_xlsx(table, out, PLAIN_LABELS)
+        except (OSError, FileCreateError) as error:
+            raise click.ClickException(f"Could not write {out}: {error}") from error
+        security_event("export", detail=f"crosswalk {fw.key} {fw.version} {model_key} {out.name}")
+        db.session.commit()
+        click.echo(f"{out}: written")

@@ -64,6 +64,14 @@ def write_framework_xlsx(framework: Framework, path_or_buffer: str | Path | IO[b
                          lang: str | None = None) -> None:
     """Write the framework to an .xlsx file or binary buffer, one row per practice."""
     headers, rows = framework_to_rows(framework, lang)
+    write_rows_xlsx(headers, rows, path_or_buffer, sheet=framework.key,
+                    header_text=f"{framework.title.get(lang)} {framework.version}")
+
+
+def write_rows_xlsx(headers: list[str], rows: list[list[Any]],
+                    path_or_buffer: str | Path | IO[bytes], *, sheet: str,
+                    header_text: str) -> None:
+    """Write ``(headers, rows)`` as one worksheet; text is always stored as text."""
     target = str(path_or_buffer) if isinstance(path_or_buffer, Path) else path_or_buffer
     # Never let xlsxwriter guess: framework text is data, not formulas, numbers or links.
     workbook = xlsxwriter.Workbook(target, {
@@ -73,25 +81,25 @@ def write_framework_xlsx(framework: Framework, path_or_buffer: str | Path | IO[b
         "strings_to_urls": False,
     })
     try:
-        sheet = workbook.add_worksheet(_sheet_name(framework.key))
+        worksheet = workbook.add_worksheet(_sheet_name(sheet))
         header_format = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top",
                                              "bg_color": "#E8EEF4", "border": 1})
         text_format = workbook.add_format({"text_wrap": True, "valign": "top"})
         for col, header in enumerate(headers):
-            sheet.write_string(0, col, header, header_format)
-            sheet.set_column(col, col, _WIDTHS.get(header, _DEFAULT_WIDTH), text_format)
+            worksheet.write_string(0, col, header, header_format)
+            worksheet.set_column(col, col, _WIDTHS.get(header, _DEFAULT_WIDTH), text_format)
         for r, row in enumerate(rows, start=1):
             for col, value in enumerate(row):
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    sheet.write_number(r, col, value, text_format)
+                    worksheet.write_number(r, col, value, text_format)
                 else:
                     # write_string stores the text verbatim as a string cell, so "=..." and
                     # friends can never become a live formula in the client's Excel.
-                    sheet.write_string(r, col, str(value), text_format)
-        sheet.freeze_panes(1, 0)
+                    worksheet.write_string(r, col, str(value), text_format)
+        worksheet.freeze_panes(1, 0)
         if rows:
-            sheet.autofilter(0, 0, len(rows), len(headers) - 1)
-        sheet.set_header(f"&L{_header_safe(framework.title.get(lang))} {framework.version}")
+            worksheet.autofilter(0, 0, len(rows), len(headers) - 1)
+        worksheet.set_header(f"&L{_header_safe(header_text)}")
     finally:
         workbook.close()
 

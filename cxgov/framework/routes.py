@@ -111,6 +111,41 @@ def export_xlsx(key: str, version: str) -> ResponseReturnValue:
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+def _crosswalk_labels() -> dict[str, str]:
+    return {"element": _("Element"), "title": _("Title"), "practices": _("Practices"),
+            "covered": _("Covered"), "yes": _("yes"), "no": _("no")}
+
+
+@bp.route("/<key>/<version>/crosswalk/")
+def crosswalk(key: str, version: str):
+    """Practices per element of every reference model the framework declares, with coverage."""
+    from .crosswalk import crosswalk_build
+
+    fw = _framework_or_404(framework_catalog(), key, version)
+    tables = [crosswalk_build(framework=fw, model_key=m.key, lang=_lang())
+              for m in fw.reference_models]
+    return render_template("framework/crosswalk.html", fw=fw, tables=tables, lang=_lang())
+
+
+@bp.route("/<key>/<version>/crosswalk/<model>.xlsx")
+def crosswalk_xlsx(key: str, version: str, model: str):
+    """Download one reference model's crosswalk as a spreadsheet."""
+    from .crosswalk import crosswalk_build, write_crosswalk_xlsx
+
+    fw = _framework_or_404(framework_catalog(), key, version)
+    try:
+        table = crosswalk_build(framework=fw, model_key=model, lang=_lang())
+    except KeyError:
+        abort(404)
+    buffer = io.BytesIO()
+    write_crosswalk_xlsx(table, buffer, _crosswalk_labels())
+    buffer.seek(0)
+    security_event("export", detail=f"crosswalk {fw.key} {fw.version} {table.model_key} xlsx")
+    return send_file(
+        buffer, as_attachment=True, download_name=f"{fw.key}-{fw.version}-{table.model_key}.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
 @bp.route("/upload", methods=["GET", "POST"])
 def upload() -> ResponseReturnValue:
     """Upload a framework YAML; every problem is shown on the form and nothing is saved."""
