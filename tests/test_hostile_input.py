@@ -68,6 +68,8 @@ GLOBAL_ARGS: dict[str, Callable[[], dict[str, Any]]] = {
     # an invitation that is not the poster's own: it does not exist for them
     "invitations.accept": lambda: {"invitation_id": 999_999},
     "invitations.decline": lambda: {"invitation_id": 999_999},
+    # a forged unsubscribe token (the signature does not verify)
+    "mail.unsubscribe": lambda: {"token": "eyJvIjoxLCJlIjoieEB4IiwiayI6InJlbWluZGVyIn0.forged"},
 }
 
 
