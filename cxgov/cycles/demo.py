@@ -1,5 +1,9 @@
 """Demo assessments: eight closed quarters (2024-Q4 … 2026-Q3) and an open 2026-Q4.
 
+When the newest framework maps onto an earlier version (1.1 onto 1.0), the first six quarters
+run on the earlier version and the last two plus the open one on the newest, so the demo's
+trend crosses a version change the way a real client's does.
+
 Answers are generated deterministically (``random.Random(2026)``) from a rising maturity
 path with a dip in 2025-Q3, so the history shows a visible trend, and a few practices
 (front-line mandates, guidance, feedback loops, top-level commitment) are rated far higher
@@ -24,6 +28,10 @@ from .models import Answer
 
 CLOSED_PERIODS = ("2024-Q4", "2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3")
 OPEN_PERIOD = "2026-Q4"
+#: How many of the closed quarters run on the earlier framework version, when there is one.
+EARLIER_VERSION_QUARTERS = 6
+#: The profile the demo's newer-version cycles choose (if the framework has it).
+DEMO_PROFILE = "full"
 #: The organisation-wide mean level each quarter: it rises, with a dip in 2025-Q3.
 BASE_LEVEL = {"2024-Q4": 1.85, "2025-Q1": 2.05, "2025-Q2": 2.3, "2025-Q3": 1.95, "2025-Q4": 2.45,
               "2026-Q1": 2.7, "2026-Q2": 2.9, "2026-Q3": 3.1, "2026-Q4": 3.2}
@@ -131,14 +139,28 @@ def demo_cycles(ctx: DemoContext) -> None:
     pool = _pool(ctx)
     practices = framework.practices
     offsets = {p.id: rng.uniform(-0.55, 0.55) for p in practices}
+    earlier = (framework_catalog().get(framework.key, framework.version_map.from_version)
+               if framework.version_map is not None else None)
+    if earlier is not None:
+        # An earlier practice keeps its successor's offset, so its trend runs on smoothly.
+        for entry in framework.version_map.practices:
+            for old_id in entry.from_ids:
+                offsets.setdefault(old_id, offsets[entry.practice_id])
+        offsets.update({p.id: rng.uniform(-0.55, 0.55) for p in earlier.practices
+                        if p.id not in offsets})
     sizes = [6, 7, 8, 8, 9, 10, 11, 12, 10]
     sponsor = ctx.members.get("sponsor@demo.cxgov.example")
     for number, period in enumerate(CLOSED_PERIODS + (OPEN_PERIOD,)):
         end = _quarter_end(period)
-        cycle = services.cycle_create(org=ctx.org, period=period, framework=framework,
-                                      due_date=end - timedelta(days=14))
+        on_earlier = earlier is not None and number < EARLIER_VERSION_QUARTERS
+        version = earlier if on_earlier else framework
+        profile = DEMO_PROFILE if version.profile(DEMO_PROFILE) is not None else None
+        cycle = services.cycle_create(org=ctx.org, period=period, framework=version,
+                                      due_date=end - timedelta(days=14), profile_key=profile)
         if period >= "2026-Q1":
-            services.cycle_targets_set(cycle=cycle, targets={"E1": 4, "A1": 4, "D3": 4})
+            known = {p.id for p in version.practices}
+            services.cycle_targets_set(cycle=cycle, targets={
+                pid: 4 for pid in ("E1", "A1", "D3") if pid in known})
         chosen = _choose(rng, pool, sizes[number])
         keep = {uid for uid, _g in chosen}
         for old in list(cycle.respondents):
@@ -155,7 +177,7 @@ def demo_cycles(ctx: DemoContext) -> None:
         for k, respondent in enumerate(respondents):
             # In the open quarter some are done, some half-way, two have not started.
             share = 1.0 if not is_open else (1.0, 1.0, 1.0, 1.0, 0.6, 0.5, 0.3, 0.15, 0.0, 0.0)[k % 10]
-            for p in practices[: round(len(practices) * share)]:
+            for p in version.practices[: round(len(version.practices) * share)]:
                 roll = rng.random()
                 if roll < 0.02:
                     kind, level = "na", None

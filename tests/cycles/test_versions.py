@@ -212,3 +212,26 @@ def test_an_action_on_a_renamed_practice_follows_its_successor(across):
     assert item.practice_id == "A11" and item.current_practice_id == "A12"
     assert item.score_change == 1.0
     assert "A12" in followup_by_practice(items)
+
+
+def test_the_demo_crosses_a_version_change(two_versions, monkeypatch):
+    """Six quarters on 1.0, then two closed and the open one on 1.1; the stories stay."""
+    from cxgov import demo
+
+    monkeypatch.setattr(services, "register_failing_checks",
+                        lambda org: frozenset({"delegated_mandates"}))
+    demo._import_feature_steps()
+    ctx = demo.demo_create()
+    db.session.commit()
+    cycles = list(db.session.scalars(select(Cycle).where(Cycle.org_id == ctx.org.id)
+                                      .order_by(Cycle.period)))
+    assert [c.framework_version for c in cycles] == ["1.0"] * 6 + ["1.1"] * 3
+    assert [c.profile_key for c in cycles] == [None] * 6 + ["full"] * 3
+    assert [c.status for c in cycles] == ["closed"] * 8 + ["open"]
+    first_on_11 = services.cycle_score(cycle=cycles[6], org=ctx.org)
+    # read through the map: a kept practice has a previous level, a new one has none
+    assert first_on_11.practice("A1").previous_level is not None
+    assert first_on_11.practice("D6").previous_level is None
+    assert first_on_11.practice("A12").previous_level is not None  # renamed from A11
+    latest = services.cycle_score(cycle=cycles[7], org=ctx.org)
+    assert "E1" in {p.practice_id for p in latest.perception_flags()}  # the E1 story
