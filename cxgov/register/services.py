@@ -70,32 +70,33 @@ def person_ref(person: Person | None) -> str | None:
     return f"{person.name} <{person.email}>" if person.email else person.name
 
 
+#: Model -> its declared table (cxgov/register/tables.py).
+_TABLE_OF_MODEL: dict[type, str] = {Person: "people", Channel: "channels", Journey: "journeys",
+                                    Touchpoint: "touchpoints", CxRole: "cx_roles", DelegatedMandate: "mandates"}
+
+
 def register_state(entity: Any) -> dict[str, Any]:
-    """Return the JSON-able state of a register row as history records it (names, not ids)."""
+    """Return the JSON-able state of a register row as history records it (names, not ids).
+
+    The fields are the declared ones (plus a person's cxgov account), so a field added to a
+    table's declaration is in its history too.
+    """
+    table = _TABLE_OF_MODEL.get(type(entity))
+    if table is None:
+        raise TypeError(f"not a register row: {entity!r}")
+    state: dict[str, Any] = {}
+    for declared in TABLE_BY_KEY[table].fields:
+        value = getattr(entity, declared.name)
+        if declared.kind == "person":
+            value = person_ref(value)
+        elif declared.kind in ("journey", "channel"):
+            value = value.name if value is not None else None
+        elif declared.kind == "date":
+            value = jsonable(value)
+        state[declared.name] = value
     if isinstance(entity, Person):
-        return {"name": entity.name, "email": entity.email, "title": entity.title,
-                "department": entity.department, "active": entity.active,
-                "user": entity.user.email if entity.user_id and entity.user else None}
-    if isinstance(entity, Channel):
-        return {"name": entity.name, "kind": entity.kind, "manager": person_ref(entity.manager),
-                "active": entity.active}
-    if isinstance(entity, Journey):
-        return {"name": entity.name, "description": entity.description, "owner": person_ref(entity.owner),
-                "active": entity.active}
-    if isinstance(entity, Touchpoint):
-        return {"journey": entity.journey.name if entity.journey else None,
-                "channel": entity.channel.name if entity.channel else None,
-                "name": entity.name, "stage": entity.stage, "owner": person_ref(entity.owner),
-                "desired_feeling": entity.desired_feeling, "kpi": entity.kpi, "kpi_target": entity.kpi_target,
-                "hygiene_factor": entity.hygiene_factor, "last_reviewed": jsonable(entity.last_reviewed),
-                "active": entity.active}
-    if isinstance(entity, CxRole):
-        return {"person": person_ref(entity.person), "role": entity.role, "since": jsonable(entity.since),
-                "until": jsonable(entity.until), "note": entity.note}
-    if isinstance(entity, DelegatedMandate):
-        return {"holder": entity.holder, "decision": entity.decision, "limit": entity.limit,
-                "channel": entity.channel.name if entity.channel else None, "active": entity.active}
-    raise TypeError(f"not a register row: {entity!r}")
+        state["user"] = entity.user.email if entity.user_id and entity.user else None
+    return state
 
 
 def _record(org_id: int, entity: Any, action: str, before: dict[str, Any], by: User | None,

@@ -39,19 +39,18 @@ from .spreadsheet import (TABLE_BY_KEY, TABLES, CheckedFile, PersonRef, Record, 
                           SpreadsheetError, check_file, read_file, record_key, write_csv, write_xlsx)
 from .. import rules
 from ..tables import TABLE_BY_KEY as REGISTER_TABLE_BY_KEY
+from ..tables import TABLES as REGISTER_TABLES
 from .models import PendingImport
 
 #: Register table -> model.
 MODELS: dict[str, type] = {"people": Person, "channels": Channel, "journeys": Journey,
                            "touchpoints": Touchpoint, "cx_roles": CxRole, "mandates": DelegatedMandate}
+#: Declared kinds whose spreadsheet column names a row the model refers to by id.
+_REFERENCE_KINDS = ("person", "journey", "channel")
 #: Spreadsheet column -> model attribute, where they differ (references hold ids).
 _ATTRS: dict[str, dict[str, str]] = {
-    "channels": {"manager_email": "manager_id"},
-    "journeys": {"owner_email": "owner_id"},
-    "touchpoints": {"journey": "journey_id", "channel": "channel_id", "owner_email": "owner_id"},
-    "cx_roles": {"person_email": "person_id"},
-    "mandates": {"channel": "channel_id"},
-}
+    table.key: {f.column: f"{f.name}_id" for f in table.fields if f.kind in _REFERENCE_KINDS}
+    for table in REGISTER_TABLES}
 #: A pending import older than this is refused (and removed at the next upload).
 PENDING_LIFETIME = timedelta(hours=24)
 
@@ -180,30 +179,22 @@ class _Register:
 
     def values(self, table: str, obj: Any) -> dict[str, Any]:
         """Return a row of the register as typed spreadsheet values (as an export writes them)."""
-        if table == "people":
-            return {"email": obj.email, "name": obj.name, "title": obj.title or "",
-                    "department": obj.department or "", "active": bool(obj.active)}
-        if table == "channels":
-            return {"name": obj.name, "kind": obj.kind, "manager_email": self.person_ref(obj.manager_id),
-                    "active": bool(obj.active)}
-        if table == "journeys":
-            return {"name": obj.name, "description": obj.description or "",
-                    "owner_email": self.person_ref(obj.owner_id), "active": bool(obj.active)}
-        if table == "touchpoints":
-            return {"journey": self.journey_by_id[obj.journey_id].name,
-                    "channel": self.channel_by_id[obj.channel_id].name, "name": obj.name,
-                    "stage": obj.stage or "", "owner_email": self.person_ref(obj.owner_id),
-                    "desired_feeling": obj.desired_feeling or "", "kpi": obj.kpi or "",
-                    "kpi_target": obj.kpi_target or "", "hygiene_factor": bool(obj.hygiene_factor),
-                    "last_reviewed": obj.last_reviewed, "active": bool(obj.active)}
-        if table == "cx_roles":
-            return {"person_email": self.person_ref(obj.person_id), "role": obj.role, "since": obj.since,
-                    "until": obj.until, "note": obj.note or ""}
-        if table == "mandates":
-            channel = self.channel_by_id.get(obj.channel_id) if obj.channel_id else None
-            return {"holder": obj.holder, "decision": obj.decision, "limit": obj.limit or "",
-                    "channel": channel.name if channel else None, "active": bool(obj.active)}
-        raise KeyError(table)
+        values: dict[str, Any] = {}
+        for declared in REGISTER_TABLE_BY_KEY[table].fields:
+            if declared.kind == "person":
+                value = self.person_ref(getattr(obj, f"{declared.name}_id"))
+            elif declared.kind in ("journey", "channel"):
+                ref_id = getattr(obj, f"{declared.name}_id")
+                by_id = self.journey_by_id if declared.kind == "journey" else self.channel_by_id
+                value = by_id[ref_id].name if ref_id is not None else None
+            elif declared.kind == "bool":
+                value = bool(getattr(obj, declared.name))
+            elif declared.kind == "text":
+                value = getattr(obj, declared.name) or ""
+            else:  # email, date, choice: as stored
+                value = getattr(obj, declared.name)
+            values[declared.column] = value
+        return values
 
 
 def _load_register(org: Organisation) -> _Register:
@@ -520,7 +511,7 @@ def _entity_type(model: type) -> str:
 
 
 #: Spreadsheet column -> the field name the register's history uses (see services.register_state).
-_HISTORY_FIELDS = {"owner_email": "owner", "manager_email": "manager", "person_email": "person"}
+_HISTORY_FIELDS = {f.column: f.name for table in REGISTER_TABLES for f in table.fields if f.column != f.name}
 
 
 def _person_label(name: str, email: str | None) -> str:

@@ -1,0 +1,94 @@
+"""Adding a field to a register table is one declaration (plus its column): export, import and history follow.
+
+A temporary copy of the package gets a new touchpoint field, declared once in
+``cxgov/register/tables.py`` with its model column; nothing else is edited. In the copy, a
+touchpoint written through the services records the field in its history, the export has the
+column and the value, and an import of a changed file stores the new value.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+SCRIPT = r'''
+import json
+from datetime import date
+from cxgov import create_app
+from cxgov.extensions import db
+from cxgov.orgs.models import Organisation
+from cxgov.register import services
+from cxgov.register.models import Touchpoint
+from cxgov.register.transfer import services as transfer
+from cxgov.register.transfer.spreadsheet import TABLE_BY_KEY
+from cxgov.xlsx import read_sheets
+
+app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "TESTING": True})
+with app.app_context(), app.test_request_context():
+    db.create_all()
+    org = Organisation(slug="o", name="O")
+    db.session.add(org)
+    db.session.flush()
+    journey = services.journey_create(org=org, name="Move in", by=None)
+    channel = services.channel_create(org=org, name="Web", kind="web", by=None)
+    tp = services.touchpoint_create(org=org, journey=journey, channel=channel, name="Sign", by=None)
+    services.touchpoint_update(touchpoint=tp, moment_of_truth=True, by=None)
+    db.session.commit()
+    state = services.register_state(tp)
+    sheets = dict(read_sheets(transfer.register_export_xlsx(org=org), max_rows=100))
+    header, row = sheets["Touchpoints"][0][1], sheets["Touchpoints"][1][1]
+    # the same file with the field turned off again, imported
+    columns = TABLE_BY_KEY["touchpoints"].column_names
+    tables = transfer.register_tables(org=org)
+    tables["touchpoints"][0][columns.index("moment_of_truth")] = False
+    from cxgov.register.transfer.spreadsheet import write_xlsx
+    plan = transfer.import_plan(org=org, checked=transfer.import_read(data=write_xlsx(tables)))
+    changes = [(c.column, c.before, c.after) for r in plan.rows["touchpoints"] for c in r.changes]
+    transfer.import_apply(org=org, plan=plan, by=None)
+    db.session.commit()
+    print(json.dumps({"state": state.get("moment_of_truth"), "header": header,
+                      "value": row[header.index("moment_of_truth")] if "moment_of_truth" in header else None,
+                      "changes": changes, "stored": db.session.get(Touchpoint, tp.id).moment_of_truth}))
+'''
+
+
+def test_a_declared_field_reaches_history_export_and_import(tmp_path):
+    copy = tmp_path / "repo"
+    copy.mkdir()
+    for name in ("cxgov", "templates", "static", "assessments", "translations", "migrations"):
+        if (REPO / name).exists():
+            shutil.copytree(REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    models = copy / "cxgov/register/models.py"
+    text = models.read_text()
+    anchor = "    hygiene_factor: Mapped[bool] = mapped_column(default=False)\n"
+    assert anchor in text
+    models.write_text(text.replace(anchor, anchor + "    moment_of_truth: Mapped[bool] = mapped_column(default=False)\n"))
+    tables = copy / "cxgov/register/tables.py"
+    text = tables.read_text()
+    anchor = 'RegisterField("hygiene_factor", "bool", _l("Hygiene factor"), "hygiene_factor", default=False),\n'
+    assert anchor in text
+    indent = text.split(anchor)[0].rsplit("\n", 1)[1]
+    tables.write_text(text.replace(anchor, anchor + indent + 'RegisterField("moment_of_truth", "bool", _l("Moment of truth"), '
+                                   '"moment_of_truth", default=False),\n'))
+    # touchpoint_update takes the new field like any other: the services' keyword list is the one
+    # hand-written place left, and this copy adds it there (a form needs its input too).
+    services = copy / "cxgov/register/services.py"
+    text = services.read_text()
+    text = text.replace("hygiene_factor: bool = UNSET,", "hygiene_factor: bool = UNSET, moment_of_truth: bool = UNSET,", 1)
+    text = text.replace("hygiene_factor=UNSET if hygiene_factor is UNSET else bool(hygiene_factor),",
+                        "hygiene_factor=UNSET if hygiene_factor is UNSET else bool(hygiene_factor),\n"
+                        "         moment_of_truth=moment_of_truth,", 1)
+    services.write_text(text)
+
+    result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=copy, capture_output=True, text=True, timeout=300,
+                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(copy), "HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["state"] is True  # history records it
+    assert "moment_of_truth" in seen["header"] and seen["value"] == "True"  # the export writes it (a boolean cell)
+    assert seen["changes"] == [["moment_of_truth", "TRUE", "FALSE"]]  # the import compares it
+    assert seen["stored"] is False  # and stores it
