@@ -117,7 +117,7 @@ def _crosswalk_labels() -> dict[str, str]:
 
 
 @bp.route("/<key>/<version>/crosswalk/")
-def crosswalk(key: str, version: str):
+def crosswalk(key: str, version: str) -> ResponseReturnValue:
     """Practices per element of every reference model the framework declares, with coverage."""
     from .crosswalk import crosswalk_build
 
@@ -128,7 +128,7 @@ def crosswalk(key: str, version: str):
 
 
 @bp.route("/<key>/<version>/crosswalk/<model>.xlsx")
-def crosswalk_xlsx(key: str, version: str, model: str):
+def crosswalk_xlsx(key: str, version: str, model: str) -> ResponseReturnValue:
     """Download one reference model's crosswalk as a spreadsheet."""
     from .crosswalk import crosswalk_build, write_crosswalk_xlsx
 
