@@ -12,10 +12,11 @@ import hashlib
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..auth.models import User
 from ..cycles.models import Cycle
+from ..db import begin_writing
 from ..extensions import db
 from ..orgs.models import Organisation
 from .context import Narrative, ReportContext, human_date
@@ -123,17 +124,27 @@ def report_version_issue(*, org: Organisation, cycle: Cycle, by: User | None,
 
 
 def report_version_render(*, version: ReportVersion) -> None:
-    """Lay out the version's PDF from its stored context and keep the bytes (once)."""
+    """Lay out the version's PDF from its stored context and keep the bytes (once).
+
+    The read ends before the slow layout and the bytes go in with one UPDATE that starts
+    its own transaction: on SQLite a read transaction may not turn into a write once
+    another connection has written, and page requests write all the time.
+    """
     if version.pdf is not None:
         return
     from .helper import render_report_pdf
 
+    version_id = version.id
+    context = version_context(version)
+    begin_writing()  # end the read snapshot (commits nothing: callers have flushed nothing)
+    pdf, error = None, ""
     try:
-        version.pdf = render_report_pdf(version_context(version))
-        version.pdf_error = ""
+        pdf = render_report_pdf(context)
     except Exception as exc:  # kept for the page to show; the text and Word file stay issued
-        version.pdf_error = f"{type(exc).__name__}: {exc}"[:300]
-    db.session.flush()
+        error = f"{type(exc).__name__}: {exc}"[:300]
+    db.session.execute(update(ReportVersion).where(ReportVersion.id == version_id, ReportVersion.pdf.is_(None))
+                       .values(pdf=pdf, pdf_error=error))
+    db.session.expire(version)
 
 
 def file_etag(data: bytes) -> str:

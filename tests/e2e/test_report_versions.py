@@ -1,0 +1,63 @@
+"""Draft -> edit the summary -> issue -> download v1 PDF and Word -> edit -> issue v2 -> v1 unchanged."""
+from __future__ import annotations
+
+import io
+
+import docx
+from pypdf import PdfReader
+
+from tests.conftest import TEST_PASSWORD
+from tests.e2e.conftest import log_in
+from tests.reports.test_routes import setup  # noqa: F401 (the fixture)
+
+
+def _download(page, testid: str) -> bytes:
+    with page.expect_download() as info:
+        page.click(f"[data-testid={testid}]")
+    return open(info.value.path(), "rb").read()
+
+
+def _pdf_text(data: bytes) -> str:
+    return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages)
+
+
+def _wait_for_pdf(page) -> None:
+    """The version page says the PDF is being laid out and reloads itself until it is ready."""
+    page.locator("a[data-testid=report-pdf]").wait_for(timeout=90_000)
+
+
+def test_draft_edit_issue_download_and_reissue(live_server, page, setup):  # noqa: F811
+    org, _other, cycle, _, consultant = setup
+    base = f"{live_server}/o/{org.slug}/reports/{cycle.id}"
+    log_in(page, live_server, consultant.email, TEST_PASSWORD)
+
+    page.goto(base)
+    assert "Draft" in page.inner_text("[data-testid=report-status]")
+    page.click("[data-testid=report-edit]")
+    page.fill("#summary", "Our **first** reading.\n\n- Start with the sponsor")
+    page.click("[data-testid=report-save]")
+    page.wait_for_url(base)
+    assert "Our first reading." in page.inner_text("[data-testid=summary]")
+
+    page.get_by_role("button", name="Issue as version 1").click()
+    page.wait_for_url(f"{base}/v1")
+    _wait_for_pdf(page)
+    v1_pdf = _download(page, "report-pdf")
+    v1_docx = _download(page, "report-docx")
+    assert "Our first reading." in _pdf_text(v1_pdf)
+    assert "Our first reading." in " ".join(p.text for p in docx.Document(io.BytesIO(v1_docx)).paragraphs)
+
+    page.goto(base)
+    page.click("[data-testid=report-edit]")
+    page.fill("#summary", "A second reading.")
+    page.click("[data-testid=report-save]")
+    page.wait_for_url(base)
+    page.get_by_role("button", name="Issue as version 2").click()
+    page.wait_for_url(f"{base}/v2")
+    _wait_for_pdf(page)
+    assert "A second reading." in _pdf_text(_download(page, "report-pdf"))
+
+    page.goto(f"{base}/v1")
+    assert "Our first reading." in page.inner_text("[data-testid=summary]")
+    assert _download(page, "report-pdf") == v1_pdf
+    assert _download(page, "report-docx") == v1_docx
