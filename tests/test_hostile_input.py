@@ -16,6 +16,9 @@ redirects to, shows posted values escaped: the raw ``<script>`` never appears an
 never turns into 49. After every accepted request no row of one organisation points at a row of
 another.
 
+What arrives inside files (every register import cell, every organisation-package field) is
+attacked the same way in tests/test_hostile_input_files.py.
+
 The app runs with TESTING=False and PROPAGATE_EXCEPTIONS=False, so an unhandled error becomes
 the real 500 page (its traceback is put in the failure message).
 """

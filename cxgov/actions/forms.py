@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..validators import no_control_chars
+from ..validators import CxForm, no_control_chars
 from .models import ACTION_STATUSES, DESCRIPTION_MAX, DROP_REASON_MAX, NOTE_MAX, TITLE_MAX, status_label
 
 
@@ -24,7 +23,7 @@ def status_choices() -> list[tuple[str, str]]:
     return [(s, status_label(s)) for s in ACTION_STATUSES]
 
 
-class ActionForm(FlaskForm):
+class ActionForm(CxForm):
     """Create or edit an action; choices are filled by the view from the register and framework."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX), no_control_chars])
@@ -63,7 +62,7 @@ class ActionForm(FlaskForm):
         return ok
 
 
-class NoteForm(FlaskForm):
+class NoteForm(CxForm):
     """A dated progress note."""
 
     at = DateField(_l("Date"), validators=[Optional()])

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from ..validators import email_check, no_control_chars
+from ..validators import CxForm, email_check, no_control_chars
 
 from .models import MIN_PASSWORD_LENGTH
 
@@ -23,7 +23,7 @@ def _strong_enough(_form: FlaskForm, field: PasswordField) -> None:
         raise ValidationError(_l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(CxForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1000), _strong_enough])
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
@@ -34,7 +34,7 @@ class ChangePasswordForm(SetPasswordForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1000)])
 
 
-class NewUserForm(FlaskForm):
+class NewUserForm(CxForm):
     """Used by admins to create consultant accounts."""
 
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254), email_check])

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..i18n import SUPPORTED_LANGUAGES
-from ..validators import email_check, no_control_chars
+from ..validators import CxForm, email_check, no_control_chars
 from .models import PERIOD_RE
 
 
-class CycleCreateForm(FlaskForm):
+class CycleCreateForm(CxForm):
     period = StringField(_l("Quarter"), validators=[
         DataRequired(), Length(max=7), no_control_chars,
         Regexp(PERIOD_RE, message=_l("Write the quarter like 2026-Q4."))],
@@ -25,23 +24,23 @@ class CycleCreateForm(FlaskForm):
     submit = SubmitField(_l("Create cycle"))
 
 
-class RespondentAddForm(FlaskForm):
+class RespondentAddForm(CxForm):
     user_id = SelectField(_l("Member"), coerce=int, validators=[DataRequired()])
     group = SelectField(_l("Respondent group"), validators=[DataRequired()])
     submit = SubmitField(_l("Invite"))
 
 
-class DueDateForm(FlaskForm):
+class DueDateForm(CxForm):
     due_date = DateField(_l("Answers due"), validators=[Optional()])
     submit = SubmitField(_l("Save due date"))
 
 
-class SubmitAnswersForm(FlaskForm):
+class SubmitAnswersForm(CxForm):
     confirm_gaps = BooleanField(_l("Submit even though some practices are unanswered"))
     submit = SubmitField(_l("Submit my answers"))
 
 
-class RespondentExternalForm(FlaskForm):
+class RespondentExternalForm(CxForm):
     """Invite a person without an account: they answer through a personal link."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), no_control_chars])
@@ -52,7 +51,7 @@ class RespondentExternalForm(FlaskForm):
     submit = SubmitField(_l("Add"))
 
 
-class ReminderDaysForm(FlaskForm):
+class ReminderDaysForm(CxForm):
     """On which days before the due date reminders go out by themselves."""
 
     days = StringField(_l("Days before the due date"), validators=[

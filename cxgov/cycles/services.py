@@ -24,7 +24,7 @@ from ..framework.model import Framework, Profile
 from ..orgs.models import ANSWER, DEFAULT_RESPONDENT_GROUPS, Membership, Organisation
 from ..scoring.engine import Answer as ScoringAnswer
 from ..scoring.engine import CycleResult, score_cycle
-from ..validators import is_email, normalise_email
+from ..validators import is_email, normalise_email, text_is_clean
 from .models import NOTE_MAX_CHARS, Answer, Cycle, Respondent, period_valid
 
 
@@ -553,7 +553,7 @@ def _clean_note(note: str) -> str:
     note = (note or "").replace("\r\n", "\n").strip()
     if len(note) > NOTE_MAX_CHARS:
         raise CycleError(f"The evidence note is {len(note)} characters; the limit is {NOTE_MAX_CHARS}.")
-    if any((ord(c) < 32 and c not in "\n\t") or ord(c) == 127 for c in note):
+    if not text_is_clean(note, multiline=True):
         raise CycleError("Remove the control characters from the evidence note.")
     return note
 

@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField, SubmitField
 from wtforms.validators import Length, Optional, Regexp
 
-from ..validators import SLUG_RE
+from ..validators import CxForm, SLUG_RE
 
 
-class OrgImportForm(FlaskForm):
+class OrgImportForm(CxForm):
     """Upload an organisation export, optionally under a new short name."""
 
     file = FileField(_l("Export file (.cxgov.json.gz)"), validators=[FileRequired(_l("Choose the export file."))])

@@ -46,7 +46,7 @@ from ..extensions import db
 from ..invitations.services import invitations_from_import
 from ..orgs.models import Membership, Organisation, Role
 from ..uploads import UploadError, stored_file_type
-from ..validators import SLUG_RE, normalise_email
+from ..validators import SLUG_RE, normalise_email, text_is_clean
 from .package import PackageError, package_seal, package_unpack, package_unpack_limit, package_verify
 
 FORMAT = "cxgov-organisation-export"
@@ -299,6 +299,8 @@ def _check_shape(payload: dict[str, Any]) -> None:
         if (not isinstance(user, dict) or not _is_int(user.get("id")) or not isinstance(user.get("email"), str)
                 or not isinstance(user.get("name"), str)):
             raise TransferError(_("The export's list of users is malformed."))
+        if not text_is_clean(user["email"]) or not text_is_clean(user["name"]):
+            raise TransferError(_("The export's list of users holds control characters."))
     root = tables.get(ROOT)
     if root is None or len(root["rows"]) != 1:
         raise TransferError(_("The export does not hold exactly one organisation."))
@@ -336,6 +338,9 @@ def _decode(table: Table, name: str, raw: Any) -> Any:
 
     try:
         if kind is JSON:
+            if not _json_text_is_clean(raw):
+                raise TransferError(_("The export's value for %(t)s.%(c)s holds control characters.",
+                                      t=table.name, c=name))
             return raw
         if kind is datetime:
             if not isinstance(raw, str):
@@ -373,12 +378,32 @@ def _decode(table: Table, name: str, raw: Any) -> Any:
         if kind is str:
             if not isinstance(raw, str):
                 raise refuse()
+            if not text_is_clean(raw, multiline=True):
+                raise TransferError(_("The export's value for %(t)s.%(c)s holds control characters.",
+                                      t=table.name, c=name))
+            length = getattr(column.type, "length", None)
+            if length is not None and len(raw) > length:  # SQLite would store it; PostgreSQL would not
+                raise TransferError(_("The export's value for %(t)s.%(c)s is longer than %(n)d characters.",
+                                      t=table.name, c=name, n=length))
             return raw
         if isinstance(kind, type) and issubclass(kind, enum.Enum):
             return kind(raw)
     except (ValueError, TypeError, InvalidOperation, base64.binascii.Error):
         raise refuse() from None
     return raw
+
+
+def _json_text_is_clean(value: Any, depth: int = 0) -> bool:
+    """Tell whether every text (key or value) inside a JSON value obeys the shared text rule."""
+    if isinstance(value, str):
+        return text_is_clean(value, multiline=True)
+    if depth > 50:  # json.loads has already built it; deeper than any column we write
+        return False
+    if isinstance(value, dict):
+        return all(_json_text_is_clean(k, depth + 1) and _json_text_is_clean(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_json_text_is_clean(v, depth + 1) for v in value)
+    return True
 
 
 def _insert_table(table: Table, content: dict[str, Any], remap: _Remap, org_id: int | None,

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..i18n import SUPPORTED_LANGUAGES
-from ..validators import HEX_COLOUR_RE, SLUG_RE, email_check, no_control_chars
+from ..validators import CxForm, HEX_COLOUR_RE, SLUG_RE, email_check, no_control_chars
 from .models import Role
 
 
@@ -17,7 +16,7 @@ def role_choices(include_consultant: bool) -> list[tuple[str, str]]:
     return [(r.value, r.label) for r in Role if include_consultant or r != Role.CONSULTANT]
 
 
-class OrgCreateForm(FlaskForm):
+class OrgCreateForm(CxForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), no_control_chars])
     slug = StringField(_l("Short name in URLs"), validators=[
         Optional(), Length(max=60),
@@ -27,7 +26,7 @@ class OrgCreateForm(FlaskForm):
     submit = SubmitField(_l("Create organisation"))
 
 
-class OrgSettingsForm(FlaskForm):
+class OrgSettingsForm(CxForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), no_control_chars])
     industry = StringField(_l("Industry"), validators=[Length(max=120), no_control_chars])
     language = SelectField(_l("Language"), choices=list(SUPPORTED_LANGUAGES.items()))
@@ -43,19 +42,19 @@ class OrgSettingsForm(FlaskForm):
     submit = SubmitField(_l("Save settings"))
 
 
-class MemberAddForm(FlaskForm):
+class MemberAddForm(CxForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254), email_check])
     name = StringField(_l("Name (for people new to cxgov)"), validators=[Length(max=200), no_control_chars])
     role = SelectField(_l("Role"), choices=role_choices(True))
     submit = SubmitField(_l("Add member"))
 
 
-class MemberRoleForm(FlaskForm):
+class MemberRoleForm(CxForm):
     role = SelectField(_l("Role"), choices=role_choices(True))
     submit = SubmitField(_l("Change role"))
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(CxForm):
     """A form with only its CSRF token, for buttons that post."""
 
     submit = SubmitField(_l("Confirm"))

@@ -4,12 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, EmailField, HiddenField, RadioField, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..validators import email_check, no_control_chars
+from ..validators import CxForm, email_check, no_control_chars
 from .models import CHANNEL_KINDS, CX_ROLE_KINDS, STAGES, channel_kind_label, cx_role_label
 
 
@@ -29,7 +28,7 @@ def version_check(_form: object, field: Any) -> None:
         raise ValidationError(_l("The form is damaged; reload the page."))
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(CxForm):
     #: The row's version_id when the form was opened (optimistic locking).
     version_id = HiddenField(validators=[version_check])
 

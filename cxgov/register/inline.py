@@ -15,7 +15,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, IntegerField, SelectField
@@ -25,6 +24,7 @@ from ..extensions import db
 from ..history.services import history_for_entity
 from ..orgs.models import EDIT_REGISTER
 from ..tenancy import current_org, org_get, roles_required
+from ..validators import CxForm
 from . import queries, services
 from .forms import version_check
 from .models import Channel, Journey, Person, Touchpoint
@@ -38,7 +38,7 @@ OWNABLE: dict[str, tuple[type, str, Callable[..., Any]]] = {
 }
 
 
-class OwnerAssignForm(FlaskForm):
+class OwnerAssignForm(CxForm):
     kind = SelectField(choices=[(k, k) for k in OWNABLE], validators=[DataRequired()])
     entity_id = IntegerField(validators=[DataRequired()])
     #: the row's version when the page was shown (optimistic locking)

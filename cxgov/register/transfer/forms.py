@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, SubmitField
 from wtforms.validators import DataRequired, Regexp
 
+from ..validators import CxForm
 from .spreadsheet import TABLES
 
 
@@ -16,7 +16,7 @@ def table_choices() -> list[tuple[str, object]]:
         [(spec.key, spec.sheet) for spec in TABLES]
 
 
-class ImportUploadForm(FlaskForm):
+class ImportUploadForm(CxForm):
     file = FileField(_l("Spreadsheet"), validators=[FileRequired(_l("Choose a file to import."))],
                      description=_l("An Excel workbook (.xlsx) with the register's sheets, or a CSV "
                                     "file with one table, at most 10 MB."))
@@ -25,7 +25,7 @@ class ImportUploadForm(FlaskForm):
     submit = SubmitField(_l("Check the file"))
 
 
-class ImportConfirmForm(FlaskForm):
+class ImportConfirmForm(CxForm):
     #: The fingerprint of the plan the user saw; if the plan is different now, the new one is shown.
     digest = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{64}$")])
     submit = SubmitField(_l("Import"))

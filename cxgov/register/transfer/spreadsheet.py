@@ -444,13 +444,11 @@ def csv_escape(value: str) -> str:
     return "'" + value if _NEEDS_APOSTROPHE.match(value) else value
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _bad_chars(value: str, multiline: bool) -> bool:
     """Return True for control characters (multi-line text may hold tabs and line breaks)."""
-    return (_CONTROL_BUT_LINES if multiline else _CONTROL).search(value) is not None
+    from ..validators import text_is_clean
+
+    return not text_is_clean(value, multiline=multiline)
 
 
 def parse_bool(value: str) -> bool | None:
