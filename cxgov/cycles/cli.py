@@ -56,7 +56,7 @@ def list_cycles(org: str) -> None:
 def open_cycle(org: str, period: str, framework_key: str | None, due: str | None,
                profile_key: str | None) -> None:
     """Open ORG's cycle for PERIOD; create it from the previous cycle when missing."""
-    from ..framework.catalog import framework_catalog, frameworks_for_new_cycle
+    from ..framework.catalog import framework_catalog_for_org, frameworks_for_new_cycle
 
     organisation = _org(org)
     period = period.strip().upper()
@@ -76,12 +76,12 @@ def open_cycle(org: str, period: str, framework_key: str | None, due: str | None
                 if latest:
                     framework_key = latest[0].framework_key
                 else:
-                    available = frameworks_for_new_cycle()
+                    available = frameworks_for_new_cycle(organisation)
                     if len(available) != 1:
                         raise click.ClickException("Choose a framework with --framework KEY ("
                                                    + ", ".join(f.key for f in available) + ").")
                     framework_key = available[0].key
-            framework = framework_catalog().get(framework_key)
+            framework = framework_catalog_for_org(organisation).get(framework_key)
             if framework is None:
                 raise click.ClickException(f"No valid framework {framework_key!r}.")
             cycle = services.cycle_create(org=organisation, period=period, framework=framework,

@@ -48,7 +48,7 @@ def _can_manage() -> bool:
 def _available_frameworks() -> list[Any]:
     from ..framework.catalog import frameworks_for_new_cycle
 
-    return frameworks_for_new_cycle()
+    return frameworks_for_new_cycle(current_org())
 
 
 def _profile_choices(frameworks: list[Any]) -> list[tuple[str, str]]:
@@ -66,9 +66,9 @@ def _profile_choices(frameworks: list[Any]) -> list[tuple[str, str]]:
 
 
 def _framework_choice(key: str):
-    from ..framework.catalog import framework_catalog
+    from ..framework.catalog import framework_catalog_for_org
 
-    return framework_catalog().get(key)
+    return framework_catalog_for_org(current_org()).get(key)
 
 
 def _dimension_titles(framework) -> dict[str, str]:

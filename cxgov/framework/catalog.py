@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -39,6 +39,10 @@ from .loader import (
 from .model import Framework
 from .models import FrameworkUpload
 
+if TYPE_CHECKING:
+    from ..auth.models import User
+    from ..orgs.models import Organisation
+
 FRAMEWORK_SUFFIXES = (".yaml", ".yml")
 _EXTENSION_KEY = "cxgov_framework_catalog"
 _lock = threading.Lock()
@@ -52,6 +56,8 @@ class FrameworkSource:
     #: the file name (for files: relative to ASSESSMENTS_DIR; for uploads: as uploaded)
     label: str
     upload_id: int | None = None
+    #: the consultancy the upload belongs to (:mod:`cxgov.framework.scope`); None: platform default
+    firm: str | None = None
 
 
 @dataclass
@@ -66,6 +72,34 @@ class Catalog:
     versions: dict[str, dict[str, Framework]] = field(default_factory=dict)
     #: (key, version) -> where it came from
     sources: dict[tuple[str, str], FrameworkSource] = field(default_factory=dict)
+    #: firm -> its uploads, kept out of the fields above: those hold the platform defaults only,
+    #: so a lookup that names no firm never sees one firm's upload (see :meth:`for_firms`)
+    firm_uploads: dict[str, list[tuple[Framework, FrameworkSource]]] = field(default_factory=dict)
+    #: firm -> its uploads that failed validation
+    firm_invalid: dict[str, list[LoadResult]] = field(default_factory=dict)
+    _views: dict[frozenset[str] | None, Catalog] = field(default_factory=dict, repr=False)
+
+    def for_firms(self, firms: frozenset[str] | None) -> Catalog:
+        """Return the catalogue as seen by ``firms``: the platform's plus those firms' uploads.
+
+        None means every firm (platform admins). Within the view a firm's newer version of a key
+        is the newest, for that firm's clients only.
+        """
+        wanted = frozenset(self.firm_uploads) | frozenset(self.firm_invalid) if firms is None else firms
+        wanted = frozenset(f for f in wanted if f in self.firm_uploads or f in self.firm_invalid)
+        if not wanted:
+            return self
+        view = self._views.get(wanted)
+        if view is None:
+            view = Catalog(valid=dict(self.valid), invalid=list(self.invalid),
+                           versions={key: dict(v) for key, v in self.versions.items()},
+                           sources=dict(self.sources))
+            for firm in sorted(wanted):
+                for framework, source in self.firm_uploads.get(firm, []):
+                    view._add(framework, source)
+                view.invalid.extend(self.firm_invalid.get(firm, []))
+            self._views[wanted] = view
+        return view
 
     def get(self, key: str, version: str | None = None) -> Framework | None:
         """Return the framework ``key`` at ``version`` (newest when None), or None."""
@@ -115,11 +149,11 @@ def _directory_signature(directory: Path) -> tuple[Any, ...]:
         return (("<unreadable>", str(exc)),)
 
 
-def _upload_signature() -> tuple[int, int]:
-    max_id, count = db.session.execute(
-        select(func.max(FrameworkUpload.id), func.count(FrameworkUpload.id))
+def _upload_signature() -> tuple[int, int, int]:
+    max_id, count, owned = db.session.execute(
+        select(func.max(FrameworkUpload.id), func.count(FrameworkUpload.id), func.count(FrameworkUpload.firm))
     ).one()
-    return (max_id or 0, count or 0)
+    return (max_id or 0, count or 0, owned or 0)  # publishing an upload changes the last one
 
 
 def build_catalog(directory: str | Path, uploads: list[FrameworkUpload]) -> Catalog:
@@ -155,7 +189,10 @@ def build_catalog(directory: str | Path, uploads: list[FrameworkUpload]) -> Cata
         result = load_framework_text(upload.yaml_text, label)
         framework = result.framework
         if framework is None:
-            catalog.invalid.append(result)
+            if upload.firm is None:
+                catalog.invalid.append(result)
+            else:
+                catalog.firm_invalid.setdefault(upload.firm, []).append(result)
             continue
         existing = catalog.get(framework.key, framework.version)
         if existing is not None:
@@ -166,7 +203,11 @@ def build_catalog(directory: str | Path, uploads: list[FrameworkUpload]) -> Cata
                 label, "version", f"version {framework.version} of '{framework.key}' is already "
                                   f"defined by {where} with different content")], label))
             continue
-        catalog._add(framework, FrameworkSource("upload", upload.filename, upload.id))
+        source = FrameworkSource("upload", upload.filename, upload.id, upload.firm)
+        if upload.firm is None:
+            catalog._add(framework, source)
+        else:
+            catalog.firm_uploads.setdefault(upload.firm, []).append((framework, source))
     _drop_broken_version_maps(catalog)
     return catalog
 
@@ -222,9 +263,27 @@ def framework_catalog_clear() -> None:
     current_app.extensions.pop(_EXTENSION_KEY, None)
 
 
-def frameworks_for_new_cycle() -> list[Framework]:
-    """Return the frameworks a new cycle may use: the newest valid version of each, by title."""
-    return sorted(framework_catalog().valid.values(), key=lambda f: (str(f.title).lower(), f.key))
+def framework_catalog_for_org(org: Organisation) -> Catalog:
+    """Return the catalogue as offered in ``org``: platform defaults and its consultants' firms' uploads."""
+    from .scope import org_firms
+
+    return framework_catalog().for_firms(org_firms(org))
+
+
+def framework_catalog_for_user(user: User) -> Catalog:
+    """Return the catalogue ``user`` may read (the library pages)."""
+    from .scope import user_firms
+
+    return framework_catalog().for_firms(user_firms(user))
+
+
+def frameworks_for_new_cycle(org: Organisation | None = None) -> list[Framework]:
+    """Return the frameworks a new cycle of ``org`` may use: the newest valid version of each, by title.
+
+    Without an organisation: the platform defaults only.
+    """
+    catalog = framework_catalog() if org is None else framework_catalog_for_org(org)
+    return sorted(catalog.valid.values(), key=lambda f: (str(f.title).lower(), f.key))
 
 
 def framework_from_snapshot(snapshot: dict[str, Any]) -> Framework:

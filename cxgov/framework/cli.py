@@ -1,4 +1,4 @@
-"""``flask framework ...``: list, validate and export maturity frameworks."""
+"""``flask framework ...``: list, validate, export and publish maturity frameworks."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,11 +19,13 @@ framework_cli = AppGroup("framework", help="List, validate and export maturity f
 @framework_cli.command("list")
 def list_frameworks() -> None:
     """Print every framework version (key, version, practices, status), then invalid files."""
-    catalog = framework_catalog()
+    catalog = framework_catalog().for_firms(None)  # the operator sees every firm's uploads
     for key in sorted(catalog.versions):
         for fw in catalog.all_versions(key):
             source = catalog.source(fw)
             where = f"{source.kind} {source.label}" if source else ""
+            if source and source.firm:
+                where += f" (firm {source.firm})"
             click.echo(f"{fw.key}\t{fw.version}\t{len(fw.practices)} practices\tvalid\t{where}")
     for result in catalog.invalid:
         count = len(result.problems)
@@ -54,7 +56,7 @@ def validate(path: Path) -> None:
 @click.option("--lang", default=None, help="Language of the texts (default: English).")
 def export(key: str, out: Path, version: str | None, lang: str | None) -> None:
     """Export a framework as a spreadsheet a consultant can review with a client."""
-    catalog = framework_catalog()
+    catalog = framework_catalog().for_firms(None)
     fw = catalog.get(key, version)
     if fw is None:
         known = ", ".join(f"{f.key} {f.version}" for k in sorted(catalog.versions)
@@ -83,7 +85,7 @@ def crosswalk(key: str, model_key: str, version: str | None, out: Path | None) -
     """Print how KEY covers a reference model: practices per element, then the coverage."""
     from .crosswalk import PLAIN_LABELS, crosswalk_build, write_crosswalk_xlsx
 
-    fw = framework_catalog().get(key, version)
+    fw = framework_catalog().for_firms(None).get(key, version)
     if fw is None:
         wanted = f"{key} {version}" if version else key
         raise click.ClickException(f"No valid framework '{wanted}'.")
@@ -107,3 +109,27 @@ def crosswalk(key: str, model_key: str, version: str | None, out: Path | None) -
         security_event("export", detail=f"crosswalk {fw.key} {fw.version} {model_key} {out.name}")
         db.session.commit()
         click.echo(f"{out}: written")
+
+
+@framework_cli.command("publish")
+@click.argument("key")
+@click.argument("version")
+def publish(key: str, version: str) -> None:
+    """Make a firm's uploaded framework KEY VERSION a platform default, offered in every organisation."""
+    from sqlalchemy import select
+
+    from .catalog import framework_catalog_clear
+    from .models import FrameworkUpload
+
+    upload = db.session.scalar(select(FrameworkUpload).where(FrameworkUpload.key == key,
+                                                              FrameworkUpload.version == version))
+    if upload is None:
+        raise click.ClickException(f"No uploaded framework '{key} {version}' (shipped files are defaults already).")
+    if upload.firm is None:
+        click.echo(f"{key} {version} is a platform default already.")
+        return
+    firm, upload.firm = upload.firm, None
+    security_event("framework_publish", detail=f"{key} {version} of {firm} is now a platform default")
+    db.session.commit()
+    framework_catalog_clear()
+    click.echo(f"{key} {version} (uploaded by {firm}) is now a platform default.")

@@ -28,6 +28,10 @@ class FrameworkUpload(db.Model):
     yaml_text: Mapped[str] = mapped_column(Text)
     #: The framework's content hash (sha256 of its canonical snapshot).
     content_hash: Mapped[str] = mapped_column(String(64))
+    #: The consultancy the upload belongs to (:func:`cxgov.framework.scope.firm_of` the uploader);
+    #: offered only in that firm's client organisations. None: a platform default, offered everywhere
+    #: (an admin's upload, or one an admin published with ``flask framework publish``).
+    firm: Mapped[str | None] = mapped_column(String(220), index=True)
     #: Who uploaded it; kept when the account is deleted, so the framework stays.
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

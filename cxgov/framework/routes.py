@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..audit import security_event
 from ..extensions import db
-from .catalog import Catalog, framework_catalog
+from .catalog import Catalog, framework_catalog_for_user
 from .checks import REGISTER_CHECKS
 from .export import write_framework_xlsx
 from .forms import FrameworkUploadForm
@@ -62,7 +62,7 @@ def _framework_or_404(catalog: Catalog, key: str, version: str | None) -> Framew
 @bp.route("/")
 def library() -> ResponseReturnValue:
     """List the valid frameworks with their dimensions and practices; invalid ones for staff."""
-    catalog = framework_catalog()
+    catalog = framework_catalog_for_user(current_user)
     frameworks = sorted(catalog.valid.values(), key=lambda f: (str(f.title).lower(), f.key))
     return render_template(
         "framework/library.html", catalog=catalog, frameworks=frameworks, lang=_lang(),
@@ -73,7 +73,7 @@ def library() -> ResponseReturnValue:
 @bp.route("/<key>/<version>/")
 def framework(key: str, version: str | None = None) -> ResponseReturnValue:
     """One framework: its levels, stages, scoring options and every practice."""
-    catalog = framework_catalog()
+    catalog = framework_catalog_for_user(current_user)
     fw = _framework_or_404(catalog, key, version)
     return render_template("framework/framework.html", fw=fw, catalog=catalog, lang=_lang(),
                            source=catalog.source(fw), versions=catalog.all_versions(key),
@@ -83,7 +83,7 @@ def framework(key: str, version: str | None = None) -> ResponseReturnValue:
 @bp.route("/<key>/<version>/practices/<practice_id>")
 def practice(key: str, version: str, practice_id: str) -> ResponseReturnValue:
     """One practice: what good looks like, the five levels, next steps and evidence."""
-    catalog = framework_catalog()
+    catalog = framework_catalog_for_user(current_user)
     fw = _framework_or_404(catalog, key, version)
     try:
         item = fw.practice(practice_id)
@@ -101,7 +101,7 @@ def practice(key: str, version: str, practice_id: str) -> ResponseReturnValue:
 @bp.route("/<key>/<version>/export.xlsx")
 def export_xlsx(key: str, version: str) -> ResponseReturnValue:
     """Download the framework as a spreadsheet for review with a client."""
-    fw = _framework_or_404(framework_catalog(), key, version)
+    fw = _framework_or_404(framework_catalog_for_user(current_user), key, version)
     buffer = io.BytesIO()
     write_framework_xlsx(fw, buffer, lang=_lang())
     buffer.seek(0)

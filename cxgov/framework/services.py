@@ -13,6 +13,7 @@ from .catalog import framework_catalog
 from .loader import Problem, load_framework_text
 from .model import Framework
 from .models import FrameworkUpload
+from .scope import firm_of
 
 #: A real framework is a few hundred KB at most; anything larger is refused unread.
 MAX_UPLOAD_BYTES = 1_000_000
@@ -84,7 +85,7 @@ def framework_upload_create(*, data: bytes, filename: str, by: User | None
                                      suggestion=next_version(framework.key)))
     upload = FrameworkUpload(key=framework.key, version=framework.version, filename=name,
                              yaml_text=text, content_hash=framework.content_hash,
-                             uploaded_by=by.id if by is not None else None)
+                             uploaded_by=by.id if by is not None else None, firm=firm_of(by))
     db.session.add(upload)
     db.session.flush()
     return upload, framework

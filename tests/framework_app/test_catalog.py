@@ -89,7 +89,8 @@ def test_catalogue_is_cached_until_a_file_changes(fw_dir):
 def test_an_upload_adds_a_newer_version_and_invalidates_the_cache(fw_dir, db, make_user):
     fw_dir("cx-governance.yaml", SHIPPED_TEXT)
     before = framework_catalog()
-    user = make_user(is_consultant=True)
+    # an admin's uploads are platform defaults (a consultant's: tests/security/test_framework_scope.py)
+    user = make_user(is_admin=True)
     framework_upload_create(data=variant(version="1.10", title="Ten").encode(), filename="ten.yaml",
                             by=user)
     framework_upload_create(data=variant(version="1.9", title="Nine").encode(), filename="nine.yaml",
