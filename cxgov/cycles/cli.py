@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..audit import security_event
 from ..extensions import db
+from ..framework.catalog import framework_catalog_for_org, frameworks_for_new_cycle
 from ..orgs.models import Organisation
 from . import exports, invitations, services
 from .models import period_valid
@@ -56,8 +57,6 @@ def list_cycles(org: str) -> None:
 def open_cycle(org: str, period: str, framework_key: str | None, due: str | None,
                profile_key: str | None) -> None:
     """Open ORG's cycle for PERIOD; create it from the previous cycle when missing."""
-    from ..framework.catalog import framework_catalog_for_org, frameworks_for_new_cycle
-
     organisation = _org(org)
     period = period.strip().upper()
     if not period_valid(period):

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from ..audit import security_event
 from ..charts import Series, bar_chart, gauge, level_distribution, radar_chart, trend_chart
 from ..extensions import db
+from ..framework.catalog import framework_catalog_for_org, frameworks_for_new_cycle
 from ..orgs.forms import EmptyForm
 from ..orgs.models import ANSWER, MANAGE, READ
 from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
@@ -46,8 +47,6 @@ def _can_manage() -> bool:
 
 
 def _available_frameworks() -> list[Any]:
-    from ..framework.catalog import frameworks_for_new_cycle
-
     return frameworks_for_new_cycle(current_org())
 
 
@@ -66,8 +65,6 @@ def _profile_choices(frameworks: list[Any]) -> list[tuple[str, str]]:
 
 
 def _framework_choice(key: str):
-    from ..framework.catalog import framework_catalog_for_org
-
     return framework_catalog_for_org(current_org()).get(key)
 
 

@@ -38,6 +38,7 @@ from .loader import (
 )
 from .model import Framework
 from .models import FrameworkUpload
+from .scope import org_firms, user_firms
 
 if TYPE_CHECKING:
     from ..auth.models import User
@@ -265,15 +266,11 @@ def framework_catalog_clear() -> None:
 
 def framework_catalog_for_org(org: Organisation) -> Catalog:
     """Return the catalogue as offered in ``org``: platform defaults and its consultants' firms' uploads."""
-    from .scope import org_firms
-
     return framework_catalog().for_firms(org_firms(org))
 
 
 def framework_catalog_for_user(user: User) -> Catalog:
     """Return the catalogue ``user`` may read (the library pages)."""
-    from .scope import user_firms
-
     return framework_catalog().for_firms(user_firms(user))
 
 

@@ -5,13 +5,15 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 from xlsxwriter.exceptions import FileCreateError
 
 from ..audit import security_event
 from ..extensions import db
-from .catalog import framework_catalog
+from .catalog import framework_catalog, framework_catalog_clear
 from .export import write_framework_xlsx
 from .loader import load_framework_file
+from .models import FrameworkUpload
 
 framework_cli = AppGroup("framework", help="List, validate and export maturity frameworks.")
 
@@ -116,11 +118,6 @@ def crosswalk(key: str, model_key: str, version: str | None, out: Path | None) -
 @click.argument("version")
 def publish(key: str, version: str) -> None:
     """Make a firm's uploaded framework KEY VERSION a platform default, offered in every organisation."""
-    from sqlalchemy import select
-
-    from .catalog import framework_catalog_clear
-    from .models import FrameworkUpload
-
     upload = db.session.scalar(select(FrameworkUpload).where(FrameworkUpload.key == key,
                                                               FrameworkUpload.version == version))
     if upload is None:

@@ -6,7 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, SubmitField
 from wtforms.validators import DataRequired, Regexp
 
-from ..validators import CxForm
+from ...validators import CxForm
 from .spreadsheet import TABLES
 
 

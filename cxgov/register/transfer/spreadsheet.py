@@ -27,7 +27,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import pandas as pd
 from flask_babel import gettext as _
 
-from ...validators import is_email, normalise_email
+from ...validators import is_email, normalise_email, text_is_clean
 from ...xlsx import MAX_COLUMNS as XLSX_MAX_COLUMNS
 from ...xlsx import TooWide, XlsxError, column_letter, read_sheets, write_workbook
 from .. import rules
@@ -446,8 +446,6 @@ def csv_escape(value: str) -> str:
 
 def _bad_chars(value: str, multiline: bool) -> bool:
     """Return True for control characters (multi-line text may hold tabs and line breaks)."""
-    from ..validators import text_is_clean
-
     return not text_is_clean(value, multiline=multiline)
 
 
