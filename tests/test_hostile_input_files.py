@@ -19,8 +19,8 @@ from cxgov.extensions import db
 from cxgov.ops.package import package_seal
 from cxgov.ops.transfer import TransferError, org_export, org_file_read, org_import
 from cxgov.orgs.models import Organisation, Role
-from cxgov.register import spreadsheet as s
-from cxgov.register.transfer_models import PendingImport
+from cxgov.register.transfer import spreadsheet as s
+from cxgov.register.transfer.models import PendingImport
 from tests.register_transfer.helpers import csv_of, small_tables, xlsx
 from tests.test_tenancy import fingerprint
 

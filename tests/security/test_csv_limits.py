@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from cxgov.orgs.models import Role
-from cxgov.register import spreadsheet as s
-from cxgov.register.transfer_models import PendingImport
+from cxgov.register.transfer import spreadsheet as s
+from cxgov.register.transfer.models import PendingImport
 
 LONG_HEADER = b"email," + b"n" * (130 * 1024) + b"\r\nx@example.com,Name\r\n"
 LONG_QUOTED_HEADER = b'email,"' + b"n" * (130 * 1024) + b'"\r\n'
