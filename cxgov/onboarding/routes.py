@@ -5,7 +5,6 @@ from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.validators import DataRequired
 
@@ -13,12 +12,13 @@ from ..extensions import db
 from ..orgs.models import MANAGE
 from ..register import services as register_services
 from ..tenancy import current_org, org_blueprint, roles_required
+from ..validators import CxForm
 from .templates import industry_template, industry_templates, template_apply
 
 bp = org_blueprint("onboarding", __name__, url_prefix="/getting-started")
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(CxForm):
     template = RadioField(validators=[DataRequired()])
 
 
