@@ -1,7 +1,7 @@
 """framework uploads belong to a firm (issue 12 finding 6)
 
 Revision ID: c3d1e5f7a901
-Revises: 9a2e6c41d7f3
+Revises: c4e8d1a7b3f2
 Create Date: 2026-11-25 15:20:00
 
 Existing uploads by consultants become their firm's (see cxgov/framework/scope.py firm_of);
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = 'c3d1e5f7a901'
-down_revision = '9a2e6c41d7f3'
+down_revision = 'c4e8d1a7b3f2'
 branch_labels = None
 depends_on = None
 
