@@ -121,7 +121,7 @@ def crosswalk(key: str, version: str) -> ResponseReturnValue:
     """Practices per element of every reference model the framework declares, with coverage."""
     from .crosswalk import crosswalk_build
 
-    fw = _framework_or_404(framework_catalog(), key, version)
+    fw = _framework_or_404(framework_catalog_for_user(current_user), key, version)
     tables = [crosswalk_build(framework=fw, model_key=m.key, lang=_lang())
               for m in fw.reference_models]
     return render_template("framework/crosswalk.html", fw=fw, tables=tables, lang=_lang())
@@ -132,7 +132,7 @@ def crosswalk_xlsx(key: str, version: str, model: str) -> ResponseReturnValue:
     """Download one reference model's crosswalk as a spreadsheet."""
     from .crosswalk import crosswalk_build, write_crosswalk_xlsx
 
-    fw = _framework_or_404(framework_catalog(), key, version)
+    fw = _framework_or_404(framework_catalog_for_user(current_user), key, version)
     try:
         table = crosswalk_build(framework=fw, model_key=model, lang=_lang())
     except KeyError:
