@@ -9,6 +9,11 @@ def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"CXGOV_{name}", default)
 
 
+def setting(name: str, default: str | None = None) -> str | None:
+    """Return the ``CXGOV_<name>`` setting, for code that also runs without an app (a host-wide lock)."""
+    return _env(name, default)
+
+
 def _env_bool(name: str, default: bool = False) -> bool:
     value = _env(name)
     if value is None:

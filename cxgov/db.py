@@ -41,7 +41,8 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int, immediate_outside_req
     """Turn on WAL, foreign keys and a busy timeout, and begin writes immediately.
 
     pysqlite's own transaction handling begins lazily at the first write, so two
-    locked". We take over BEGIN ourselves: writing requests (and CLI commands) start
+    requests that both read and then write each hold a read snapshot, and the second to write
+    fails at once with "database is locked". We take over BEGIN ourselves: writing requests (and CLI commands) start
     with BEGIN IMMEDIATE and so queue on the busy timeout instead. Tests that prepare
     data beside a live server turn the CLI rule off, so their reads never hold the lock.
     """

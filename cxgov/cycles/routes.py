@@ -28,6 +28,7 @@ from ..orgs.forms import EmptyForm
 from ..orgs.models import ANSWER, MANAGE, READ
 from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
 from ..mail.services import MailError, mail_is_configured
+from ..scoring.engine import level_from_index
 from . import exports, invitations, services
 from .answering import AnswerUrls, answer_autosave, answer_page, answer_submit
 from .forms import (CycleCreateForm, DueDateForm, ReminderDaysForm, RespondentAddForm,
@@ -529,7 +530,7 @@ def dashboard(cycle_id: int) -> ResponseReturnValue:
                     Series(_("Target"), [d.target for d in dims], style="target")]
     if result.previous_index is not None:
         radar_series.append(Series(_("Last quarter"), [
-            (d.previous_index / 25 + 1) if d.previous_index is not None else None for d in dims],
+            level_from_index(d.previous_index) if d.previous_index is not None else None for d in dims],
             style="previous"))
     radar = radar_chart(short, radar_series, size=400,
                         title=_("Dimension scores"))

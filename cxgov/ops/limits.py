@@ -17,13 +17,15 @@ import time
 from pathlib import Path
 from typing import IO, Iterator
 
+from ..config import setting
+
 #: How long a request waits for a slot before it renders anyway (below gunicorn's 60 s timeout).
 WAIT_SECONDS = 40.0
 
 
 def heavy_slots() -> int:
     """Return how many heavy jobs may run at once on this host."""
-    configured = os.environ.get("CXGOV_HEAVY_SLOTS", "").strip()
+    configured = (setting("HEAVY_SLOTS") or "").strip()
     if configured.isdigit() and int(configured) > 0:
         return int(configured)
     return max(1, (os.cpu_count() or 2) - 1)

@@ -24,7 +24,7 @@ import re
 from cxgov import numbers
 from cxgov.charts import DEFAULT_ACCENT
 from cxgov.framework.model import Framework
-from cxgov.scoring.engine import CycleResult, PracticeResult
+from cxgov.scoring.engine import REGISTER_FAILING_FACTOR, CycleResult, PracticeResult
 
 from . import narrative as markup
 from .i18n import gettext as _
@@ -1052,8 +1052,8 @@ def _formulas(framework: Framework) -> tuple[tuple[str, str], ...]:
            "flagged at a spread of %(spread)s or more, a low sample below %(low)d answers.",
            spread=f"{s.disagreement_spread:g}", low=s.low_sample)),
         (_("Gap and priority"),
-         _("Gap = max(0, target \u2212 level). Priority = gap \u00d7 practice weight \u00d7 1.5 "
-           "when a register check confirms the gap, else \u00d7 1.")),
+         _("Gap = max(0, target \u2212 level). Priority = gap \u00d7 practice weight \u00d7 %(factor)s "
+           "when a register check confirms the gap, else \u00d7 1.", factor=f"{REGISTER_FAILING_FACTOR:g}")),
         (_("Dimension score"),
          _("The weighted mean of its practices' levels; its target is the weighted mean of "
            "their targets.")),

@@ -215,6 +215,11 @@ def index_from_level(level: float) -> float:
     return (level - 1.0) / 4.0 * 100.0
 
 
+def level_from_index(index: float) -> float:
+    """Map a 0..100 index back to the 1..5 level scale (the inverse of :func:`index_from_level`)."""
+    return index / 100.0 * 4.0 + 1.0
+
+
 def consolidate(levels: Sequence[int], aggregation: str) -> float | None:
     """Return the median or mean of respondents' levels; None when there are none."""
     if not levels:
