@@ -13,7 +13,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 #: The child may use this much address space: the interpreter, Flask and PyYAML fit well inside.
 MEMORY_LIMIT = 768 * 1024 * 1024
-TIME_LIMIT_SECONDS = 30
+TIME_LIMIT_SECONDS = 60  # mostly the child importing Flask on a busy machine
 
 _PRELUDE = f"""
 import resource, sys, tracemalloc
