@@ -538,10 +538,19 @@ def dashboard(cycle_id: int) -> ResponseReturnValue:
         result=result, stage=stage, titles=titles, practice_titles=practice_titles,
         gauge=gauge(result.index, digits=0),  # whole index points, as in the report
         bars=bars, radar=radar, top_gaps=result.top_gaps(5), movers=result.biggest_movers(5),
+        mover_changes=_change_labels(framework, result.biggest_movers(5)),
         perception=result.perception_flags()[:6], disagreements=result.disagreements()[:6],
         group_label=org.group_label, level_names=[n.get(lang) for n in framework.level_names],
     )
     return render_template("cycles/dashboard.html", **context)
+
+
+def _change_labels(framework, results) -> dict[str, str]:
+    """Return practice id -> how it changed since the previous version (only changed ones)."""
+    from ..framework.changes import practice_change_label
+
+    labels = {r.practice_id: practice_change_label(framework, r.practice_id) for r in results}
+    return {pid: label for pid, label in labels.items() if label}
 
 
 def _practice_history(org, cycle: Cycle, framework, practice_id: str) -> list[dict[str, Any]]:

@@ -235,3 +235,14 @@ def test_the_demo_crosses_a_version_change(two_versions, monkeypatch):
     assert first_on_11.practice("A12").previous_level is not None  # renamed from A11
     latest = services.cycle_score(cycle=cycles[7], org=ctx.org)
     assert "E1" in {p.practice_id for p in latest.perception_flags()}  # the E1 story
+
+
+def test_dashboard_movers_say_how_a_practice_changed(across, client, make_member):
+    org, _old, new = across
+    sponsor = make_member(org, Role.SPONSOR)
+    db.session.commit()
+    login_as(client, sponsor)
+    page = client.get(f"/o/{org.slug}/cycles/{new.id}/").get_data(as_text=True)
+    movers = page.split('data-testid="movers"', 1)[1].split("</table>", 1)[0]
+    assert "Renamed in 1.1 (was A11 in 1.0); its history carries over." in movers
+    assert "Merged in 1.1 from B10, B11" in movers
