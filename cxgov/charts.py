@@ -24,6 +24,7 @@ __all__ = [
     "Series",
     "bar_chart",
     "gauge",
+    "heatmap",
     "level_distribution",
     "radar_chart",
     "trend_chart",
@@ -812,3 +813,57 @@ def gauge(
         height = cy + 22
     shown = f"{label}: {number}" if label else number
     return _svg(width_f, height, f"{shown} of {_v(hi)}", parts)
+
+
+# --------------------------------------------------------------------------- heatmap
+
+#: Cell shades for levels 1..5 (light orange for low to blue for high); the number is always printed.
+HEAT_SHADES = ("#fbe3d6", "#fdf0e3", "#eef2f6", "#d5e6f3", "#a9cbe6")
+
+
+def heatmap(
+    rows: Sequence[tuple[str, str, Sequence[float | None]]],
+    columns: Sequence[str],
+    *,
+    width: int = 660,
+    row_height: float = 15.5,
+    title: str = "",
+) -> Markup:
+    """Draw a table of levels (rows x columns) as one picture: id, title, then a shaded cell per column.
+
+    A column name may have a second line after a newline (e.g. the sample size).
+
+    One SVG instead of an HTML table: a PDF lays out one box instead of hundreds. Every cell
+    prints its level, so the shade never carries meaning alone.
+    """
+    title = title or "Heatmap"
+    width_f = float(width)
+    n_cols = max(1, len(columns))
+    cell_w = min(84.0, width_f * 0.55 / n_cols)
+    label_w = width_f - cell_w * n_cols
+    head_h = 30.0
+    height = head_h + row_height * len(rows) + 2
+    parts: list[str] = []
+    for j, name in enumerate(columns):
+        x = label_w + cell_w * (j + 0.5)
+        lines = [_ellipsize(part, max(6, int(cell_w / 5.2))) for part in str(name).split("\n")[:2]]
+        for k, text in enumerate(lines):
+            parts.append(_label(x, 12 + 11 * k, text, size=9, fill=SUBTLE))
+    max_chars = max(10, int((label_w - 34) / 5.4))
+    for i, (rid, name, values) in enumerate(rows):
+        y = head_h + row_height * i
+        parts.append(f'<line x1="0" y1="{_n(y + row_height)}" x2="{_n(width_f)}" y2="{_n(y + row_height)}"'
+                     f' stroke="{GRID}" stroke-width="0.6"/>')
+        parts.append(_label(0, y + row_height - 4.5, str(rid), size=9, fill=INK, anchor="start", weight="bold"))
+        parts.append(_label(30, y + row_height - 4.5, _ellipsize(" ".join(str(name).split()), max_chars),
+                            size=9, fill=INK, anchor="start"))
+        for j in range(n_cols):
+            v = _clean(values[j]) if j < len(values) else None
+            x = label_w + cell_w * j
+            if v is not None:
+                shade = HEAT_SHADES[int(_clamp(math.floor(v + 0.5), 1, 5)) - 1]
+                parts.append(f'<rect x="{_n(x + 1)}" y="{_n(y + 1)}" width="{_n(cell_w - 2)}"'
+                             f' height="{_n(row_height - 2)}" fill="{shade}"/>')
+            parts.append(_label(x + cell_w / 2, y + row_height - 4.5, fmt_number(v, 1) if v is not None else "\u2013",
+                                size=9, fill=INK if v is not None else SUBTLE))
+    return _svg(width_f, height, title, parts)

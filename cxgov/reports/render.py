@@ -80,6 +80,7 @@ class ReportCharts:
 
     radar: Markup
     trend: Markup
+    heatmap: Markup
 
 
 #: Below this spread of the dimension scores a radar is a regular polygon that says nothing.
@@ -126,7 +127,13 @@ def build_charts(c: ctx.ReportContext) -> ReportCharts:
     trend_series += [charts.Series(s.name, s.values, "series",
                                    colour=charts.SERIES_PALETTE[k % len(charts.SERIES_PALETTE)])
                      for k, s in enumerate(c.trend.dimensions)]
+    heat_columns = [gettext("All") + "\n" + f"n = {c.summary.n_respondents}"] + [
+        f"{g.label}\n" + (gettext("n = %(n)d, low", n=g.n) if g.low_sample else f"n = {g.n}")
+        for g in c.heatmap.groups]
+    heat_rows = [(row.id, row.title, (row.level, *row.levels)) for row in c.heatmap.rows]
     return ReportCharts(
+        heatmap=charts.heatmap(heat_rows, heat_columns,
+                               title=gettext("Level per practice and respondent group")),
         radar=radar,
         trend=charts.trend_chart(c.trend.periods, trend_series, y_min=0, y_max=100, width=660,
                                  height=250, accent=accent, value_digits=0,
