@@ -29,8 +29,9 @@ def test_report_page_pdf_download_and_gap_to_action(live_server, page, setup):  
     assert "Bergen" not in page.inner_text("body")  # another organisation's name never shows
 
     # The PDF link downloads the same report.
-    with page.expect_download() as download_info:
-        page.click("[data-testid=report-pdf]")
+    # A first PDF takes seconds on a loaded machine: wait for the download, not for the click.
+    with page.expect_download(timeout=120_000) as download_info:
+        page.click("[data-testid=report-pdf]", no_wait_after=True)
     download = download_info.value
     assert download.suggested_filename == f"{slug}-{period}-report.pdf"
     data = open(download.path(), "rb").read()

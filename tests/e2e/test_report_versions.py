@@ -12,8 +12,8 @@ from tests.reports.test_routes import setup  # noqa: F401 (the fixture)
 
 
 def _download(page, testid: str) -> bytes:
-    with page.expect_download() as info:
-        page.click(f"[data-testid={testid}]")
+    with page.expect_download(timeout=120_000) as info:
+        page.click(f"[data-testid={testid}]", no_wait_after=True)
     return open(info.value.path(), "rb").read()
 
 
