@@ -19,6 +19,7 @@ from ..cycles.models import Cycle
 from ..cycles.services import cycle_framework, cycle_opened, cycle_score
 from ..db import utcnow
 from ..extensions import db
+from ..framework.checks import OWNER_HINT_ROLES
 from ..framework.model import Framework, Practice
 from ..history.services import change_record
 from ..orgs.models import Organisation
@@ -40,15 +41,6 @@ class ActionConflict(ActionError):
 
 
 # -- suggested owners --------------------------------------------------------------------
-#: owner_hint -> the CX role whose active holder owns such a step
-_HINT_ROLES: dict[str, str] = {
-    "sponsor": "cx_sponsor",
-    "insight_manager": "insight_manager",
-    "omnichannel_lead": "omnichannel_lead",
-    "ambassador": "ambassador",
-    "customer_board": "customer_board",
-    "cx_team": "cx_team",
-}
 
 
 def _role_holder(org_id: int, role: str, today: date) -> Person | None:
@@ -81,8 +73,8 @@ def suggested_owner(*, org: Organisation, owner_hint: str | None, touchpoint: To
     """
     today = today or date.today()
     person: Person | None = None
-    if owner_hint in _HINT_ROLES:
-        person = _role_holder(org.id, _HINT_ROLES[owner_hint], today)
+    if owner_hint in OWNER_HINT_ROLES:
+        person = _role_holder(org.id, OWNER_HINT_ROLES[owner_hint], today)
     elif owner_hint == "channel_manager":
         if touchpoint is not None and touchpoint.channel is not None:
             person = touchpoint.channel.manager

@@ -22,3 +22,15 @@ REGISTER_CHECKS: dict[str, str] = {
     "owner_concentration": "No one owns more than a quarter of all touchpoints",
     "touchpoints_reviewed": "Touchpoints reviewed within the last two quarters",
 }
+
+#: A practice's ``owner_hint`` -> the register's CX role whose active holder owns such a step.
+#: (channel_manager and journey_owner are answered from channels and journeys; hr and
+#: leadership have no register role.)
+OWNER_HINT_ROLES: dict[str, str] = {
+    "sponsor": "cx_sponsor",
+    "insight_manager": "insight_manager",
+    "omnichannel_lead": "omnichannel_lead",
+    "ambassador": "ambassador",
+    "customer_board": "customer_board",
+    "cx_team": "cx_team",
+}

@@ -23,6 +23,7 @@ import re
 
 from cxgov import numbers
 from cxgov.charts import DEFAULT_ACCENT
+from cxgov.framework.checks import OWNER_HINT_ROLES
 from cxgov.framework.model import Framework
 from cxgov.scoring.engine import REGISTER_FAILING_FACTOR, CycleResult, PracticeResult
 
@@ -1080,15 +1081,7 @@ def owners_from_snapshot(snapshot: Any, today: date) -> dict[str, str]:
     report names the role to fill instead.
     """
     owners: dict[str, str] = {}
-    role_hints = {
-        "sponsor": "cx_sponsor",
-        "insight_manager": "insight_manager",
-        "omnichannel_lead": "omnichannel_lead",
-        "ambassador": "ambassador",
-        "customer_board": "customer_board",
-        "cx_team": "cx_team",
-    }
-    for hint, role in role_hints.items():
+    for hint, role in OWNER_HINT_ROLES.items():
         holders = [p.name for p in snapshot.active_role_holders(role, today)]
         if holders:
             owners[hint] = holders[0]
