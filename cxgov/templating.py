@@ -40,6 +40,8 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(fmt_number, "num")
     app.add_template_filter(fmt_signed, "signed")
 
+    from .i18n import page_language
     from .nav import has_endpoint, org_nav
 
-    app.jinja_env.globals.update(current_user=current_user, org_nav=org_nav, has_endpoint=has_endpoint)
+    app.jinja_env.globals.update(current_user=current_user, org_nav=org_nav, has_endpoint=has_endpoint,
+                                 page_language=page_language)

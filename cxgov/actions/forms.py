@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..fields import DateField
 from ..validators import CxForm, no_control_chars
 from .models import ACTION_STATUSES, DESCRIPTION_MAX, DROP_REASON_MAX, NOTE_MAX, TITLE_MAX, status_label
 

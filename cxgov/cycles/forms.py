@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from ..fields import DateField
 from ..i18n import SUPPORTED_LANGUAGES
 from ..validators import CxForm, email_check, no_control_chars
 from .models import PERIOD_RE

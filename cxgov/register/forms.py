@@ -4,10 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, EmailField, HiddenField, RadioField, SelectField, StringField,
+from wtforms import (BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..fields import DateField
 from ..validators import CxForm, email_check, no_control_chars
 from .models import CHANNEL_KINDS, CX_ROLE_KINDS, STAGES, channel_kind_label, cx_role_label
 

@@ -87,10 +87,62 @@
     var badge = document.querySelector('[data-dim-count="' + data.dimension + '"]');
     if (badge) {
       var n = badge.getAttribute("data-dim-total");
-      badge.textContent = data.dimension_answered + "/" + n;
+      var count = badge.lastChild;  // the visually hidden "answered:" stays in front
+      count.textContent = data.dimension_answered + "/" + n;
       badge.className = "badge " + (String(data.dimension_answered) === n ? "text-bg-success" : "text-bg-light");
     }
+    updateNextOpen();
   }
+
+  // "Next unanswered" follows the answers on this page; when they are all done it keeps the
+  // server's link to the next dimension with open practices (or hides when there is none).
+  var nextOpen = document.querySelector("[data-next-open]");
+  var nextElsewhere = nextOpen && nextOpen.getAttribute("href").charAt(0) !== "#" ? nextOpen.getAttribute("href") : null;
+  var nextElsewhereText = nextOpen ? nextOpen.textContent : "";
+  function updateNextOpen() {
+    if (!nextOpen) { return; }
+    var blocks = form.querySelectorAll("[data-practice]");
+    for (var i = 0; i < blocks.length; i++) {
+      if (!currentChoice(blocks[i])) {
+        var pid = blocks[i].getAttribute("data-practice");
+        nextOpen.setAttribute("href", "#p-" + pid);
+        nextOpen.textContent = nextOpen.getAttribute("data-here-label").replace("%s", pid);
+        nextOpen.classList.remove("d-none");
+        return;
+      }
+    }
+    if (nextElsewhere) {
+      nextOpen.setAttribute("href", nextElsewhere);
+      nextOpen.textContent = nextElsewhereText;
+    } else {
+      nextOpen.classList.add("d-none");
+    }
+  }
+
+  // Keyboard: inside one practice the arrow keys only move the focus between the choices
+  // (a native radio group would also choose, and so save, every level passed on the way);
+  // Space or Enter chooses the focused one. Autosave runs on the change that choosing fires.
+  form.addEventListener("keydown", function (event) {
+    var radio = event.target;
+    if (!radio.matches || !radio.matches('input[type="radio"]')) { return; }
+    var group = Array.prototype.slice.call(form.querySelectorAll('input[type="radio"][name="' + radio.name + '"]'));
+    var index = group.indexOf(radio);
+    var key = event.key;
+    var step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[key];
+    if (step) {
+      event.preventDefault();
+      group[(index + step + group.length) % group.length].focus();
+    } else if (key === "Home" || key === "End") {
+      event.preventDefault();
+      group[key === "Home" ? 0 : group.length - 1].focus();
+    } else if (key === "Enter" || key === " ") {
+      event.preventDefault();  // Enter would submit the whole form
+      if (!radio.checked) {
+        radio.checked = true;
+        radio.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    }
+  });
 
   function save(pid) {
     // One save per practice at a time: the next one must carry the version the previous
