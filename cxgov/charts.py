@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from markupsafe import Markup, escape
 
@@ -201,6 +201,21 @@ def _label(x: float, y: float, s: str, *, size: float = 11, fill: str = INK,
         f'<text x="{_n(x)}" y="{_n(y)}" font-family="{FONT_FAMILY}" font-size="{_n(size)}"'
         f' fill="{fill}" text-anchor="{anchor}"{extra}>{_text(s)}</text>'
     )
+
+
+def _series_summary(labels: Sequence[str], series: Sequence[Series], fmt: Callable[[float], str]) -> str:
+    """Return the numbers a chart draws as one sentence per series: the chart's text equivalent.
+
+    It becomes the SVG's <title> and aria-label, so a screen reader on the page and the tagged
+    PDF's alternate text (WeasyPrint reads it from <title>) both carry the values, not just the
+    chart's name (WCAG 1.1.1).
+    """
+    parts = []
+    for s in series:
+        values = _fitted(s.values, len(labels))
+        shown = ", ".join(f"{label} {fmt(v) if v is not None else '–'}" for label, v in zip(labels, values))
+        parts.append(f"{s.name}: {shown}")
+    return ". ".join(parts) + "." if parts else ""
 
 
 def _svg(width: float, height: float, title: str, body: Iterable[str]) -> Markup:
@@ -457,6 +472,7 @@ def radar_chart(
         legend, legend_h = _legend(series, width, chart_h + 6, accent)
         parts.extend(legend)
         height += 6 + legend_h
+    title = f"{title}. {_series_summary(labels, series, _v1)}"
     return _svg(width, height, title, parts)
 
 
@@ -611,6 +627,7 @@ def trend_chart(
     if legend_items:
         legend, _ = _legend(legend_items, width_f, height_f - legend_h - 2, accent)
         parts.extend(legend)
+    title = f"{title}. {_series_summary([str(p) for p in periods], series, _v)}"
     return _svg(width_f, height_f, title, parts)
 
 
@@ -713,6 +730,8 @@ def bar_chart(
                      f' stroke="{TARGET_GREY}" stroke-width="2.5"/>')
         parts.append(_label(x2 + 13, ly + 8.5, "Target", size=10, anchor="start"))
         height = ly + 18
+    summary = ", ".join(f"{name} {fmt(v)}" for name, v in zip(names, vals))
+    title = f"{title}. {summary}."
     return _svg(width_f, height, title, parts)
 
 

@@ -28,6 +28,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from cxgov import charts
+from cxgov.i18n import text_language
 
 from . import context as ctx
 from .i18n import gettext, ngettext
@@ -155,7 +156,7 @@ def _env() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
+    env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext, text_language=text_language)
     return env
 
 
@@ -412,14 +413,25 @@ def render_pdf_pages(c: ctx.ReportContext, *, assets: Mapping[str, tuple[bytes, 
     return render_document(html if html is not None else render_pdf_html(c), c.cover.accent, assets)
 
 
+#: Every report PDF is tagged (PDF/UA-1: structure tree in reading order, document language,
+#: title shown instead of the file name, alternate text for the charts) so a screen reader can
+#: read it. bench/report_bench.py prints what the tagging costs; docs/accessibility.md says why
+#: it stays on.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def render_document(document: str, accent: str,
-                    assets: Mapping[str, tuple[bytes, str]] | None = None) -> tuple[bytes, int]:
-    """Lay out a final report document (from :func:`render_pdf_html`) as PDF; return (bytes, pages)."""
+                    assets: Mapping[str, tuple[bytes, str]] | None = None, *,
+                    tagged: bool = True) -> tuple[bytes, int]:
+    """Lay out a final report document (from :func:`render_pdf_html`) as PDF; return (bytes, pages).
+
+    ``tagged=False`` is for the bench only, to measure what the tags cost.
+    """
     stylesheets, font_config = pdf_style(accent)
     with _gc_paused():
         laid_out = report_html_class()(document, make_url_fetcher(assets)).render(
             stylesheets=stylesheets, font_config=font_config)
-        pdf = laid_out.write_pdf()
+        pdf = laid_out.write_pdf(pdf_variant=PDF_VARIANT if tagged else None)
         pages = len(laid_out.pages)
         del laid_out
     return pdf, pages

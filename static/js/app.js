@@ -6,3 +6,39 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// A table wider than its card scrolls inside the card (.table-responsive). Keyboard users
+// must be able to reach and scroll it too (WCAG 2.1.1), so while it actually scrolls it is a
+// focusable, named region; when the screen is wide enough it is a plain box again.
+(function () {
+  var label = document.body.getAttribute("data-scroll-label") || "Table (scrolls sideways)";
+  function nameOf(box) {
+    var caption = box.querySelector("caption");
+    if (caption && caption.textContent.trim()) { return caption.textContent.trim(); }
+    var card = box.closest(".card");
+    var heading = card && card.querySelector("h2, h3, .card-title");
+    return heading ? heading.textContent.trim() : "";
+  }
+  function mark() {
+    var boxes = document.querySelectorAll(".table-responsive, .cx-table-scroll");
+    for (var i = 0; i < boxes.length; i++) {
+      var box = boxes[i];
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("data-scrolls")) {
+        var name = nameOf(box);
+        box.setAttribute("data-scrolls", "");
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", name ? name + " – " + label : label);
+      } else if (!scrolls && box.hasAttribute("data-scrolls")) {
+        box.removeAttribute("data-scrolls");
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    }
+  }
+  mark();
+  if (window.ResizeObserver) { new ResizeObserver(mark).observe(document.documentElement); }
+  else { window.addEventListener("resize", mark); }
+})();

@@ -145,6 +145,8 @@ def crawl(app, context, base_url: str, start: str, result: CrawlResult, who: str
 def _check(page, url: str, result: CrawlResult, who: str) -> None:
     for viewport in (WIDE, NARROW):
         page.set_viewport_size(viewport)
+        # Let the page's resize handlers (scrollable tables become focusable regions) run first.
+        page.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
         findings = _axe.run(page, options=AXE_OPTIONS).response["violations"]
         for violation in findings:
             result.findings.append(Finding(
