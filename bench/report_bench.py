@@ -76,7 +76,8 @@ def measure_org(app, org, cycle, runs: int, label: str) -> None:
     from weasyprint import HTML
 
     from cxgov.reports.render import (STATIC_SCHEME, pdf_style, make_url_fetcher,
-                                      render_pdf_html, render_pdf_pages, report_vars)
+                                      render_document, render_pdf_html, render_pdf_pages,
+                                      report_vars)
     from cxgov.reports.selectors import report_context_for_cycle
 
     print(f"{label}: {org.name}, {cycle.period}")
@@ -97,6 +98,13 @@ def measure_org(app, org, cycle, runs: int, label: str) -> None:
     line("render PDF document HTML", w, c)
     w_pdf, c_pdf, (pdf, pages) = timed(lambda: render_pdf_pages(context), runs)
     line("render PDF (from context)", w_pdf, c_pdf, f"{pages} pages, {len(pdf):,} bytes")
+    # Tagging (PDF/UA-1) is always on in the app; this measures what it costs on its own.
+    w_tagged, c_tagged, _ = timed(lambda: render_document(html, context.cover.accent), runs)
+    w_plain, c_plain, _ = timed(lambda: render_document(html, context.cover.accent, tagged=False), runs)
+    line("PDF from HTML, tagged (PDF/UA-1)", w_tagged, c_tagged)
+    line("PDF from HTML, untagged", w_plain, c_plain,
+         f"tags cost {100 * (c_tagged / c_plain - 1):+.0f} % cpu, {100 * (w_tagged / w_plain - 1):+.0f} % wall"
+         " (budget +25 %)")
     sheets, font_config = pdf_style(context.cover.accent)  # the same stylesheets the app passes
     w_alone, c_alone, _ = timed(
         lambda: HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=make_url_fetcher()).write_pdf(
