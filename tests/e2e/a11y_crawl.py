@@ -65,6 +65,7 @@ class CrawlResult:
     findings: list[Finding] = field(default_factory=list)
     too_wide: list[str] = field(default_factory=list)  # "who: url: scrollWidth px"
     errors: list[str] = field(default_factory=list)  # "who: url: status"
+    headings: list[str] = field(default_factory=list)  # "who: url: n <h1>" when n != 1
 
 
 class _Links(HTMLParser):
@@ -143,6 +144,9 @@ def crawl(app, context, base_url: str, start: str, result: CrawlResult, who: str
 
 
 def _check(page, url: str, result: CrawlResult, who: str) -> None:
+    h1 = page.evaluate("document.querySelectorAll('h1').length")
+    if h1 != 1:
+        result.headings.append(f"{who}: {url}: {h1} <h1>")
     for viewport in (WIDE, NARROW):
         page.set_viewport_size(viewport)
         # Let the page's resize handlers (scrollable tables become focusable regions) run first.

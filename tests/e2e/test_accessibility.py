@@ -57,5 +57,6 @@ def test_every_page_passes_axe_for_every_role(app, demo_workspace, live_server, 
                 if f.impact in ("serious", "critical") or f.rule not in ALLOWED]
     assert checked > 40, "the crawl found too few pages: did logging in fail?"
     problems = ([f"error page: {line}" for line in result.errors] + blocking
-                + [f"wider than 390 px: {line}" for line in result.too_wide])
+                + [f"wider than 390 px: {line}" for line in result.too_wide]
+                + [f"not one <h1>: {line}" for line in result.headings])
     assert not problems, f"{len(problems)} accessibility problems:\n" + "\n".join(problems)
