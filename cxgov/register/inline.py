@@ -142,6 +142,13 @@ CHECK_FIXES: dict[str, tuple[str, dict[str, str]]] = {
 
 @bp.app_template_global("register_check_fix_url")
 def register_check_fix_url(key: str) -> str | None:
-    """Return the URL of the filtered list or form that fixes health check ``key``."""
+    """Return the URL of the filtered list or form that fixes health check ``key``.
+
+    None for a member who cannot edit the register: a "Fix" link must not lead a viewer or a
+    respondent to a form that answers 403 (found by the accessibility crawl).
+    """
+    membership = getattr(g, "membership", None)
+    if membership is None or membership.role not in EDIT_REGISTER:
+        return None
     endpoint, args = CHECK_FIXES.get(key, (None, {}))
     return url_for(endpoint, **args) if endpoint else None
