@@ -1,4 +1,5 @@
 """Form fields shared by every feature's forms."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
