@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import current_app, g, has_request_context
+from flask_babel import get_locale
 
 SUPPORTED_LANGUAGES = {"en": "English", "sv": "Svenska", "da": "Dansk"}
 
@@ -37,8 +38,6 @@ def text_language(chosen: str | None, default: str = "en") -> str:
 
 def page_language() -> str:
     """Return the ``<html lang>`` of the page being rendered: see :func:`text_language`."""
-    from flask_babel import get_locale
-
     chosen = get_locale()
     return text_language(str(chosen) if chosen else None,
                          current_app.config.get("BABEL_DEFAULT_LOCALE", "en"))

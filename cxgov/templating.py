@@ -9,6 +9,7 @@ from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
 from .numbers import fmt_number, fmt_signed
+from .i18n import page_language
 from .orgs.models import EDIT_REGISTER, MANAGE, Role
 
 
@@ -40,7 +41,6 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(fmt_number, "num")
     app.add_template_filter(fmt_signed, "signed")
 
-    from .i18n import page_language
     from .nav import has_endpoint, org_nav
 
     app.jinja_env.globals.update(current_user=current_user, org_nav=org_nav, has_endpoint=has_endpoint,
