@@ -6,6 +6,7 @@ from sqlalchemy import select
 from cxgov.cycles import services
 from cxgov.cycles.models import Answer, Cycle
 from cxgov.extensions import db
+from cxgov.numbers import fmt_index
 from cxgov.orgs.models import Role
 from tests.conftest import TEST_PASSWORD
 from tests.cycles.helpers import framework, make_cycle
@@ -91,7 +92,7 @@ def test_answer_reload_submit_close_dashboard(live_server, page, make_org, make_
     db.session.rollback()
     closed = db.session.get(Cycle, cycle_id)
     assert closed.status == "closed" and closed.results is not None
-    assert f"{closed.results['index']:.1f}" in index.inner_text()
+    assert fmt_index(closed.results["index"]) in index.inner_text()  # the one rounding of issue 17
     assert page.locator("[data-testid=top-gaps] tbody tr").count() == 5
     # Leadership (4) and the front line (2) differ by two levels: perception gaps are flagged.
     assert page.locator("[data-testid=perception] tbody tr").count() >= 1

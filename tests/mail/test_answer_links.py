@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from werkzeug.routing import IntegerConverter
 
 from cxgov.cycles import invitations, services
 from cxgov.cycles.models import Answer
@@ -83,8 +84,9 @@ def test_a_link_session_grants_nothing_outside_its_answer_pages(app, team):
             continue
         if rule.endpoint in ("auth.login", "auth.set_password", "health", "mail.unsubscribe"):
             continue
-        values = {name: (org.slug if name == "org_slug" else team["cycle"].id if name.endswith("id") else "x")
-                  for name in rule.arguments}
+        values = {name: (org.slug if name == "org_slug"
+                         else team["cycle"].id if isinstance(rule._converters.get(name), IntegerConverter)
+                         else "x") for name in rule.arguments}
         response = client.get(rule.build(values)[1])
         checked.append(rule.endpoint)
         assert response.status_code in (302, 401, 404), (rule.endpoint, response.status_code)
