@@ -19,6 +19,7 @@ from ..cycles.models import Cycle, Respondent
 from ..extensions import db
 from ..orgs.models import Membership, Organisation, Role
 from ..register.health import register_snapshots, run_health_checks
+from ..reports.models import ReportVersion
 
 #: An open cycle whose due date is this close (or past) with answers missing needs reminders.
 REMIND_WITHIN_DAYS = 7
@@ -59,7 +60,7 @@ class PortfolioRow:
     health_score: int = 0
     open_actions: int = 0
     overdue_actions: int = 0
-    #: the latest closed cycle whose report has been produced (a PDF exists)
+    #: the latest closed cycle whose report has been issued
     last_report_period: str | None = None
     last_report_cycle_id: int | None = None
     attention: tuple[str, ...] = field(default_factory=tuple)
@@ -161,10 +162,8 @@ def portfolio_rows(user: User, *, today: date | None = None, lang: str | None = 
 
 
 def _reported_cycles(org_ids: list[int]) -> set[int]:
-    """Return the ids of the cycles whose report PDF has been produced."""
-    from ..reports.models import ReportPdfCache
-
-    return set(db.session.scalars(select(ReportPdfCache.cycle_id).where(ReportPdfCache.org_id.in_(org_ids))
+    """Return the ids of the cycles whose report has been issued (at least version 1)."""
+    return set(db.session.scalars(select(ReportVersion.cycle_id).where(ReportVersion.org_id.in_(org_ids))
                                   .distinct()))
 
 

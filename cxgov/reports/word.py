@@ -126,6 +126,22 @@ def report_docx(c: ReportContext) -> bytes:
     _heading(doc, _("Trend"), level=2)
     doc.add_picture(io.BytesIO(_png(str(charts.trend), 1400)), width=Cm(17))
 
+    # Benchmark (only aggregates of at least five other clients; absent otherwise)
+    if c.benchmark is not None:
+        b = c.benchmark
+        _heading(doc, _("Benchmark"), level=1)
+        _para(doc, ngettext("Where this quarter stands among %(num)d other client organisation of the same "
+                            "consultancy, each with its latest closed assessment on the same framework (%(fw)s).",
+                            "Where this quarter stands among %(num)d other client organisations of the same "
+                            "consultancy, each with its latest closed assessment on the same framework (%(fw)s).",
+                            b.peers, fw=b.framework))
+        _table(doc, [_("Measure"), _("This organisation"), _("Percentile"), _("Lower quartile"), _("Median"),
+                     _("Upper quartile")],
+               [[_(p.title) if p.key == "index" else p.title,
+                 "\u2013" if p.value is None else str(p.value),
+                 "\u2013" if p.percentile is None else str(p.percentile), str(p.q1), str(p.median), str(p.q3)]
+                for p in (b.index, *b.dimensions)], (5.6, 2.4, 2.2, 2.4, 2.0, 2.4))
+
     # Heatmap
     _heading(doc, _("Who sees what"), level=1)
     _table(doc, [_("Practice"), _("All")] + [f"{g.label} (n = {g.n})" for g in c.heatmap.groups],

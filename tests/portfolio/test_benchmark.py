@@ -1,15 +1,18 @@
 """The anonymised benchmark: threshold, hand-computed percentiles, opt-out, and no leaks (canaries)."""
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
+from docx import Document
 
 from cxgov.cycles.models import Cycle
 from cxgov.extensions import db as _db
 from cxgov.orgs.models import Role
 from cxgov.portfolio.benchmark import benchmark_for_cycle, percentile_rank, quartiles
 from cxgov.reports.selectors import report_context_for_cycle
+from cxgov.reports.word import report_docx
 from tests.cycles.helpers import make_cycle
 
 from .helpers import closed_cycle
@@ -134,7 +137,12 @@ def test_no_other_organisation_leaks_into_page_report_context_or_cli(client, log
                          default=str)
     cli = runner.invoke(args=["benchmark", "show", "nordlys", "2026-Q2"])
     assert cli.exit_code == 0 and "among 5 other clients" in cli.output
-    for text in (page, context, cli.output):
+    report = report_context_for_cycle(client_cycle_org(client_cycle), client_cycle)
+    word = Document(io.BytesIO(report_docx(report)))
+    word_text = "\n".join([p.text for p in word.paragraphs]
+                           + [cell.text for t in word.tables for row in t.rows for cell in row.cells])
+    assert "Benchmark" in word_text and "among 5 other client organisations" in word_text
+    for text in (page, context, cli.output, word_text):
         for canary in canaries:
             assert canary not in text, canary
 

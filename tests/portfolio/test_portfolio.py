@@ -7,11 +7,13 @@ from datetime import date
 
 import openpyxl
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
+from cxgov.cycles.models import Cycle
 from cxgov.extensions import db as _db
 from cxgov.orgs.models import Membership, Role
 from cxgov.portfolio.selectors import portfolio_rows, portfolio_view
+from cxgov.reports.models import ReportVersion
 
 from .helpers import client_with_activity, closed_cycle
 
@@ -61,6 +63,17 @@ def test_a_row_per_client_with_index_progress_health_actions(consultant, make_or
     assert first.days_left == 0 and first.overdue_actions == 1 and first.open_actions == 2
     assert 0 < first.health_score < 100
     assert set(first.attention) == {"reminders_due", "report_not_issued", "overdue_actions"}
+
+
+def test_an_issued_report_is_the_last_report_and_ends_report_not_issued(consultant, make_org, make_user):
+    [org] = make_clients(1, consultant, make_org, make_user)
+    closed = _db.session.scalar(select(Cycle).where(Cycle.org_id == org.id, Cycle.status == "closed"))
+    [row] = portfolio_rows(consultant, today=TODAY)
+    assert row.last_report_period is None and "report_not_issued" in row.attention
+    _db.session.add(ReportVersion(org_id=org.id, cycle_id=closed.id, number=1, context={}, context_hash="x"))
+    _db.session.commit()
+    [row] = portfolio_rows(consultant, today=TODAY)
+    assert row.last_report_period == closed.period and "report_not_issued" not in row.attention
 
 
 def test_query_count_is_the_same_for_5_and_20_clients(app, consultant, make_org, make_user):
