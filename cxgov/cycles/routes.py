@@ -277,10 +277,7 @@ def invite(cycle_id: int) -> ResponseReturnValue:
 def respondent_link(cycle_id: int, respondent_id: int) -> ResponseReturnValue:
     """Send a respondent a new invitation (a new personal link; the old one stops working)."""
     org = current_org()
-    cycle = org_get(Cycle, cycle_id)
-    respondent = org_get(Respondent, respondent_id)
-    if respondent.cycle_id != cycle.id:
-        abort(404)
+    cycle, respondent = _cycle_respondent(cycle_id, respondent_id)
     if EmptyForm().validate_on_submit():
         try:
             sent = invitations.respondent_invite_mail(cycle=cycle, org=org, respondent=respondent)
@@ -298,10 +295,7 @@ def respondent_link(cycle_id: int, respondent_id: int) -> ResponseReturnValue:
 @roles_required(MANAGE)
 def respondent_link_revoke(cycle_id: int, respondent_id: int) -> ResponseReturnValue:
     """Stop a respondent's personal link at once (a new invitation gives them a new one)."""
-    cycle = org_get(Cycle, cycle_id)
-    respondent = org_get(Respondent, respondent_id)
-    if respondent.cycle_id != cycle.id:
-        abort(404)
+    cycle, respondent = _cycle_respondent(cycle_id, respondent_id)
     if EmptyForm().validate_on_submit():
         invitations.answer_link_revoke(respondent=respondent)
         security_event("answer_link_revoke", detail=f"cycle {cycle.period}", org_id=cycle.org_id)
@@ -335,10 +329,7 @@ def reminder_schedule(cycle_id: int) -> ResponseReturnValue:
 @roles_required(MANAGE)
 def respondent_remove(cycle_id: int, respondent_id: int) -> ResponseReturnValue:
     """Remove a respondent (and their answers) from a cycle that is not closed."""
-    cycle = org_get(Cycle, cycle_id)
-    respondent = org_get(Respondent, respondent_id)
-    if respondent.cycle_id != cycle.id:
-        abort(404)
+    cycle, respondent = _cycle_respondent(cycle_id, respondent_id)
     if EmptyForm().validate_on_submit():
         try:
             services.respondent_remove(cycle=cycle, respondent=respondent)
@@ -455,6 +446,15 @@ def close(cycle_id: int) -> ResponseReturnValue:
 
 
 # -- answering ---------------------------------------------------------------------------
+def _cycle_respondent(cycle_id: int, respondent_id: int) -> tuple[Cycle, Respondent]:
+    """Return the cycle and one of its respondents, both of this organisation, else 404."""
+    cycle = org_get(Cycle, cycle_id)
+    respondent = org_get(Respondent, respondent_id)
+    if respondent.cycle_id != cycle.id:
+        abort(404)
+    return cycle, respondent
+
+
 def _member_answer_urls(cycle: Cycle) -> AnswerUrls:
     return AnswerUrls(
         page=lambda **values: url_for("cycles.answer", cycle_id=cycle.id, **values),
