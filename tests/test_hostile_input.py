@@ -104,7 +104,9 @@ def _make_member(org: Organisation, role: Role | str = Role.SPONSOR, **kw: Any) 
 @pytest.fixture(scope="module")
 def hostile(_schema):
     """One app (real error handling) and one world for every endpoint of this module."""
-    app = make_test_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+    # An issued report's PDF is laid out in the request, not in a background thread: a PDF
+    # stored a moment later would show up as a change during the next (refused) request.
+    app = make_test_app(TESTING=False, PROPAGATE_EXCEPTIONS=False, REPORT_RENDER_SYNC=True)
     with app.app_context():
         orgs = {}
         for key in ("own", "other"):

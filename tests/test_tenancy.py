@@ -178,6 +178,8 @@ def test_role_matrix(app, client, make_org, make_member, monkeypatch, endpoint):
     """
     monkeypatch.setattr(report_services, "render_report_pdf", _fake_report_pdf)
     monkeypatch.setattr(report_services, "heavy_slot", contextlib.nullcontext)  # a fake render is light
+    # An issued version's PDF in the request, not a thread that writes after the world is restored.
+    monkeypatch.setitem(app.config, "REPORT_RENDER_SYNC", True)
     access = ACCESS[endpoint]
     world = fresh_world(make_org, make_member)
     own, other = world.orgs["own"], world.orgs["other"]
