@@ -258,6 +258,19 @@ class _Validator:
                 hint = f"; allowed fields are: {', '.join(required + optional)}"
                 self.add(_join(path, str(name)), f"unknown field '{name}' in {what}{hint}", data)
 
+    def unique_key(self, item: dict[Any, Any], path: str, what: str, keys: set[str]) -> None:
+        """Check ``item``'s key: well-formed and not already in ``keys`` (which it joins)."""
+        if "key" not in item:
+            return
+        key = item["key"]
+        if not isinstance(key, str) or not KEY_RE.match(key):
+            self.add(f"{path}.key", f"{what} key must be lower-case letters, digits, "
+                                    "'-' or '_', starting with a letter", item)
+        elif key in keys:
+            self.add(f"{path}.key", f"{what} key '{key}' is used twice", item)
+        else:
+            keys.add(key)
+
     def mapping(self, value: Any, path: str, what: str, near: Any) -> bool:
         if isinstance(value, dict):
             return True
@@ -420,15 +433,7 @@ class _Validator:
                 previous = None
                 continue
             self.fields(stage, path, STAGE_REQUIRED, STAGE_OPTIONAL, "a stage")
-            key = stage.get("key")
-            if "key" in stage:
-                if not isinstance(key, str) or not KEY_RE.match(key):
-                    self.add(f"{path}.key", "stage key must be lower-case letters, digits, "
-                                            "'-' or '_', starting with a letter", stage)
-                elif key in keys:
-                    self.add(f"{path}.key", f"stage key '{key}' is used twice", stage)
-                else:
-                    keys.add(key)
+            self.unique_key(stage, path, "stage", keys)
             if "name" in stage:
                 self.text(stage["name"], f"{path}.name", stage)
             if stage.get("description") is not None:
@@ -467,15 +472,7 @@ class _Validator:
             if not self.mapping(dim, path, "a dimension", value):
                 continue
             self.fields(dim, path, DIMENSION_REQUIRED, (), "a dimension")
-            key = dim.get("key")
-            if "key" in dim:
-                if not isinstance(key, str) or not KEY_RE.match(key):
-                    self.add(f"{path}.key", "dimension key must be lower-case letters, digits, "
-                                            "'-' or '_', starting with a letter", dim)
-                elif key in keys:
-                    self.add(f"{path}.key", f"dimension key '{key}' is used twice", dim)
-                else:
-                    keys.add(key)
+            self.unique_key(dim, path, "dimension", keys)
             code = dim.get("code")
             code_ok = False
             if "code" in dim:
@@ -713,15 +710,7 @@ class _Validator:
             if not self.mapping(profile, path, "a profile", value):
                 continue
             self.fields(profile, path, PROFILE_REQUIRED, PROFILE_OPTIONAL, "a profile")
-            key = profile.get("key")
-            if "key" in profile:
-                if not isinstance(key, str) or not KEY_RE.match(key):
-                    self.add(f"{path}.key", "profile key must be lower-case letters, digits, "
-                                            "'-' or '_', starting with a letter", profile)
-                elif key in keys:
-                    self.add(f"{path}.key", f"profile key '{key}' is used twice", profile)
-                else:
-                    keys.add(key)
+            self.unique_key(profile, path, "profile", keys)
             for name in ("name", "description"):
                 if name in profile:
                     self.text(profile[name], f"{path}.{name}", profile)
@@ -748,7 +737,7 @@ class _Validator:
                                    f"{_describe(level)}", targets)
             missing = [pid for pid in practices if pid not in targets and pid not in optional]
             if missing:
-                self.add(f"{path}.targets", f"profile '{key}' gives no target for "
+                self.add(f"{path}.targets", f"profile '{profile.get('key')}' gives no target for "
                                             f"{', '.join(missing)}; give each a target or list "
                                             f"it under optional"[:600], targets)
 
