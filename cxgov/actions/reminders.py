@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..mail.services import external_url, mail_enqueue, mail_opted_out
+from ..mail.services import external_url, mail_enqueue, mail_opted_out_addresses
 from ..orgs.models import Organisation
 from ..register.models import Person
 from .models import OPEN_STATUSES, Action
@@ -39,12 +39,11 @@ def action_digests(*, org: Organisation, today: date) -> list[OwnerDigest]:
     by_owner: dict[int, list[Action]] = {}
     for action in rows:
         by_owner.setdefault(action.owner_id, []).append(action)
+    stopped = mail_opted_out_addresses(org_id=org.id, kind="action_digest")
     digests = []
     for actions in by_owner.values():
         owner = actions[0].owner
-        if owner is None or not owner.active or not owner.email:
-            continue
-        if mail_opted_out(org_id=org.id, email=owner.email, kind="action_digest"):
+        if owner is None or not owner.active or not owner.email or owner.email.lower() in stopped:
             continue
         digests.append(OwnerDigest(owner=owner, actions=tuple(actions)))
     return sorted(digests, key=lambda d: d.owner.name.lower())

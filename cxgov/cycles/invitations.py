@@ -19,7 +19,7 @@ from ..auth.models import hash_token, new_token
 from ..db import utcnow
 from ..extensions import db
 from ..mail.models import MailMessage
-from ..mail.services import external_url, mail_enqueue, mail_opted_out
+from ..mail.services import external_url, mail_enqueue, mail_opted_out_addresses
 from ..orgs.models import Organisation
 from .models import Cycle, Respondent
 from .services import CycleError, answers_by_respondent, cycle_respondents
@@ -116,9 +116,9 @@ def respondents_invite_mail(*, cycle: Cycle, org: Organisation) -> list[SentInvi
 
 def reminder_recipients(cycle: Cycle, org: Organisation) -> list[Respondent]:
     """Return who gets a reminder now: not submitted, and not opted out of reminders."""
+    stopped = mail_opted_out_addresses(org_id=org.id, kind="reminder")
     return [r for r in cycle_respondents(cycle)
-            if r.submitted_at is None and r.contact_email
-            and not mail_opted_out(org_id=org.id, email=r.contact_email, kind="reminder")]
+            if r.submitted_at is None and r.contact_email and r.contact_email.lower() not in stopped]
 
 
 def respondents_remind_mail(*, cycle: Cycle, org: Organisation) -> list[Respondent]:
