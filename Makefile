@@ -41,9 +41,9 @@ system-deps:
 bench: install
 	$(PY) bench/run_all.py
 
-## Extract every gettext string into translations/messages.pot (Swedish and Danish come later).
+## Extract every gettext string, update each language's catalogue and compile them.
 messages: install
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	VENV=$(VENV) bash scripts/messages
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
