@@ -76,9 +76,10 @@ def register_extensions(app: Flask) -> None:
     from .auth.routes import load_user_from_session
 
     login_manager.user_loader(load_user_from_session)
-    from .i18n import select_locale
+    from .i18n import forget_request_locale, select_locale
 
     babel.init_app(app, locale_selector=select_locale)
+    app.before_request(forget_request_locale)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"],

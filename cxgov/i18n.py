@@ -1,43 +1,148 @@
-"""Locale selection: the organisation's language inside an organisation, else the default."""
+"""Which language a request is shown in, and which languages exist at all.
+
+Order (see docs/i18n.md): the signed-in user's own choice, else the language of the
+respondent answering through a personal link, else the organisation's language, else the
+browser's ``Accept-Language`` (best match among the supported languages), else the instance
+default. Pages outside an organisation (the login page, the account page) have no organisation
+language, so they follow the user's choice or the browser.
+
+A language only counts once its compiled catalogue exists (:func:`text_language`): a choice
+whose catalogue is missing would show English text under a Swedish ``lang``, so the
+resolution moves on to the next source instead. ``get_locale()`` therefore always names the
+language of the text shown, and numbers, dates and framework text follow it.
+"""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
-from flask import current_app, g, has_request_context
-from flask_babel import get_locale
+from flask import current_app, g, has_request_context, request
+from flask_babel import get_locale, refresh
+from flask_login import current_user
 
-SUPPORTED_LANGUAGES = {"en": "English", "sv": "Svenska", "da": "Dansk"}
-
-
-def select_locale() -> str:
-    """Return the locale for this request."""
-    if has_request_context():
-        org = getattr(g, "org", None)
-        if org is not None and org.language in SUPPORTED_LANGUAGES:
-            return org.language
-    return current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
-
+#: Every language the interface, the framework and the reports can be shown in.
+SUPPORTED_LANGUAGES = {"en": "English", "sv": "Svenska", "da": "Dansk", "nb": "Norsk bokmål"}
+#: Browser tags that mean a supported language under another code ("no" and "nn" read as bokmål:
+#: a reader of nynorsk reads bokmål far better than English).
+LANGUAGE_ALIASES = {"no": "nb", "nn": "nb"}
 
 #: Where the compiled catalogues live (translations/<locale>/LC_MESSAGES/messages.mo).
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
 
 
+def _default() -> str:
+    return current_app.config.get("BABEL_DEFAULT_LOCALE", "en") if current_app else "en"
+
+
+def language_available(lang: str | None, default: str = "en") -> bool:
+    """Tell whether text in ``lang`` can be shown: the default, or a compiled catalogue exists."""
+    if not lang or lang not in SUPPORTED_LANGUAGES:
+        return False
+    if lang == default:
+        return True
+    catalogue = TRANSLATIONS_DIR / lang / "LC_MESSAGES"
+    return catalogue.is_dir() and any(catalogue.glob("*.mo"))
+
+
+def browser_languages(accept: Iterable[tuple[str, float]]) -> list[str]:
+    """Return the supported languages of ``Accept-Language`` pairs, the browser's favourite first."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, (tag, quality) in enumerate(accept):
+        primary = tag.replace("_", "-").split("-")[0].lower()
+        lang = LANGUAGE_ALIASES.get(primary, primary)
+        if quality > 0 and lang in SUPPORTED_LANGUAGES:
+            ranked.append((quality, -position, lang))
+    # Highest quality first; among equals, the one the browser listed first.
+    ordered: list[str] = []
+    for _q, _pos, lang in sorted(ranked, reverse=True):
+        if lang not in ordered:
+            ordered.append(lang)
+    return ordered
+
+
+def language_resolve(*, user_choice: str | None, respondent_choice: str | None = None,
+                     org_language: str | None, accept: Iterable[tuple[str, float]] = (),
+                     default: str = "en", available: Iterable[str] | None = None) -> str:
+    """Return the language to show: the first available of user, respondent, organisation, browser.
+
+    ``available`` names the languages that can be shown (default: those with a catalogue); a
+    choice that is not available is skipped, so the result is always a language the text is in.
+    """
+    usable = set(available) if available is not None else None
+
+    def ok(lang: str | None) -> bool:
+        if usable is not None:
+            return bool(lang) and lang in usable and lang in SUPPORTED_LANGUAGES
+        return language_available(lang, default)
+
+    for lang in (user_choice, respondent_choice, org_language):
+        if ok(lang):
+            return lang  # type: ignore[return-value]
+    # The browser's list is tried in its own order, so "sv, da;q=0.9" still reaches Danish
+    # when only the Danish catalogue exists.
+    for lang in browser_languages(accept):
+        if ok(lang):
+            return lang
+    return default
+
+
+def select_locale() -> str:
+    """Return the locale for this request (Flask-Babel's locale selector)."""
+    default = _default()
+    if not has_request_context():
+        return default
+    forced = getattr(g, "language_override", None)
+    if forced and language_available(forced, default):
+        return forced
+    user_choice = None
+    if current_user and getattr(current_user, "is_authenticated", False):
+        user_choice = getattr(current_user, "language", None)
+    org = getattr(g, "org", None)
+    return language_resolve(
+        user_choice=user_choice,
+        respondent_choice=getattr(g, "respondent_language", None),
+        org_language=org.language if org is not None else None,
+        accept=list(request.accept_languages),
+        default=default,
+    )
+
+
+def forget_request_locale() -> None:
+    """Drop a locale cached by an earlier request sharing this app context (tests, CLI loops).
+
+    Flask-Babel caches the locale on ``g``; a test client inside a pushed app context shares
+    ``g`` between requests, and each request must resolve its own language.
+    """
+    for name in ("respondent_language", "language_override"):
+        g.pop(name, None)
+    refresh()
+
+
+def current_language() -> str:
+    """Return the language of the text being rendered now (request, or a forced locale)."""
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
+
+
 def text_language(chosen: str | None, default: str = "en") -> str:
     """Return the language text chosen as ``chosen`` is actually shown in (WCAG 3.1.1).
 
-    Choosing Svenska or Dansk changes the text only once a compiled catalogue for it exists;
+    Choosing a language changes the text only once a compiled catalogue for it exists;
     until then the text is English and ``lang`` must say so, or a screen reader reads English
-    words with Swedish pronunciation. Once issue 16 adds a catalogue, this follows the choice
-    by itself. Works without an app (the PDF workers).
+    words with Swedish pronunciation. Works without an app (the PDF workers).
     """
-    if not chosen or chosen == default:
-        return default
-    catalogue = TRANSLATIONS_DIR / chosen / "LC_MESSAGES"
-    return chosen if catalogue.is_dir() and any(catalogue.glob("*.mo")) else default
+    return chosen if chosen and language_available(chosen, default) else default
 
 
 def page_language() -> str:
     """Return the ``<html lang>`` of the page being rendered: see :func:`text_language`."""
     chosen = get_locale()
-    return text_language(str(chosen) if chosen else None,
-                         current_app.config.get("BABEL_DEFAULT_LOCALE", "en"))
+    return text_language(str(chosen) if chosen else None, _default())
+
+
+def report_language(requested: str | None, org_language: str | None, default: str = "en") -> str:
+    """Return the language a report or export is made in: the one asked for, else the organisation's."""
+    for lang in (requested, org_language):
+        if lang and language_available(lang, default):
+            return lang
+    return default

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ..audit import security_event
 from ..cycles.models import Cycle
 from ..extensions import db
+from ..i18n import current_language
 from ..history.services import history_for_entity
 from ..nav import NAV_BADGES
 from ..orgs.models import EDIT_REGISTER, MANAGE, READ
@@ -81,7 +82,7 @@ def _people(org_id: int, keep: int | None = None) -> list[Person]:
 
 def _fill_choices(form: ActionForm, org_id: int, action: Action | None = None) -> None:
     framework = selectors.org_framework(org_id)
-    lang = current_org().language
+    lang = current_language()
     practices = [("", _("(none: a touchpoint only)"))]
     if framework is not None:
         practices += [(p.id, f"{p.id} {p.title.get(lang)}") for p in framework.practices]
@@ -135,8 +136,8 @@ def index() -> ResponseReturnValue:
     filters = _filters_from_args()
     today = date.today()
     framework = selectors.org_framework(org.id)
-    titles = selectors.practice_titles(framework, org.language)
-    dimensions = [(d.code, f"{d.code}. {d.title.get(org.language)}") for d in framework.dimensions] \
+    titles = selectors.practice_titles(framework, current_language())
+    dimensions = [(d.code, f"{d.code}. {d.title.get(current_language())}") for d in framework.dimensions] \
         if framework is not None else []
     return render_template(
         "actions/index.html", actions=selectors.actions_list(org.id, filters, today), filters=filters,
@@ -154,7 +155,7 @@ def detail(action_id: int) -> ResponseReturnValue:
     """One action: what, who, when, its progress notes and its change history."""
     org = current_org()
     action = org_get(Action, action_id)
-    titles = selectors.practice_titles(selectors.org_framework(org.id), org.language)
+    titles = selectors.practice_titles(selectors.org_framework(org.id), current_language())
     source = db.session.get(Cycle, action.source_cycle_id) if action.source_cycle_id else None
     from .models import ActionCycleLink
 
@@ -331,6 +332,6 @@ def followup(cycle_id: int) -> ResponseReturnValue:
     items = selectors.action_followup(org.id, cycle)
     from ..cycles.services import cycle_framework
 
-    titles = selectors.practice_titles(cycle_framework(cycle), org.language)
+    titles = selectors.practice_titles(cycle_framework(cycle), current_language())
     return render_template("actions/followup.html", cycle=cycle, items=items, titles=titles,
                            as_of=selectors.followup_as_of(cycle))

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from ..i18n import SUPPORTED_LANGUAGES
 from ..validators import CxForm, email_check, no_control_chars
 
 from .models import MIN_PASSWORD_LENGTH
@@ -41,3 +42,14 @@ class NewUserForm(CxForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), no_control_chars])
     firm_name = StringField(_l("Firm"), validators=[Length(max=200), no_control_chars])
     submit = SubmitField(_l("Create consultant"))
+
+
+class LanguageForm(CxForm):
+    """A person's own language; empty follows the organisation (and the browser outside one)."""
+
+    language = SelectField(_l("Language"),
+                           choices=[("", _l("The organisation's language")), *SUPPORTED_LANGUAGES.items()],
+                           description=_l("The language of menus, pages, the framework and e-mails "
+                                          "to you. Reports keep the organisation's language unless "
+                                          "you choose another for a report."))
+    submit = SubmitField(_l("Save language"))

@@ -46,6 +46,9 @@ class User(UserMixin, db.Model):
     #: Consultant branding for reports: firm name and accent colour.
     firm_name: Mapped[str | None] = mapped_column(String(200))
     brand_accent: Mapped[str | None] = mapped_column(String(7))
+    #: The language this person reads the interface and the framework in; None follows the
+    #: organisation's language (and the browser outside an organisation). See cxgov.i18n.
+    language: Mapped[str | None] = mapped_column(String(8))
     brand_logo_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

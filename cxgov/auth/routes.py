@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import ngettext, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..audit import security_event
@@ -15,7 +15,7 @@ from ..extensions import db
 from ..invitations.services import invitations_pending_count
 from ..validators import normalise_email
 from . import services
-from .forms import ChangePasswordForm, LoginForm, SetPasswordForm
+from .forms import ChangePasswordForm, LanguageForm, LoginForm, SetPasswordForm
 from .models import User
 
 bp = Blueprint("auth", __name__)
@@ -104,6 +104,25 @@ def change_password() -> ResponseReturnValue:
             flash(_("Your password was changed. Other sessions were logged out."), "success")
             return redirect(url_for("orgs.home"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account/language", methods=["GET", "POST"])
+@login_required
+def account_language() -> ResponseReturnValue:
+    """Choose the language this person reads cxgov in (default: the organisation's)."""
+    user = current_user._get_current_object()
+    form = LanguageForm(data={"language": user.language or ""})
+    if form.validate_on_submit():
+        try:
+            services.user_language_set(user=user, language=form.language.data or None)
+        except services.AccountError as error:
+            form.language.errors.append(str(error))
+        else:
+            db.session.commit()
+            refresh()  # the confirmation below is already in the new language
+            flash(_("Your language is saved."), "success")
+            return redirect(url_for("auth.account_language"))
+    return render_template("auth/language.html", form=form)
 
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])

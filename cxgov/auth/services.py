@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..audit import SecurityEvent, security_event_add, security_event_settle
 from ..db import utcnow
 from ..extensions import db
+from ..i18n import SUPPORTED_LANGUAGES
 from ..validators import is_email, normalise_email
 
 from .models import MIN_PASSWORD_LENGTH, SetPasswordLink, User, hash_token, new_token
@@ -205,3 +206,11 @@ def login_attempt_settle(*, attempt: SecurityEvent, outcome: str, user: User | N
     """Give a login attempt its outcome: "login", "login_failed" or "login_throttled" (flushes)."""
     result = {"login": "ok", "login_failed": "refused", "login_throttled": "refused"}[outcome]
     security_event_settle(attempt, action=outcome, result=result, user_id=user.id if user else None)
+
+
+def user_language_set(*, user: User, language: str | None) -> None:
+    """Set ``user``'s own language; None (or "") follows the organisation's language."""
+    if language and language not in SUPPORTED_LANGUAGES:
+        raise AccountError(_("Choose one of the languages offered."))
+    user.language = language or None
+    db.session.flush()

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import current_language
 from ..orgs.forms import EmptyForm
 from ..orgs.models import Organisation
 from . import services
@@ -39,7 +40,7 @@ def answer_page(*, cycle: Cycle, respondent: Respondent, org: Organisation,
                 urls: AnswerUrls) -> ResponseReturnValue:
     """Show one dimension's practices (GET) or save the whole page (POST)."""
     framework = services.cycle_framework(cycle)
-    lang = org.language or "en"
+    lang = current_language()  # the reader's language: theirs, else the organisation's
     keys = [d.key for d in framework.dimensions]
     key = request.args.get("dimension") or keys[0]
     if key not in keys:

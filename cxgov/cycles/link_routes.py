@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask_babel import refresh
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -21,7 +22,7 @@ from ..db import utcnow
 from ..extensions import db
 from ..orgs.models import Organisation
 from .answering import AnswerUrls, answer_autosave, answer_page, answer_submit
-from .invitations import answer_link_opened, answer_link_respondent
+from .invitations import answer_link_opened, answer_link_respondent, respondent_language
 from .models import Respondent
 
 bp = Blueprint("answer_link", __name__, url_prefix="/answer")
@@ -76,6 +77,11 @@ def _linked_respondent() -> Respondent:
             or respondent.link_token_hash != held.get("h") or not respondent.cycle.is_open):
         session.pop(_SESSION_KEY, None)
         abort(404)
+    # Someone answering through a link has no account: their page is in the language the
+    # invitation was sent in (theirs, else the organisation's), not the browser's.
+    org = db.session.get(Organisation, respondent.org_id)
+    g.respondent_language = respondent_language(respondent, org) if org is not None else respondent.language
+    refresh()
     return respondent
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from ..audit import security_event
 from ..charts import Series, bar_chart, gauge, level_distribution, radar_chart, trend_chart
 from ..extensions import db
+from ..i18n import current_language
 from ..framework.catalog import framework_catalog_for_org, frameworks_for_new_cycle
 from ..orgs.forms import EmptyForm
 from ..orgs.models import ANSWER, MANAGE, READ
@@ -40,7 +41,8 @@ bp = org_blueprint("cycles", __name__, url_prefix="/cycles")
 
 # -- helpers -----------------------------------------------------------------------------
 def _lang() -> str:
-    return current_org().language or "en"
+    """Return the language framework text is shown in: the page's (the reader's own choice first)."""
+    return current_language()
 
 
 def _can_manage() -> bool:

@@ -51,14 +51,20 @@ cycle_opened = Namespace().signal("cycle-opened")
 
 
 def cycle_framework(cycle: Cycle) -> Framework:
-    """Return the framework the cycle was opened with (rebuilt from its snapshot, cached)."""
+    """Return the framework the cycle was opened with (rebuilt from its snapshot, cached).
+
+    Its text shows the translations of the same key and version as they are now: the snapshot
+    fixes what was assessed, not the wording in Danish (see cxgov.framework.translations).
+    """
+    from ..framework.catalog import framework_translated
+
     framework = _FRAMEWORKS.get(cycle.framework_hash)
     if framework is None:
         framework = Framework.from_snapshot(cycle.framework_snapshot)
         if len(_FRAMEWORKS) > 64:
             _FRAMEWORKS.clear()
         _FRAMEWORKS[cycle.framework_hash] = framework
-    return framework
+    return framework_translated(framework)
 
 
 def org_groups(org: Organisation) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from flask import current_app
+from flask import current_app, g, has_app_context
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -39,6 +39,7 @@ from .loader import (
 from .model import Framework
 from .models import FrameworkUpload
 from .scope import org_firms, user_firms
+from .translations import Overlay, OverlayResult, framework_with_overlays, is_overlay_file, load_overlay_dir
 
 if TYPE_CHECKING:
     from ..auth.models import User
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 
 FRAMEWORK_SUFFIXES = (".yaml", ".yml")
 _EXTENSION_KEY = "cxgov_framework_catalog"
+_G_KEY = "_cxgov_translation_catalog"
 _lock = threading.Lock()
 
 
@@ -78,6 +80,12 @@ class Catalog:
     firm_uploads: dict[str, list[tuple[Framework, FrameworkSource]]] = field(default_factory=dict)
     #: firm -> its uploads that failed validation
     firm_invalid: dict[str, list[LoadResult]] = field(default_factory=dict)
+    #: (key, version) -> translation overlays of that version (files and uploads' blocks)
+    overlays: dict[tuple[str, str], tuple[Overlay, ...]] = field(default_factory=dict)
+    #: every translation overlay file read, valid or refused (``flask framework translations``)
+    overlay_results: list[OverlayResult] = field(default_factory=list)
+    #: content hash -> the framework with this catalogue's overlays (see :meth:`translated`)
+    _translated: dict[str, Framework] = field(default_factory=dict, repr=False)
     _views: dict[frozenset[str] | None, Catalog] = field(default_factory=dict, repr=False)
 
     def for_firms(self, firms: frozenset[str] | None) -> Catalog:
@@ -94,7 +102,8 @@ class Catalog:
         if view is None:
             view = Catalog(valid=dict(self.valid), invalid=list(self.invalid),
                            versions={key: dict(v) for key, v in self.versions.items()},
-                           sources=dict(self.sources))
+                           sources=dict(self.sources), overlays=self.overlays,
+                           overlay_results=self.overlay_results)
             for firm in sorted(wanted):
                 for framework, source in self.firm_uploads.get(firm, []):
                     view._add(framework, source)
@@ -111,6 +120,19 @@ class Catalog:
     def all_versions(self, key: str) -> list[Framework]:
         """Return every valid version of ``key``, oldest first (empty when unknown)."""
         return sorted(self.versions.get(key, {}).values(), key=lambda f: version_tuple(f.version))
+
+    def translated(self, framework: Framework) -> Framework:
+        """Return ``framework`` (e.g. rebuilt from a cycle's snapshot) with its version's overlays."""
+        overlays = self.overlays.get((framework.key, framework.version))
+        if not overlays:
+            return framework
+        cached = self._translated.get(framework.content_hash)
+        if cached is None:
+            cached = framework_with_overlays(framework, overlays)
+            if len(self._translated) > 64:
+                self._translated.clear()
+            self._translated[framework.content_hash] = cached
+        return cached
 
     def source(self, framework: Framework) -> FrameworkSource | None:
         """Return where ``framework`` (a catalogue entry) came from."""
@@ -143,6 +165,7 @@ def _directory_signature(directory: Path) -> tuple[Any, ...]:
         entries = []
         for path in sorted(directory.iterdir()):
             if path.suffix.lower() in FRAMEWORK_SUFFIXES and path.is_file():
+                # translation overlays included: a new translation rebuilds the catalogue
                 stat = path.stat()
                 entries.append((path.name, stat.st_mtime_ns, stat.st_size))
         return tuple(entries)
@@ -163,13 +186,15 @@ def build_catalog(directory: str | Path, uploads: list[FrameworkUpload]) -> Cata
     catalog = Catalog()
     try:
         files = sorted(p for p in directory.iterdir()
-                       if p.is_file() and p.suffix.lower() in FRAMEWORK_SUFFIXES)
+                       if p.is_file() and p.suffix.lower() in FRAMEWORK_SUFFIXES
+                       and not is_overlay_file(p))
     except OSError as exc:
         label = str(directory)
         catalog.invalid.append(LoadResult(None, [Problem(
             label, "", f"directory could not be read: {exc.strerror or exc}")], label))
         files = []
     first_file: dict[tuple[str, str], str] = {}
+    embedded: dict[tuple[str, str], list[Overlay]] = {}
     for path in files:
         result = _relabel(load_framework_file(path), path.name)
         framework = result.framework
@@ -184,6 +209,7 @@ def build_catalog(directory: str | Path, uploads: list[FrameworkUpload]) -> Cata
             catalog.invalid.append(result)
             continue
         first_file[(result.framework.key, result.framework.version)] = path.name
+        embedded[(result.framework.key, result.framework.version)] = list(result.overlays)
         catalog._add(result.framework, FrameworkSource("file", path.name))
     for upload in uploads:
         label = upload_label(upload)
@@ -205,12 +231,39 @@ def build_catalog(directory: str | Path, uploads: list[FrameworkUpload]) -> Cata
                                   f"defined by {where} with different content")], label))
             continue
         source = FrameworkSource("upload", upload.filename, upload.id, upload.firm)
+        embedded[(framework.key, framework.version)] = list(result.overlays)
         if upload.firm is None:
             catalog._add(framework, source)
         else:
             catalog.firm_uploads.setdefault(upload.firm, []).append((framework, source))
     _drop_broken_version_maps(catalog)
+    _attach_overlays(catalog, directory, embedded)
     return catalog
+
+
+def _attach_overlays(catalog: Catalog, directory: Path,
+                     embedded: dict[tuple[str, str], list[Overlay]]) -> None:
+    """Read the overlay files and give every framework of the catalogue its translations.
+
+    An upload's own ``translations`` block comes first; a file for the same language wins
+    field by field (it is applied last).
+    """
+    frameworks = {(key, version): fw for key, versions in catalog.versions.items()
+                  for version, fw in versions.items()}
+    catalog.overlay_results = load_overlay_dir(directory, frameworks)
+    overlays: dict[tuple[str, str], list[Overlay]] = {k: list(v) for k, v in embedded.items() if v}
+    for result in catalog.overlay_results:
+        if result.overlay is not None:
+            overlays.setdefault((result.overlay.key, result.overlay.version), []).append(result.overlay)
+    catalog.overlays = {k: tuple(v) for k, v in overlays.items()}
+    for key, versions in catalog.versions.items():
+        for version, fw in list(versions.items()):
+            versions[version] = catalog.translated(fw)
+        newest = catalog.valid.get(key)
+        if newest is not None:
+            catalog.valid[key] = versions[newest.version]
+    for firm, entries in catalog.firm_uploads.items():
+        catalog.firm_uploads[firm] = [(catalog.translated(fw), source) for fw, source in entries]
 
 
 def _drop_broken_version_maps(catalog: Catalog) -> None:
@@ -262,6 +315,7 @@ def framework_catalog() -> Catalog:
 def framework_catalog_clear() -> None:
     """Forget the cached catalogue (tests that change ASSESSMENTS_DIR call this)."""
     current_app.extensions.pop(_EXTENSION_KEY, None)
+    g.pop(_G_KEY, None)
 
 
 def framework_catalog_for_org(org: Organisation) -> Catalog:
@@ -284,5 +338,22 @@ def frameworks_for_new_cycle(org: Organisation | None = None) -> list[Framework]
 
 
 def framework_from_snapshot(snapshot: dict[str, Any]) -> Framework:
-    """Rebuild the framework a cycle stored with ``framework.to_snapshot()``."""
-    return Framework.from_snapshot(snapshot)
+    """Rebuild the framework a cycle stored with ``framework.to_snapshot()``, with its translations."""
+    return framework_translated(Framework.from_snapshot(snapshot))
+
+
+def framework_translated(framework: Framework) -> Framework:
+    """Return ``framework`` with the translation overlays of its key and version, as now.
+
+    A cycle's snapshot holds the source text it was assessed against; translations are looked
+    up by key and version, so they never change what was assessed (see cxgov.framework.translations).
+    Outside an app (a bare script) the framework comes back as it is.
+    """
+    if not has_app_context():
+        return framework
+    # One catalogue check per request or CLI command: a report looks the framework up often.
+    catalog = g.get(_G_KEY)
+    if catalog is None:
+        catalog = framework_catalog().for_firms(None)
+        setattr(g, _G_KEY, catalog)
+    return catalog.translated(framework)

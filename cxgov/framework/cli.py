@@ -34,6 +34,46 @@ def list_frameworks() -> None:
         click.echo(f"{result.path}\tinvalid\t{count} problem{'s' if count != 1 else ''}")
 
 
+@framework_cli.command("translations")
+@click.argument("key", required=False)
+@click.option("--version", "version", default=None, help="A specific version (default: every version).")
+def translations(key: str | None, version: str | None) -> None:
+    """Print per language how complete each framework's translation is, then refused overlays.
+
+    Exits 1 when an overlay file was refused (wrong ids or list lengths), so a build can check it.
+    """
+    from ..i18n import SUPPORTED_LANGUAGES
+    from .translations import translation_gaps
+
+    catalog = framework_catalog().for_firms(None)
+    for fw_key in sorted(catalog.versions):
+        if key and fw_key != key:
+            continue
+        for fw in catalog.all_versions(fw_key):
+            if version and fw.version != version:
+                continue
+            for lang in SUPPORTED_LANGUAGES:
+                if lang == "en":
+                    continue
+                gaps = translation_gaps(fw, lang)
+                done = gaps.total - len(gaps.missing)
+                status = "complete" if gaps.complete else f"{len(gaps.missing)} missing"
+                click.echo(f"{fw.key}\t{fw.version}\t{lang}\t{done}/{gaps.total} texts\t{status}")
+                if gaps.practice_ids:
+                    click.echo(f"  practices: {', '.join(gaps.practice_ids)}")
+                other = [p for p in gaps.missing if not p.startswith("practices.")]
+                if other:
+                    click.echo(f"  fields: {', '.join(other)}")
+    refused = [r for r in catalog.overlay_results if r.overlay is None]
+    for result in refused:
+        for problem in result.problems:
+            click.echo(str(problem))
+        click.echo(f"{result.path}: refused: {len(result.problems)} "
+                   f"problem{'s' if len(result.problems) != 1 else ''}", err=True)
+    if refused:
+        raise SystemExit(1)
+
+
 @framework_cli.command("validate")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def validate(path: Path) -> None:

@@ -91,6 +91,8 @@ class LoadResult:
     framework: Framework | None
     problems: list[Problem]
     path: str
+    #: translations the file carries in its ``translations`` block (cxgov.framework.translations)
+    overlays: list[Any] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -999,6 +1001,11 @@ def _load_text(text: str, source: str) -> LoadResult:
     finally:
         loader.dispose()
 
+    # A ``translations`` block (an uploaded framework's overlays) is checked against the built
+    # framework below; it is not framework content and never part of the content hash.
+    translations = data.get("translations") if isinstance(data, dict) else None
+    if isinstance(data, dict) and "translations" in data:
+        data = {k: v for k, v in data.items() if k != "translations"}
     validator = _Validator(source, loader.lines)
     for name, line in loader.duplicates:
         validator.problems.append(Problem(source, "", f"the key '{name}' appears twice in the "
@@ -1011,7 +1018,16 @@ def _load_text(text: str, source: str) -> LoadResult:
                                                       f"fix these first"))
     if validator.problems:
         return LoadResult(None, validator.problems, source)
-    return LoadResult(_build(data), [], source)
+    framework = _build(data)
+    if translations is None:
+        return LoadResult(framework, [], source)
+    from .translations import embedded_overlays
+
+    overlays, problems = embedded_overlays({"translations": translations}, framework, source,
+                                           loader.lines)
+    if problems:
+        return LoadResult(None, problems, source)
+    return LoadResult(framework, [], source, overlays)
 
 
 def load_framework_file(path: str | Path) -> LoadResult:
@@ -1040,7 +1056,8 @@ def load_frameworks(directory: str | Path = DEFAULT_FRAMEWORK_DIR) -> FrameworkC
     folder = Path(directory)
     try:
         files = sorted(p for p in folder.iterdir()
-                       if p.is_file() and p.suffix.lower() in (".yaml", ".yml"))
+                       if p.is_file() and p.suffix.lower() in (".yaml", ".yml")
+                       and not _is_translation_file(p))
     except OSError as exc:
         label = str(folder)
         catalog.invalid.append(LoadResult(None, [Problem(label, "", f"directory could not be "
@@ -1073,6 +1090,13 @@ def load_frameworks(directory: str | Path = DEFAULT_FRAMEWORK_DIR) -> FrameworkC
         if newest is None or version_key(fw.version) > version_key(newest.version):
             catalog.valid[fw.key] = fw
     return catalog
+
+
+def _is_translation_file(path: Path) -> bool:
+    """Tell whether ``path`` is a translation overlay (``<stem>.<lang>.yaml``), not a framework."""
+    from .translations import is_overlay_file
+
+    return is_overlay_file(path)
 
 
 def version_key(version: str) -> tuple[int, ...]:

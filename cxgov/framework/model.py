@@ -21,15 +21,38 @@ CHANGES = ("kept", "renamed", "changed", "split", "merged", "new")
 
 @dataclass(frozen=True)
 class Text:
-    """A piece of framework text in one or more languages; English is always present."""
+    """A piece of framework text in one or more languages; English is always present.
+
+    ``by_lang`` is the framework's own content (written in its YAML, part of its snapshot and
+    content hash). ``overlay`` holds translations from overlay files
+    (:mod:`cxgov.framework.translations`): looked up by framework key and version, never part of
+    the snapshot, so adding a translation never changes what a cycle was assessed against.
+    """
 
     #: (language code, string) pairs, English first.
     by_lang: tuple[tuple[str, str], ...]
+    #: (language code, string) pairs from translation overlays; they win over ``by_lang``.
+    overlay: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def get(self, lang: str | None = None) -> str:
-        """Return the text in ``lang``, falling back to English."""
+        """Return the text in ``lang``: the overlay's, else the file's own, else English."""
+        wanted = lang or DEFAULT_LANGUAGE
+        for code, value in self.overlay:
+            if code == wanted:
+                return value
         values = dict(self.by_lang)
-        return values.get(lang or DEFAULT_LANGUAGE) or values[DEFAULT_LANGUAGE]
+        return values.get(wanted) or values[DEFAULT_LANGUAGE]
+
+    def has(self, lang: str | None) -> bool:
+        """Tell whether this text exists in ``lang`` itself (False: :meth:`get` falls back)."""
+        wanted = lang or DEFAULT_LANGUAGE
+        return any(code == wanted for code, _ in self.overlay) or any(
+            code == wanted for code, _ in self.by_lang)
+
+    def with_overlay(self, lang: str, value: str) -> "Text":
+        """Return a copy that shows ``value`` in ``lang`` (a translation overlay's text)."""
+        kept = tuple((code, v) for code, v in self.overlay if code != lang)
+        return Text(self.by_lang, kept + ((lang, value),))
 
     def __str__(self) -> str:
         return self.get(DEFAULT_LANGUAGE)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ..auth.services import user_by_email
 from ..extensions import db
+from ..i18n import SUPPORTED_LANGUAGES
 from .models import Organisation, Role
 from ..invitations.services import InvitationError, invitation_create
 from .services import OrgError, org_by_slug, org_create
@@ -18,7 +19,7 @@ org_cli = AppGroup("org", help="Manage client organisations.")
 @click.argument("name")
 @click.option("--slug", default=None, help="Short name in URLs (made from the name if left out).")
 @click.option("--industry", default="")
-@click.option("--language", default="en", type=click.Choice(["en", "sv", "da"]))
+@click.option("--language", default="en", type=click.Choice(list(SUPPORTED_LANGUAGES)))
 @click.option("--consultant", "consultant_email", default=None, help="E-mail of the consultant who serves it.")
 def create_org(name: str, slug: str | None, industry: str, language: str, consultant_email: str | None) -> None:
     """Create a client organisation."""

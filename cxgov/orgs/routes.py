@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..i18n import current_language
 from ..invitations.mail import invitation_mail_queue
 from ..invitations.models import Invitation
 from ..invitations.services import (InvitationError, invitation_create, invitations_for_org,
@@ -67,7 +68,7 @@ def overview() -> ResponseReturnValue:
 
     org = current_org()
     return render_template("orgs/overview.html",
-                           overview=overview_for(org, current_user, lang=org.language, accent=org.brand_accent))
+                           overview=overview_for(org, current_user, lang=current_language(), accent=org.brand_accent))
 
 
 @org_bp.route("/settings", methods=["GET", "POST"])
