@@ -15,6 +15,7 @@ Every field is optional and falls back to the source text field by field (``Text
 An overlay that names an id the framework does not have, or whose lists are not as long as the
 source's, is refused whole: a level descriptor shifted by one is worse than English.
 """
+
 from __future__ import annotations
 
 import re
@@ -41,11 +42,24 @@ from .model import DEFAULT_LANGUAGE, Framework, Text
 #: a dot and two or three letters before ``.yaml``; versions end in digits).
 OVERLAY_NAME_RE = re.compile(r"^(?P<stem>.+)\.(?P<lang>[a-z]{2,3})\.ya?ml$")
 
-OVERLAY_TOP_FIELDS = ("key", "version", "language", "title", "description", "level_names",
-                      "stages", "profiles", "dimensions", "practices")
+OVERLAY_TOP_FIELDS = (
+    "key",
+    "version",
+    "language",
+    "title",
+    "description",
+    "level_names",
+    "stages",
+    "profiles",
+    "dimensions",
+    "practices",
+)
 #: The translatable fields of each part, and whether they are lists.
-NAMED_FIELDS = {"stages": ("name", "description"), "profiles": ("name", "description"),
-                "dimensions": ("title", "description")}
+NAMED_FIELDS = {
+    "stages": ("name", "description"),
+    "profiles": ("name", "description"),
+    "dimensions": ("title", "description"),
+}
 PRACTICE_FIELDS = ("title", "good_looks_like")
 PRACTICE_LIST_FIELDS = ("levels", "next_steps", "evidence_prompts")
 
@@ -93,6 +107,7 @@ class TranslationGaps:
 
 # -- the text fields of a framework --------------------------------------------------------
 
+
 def text_paths(framework: Framework) -> Iterator[tuple[str, Text]]:
     """Yield (field path, Text) for every translatable text of ``framework``.
 
@@ -115,9 +130,9 @@ def text_paths(framework: Framework) -> Iterator[tuple[str, Text]]:
         for p in dimension.practices:
             yield f"practices.{p.id}.title", p.title
             yield f"practices.{p.id}.good_looks_like", p.good_looks_like
-            for name in PRACTICE_LIST_FIELDS:
-                for i, text in enumerate(getattr(p, name)):
-                    yield f"practices.{p.id}.{name}[{i}]", text
+            for list_name in PRACTICE_LIST_FIELDS:
+                for i, item in enumerate(getattr(p, list_name)):
+                    yield f"practices.{p.id}.{list_name}[{i}]", item
 
 
 def translation_gaps(framework: Framework, lang: str) -> TranslationGaps:
@@ -159,6 +174,7 @@ def shows_fallback(framework: Framework, lang: str, practice_ids: Any = None) ->
 
 # -- applying overlays ---------------------------------------------------------------------
 
+
 def framework_with_overlays(framework: Framework, overlays: Any) -> Framework:
     """Return ``framework`` showing the texts of ``overlays`` (same content hash, same snapshot)."""
     by_path: dict[str, list[tuple[str, str]]] = {}
@@ -179,34 +195,53 @@ def framework_with_overlays(framework: Framework, overlays: Any) -> Framework:
         return tuple(t(f"{prefix}[{i}]", x) for i, x in enumerate(texts))
 
     dimensions = tuple(
-        replace(d, title=t(f"dimensions.{d.key}.title", d.title),
-                description=t(f"dimensions.{d.key}.description", d.description),
-                practices=tuple(
-                    replace(p, title=t(f"practices.{p.id}.title", p.title),
-                            good_looks_like=t(f"practices.{p.id}.good_looks_like", p.good_looks_like),
-                            levels=ts(f"practices.{p.id}.levels", p.levels),
-                            next_steps=ts(f"practices.{p.id}.next_steps", p.next_steps),
-                            evidence_prompts=ts(f"practices.{p.id}.evidence_prompts",
-                                                p.evidence_prompts))
-                    for p in d.practices))
-        for d in framework.dimensions)
+        replace(
+            d,
+            title=t(f"dimensions.{d.key}.title", d.title),
+            description=t(f"dimensions.{d.key}.description", d.description),
+            practices=tuple(
+                replace(
+                    p,
+                    title=t(f"practices.{p.id}.title", p.title),
+                    good_looks_like=t(f"practices.{p.id}.good_looks_like", p.good_looks_like),
+                    levels=ts(f"practices.{p.id}.levels", p.levels),
+                    next_steps=ts(f"practices.{p.id}.next_steps", p.next_steps),
+                    evidence_prompts=ts(f"practices.{p.id}.evidence_prompts", p.evidence_prompts),
+                )
+                for p in d.practices
+            ),
+        )
+        for d in framework.dimensions
+    )
     stages = tuple(
-        replace(s, name=t(f"stages.{s.key}.name", s.name),
-                description=t(f"stages.{s.key}.description", s.description) if s.description else None)
-        for s in framework.stages)
+        replace(
+            s,
+            name=t(f"stages.{s.key}.name", s.name),
+            description=t(f"stages.{s.key}.description", s.description) if s.description else None,
+        )
+        for s in framework.stages
+    )
     profiles = tuple(
-        replace(p, name=t(f"profiles.{p.key}.name", p.name),
-                description=t(f"profiles.{p.key}.description", p.description))
-        for p in framework.profiles)
-    translated = replace(framework, title=t("title", framework.title),
-                         description=t("description", framework.description),
-                         level_names=ts("level_names", framework.level_names),
-                         dimensions=dimensions, stages=stages, profiles=profiles,
-                         content_hash=framework.content_hash)
+        replace(
+            p, name=t(f"profiles.{p.key}.name", p.name), description=t(f"profiles.{p.key}.description", p.description)
+        )
+        for p in framework.profiles
+    )
+    translated = replace(
+        framework,
+        title=t("title", framework.title),
+        description=t("description", framework.description),
+        level_names=ts("level_names", framework.level_names),
+        dimensions=dimensions,
+        stages=stages,
+        profiles=profiles,
+        content_hash=framework.content_hash,
+    )
     return translated
 
 
 # -- reading and validating overlays -------------------------------------------------------
+
 
 class _TooMany(Exception):
     pass
@@ -241,19 +276,19 @@ class _OverlayValidator:
             self.add(path, f"must be a list, not {_describe(value)}", near)
             return
         if len(value) != expected:
-            self.add(path, f"must have exactly {expected} entries, as many as the source "
-                           f"(found {len(value)})", value)
+            self.add(path, f"must have exactly {expected} entries, as many as the source (found {len(value)})", value)
             return
         for i, item in enumerate(value):
             self.text(item, f"{path}[{i}]", value)
 
-    def unknown_fields(self, data: dict[Any, Any], path: str, allowed: tuple[str, ...],
-                       what: str) -> None:
+    def unknown_fields(self, data: dict[Any, Any], path: str, allowed: tuple[str, ...], what: str) -> None:
         for name in data:
             if name not in allowed:
-                self.add(f"{path}.{name}" if path else str(name),
-                         f"unknown field {_shown(name)} in {what}; allowed fields are: "
-                         f"{', '.join(allowed)}", data)
+                self.add(
+                    f"{path}.{name}" if path else str(name),
+                    f"unknown field {_shown(name)} in {what}; allowed fields are: {', '.join(allowed)}",
+                    data,
+                )
 
     def root(self, data: Any, *, language: str | None, embedded: bool) -> str | None:
         """Validate the whole overlay; return its language (None when unusable)."""
@@ -274,15 +309,17 @@ class _OverlayValidator:
         elif language is not None and lang != language:
             self.add("language", f"says '{lang}' but the translation is filed as '{language}'", data)
         elif lang == DEFAULT_LANGUAGE:
-            self.add("language", "English is the framework's own language; it needs no "
-                                 "translation", data)
+            self.add("language", "English is the framework's own language; it needs no translation", data)
         if fw is not None and not embedded:
             if "key" in data and data["key"] != fw.key:
-                self.add("key", f"{_shown(data['key'])} does not match the framework's key "
-                                f"'{fw.key}'", data)
+                self.add("key", f"{_shown(data['key'])} does not match the framework's key '{fw.key}'", data)
             if "version" in data and str(data["version"]) != fw.version:
-                self.add("version", f"{_shown(data['version'])} does not match the framework's "
-                                    f"version '{fw.version}' (quote it: \"{fw.version}\")", data)
+                self.add(
+                    "version",
+                    f"{_shown(data['version'])} does not match the framework's "
+                    f"version '{fw.version}' (quote it: \"{fw.version}\")",
+                    data,
+                )
         if fw is None:
             return lang
         for name in ("title", "description"):
@@ -290,28 +327,33 @@ class _OverlayValidator:
                 self.text(data[name], name, data)
         if "level_names" in data:
             self.text_list(data["level_names"], "level_names", data, len(fw.level_names))
-        self.named("stages", data, {s.key: s for s in fw.stages},
-                   optional_description={s.key for s in fw.stages if s.description is None})
+        self.named(
+            "stages",
+            data,
+            {s.key: s for s in fw.stages},
+            optional_description={s.key for s in fw.stages if s.description is None},
+        )
         self.named("profiles", data, {p.key: p for p in fw.profiles})
         self.named("dimensions", data, {d.key: d for d in fw.dimensions})
         self.practices(data)
         return lang
 
-    def named(self, part: str, data: dict[Any, Any], known: Mapping[str, Any],
-              optional_description: set[str] | None = None) -> None:
+    def named(
+        self, part: str, data: dict[Any, Any], known: Mapping[str, Any], optional_description: set[str] | None = None
+    ) -> None:
         if part not in data:
             return
         value = data[part]
         if not isinstance(value, dict):
-            self.add(part, f"must be a mapping from {part[:-1]} key to its texts, not "
-                           f"{_describe(value)}", data)
+            self.add(part, f"must be a mapping from {part[:-1]} key to its texts, not {_describe(value)}", data)
             return
         fields = NAMED_FIELDS[part]
         for key, item in value.items():
             path = f"{part}.{key}"
             if key not in known:
-                self.add(path, f"the framework has no {part[:-1]} {_shown(key)}; known: "
-                               f"{', '.join(known)}"[:400], value)
+                self.add(
+                    path, f"the framework has no {part[:-1]} {_shown(key)}; known: {', '.join(known)}"[:400], value
+                )
                 continue
             if not isinstance(item, dict):
                 self.add(path, f"must be a mapping of fields, not {_describe(item)}", value)
@@ -321,8 +363,7 @@ class _OverlayValidator:
                 if name not in item:
                     continue
                 if name == "description" and optional_description and key in optional_description:
-                    self.add(f"{path}.description", "the source has no description here to "
-                                                    "translate", item)
+                    self.add(f"{path}.description", "the source has no description here to translate", item)
                     continue
                 self.text(item[name], f"{path}.{name}", item)
 
@@ -331,8 +372,7 @@ class _OverlayValidator:
             return
         value = data["practices"]
         if not isinstance(value, dict):
-            self.add("practices", f"must be a mapping from practice id to its texts, not "
-                                  f"{_describe(value)}", data)
+            self.add("practices", f"must be a mapping from practice id to its texts, not {_describe(value)}", data)
             return
         assert self.framework is not None
         known = {p.id: p for p in self.framework.practices}
@@ -354,9 +394,15 @@ class _OverlayValidator:
                     self.text_list(item[name], f"{path}.{name}", item, len(getattr(practice, name)))
 
 
-def overlay_from_data(data: Any, *, framework: Framework | None, source: str,
-                      lines: dict[int, int] | None = None, language: str | None = None,
-                      embedded: bool = False) -> OverlayResult:
+def overlay_from_data(
+    data: Any,
+    *,
+    framework: Framework | None,
+    source: str,
+    lines: dict[int, int] | None = None,
+    language: str | None = None,
+    embedded: bool = False,
+) -> OverlayResult:
     """Validate parsed overlay data against ``framework``; return the overlay or its problems.
 
     ``embedded`` is an upload's ``translations.<lang>`` block: key, version and language come
@@ -366,11 +412,9 @@ def overlay_from_data(data: Any, *, framework: Framework | None, source: str,
     try:
         lang = validator.root(data, language=language, embedded=embedded)
         if framework is None and not validator.problems:
-            validator.add("key", "there is no valid framework with this key and version to "
-                                 "translate")
+            validator.add("key", "there is no valid framework with this key and version to translate")
     except _TooMany:
-        validator.problems.append(Problem(source, "", f"stopped after {MAX_PROBLEMS} problems; "
-                                                      f"fix these first"))
+        validator.problems.append(Problem(source, "", f"stopped after {MAX_PROBLEMS} problems; fix these first"))
         lang = None
     if validator.problems or lang is None or framework is None:
         return OverlayResult(None, validator.problems, source)
@@ -392,8 +436,10 @@ def parse_overlay_text(text: str, source: str) -> tuple[Any, dict[int, int], lis
         return None, {}, [Problem(source, "", f"is not valid YAML: {str(exc)[:400]}")]
     finally:
         loader.dispose()
-    problems = [Problem(source, "", f"the key '{name}' appears twice in the same mapping "
-                                    f"(line {line})", line) for name, line in loader.duplicates]
+    problems = [
+        Problem(source, "", f"the key '{name}' appears twice in the same mapping (line {line})", line)
+        for name, line in loader.duplicates
+    ]
     return data, loader.lines, problems
 
 
@@ -404,22 +450,22 @@ def overlay_header(data: Any) -> tuple[str, str] | None:
     return None
 
 
-def load_overlay_file(path: str | Path, frameworks: Mapping[tuple[str, str], Framework],
-                      label: str | None = None) -> OverlayResult:
+def load_overlay_file(
+    path: str | Path, frameworks: Mapping[tuple[str, str], Framework], label: str | None = None
+) -> OverlayResult:
     """Read and validate one overlay file against the framework of its key and version."""
     file = Path(path)
     label = label or file.name
     try:
         if file.stat().st_size > MAX_FILE_BYTES:
-            return OverlayResult(None, [Problem(label, "", f"file is larger than {MAX_FILE_BYTES} "
-                                                           f"bytes")], label)
+            return OverlayResult(None, [Problem(label, "", f"file is larger than {MAX_FILE_BYTES} bytes")], label)
         text = file.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        return OverlayResult(None, [Problem(label, "", f"file is not UTF-8 text ({exc.reason} at "
-                                                       f"byte {exc.start})")], label)
+        return OverlayResult(
+            None, [Problem(label, "", f"file is not UTF-8 text ({exc.reason} at byte {exc.start})")], label
+        )
     except OSError as exc:
-        return OverlayResult(None, [Problem(label, "", f"file could not be read: "
-                                                       f"{exc.strerror or exc}")], label)
+        return OverlayResult(None, [Problem(label, "", f"file could not be read: {exc.strerror or exc}")], label)
     data, lines, problems = parse_overlay_text(text, label)
     if problems:
         return OverlayResult(None, problems, label)
@@ -428,15 +474,15 @@ def load_overlay_file(path: str | Path, frameworks: Mapping[tuple[str, str], Fra
     header = overlay_header(data)
     framework = frameworks.get(header) if header else None
     if header is not None and framework is None:
-        return OverlayResult(None, [Problem(label, "key", f"there is no valid framework "
-                                                          f"'{header[0]}' version {header[1]} "
-                                                          f"to translate")], label)
-    return overlay_from_data(data, framework=framework, source=label, lines=lines,
-                             language=named_lang)
+        return OverlayResult(
+            None,
+            [Problem(label, "key", f"there is no valid framework '{header[0]}' version {header[1]} to translate")],
+            label,
+        )
+    return overlay_from_data(data, framework=framework, source=label, lines=lines, language=named_lang)
 
 
-def load_overlay_dir(directory: str | Path, frameworks: Mapping[tuple[str, str], Framework]
-                     ) -> list[OverlayResult]:
+def load_overlay_dir(directory: str | Path, frameworks: Mapping[tuple[str, str], Framework]) -> list[OverlayResult]:
     """Read every overlay file (``*.<lang>.yaml``) of ``directory``, in name order."""
     try:
         files = sorted(p for p in Path(directory).iterdir() if p.is_file() and is_overlay_file(p))
@@ -450,35 +496,53 @@ def load_overlay_dir(directory: str | Path, frameworks: Mapping[tuple[str, str],
         if overlay is not None:
             ident = (overlay.key, overlay.version, overlay.language)
             if ident in seen:
-                result = OverlayResult(None, [Problem(result.path, "language", (
-                    f"'{overlay.key}' {overlay.version} in '{overlay.language}' is already "
-                    f"translated by {seen[ident]}"))], result.path)
+                result = OverlayResult(
+                    None,
+                    [
+                        Problem(
+                            result.path,
+                            "language",
+                            (
+                                f"'{overlay.key}' {overlay.version} in '{overlay.language}' is already "
+                                f"translated by {seen[ident]}"
+                            ),
+                        )
+                    ],
+                    result.path,
+                )
             else:
                 seen[ident] = result.path
         results.append(result)
     return results
 
 
-def embedded_overlays(data: Any, framework: Framework, source: str,
-                      lines: dict[int, int] | None = None) -> tuple[list[Overlay], list[Problem]]:
+def embedded_overlays(
+    data: Any, framework: Framework, source: str, lines: dict[int, int] | None = None
+) -> tuple[list[Overlay], list[Problem]]:
     """Validate an uploaded framework's ``translations`` block: {lang: overlay mapping}."""
     block = data.get("translations") if isinstance(data, dict) else None
     if block is None:
         return [], []
     if not isinstance(block, dict):
-        return [], [Problem(source, "translations", f"must be a mapping from language code to "
-                                                    f"the translated texts, not {_describe(block)}")]
+        return [], [
+            Problem(
+                source,
+                "translations",
+                f"must be a mapping from language code to the translated texts, not {_describe(block)}",
+            )
+        ]
     overlays: list[Overlay] = []
     problems: list[Problem] = []
     for lang, body in block.items():
         if not isinstance(lang, str):
-            problems.append(Problem(source, "translations", f"language code {_shown(lang)} must "
-                                                            f"be text; quote it, e.g. 'no': ..."))
+            problems.append(
+                Problem(source, "translations", f"language code {_shown(lang)} must be text; quote it, e.g. 'no': ...")
+            )
             continue
-        result = overlay_from_data(body, framework=framework, source=source, lines=lines,
-                                   language=lang, embedded=True)
-        problems.extend(replace(p, path=f"translations.{lang}" + (f".{p.path}" if p.path else ""))
-                        for p in result.problems)
+        result = overlay_from_data(body, framework=framework, source=source, lines=lines, language=lang, embedded=True)
+        problems.extend(
+            replace(p, path=f"translations.{lang}" + (f".{p.path}" if p.path else "")) for p in result.problems
+        )
         if result.overlay is not None:
             overlays.append(result.overlay)
     return overlays, problems
