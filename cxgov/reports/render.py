@@ -142,6 +142,31 @@ def build_charts(c: ctx.ReportContext) -> ReportCharts:
     )
 
 
+def _css_string(text: str) -> str:
+    """Return ``text`` as a CSS string that is also safe inside an XML or HTML <style> element."""
+    escaped = "".join(f"\\{ord(ch):x} " if ch in '\\"<>&' or ord(ch) < 32 else ch for ch in text)
+    return f'"{escaped}"'
+
+
+def page_footer_css() -> Markup:
+    """Return the @page rule that prints "client · period · firm · page 3 of 17" in the report's language.
+
+    The words around the two counters come from one translated sentence, so a language can
+    order them as it needs.
+    """
+    sentence = gettext("page %(page)s of %(pages)s", page="\x01", pages="\x02")
+    content = ["string(running)", _css_string(" \u00b7 ")]
+    for part in re.split("([\x01\x02])", sentence):
+        if part == "\x01":
+            content.append("counter(page)")
+        elif part == "\x02":
+            content.append("counter(pages)")
+        elif part:
+            content.append(_css_string(part))
+    return Markup("@page { @bottom-right { content: %s; } } @page cover { @bottom-right { content: none; } }"
+                  % " ".join(content))
+
+
 def report_vars(c: ctx.ReportContext) -> dict[str, Any]:
     """Return the template variables both wrappers (page and PDF) render the partials with."""
     return {"r": c, "f": Fmt, "charts": build_charts(c)}
@@ -156,7 +181,8 @@ def _env() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext, text_language=text_language)
+    env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext, text_language=text_language,
+                       page_footer_css=page_footer_css)
     return env
 
 
@@ -342,6 +368,9 @@ def report_html_class() -> type:
     import weasyprint
     from weasyprint import CSS, HTML
 
+    from .svg_text import svg_text_whole_runs_install
+
+    svg_text_whole_runs_install()
     ua_file = Path(weasyprint.__file__).parent / "css" / "html5_ua.css"
     try:
         from weasyprint.html import UA_COUNTER_STYLE

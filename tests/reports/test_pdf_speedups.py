@@ -1,0 +1,113 @@
+"""The PDF's speed-ups change how it is drawn, never what it shows.
+
+SVG labels drawn as whole runs (``svg_text``) land where WeasyPrint's own letter-by-letter
+drawing puts them, and the single running footer still names the client, the period, the
+firm and the page on every page but the cover.
+"""
+from __future__ import annotations
+
+import contextlib
+import re
+import subprocess
+from html import unescape
+
+import pytest
+
+from cxgov.reports import render, svg_text
+
+from . import samples
+
+SVG_DOC = """<!doctype html><html lang="en"><head><meta charset="utf-8"/><title>t</title></head>
+<body class="rp rp-pdf"><div class="rp-chart"><svg xmlns="http://www.w3.org/2000/svg" width="400" height="120"
+ viewBox="0 0 400 120" role="img" aria-label="labels" font-family="DejaVu Sans, sans-serif">
+<text x="10" y="20" font-size="9" fill="#333333">Close the inner loop with each customer</text>
+<text x="200" y="40" font-size="9" text-anchor="middle">Leadership Ångström</text>
+<text x="390" y="60" font-size="11" font-weight="bold" text-anchor="end">4.0</text>
+<text x="10" y="80" font-size="9">Tvåspråkig <tspan font-weight="bold">tspan</tspan> rad</text>
+<text x="10" y="100" font-size="9" dx="0 3 3 3">Spaced</text>
+<text x="200" y="100" font-size="9" rotate="0 10 20">Rotated</text>
+</svg></div></body></html>"""
+
+
+@contextlib.contextmanager
+def weasyprints_own_svg_text():
+    """Draw SVG text with WeasyPrint's own function for the duration (restores the fast path)."""
+    import weasyprint.svg as package
+    from weasyprint.svg.text import text as own
+
+    saved_tags, saved_text = dict(package.TAGS), package.text
+    for tag, function in saved_tags.items():
+        if function is saved_text:
+            package.TAGS[tag] = own
+    package.text = own
+    try:
+        yield
+    finally:
+        package.TAGS.clear()
+        package.TAGS.update(saved_tags)
+        package.text = saved_text
+
+
+def _words(pdf: bytes, tmp_path, name: str) -> list[tuple[str, float, float, float, float]]:
+    path = tmp_path / f"{name}.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    return [(unescape(m.group(5)), *(float(m.group(k)) for k in range(1, 5))) for m in re.finditer(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out)]
+
+
+def test_fast_path_is_on_for_weasyprint_70():
+    render.report_html_class()
+    assert svg_text.svg_text_whole_runs_install() is True
+    import weasyprint.svg as package
+
+    assert package.TAGS["text"] is package.text and package.TAGS["tspan"] is package.text
+    assert package.text.__module__ == svg_text.__name__
+
+
+def test_whole_runs_land_where_weasyprint_draws_each_letter(tmp_path):
+    fast = _words(render.render_document(SVG_DOC, "#1f5f8b")[0], tmp_path, "fast")
+    with weasyprints_own_svg_text():
+        own = _words(render.render_document(SVG_DOC, "#1f5f8b")[0], tmp_path, "own")
+    assert [w[0] for w in fast] == [w[0] for w in own]
+    assert "Ångström" in [w[0] for w in fast] and "Rotated" not in " ".join(w[0] for w in fast[:5])
+    for (word, *box_fast), (_, *box_own) in zip(fast, own):
+        # Same place to within kerning (the per-letter path drops the font's kerning pairs).
+        assert all(abs(a - b) < 1.0 for a, b in zip(box_fast, box_own)), (word, box_fast, box_own)
+
+
+def test_per_character_layout_keeps_weasyprints_own_path(tmp_path):
+    """dx and rotate lists position each letter: those nodes are drawn exactly as before."""
+    fast = _words(render.render_document(SVG_DOC, "#1f5f8b")[0], tmp_path, "fast")
+    with weasyprints_own_svg_text():
+        own = _words(render.render_document(SVG_DOC, "#1f5f8b")[0], tmp_path, "own")
+    special = [w for w in fast if w[0].startswith(("S", "R"))]
+    assert special and special == [w for w in own if w[0].startswith(("S", "R"))]
+
+
+@pytest.fixture(scope="module")
+def footer_pages(tmp_path_factory):
+    context = samples.sample_context(org_name="Nordlys \"Ö\" <Bæk> & Co", firm="Øster & Ödman Advisory")
+    path = tmp_path_factory.mktemp("footer") / "report.pdf"
+    pdf, pages = render.render_pdf_pages(context)
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return context, pages, text.split("\f")[:pages]
+
+
+def test_every_page_but_the_cover_has_the_running_footer(footer_pages):
+    context, pages, texts = footer_pages
+    running = f"Nordlys \"Ö\" <Bæk> & Co · {context.cover.period} · Øster & Ödman Advisory"
+    assert f"page 1 of {pages}" not in texts[0] and running not in texts[0]
+    for number, text in enumerate(texts[1:], start=2):
+        assert f"{running} · page {number} of {pages}" in text, number
+
+
+def test_footer_words_are_one_translatable_sentence_escaped_for_css(monkeypatch):
+    monkeypatch.setattr(render, "gettext", lambda s, **v: 'sida %(page)s "av" <%(pages)s> & \\' % v)
+    css = str(render.page_footer_css())
+    assert '"sida " counter(page) " \\22 av\\22  \\3c " counter(pages) "\\3e  \\26  \\5c "' in css
+    assert not re.search(r'[<>&]', css)
+    assert "@page cover { @bottom-right { content: none; } }" in css
