@@ -368,6 +368,7 @@ def report_html_class() -> type:
     import weasyprint
     from weasyprint import CSS, HTML
 
+    # svg_text imports WeasyPrint, which the app loads only once a PDF is laid out.
     from .svg_text import svg_text_whole_runs_install
 
     svg_text_whole_runs_install()

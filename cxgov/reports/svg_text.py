@@ -10,11 +10,22 @@ one line WeasyPrint has already laid out to measure it: the same glyphs at the s
 (with the font's kerning, which the per-letter path loses) and the same bounding box for
 ``text-anchor``. Anything else goes to WeasyPrint's own function unchanged.
 """
+
 from __future__ import annotations
 
 import threading
 from math import inf
 from typing import Any
+
+import weasyprint
+from weasyprint import svg as svg_package
+from weasyprint.css.properties import INITIAL_VALUES
+from weasyprint.draw.text import draw_emojis, draw_first_line
+from weasyprint.matrix import Matrix
+from weasyprint.svg.bounding_box import extend_bounding_box
+from weasyprint.svg.text import Style, TextBox
+from weasyprint.svg.utils import normalize, size
+from weasyprint.text.line_break import split_first_line
 
 #: Attributes that give a text node per-character layout: those keep WeasyPrint's own path.
 _PER_CHARACTER = ("dx", "dy", "rotate", "textLength")
@@ -24,8 +35,6 @@ _installed = False
 
 def _single(value: str | None) -> bool:
     """Return whether an ``x``/``y`` attribute holds at most one coordinate."""
-    from weasyprint.svg.utils import normalize
-
     return value is None or len(normalize(value).strip().split(" ")) <= 1
 
 
@@ -39,9 +48,6 @@ def svg_text_whole_runs_install() -> bool:
     with _lock:
         if _installed:
             return True
-        import weasyprint
-        from weasyprint import svg as svg_package
-
         original = svg_package.TAGS.get("text")
         if not weasyprint.__version__.startswith("70.") or getattr(svg_package, "text", None) is not original:
             return False
@@ -57,20 +63,18 @@ def svg_text_whole_runs_install() -> bool:
 
 def _whole_run_text(original: Any) -> Any:
     """Return a replacement for ``weasyprint.svg.text.text`` that draws plain runs whole."""
-    from weasyprint.css.properties import INITIAL_VALUES
-    from weasyprint.draw.text import draw_emojis, draw_first_line
-    from weasyprint.matrix import Matrix
-    from weasyprint.svg.bounding_box import extend_bounding_box
-    from weasyprint.svg.text import Style, TextBox
-    from weasyprint.svg.utils import normalize, size
-    from weasyprint.text.line_break import split_first_line
 
     def text(svg: Any, node: Any, font_size: float) -> None:
         attrib = node.attrib
         content = node.text
-        if (not content or "\n" in content or any(name in attrib for name in _PER_CHARACTER)
-                or not _single(attrib.get("x")) or not _single(attrib.get("y"))
-                or svg.length(node.get("letter-spacing"), font_size)):
+        if (
+            not content
+            or "\n" in content
+            or any(name in attrib for name in _PER_CHARACTER)
+            or not _single(attrib.get("x"))
+            or not _single(attrib.get("y"))
+            or svg.length(node.get("letter-spacing"), font_size)
+        ):
             return original(svg, node, font_size)
 
         # The style WeasyPrint's own function builds for a text node (it reads no CSS either).
@@ -128,7 +132,8 @@ def _whole_run_text(original: Any) -> Any:
         y_position = y + svg.cursor_d_position[1] + y_align
         node.text_bounding_box = extend_bounding_box(
             node.text_bounding_box,
-            ((x_position, y_position - baseline), (x_position + width, y_position - baseline + height)))
+            ((x_position, y_position - baseline), (x_position + width, y_position - baseline + height)),
+        )
 
         svg.stream.push_state()
         fill, stroke = svg.set_graphical_state(node, font_size)
@@ -137,8 +142,7 @@ def _whole_run_text(original: Any) -> Any:
         svg.fill_stroke(fill, stroke, text=True)
         text_box = TextBox(layout, style)
         text_box.baseline = baseline
-        emojis = draw_first_line(svg.stream, text_box, "none", "none",
-                                 Matrix(a=1, d=-1, e=x_position, f=y_position))
+        emojis = draw_first_line(svg.stream, text_box, "none", "none", Matrix(a=1, d=-1, e=x_position, f=y_position))
         svg.stream.end_text()
         svg.stream.pop_state()
         draw_emojis(svg.stream, style, x, y, emojis)

@@ -4,6 +4,7 @@ SVG labels drawn as whole runs (``svg_text``) land where WeasyPrint's own letter
 drawing puts them, and the single running footer still names the client, the period, the
 firm and the page on every page but the cover.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -51,10 +52,13 @@ def weasyprints_own_svg_text():
 def _words(pdf: bytes, tmp_path, name: str) -> list[tuple[str, float, float, float, float]]:
     path = tmp_path / f"{name}.pdf"
     path.write_bytes(pdf)
-    out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True,
-                         check=True).stdout
-    return [(unescape(m.group(5)), *(float(m.group(k)) for k in range(1, 5))) for m in re.finditer(
-        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out)]
+    out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return [
+        (unescape(m.group(5)), *(float(m.group(k)) for k in range(1, 5)))
+        for m in re.finditer(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out
+        )
+    ]
 
 
 def test_fast_path_is_on_for_weasyprint_70():
@@ -88,18 +92,17 @@ def test_per_character_layout_keeps_weasyprints_own_path(tmp_path):
 
 @pytest.fixture(scope="module")
 def footer_pages(tmp_path_factory):
-    context = samples.sample_context(org_name="Nordlys \"Ö\" <Bæk> & Co", firm="Øster & Ödman Advisory")
+    context = samples.sample_context(org_name='Nordlys "Ö" <Bæk> & Co', firm="Øster & Ödman Advisory")
     path = tmp_path_factory.mktemp("footer") / "report.pdf"
     pdf, pages = render.render_pdf_pages(context)
     path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     return context, pages, text.split("\f")[:pages]
 
 
 def test_every_page_but_the_cover_has_the_running_footer(footer_pages):
     context, pages, texts = footer_pages
-    running = f"Nordlys \"Ö\" <Bæk> & Co · {context.cover.period} · Øster & Ödman Advisory"
+    running = f'Nordlys "Ö" <Bæk> & Co · {context.cover.period} · Øster & Ödman Advisory'
     assert f"page 1 of {pages}" not in texts[0] and running not in texts[0]
     for number, text in enumerate(texts[1:], start=2):
         assert f"{running} · page {number} of {pages}" in text, number
@@ -109,5 +112,5 @@ def test_footer_words_are_one_translatable_sentence_escaped_for_css(monkeypatch)
     monkeypatch.setattr(render, "gettext", lambda s, **v: 'sida %(page)s "av" <%(pages)s> & \\' % v)
     css = str(render.page_footer_css())
     assert '"sida " counter(page) " \\22 av\\22  \\3c " counter(pages) "\\3e  \\26  \\5c "' in css
-    assert not re.search(r'[<>&]', css)
+    assert not re.search(r"[<>&]", css)
     assert "@page cover { @bottom-right { content: none; } }" in css
