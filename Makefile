@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # Arguments for run.py, e.g. make run ARGS="--port 8000" (also --host, --no-demo).
 ARGS ?=
 
-.PHONY: run test lint install system-deps bench clean messages
+.PHONY: run test lint install system-deps bench clean messages catalogues
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
+## Compile each language's catalogue (translations/*/LC_MESSAGES/messages.mo, not committed) when stale.
+catalogues: install
+	$(PY) -m cxgov.catalogues
+
 ## Start cxgov on the embedded SQLite database, with the demo workspace (logins printed).
-run: install
+run: install catalogues
 	$(PY) run.py $(ARGS)
 
 ## Lint (ruff), format check and types (mypy) on cxgov/; settings in pyproject.toml.
@@ -31,7 +35,7 @@ lint: install
 	$(VENV)/bin/mypy
 
 ## Run the linters, then the whole test suite (unit, property, migration and browser tests).
-test: install system-deps lint
+test: install catalogues system-deps lint
 	$(PY) -m pytest -n 2 --dist load --durations=10 $(PYTEST_ARGS)
 
 ## Chromium for the browser tests, poppler for PDF checks, fonts for reports (Debian packages).

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence
 
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from .numbers import fmt_number
@@ -234,7 +235,7 @@ def _no_data(width: float, height: float, title: str) -> Markup:
     return _svg(width, height, title, [
         f'<rect x="0.5" y="0.5" width="{_n(width - 1)}" height="{_n(height - 1)}" fill="none"'
         f' stroke="{GRID}" stroke-dasharray="4 3"/>',
-        _label(width / 2, height / 2 + 4, "No data", size=11, fill=SUBTLE),
+        _label(width / 2, height / 2 + 4, gettext("No data"), size=11, fill=SUBTLE),
     ])
 
 
@@ -355,7 +356,7 @@ def radar_chart(
 ) -> Markup:
     """Draw a radar (spider) chart: one spoke per axis, one polygon per series, legend below."""
     accent = _accent(accent)
-    title = title or "Radar chart"
+    title = title or gettext("Radar chart")
     lo, hi = _bounds(min_value, max_value, 0, 5)
     width = max(160.0, float(_clean(size) or 420))
     labels = [str(a) for a in axes]
@@ -494,7 +495,7 @@ def trend_chart(
 ) -> Markup:
     """Draw a line chart over periods; None breaks a line, muted lines are labelled at their end."""
     accent = _accent(accent)
-    title = title or "Trend chart"
+    title = title or gettext("Trend chart")
     lo, hi = _bounds(y_min, y_max, 0, 100)
     width_f = max(200.0, float(_clean(width) or 640))
     height_f = max(120.0, float(_clean(height) or 260))
@@ -622,7 +623,7 @@ def trend_chart(
             parts.append(_label(x, ly, text, size=11, fill=accent, anchor=anchor, weight="bold"))
 
     if not any_value:
-        parts.append(_label(left + plot_w / 2, top + plot_h / 2 + 4, "No data", size=11, fill=SUBTLE))
+        parts.append(_label(left + plot_w / 2, top + plot_h / 2 + 4, gettext("No data"), size=11, fill=SUBTLE))
 
     if legend_items:
         legend, _ = _legend(legend_items, width_f, height_f - legend_h - 2, accent)
@@ -648,7 +649,7 @@ def bar_chart(
 ) -> Markup:
     """Draw horizontal bars with the label on the left, the value at the end, targets as ticks."""
     accent = _accent(accent)
-    title = title or "Bar chart"
+    title = title or gettext("Bar chart")
     _, hi = _bounds(0, max_value, 0, 5)
     width_f = max(200.0, float(_clean(width) or 640))
     bh = _clamp(float(_clean(bar_height) or 18), 6, 60)
@@ -754,8 +755,8 @@ def level_distribution(
     for lvl in levels:
         c = _clean(counts.get(lvl, 0)) if counts else 0
         clean[lvl] = max(0, int(c or 0))
-    summary = ", ".join(f"level {lvl}: {clean[lvl]}" for lvl in levels)
-    title = f"Answers per level ({summary})"
+    summary = ", ".join(gettext("level %(level)d: %(count)d", level=lvl, count=clean[lvl]) for lvl in levels)
+    title = gettext("Answers per level (%(summary)s)", summary=summary)
     top, bottom = 12.0, 13.0
     plot_h = height_f - top - bottom
     band = width_f / len(levels)
@@ -773,7 +774,8 @@ def level_distribution(
             parts.append(f'<rect x="{_n(cx - bar_w / 2)}" y="{_n(base - h)}" width="{_n(bar_w)}"'
                          f' height="{_n(h)}" fill="{accent}"/>')
         parts.append(_label(cx, base - h - 3, str(c), size=9, fill=INK if c else SUBTLE))
-        parts.append(_label(cx, base + 10.5, f"L{lvl}", size=8.5, fill=SUBTLE))
+        # TRANSLATORS: the short axis label of maturity level 1..5 under a tiny column chart
+        parts.append(_label(cx, base + 10.5, gettext("L%(level)d", level=lvl), size=8.5, fill=SUBTLE))
     return _svg(width_f, height_f, title, parts)
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 from typing import Any
 
 import click
+from flask_babel import gettext
 from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from .messages import N_
 
 #: What a database says when a table the code needs is not there (SQLite, PostgreSQL).
 _MISSING_TABLE = ("no such table", "does not exist")
-UNMIGRATED = ("The database has no table {table!s} yet: it is not migrated. "
-              "Run `flask db upgrade` first (in the virtualenv: .venv/bin/flask db upgrade).")
+UNMIGRATED = N_("The database has no table %(table)s yet: it is not migrated. "
+                "Run `flask db upgrade` first (in the virtualenv: .venv/bin/flask db upgrade).")
 
 
 def _missing_table(error: Exception) -> str | None:
@@ -34,7 +37,7 @@ def guard_unmigrated(group: click.Group) -> click.Group:
             table = _missing_table(error)
             if table is None:
                 raise
-            raise click.ClickException(UNMIGRATED.format(table=table)) from None
+            raise click.ClickException(gettext(UNMIGRATED, table=table)) from None
 
     group.invoke = invoke_guarded  # type: ignore[method-assign]
     return group

@@ -11,6 +11,7 @@ from typing import Callable
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .auth.models import User
@@ -132,7 +133,7 @@ demo_cli = AppGroup("demo", help="The demo workspace.")
 def create_demo() -> None:
     """Create the demo workspace (refuses when it already exists)."""
     if demo_exists():
-        raise click.ClickException(f"The demo organisation '{DEMO_SLUG}' already exists.")
+        raise click.ClickException(_("The demo organisation “%(slug)s” already exists.", slug=DEMO_SLUG))
     demo_create()
     db.session.commit()
     click.echo(demo_banner("http://127.0.0.1:5000"))

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from cxgov import create_app
 from cxgov.auth.models import User
+from cxgov.catalogues import catalogues_compile
 from cxgov.extensions import db as _db
 from cxgov.orgs.models import Membership, Organisation, Role
 
@@ -198,5 +199,9 @@ def login():
 
 
 def pytest_configure(config):
+    # The .mo files are build output, not committed: a fresh worktree has none, and a pulled
+    # .po is newer than its .mo. Compiling the stale ones here (atomically, so parallel workers
+    # may race) lets `pytest` alone show every language, as `make test` does.
+    catalogues_compile()
     config.addinivalue_line("markers", "app_config(**kw): config overrides for the app fixture")
     config.addinivalue_line("markers", "e2e: browser test (Playwright + Debian's Chromium)")

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..audit import security_event
 from ..extensions import db
@@ -21,7 +23,7 @@ action_cli = AppGroup("action", help="The action plan of an organisation.")
 def _org(slug: str) -> Organisation:
     org = org_by_slug(slug)
     if org is None:
-        raise click.ClickException(f"No organisation with the short name {slug!r}.")
+        raise click.ClickException(_("No organisation with the short name “%(slug)s”.", slug=slug))
     return org
 
 
@@ -51,14 +53,14 @@ def export_actions(org_slug: str, out: Path) -> None:
     org = _org(org_slug)
     suffix = out.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
-        raise click.ClickException("Name the output file .xlsx or .csv.")
+        raise click.ClickException(_("Name the output file .xlsx or .csv."))
     if suffix == ".xlsx":
         out.write_bytes(action_plan_xlsx(org.id, org.name, org.language))
     else:
         out.write_text(action_plan_csv(org.id, org.language), encoding="utf-8-sig")
     security_event("export", detail=f"action plan {suffix[1:]} (cli)", org_id=org.id)
     db.session.commit()
-    click.echo(f"Wrote {out}")
+    click.echo(_("Wrote %(file)s", file=out))
 
 
 @action_cli.command("remind")
@@ -70,7 +72,9 @@ def remind(org_slug: str, dry_run: bool) -> None:
     today = date.today()
     digests = action_digests(org=org, today=today) if dry_run else action_digests_mail(org=org, today=today)
     for digest in digests:
-        click.echo(f"{digest.owner.email}\t{len(digest.actions)} actions")
+        click.echo(f"{digest.owner.email}\t"
+                   + ngettext("%(num)d action", "%(num)d actions", len(digest.actions)))
     if not dry_run:
         db.session.commit()
-    click.echo(f"{'Would queue' if dry_run else 'Queued'} {len(digests)} digests.")
+    click.echo(ngettext("Would queue %(num)d digest.", "Would queue %(num)d digests.", len(digests)) if dry_run
+               else ngettext("Queued %(num)d digest.", "Queued %(num)d digests.", len(digests)))

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -116,7 +117,8 @@ def gap_draft(*, org: Organisation, cycle: Cycle, framework: Framework, practice
     if current >= 5:
         raise ActionError(_("%(pid)s is already at the highest level; there is no next step.", pid=practice_id))
     target = current + 1
-    title = f"{practice.id} {practice.title.get(lang)}: reach level {target}"[:TITLE_MAX]
+    title = _("%(practice)s %(title)s: reach level %(level)d", practice=practice.id,
+              title=practice.title.get(lang), level=target)[:TITLE_MAX]
     step = practice.next_step(current, lang) or ""
     owner = suggested_owner(org=org, owner_hint=practice.owner_hint)
     return ActionDraft(practice_id=practice.id, title=title, description=step[:DESCRIPTION_MAX],
@@ -145,10 +147,11 @@ def action_create_from_gap(*, org: Organisation, cycle: Cycle, practice_id: str,
 def _clean_text(value: str | None, limit: int, what: str, *, one_line: bool) -> str:
     text = (value or "").strip()
     if len(text) > limit:
-        raise ActionError(_("The %(what)s is too long (at most %(limit)d characters).", what=what, limit=limit))
+        raise ActionError(ngettext("“%(field)s” is too long (at most %(num)d character).",
+                                   "“%(field)s” is too long (at most %(num)d characters).", limit, field=what))
     bad = [c for c in text if (ord(c) < 32 and (one_line or c not in "\n\r\t")) or ord(c) == 127]
     if bad:
-        raise ActionError(_("Remove the control characters from the %(what)s.", what=what))
+        raise ActionError(_("Remove the control characters from “%(field)s”.", field=what))
     return text
 
 
@@ -163,10 +166,10 @@ def action_create(*, org: Organisation, by: User | None, title: str, description
                   source_cycle: Cycle | None = None, status: str = "planned",
                   now: datetime | None = None) -> Action:
     """Create an action for a practice and/or a touchpoint and record it in the history."""
-    title = _clean_text(title, TITLE_MAX, _("title"), one_line=True)
+    title = _clean_text(title, TITLE_MAX, _("Title"), one_line=True)
     if not title:
         raise ActionError(_("Give the action a title."))
-    description = _clean_text(description, DESCRIPTION_MAX, _("description"), one_line=False)
+    description = _clean_text(description, DESCRIPTION_MAX, _("Description"), one_line=False)
     practice_id = (practice_id or "").strip().upper() or None
     if practice_id is None and touchpoint is None:
         raise ActionError(_("Choose the practice or the touchpoint the action improves."))
@@ -204,12 +207,12 @@ def action_update(*, org: Organisation, action: Action, by: User | None, version
         raise ActionConflict(_("Someone else changed this action since you opened it. Compare their version with yours and save again."), action)
     before = action.as_record()
     if title is not _UNSET:
-        cleaned = _clean_text(title, TITLE_MAX, _("title"), one_line=True)
+        cleaned = _clean_text(title, TITLE_MAX, _("Title"), one_line=True)
         if not cleaned:
             raise ActionError(_("Give the action a title."))
         action.title = cleaned
     if description is not _UNSET:
-        action.description = _clean_text(description, DESCRIPTION_MAX, _("description"), one_line=False)
+        action.description = _clean_text(description, DESCRIPTION_MAX, _("Description"), one_line=False)
     if owner is not _UNSET:
         _check_owner(org, owner)
         action.owner_id = owner.id if owner is not None else None
@@ -224,7 +227,7 @@ def action_update(*, org: Organisation, action: Action, by: User | None, version
     if action.practice_id is None and action.touchpoint_id is None:
         raise ActionError(_("Choose the practice or the touchpoint the action improves."))
     if drop_reason is not _UNSET:
-        action.drop_reason = _clean_text(drop_reason, DROP_REASON_MAX, _("reason"), one_line=False)
+        action.drop_reason = _clean_text(drop_reason, DROP_REASON_MAX, _("Reason"), one_line=False)
     if status is not _UNSET and status != action.status:
         _set_status(action, status, now or utcnow())
     if action.status == "dropped" and not action.drop_reason:
@@ -255,7 +258,7 @@ def action_note_add(*, org: Organisation, action: Action, by: User | None, text:
     """Add a dated progress note to an action (recorded in the history as an update)."""
     if action.org_id != org.id:
         raise ActionError(_("That action belongs to another organisation."))
-    text = _clean_text(text, NOTE_MAX, _("note"), one_line=False)
+    text = _clean_text(text, NOTE_MAX, _("Note"), one_line=False)
     if not text:
         raise ActionError(_("Write the progress note first."))
     at = at or utcnow()

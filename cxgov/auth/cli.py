@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from ..extensions import db
 from .services import AccountError, user_create
@@ -26,4 +27,4 @@ def create_user(email: str, name: str, password: str, admin: bool, consultant: b
     except AccountError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
-    click.echo(f"created user {user.email}")
+    click.echo(_("created user %(email)s", email=user.email))

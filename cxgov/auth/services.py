@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import case, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -54,11 +55,12 @@ def user_create(*, email: str, name: str, password: str | None = None, is_admin:
     """Create a user; without a password they log in only after using a set-password link."""
     email = normalise_email(email)
     if not is_email(email):
-        raise AccountError(f"Not a valid e-mail address: {email!r}")
+        raise AccountError(_("Not a valid e-mail address: “%(email)s”", email=email))
     if user_by_email(email) is not None:
-        raise AccountError(f"A user with the e-mail {email} already exists.")
+        raise AccountError(_("A user with the e-mail %(email)s already exists.", email=email))
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
+        raise AccountError(ngettext("Passwords need at least %(num)d character.",
+                                      "Passwords need at least %(num)d characters.", MIN_PASSWORD_LENGTH))
     user = User(email=email, name=name.strip() or email, is_admin=is_admin,
                 is_consultant=is_consultant or is_admin, firm_name=firm_name or None)
     if password is not None:

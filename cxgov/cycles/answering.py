@@ -12,6 +12,7 @@ from typing import Any, Callable
 from flask import abort, flash, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..extensions import db
@@ -72,7 +73,7 @@ def answer_page(*, cycle: Cycle, respondent: Respondent, org: Organisation,
                     "The page now shows the saved answers; check them and choose again if needed.",
                     ids=", ".join(outcome.conflicts)), "warning")
         for pid, message in outcome.errors.items():
-            flash(f"{pid}: {message}", "danger")
+            flash(_("%(practice)s: %(message)s", practice=pid, message=message), "danger")
         if not outcome.conflicts and not outcome.errors:
             flash(_("Answers saved."), "success")
             if request.form.get("action") == "next" and keys.index(key) + 1 < len(keys):
@@ -141,8 +142,9 @@ def answer_submit(*, cycle: Cycle, respondent: Respondent, urls: AnswerUrls) -> 
     skippable = services.cycle_optional(cycle)
     missing = [p.id for p in framework.practices if p.id not in mine and p.id not in skippable]
     if missing and not form.confirm_gaps.data:
-        flash(_("%(n)d practices are unanswered (%(ids)s). Answer them, or tick the box to submit anyway.",
-                n=len(missing), ids=", ".join(missing[:8]) + ("…" if len(missing) > 8 else "")), "warning")
+        flash(ngettext("%(num)d practice is unanswered (%(ids)s). Answer it, or tick the box to submit anyway.",
+                       "%(num)d practices are unanswered (%(ids)s). Answer them, or tick the box to submit anyway.",
+                       len(missing), ids=", ".join(missing[:8]) + ("…" if len(missing) > 8 else "")), "warning")
         return redirect(urls.page(dimension=framework.practice(missing[0]).dimension_key))
     try:
         services.respondent_submit(cycle=cycle, respondent=respondent)

@@ -5,6 +5,8 @@ from datetime import date
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..audit import security_event
@@ -21,17 +23,17 @@ cycle_cli = AppGroup("cycle", help="Quarterly self-assessment cycles.")
 def _org(slug: str) -> Organisation:
     org = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
     if org is None:
-        raise click.ClickException(f"No organisation with the short name {slug!r}.")
+        raise click.ClickException(_("No organisation with the short name “%(slug)s”.", slug=slug))
     return org
 
 
 def _cycle(org: Organisation, period: str):
     period = period.strip().upper()
     if not period_valid(period):
-        raise click.ClickException(f"{period!r} is not a quarter; write it like 2026-Q4.")
+        raise click.ClickException(_("%(period)s is not a quarter; write it like 2026-Q4.", period=period))
     cycle = services.cycle_by_period(org, period)
     if cycle is None:
-        raise click.ClickException(f"{org.slug} has no cycle for {period}.")
+        raise click.ClickException(_("%(org)s has no cycle for %(period)s.", org=org.slug, period=period))
     return cycle
 
 
@@ -60,13 +62,13 @@ def open_cycle(org: str, period: str, framework_key: str | None, due: str | None
     organisation = _org(org)
     period = period.strip().upper()
     if not period_valid(period):
-        raise click.ClickException(f"{period!r} is not a quarter; write it like 2026-Q4.")
+        raise click.ClickException(_("%(period)s is not a quarter; write it like 2026-Q4.", period=period))
     due_date = None
     if due:
         try:
             due_date = date.fromisoformat(due)
         except ValueError:
-            raise click.ClickException(f"{due!r} is not a date; write it like 2026-12-15.") from None
+            raise click.ClickException(_("%(date)s is not a date; write it like 2026-12-15.", date=due)) from None
     cycle = services.cycle_by_period(organisation, period)
     try:
         if cycle is None:
@@ -77,29 +79,42 @@ def open_cycle(org: str, period: str, framework_key: str | None, due: str | None
                 else:
                     available = frameworks_for_new_cycle(organisation)
                     if len(available) != 1:
-                        raise click.ClickException("Choose a framework with --framework KEY ("
-                                                   + ", ".join(f.key for f in available) + ").")
+                        raise click.ClickException(_("Choose a framework with --framework KEY (%(keys)s).",
+                                                     keys=", ".join(f.key for f in available)))
                     framework_key = available[0].key
             framework = framework_catalog_for_org(organisation).get(framework_key)
             if framework is None:
-                raise click.ClickException(f"No valid framework {framework_key!r}.")
+                raise click.ClickException(_("No valid framework “%(key)s”.", key=framework_key))
             cycle = services.cycle_create(org=organisation, period=period, framework=framework,
                                           due_date=due_date, profile_key=profile_key)
-            profile = f", profile {cycle.profile_key}" if cycle.profile_key else ""
-            click.echo(f"Created {period} on {framework.key} v{framework.version}{profile} "
-                       f"with {len(cycle.respondents)} respondents from the previous cycle.")
+            respondents = len(cycle.respondents)
+            if cycle.profile_key:
+                click.echo(ngettext("Created %(period)s on %(framework)s v%(version)s, profile %(profile)s, with "
+                                    "%(num)d respondent from the previous cycle.",
+                                    "Created %(period)s on %(framework)s v%(version)s, profile %(profile)s, with "
+                                    "%(num)d respondents from the previous cycle.", respondents, period=period,
+                                    framework=framework.key, version=framework.version, profile=cycle.profile_key))
+            else:
+                click.echo(ngettext("Created %(period)s on %(framework)s v%(version)s with %(num)d respondent "
+                                    "from the previous cycle.",
+                                    "Created %(period)s on %(framework)s v%(version)s with %(num)d respondents "
+                                    "from the previous cycle.", respondents, period=period,
+                                    framework=framework.key, version=framework.version))
         elif profile_key is not None and profile_key != cycle.profile_key:
-            raise click.ClickException(f"The cycle {period} already exists with profile "
-                                       f"{cycle.profile_key or 'none'}.")
+            raise click.ClickException(_("The cycle %(period)s already exists with profile %(profile)s.",
+                                         period=period, profile=cycle.profile_key)
+                                       if cycle.profile_key else
+                                       _("The cycle %(period)s already exists without a profile.", period=period))
         elif framework_key is not None and framework_key != cycle.framework_key:
-            raise click.ClickException(f"The cycle {period} already exists on {cycle.framework_key}.")
+            raise click.ClickException(_("The cycle %(period)s already exists on %(framework)s.", period=period,
+                                         framework=cycle.framework_key))
         elif due_date is not None:
             services.cycle_set_due(cycle=cycle, due_date=due_date)
         services.cycle_open(cycle=cycle)
     except services.CycleError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
-    click.echo(f"{organisation.slug} {period} is open.")
+    click.echo(_("%(org)s %(period)s is open.", org=organisation.slug, period=period))
 
 
 @cycle_cli.command("close")
@@ -114,7 +129,8 @@ def close_cycle(org: str, period: str) -> None:
     except services.CycleError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
-    click.echo(f"{organisation.slug} {cycle.period} is closed; index {fmt_index(result.index)}.")
+    click.echo(_("%(org)s %(period)s is closed; index %(index)s.", org=organisation.slug, period=cycle.period,
+                 index=fmt_index(result.index)))
 
 
 @cycle_cli.command("scores")
@@ -130,13 +146,17 @@ def scores(org: str, period: str) -> None:
     width = max(len(t) for t in titles.values())
 
     # The same rounding and precision as the dashboard and the report (cxgov.numbers).
-    click.echo(f"{'Dimension':<{width}}  {'Score':>5}  {'Index':>5}  {'Target':>6}  {'Gap':>4}  {'Change':>6}")
+    click.echo(f"{_('Dimension'):<{width}}  {_('Score'):>5}  {_('Index'):>5}  {_('Target'):>6}  {_('Gap'):>4}  "
+               f"{_('Change'):>6}")
     for d in result.dimensions:
         click.echo(f"{titles[d.key]:<{width}}  {fmt_level(d.score):>5}  {fmt_index(d.index):>5}  "
                    f"{fmt_level(d.target):>6}  {fmt_level(d.gap):>4}  {fmt_signed(d.change):>6}")
     stage = framework.stage_for(result.index).name if result.index is not None else "-"
-    live = "" if cycle.is_closed else " (live, cycle not closed)"
-    click.echo(f"Index: {fmt_index(result.index)}  Stage: {stage}{live}")
+    if cycle.is_closed:
+        click.echo(_("Index: %(index)s  Stage: %(stage)s", index=fmt_index(result.index), stage=stage))
+    else:
+        click.echo(_("Index: %(index)s  Stage: %(stage)s (live, cycle not closed)", index=fmt_index(result.index),
+                     stage=stage))
 
 
 @cycle_cli.command("export")
@@ -148,15 +168,18 @@ def export(org: str, period: str, out: str) -> None:
     organisation = _org(org)
     cycle = _cycle(organisation, period)
     if not out.lower().endswith(".xlsx"):
-        raise click.ClickException("OUT must end in .xlsx.")
+        raise click.ClickException(_("OUT must end in .xlsx."))
     tables = exports.cycle_tables(cycle=cycle, org=organisation, include_names=True)
     try:
         exports.write_xlsx(tables, out)
     except OSError as error:
-        raise click.ClickException(f"Could not write {out}: {error.strerror or error}") from None
+        raise click.ClickException(_("Could not write %(file)s: %(error)s", file=out,
+                                     error=error.strerror or error)) from None
     security_event("export", detail=f"cycle {cycle.period} xlsx (cli)", org_id=organisation.id)
     db.session.commit()
-    click.echo(f"Wrote {out}: {len(tables['Answers'][1])} answers, {len(tables['Practices'][1])} practices.")
+    click.echo(_("Wrote %(file)s: %(answers)s, %(practices)s.", file=out,
+                 answers=ngettext("%(num)d answer", "%(num)d answers", len(tables["Answers"][1])),
+                 practices=ngettext("%(num)d practice", "%(num)d practices", len(tables["Practices"][1]))))
 
 
 @cycle_cli.command("invite")
@@ -173,7 +196,7 @@ def invite(org: str, period: str) -> None:
     db.session.commit()
     for item in sent:
         click.echo(item.respondent.contact_email)
-    click.echo(f"Queued {len(sent)} invitations.")
+    click.echo(ngettext("Queued %(num)d invitation.", "Queued %(num)d invitations.", len(sent)))
 
 
 @cycle_cli.command("remind")
@@ -185,7 +208,7 @@ def remind(org: str, period: str, dry_run: bool) -> None:
     organisation = _org(org)
     cycle = _cycle(organisation, period)
     if not cycle.is_open:
-        raise click.ClickException(f"{cycle.period} is {cycle.status}; reminders are for open cycles.")
+        raise click.ClickException(_("%(period)s is not open; reminders are for open cycles.", period=cycle.period))
     if dry_run:
         people = invitations.reminder_recipients(cycle, organisation)
     else:
@@ -193,4 +216,6 @@ def remind(org: str, period: str, dry_run: bool) -> None:
         db.session.commit()
     for respondent in people:
         click.echo(f"{respondent.contact_email}\t{respondent.display_name}")
-    click.echo(f"{'Would remind' if dry_run else 'Queued reminders for'} {len(people)} people.")
+    click.echo(ngettext("Would remind %(num)d person.", "Would remind %(num)d people.", len(people)) if dry_run
+               else ngettext("Queued reminders for %(num)d person.", "Queued reminders for %(num)d people.",
+                             len(people)))

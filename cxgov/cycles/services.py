@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 from blinker import Namespace
 from sqlalchemy import func, select
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth.models import User
@@ -68,8 +69,8 @@ def cycle_framework(cycle: Cycle) -> Framework:
 
 
 def org_groups(org: Organisation) -> list[dict[str, Any]]:
-    """Return the organisation's respondent groups ({key, label, side})."""
-    return list(org.respondent_groups or DEFAULT_RESPONDENT_GROUPS)
+    """Return the organisation's respondent groups ({key, label, side}), labels in the reader's language."""
+    return [{**group, "label": _(group["label"])} for group in org.respondent_groups or DEFAULT_RESPONDENT_GROUPS]
 
 
 def org_group_sides(org: Organisation) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -358,13 +359,14 @@ def cycle_create(*, org: Organisation, period: str, framework: Framework,
     """
     period = (period or "").strip().upper()
     if not period_valid(period):
-        raise CycleError(f"{period or '(empty)'} is not a quarter; write it like 2026-Q4.")
+        raise CycleError(_("%(period)s is not a quarter; write it like 2026-Q4.", period=period)
+                         if period else _("Write the quarter like 2026-Q4."))
     if cycle_by_period(org, period) is not None:
-        raise CycleError(f"There is already a cycle for {period}.")
+        raise CycleError(_("There is already a cycle for %(period)s.", period=period))
     if profile_key and framework.profile(profile_key) is None:
-        known = ", ".join(p.key for p in framework.profiles) or "none"
-        raise CycleError(f"{framework.key} {framework.version} has no profile {profile_key!r} "
-                         f"(profiles: {known}).")
+        known = ", ".join(p.key for p in framework.profiles) or "–"
+        raise CycleError(_("%(framework)s %(version)s has no profile “%(profile)s” (profiles: %(known)s).",
+                           framework=framework.key, version=framework.version, profile=profile_key, known=known))
     cycle = Cycle(org_id=org.id, period=period, framework_key=framework.key,
                   framework_version=framework.version, framework_snapshot=framework.to_snapshot(),
                   framework_hash=framework.content_hash, status="draft", due_date=due_date,
@@ -414,11 +416,11 @@ def invitable_members(org: Organisation) -> list[tuple[User, Membership]]:
 def respondent_invite(*, cycle: Cycle, org: Organisation, user_id: int, group: str) -> Respondent:
     """Invite a member to answer the cycle in a respondent group (or change their group)."""
     if cycle.is_closed:
-        raise CycleError("The cycle is closed; respondents can no longer change.")
+        raise CycleError(_("The cycle is closed; respondents can no longer change."))
     if group not in {g["key"] for g in org_groups(org)}:
-        raise CycleError("Choose one of the organisation's respondent groups.")
+        raise CycleError(_("Choose one of the organisation's respondent groups."))
     if user_id not in _answering_members(org):
-        raise CycleError("Only members who may answer assessments can be invited.")
+        raise CycleError(_("Only members who may answer assessments can be invited."))
     existing = db.session.scalar(select(Respondent).where(Respondent.cycle_id == cycle.id,
                                                           Respondent.user_id == user_id))
     if existing is not None:
@@ -463,9 +465,9 @@ def respondent_add_external(*, cycle: Cycle, org: Organisation, name: str, email
 def respondent_remove(*, cycle: Cycle, respondent: Respondent) -> None:
     """Remove a respondent and their answers (not once the cycle is closed)."""
     if cycle.is_closed:
-        raise CycleError("The cycle is closed; respondents can no longer change.")
+        raise CycleError(_("The cycle is closed; respondents can no longer change."))
     if respondent.cycle_id != cycle.id:
-        raise CycleError("That respondent belongs to another cycle.")
+        raise CycleError(_("That respondent belongs to another cycle."))
     db.session.delete(respondent)
     db.session.flush()
 
@@ -473,14 +475,14 @@ def respondent_remove(*, cycle: Cycle, respondent: Respondent) -> None:
 def cycle_targets_set(*, cycle: Cycle, targets: Mapping[str, int]) -> None:
     """Set the target level of practices for this cycle (1..5; unknown ids refused)."""
     if cycle.is_closed:
-        raise CycleError("The cycle is closed; its targets are frozen.")
+        raise CycleError(_("The cycle is closed; its targets are frozen."))
     known = {p.id for p in cycle_framework(cycle).practices}
     clean: dict[str, int] = dict(cycle.targets or {})
     for pid, level in targets.items():
         if pid not in known:
-            raise CycleError(f"{pid} is not a practice of this cycle's framework.")
+            raise CycleError(_("%(practice)s is not a practice of this cycle's framework.", practice=pid))
         if not isinstance(level, int) or not 1 <= level <= 5:
-            raise CycleError(f"The target of {pid} must be a level from 1 to 5.")
+            raise CycleError(_("The target of %(practice)s must be a level from 1 to 5.", practice=pid))
         clean[pid] = level
     cycle.targets = clean
     db.session.flush()
@@ -489,7 +491,7 @@ def cycle_targets_set(*, cycle: Cycle, targets: Mapping[str, int]) -> None:
 def cycle_set_due(*, cycle: Cycle, due_date: date | None) -> None:
     """Change the due date (not once closed)."""
     if cycle.is_closed:
-        raise CycleError("The cycle is closed.")
+        raise CycleError(_("The cycle is closed."))
     cycle.due_date = due_date
     db.session.flush()
 
@@ -497,7 +499,9 @@ def cycle_set_due(*, cycle: Cycle, due_date: date | None) -> None:
 def cycle_open(*, cycle: Cycle) -> None:
     """Open a draft cycle for answering."""
     if cycle.status != "draft":
-        raise CycleError(f"The cycle for {cycle.period} is {cycle.status}, not a draft; only drafts can be opened.")
+        raise CycleError(_("The cycle for %(period)s is open already; only drafts can be opened.", period=cycle.period)
+                         if cycle.status == "open" else
+                         _("The cycle for %(period)s is closed; only drafts can be opened.", period=cycle.period))
     cycle.status = "open"
     cycle.opened_at = utcnow()
     db.session.flush()
@@ -507,13 +511,15 @@ def cycle_open(*, cycle: Cycle) -> None:
 def cycle_close(*, cycle: Cycle, org: Organisation, by: User | None) -> CycleResult:
     """Freeze every answer and store the computed result with the cycle."""
     if cycle.status != "open":
-        raise CycleError(f"The cycle for {cycle.period} is {cycle.status}; only an open cycle can be closed.")
+        raise CycleError(_("The cycle for %(period)s is a draft; only an open cycle can be closed.", period=cycle.period)
+                         if cycle.status == "draft" else
+                         _("The cycle for %(period)s is closed already; only an open cycle can be closed.", period=cycle.period))
     later = db.session.scalar(select(Cycle.period).where(
         Cycle.org_id == cycle.org_id, Cycle.period > cycle.period, Cycle.status == "closed"
     ).order_by(Cycle.period).limit(1))
     if later is not None:
-        raise CycleError(f"{later} is already closed; close cycles in period order so that "
-                         f"every change since last quarter stays true.")
+        raise CycleError(_("%(period)s is already closed; close cycles in period order so that "
+                           "every change since last quarter stays true.", period=later))
     failing = register_failing_checks(org)
     result = cycle_score(cycle=cycle, org=org, failing_checks=failing)
     cycle.results = result.to_dict()
@@ -545,7 +551,7 @@ def parse_choice(choice: str) -> tuple[str, int | None] | None:
         return choice, None
     if choice in {"1", "2", "3", "4", "5"}:
         return "level", int(choice)
-    raise CycleError("Choose a level from 1 to 5, not applicable, or don't know.")
+    raise CycleError(_("Choose a level from 1 to 5, not applicable, or don't know."))
 
 
 def answer_choice(answer: Answer | None) -> str:
@@ -558,9 +564,11 @@ def answer_choice(answer: Answer | None) -> str:
 def _clean_note(note: str) -> str:
     note = (note or "").replace("\r\n", "\n").strip()
     if len(note) > NOTE_MAX_CHARS:
-        raise CycleError(f"The evidence note is {len(note)} characters; the limit is {NOTE_MAX_CHARS}.")
+        raise CycleError(ngettext("The evidence note is %(num)d characters; the limit is %(limit)d.",
+                                  "The evidence note is %(num)d characters; the limit is %(limit)d.",
+                                  len(note), limit=NOTE_MAX_CHARS))
     if not text_is_clean(note, multiline=True):
-        raise CycleError("Remove the control characters from the evidence note.")
+        raise CycleError(_("Remove the control characters from the evidence note."))
     return note
 
 
@@ -571,15 +579,15 @@ def answer_save(*, cycle: Cycle, respondent: Respondent, data: AnswerInput) -> A
     An unchanged value is never a conflict, whatever version the client names.
     """
     if cycle.status != "open":
-        raise CycleError("This cycle is closed; answers can no longer change."
-                         if cycle.is_closed else "This cycle is not open for answers yet.")
+        raise CycleError(_("This cycle is closed; answers can no longer change.")
+                         if cycle.is_closed else _("This cycle is not open for answers yet."))
     if respondent.cycle_id != cycle.id:
-        raise CycleError("You are not a respondent of this cycle.")
+        raise CycleError(_("You are not a respondent of this cycle."))
     framework = cycle_framework(cycle)
     try:
         framework.practice(data.practice_id)
     except KeyError:
-        raise CycleError(f"{data.practice_id} is not a practice of this cycle.") from None
+        raise CycleError(_("%(practice)s is not a practice of this cycle.", practice=data.practice_id)) from None
     parsed = parse_choice(data.choice)
     note = _clean_note(data.note)
     current = db.session.scalar(select(Answer).where(Answer.respondent_id == respondent.id,
@@ -587,11 +595,11 @@ def answer_save(*, cycle: Cycle, respondent: Respondent, data: AnswerInput) -> A
     if parsed is None:
         if current is None:
             if note:
-                raise CycleError("Choose an answer before writing an evidence note.")
+                raise CycleError(_("Choose an answer before writing an evidence note."))
             return None
         # Clearing an answer is allowed only from the current version, like any change.
         if current.version_id != data.version:
-            raise AnswerConflict("This answer was changed in another window.", current)
+            raise AnswerConflict(_("This answer was changed in another window."), current)
         db.session.delete(current)
         db.session.flush()
         return None
@@ -600,17 +608,17 @@ def answer_save(*, cycle: Cycle, respondent: Respondent, data: AnswerInput) -> A
         if current.kind == kind and current.level == level and current.note == note:
             return current
         if current.version_id != data.version:
-            raise AnswerConflict("This answer was changed in another window or by another save.",
+            raise AnswerConflict(_("This answer was changed in another window or by another save."),
                                  current)
         current.kind, current.level, current.note = kind, level, note
         try:
             db.session.flush()
         except StaleDataError:  # a concurrent request saved between our read and write
-            raise AnswerConflict("This answer was changed at the same moment elsewhere.", None) from None
+            raise AnswerConflict(_("This answer was changed at the same moment elsewhere."), None) from None
         return current
     if data.version:
         # The client saw an answer that no longer exists (cleared elsewhere): a conflict.
-        raise AnswerConflict("This answer was cleared in another window.", None)
+        raise AnswerConflict(_("This answer was cleared in another window."), None)
     answer = Answer(org_id=cycle.org_id, cycle_id=cycle.id, respondent_id=respondent.id,
                     practice_id=data.practice_id, kind=kind, level=level, note=note)
     db.session.add(answer)
@@ -649,6 +657,6 @@ def answers_save_many(*, cycle: Cycle, respondent: Respondent,
 def respondent_submit(*, cycle: Cycle, respondent: Respondent) -> None:
     """Mark the respondent as done (answers stay editable until the cycle closes)."""
     if cycle.status != "open":
-        raise CycleError("This cycle is not open.")
+        raise CycleError(_("This cycle is not open."))
     respondent.submitted_at = utcnow()
     db.session.flush()

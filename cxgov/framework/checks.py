@@ -5,22 +5,24 @@ register's health-check functions; the loader rejects a key that is not listed h
 """
 from __future__ import annotations
 
-#: check key -> one-line description (English; the UI translates through gettext)
+from ..messages import N_
+
+#: check key -> one-line description (English, marked with N_ for extraction; the UI translates through gettext)
 REGISTER_CHECKS: dict[str, str] = {
-    "touchpoints_unowned": "Every touchpoint has an owner",
-    "journeys_unowned": "Every journey has an owner",
-    "channels_without_manager": "Every channel has a channel manager",
-    "sponsor": "Exactly one active CX sponsor",
-    "ambassadors_per_channel": "At least as many ambassadors as channels",
-    "customer_board": "A customer board with at least three members",
-    "insight_manager": "An insight manager is named",
-    "complaints_channel": "A complaints channel exists",
-    "omnichannel_lead": "One person is responsible for all channels",
-    "service_promise": "The service promise is written down",
-    "delegated_mandates": "Delegated mandates are defined",
-    "inactive_owners": "No inactive person owns anything",
-    "owner_concentration": "No one owns more than a quarter of all touchpoints",
-    "touchpoints_reviewed": "Touchpoints reviewed within the last two quarters",
+    "touchpoints_unowned": N_("Every touchpoint has an owner"),
+    "journeys_unowned": N_("Every journey has an owner"),
+    "channels_without_manager": N_("Every channel has a channel manager"),
+    "sponsor": N_("Exactly one active CX sponsor"),
+    "ambassadors_per_channel": N_("At least as many ambassadors as channels"),
+    "customer_board": N_("A customer board with at least three members"),
+    "insight_manager": N_("An insight manager is named"),
+    "complaints_channel": N_("A complaints channel exists"),
+    "omnichannel_lead": N_("One person is responsible for all channels"),
+    "service_promise": N_("The service promise is written down"),
+    "delegated_mandates": N_("Delegated mandates are defined"),
+    "inactive_owners": N_("No inactive person owns anything"),
+    "owner_concentration": N_("No one owns more than a quarter of all touchpoints"),
+    "touchpoints_reviewed": N_("Touchpoints reviewed within the last two quarters"),
 }
 
 #: A practice's ``owner_hint`` -> the register's CX role whose active holder owns such a step.

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..cycles.invitations import reminders_scheduled_queue
@@ -20,8 +21,8 @@ def send_pending(limit: int) -> None:
     queued = reminders_scheduled_queue()
     db.session.commit()
     report = mail_send_pending(limit=limit)
-    click.echo(f"scheduled reminders queued: {queued}; sent: {report.sent}; "
-               f"to retry: {report.retried}; failed: {report.failed}")
+    click.echo(_("scheduled reminders queued: %(queued)d; sent: %(sent)d; to retry: %(retried)d; failed: %(failed)d",
+                 queued=queued, sent=report.sent, retried=report.retried, failed=report.failed))
 
 
 @mail_cli.command("status")

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 
@@ -135,7 +136,7 @@ def mail_enqueue(*, kind: str, template: str, to: str, lang: str, org: Organisat
     """
     to = (to or "").strip()
     if "@" not in to or len(to) > 254 or any(c in to for c in "\r\n<>,"):
-        raise MailError("That is not a usable e-mail address.")
+        raise MailError(_("That is not a usable e-mail address."))
     headers: dict[str, str] = {}
     unsubscribe_url = None
     if kind in STOPPABLE_KINDS and org is not None:

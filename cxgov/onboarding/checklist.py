@@ -10,14 +10,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Sequence
 
+from ..messages import N_
 from ..register.health import RegisterSnapshot
 
 
 @dataclass(frozen=True)
 class Step:
     key: str
-    title: str  #: English; the page translates it
-    hint: str  #: English; what to do, one sentence
+    title: str  #: English (marked with N_); the page translates it
+    hint: str  #: English (marked with N_); what to do, one sentence
     done: bool
     endpoint: str  #: where the step is done
     args: dict[str, Any] = field(default_factory=dict)
@@ -25,20 +26,20 @@ class Step:
 
 #: (key, title, hint, endpoint, args) in dependency order
 STEPS: tuple[tuple[str, str, str, str, dict[str, Any]], ...] = (
-    ("settings", "Settings and service promise",
-     "Write the service promise every employee keeps (and check name, industry and language).", "org.settings", {}),
-    ("journeys", "Customer journeys", "Add the journeys customers go through, e.g. Move in, First bill.",
+    ("settings", N_("Settings and service promise"),
+     N_("Write the service promise every employee keeps (and check name, industry and language)."), "org.settings", {}),
+    ("journeys", N_("Customer journeys"), N_("Add the journeys customers go through, e.g. Move in, First bill."),
      "register.journey_new", {}),
-    ("channels", "Channels", "Add the channels customers use, including a complaints channel.",
+    ("channels", N_("Channels"), N_("Add the channels customers use, including a complaints channel."),
      "register.channel_new", {}),
-    ("people", "People", "Add the people who own journeys, channels and touchpoints.", "register.person_new", {}),
-    ("roles", "CX roles, including the CX sponsor",
-     "Record who holds the CX roles in the organisation; exactly one CX sponsor.", "register.role_new",
+    ("people", N_("People"), N_("Add the people who own journeys, channels and touchpoints."), "register.person_new", {}),
+    ("roles", N_("CX roles, including the CX sponsor"),
+     N_("Record who holds the CX roles in the organisation; exactly one CX sponsor."), "register.role_new",
      {"role": "cx_sponsor"}),
-    ("touchpoints", "Touchpoints with owners",
-     "Add the moments where customers meet you, each with an owner.", "register.touchpoint_new", {}),
-    ("respondents", "Respondents", "Invite the members who will answer the assessment.", "org.members", {}),
-    ("cycle", "Open the first assessment", "Start this quarter's assessment and invite the respondents.",
+    ("touchpoints", N_("Touchpoints with owners"),
+     N_("Add the moments where customers meet you, each with an owner."), "register.touchpoint_new", {}),
+    ("respondents", N_("Respondents"), N_("Invite the members who will answer the assessment."), "org.members", {}),
+    ("cycle", N_("Open the first assessment"), N_("Start this quarter's assessment and invite the respondents."),
      "cycles.new", {}),
 )
 

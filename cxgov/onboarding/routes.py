@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import RadioField
 from wtforms.validators import DataRequired
@@ -38,8 +39,10 @@ def templates() -> ResponseReturnValue:
             flash(str(error), "danger")
         else:
             db.session.commit()
-            flash(_("%(j)d journeys and %(c)d channels added from the template “%(name)s”. Next: add the people "
-                    "who own them.", j=journeys, c=channels, name=template.name), "success")
+            flash(_("%(journeys)s and %(channels)s added from the template “%(name)s”. Next: add the people "
+                    "who own them.", journeys=ngettext("%(num)d journey", "%(num)d journeys", journeys),
+                    channels=ngettext("%(num)d channel", "%(num)d channels", channels), name=template.name),
+                  "success")
             return redirect(url_for("org.overview"))
     return render_template("onboarding/templates.html", form=form, templates=industry_templates())
 

@@ -19,18 +19,22 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import Engine, create_engine, func, inspect, insert, select, text
 
 from ..extensions import db
+from ..messages import N_
 
 backup_cli = AppGroup("backup", help="Back up the database and restore a backup into an empty database.")
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-PG_DUMP_HINT = (
+PG_DUMP_HINT = N_(
     "This database is PostgreSQL: back it up with pg_dump, e.g.\n"
-    "  pg_dump -Fc -d \"$DATABASE\" -f cxgov-$(date +%Y%m%d-%H%M).dump\n"
+    "  %(command)s\n"
     "and restore with pg_restore -d <empty database> <file> (see docs/production.md)."
 )
+PG_DUMP_COMMAND = 'pg_dump -Fc -d "$DATABASE" -f cxgov-$(date +%Y%m%d-%H%M).dump'
 #: Tables whose rows make a database "in use": restore never writes over them.
 _OCCUPIED_TABLES = ("user", "organisation")
 _INSERT_CHUNK = 500
@@ -49,7 +53,7 @@ def sqlite_file(url: str | object) -> Path | None:
         return None
     database = parsed.database
     if not database or database == ":memory:" or database.startswith("file:"):
-        raise BackupError("Only a SQLite database in a file can be backed up or restored.")
+        raise BackupError(_("Only a SQLite database in a file can be backed up or restored."))
     return Path(database)
 
 
@@ -84,9 +88,9 @@ def backup_sqlite_create(*, source: Path, out: Path) -> dict[str, int]:
     the integrity check, so ``out`` is either a complete, sound backup or absent.
     """
     if not source.exists():
-        raise BackupError(f"There is no database file at {source}.")
+        raise BackupError(_("There is no database file at %(path)s.", path=source))
     if out.exists():
-        raise BackupError(f"{out} exists already; choose a new file name.")
+        raise BackupError(_("%(file)s exists already; choose a new file name.", file=out))
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     partial.unlink(missing_ok=True)
@@ -104,7 +108,7 @@ def backup_sqlite_create(*, source: Path, out: Path) -> dict[str, int]:
         src.close()
     if problems:
         partial.unlink(missing_ok=True)
-        raise BackupError("The copy failed its integrity check: " + "; ".join(problems[:5]))
+        raise BackupError(_("The copy failed its integrity check: %(problems)s", problems="; ".join(problems[:5])))
     os.replace(partial, out)
     return counts
 
@@ -112,23 +116,25 @@ def backup_sqlite_create(*, source: Path, out: Path) -> dict[str, int]:
 def _open_backup(path: Path) -> sqlite3.Connection:
     """Open a backup file read-only after checking it is a sound SQLite database."""
     if not path.is_file():
-        raise BackupError(f"There is no file at {path}.")
+        raise BackupError(_("There is no file at %(path)s.", path=path))
     with path.open("rb") as handle:
         if handle.read(16) != SQLITE_HEADER:
-            raise BackupError(f"{path} is not a cxgov SQLite backup (for PostgreSQL dumps use pg_restore).")
+            raise BackupError(_("%(path)s is not a cxgov SQLite backup (for PostgreSQL dumps use pg_restore).",
+                                  path=path))
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         problems = integrity_problems(connection)
         tables = set(sqlite_row_counts(connection))
     except sqlite3.DatabaseError as error:
         connection.close()
-        raise BackupError(f"{path} is damaged: {error}") from error
+        raise BackupError(_("%(path)s is damaged: %(error)s", path=path, error=error)) from error
     if problems:
         connection.close()
-        raise BackupError(f"{path} failed its integrity check: " + "; ".join(problems[:5]))
+        raise BackupError(_("%(path)s failed its integrity check: %(problems)s", path=path,
+                            problems="; ".join(problems[:5])))
     if not set(_OCCUPIED_TABLES) <= tables:
         connection.close()
-        raise BackupError(f"{path} is a SQLite database but not a cxgov backup.")
+        raise BackupError(_("%(path)s is a SQLite database but not a cxgov backup.", path=path))
     return connection
 
 
@@ -152,8 +158,8 @@ def backup_restore(*, backup: Path) -> dict[str, int]:
         target.parent.mkdir(parents=True, exist_ok=True)  # a new installation has no folder yet
     try:
         if target_occupied(engine):
-            raise BackupError("The target database is not empty (it has users or organisations); "
-                              "restore only into a new, empty database.")
+            raise BackupError(_("The target database is not empty (it has users or organisations); "
+                                "restore only into a new, empty database."))
         db.session.remove()
         engine.dispose()  # no pooled connection may keep the old pages cached
         if target is not None:
@@ -173,7 +179,8 @@ def _restore_sqlite(source: sqlite3.Connection, target: Path) -> None:
     finally:
         dst.close()
     if problems:
-        raise BackupError("The restored database failed its integrity check: " + "; ".join(problems[:5]))
+        raise BackupError(_("The restored database failed its integrity check: %(problems)s",
+                            problems="; ".join(problems[:5])))
 
 
 def _restore_by_copy(backup: Path, engine: Engine) -> None:
@@ -184,20 +191,20 @@ def _restore_by_copy(backup: Path, engine: Engine) -> None:
         target_tables = set(inspect(engine).get_table_names())
         missing = [t.name for t in db.metadata.sorted_tables if t.name not in target_tables]
         if missing:
-            raise BackupError("The target database has no schema yet: run `flask db upgrade` first "
-                              f"(missing tables: {', '.join(missing[:5])}).")
+            raise BackupError(_("The target database has no schema yet: run `flask db upgrade` first "
+                                "(missing tables: %(tables)s).", tables=", ".join(missing[:5])))
         _check_same_revision(source, engine, source_tables, target_tables)
         src_inspector = inspect(source)
         with source.connect() as src, engine.begin() as dst:
             for table in db.metadata.sorted_tables:
                 if table.name not in source_tables:
-                    raise BackupError(f"The backup has no table {table.name}: it is from another "
-                                      "version of cxgov.")
+                    raise BackupError(_("The backup has no table %(table)s: it is from another version of cxgov.",
+                                        table=table.name))
                 src_columns = {c["name"] for c in src_inspector.get_columns(table.name)}
                 absent = [c.name for c in table.columns if c.name not in src_columns]
                 if absent:
-                    raise BackupError(f"The backup's table {table.name} lacks {', '.join(absent)}: "
-                                      "it is from another version of cxgov.")
+                    raise BackupError(_("The backup's table %(table)s lacks %(columns)s: it is from another "
+                                        "version of cxgov.", table=table.name, columns=", ".join(absent)))
                 result = src.execute(select(table))
                 while chunk := result.mappings().fetchmany(_INSERT_CHUNK):
                     dst.execute(insert(table), [dict(row) for row in chunk])
@@ -214,8 +221,9 @@ def _check_same_revision(source: Engine, target: Engine, source_tables: set[str]
     with source.connect() as s, target.connect() as t:
         theirs, ours = set(s.execute(query).scalars()), set(t.execute(query).scalars())
     if theirs != ours:
-        raise BackupError(f"The backup has schema revision {sorted(theirs)}, the target {sorted(ours)}: "
-                          "restore into SQLite, run `flask db upgrade` there, and back up again.")
+        raise BackupError(_("The backup has schema revision %(theirs)s, the target %(ours)s: restore into "
+                            "SQLite, run `flask db upgrade` there, and back up again.",
+                            theirs=sorted(theirs), ours=sorted(ours)))
 
 
 def _reset_sequences(connection) -> None:
@@ -232,7 +240,7 @@ def _print_counts(counts: dict[str, int]) -> None:
     width = max((len(name) for name in counts), default=5)
     for name, rows in counts.items():
         click.echo(f"  {name:<{width}}  {rows:>8}")
-    click.echo(f"  {'total':<{width}}  {sum(counts.values()):>8}")
+    click.echo(f"  {_('total'):<{width}}  {sum(counts.values()):>8}")
 
 
 @backup_cli.command("create")
@@ -241,10 +249,11 @@ def create_backup(out: Path) -> None:
     """Write a consistent copy of the running SQLite database to OUT (PostgreSQL: use pg_dump)."""
     source = sqlite_file(db.engine.url)
     if source is None:
-        raise BackupError(PG_DUMP_HINT)
+        raise BackupError(_(PG_DUMP_HINT, command=PG_DUMP_COMMAND))
     counts = backup_sqlite_create(source=source, out=out)
-    click.echo(f"backup written to {out} ({out.stat().st_size} bytes)")
-    click.echo("integrity check: ok")
+    click.echo(ngettext("backup written to %(file)s (%(num)d byte)", "backup written to %(file)s (%(num)d bytes)",
+                        out.stat().st_size, file=out))
+    click.echo(_("integrity check: ok"))
     _print_counts(counts)
 
 
@@ -254,7 +263,7 @@ def restore_backup(file: Path) -> None:
     """Restore a backup FILE into this (empty) database; stop the app servers first."""
     counts = backup_restore(backup=file)
     if sqlite_file(db.engine.url) is None:
-        click.echo("restored (table copy in one transaction, every constraint checked)")
+        click.echo(_("restored (table copy in one transaction, every constraint checked)"))
     else:
-        click.echo("restored; integrity check: ok")
+        click.echo(_("restored; integrity check: ok"))
     _print_counts(counts)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..audit import security_event
 from ..extensions import db
@@ -19,13 +21,14 @@ def export_org(org_slug: str, out: Path) -> None:
     """Write organisation ORG_SLUG completely to OUT (e.g. acme.cxgov.json.gz)."""
     org = org_by_slug(org_slug)
     if org is None:
-        raise click.ClickException(f"No organisation {org_slug!r}.")
+        raise click.ClickException(_("No organisation “%(slug)s”.", slug=org_slug))
     if out.exists():
-        raise click.ClickException(f"{out} exists already; choose a new file name.")
+        raise click.ClickException(_("%(file)s exists already; choose a new file name.", file=out))
     data = org_export(org=org)
     out.write_bytes(data)
     db.session.commit()  # the security event
-    click.echo(f"exported {org.slug} to {out} ({len(data)} bytes)")
+    click.echo(ngettext("exported %(org)s to %(file)s (%(num)d byte)", "exported %(org)s to %(file)s (%(num)d bytes)",
+                        len(data), org=org.slug, file=out))
     for name, rows in export_counts(org_file_read(data)).items():
         click.echo(f"  {name:<20} {rows:>7}")
 
@@ -44,9 +47,11 @@ def import_org(file: Path, slug: str | None) -> None:
         db.session.commit()
         raise click.ClickException(str(error)) from error
     db.session.commit()
-    click.echo(f"imported {result.org.slug} ({result.org.name}): {result.users_created} users created, "
-               f"{result.users_matched} matched by e-mail")
+    click.echo(_("imported %(org)s (%(name)s): %(created)s, %(matched)s", org=result.org.slug, name=result.org.name,
+                 created=ngettext("%(num)d user created", "%(num)d users created", result.users_created),
+                 matched=ngettext("%(num)d matched by e-mail", "%(num)d matched by e-mail", result.users_matched)))
     for name, rows in sorted(result.counts.items()):
         click.echo(f"  {name:<20} {rows:>7}")
     for email, token in result.links:
-        click.echo(f"set-password link for {email}: /set-password/{token}  (valid for 7 days)")
+        click.echo(_("set-password link for %(email)s: %(path)s  (valid for 7 days)", email=email,
+                     path=f"/set-password/{token}"))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..auth.services import user_by_email
@@ -27,7 +28,7 @@ def create_org(name: str, slug: str | None, industry: str, language: str, consul
     if consultant_email:
         consultant = user_by_email(consultant_email)
         if consultant is None:
-            raise click.ClickException(f"No user with the e-mail {consultant_email}.")
+            raise click.ClickException(_("No user with the e-mail %(email)s.", email=consultant_email))
     try:
         org = org_create(name=name, slug=slug, industry=industry, language=language, consultant=consultant)
     except OrgError as error:
@@ -56,13 +57,14 @@ def add_member(org_slug: str, email: str, role: str, name: str) -> None:
     """
     org = org_by_slug(org_slug)
     if org is None:
-        raise click.ClickException(f"No organisation {org_slug!r}.")
+        raise click.ClickException(_("No organisation “%(slug)s”.", slug=org_slug))
     try:
         made = invitation_create(org=org, email=email, role=Role(role), name=name, by=None,
                                  by_role=Role.CONSULTANT)
     except InvitationError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
-    click.echo(f"invited {made.invitation.email} to {org.slug} as {role}")
+    click.echo(_("invited %(email)s to %(org)s as %(role)s", email=made.invitation.email, org=org.slug, role=role))
     if made.set_password_token:
-        click.echo(f"set-password link path: /set-password/{made.set_password_token}  (valid for 7 days)")
+        click.echo(_("set-password link path: %(path)s  (valid for 7 days)",
+                     path=f"/set-password/{made.set_password_token}"))

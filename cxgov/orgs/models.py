@@ -5,6 +5,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..auth.models import User
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
+from ..messages import N_
 
 
 class Role(str, enum.Enum):
@@ -43,9 +45,9 @@ ANSWER = frozenset({Role.CONSULTANT, Role.SPONSOR, Role.AMBASSADOR, Role.RESPOND
 READ = frozenset(Role)
 
 DEFAULT_RESPONDENT_GROUPS: list[dict[str, str]] = [
-    {"key": "leadership", "label": "Leadership", "side": "upper"},
-    {"key": "management", "label": "Management", "side": "upper"},
-    {"key": "front_line", "label": "Front line", "side": "frontline"},
+    {"key": "leadership", "label": N_("Leadership"), "side": "upper"},
+    {"key": "management", "label": N_("Management"), "side": "upper"},
+    {"key": "front_line", "label": N_("Front line"), "side": "frontline"},
 ]
 
 
@@ -92,10 +94,14 @@ class Organisation(db.Model):
     )
 
     def group_label(self, key: str) -> str:
-        """Return the display label of a respondent group key."""
+        """Return the display label of a respondent group key, in the reader's language.
+
+        The default groups' English labels are catalogue entries; an organisation's own
+        labels are not, and gettext gives them back unchanged.
+        """
         for group in self.respondent_groups or DEFAULT_RESPONDENT_GROUPS:
             if group["key"] == key:
-                return group["label"]
+                return gettext(group["label"])
         return key
 
 

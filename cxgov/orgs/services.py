@@ -1,6 +1,7 @@
 """Organisation and membership operations. Services flush; callers commit."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..auth.models import User
@@ -32,12 +33,12 @@ def org_create(*, name: str, consultant: User | None, slug: str | None = None, i
     """Create a client organisation; the creating consultant becomes its consultant."""
     name = name.strip()
     if not name:
-        raise OrgError("An organisation needs a name.")
+        raise OrgError(_("An organisation needs a name."))
     if slug:
         if not SLUG_RE.match(slug):
-            raise OrgError(f"Not a valid short name: {slug!r} (lower-case letters, digits, dashes).")
+            raise OrgError(_("Not a valid short name: “%(slug)s” (lower-case letters, digits, dashes).", slug=slug))
         if org_by_slug(slug) is not None:
-            raise OrgError(f"The short name {slug!r} is taken.")
+            raise OrgError(_("The short name “%(slug)s” is taken.", slug=slug))
     else:
         slug = _free_slug(slugify(name))
     org = Organisation(name=name, slug=slug, industry=industry.strip(), language=language)
@@ -68,9 +69,9 @@ def _managers_left(org: Organisation, without: Membership) -> int:
 def member_change_role(*, org: Organisation, membership: Membership, role: Role, by_role: Role) -> None:
     """Change a member's role; consultants are granted or removed only by consultants."""
     if Role.CONSULTANT in (role, membership.role) and by_role != Role.CONSULTANT:
-        raise OrgError("Only a consultant can grant or take away the consultant role.")
+        raise OrgError(_("Only a consultant can grant or take away the consultant role."))
     if membership.role in MANAGE and role not in MANAGE and _managers_left(org, membership) == 0:
-        raise OrgError("The organisation would have no sponsor or consultant left.")
+        raise OrgError(_("The organisation would have no sponsor or consultant left."))
     membership.role = role
     db.session.flush()
 
@@ -78,9 +79,9 @@ def member_change_role(*, org: Organisation, membership: Membership, role: Role,
 def member_remove(*, org: Organisation, membership: Membership, by_role: Role) -> None:
     """Remove a member from the organisation (the user account stays)."""
     if membership.role == Role.CONSULTANT and by_role != Role.CONSULTANT:
-        raise OrgError("Only a consultant can remove a consultant.")
+        raise OrgError(_("Only a consultant can remove a consultant."))
     if membership.role in MANAGE and _managers_left(org, membership) == 0:
-        raise OrgError("The organisation would have no sponsor or consultant left.")
+        raise OrgError(_("The organisation would have no sponsor or consultant left."))
     db.session.delete(membership)
     db.session.flush()
 

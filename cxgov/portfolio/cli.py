@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from ..cycles.services import cycle_by_period
 from ..orgs.services import org_by_slug
@@ -19,20 +20,30 @@ def show_command(org_slug: str, period: str, industry: bool) -> None:
     """Print where ORG's closed cycle of PERIOD stands among the other clients (aggregates only)."""
     org = org_by_slug(org_slug)
     if org is None:
-        raise click.ClickException(f"No organisation {org_slug!r}.")
+        raise click.ClickException(_("No organisation “%(slug)s”.", slug=org_slug))
     cycle = cycle_by_period(org, period)
     if cycle is None:
-        raise click.ClickException(f"{org_slug} has no cycle {period!r}.")
+        raise click.ClickException(_("%(org)s has no cycle %(period)s.", org=org_slug, period=period))
     if cycle.status != "closed":
-        raise click.ClickException(f"The {period} cycle is not closed; only closed cycles are benchmarked.")
+        raise click.ClickException(_("The %(period)s cycle is not closed; only closed cycles are benchmarked.",
+                                     period=period))
     view = benchmark_for_cycle(cycle, by_industry=industry)
     if view is None:
-        click.echo(f"Not enough data: fewer than {min_peers()} other clients contribute a closed cycle on "
-                   f"{cycle.framework_key} {cycle.framework_version}{' in the same industry' if industry else ''}.")
+        framework = f"{cycle.framework_key} {cycle.framework_version}"
+        click.echo(_("Not enough data: fewer than %(num)d other clients in the same industry contribute a closed "
+                     "cycle on %(framework)s.", num=min_peers(), framework=framework) if industry else
+                   _("Not enough data: fewer than %(num)d other clients contribute a closed cycle on %(framework)s.",
+                     num=min_peers(), framework=framework))
         return
-    scope = f", industry {view.industry}" if view.industry else ""
-    click.echo(f"{org.name} {period} among {view.peers} other clients ({view.framework}{scope})")
-    click.echo(f"{'':<32} {'value':>5} {'pct':>4} {'Q1':>4} {'med':>4} {'Q3':>4}")
+    if view.industry:
+        click.echo(_("%(org)s %(period)s among %(peers)d other clients (%(framework)s, industry %(industry)s)",
+                     org=org.name, period=period, peers=view.peers, framework=view.framework,
+                     industry=view.industry))
+    else:
+        click.echo(_("%(org)s %(period)s among %(peers)d other clients (%(framework)s)", org=org.name,
+                     period=period, peers=view.peers, framework=view.framework))
+    # TRANSLATORS: column heads of the benchmark table (value, percentile, quartile 1, median, quartile 3)
+    click.echo(f"{'':<32} {_('value'):>5} {_('pct'):>4} {_('Q1'):>4} {_('med'):>4} {_('Q3'):>4}")
     for p in (view.index, *view.dimensions):
         value = "–" if p.value is None else str(p.value)
         pct = "–" if p.percentile is None else str(p.percentile)

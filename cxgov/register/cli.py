@@ -5,6 +5,7 @@ from datetime import date
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from ..orgs.services import org_by_slug
 from .health import register_health
@@ -22,7 +23,7 @@ def health_command(org_slug: str, details: bool) -> None:
     """Print each register health check of ORG with its status and count, then the score."""
     org = org_by_slug(org_slug)
     if org is None:
-        raise click.ClickException(f"No organisation {org_slug!r}.")
+        raise click.ClickException(_("No organisation “%(slug)s”.", slug=org_slug))
     report = register_health(org, date.today())
     width = max(len(r.key) for r in report.results)
     for result in report.results:
@@ -31,8 +32,8 @@ def health_command(org_slug: str, details: bool) -> None:
             for row in result.offending:
                 click.echo(f"{'':>6}- {row.kind} {row.id}: {row.label}")
     counts = report.counts()
-    click.echo(f"score {report.score}/100 ({counts['ok']} pass, {counts['warn']} warn, {counts['fail']} fail, "
-               f"{counts['na']} not enough data)")
+    click.echo(_("score %(score)d/100 (%(ok)d pass, %(warn)d warn, %(fail)d fail, %(na)d not enough data)",
+                 score=report.score, ok=counts["ok"], warn=counts["warn"], fail=counts["fail"], na=counts["na"]))
 
 
 register_cli.add_command(import_command)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import LazyString
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField,
                      TextAreaField)
@@ -80,7 +82,7 @@ class TouchpointForm(VersionedForm):
     channel_id = SelectField(_l("Channel"), coerce=optional_id, validators=[DataRequired()])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), no_control_chars])
     stage = StringField(_l("Stage"), validators=[Length(max=100), no_control_chars],
-                        description=_l("E.g. %(stages)s.", stages=", ".join(STAGES)))
+                        description=LazyString(lambda: _("E.g. %(stages)s.", stages=", ".join(_(s) for s in STAGES))))
     owner_id = SelectField(_l("Owner"), coerce=optional_id)
     desired_feeling = StringField(_l("Feeling the customer should have"),
                                   validators=[Length(max=300), no_control_chars])

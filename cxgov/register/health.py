@@ -34,6 +34,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from flask import g
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..extensions import db
@@ -254,9 +256,11 @@ def check_touchpoints_unowned(snap: RegisterSnapshot, today: date):
     """Fail for every active touchpoint without an owner; not enough data without touchpoints."""
     touchpoints = snap.active_touchpoints()
     if not touchpoints:
-        return "na", 0, [], "No touchpoints are registered yet.", None
+        return "na", 0, [], _("No touchpoints are registered yet."), None
     bad = [OffendingRow(snap.touchpoint_label(t), "touchpoint", t.id) for t in touchpoints if t.owner_id is None]
-    return ("fail" if bad else "ok"), len(bad), bad, f"{len(bad)} of {len(touchpoints)} touchpoints have no owner.", \
+    return ("fail" if bad else "ok"), len(bad), bad, \
+        ngettext("%(bad)d of %(num)d touchpoint has no owner.", "%(bad)d of %(num)d touchpoints have no owner.",
+                 len(touchpoints), bad=len(bad)), \
         _share(len(touchpoints) - len(bad), len(touchpoints))
 
 
@@ -265,9 +269,11 @@ def check_journeys_unowned(snap: RegisterSnapshot, today: date):
     """Fail for every active journey without an owner; not enough data without journeys."""
     journeys = [j for j in snap.journeys if j.active]
     if not journeys:
-        return "na", 0, [], "No journeys are registered yet.", None
+        return "na", 0, [], _("No journeys are registered yet."), None
     bad = [OffendingRow(j.name, "journey", j.id) for j in journeys if j.owner_id is None]
-    return ("fail" if bad else "ok"), len(bad), bad, f"{len(bad)} of {len(journeys)} journeys have no owner.", \
+    return ("fail" if bad else "ok"), len(bad), bad, \
+        ngettext("%(bad)d of %(num)d journey has no owner.", "%(bad)d of %(num)d journeys have no owner.",
+                 len(journeys), bad=len(bad)), \
         _share(len(journeys) - len(bad), len(journeys))
 
 
@@ -276,9 +282,11 @@ def check_channels_without_manager(snap: RegisterSnapshot, today: date):
     """Fail for every active channel without a manager; not enough data without channels."""
     channels = [c for c in snap.channels if c.active]
     if not channels:
-        return "na", 0, [], "No channels are registered yet.", None
+        return "na", 0, [], _("No channels are registered yet."), None
     bad = [OffendingRow(c.name, "channel", c.id) for c in channels if c.manager_id is None]
-    return ("fail" if bad else "ok"), len(bad), bad, f"{len(bad)} of {len(channels)} channels have no manager.", \
+    return ("fail" if bad else "ok"), len(bad), bad, \
+        ngettext("%(bad)d of %(num)d channel has no manager.", "%(bad)d of %(num)d channels have no manager.",
+                 len(channels), bad=len(bad)), \
         _share(len(channels) - len(bad), len(channels))
 
 
@@ -287,12 +295,13 @@ def check_sponsor(snap: RegisterSnapshot, today: date):
     """Pass with exactly one active CX sponsor; fail with none or several (list them)."""
     sponsors = snap.active_role_holders("cx_sponsor", today)
     if len(sponsors) == 1:
-        return "ok", 0, [], f"{sponsors[0].name} is the CX sponsor.", 1.0
+        return "ok", 0, [], _("%(name)s is the CX sponsor.", name=sponsors[0].name), 1.0
     if not sponsors:
-        return "fail", 1, [], "Nobody holds the CX sponsor role.", 0.0
+        return "fail", 1, [], _("Nobody holds the CX sponsor role."), 0.0
     # Several sponsors is half-way: the responsibility is held, but by nobody in particular.
     return "fail", len(sponsors), _people_rows(sponsors), \
-        f"{len(sponsors)} people hold the CX sponsor role at once.", 0.5
+        ngettext("%(num)d person holds the CX sponsor role at once.",
+                 "%(num)d people hold the CX sponsor role at once.", len(sponsors)), 0.5
 
 
 @_check("ambassadors_per_channel")
@@ -300,9 +309,12 @@ def check_ambassadors(snap: RegisterSnapshot, today: date):
     """Fail when there are fewer active ambassadors than active channels (count = shortfall)."""
     ambassadors = snap.active_role_holders("ambassador", today)
     channels = [c for c in snap.channels if c.active]
-    detail = f"{len(ambassadors)} ambassadors for {len(channels)} channels."
+    # Two counts in one sentence: the plural follows the ambassadors; the channels are a noun phrase.
+    detail = ngettext("%(num)d ambassador for %(channels)s.", "%(num)d ambassadors for %(channels)s.",
+                      len(ambassadors),
+                      channels=ngettext("%(num)d channel", "%(num)d channels", len(channels)))
     if not channels:
-        return "na", 0, [], "No channels are registered yet, so ambassadors cannot be counted against them.", None
+        return "na", 0, [], _("No channels are registered yet, so ambassadors cannot be counted against them."), None
     short = len(channels) - len(ambassadors)
     return ("fail" if short > 0 else "ok"), max(short, 0), [], detail, \
         _share(min(len(ambassadors), len(channels)), len(channels))
@@ -312,7 +324,9 @@ def check_ambassadors(snap: RegisterSnapshot, today: date):
 def check_customer_board(snap: RegisterSnapshot, today: date):
     """Pass with at least three active board members; warn with one or two; fail with none."""
     members = snap.active_role_holders("customer_board", today)
-    detail = f"The customer board has {len(members)} members (at least {CUSTOMER_BOARD_MIN} needed)."
+    detail = ngettext("The customer board has %(num)d member (at least %(needed)d needed).",
+                      "The customer board has %(num)d members (at least %(needed)d needed).",
+                      len(members), needed=CUSTOMER_BOARD_MIN)
     if len(members) >= CUSTOMER_BOARD_MIN:
         return "ok", 0, [], detail, 1.0
     return ("warn" if members else "fail"), CUSTOMER_BOARD_MIN - len(members), [], detail, \
@@ -324,8 +338,9 @@ def check_insight_manager(snap: RegisterSnapshot, today: date):
     """Pass when at least one active person is insight manager."""
     managers = snap.active_role_holders("insight_manager", today)
     if managers:
-        return "ok", 0, [], ", ".join(p.name for p in managers) + " holds the insight manager role.", 1.0
-    return "fail", 1, [], "Nobody holds the insight manager role.", 0.0
+        return "ok", 0, [], ngettext("%(names)s holds the insight manager role.", "%(names)s hold the insight manager role.",
+                                  len(managers), names=", ".join(p.name for p in managers)), 1.0
+    return "fail", 1, [], _("Nobody holds the insight manager role."), 0.0
 
 
 @_check("complaints_channel")
@@ -333,8 +348,8 @@ def check_complaints_channel(snap: RegisterSnapshot, today: date):
     """Pass when an active channel of kind "complaints" exists."""
     found = [c for c in snap.channels if c.active and c.kind == "complaints"]
     if found:
-        return "ok", 0, [], f"Complaints channel: {found[0].name}.", 1.0
-    return "fail", 1, [], "No active channel has the kind \"complaints\".", 0.0
+        return "ok", 0, [], _("Complaints channel: %(name)s.", name=found[0].name), 1.0
+    return "fail", 1, [], _("No active channel has the kind “complaints”."), 0.0
 
 
 @_check("omnichannel_lead")
@@ -342,18 +357,19 @@ def check_omnichannel_lead(snap: RegisterSnapshot, today: date):
     """Pass with exactly one active omnichannel lead; fail with none, warn with several."""
     leads = snap.active_role_holders("omnichannel_lead", today)
     if len(leads) == 1:
-        return "ok", 0, [], f"{leads[0].name} is responsible for all channels.", 1.0
+        return "ok", 0, [], _("%(name)s is responsible for all channels.", name=leads[0].name), 1.0
     if not leads:
-        return "fail", 1, [], "Nobody is responsible for all channels (omnichannel lead).", 0.0
-    return "warn", len(leads), _people_rows(leads), f"{len(leads)} people share the omnichannel lead role.", 0.5
+        return "fail", 1, [], _("Nobody is responsible for all channels (omnichannel lead)."), 0.0
+    return "warn", len(leads), _people_rows(leads), ngettext("%(num)d person shares the omnichannel lead role.",
+                                                              "%(num)d people share the omnichannel lead role.", len(leads)), 0.5
 
 
 @_check("service_promise")
 def check_service_promise(snap: RegisterSnapshot, today: date):
     """Pass when the organisation's service promise text is written down."""
     if snap.service_promise.strip():
-        return "ok", 0, [], "The service promise is written down.", 1.0
-    return "fail", 1, [], "The organisation settings have no service promise text.", 0.0
+        return "ok", 0, [], _("The service promise is written down."), 1.0
+    return "fail", 1, [], _("The organisation settings have no service promise text."), 0.0
 
 
 @_check("delegated_mandates")
@@ -361,8 +377,9 @@ def check_delegated_mandates(snap: RegisterSnapshot, today: date):
     """Pass when at least one active delegated mandate is defined."""
     mandates = [m for m in snap.mandates if m.active]
     if mandates:
-        return "ok", 0, [], f"{len(mandates)} delegated mandates are defined.", 1.0
-    return "fail", 1, [], "No delegated mandates are defined.", 0.0
+        return "ok", 0, [], ngettext("%(num)d delegated mandate is defined.", "%(num)d delegated mandates are defined.",
+                                         len(mandates)), 1.0
+    return "fail", 1, [], _("No delegated mandates are defined."), 0.0
 
 
 @_check("inactive_owners")
@@ -374,7 +391,7 @@ def check_inactive_owners(snap: RegisterSnapshot, today: date):
     owned_touchpoints = [t for t in snap.active_touchpoints() if t.owner_id is not None]
     owned = len(owned_journeys) + len(owned_channels) + len(owned_touchpoints)
     if not owned:
-        return "na", 0, [], "Nothing has an owner yet.", None
+        return "na", 0, [], _("Nothing has an owner yet."), None
     bad: list[OffendingRow] = []
     for j in owned_journeys:
         if j.owner_id in inactive:
@@ -388,8 +405,10 @@ def check_inactive_owners(snap: RegisterSnapshot, today: date):
     owners = len({j.owner_id for j in owned_journeys if j.owner_id in inactive}
                  | {c.manager_id for c in owned_channels if c.manager_id in inactive}
                  | {t.owner_id for t in owned_touchpoints if t.owner_id in inactive})
-    detail = f"{len(bad)} things are owned by {owners} inactive people." if bad else \
-        "Nothing is owned by an inactive person."
+    # Two counts: the sentence follows the number of things; the owners are a noun phrase of their own.
+    detail = ngettext("%(num)d thing is owned by %(owners)s.", "%(num)d things are owned by %(owners)s.", len(bad),
+                      owners=ngettext("%(num)d inactive person", "%(num)d inactive people", owners)) \
+        if bad else _("Nothing is owned by an inactive person.")
     return ("fail" if bad else "ok"), len(bad), bad, detail, _share(owned - len(bad), owned)
 
 
@@ -399,15 +418,18 @@ def check_owner_concentration(snap: RegisterSnapshot, today: date):
     touchpoints = snap.active_touchpoints()
     total = len(touchpoints)
     if total < OWNER_CONCENTRATION_MIN_TOUCHPOINTS:
-        return "na", 0, [], f"Only {total} touchpoints: too few to judge concentration.", None
+        return "na", 0, [], ngettext("Only %(num)d touchpoint: too few to judge concentration.",
+                                         "Only %(num)d touchpoints: too few to judge concentration.", total), None
     owned = Counter(t.owner_id for t in touchpoints if t.owner_id is not None)
     heavy = [(snap.person(pid), n) for pid, n in owned.items() if n > OWNER_MAX_SHARE * total]
     heavy = sorted(((p, n) for p, n in heavy if p is not None), key=lambda item: (-item[1], item[0].name))
-    bad = [OffendingRow(f"{p.name} ({n} of {total})", "person", p.id) for p, n in heavy]
+    bad = [OffendingRow(_("%(name)s (%(owned)d of %(total)d)", name=p.name, owned=n, total=total), "person", p.id) for p, n in heavy]
     top = max(owned.values(), default=0)
     # Progress: the share of touchpoints not held by an over-loaded owner.
     overload = sum(n for _, n in heavy)
-    return ("fail" if bad else "ok"), len(bad), bad, f"The largest owner has {top} of {total} touchpoints.", \
+    return ("fail" if bad else "ok"), len(bad), bad, \
+        ngettext("The largest owner has %(top)d of %(num)d touchpoint.",
+                 "The largest owner has %(top)d of %(num)d touchpoints.", total, top=top), \
         _share(total - overload, total)
 
 
@@ -416,13 +438,15 @@ def check_touchpoints_reviewed(snap: RegisterSnapshot, today: date):
     """Fail for every active touchpoint never reviewed or last reviewed over 183 days ago."""
     touchpoints = snap.active_touchpoints()
     if not touchpoints:
-        return "na", 0, [], "No touchpoints are registered yet.", None
+        return "na", 0, [], _("No touchpoints are registered yet."), None
     cutoff = today - timedelta(days=REVIEW_MAX_AGE_DAYS)
     stale = [t for t in touchpoints if t.last_reviewed is None or t.last_reviewed < cutoff]
     stale.sort(key=lambda t: (t.last_reviewed or date.min, t.id))
     bad = [OffendingRow(snap.touchpoint_label(t), "touchpoint", t.id) for t in stale]
     return ("fail" if bad else "ok"), len(bad), bad, \
-        f"{len(bad)} of {len(touchpoints)} touchpoints were not reviewed since {cutoff.isoformat()}.", \
+        ngettext("%(bad)d of %(num)d touchpoint was not reviewed since %(date)s.",
+                 "%(bad)d of %(num)d touchpoints were not reviewed since %(date)s.",
+                 len(touchpoints), bad=len(bad), date=cutoff.isoformat()), \
         _share(len(touchpoints) - len(bad), len(touchpoints))
 
 

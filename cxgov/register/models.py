@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from ..auth.models import User
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
+from ..messages import N_
 
 #: Kinds of channel; "complaints" marks a complaints channel (a health check looks for one).
 CHANNEL_KINDS: tuple[str, ...] = (
@@ -29,7 +30,9 @@ CX_ROLE_KINDS: tuple[str, ...] = (
 )
 
 #: Touchpoint stages offered in forms (free text is allowed; these keep lists tidy).
-STAGES: tuple[str, ...] = ("Discover", "Buy", "Start", "Use", "Pay", "Get help", "Change", "Leave")
+#: English, marked with N_: forms offer them in the reader's language.
+STAGES: tuple[str, ...] = (N_("Discover"), N_("Buy"), N_("Start"), N_("Use"), N_("Pay"), N_("Get help"),
+                           N_("Change"), N_("Leave"))
 
 
 def channel_kind_label(kind: str) -> str:

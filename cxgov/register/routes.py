@@ -8,6 +8,7 @@ from typing import Any, Callable
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -535,11 +536,13 @@ def person_remove(person_id: int) -> ResponseReturnValue:
                 return redirect(url_for("register.person_remove", person_id=p.id))
             moved = counts["touchpoints"] + counts["journeys"] + counts["channels"]
             if target is not None:
-                flash(_("%(name)s is inactive; %(n)d items went to %(target)s and %(roles)d CX roles ended.",
-                        name=p.name, n=moved, target=target.name, roles=counts["roles"]), "success")
+                flash(_("%(name)s is inactive; %(items)s went to %(target)s and %(roles)s ended.",
+                        name=p.name, items=ngettext("%(num)d item", "%(num)d items", moved), target=target.name,
+                        roles=ngettext("%(num)d CX role", "%(num)d CX roles", counts["roles"])), "success")
             else:
-                flash(_("%(name)s is inactive; %(n)d items are now unowned and %(roles)d CX roles ended.",
-                        name=p.name, n=moved, roles=counts["roles"]), "success")
+                flash(_("%(name)s is inactive; unowned now: %(items)s; ended: %(roles)s.",
+                        name=p.name, items=ngettext("%(num)d item", "%(num)d items", moved),
+                        roles=ngettext("%(num)d CX role", "%(num)d CX roles", counts["roles"])), "success")
             return redirect(url_for("register.person", person_id=p.id))
     return render_template("register/person_remove.html", person=p, holdings=holdings, form=form)
 

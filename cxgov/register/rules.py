@@ -7,17 +7,19 @@ them at the row and column that break the rule. Which field a rule applies to is
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 
-def inactive_person(name: str, action: str) -> str:
-    """Return the refusal for giving an inactive person a field ("... cannot become channel manager")."""
-    return f"{name} is inactive and cannot {action}."
+
+def inactive_person(name: str, refusal: str) -> str:
+    """Return the refusal for giving an inactive person a field, from the field's declared sentence."""
+    return _(refusal, name=name)
 
 
 def date_order() -> str:
     """Return the refusal for an end date before its start date."""
-    return "The end date cannot be before the start date."
+    return _("The end date cannot be before the start date.")
 
 
-def not_future(label: str) -> str:
-    """Return the refusal for a date that lies in the future."""
-    return f"The {label} date cannot be in the future."
+def not_future(refusal: str) -> str:
+    """Return the refusal for a date that lies in the future, from the field's declared sentence."""
+    return _(refusal)

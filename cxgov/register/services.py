@@ -15,15 +15,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from ..auth.models import User
 from ..extensions import db
 from ..history.services import change_record, jsonable
 from ..orgs.models import Organisation
+from ..messages import N_
 from ..validators import is_email, normalise_email
 from . import rules
-from .tables import TABLE_BY_KEY, text_limits
+from .tables import TABLE_BY_KEY, text_labels, text_limits
 from .models import (
     CHANNEL_KINDS,
     CX_ROLE_KINDS,
@@ -44,7 +48,7 @@ class ConflictError(RegisterError):
     """Someone else saved the row after the editor loaded it (a stale ``version_id``)."""
 
     def __init__(self, entity: Any, expected_version: int) -> None:
-        super().__init__("Someone else saved this record after you opened it. Nothing was overwritten.")
+        super().__init__(_("Someone else saved this record after you opened it. Nothing was overwritten."))
         self.entity = entity
         self.expected_version = expected_version
 
@@ -59,6 +63,8 @@ UNSET: Any = _Unset()
 
 #: Field name -> most characters, from the register's declarations.
 MAX_LENGTHS = text_limits()
+#: field name -> the label its form and spreadsheet column show (named in the refusals)
+FIELD_LABELS = text_labels()
 
 
 # --- history states -----------------------------------------------------------------------
@@ -110,16 +116,17 @@ def _record(org_id: int, entity: Any, action: str, before: dict[str, Any], by: U
 
 # --- validation helpers -------------------------------------------------------------------
 
-def _text(value: str | None, field: str, *, required: bool = False, label: str | None = None) -> str:
+def _text(value: str | None, field: str, *, required: bool = False) -> str:
     text = (value or "").strip()
-    label = label or field.replace("_", " ")
+    label = str(FIELD_LABELS.get(field, field))
     if required and not text:
-        raise RegisterError(f"The {label} is required.")
+        raise RegisterError(_("“%(field)s” is required.", field=label))
     limit = MAX_LENGTHS.get(field)
     if limit and len(text) > limit:
-        raise RegisterError(f"The {label} is too long (at most {limit} characters).")
+        raise RegisterError(ngettext("“%(field)s” is too long (at most %(num)d character).",
+                                     "“%(field)s” is too long (at most %(num)d characters).", limit, field=label))
     if field != "description" and any(ord(c) < 32 or ord(c) == 127 for c in text):
-        raise RegisterError(f"The {label} contains control characters.")
+        raise RegisterError(_("“%(field)s” contains control characters.", field=label))
     return text
 
 
@@ -128,9 +135,15 @@ def _check_version(entity: Any, version_id: int | None) -> None:
         raise ConflictError(entity, int(version_id))
 
 
-def _same_org(org_id: int, obj: Any, what: str) -> None:
+def _same_org(org_id: int, obj: Any, what: Any) -> None:
+    """Refuse ``obj`` from another organisation; ``what`` is the (translated) label of its field."""
     if obj is not None and obj.org_id != org_id:
-        raise RegisterError(f"The {what} belongs to another organisation.")
+        raise RegisterError(_("The “%(field)s” chosen belongs to another organisation.", field=str(what)))
+
+
+#: what -> the refusal of a second row with the same name
+ALREADY_EXISTS = {"channel": N_("A channel named “%(name)s” already exists."),
+                  "journey": N_("A journey named “%(name)s” already exists.")}
 
 
 def _unique(model: Any, org_id: int, name: str, exclude_id: int | None, what: str) -> None:
@@ -138,7 +151,7 @@ def _unique(model: Any, org_id: int, name: str, exclude_id: int | None, what: st
     if exclude_id is not None:
         query = query.where(model.id != exclude_id)
     if db.session.scalar(query.limit(1)) is not None:
-        raise RegisterError(f"A {what} named “{name}” already exists.")
+        raise RegisterError(_(ALREADY_EXISTS[what], name=name))
 
 
 def _email(org_id: int, value: str | None, exclude_id: int | None) -> str | None:
@@ -146,12 +159,12 @@ def _email(org_id: int, value: str | None, exclude_id: int | None) -> str | None
     if email is None:
         return None
     if not is_email(email):
-        raise RegisterError(f"“{email}” is not a valid e-mail address.")
+        raise RegisterError(_("“%(email)s” is not a valid e-mail address.", email=email))
     query = select(Person.id).where(Person.org_id == org_id, Person.email == email)
     if exclude_id is not None:
         query = query.where(Person.id != exclude_id)
     if db.session.scalar(query.limit(1)) is not None:
-        raise RegisterError(f"Another person already has the e-mail address {email}.")
+        raise RegisterError(_("Another person already has the e-mail address %(email)s.", email=email))
     return email
 
 
@@ -226,13 +239,13 @@ def person_remove(*, person: Person, reassign_to: Person | None, by: User | None
     _check_version(person, version_id)
     holdings = person_holdings(person)
     if not person.active and not any(holdings.values()):
-        raise RegisterError(f"{person.name} is already inactive and owns nothing.")
+        raise RegisterError(_("%(name)s is already inactive and owns nothing.", name=person.name))
     if reassign_to is not None:
-        _same_org(person.org_id, reassign_to, "new owner")
+        _same_org(person.org_id, reassign_to, _l("New owner"))
         if reassign_to.id == person.id:
-            raise RegisterError("Choose someone else to take over.")
+            raise RegisterError(_("Choose someone else to take over."))
         if not reassign_to.active:
-            raise RegisterError(f"{reassign_to.name} is inactive and cannot take over.")
+            raise RegisterError(_("%(name)s is inactive and cannot take over.", name=reassign_to.name))
     counts = {"touchpoints": 0, "journeys": 0, "channels": 0, "roles": 0}
     owned = [
         ("touchpoints", Touchpoint, "owner"),
@@ -282,7 +295,8 @@ def person_reactivate(*, person: Person, by: User | None, version_id: int | None
 
 def _kind(kind: str) -> str:
     if kind not in CHANNEL_KINDS:
-        raise RegisterError(f"Unknown channel kind “{kind}”; use one of {', '.join(CHANNEL_KINDS)}.")
+        raise RegisterError(_("Unknown channel kind “%(kind)s”; use one of %(kinds)s.", kind=kind,
+                               kinds=", ".join(CHANNEL_KINDS)))
     return kind
 
 
@@ -290,7 +304,7 @@ def _active_person(org_id: int, person: Person | None, table: str, field: str,
                    current: Person | None = None) -> Person | None:
     """Return ``person`` for a field declared ``active_person``; refuse an inactive newcomer."""
     declared = TABLE_BY_KEY[table].field(field)
-    _same_org(org_id, person, str(declared.label).lower())
+    _same_org(org_id, person, declared.label)
     if person is not None and not person.active and person is not current and declared.active_person:
         raise RegisterError(rules.inactive_person(person.name, declared.active_person))
     return person
@@ -384,7 +398,8 @@ def _touchpoint_unique(org_id: int, journey: Journey, channel: Channel, name: st
     if exclude_id is not None:
         query = query.where(Touchpoint.id != exclude_id)
     if db.session.scalar(query.limit(1)) is not None:
-        raise RegisterError(f"“{name}” already exists on {journey.name} in {channel.name}.")
+        raise RegisterError(_("“%(name)s” already exists on %(journey)s in %(channel)s.", name=name,
+                               journey=journey.name, channel=channel.name))
 
 
 def touchpoint_create(*, org: Organisation, journey: Journey, channel: Channel, name: str, stage: str = "",
@@ -392,15 +407,15 @@ def touchpoint_create(*, org: Organisation, journey: Journey, channel: Channel, 
                       hygiene_factor: bool = False, last_reviewed: date | None = None,
                       active: bool = True, by: User | None, import_batch: Any = None) -> Touchpoint:
     """Add a touchpoint on a journey, in a channel."""
-    _same_org(org.id, journey, "journey")
-    _same_org(org.id, channel, "channel")
+    _same_org(org.id, journey, _l("Journey"))
+    _same_org(org.id, channel, _l("Channel"))
     name = _text(name, "name", required=True)
     _touchpoint_unique(org.id, journey, channel, name, None)
     touchpoint = Touchpoint(
         org_id=org.id, journey=journey, channel=channel, name=name, stage=_text(stage, "stage"),
         owner=_active_person(org.id, owner, "touchpoints", "owner"),
-        desired_feeling=_text(desired_feeling, "desired_feeling", label="desired feeling"),
-        kpi=_text(kpi, "kpi", label="KPI"), kpi_target=_text(kpi_target, "kpi_target", label="KPI target"),
+        desired_feeling=_text(desired_feeling, "desired_feeling"),
+        kpi=_text(kpi, "kpi"), kpi_target=_text(kpi_target, "kpi_target"),
         hygiene_factor=bool(hygiene_factor), last_reviewed=_review_date(last_reviewed), active=bool(active))
     db.session.add(touchpoint)
     _record(org.id, touchpoint, "create", {}, by, import_batch)
@@ -423,9 +438,9 @@ def touchpoint_update(*, touchpoint: Touchpoint, by: User | None, version_id: in
     org_id = touchpoint.org_id
     before = register_state(touchpoint)
     if journey is not UNSET:
-        _same_org(org_id, journey, "journey")
+        _same_org(org_id, journey, _l("Journey"))
     if channel is not UNSET:
-        _same_org(org_id, channel, "channel")
+        _same_org(org_id, channel, _l("Channel"))
     new_name = _pick(name, touchpoint.name)
     if name is not UNSET:
         new_name = _text(name, "name", required=True)
@@ -435,10 +450,9 @@ def touchpoint_update(*, touchpoint: Touchpoint, by: User | None, version_id: in
     _set(touchpoint, journey=journey, channel=channel, name=UNSET if name is UNSET else new_name,
          stage=UNSET if stage is UNSET else _text(stage, "stage"),
          owner=UNSET if owner is UNSET else _active_person(org_id, owner, "touchpoints", "owner", touchpoint.owner),
-         desired_feeling=UNSET if desired_feeling is UNSET else _text(desired_feeling, "desired_feeling",
-                                                                       label="desired feeling"),
-         kpi=UNSET if kpi is UNSET else _text(kpi, "kpi", label="KPI"),
-         kpi_target=UNSET if kpi_target is UNSET else _text(kpi_target, "kpi_target", label="KPI target"),
+         desired_feeling=UNSET if desired_feeling is UNSET else _text(desired_feeling, "desired_feeling"),
+         kpi=UNSET if kpi is UNSET else _text(kpi, "kpi"),
+         kpi_target=UNSET if kpi_target is UNSET else _text(kpi_target, "kpi_target"),
          hygiene_factor=UNSET if hygiene_factor is UNSET else bool(hygiene_factor),
          last_reviewed=UNSET if last_reviewed is UNSET else _review_date(last_reviewed))
     if active is not UNSET:
@@ -461,13 +475,14 @@ def touchpoint_reactivate(*, touchpoint: Touchpoint, by: User | None, version_id
 
 def _role_kind(role: str) -> str:
     if role not in CX_ROLE_KINDS:
-        raise RegisterError(f"Unknown CX role “{role}”; use one of {', '.join(CX_ROLE_KINDS)}.")
+        raise RegisterError(_("Unknown CX role “%(role)s”; use one of %(roles)s.", role=role,
+                               roles=", ".join(CX_ROLE_KINDS)))
     return role
 
 
 def _role_dates(since: date | None, until: date | None) -> tuple[date, date | None]:
     if since is None:
-        raise RegisterError("The start date is required.")
+        raise RegisterError(_("The start date is required."))
     if until is not None and until < since:
         raise RegisterError(rules.date_order())
     return since, until
@@ -504,7 +519,7 @@ def cx_role_end(*, cx_role: CxRole, by: User | None, version_id: int | None = No
     """End a CX role: its last day is ``until`` (default yesterday, or its start day if later)."""
     _check_version(cx_role, version_id)
     if not cx_role.is_active():
-        raise RegisterError("This role is not active.")
+        raise RegisterError(_("This role is not active."))
     before = register_state(cx_role)
     cx_role.until = max(until or date.today() - timedelta(days=1), cx_role.since)
     _record(cx_role.org_id, cx_role, "deactivate", before, by)
@@ -515,9 +530,9 @@ def cx_role_reactivate(*, cx_role: CxRole, by: User | None, version_id: int | No
     """Reopen an ended CX role (no end date)."""
     _check_version(cx_role, version_id)
     if cx_role.until is None:
-        raise RegisterError("This role has no end date.")
+        raise RegisterError(_("This role has no end date."))
     if not cx_role.person.active:
-        raise RegisterError(f"{cx_role.person.name} is inactive; reactivate the person first.")
+        raise RegisterError(_("%(name)s is inactive; reactivate the person first.", name=cx_role.person.name))
     before = register_state(cx_role)
     cx_role.until = None
     _record(cx_role.org_id, cx_role, "reactivate", before, by)
@@ -529,7 +544,7 @@ def cx_role_reactivate(*, cx_role: CxRole, by: User | None, version_id: int | No
 def mandate_create(*, org: Organisation, holder: str, decision: str, limit: str = "",
                    channel: Channel | None = None, active: bool = True, by: User | None, import_batch: Any = None) -> DelegatedMandate:
     """Define what a role or team may decide on the spot."""
-    _same_org(org.id, channel, "channel")
+    _same_org(org.id, channel, _l("Channel"))
     mandate = DelegatedMandate(org_id=org.id, holder=_text(holder, "holder", required=True),
                                decision=_text(decision, "decision", required=True), limit=_text(limit, "limit"),
                                channel=channel, active=bool(active))
@@ -545,7 +560,7 @@ def mandate_update(*, mandate: DelegatedMandate, by: User | None, version_id: in
     _check_version(mandate, version_id)
     before = register_state(mandate)
     if channel is not UNSET:
-        _same_org(mandate.org_id, channel, "channel")
+        _same_org(mandate.org_id, channel, _l("Channel"))
     _set(mandate, holder=UNSET if holder is UNSET else _text(holder, "holder", required=True),
          decision=UNSET if decision is UNSET else _text(decision, "decision", required=True),
          limit=UNSET if limit is UNSET else _text(limit, "limit"), channel=channel)
@@ -572,7 +587,7 @@ def mandate_reactivate(*, mandate: DelegatedMandate, by: User | None,
 def _set_active(entity: Any, active: bool, by: User | None, version_id: int | None) -> Any:
     _check_version(entity, version_id)
     if entity.active == active:
-        raise RegisterError("This record is already active." if active else "This record is already inactive.")
+        raise RegisterError(_("This record is already active.") if active else _("This record is already inactive."))
     before = register_state(entity)
     entity.active = active
     _record(entity.org_id, entity, "reactivate" if active else "deactivate", before, by)

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from ..messages import N_
 from .models import CHANNEL_KINDS, CX_ROLE_KINDS
 
 
@@ -37,10 +38,10 @@ class RegisterField:
     choices: tuple[str, ...] = ()
     #: the value of a new row when the spreadsheet cell is empty or the column absent
     default: Any = ""
-    #: rule: a person must be active to be given this field; the words finish the refusal
-    #: "<name> is inactive and cannot ..." (e.g. "become channel manager")
+    #: rule: a person must be active to be given this field; the refusal, a whole sentence
+    #: (marked with N_, translated when shown) with a ``%(name)s`` for the person
     active_person: str | None = None
-    #: rule: a date that cannot lie in the future; the words name it in the refusal
+    #: rule: a date that cannot lie in the future; the refusal, a whole sentence (N_)
     not_future: str | None = None
 
 
@@ -94,7 +95,12 @@ TABLES: tuple[RegisterTable, ...] = (
         (
             _text("name", _l("Name"), 200, required=True),
             RegisterField("kind", "choice", _l("Kind"), "kind", 20, required=True, choices=CHANNEL_KINDS),
-            _active("manager", _l("Channel manager"), "manager_email", "become channel manager"),
+            _active(
+                "manager",
+                _l("Channel manager"),
+                "manager_email",
+                N_("%(name)s is inactive and cannot become channel manager."),
+            ),
             ACTIVE,
         ),
         ("name",),
@@ -105,7 +111,9 @@ TABLES: tuple[RegisterTable, ...] = (
         (
             _text("name", _l("Name"), 200, required=True),
             _text("description", _l("Description"), 10_000, multiline=True),
-            _active("owner", _l("Journey owner"), "owner_email", "become journey owner"),
+            _active(
+                "owner", _l("Journey owner"), "owner_email", N_("%(name)s is inactive and cannot become journey owner.")
+            ),
             ACTIVE,
         ),
         ("name",),
@@ -118,13 +126,20 @@ TABLES: tuple[RegisterTable, ...] = (
             RegisterField("channel", "channel", _l("Channel"), "channel", 200, required=True),
             _text("name", _l("Name"), 200, required=True),
             _text("stage", _l("Stage"), 100),
-            _active("owner", _l("Owner"), "owner_email", "become touchpoint owner"),
+            _active(
+                "owner", _l("Owner"), "owner_email", N_("%(name)s is inactive and cannot become touchpoint owner.")
+            ),
             _text("desired_feeling", _l("Desired feeling"), 300, multiline=True),
             _text("kpi", _l("KPI"), 200),
             _text("kpi_target", _l("KPI target"), 100),
             RegisterField("hygiene_factor", "bool", _l("Hygiene factor"), "hygiene_factor", default=False),
             RegisterField(
-                "last_reviewed", "date", _l("Last reviewed"), "last_reviewed", default=None, not_future="last review"
+                "last_reviewed",
+                "date",
+                _l("Last reviewed"),
+                "last_reviewed",
+                default=None,
+                not_future=N_("The last review date cannot be in the future."),
             ),
             ACTIVE,
         ),
@@ -134,7 +149,13 @@ TABLES: tuple[RegisterTable, ...] = (
         "cx_roles",
         "CX roles",
         (
-            _active("person", _l("Person"), "person_email", "take a CX role", required=True),
+            _active(
+                "person",
+                _l("Person"),
+                "person_email",
+                N_("%(name)s is inactive and cannot take a CX role."),
+                required=True,
+            ),
             RegisterField("role", "choice", _l("Role"), "role", 30, required=True, choices=CX_ROLE_KINDS),
             RegisterField("since", "date", _l("Since"), "since", required=True),
             RegisterField("until", "date", _l("Until"), "until", default=None),
@@ -157,6 +178,11 @@ TABLES: tuple[RegisterTable, ...] = (
     ),
 )
 TABLE_BY_KEY: dict[str, RegisterTable] = {table.key: table for table in TABLES}
+
+
+def text_labels() -> dict[str, Any]:
+    """Return field name -> its (lazily translated) label, for every text-like field of every table."""
+    return {f.name: f.label for t in TABLES for f in t.fields if f.kind in ("text", "email")}
 
 
 def text_limits() -> dict[str, int]:

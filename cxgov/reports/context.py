@@ -461,9 +461,11 @@ def owner_role_label(hint: str | None) -> str:
 # Phrases for "the register confirms it: ..." in the summary, per check key.
 def _register_phrase(key: str, count: int, title: str) -> str:
     phrases = {
-        "touchpoints_unowned": _("%(n)d touchpoints have no owner", n=count),
-        "journeys_unowned": _("%(n)d journeys have no owner", n=count),
-        "channels_without_manager": _("%(n)d channels have no channel manager", n=count),
+        "touchpoints_unowned": ngettext("%(num)d touchpoint has no owner", "%(num)d touchpoints have no owner",
+                                        count),
+        "journeys_unowned": ngettext("%(num)d journey has no owner", "%(num)d journeys have no owner", count),
+        "channels_without_manager": ngettext("%(num)d channel has no channel manager",
+                                             "%(num)d channels have no channel manager", count),
         "sponsor": _("there is not exactly one active CX sponsor"),
         "ambassadors_per_channel": _("there are fewer ambassadors than channels"),
         "customer_board": _("there is no customer board with at least three members"),
@@ -472,10 +474,11 @@ def _register_phrase(key: str, count: int, title: str) -> str:
         "omnichannel_lead": _("nobody is responsible for all channels"),
         "service_promise": _("the service promise is not written down"),
         "delegated_mandates": _("no delegated mandates are recorded"),
-        "inactive_owners": _("%(n)d items are owned by inactive people", n=count),
+        "inactive_owners": ngettext("%(num)d item is owned by an inactive person",
+                                    "%(num)d items are owned by inactive people", count),
         "owner_concentration": _("one person owns more than a quarter of all touchpoints"),
-        "touchpoints_reviewed": _("%(n)d touchpoints have not been reviewed in two quarters",
-                                  n=count),
+        "touchpoints_reviewed": ngettext("%(num)d touchpoint has not been reviewed in two quarters",
+                                         "%(num)d touchpoints have not been reviewed in two quarters", count),
     }
     return phrases.get(key) or _("the check \u201c%(title)s\u201d fails", title=title)
 

@@ -12,6 +12,8 @@ import hashlib
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select, update
 
 from ..auth.models import User
@@ -46,11 +48,14 @@ def draft_narrative(draft: ReportDraft | None) -> Narrative:
 
 
 def _clean(text: str, limit: int, what: str) -> str:
+    """Return ``text`` trimmed; refuse control characters and overlong text (``what`` names the field)."""
     text = (text or "").replace("\r\n", "\n").strip()
     if any((ord(c) < 32 and c not in "\n\t") or ord(c) == 127 for c in text):
-        raise ReportError(f"{what}: remove the control characters.")
+        raise ReportError(_("%(field)s: remove the control characters.", field=what))
     if len(text) > limit:
-        raise ReportError(f"{what}: at most {limit} characters (now {len(text)}).")
+        raise ReportError(ngettext("%(field)s: at most %(num)d character (now %(now)d).",
+                                   "%(field)s: at most %(num)d characters (now %(now)d).",
+                                   limit, field=what, now=len(text)))
     return text
 
 
@@ -59,11 +64,12 @@ def report_draft_save(*, org: Organisation, cycle: Cycle, by: User | None, summa
     """Save what the consultant wrote for the cycle's report; refuse bad input, changing nothing."""
     if cycle.org_id != org.id:
         raise ValueError("the cycle belongs to another organisation")
-    summary = _clean(summary, MAX_SUMMARY, "Summary")
-    messages = [_clean(m, MAX_MESSAGE, "Key message") for m in key_messages[:KEY_MESSAGES]]
-    comments = {pid: _clean(text, MAX_COMMENT, f"Comment on {pid}") for pid, text in gap_comments.items()}
+    summary = _clean(summary, MAX_SUMMARY, _("Summary"))
+    messages = [_clean(m, MAX_MESSAGE, _("Key message")) for m in key_messages[:KEY_MESSAGES]]
+    comments = {pid: _clean(text, MAX_COMMENT, _("Comment on %(practice)s", practice=pid))
+                for pid, text in gap_comments.items()}
     if not 1 <= per_quarter <= MAX_PER_QUARTER:
-        raise ReportError(f"Steps per quarter: between 1 and {MAX_PER_QUARTER}.")
+        raise ReportError(_("Steps per quarter: between 1 and %(max)d.", max=MAX_PER_QUARTER))
     draft = report_draft_get(org=org, cycle=cycle)
     if draft is None:
         draft = ReportDraft(org_id=org.id, cycle_id=cycle.id)
@@ -106,7 +112,7 @@ def report_version_issue(*, org: Organisation, cycle: Cycle, by: User | None,
     if cycle.org_id != org.id:
         raise ValueError("the cycle belongs to another organisation")
     if not cycle.is_closed:
-        raise ReportError("Close the cycle before issuing its report: its numbers are still changing.")
+        raise ReportError(_("Close the cycle before issuing its report: its numbers are still changing."))
     now = now or datetime.now(UTC)
     number = (db.session.scalar(select(func.max(ReportVersion.number))
                                 .where(ReportVersion.cycle_id == cycle.id)) or 0) + 1

@@ -47,7 +47,7 @@ def test_an_update_that_changes_nothing_writes_no_history(db, make_org):
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda r, org: services.person_create(org=org, name="  ", by=None), "name is required"),
+    (lambda r, org: services.person_create(org=org, name="  ", by=None), "“Name” is required"),
     (lambda r, org: services.person_create(org=org, name="X", email="ANNA@x.example", by=None), "already has"),
     (lambda r, org: services.person_create(org=org, name="X", email="not-an-email", by=None), "valid e-mail"),
     (lambda r, org: services.channel_create(org=org, name="phone", kind="phone", by=None), "already exists"),
@@ -61,7 +61,7 @@ def test_an_update_that_changes_nothing_writes_no_history(db, make_org):
      "Unknown CX role"),
     (lambda r, org: services.cx_role_create(org=org, person=r["anna"], role="ambassador", since=date(2025, 1, 2),
                                             until=date(2025, 1, 1), by=None), "before the start"),
-    (lambda r, org: services.mandate_create(org=org, holder="A", decision="", by=None), "decision is required"),
+    (lambda r, org: services.mandate_create(org=org, holder="A", decision="", by=None), "“What they may decide” is required"),
     (lambda r, org: services.person_create(org=org, name="Bad\x00name", by=None), "control characters"),
 ])
 def test_bad_input_is_refused_with_a_message_and_changes_nothing(db, make_org, call, message):

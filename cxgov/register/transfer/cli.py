@@ -5,6 +5,8 @@ import hashlib
 from pathlib import Path
 
 import click
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...extensions import db
@@ -16,7 +18,7 @@ from .spreadsheet import MAX_FILE_BYTES, TABLE_BY_KEY, SpreadsheetError
 def _org(slug: str):
     org = org_by_slug(slug)
     if org is None:
-        raise click.ClickException(f"No organisation {slug!r}.")
+        raise click.ClickException(_("No organisation “%(slug)s”.", slug=slug))
     return org
 
 
@@ -34,7 +36,7 @@ def import_command(org_slug: str, file: Path, dry_run: bool, table: str | None) 
     """
     org = _org(org_slug)
     if file.stat().st_size > MAX_FILE_BYTES:
-        raise click.ClickException(f"{file} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        raise click.ClickException(_("%(file)s is larger than %(mb)d MB.", file=file, mb=MAX_FILE_BYTES // (1024 * 1024)))
     data = file.read_bytes()
     try:
         checked = services.import_read(data=data, filename=file.name, table=table)
@@ -44,14 +46,16 @@ def import_command(org_slug: str, file: Path, dry_run: bool, table: str | None) 
     for line in plan.summary_lines():
         click.echo(line)
     if plan.ignored_sheets:
-        click.echo(f"Ignored sheets (not part of the register): {', '.join(plan.ignored_sheets)}")
+        click.echo(_("Ignored sheets (not part of the register): %(names)s", names=", ".join(plan.ignored_sheets)))
     if not plan.ok:
         for error in plan.errors:
             click.echo(str(error), err=True)
-        click.echo(f"{len(plan.errors)} problem(s); nothing was imported.", err=True)
+        click.echo(ngettext("%(num)d problem; nothing was imported.", "%(num)d problems; nothing was imported.",
+                            len(plan.errors)), err=True)
         raise SystemExit(1)
     if dry_run:
-        click.echo(f"Dry run: {plan.added} to add, {plan.changed} to change; nothing was written.")
+        click.echo(_("Dry run: %(added)d to add, %(changed)d to change; nothing was written.", added=plan.added,
+                     changed=plan.changed))
         return
     try:
         batch = services.import_apply(org=org, plan=plan, by=None, filename=file.name,
@@ -59,10 +63,10 @@ def import_command(org_slug: str, file: Path, dry_run: bool, table: str | None) 
         db.session.commit()
     except (services.ImportConflict, StaleDataError) as error:
         db.session.rollback()
-        raise click.ClickException("The register changed while importing; nothing was written. "
-                                   "Run the command again.") from error
-    click.echo(f"Imported: {batch.rows_added} added, {batch.rows_changed} changed, "
-               f"{batch.rows_unchanged} unchanged (import #{batch.id}).")
+        raise click.ClickException(_("The register changed while importing; nothing was written. "
+                                     "Run the command again.")) from error
+    click.echo(_("Imported: %(added)d added, %(changed)d changed, %(unchanged)d unchanged (import #%(id)d).",
+                 added=batch.rows_added, changed=batch.rows_changed, unchanged=batch.rows_unchanged, id=batch.id))
 
 
 @click.command("export")
@@ -74,9 +78,10 @@ def export_command(org_slug: str, out: Path, table: str | None) -> None:
     """Export ORG's register to OUT: an .xlsx workbook, or one table as CSV with --table."""
     org = _org(org_slug)
     if table is None and out.suffix.lower() == ".csv":
-        raise click.ClickException("A CSV file holds one table: add --table (e.g. --table touchpoints).")
+        raise click.ClickException(_("A CSV file holds one table: add --table (e.g. --table touchpoints)."))
     data = services.register_export_csv(org=org, table=table) if table else \
         services.register_export_xlsx(org=org)
     out.write_bytes(data)
     db.session.commit()  # the security log entry
-    click.echo(f"Wrote {out} ({len(data):,} bytes).")
+    click.echo(ngettext("Wrote %(file)s (%(size)s byte).", "Wrote %(file)s (%(size)s bytes).", len(data),
+                        file=out, size=f"{len(data):,}"))

@@ -25,6 +25,7 @@ from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete, func, insert, select
 
 from ...audit import security_event
@@ -532,7 +533,8 @@ def import_apply(*, org: Organisation, plan: ImportPlan, by: User | None, filena
     ImportRefused for a plan with problems and ImportConflict when a planned row has changed.
     """
     if not plan.ok:
-        raise ImportRefused(_("The file has %(n)s problems; nothing was imported.", n=len(plan.errors)))
+        raise ImportRefused(ngettext("The file has %(num)d problem; nothing was imported.",
+                                     "The file has %(num)d problems; nothing was imported.", len(plan.errors)))
     user_id = by.id if by else None
     batch = ImportBatch(org_id=org.id, user_id=user_id, filename=(filename or "")[:255],
                         kind=plan.kind, rows_added=plan.added, rows_changed=plan.changed,

@@ -26,6 +26,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ...validators import is_email, normalise_email, text_is_clean
 from ...xlsx import MAX_COLUMNS as XLSX_MAX_COLUMNS
@@ -401,9 +402,11 @@ def _read_csv(data: bytes, *, filename: str, table: str | None) -> ParsedFile:
     except pd.errors.ParserError as error:
         match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
         if match:
-            raise SpreadsheetError(_("Line %(line)s has %(saw)s cells but the header has %(n)s. "
-                                     "Check for a stray separator or quote.",
-                                     line=match.group(2), saw=match.group(3), n=match.group(1))) from None
+            raise SpreadsheetError(ngettext("Line %(line)s has %(num)d cell but the header has %(n)s. "
+                                            "Check for a stray separator or quote.",
+                                            "Line %(line)s has %(num)d cells but the header has %(n)s. "
+                                            "Check for a stray separator or quote.",
+                                            int(match.group(3)), line=match.group(2), n=match.group(1))) from None
         raise SpreadsheetError(_("The CSV file cannot be read: check its quotes and separators.")) from None
     grid = frame.to_numpy(dtype=object).tolist()
     header, rows = _split_header(grid)

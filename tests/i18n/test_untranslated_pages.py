@@ -1,0 +1,315 @@
+"""No English left on a page shown in Swedish, Danish or Norwegian.
+
+The demo workspace is crawled as each role (respondent, ambassador, sponsor, consultant,
+viewer, admin and a visitor who is not logged in) with the organisation, the users and the
+browser set to the language, following every same-origin link as the accessibility crawl
+does (tests/e2e/a11y_crawl.py), through the test client: the pages are server-rendered, so
+the HTML holds every word a browser shows, and the crawl of three languages takes well under
+a minute without a browser.
+
+A text is "English left" when it equals the English source of a catalogue entry whose
+translation differs (an entry translated to the same word, "Status", or a code like "CX" is
+not flagged), or when it matches such an entry with its placeholders filled in ("3
+touchpoints have no owner"), or when it equals an English framework text that the
+language's overlay translates. Text nodes, the attributes people hear or see (aria-label,
+title, placeholder, alt, button values, confirmations) and the messages handed to scripts are
+checked. Text that is the organisation's own data (names, notes, titles in the database) is
+never flagged: users write it in whatever language they like.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any, Iterator
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import pytest
+from sqlalchemy import String, Text, select
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
+
+from cxgov.auth.models import User
+from cxgov.catalogues import TRANSLATIONS, catalogue_read
+from cxgov.demo import DEMO_ADMIN, DEMO_AMBASSADOR, DEMO_CONSULTANT, DEMO_SLUG, DEMO_SPONSOR, demo_create
+from cxgov.extensions import db
+from cxgov.framework.model import Text as FrameworkText
+from cxgov.orgs.models import Organisation
+from tests.conftest import login_as
+
+#: The languages with a catalogue; the catalogue test fails when one the app offers is missing.
+LANGUAGES = sorted(p.parents[1].name for p in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
+
+#: (who, e-mail; None is a visitor who is not logged in), respondent first as in the a11y crawl.
+ROLES = [
+    ("respondent", "agent1@demo.cxgov.example"),
+    ("ambassador", DEMO_AMBASSADOR),
+    ("sponsor", DEMO_SPONSOR),
+    ("consultant", DEMO_CONSULTANT),
+    ("viewer", "ceo@demo.cxgov.example"),
+    ("admin", DEMO_ADMIN),
+    ("visitor", None),
+]
+
+#: Endpoints that answer no page: files, logout, health probes (as tests/e2e/a11y_crawl.py).
+SKIP_ENDPOINTS = {"static", "health", "org.logo", "auth.logout"}
+SKIP_SUFFIXES = (".pdf", ".xlsx", ".csv", ".zip", ".docx", ".json", ".gz", ".yaml", ".png", ".svg")
+SKIP_ENDPOINT_PATTERN = re.compile(r"(^|\.)(export|pdf|download)[^.]*$")
+#: How many URLs of one endpoint each role follows (the second catches data-dependent text).
+PER_ENDPOINT = 2
+
+#: Texts that may stay as they are in every language although a catalogue entry translates
+#: them: names of things and codes (and why).
+ALLOWED: dict[str, str] = {
+    "cxgov": "the product's name",
+}
+
+#: Attributes whose words a person sees or hears.
+TEXT_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt", "aria-description", "data-confirm",
+                   "aria-valuetext", "data-here-label", "data-scroll-label"}
+#: A placeholder in a catalogue entry: %(name)s, %(num)d, %s, {name}.
+PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%[sd]|\{\w*\}")
+
+
+class _Page(HTMLParser):
+    """Collect a page's texts (text nodes, spoken attributes, script messages) and its links."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self.links: list[str] = []
+        self.lang: str | None = None
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if tag == "html":
+            self.lang = values.get("lang")
+        if tag in ("script", "style"):
+            self._skip += 1
+        if tag == "a" and values.get("href"):
+            self.links.append(values["href"])
+        for name, value in values.items():
+            if name in TEXT_ATTRIBUTES:
+                self.texts.append(value)
+            elif name == "value" and values.get("type") in ("submit", "button", "reset"):
+                self.texts.append(value)
+            elif name == "data-messages":
+                self.texts.extend(_strings_in(json.loads(value)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.texts.append(data)
+
+
+def _strings_in(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings_in(item)
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """Yield the text and its parts between separators (" · " joins independent phrases)."""
+    text = " ".join(text.split())
+    if not text:
+        return
+    yield text
+    parts = [p.strip(" ·|–—:()") for p in re.split(r" · | \| | – ", text)]
+    if len(parts) > 1:
+        yield from (p for p in parts if p)
+
+
+@dataclass
+class EnglishSources:
+    """What counts as English left over in one language."""
+
+    exact: set[str] = field(default_factory=set)
+    patterns: re.Pattern[str] | None = None
+
+    def matches(self, text: str) -> bool:
+        return text in self.exact or bool(self.patterns and self.patterns.fullmatch(text))
+
+
+def english_sources(lang: str, frameworks: list[Any]) -> EnglishSources:
+    """Return the English texts that ``lang``'s catalogue and framework overlays translate."""
+    catalog = catalogue_read(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po")
+    sources = EnglishSources()
+    patterns = []
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for index, source in enumerate(ids):
+            translated = strings[min(index, len(strings) - 1)] if strings else ""
+            if translated == source:
+                continue  # the same word in this language ("Status") or a code
+            if not PLACEHOLDER.search(source):
+                sources.exact.add(" ".join(source.split()))
+                continue
+            literal = PLACEHOLDER.sub("", source)
+            # Only patterns with enough words of their own: "%(a)s: %(b)s" would match anything.
+            if len(re.findall(r"[A-Za-z]{3,}", literal)) >= 2:
+                parts = PLACEHOLDER.split(" ".join(source.replace("%%", "%").split()))
+                patterns.append(r".+?".join(re.escape(p) for p in parts))
+    for framework in frameworks:
+        for text in _framework_texts(framework):
+            english, local = text.get("en"), text.get(lang)
+            if local != english:
+                sources.exact.add(" ".join(english.split()))
+    if patterns:
+        sources.patterns = re.compile("|".join(f"(?:{p})" for p in sorted(set(patterns))))
+    return sources
+
+
+def _framework_texts(value: Any, seen: set[int] | None = None) -> Iterator[FrameworkText]:
+    """Yield every framework Text inside a framework (titles, levels, steps, prompts ...)."""
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, FrameworkText):
+        yield value
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            yield from _framework_texts(item, seen)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _framework_texts(item, seen)
+    elif hasattr(value, "__dataclass_fields__"):
+        for name in value.__dataclass_fields__:
+            yield from _framework_texts(getattr(value, name), seen)
+
+
+def user_data_texts() -> set[str]:
+    """Return every text stored in the database: the organisation's own words, in any language."""
+    texts: set[str] = set()
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, (String, Text))]
+        if not columns:
+            continue
+        for row in db.session.execute(select(*columns)):
+            texts.update(" ".join(v.split()) for v in row if isinstance(v, str) and len(v) < 2000)
+    return texts
+
+
+def _endpoint(app, url: str) -> str | None:
+    parts = urlsplit(url)
+    try:
+        endpoint, _args = app.url_map.bind("localhost").match(parts.path, method="GET",
+                                                              query_args=parts.query)
+    except RequestRedirect as redirect:
+        return _endpoint(app, redirect.new_url)
+    except HTTPException:
+        return None
+    return endpoint
+
+
+@dataclass
+class LanguageCrawl:
+    lang: str
+    pages: int = 0
+    english: dict[str, str] = field(default_factory=dict)  # text -> first page it was seen on
+    wrong_lang: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def crawl_language(app, client, who: str, crawl: LanguageCrawl, sources: EnglishSources,
+                   own_words: set[str], max_pages: int = 250) -> None:
+    """Visit every page ``client``'s user reaches from the landing page and collect English left."""
+    base = "http://localhost"
+    start = urljoin(base, "/" if who != "visitor" else "/login")
+    queue, queued, followed = deque([start]), {start}, {}
+    headers = {"Accept-Language": crawl.lang}
+    visited = 0
+    while queue and visited < max_pages:
+        url = queue.popleft()
+        response = client.get(url, headers=headers, follow_redirects=True)
+        if response.status_code >= 400:
+            crawl.errors.append(f"{who}: {url}: {response.status_code}")
+            continue
+        if not (response.content_type or "").startswith("text/html"):
+            continue
+        visited += 1
+        landed = urljoin(base, response.request.path + (f"?{response.request.query_string.decode()}"
+                                                         if response.request.query_string else ""))
+        page = _Page()
+        page.feed(response.get_data(as_text=True))
+        if page.lang and page.lang.split("-")[0] != crawl.lang:
+            crawl.wrong_lang.append(f"{who}: {landed}: <html lang={page.lang}>")
+        for text in page.texts:
+            for piece in _pieces(text):
+                if piece in ALLOWED or piece in own_words or not re.search(r"[A-Za-z]{2}", piece):
+                    continue
+                if sources.matches(piece):
+                    crawl.english.setdefault(piece, f"{who}: {landed}")
+        for href in page.links:
+            link = urldefrag(urljoin(landed, href))[0]
+            if link in queued or not link.startswith(base + "/"):
+                continue
+            if urlsplit(link).path.lower().endswith(SKIP_SUFFIXES):
+                continue
+            target = _endpoint(app, link)
+            if target is None or target in SKIP_ENDPOINTS or SKIP_ENDPOINT_PATTERN.search(target):
+                continue
+            if followed.get(target, 0) >= PER_ENDPOINT:
+                continue
+            followed[target] = followed.get(target, 0) + 1
+            queued.add(link)
+            queue.append(link)
+    crawl.pages += visited
+
+
+@pytest.fixture
+def demo(app):
+    demo_create()
+    db.session.commit()
+    return db.session.scalar(select(Organisation).where(Organisation.slug == DEMO_SLUG))
+
+
+def _set_language(org: Organisation, lang: str) -> None:
+    """Make ``lang`` the organisation's and every user's own language (when users can choose one)."""
+    org.language = lang
+    for user in db.session.scalars(select(User)):
+        for attribute in ("language", "locale", "preferred_language"):
+            if hasattr(user, attribute):
+                setattr(user, attribute, lang)
+    db.session.commit()
+
+
+@pytest.mark.skipif(not LANGUAGES, reason="no catalogue yet: test_every_interface_language_has_a_catalogue fails")
+def test_no_english_is_left_on_any_page_in_any_language(app, demo):
+    from cxgov.framework.catalog import framework_catalog
+
+    catalog = framework_catalog()
+    frameworks = [fw for key in catalog.versions for fw in catalog.all_versions(key)]
+    own_words = user_data_texts()
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    report, total = [], 0
+    for lang in LANGUAGES:
+        _set_language(demo, lang)
+        sources = english_sources(lang, frameworks)
+        crawl = LanguageCrawl(lang)
+        for who, email in ROLES:
+            client = app.test_client()
+            if email:
+                login_as(client, users[email])
+            crawl_language(app, client, who, crawl, sources, own_words)
+        total += crawl.pages
+        assert crawl.pages > 40, f"{lang}: the crawl reached only {crawl.pages} pages: did logging in fail?"
+        report += [f"{lang}: {text!r} on {where}" for text, where in sorted(crawl.english.items())]
+        report += [f"{lang}: error page {line}" for line in crawl.errors]
+        report += [f"{lang}: {line}" for line in crawl.wrong_lang]
+    print(f"\n{total} pages crawled in {', '.join(LANGUAGES)}")
+    assert not report, f"{len(report)} English texts or problems left:\n" + "\n".join(report[:200])
