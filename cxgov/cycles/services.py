@@ -70,7 +70,13 @@ def cycle_framework(cycle: Cycle) -> Framework:
 
 def org_groups(org: Organisation) -> list[dict[str, Any]]:
     """Return the organisation's respondent groups ({key, label, side}), labels in the reader's language."""
-    return [{**group, "label": _(group["label"])} for group in org.respondent_groups or DEFAULT_RESPONDENT_GROUPS]
+    return [_group_shown(group) for group in org.respondent_groups or DEFAULT_RESPONDENT_GROUPS]
+
+
+def _group_shown(group: dict[str, Any]) -> dict[str, Any]:
+    """Return ``group`` with its label in the reader's language (an organisation's own label unchanged)."""
+    label = group["label"]  # a variable, not a literal: the extractor must not take "label" for a message
+    return {**group, "label": _(label)}
 
 
 def org_group_sides(org: Organisation) -> tuple[tuple[str, ...], tuple[str, ...]]:

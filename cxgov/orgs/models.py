@@ -101,7 +101,8 @@ class Organisation(db.Model):
         """
         for group in self.respondent_groups or DEFAULT_RESPONDENT_GROUPS:
             if group["key"] == key:
-                return gettext(group["label"])
+                label = group["label"]  # not a literal in the call: the extractor would take "label"
+                return gettext(label)
         return key
 
 

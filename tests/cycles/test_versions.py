@@ -86,7 +86,7 @@ def test_an_unknown_profile_is_refused_and_nothing_is_created(two_versions, make
     org = make_org()
     v10, v11 = versions(two_versions)
     for framework in (v10, v11):
-        with pytest.raises(services.CycleError, match="has no profile 'huge'"):
+        with pytest.raises(services.CycleError, match="has no profile “huge”"):
             services.cycle_create(org=org, period="2026-Q1", framework=framework,
                                   profile_key="huge")
     assert db.session.scalars(select(Cycle)).all() == []
@@ -137,7 +137,7 @@ def test_cli_opens_a_cycle_with_a_profile(two_versions, runner, make_org):
     assert result.exit_code == 0, result.output
     assert "cx-governance v1.1, profile essentials" in result.output
     result = runner.invoke(args=["cycle", "open", "acme", "2026-Q4", "--profile", "nope"])
-    assert result.exit_code == 1 and "has no profile 'nope'" in result.output
+    assert result.exit_code == 1 and "has no profile “nope”" in result.output
 
 
 # -- trends across the version change ------------------------------------------------------

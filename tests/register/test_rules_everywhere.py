@@ -40,7 +40,7 @@ def test_inactive_channel_manager_is_refused_alike_by_form_import_and_cli(db, cl
                                                                          make_member, runner, tmp_path):
     org, gone, _journey, _channel = _setup(db, make_org)
     message = "Ina Left is inactive and cannot become channel manager."
-    assert TABLE_BY_KEY["channels"].field("manager").active_person == "become channel manager"
+    assert TABLE_BY_KEY["channels"].field("manager").active_person == "%(name)s is inactive and cannot become channel manager."
 
     login(client, make_member(org, Role.CONSULTANT))
     response = client.post(f"/o/{org.slug}/register/channels/new",
@@ -75,7 +75,7 @@ def test_every_active_person_rule_is_refused_by_the_service_and_the_import(db, m
     }
     for (table, field), (through_service, rows) in cases.items():
         declared = TABLE_BY_KEY[table].field(field)
-        message = f"Ina Left is inactive and cannot {declared.active_person}."
+        message = declared.active_person % {"name": "Ina Left"}
         try:
             through_service()
         except services.RegisterError as error:
