@@ -5,6 +5,7 @@ compile the stale ones first (``python -m cxgov.catalogues``), and the test suit
 when it starts (tests/conftest.py), so a fresh checkout shows every language without a step of
 its own. Compiling the three catalogues takes a fraction of a second.
 """
+
 from __future__ import annotations
 
 import os
@@ -47,8 +48,9 @@ def catalogue_read(path: Path) -> Catalog:
 def catalogue_problems(path: Path, catalog: Catalog | None = None) -> list[CompileProblem]:
     """Return what ``pybabel compile`` would warn about in ``path`` (Babel's own checkers)."""
     catalog = catalog or catalogue_read(path)
-    return [CompileProblem(path, str(message.id), str(error))
-            for message, errors in catalog.check() for error in errors]
+    return [
+        CompileProblem(path, str(message.id), str(error)) for message, errors in catalog.check() for error in errors
+    ]
 
 
 def catalogue_compile(path: Path) -> Path:

@@ -721,15 +721,16 @@ def bar_chart(
     if has_targets:
         # A two-entry key: the bar swatch and the target tick.
         ly = height + 6
-        score_w = _text_width("Score", 10)
-        total = 14 + 5 + score_w + 18 + 10 + 5 + _text_width("Target", 10)
+        score_word, target_word = gettext("Score"), gettext("Target")
+        score_w = _text_width(score_word, 10)
+        total = 14 + 5 + score_w + 18 + 10 + 5 + _text_width(target_word, 10)
         x = (width_f - total) / 2
         parts.append(f'<rect x="{_n(x)}" y="{_n(ly)}" width="14" height="9" fill="{accent}"/>')
-        parts.append(_label(x + 19, ly + 8.5, "Score", size=10, anchor="start"))
+        parts.append(_label(x + 19, ly + 8.5, score_word, size=10, anchor="start"))
         x2 = x + 19 + score_w + 18
         parts.append(f'<line x1="{_n(x2 + 4)}" y1="{_n(ly - 2)}" x2="{_n(x2 + 4)}" y2="{_n(ly + 11)}"'
                      f' stroke="{TARGET_GREY}" stroke-width="2.5"/>')
-        parts.append(_label(x2 + 13, ly + 8.5, "Target", size=10, anchor="start"))
+        parts.append(_label(x2 + 13, ly + 8.5, target_word, size=10, anchor="start"))
         height = ly + 18
     summary = ", ".join(f"{name} {fmt(v)}" for name, v in zip(names, vals))
     title = f"{title}. {summary}."
@@ -857,7 +858,7 @@ def heatmap(
     One SVG instead of an HTML table: a PDF lays out one box instead of hundreds. Every cell
     prints its level, so the shade never carries meaning alone.
     """
-    title = title or "Heatmap"
+    title = title or gettext("Heatmap")
     width_f = float(width)
     n_cols = max(1, len(columns))
     cell_w = min(84.0, width_f * 0.55 / n_cols)

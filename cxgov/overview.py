@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy import func, select
 
@@ -76,7 +77,7 @@ def overview_for(org: Organisation, user: User, *, lang: str | None = None, acce
             index_change = result.change
     if len(history) >= 2:
         periods = [period for period, _ in history]
-        trend = trend_chart(periods, [Series("Maturity index", [r.index for _, r in history])],
+        trend = trend_chart(periods, [Series(gettext("Maturity index"), [r.index for _, r in history])],
                             width=560, height=200, **({"accent": accent} if accent else {}))
 
     my_answers_due = False

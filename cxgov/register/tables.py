@@ -50,6 +50,7 @@ class RegisterTable:
     """One register table: its fields in spreadsheet order, its natural key and table-wide rules."""
 
     key: str
+    #: the spreadsheet sheet name, English in every file (marked with N_: pages show it translated)
     sheet: str
     fields: tuple[RegisterField, ...]
     #: spreadsheet columns that identify a row within the organisation
@@ -79,7 +80,7 @@ ACTIVE = RegisterField("active", "bool", _l("Active"), "active", default=True)
 TABLES: tuple[RegisterTable, ...] = (
     RegisterTable(
         "people",
-        "People",
+        N_("People"),
         (
             RegisterField("email", "email", _l("E-mail"), "email", 254, default=None),
             _text("name", _l("Name"), 200, required=True),
@@ -91,7 +92,7 @@ TABLES: tuple[RegisterTable, ...] = (
     ),
     RegisterTable(
         "channels",
-        "Channels",
+        N_("Channels"),
         (
             _text("name", _l("Name"), 200, required=True),
             RegisterField("kind", "choice", _l("Kind"), "kind", 20, required=True, choices=CHANNEL_KINDS),
@@ -107,7 +108,7 @@ TABLES: tuple[RegisterTable, ...] = (
     ),
     RegisterTable(
         "journeys",
-        "Journeys",
+        N_("Journeys"),
         (
             _text("name", _l("Name"), 200, required=True),
             _text("description", _l("Description"), 10_000, multiline=True),
@@ -120,7 +121,7 @@ TABLES: tuple[RegisterTable, ...] = (
     ),
     RegisterTable(
         "touchpoints",
-        "Touchpoints",
+        N_("Touchpoints"),
         (
             RegisterField("journey", "journey", _l("Journey"), "journey", 200, required=True),
             RegisterField("channel", "channel", _l("Channel"), "channel", 200, required=True),
@@ -147,7 +148,7 @@ TABLES: tuple[RegisterTable, ...] = (
     ),
     RegisterTable(
         "cx_roles",
-        "CX roles",
+        N_("CX roles"),
         (
             _active(
                 "person",
@@ -166,7 +167,7 @@ TABLES: tuple[RegisterTable, ...] = (
     ),
     RegisterTable(
         "mandates",
-        "Mandates",
+        N_("Mandates"),
         (
             _text("holder", _l("Who may decide"), 200, required=True),
             _text("decision", _l("What they may decide"), 500, required=True, multiline=True),

@@ -87,8 +87,8 @@ class _Page(HTMLParser):
         values = {k: v or "" for k, v in attrs}
         if tag == "html":
             self.lang = values.get("lang")
-        if tag in ("script", "style"):
-            self._skip += 1
+        if tag in ("script", "style", "code", "kbd", "samp"):
+            self._skip += 1  # not words: scripts, and codes a file or command must contain as they are
         if tag == "a" and values.get("href"):
             self.links.append(values["href"])
         for name, value in values.items():
@@ -100,7 +100,7 @@ class _Page(HTMLParser):
                 self.texts.extend(_strings_in(json.loads(value)))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self._skip:
+        if tag in ("script", "style", "code", "kbd", "samp") and self._skip:
             self._skip -= 1
 
     def handle_data(self, data: str) -> None:
@@ -120,14 +120,14 @@ def _strings_in(value: Any) -> Iterator[str]:
 
 
 def _pieces(text: str) -> Iterator[str]:
-    """Yield the text and its parts between separators (" · " joins independent phrases)."""
+    """Yield the text, or its parts when separators (" · ", " | ", " – ") join independent phrases.
+
+    A page title "<an action's own title> · cxgov" is two phrases; checked whole, a pattern's
+    trailing placeholder would swallow the separator and the product's name.
+    """
     text = " ".join(text.split())
-    if not text:
-        return
-    yield text
     parts = [p.strip(" ·|–—:()") for p in re.split(r" · | \| | – ", text)]
-    if len(parts) > 1:
-        yield from (p for p in parts if p)
+    yield from (p for p in parts if p)
 
 
 @dataclass

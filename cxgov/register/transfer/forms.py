@@ -13,7 +13,7 @@ from .spreadsheet import TABLES
 def table_choices() -> list[tuple[str, object]]:
     """Return the CSV table options: work it out from the file, or one of the register's tables."""
     return [("", _l("Work it out from the file name or the columns"))] + \
-        [(spec.key, spec.sheet) for spec in TABLES]
+        [(spec.key, _l(spec.sheet)) for spec in TABLES]  # the sheet names are catalogue entries (N_)
 
 
 class ImportUploadForm(CxForm):
