@@ -92,10 +92,13 @@ def register_blueprints(app: Flask) -> None:
     from .tenancy import check_org_views_declare_roles
 
     from .health import init_health
+    # Like BLUEPRINTS(): the API's views and schemas load when an app is built, not with cxgov.
+    from .api.spec import init_api
 
     for blueprint in BLUEPRINTS():
         app.register_blueprint(blueprint)
     init_health(app)
+    init_api(app)
     check_org_views_declare_roles(app)
 
 

@@ -47,6 +47,7 @@ def COMMANDS() -> list[click.Command]:  # noqa: N802
     """Return every CLI command group."""
     # Imported when an app is built, not when cxgov is (as blueprints.BLUEPRINTS).
     from .actions.cli import action_cli
+    from .api.cli import token_cli
     from .auth.cli import user_cli
     from .cycles.cli import cycle_cli
     from .demo import demo_cli
@@ -60,5 +61,5 @@ def COMMANDS() -> list[click.Command]:  # noqa: N802
     from .reports.cli import report_cli
 
     groups: list[click.Command] = [user_cli, org_cli, demo_cli, backup_cli, framework_cli, cycle_cli, action_cli,
-                                   register_cli, report_cli, mail_cli, benchmark_cli]
+                                   register_cli, report_cli, mail_cli, benchmark_cli, token_cli]
     return [guard_unmigrated(group) if isinstance(group, click.Group) else group for group in groups]

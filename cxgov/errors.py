@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .api.problems import is_api_request, problem_for_exception
 from .extensions import db
 
 
@@ -13,17 +14,23 @@ def init_errors(app: Flask) -> None:
     """Register the error handlers."""
 
     @app.errorhandler(401)
-    def unauthorized(_error: HTTPException):
+    def unauthorized(error: HTTPException):
+        if is_api_request():
+            return problem_for_exception(error)
         return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        if is_api_request():
+            return problem_for_exception(error)
         db.session.rollback()
         return render_template("errors/error.html", code=400, title=_("The form expired"),
                                message=_("Please go back, reload the page and try again.")), 400
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if is_api_request():  # programs get RFC 9457 problem details, not a page
+            return problem_for_exception(error)
         db.session.rollback()
         messages = {
             400: (_("Bad request"), _("The request could not be understood.")),
@@ -38,6 +45,8 @@ def init_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):
+        if is_api_request():
+            return problem_for_exception(error)
         db.session.rollback()
         if app.testing:
             raise error  # tests want the traceback, not a friendly page

@@ -12,3 +12,4 @@ from .cycles.models import Answer, Cycle, Respondent  # noqa: F401
 from .actions.models import Action, ActionCycleLink, ActionNote  # noqa: F401
 from .reports.models import ReportDraft, ReportPdfCache, ReportVersion  # noqa: F401
 from .mail.models import MailMessage, MailOptOut  # noqa: F401
+from .api.models import ApiToken  # noqa: F401

@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Flask, Response, g, redirect, request, url_for
 from flask_login import current_user
 
+from .api.blueprint import is_api_endpoint
+
 #: Endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = frozenset({
     "static", "auth.login", "auth.set_password", "health", "mail.unsubscribe",
@@ -25,6 +27,8 @@ def init_security(app: Flask) -> None:
     def require_login() -> Response | None:
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None
+        if is_api_endpoint(request.endpoint):
+            return None  # the API authenticates by token on every request, never by the session
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
         return None

@@ -146,9 +146,20 @@ def fingerprint() -> str:
 def request(client, endpoint: str, access: Access, org: Organisation, ids: dict[str, int]):
     with client.application.test_request_context():
         url = url_for(endpoint, org_slug=org.slug, **access.args(ids), **access.query)
+    headers = access.headers(ids)
     if access.method == "GET":
-        return client.get(url)
-    return client.open(url, method=access.method, data=access.data(ids))
+        return client.get(url, headers=headers)
+    if access.json is not None:
+        return client.open(url, method=access.method, json=access.json(ids), headers=headers)
+    return client.open(url, method=access.method, data=access.data(ids), headers=headers)
+
+
+def sign_in(client, user) -> None:
+    """Log in (the session), and let features that need more sign in too (the API's token)."""
+    login_as(client, user)
+    for module in MODULES:
+        if hasattr(module, "sign_in"):
+            module.sign_in(client, user)
 
 
 def test_every_org_route_is_in_the_matrix(app):
@@ -186,7 +197,7 @@ def test_role_matrix(app, client, make_org, make_member, monkeypatch, endpoint):
     before = fingerprint()
 
     for role in Role:
-        login_as(client, world.members[("own", role)])
+        sign_in(client, world.members[("own", role)])
 
         # Another organisation: 404 and nothing changed, whatever the role.
         response = request(client, endpoint, access, other, world.ids["other"])
@@ -215,7 +226,7 @@ def test_role_matrix(app, client, make_org, make_member, monkeypatch, endpoint):
             empty_all_tables()
             world = fresh_world(make_org, make_member)
             own, before = world.orgs["own"], fingerprint()
-        login_as(client, world.members[("own", role)])
+        sign_in(client, world.members[("own", role)])
         response = request(client, endpoint, access, own, world.ids["own"])
         assert response.status_code not in (403, 404, 405, 500), (endpoint, role, response.status_code)
 

@@ -36,5 +36,7 @@ class ChangeLog(db.Model):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: The spreadsheet import that made this change, if any.
     import_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"), index=True)
+    #: The name of the personal access token an API write came through (None for the web and CLI).
+    via_token: Mapped[str | None] = mapped_column(String(100))
 
     user: Mapped[User | None] = relationship()

@@ -1,0 +1,3 @@
+"""The API's endpoint modules; importing this package declares every API blueprint."""
+
+from . import cycles, frameworks, orgs, register  # noqa: F401
