@@ -1,7 +1,7 @@
 """Personal access tokens for the JSON API, and the token an API change came through
 
 Revision ID: 9c0d2752284c
-Revises: c3d1e5f7a901
+Revises: d7a2b9c4e610
 Create Date: 2026-11-25 17:18:55.963134
 
 """
@@ -12,7 +12,7 @@ import cxgov.db
 
 # revision identifiers, used by Alembic.
 revision = '9c0d2752284c'
-down_revision = 'c3d1e5f7a901'
+down_revision = 'd7a2b9c4e610'
 branch_labels = None
 depends_on = None
 
