@@ -10,6 +10,7 @@ def BLUEPRINTS() -> list[Blueprint]:  # noqa: N802  (reads like a constant at th
     # models do not load every view and template helper.
     from .actions.routes import bp as actions_bp
     from .admin.routes import bp as admin_bp
+    from .api.account import bp as api_tokens_bp
     from .auth.routes import bp as auth_bp
     from .cycles.link_routes import bp as answer_link_bp
     from .cycles.routes import bp as cycles_bp
@@ -44,4 +45,5 @@ def BLUEPRINTS() -> list[Blueprint]:  # noqa: N802  (reads like a constant at th
         onboarding_bp,
         answer_link_bp,
         mail_bp,
+        api_tokens_bp,
     ]

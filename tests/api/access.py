@@ -80,6 +80,27 @@ ACCESS = {
     "api_v1_cycles.cycle_answers": Access(MANAGE, args=_cycle),
     "api_v1_trend.trend": Access(READ),
 }
+ACCESS.update({
+    "api_v1_health.register_health_read": Access(READ),
+    # actions (tests/actions/access.py made a scored cycle with a gap at A2 and one action)
+    "api_v1_actions.action_list": Access(READ, query={"status": "open", "limit": "5"}),
+    "api_v1_actions.action_read": Access(READ, args=lambda ids: {"action_id": ids["action"]}),
+    "api_v1_actions.action_create_from_gap": Access(MANAGE, "POST", json=lambda ids: {
+        "cycle_id": ids["action_cycle"], "practice_id": "A2"}),
+    "api_v1_actions.action_update": Access(MANAGE, "PATCH", args=lambda ids: {"action_id": ids["action"]},
+                                           json=lambda ids: {"status": "in_progress"},
+                                           headers=lambda ids: {"If-Match": f'"action-{ids["action"]}-v1"'}),
+    "api_v1_actions.action_note_add": Access(EDIT_REGISTER, "POST", args=lambda ids: {"action_id": ids["action"]},
+                                             json=lambda ids: {"text": "Draft charter shared"}),
+    "api_v1_followup.cycle_followup": Access(READ, args=lambda ids: {"cycle_id": ids["action_cycle"]}),
+    # reports (tests/reports/access.py issued version 1 of a closed cycle's report)
+    "api_v1_reports.report_list": Access(READ),
+    "api_v1_reports.report_read": Access(READ, args=lambda ids: {"cycle_id": ids["report_cycle"]}),
+    "api_v1_reports.report_pdf": Access(READ, args=lambda ids: {"cycle_id": ids["report_cycle"]}),
+    "api_v1_reports.report_word": Access(READ, args=lambda ids: {"cycle_id": ids["report_cycle"]}),
+    "api_v1_reports.version_pdf": Access(READ, args=lambda ids: {"cycle_id": ids["report_cycle"], "number": 1}),
+    "api_v1_reports.version_word": Access(READ, args=lambda ids: {"cycle_id": ids["report_cycle"], "number": 1}),
+})
 for _table, _id_key in ROW_IDS.items():
     ACCESS.update({
         f"api_v1_register.{_table}_list": Access(READ, query={"sort": "-updated_at", "limit": "2"}),

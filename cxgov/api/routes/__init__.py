@@ -1,3 +1,3 @@
 """The API's endpoint modules; importing this package declares every API blueprint."""
 
-from . import cycles, frameworks, orgs, register  # noqa: F401
+from . import actions, cycles, frameworks, health, orgs, register, reports  # noqa: F401
