@@ -54,7 +54,9 @@ ROLES = [
 ]
 
 #: Endpoints that answer no page: files, logout, health probes (as tests/e2e/a11y_crawl.py).
-SKIP_ENDPOINTS = {"static", "health", "org.logo", "auth.logout"}
+# The API reference (Swagger UI over the OpenAPI spec) is for programmers and in English, as the
+# API's own messages are (docs/api.md); it is marked lang="en" and not translated.
+SKIP_ENDPOINTS = {"static", "health", "org.logo", "auth.logout", "api_v1_docs.docs"}
 SKIP_SUFFIXES = (".pdf", ".xlsx", ".csv", ".zip", ".docx", ".json", ".gz", ".yaml", ".png", ".svg")
 SKIP_ENDPOINT_PATTERN = re.compile(r"(^|\.)(export|pdf|download)[^.]*$")
 #: How many URLs of one endpoint each role follows (the second catches data-dependent text).
