@@ -628,7 +628,8 @@ def trend_chart(
     if legend_items:
         legend, _ = _legend(legend_items, width_f, height_f - legend_h - 2, accent)
         parts.extend(legend)
-    title = f"{title}. {_series_summary([str(p) for p in periods], series, _v)}"
+    # The text alternative reads the values at the precision the chart prints them.
+    title = f"{title}. {_series_summary([str(p) for p in periods], series, lambda v: _v1(v, value_digits))}"
     return _svg(width_f, height_f, title, parts)
 
 
@@ -645,9 +646,12 @@ def bar_chart(
     bar_height: int = 18,
     accent: str = DEFAULT_ACCENT,
     title: str = "",
-    value_format: str = "{:.1f}",
+    value_digits: int = 1,
 ) -> Markup:
-    """Draw horizontal bars with the label on the left, the value at the end, targets as ticks."""
+    """Draw horizontal bars with the label on the left, the value at the end, targets as ticks.
+
+    Values print with ``value_digits`` decimals, rounded half up like every other figure.
+    """
     accent = _accent(accent)
     title = title or gettext("Bar chart")
     _, hi = _bounds(0, max_value, 0, 5)
@@ -662,12 +666,7 @@ def bar_chart(
     has_targets = any(t is not None for t in tgts)
 
     def fmt(v: float | None) -> str:
-        if v is None:
-            return "n/a"
-        try:
-            return str(value_format.format(v))
-        except (ValueError, TypeError, IndexError, KeyError, AttributeError):
-            return _v(v)
+        return "n/a" if v is None else fmt_number(v, value_digits)
 
     font = 11.0 if bh >= 14 else 9.5
     max_chars = max(6, int(width_f * 0.36 / (font * 0.62)))

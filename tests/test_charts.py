@@ -202,8 +202,10 @@ def test_bar_chart_values_targets_and_none():
     widths = [float(r.get("width")) for r in rects]
     track = float(next(r for r in root.iter(f"{NS}rect") if r.get("fill") == "#eef0f3").get("width"))
     assert max(widths) == track  # 9 clamped to the maximum of 5
-    assert "n/a" in str(bar_chart(["A"], [None], value_format="{:.1f}"))
-    assert "3" in texts(parse(bar_chart(["A"], [3], value_format="{bad")))
+    assert "n/a" in str(bar_chart(["A"], [None]))
+    assert "3" in texts(parse(bar_chart(["A"], [3], value_digits=0)))
+    # Half up like every other figure ("{:.1f}" printed 2.2 here).
+    assert "2.3" in texts(parse(bar_chart(["A"], [2.25])))
 
 
 def test_level_distribution_counts():

@@ -55,3 +55,56 @@ def test_sign_and_digits_agree(value, digits):
     direction = change_direction(value, digits)
     assert shown[0] == {1: "+", -1: "\u2212", 0: "\u00b1"}[direction]
     assert shown[1:] == fmt_number(abs(value), digits)
+
+
+def test_a_half_shows_rounded_up_on_dashboard_report_pdf_word_and_cli(client, runner, make_org, make_member,
+                                                                      make_user):
+    """Index 30.5 and a dimension score of 2.25 read 31 and 2.3 wherever they are shown."""
+    import io
+    import re
+
+    import docx
+    from pypdf import PdfReader
+
+    from cxgov.extensions import db
+    from tests.conftest import login_as
+    from tests.reports.test_routes import _answered_cycle
+
+    consultant = make_user(name="Helena Strand", is_consultant=True, firm_name="Strand")
+    org = make_org(name="Halves AB", slug="halves", consultant=consultant)
+    cycle = _answered_cycle(org, make_member)
+    results = dict(cycle.results)
+    dimensions = [dict(d) for d in results["dimensions"]]
+    dimensions[0].update(score=2.25, index=30.5)
+    results.update(index=30.5, dimensions=dimensions)
+    cycle.results = results  # a closed cycle shows its stored result everywhere
+    db.session.commit()
+    login_as(client, consultant)
+
+    def seen(text: str) -> str:
+        """Return what a reader sees: text and SVG <title>s, not markup, styles or coordinates."""
+        text = re.sub(r"<(style|script)\b.*?</\1>", " ", text, flags=re.S)
+        return " ".join(re.sub(r"<[^>]*>", " ", text).split())
+
+    def words(text: str) -> set[str]:
+        return set(re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])", seen(text)))
+
+    dashboard = client.get(f"/o/{org.slug}/cycles/{cycle.id}/").get_data(as_text=True)
+    page = client.get(f"/o/{org.slug}/reports/{cycle.id}").get_data(as_text=True)
+    pdf = client.get(f"/o/{org.slug}/reports/{cycle.id}/report.pdf").data
+    pdf_text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    document = docx.Document(io.BytesIO(client.get(f"/o/{org.slug}/reports/{cycle.id}/report.docx").data))
+    word_text = " ".join([p.text for p in document.paragraphs]
+                         + [c.text for t in document.tables for row in t.rows for c in row.cells])
+    cli = runner.invoke(args=["cycle", "scores", org.slug, cycle.period]).output
+
+    assert ">31<" in dashboard and ">2.3<" in dashboard  # the gauge and the bar's value label
+    assert '<td class="text-end">2.3</td><td class="text-end fw-semibold">31</td>' in dashboard
+    assert "Index: 31" in cli and re.search(r"A\. Insight and feedback loops\s+2\.3\s+31\s", cli)
+    for name, text in (("dashboard", dashboard), ("page", page), ("pdf", pdf_text), ("word", word_text),
+                       ("cli", cli)):
+        shown = words(text)
+        assert {"30.5", "2.25", "2.2"}.isdisjoint(shown), name  # never unrounded, never half to even
+        assert "2.3" in shown, name
+    for name, text in (("page", page), ("pdf", pdf_text), ("word", word_text)):
+        assert re.search(r"(?<![\w.])31 ?/ ?100\b", seen(text)), name

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from ..cycles.models import Cycle
 from ..extensions import db
+from ..numbers import round_half_up
 from ..framework.export import FORMULA_PREFIXES
 from ..register.models import Touchpoint
 from .models import Action, status_label
@@ -55,7 +56,7 @@ def action_plan_rows(org_id: int, today: date | None = None, lang: str | None = 
             a.owner.name if a.owner else "", (a.owner.email or "") if a.owner else "",
             status_label(a.status), a.due_date.isoformat() if a.due_date else "",
             "yes" if a.is_overdue(today) else "", a.done_at.date().isoformat() if a.done_at else "",
-            round(a.priority, 2), a.drop_reason, periods.get(a.source_cycle_id, "") if a.source_cycle_id else "",
+            round_half_up(a.priority, 2), a.drop_reason, periods.get(a.source_cycle_id, "") if a.source_cycle_id else "",
             a.created_at.date().isoformat(), a.updated_at.date().isoformat(),
             f"{latest.at.date().isoformat()}: {latest.text}" if latest else "",
         ])

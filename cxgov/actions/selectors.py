@@ -15,6 +15,7 @@ from sqlalchemy import Select, func, or_, select
 from ..cycles.models import PERIOD_RE, Cycle
 from ..extensions import db
 from ..framework.model import Framework
+from ..numbers import fmt_level
 from ..register.models import Person
 from .models import ACTION_STATUSES, OPEN_STATUSES, Action, ActionCycleLink
 
@@ -373,7 +374,7 @@ def readable_history(org_id: int, entries: Iterable["ChangeLog"]) -> list[Histor
         if name == "done_at":
             return str(value)[:10]
         if name == "priority":
-            return f"{float(value):.1f}"  # type: ignore[arg-type]
+            return fmt_level(float(value))  # type: ignore[arg-type]
         return str(value)
 
     rows = []

@@ -14,6 +14,7 @@ from typing import IO, Any
 import xlsxwriter
 
 from ..framework.export import FORMULA_PREFIXES
+from ..numbers import round_half_up
 from ..orgs.models import Organisation
 from . import services
 from .models import Cycle
@@ -23,7 +24,7 @@ SHEETS = ("Answers", "Practices", "Dimensions")
 
 
 def _r(value: float | None, digits: int = 2) -> float | None:
-    return None if value is None else round(value, digits)
+    return None if value is None else round_half_up(value, digits)
 
 
 def cycle_tables(*, cycle: Cycle, org: Organisation, include_names: bool) -> dict[str, Table]:

@@ -22,6 +22,7 @@ from ..auth.models import User
 from ..db import utcnow
 from ..extensions import db
 from ..framework.model import Framework, Profile
+from ..numbers import round_half_up
 from ..orgs.models import ANSWER, DEFAULT_RESPONDENT_GROUPS, Membership, Organisation
 from ..scoring.engine import Answer as ScoringAnswer
 from ..scoring.engine import CycleResult, score_cycle
@@ -284,7 +285,7 @@ class Progress:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.answered / self.expected) if self.expected else 0
+        return int(round_half_up(100 * self.answered / self.expected)) if self.expected else 0
 
 
 def cycle_progress(cycle: Cycle) -> Progress:

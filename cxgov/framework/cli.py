@@ -10,6 +10,7 @@ from xlsxwriter.exceptions import FileCreateError
 
 from ..audit import security_event
 from ..extensions import db
+from ..numbers import fmt_index
 from .catalog import framework_catalog, framework_catalog_clear
 from .export import write_framework_xlsx
 from .loader import load_framework_file
@@ -142,7 +143,7 @@ def crosswalk(key: str, model_key: str, version: str | None, out: Path | None) -
         covering = ", ".join(pid for pid, _title in element.practices) or "NOT COVERED"
         click.echo(f"{element.element_id}\t{element.title}\t{covering}")
     click.echo(f"coverage: {table.n_covered}/{len(table.elements)} elements "
-               f"({round(100 * table.coverage)}%)")
+               f"({fmt_index(100 * table.coverage)}%)")
     if out is not None:
         try:
             write_crosswalk_xlsx(table, out, PLAIN_LABELS)

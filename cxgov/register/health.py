@@ -19,7 +19,7 @@ touchpoints owned is 5/6, two of three customer board members is 2/3, a yes/no c
 
 Register health score (0-100)::
 
-    score = round(100 * mean(progress of every check that is not "na"))
+    score = round_half_up(100 * mean(progress of every check that is not "na"))   (30.5 -> 31)
 
 Every evaluable check weighs the same, and fixing one item of a check moves the score, so
 progress is visible. An empty register scores 0: the checks that need something to exist
@@ -41,6 +41,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..framework.catalog import framework_catalog
 from ..framework.checks import REGISTER_CHECKS
+from ..numbers import round_half_up
 from .models import Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint
 
 if TYPE_CHECKING:
@@ -489,7 +490,7 @@ def health_score(results: list[CheckResult]) -> int:
               for r in results if r.status != "na"]
     if not points:
         return 0
-    return round(100 * sum(points) / len(points))
+    return int(round_half_up(100 * sum(points) / len(points)))
 
 
 def run_health_checks(snapshot: RegisterSnapshot, today: date,

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from cxgov.numbers import fmt_index, fmt_level, fmt_signed
+from cxgov.numbers import fmt_index, fmt_level, fmt_signed, round_half_up
 
 from .i18n import gettext as _
+from .i18n import ngettext
 
 
 @dataclass(frozen=True)
@@ -184,9 +185,10 @@ def auto_draft(*, index: float | None, change: float | None, stage: str, previou
         headline = _("The maturity index stands at **%(index)s** (%(stage)s).", index=fmt_index(index),
                      stage=stage)
     else:
-        headline = _("The maturity index is **%(index)s** (%(stage)s), %(change)s points since "
-                     "%(prev)s.", index=fmt_index(index), stage=stage, change=fmt_signed(change),
-                     prev=previous_period or "")
+        headline = ngettext("The maturity index is **%(index)s** (%(stage)s), %(change)s point since %(prev)s.",
+                            "The maturity index is **%(index)s** (%(stage)s), %(change)s points since %(prev)s.",
+                            int(abs(round_half_up(change))), index=fmt_index(index), stage=stage,
+                            change=fmt_signed(change), prev=previous_period or "")
     paragraphs.append(headline)
     if perception:
         lines = [_("**Leadership and the front line do not see the same organisation.**")]
