@@ -368,15 +368,19 @@ def radar_chart(
     angles = [-math.pi / 2 + 2 * math.pi * i / n for i in range(n)]
     dirs = [(math.cos(a), math.sin(a)) for a in angles]
     half = width / 2
-    r_min = width * 0.24
+    # Long one-word labels (Nordic compounds) may shrink the web this far rather than be cut.
+    r_min = width * 0.18
     r_max = half - pad - gap - 2 * line_h
 
     # Try several wrap widths and keep the one giving the largest web whose labels neither
     # get cut short nor bump into each other; long labels get ellipsized only as a last resort.
-    def layout(max_chars: int, max_lines: int) -> tuple[tuple[bool, bool, float], float, list[list[str]]]:
+    def layout(max_chars: int, max_lines: int) -> tuple[tuple[bool, int, float], float, list[list[str]]]:
         wrapped = [_wrap(lbl, max_chars, max_lines) for lbl in labels]
-        truncated = any("\u2026" in line and "\u2026" not in lbl
-                        for lbl, lines in zip(labels, wrapped) for line in lines)
+        # Characters lost to ellipsis: Nordic compounds (Medarbetarupplevelse) cannot always be
+        # kept whole, so the layout that cuts least wins over the one with the largest web.
+        truncated = sum(len(lbl) - sum(len(line.rstrip("\u2026")) for line in lines) + len(lines) - 1
+                        for lbl, lines in zip(labels, wrapped)
+                        if any("\u2026" in line for line in lines) and "\u2026" not in lbl)
         r = r_max
         boxes = []
         for (dx, dy), lines in zip(dirs, wrapped):
@@ -397,10 +401,11 @@ def radar_chart(
         clash = any(
             a[0] < b[2] + 4 and b[0] < a[2] + 4 and a[1] < b[3] and b[1] < a[3]
             for k, a in enumerate(rects) for b in rects[k + 1:]
-        )
-        return (not clash, not truncated, r), r, wrapped
+        ) or any(x0 < -half + pad - 0.5 or x1 > half - pad + 0.5 for x0, _, x1, _ in rects)
+        return (not clash, -truncated, r), r, wrapped
 
-    candidates = [(18, 2), (16, 2), (14, 2), (12, 2), (10, 2), (14, 3), (12, 3), (10, 3), (8, 3)]
+    candidates = [(18, 2), (16, 2), (14, 2), (12, 2), (10, 2), (14, 3), (12, 3), (10, 3), (8, 3),
+                  (20, 2), (22, 2), (20, 3)]
     best = max((layout(c, k) for c, k in candidates), key=lambda item: item[0])
     _, r, wrapped = best
 

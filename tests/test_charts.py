@@ -135,6 +135,25 @@ def test_radar_handles_3_to_12_axes_and_fits_labels():
             assert 0 <= float(t.get("y")) <= float(root.get("height"))
 
 
+def test_radar_keeps_long_nordic_compounds_whole_and_inside():
+    """Swedish and Danish dimension titles were cut to 'Medarbe…' on the dashboard radar."""
+    from cxgov.charts import _text_width
+
+    for axes in (["Insikt och feedbackloopar", "Styrning och organisation", "Kundresor och kanaler",
+                  "Servicelöfte och kultur", "Befogenheter och delegerade mandat", "Medarbetarupplevelse"],
+                 ["Indsigt og feedback-loops", "Styring og organisation", "Kunderejser og kanaler",
+                  "Serviceløfte og kultur", "Handlefrihed og uddelegerede mandater", "Medarbejderoplevelse"]):
+        root = parse(radar_chart(axes, [Series("a", [3] * 6)], size=400))
+        shown = texts(root)
+        assert not any("\u2026" in t for t in shown), shown
+        assert axes[-1] in shown
+        width = float(root.get("width"))
+        for t in root.iter(f"{NS}text"):
+            if t.get("text-anchor", "middle") == "middle":
+                half = _text_width("".join(t.itertext()), float(t.get("font-size", 11))) / 2
+                assert float(t.get("x")) - half >= 0 and float(t.get("x")) + half <= width
+
+
 def test_radar_missing_and_out_of_range_values():
     svg = radar_chart(["a", "b", "c"], [Series("s", [None, 99, -5])], max_value=5, size=400)
     root = parse(svg)
