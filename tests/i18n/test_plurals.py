@@ -1,0 +1,67 @@
+"""Counts read right in English and in the reader's language ("1 respondents" was a bug).
+
+The register's health details, the report's low-sample note and a CLI summary, each with a
+count of one and of several, in English and (through the compiled catalogue) in Swedish.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from types import SimpleNamespace
+
+from flask import render_template_string
+from flask_babel import force_locale
+
+from cxgov.register.health import CHECK_FUNCTIONS
+from tests.register.test_health import TODAY, healthy
+
+
+def _detail(key: str, snapshot) -> str:
+    return CHECK_FUNCTIONS[key](snapshot, TODAY)[3]
+
+
+def _with_inactive_owner(touchpoints_owned: int):
+    """The healthy register with person 10 (who owns nothing there) inactive, owning that many touchpoints."""
+    snap = healthy()
+    people = tuple(replace(p, active=False) if p.id == 10 else p for p in snap.people)
+    touchpoints = tuple(replace(t, owner_id=10) if i < touchpoints_owned else t
+                        for i, t in enumerate(snap.touchpoints))
+    return replace(snap, people=people, touchpoints=touchpoints)
+
+
+def test_one_inactive_owner_is_one_person_not_one_people(app):
+    with app.test_request_context():
+        one = _detail("inactive_owners", _with_inactive_owner(1))
+        several = _detail("inactive_owners", _with_inactive_owner(3))
+    assert "1 thing is owned by 1 inactive person." in one
+    assert "3 things are owned by 1 inactive person." in several
+
+
+def test_a_single_touchpoint_is_singular_and_swedish_follows_the_catalogue(app):
+    snap = healthy()
+    single = replace(snap, touchpoints=snap.touchpoints[:1])
+    with app.test_request_context():
+        assert _detail("owner_concentration", single) == \
+            "Only 1 touchpoint: too few to judge concentration."
+        with force_locale("sv"):
+            swedish = _detail("owner_concentration", single)
+            several = _detail("owner_concentration", replace(snap, touchpoints=snap.touchpoints[:3]))
+    assert swedish == "Bara 1 kontaktpunkt: för få för att bedöma koncentrationen."
+    assert several == "Bara 3 kontaktpunkter: för få för att bedöma koncentrationen."
+
+
+def test_a_board_of_one_member(app):
+    snap = healthy()
+    roles = tuple(r for r in snap.roles if r.role != "customer_board" or r.id == 4)
+    with app.test_request_context():
+        assert _detail("customer_board", replace(snap, roles=roles)) == \
+            "The customer board has 1 member (at least 3 needed)."
+
+
+def test_no_answers_is_not_only_0_answers(app):
+    """The report's flag line for a practice with a low sample (reports/_macros.html flag_line)."""
+    source = "{% from 'reports/_macros.html' import flag_line %}{{ flag_line(p, None) }}"
+    with app.test_request_context():
+        texts = [render_template_string(source, p=SimpleNamespace(
+            disagreement=False, low_sample=True, n_answers=n, perception_flag=False, failing_checks=()))
+            for n in (0, 1, 2)]
+    assert texts == ["No answers", "Only 1 answer", "Only 2 answers"]
