@@ -204,6 +204,20 @@ class PracticeRow:
     notes: tuple[Note, ...]
     more_notes: int
 
+    def flags(self) -> list[str]:
+        """Return the practice's warnings in words (page, PDF and Word print the same ones)."""
+        flags = []
+        if self.disagreement:
+            flags.append(_("Respondents disagree (spread %(s)s)", s=numbers.fmt_number(self.spread, 2)))
+        if self.low_sample:
+            flags.append(ngettext("Only %(num)d answer", "Only %(num)d answers", self.n_answers)
+                         if self.n_answers else _("No answers"))
+        if self.perception_flag:
+            groups = ", ".join(f"{g.label} {numbers.fmt_level(g.level)}" for g in self.group_scores)
+            flags.append(_("Perception gap %(g)s", g=numbers.fmt_signed(self.perception_gap, 1)) + ": " + groups)
+        flags += [_("Register: %(t)s — fails", t=t) for t in self.failing_checks]
+        return flags
+
 
 @dataclass(frozen=True)
 class DimensionSection:

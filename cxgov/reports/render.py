@@ -27,7 +27,7 @@ from urllib.parse import unquote
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from cxgov import charts
+from cxgov import charts, numbers
 from cxgov.i18n import text_language
 
 from . import context as ctx
@@ -72,7 +72,7 @@ class Fmt:
 
     @staticmethod
     def spread(value: float | None) -> str:
-        return "\u2013" if value is None else f"{value:.2f}"
+        return numbers.fmt_number(value, 2)
 
 
 @dataclass(frozen=True)

@@ -231,10 +231,30 @@ def report_docx(c: ReportContext) -> bytes:
     _heading(doc, _("Appendix B · Practices by dimension"), level=1)
     for d in c.dimensions:
         _heading(doc, f"{d.code} · {d.title}", level=2)
+        # The same figures, warnings and notes as the PDF's appendix, so nothing is lost in Word.
+        facts = [_("Score %(v)s", v=f.fmt_level(d.score)), _("Target %(v)s", v=f.fmt_level(d.target)),
+                 _("Gap %(v)s", v=f.fmt_level(d.gap)), _("Index %(v)s", v=f.fmt_index(d.index))
+                 + (f" ({f.fmt_signed(d.change)})" if d.change is not None else "")]
+        if d.perception_flag:
+            facts.append(_("Perception gap %(g)s", g=f.fmt_signed(d.perception_gap, 1)))
+        _para(doc, " · ".join(facts))
+        if d.description:
+            _para(doc, d.description)
         _table(doc, [_("Practice"), _("Level"), _("Target"), _("Gap"), _("Spread"), _("Change")],
                [[f"{p.id} {p.title}", f.fmt_level(p.level), str(p.target), f.fmt_level(p.gap),
                  f.fmt_number(p.spread, 2), f.fmt_signed(p.change, 1)] for p in d.practices],
                (8.4, 1.6, 1.6, 1.6, 1.6, 1.6))
+        for p in d.practices:
+            flags = p.flags()
+            if not flags and not p.notes:
+                continue
+            line = _para(doc)
+            line.add_run(f"{p.id} ").bold = True
+            line.add_run(" · ".join(flags))
+            for n in p.notes:
+                _para(doc, f"“{n.text}” — {n.who}" + (f" (×{n.count})" if n.count > 1 else ""), "ListBullet")
+            if p.more_notes:
+                _para(doc, ngettext("and %(num)d more note", "and %(num)d more notes", p.more_notes))
 
     out = io.BytesIO()
     doc.core_properties.title = f"{c.cover.org_name} {c.cover.period}"

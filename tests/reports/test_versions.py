@@ -78,7 +78,9 @@ def test_an_issued_version_never_changes_and_a_draft_does(client, demo_q3):
     assert client.get(f"{base}/v1/report.docx").data == v1_docx
     assert _article(client.get(f"{base}/v1").get_data(as_text=True)) == v1_page
     draft = client.get(base).get_data(as_text=True)
-    assert "Second words." in draft and "First words" not in draft  # the draft follows
+    assert "Second words." in draft and "First words" not in draft  # the draft follows the text
+    assert 'data-kpi="index">99<' in draft  # ... and the numbers
+    assert 'data-kpi="index">99<' not in _article(client.get(f"{base}/v1").get_data(as_text=True))
 
     assert client.post(f"{base}/issue").status_code == 302
     v2_pdf = client.get(f"{base}/v2/report.pdf").data
@@ -116,10 +118,24 @@ def test_word_and_pdf_hold_the_same_headings_index_gaps_narrative_and_numbers(cl
         assert f"{gap.practice_id} {gap.title}" in word_text and f"{gap.practice_id} {gap.title}" in pdf_text
     for line in plain(r.narrative.summary).splitlines():
         assert line.lstrip("• ") in word_text and line.lstrip("• ") in pdf_text
-    # Every figure with a decimal point or sign the Word file shows, the PDF shows too.
-    figures = set(re.findall(r"(?<![\w.])[+\u2212\u00b1]?\d+\.\d(?!\d)", word_text))
-    missing = sorted(x for x in figures if x not in pdf_text)
-    assert not missing, missing
+    for message in r.narrative.key_messages:
+        assert " ".join(message.split()) in word_text and " ".join(message.split()) in pdf_text
+    assert f"{fmt_index(r.summary.index)}/100" in pdf_text.replace(" /", "/")
+    # Appendix B keeps the practices' warnings and the respondents' notes in Word too.
+    for d in r.dimensions:
+        for p in d.practices:
+            for flag in p.flags():
+                assert " ".join(flag.split()) in word_text, flag
+            for n in p.notes:
+                assert n.text in word_text
+    # Every figure the Word file shows (whole, decimal or signed), the PDF shows too; the PDF
+    # adds only page numbers, chart axes and the charts' period labels, which Word has as images.
+    figure = r"(?<![\w.\-])[+\u2212\u00b1]?\d+(?:\.\d+)?(?![\w.])"
+    word_figures, pdf_figures = set(re.findall(figure, word_text)), set(re.findall(figure, pdf_text))
+    assert word_figures and not word_figures - pdf_figures, sorted(word_figures - pdf_figures)
+    # And every decimal figure of the PDF is in Word, but for the radar's half-level rings (2.5, 3.5 ...).
+    decimals = {x for x in pdf_figures if "." in x and not (len(x) == 3 and x.endswith(".5"))}
+    assert not decimals - word_figures, sorted(decimals - word_figures)
 
 
 def test_only_editors_issue_and_an_open_cycle_cannot_be_issued(app, client, make_org, make_member):
