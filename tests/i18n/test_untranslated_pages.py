@@ -137,10 +137,23 @@ class EnglishSources:
     """What counts as English left over in one language."""
 
     exact: set[str] = field(default_factory=set)
-    patterns: re.Pattern[str] | None = None
+    #: every entry with placeholders as one alternation: a quick "could any of them match?"
+    any_pattern: re.Pattern[str] | None = None
+    #: (pattern, number of its own literal characters) per entry with placeholders
+    patterns: list[tuple[re.Pattern[str], int]] = field(default_factory=list)
 
     def matches(self, text: str) -> bool:
-        return text in self.exact or bool(self.patterns and self.patterns.fullmatch(text))
+        """Return True when ``text`` is an English source, or one with its placeholders filled.
+
+        A filled-in entry must be mostly its own words: "3 touchpoints have no owner" is
+        English left over, but a Danish sentence quoting an English action title that ends in
+        ": reach level 3" is not the entry "%(practice)s %(title)s: reach level %(level)d".
+        """
+        if text in self.exact:
+            return True
+        if self.any_pattern is None or not self.any_pattern.fullmatch(text):
+            return False
+        return any(literal * 2 >= len(text) and pattern.fullmatch(text) for pattern, literal in self.patterns)
 
 
 def english_sources(lang: str, frameworks: list[Any]) -> EnglishSources:
@@ -164,14 +177,16 @@ def english_sources(lang: str, frameworks: list[Any]) -> EnglishSources:
             # Only patterns with enough words of their own: "%(a)s: %(b)s" would match anything.
             if len(re.findall(r"[A-Za-z]{3,}", literal)) >= 2:
                 parts = PLACEHOLDER.split(" ".join(source.replace("%%", "%").split()))
-                patterns.append(r".+?".join(re.escape(p) for p in parts))
+                patterns.append((r".+?".join(re.escape(p) for p in parts), sum(map(len, parts))))
     for framework in frameworks:
         for text in _framework_texts(framework):
             english, local = text.get("en"), text.get(lang)
             if local != english:
                 sources.exact.add(" ".join(english.split()))
     if patterns:
-        sources.patterns = re.compile("|".join(f"(?:{p})" for p in sorted(set(patterns))))
+        unique = sorted(set(patterns))
+        sources.any_pattern = re.compile("|".join(f"(?:{p})" for p, _literal in unique))
+        sources.patterns = [(re.compile(p), literal) for p, literal in unique]
     return sources
 
 
