@@ -26,6 +26,7 @@ from ...reports.versions import (
     report_draft_context,
     report_draft_get,
     report_version_get,
+    report_version_render,
     report_versions,
 )
 from ...reports.word import report_docx
@@ -142,10 +143,13 @@ def _version(cycle_id: int, number: int) -> tuple[Cycle, Any]:
 @api_access(READ)
 @bp.response(200, description="The issued version's PDF", content_type="application/pdf")
 def version_pdf(cycle_id: int, number: int) -> Any:
-    """Download an issued version's PDF; 503 with Retry-After while it is still being laid out."""
+    """Download an issued version's PDF (laid out now if the background rendering has not finished)."""
     cycle, issued = _version(cycle_id, number)
-    if issued.pdf is None:
-        raise ApiProblem(503, "The PDF of this version is still being laid out.", headers={"Retry-After": "5"})
+    if issued.pdf is None:  # a program cannot wait on a "being laid out" page: lay it out now
+        report_version_render(version=issued)
+        db.session.commit()
+        if issued.pdf is None:
+            raise ApiProblem(503, "The PDF of this version could not be laid out.", headers={"Retry-After": "60"})
     security_event("export", detail=f"api report pdf {cycle.period} v{number}")
     return _file(
         issued.pdf, "application/pdf", f"{g.org.slug}-{cycle.period}-report-v{number}.pdf", file_etag(issued.pdf)
