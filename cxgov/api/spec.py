@@ -12,7 +12,7 @@ import http
 from typing import Any
 
 from flask import Blueprint as FlaskBlueprint
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields
@@ -32,6 +32,7 @@ class ProblemSchema(Schema):
     status = fields.Integer(required=True)
     detail = fields.String()
     instance = fields.String()
+    current_etag = fields.String(metadata={"description": "On a 412: the row's ETag now"})
     errors = fields.List(
         fields.Dict(), metadata={"description": "Field errors: pointer (#/json/pointer or ?query) and detail"}
     )
@@ -60,10 +61,64 @@ class CxgovApi(Api):
 docs_bp = FlaskBlueprint("api_v1_docs", __name__, url_prefix=API_PREFIX)
 
 
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def reference(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the spec's operations grouped by tag, as the reference page lists them."""
+    groups: dict[str, dict[str, Any]] = {
+        tag["name"]: {"name": tag["name"], "description": tag.get("description", ""), "operations": []}
+        for tag in spec.get("tags", [])
+    }
+    for path, item in spec["paths"].items():
+        shared = item.get("parameters", [])
+        for method in METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            parameters = [_parameter(p) for p in (*shared, *operation.get("parameters", []))]
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            responses = []
+            for status, response in operation.get("responses", {}).items():
+                if "$ref" in response:
+                    response = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+                responses.append((status, response.get("description", ""), ", ".join(response.get("content", {}))))
+            tag = (operation.get("tags") or ["other"])[0]
+            groups.setdefault(tag, {"name": tag, "description": "", "operations": []})["operations"].append(
+                {
+                    "id": f"{method}-{path}".replace("/", "-").replace("{", "").replace("}", ""),
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": operation.get("summary", ""),
+                    "description": operation.get("description", ""),
+                    "parameters": parameters,
+                    "body": body.get("$ref", "").rsplit("/", 1)[-1],
+                    "responses": responses,
+                }
+            )
+    return [group for group in groups.values() if group["operations"]]
+
+
+def _parameter(parameter: dict[str, Any]) -> dict[str, Any]:
+    """Return a parameter as the reference shows it: its type in words, its choices."""
+    schema = parameter.get("schema", {})
+    kinds = schema.get("type", "")
+    kinds = [k for k in kinds if k != "null"] if isinstance(kinds, list) else [kinds]
+    choices = [str(c) for c in schema.get("enum", []) if c is not None]
+    return {
+        "name": parameter["name"],
+        "in": parameter["in"],
+        "required": parameter.get("required", False),
+        "type": " or ".join(kinds) + (": " + ", ".join(choices) if choices else ""),
+        "description": parameter.get("description", ""),
+    }
+
+
 @docs_bp.route("/docs")
 def docs() -> str:
-    """The browsable API documentation (Swagger UI served from static/, no CDN)."""
-    return render_template("api/docs.html")
+    """The browsable API reference, rendered from the generated spec (no CDN, no script)."""
+    spec = current_app.extensions["cxgov_api"].spec.to_dict()
+    return render_template("api/docs.html", spec=spec, groups=reference(spec))
 
 
 def init_api(app: Flask) -> None:

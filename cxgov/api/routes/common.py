@@ -16,6 +16,14 @@ from ..problems import ApiProblem
 ID = "int(min=1, max=2147483647)"
 ID_MAX = 2_147_483_647
 PAGE_MAX = 500
+#: The header an update must carry: the ETag the client read (``*``: whatever the current version is).
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The ETag of the row as read; a stale one answers 412",
+}
 
 
 class PageArgs(Schema):
