@@ -104,7 +104,9 @@ def test_every_operation_conforms_and_refusals_write_nothing(app, make_org, make
                 assert after == before, (label, response.status_code, "a refused request wrote")
                 unchanged.append(after)
             if caller[0] == "other" and "{org_slug}" in path:
-                assert response.status_code in (401, 404, 422), (label, response.status_code)
+                # Never served, never told "forbidden" (which would confirm the organisation exists).
+                # 405: werkzeug's router answers it for an id beyond the path converter's maximum.
+                assert response.status_code in (401, 404, 405, 422), (label, response.status_code)
 
         run()
     TIMINGS["-".join((caller[0], caller[1].value))] = (calls, time.perf_counter() - started)
