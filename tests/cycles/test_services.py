@@ -70,7 +70,8 @@ def test_lifecycle_and_prefill_from_previous_cycle(app, team, no_failing_checks)
     assert second.targets == {"A1": 5, "B3": 2}
     assert {(r.user_id, r.group) for r in second.respondents} == {
         (u.id, g) for u, g in _respondents(org, people)}
-    assert services.cycle_targets(second)["A2"] == framework().practice("A2").default_target
+    assert services.cycle_targets(second)["A2"] == framework().target_for(framework().practice("A2"),
+                                                                         second.profile_key)
 
 
 def test_invite_only_answering_members_in_known_groups(app, team, make_member, no_failing_checks):
@@ -180,11 +181,12 @@ def test_closed_results_do_not_change_when_yaml_or_register_change(app, team, no
     # 1. The register changes: every check now fails.
     no_failing_checks["failing"] = frozenset({"sponsor", "delegated_mandates"})
     # 2. The framework file changes: weights and default targets of B3 and E1.
-    path = folder / "cx-governance.yaml"
+    path = next(p for p in folder.glob("cx-governance*.yaml")
+                if f'version: "{cycle.framework_version}"' in p.read_text())
     text = path.read_text()
     path.write_text(text.replace("scoring:\n  aggregation: median", "scoring:\n  aggregation: mean", 1))
     framework_catalog_clear()
-    changed = framework_catalog().get("cx-governance")
+    changed = framework_catalog().get("cx-governance", cycle.framework_version)
     assert changed is not None and changed.scoring.aggregation == "mean"
     assert changed.content_hash != cycle.framework_hash
 

@@ -25,10 +25,10 @@ def test_library_practice_and_upload(live_server, page, db, make_user, tmp_path)
 
     page.goto(f"{live_server}/frameworks/upload")
     file = tmp_path / "tailored.yaml"
-    file.write_text(variant(version="1.1", title="Tailored for Fjord Bank"), encoding="utf-8")
+    file.write_text(variant(version="1.2", title="Tailored for Fjord Bank"), encoding="utf-8")
     page.set_input_files("input[type=file]", str(file))
     page.click("[data-testid=upload-form] button[type=submit]")
-    page.wait_for_url(f"{live_server}/frameworks/cx-governance/1.1/")
+    page.wait_for_url(f"{live_server}/frameworks/cx-governance/1.2/")  # 1.1 ships
     assert "Tailored for Fjord Bank" in page.inner_text("h1")
     db.session.rollback()
-    assert db.session.scalars(select(FrameworkUpload.version)).all() == ["1.1"]
+    assert db.session.scalars(select(FrameworkUpload.version)).all() == ["1.2"]

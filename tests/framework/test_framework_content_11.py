@@ -18,7 +18,7 @@ from cxgov.framework.loader import DEFAULT_FRAMEWORK_DIR, OWNER_HINTS, load_fram
 
 REPO = Path(__file__).resolve().parents[2]
 FILE_10 = DEFAULT_FRAMEWORK_DIR / "cx-governance.yaml"
-FILE_11 = DEFAULT_FRAMEWORK_DIR / "proposed" / "cx-governance-1.1.yaml"
+FILE_11 = DEFAULT_FRAMEWORK_DIR / "cx-governance-1.1.yaml"
 NEW_IDS = {"A12", "B12", "C10", "C11", "E3", "F7"}
 EFFORTS = {"small", "medium", "large"}
 CHANGES = {"kept", "renamed", "changed", "split", "merged", "new"}

@@ -16,14 +16,18 @@ from cxgov.framework.services import framework_upload_create
 from tests.framework_app.conftest import BROKEN_TEXT, SHIPPED_TEXT, variant
 
 
-def test_shipped_directory_gives_one_valid_framework(app):
+def test_shipped_directory_gives_1_0_and_1_1_side_by_side(app):
     framework_catalog_clear()
     catalog = framework_catalog()
-    fw = catalog.get("cx-governance")
-    assert fw is not None and fw.version == "1.0" and len(fw.practices) >= 35
+    fw = catalog.get("cx-governance")  # the newest version
+    assert fw is not None and fw.version == "1.1" and len(fw.practices) == 48
     assert catalog.invalid == []
-    assert catalog.source(fw).kind == "file" and catalog.source(fw).label == "cx-governance.yaml"
+    assert catalog.source(fw).kind == "file" and catalog.source(fw).label == "cx-governance-1.1.yaml"
+    old = catalog.get("cx-governance", "1.0")
+    assert old is not None and len(old.practices) == 42
+    assert catalog.source(old).label == "cx-governance.yaml"
     assert [f.key for f in frameworks_for_new_cycle()] == ["cx-governance"]
+    assert frameworks_for_new_cycle()[0].version == "1.1"
 
 
 def test_an_invalid_file_is_listed_and_never_offered(fw_dir):

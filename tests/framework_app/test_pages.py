@@ -37,9 +37,9 @@ def test_pages_render_for_every_role_and_a_plain_user(client, make_org, make_mem
 
     library = client.get("/frameworks/").get_data(as_text=True)
     assert "CX governance and maturity assessment" in library
-    assert "Version 1.0" in library and "6 dimensions · 42 practices" in library
-    assert "cx-governance.yaml" in library
-    assert "/frameworks/cx-governance/1.0/practices/B3" in library
+    assert "Version 1.1" in library and "6 dimensions · 48 practices" in library
+    assert "cx-governance-1.1.yaml" in library
+    assert "/frameworks/cx-governance/1.1/practices/B3" in library
     assert "Appoint a senior CX sponsor" in library and "Insight and feedback loops" in library
 
     page = client.get("/frameworks/cx-governance/1.0/").get_data(as_text=True)
@@ -61,7 +61,7 @@ def test_pages_render_for_every_role_and_a_plain_user(client, make_org, make_mem
 
 def test_newest_version_is_the_default_page(client, make_user):
     login_as(client, make_user())
-    assert b"Version 1.0" in client.get("/frameworks/cx-governance/").data
+    assert b"Version 1.1" in client.get("/frameworks/cx-governance/").data
 
 
 @pytest.mark.parametrize("url", [

@@ -39,22 +39,22 @@ def consultant(client, make_user):
 
 
 def test_a_valid_upload_is_stored_and_appears_in_the_library(client, db, consultant):
-    response = post(client, variant(version="1.1", title="Our tailored framework").encode(),
+    response = post(client, variant(version="1.2", title="Our tailored framework").encode(),
                     "../../etc/our framework.yaml")
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/frameworks/cx-governance/1.1/")
+    assert response.headers["Location"].endswith("/frameworks/cx-governance/1.2/")
     stored = db.session.scalars(select(FrameworkUpload)).one()
-    assert (stored.key, stored.version, stored.uploaded_by) == ("cx-governance", "1.1",
+    assert (stored.key, stored.version, stored.uploaded_by) == ("cx-governance", "1.2",
                                                                 consultant.id)
     assert stored.filename == "our_framework.yaml"
     fw = framework_catalog().for_firms(None).get("cx-governance")
-    assert fw.version == "1.1" and stored.content_hash == fw.content_hash
+    assert fw.version == "1.2" and stored.content_hash == fw.content_hash
     library = client.get("/frameworks/").get_data(as_text=True)
     assert "Our tailored framework" in library and "Uploaded · our_framework.yaml" in library
-    assert "/frameworks/cx-governance/1.0/" in library  # the old version stays reachable
-    assert client.get("/frameworks/cx-governance/1.1/practices/B3").status_code == 200
+    assert "/frameworks/cx-governance/1.1/" in library  # the older versions stay reachable
+    assert client.get("/frameworks/cx-governance/1.2/practices/B3").status_code == 200
     assert [e.result for e in events(db)] == ["ok"]
-    assert "cx-governance 1.1" in events(db)[0].detail
+    assert "cx-governance 1.2" in events(db)[0].detail
 
 
 def test_a_platform_admin_may_upload(client, db, make_user):
@@ -87,15 +87,15 @@ def test_the_same_version_with_other_content_is_refused(client, db, consultant):
     response = post(client, variant(title="Changed without a new version").encode())
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "already exists with different content" in html and "1.1" in html
+    assert "already exists with different content" in html and "1.2" in html  # 1.1 ships too
     assert uploads(db) == 0
 
-    assert post(client, variant(version="1.1", title="A").encode()).status_code == 302
-    response = post(client, variant(version="1.1", title="B").encode())
+    assert post(client, variant(version="1.2", title="A").encode()).status_code == 302
+    response = post(client, variant(version="1.2", title="B").encode())
     assert "already exists with different content" in response.get_data(as_text=True)
-    assert "1.2" in response.get_data(as_text=True)  # the suggested next version
+    assert "1.3" in response.get_data(as_text=True)  # the suggested next version
     assert uploads(db) == 1
-    assert str(framework_catalog().for_firms(None).get("cx-governance", "1.1").title) == "A"
+    assert str(framework_catalog().for_firms(None).get("cx-governance", "1.2").title) == "A"
 
 
 def test_exactly_the_shipped_content_is_refused_as_already_there(client, db, consultant):

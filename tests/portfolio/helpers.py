@@ -10,14 +10,15 @@ from cxgov.register import services
 
 
 def closed_cycle(org, period: str, index: float, change: float | None = None, dimensions=None,
-                 framework_key="cx-governance", version="1.0", stage_key="defined") -> Cycle:
+                 framework_key="cx-governance", version="1.0", stage_key="defined",
+                 profile_key: str | None = None) -> Cycle:
     """A closed cycle with stored results (the portfolio and benchmark read only those)."""
     results = {"index": index, "stage_key": stage_key, "change": change, "framework_key": framework_key,
                "framework_version": version,
                "dimensions": [{"key": k, "index": v} for k, v in (dimensions or {}).items()]}
     cycle = Cycle(org_id=org.id, period=period, framework_key=framework_key, framework_version=version,
                   framework_snapshot={}, framework_hash="h", status="closed", results=results,
-                  closed_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+                  profile_key=profile_key, closed_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
     db.session.add(cycle)
     db.session.flush()
     return cycle

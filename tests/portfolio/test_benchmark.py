@@ -48,9 +48,9 @@ def add_peers(make_org, consultant, cycle: Cycle, indexes, *, prefix="canary-pee
                        consultant=consultant, benchmark_opt_out=opt_out)
         dims = {d["key"]: index - 10 for d in cycle.results["dimensions"]}
         closed_cycle(org, "2026-Q1", index - 20, dimensions=dims, framework_key=cycle.framework_key,
-                     version=cycle.framework_version)  # an older cycle: only the latest one counts
+                     version=cycle.framework_version, profile_key=cycle.profile_key)  # only the latest counts
         closed_cycle(org, "2026-Q2", index, dimensions=dims, framework_key=cycle.framework_key,
-                     version=cycle.framework_version)
+                     version=cycle.framework_version, profile_key=cycle.profile_key)
         orgs.append(org)
     _db.session.commit()
     return orgs
