@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import yaml
 from sqlalchemy import insert
 
 from ..auth.services import user_create
@@ -24,7 +27,10 @@ from ..db import utcnow
 from ..extensions import db
 from ..orgs.models import ANSWER, Membership, Role
 from . import services
-from .models import Answer
+from .models import Answer, Respondent
+
+if TYPE_CHECKING:
+    from ..framework.model import Framework
 
 CLOSED_PERIODS = ("2024-Q4", "2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3")
 OPEN_PERIOD = "2026-Q4"
@@ -39,6 +45,11 @@ BASE_LEVEL = {"2024-Q4": 1.85, "2025-Q1": 2.05, "2025-Q2": 2.3, "2025-Q3": 1.95,
 PERCEPTION_GAP_PRACTICES = {"E1", "E2", "A1", "A2", "B6"}
 GROUP_BIAS = {"leadership": 0.25, "management": 0.1, "front_line": -0.15}
 GAP_BIAS = {"leadership": 1.0, "management": 0.6, "front_line": -0.8}
+#: The report's demo stories: E1 (mandates) is the widest gap of all, and A1 (the inner loop)
+#: is wide enough that its contradicting notes are quoted next to it.
+STORY_GAP_BIAS = {"E1": {"leadership": 1.5, "management": 0.6, "front_line": -1.1},
+                  "A1": {"leadership": 1.2, "management": 0.6, "front_line": -1.0},
+                  "A2": {"leadership": 0.8, "management": 0.5, "front_line": -0.8}}
 
 #: Extra demo respondents so every quarter can have up to twelve.
 EXTRA_RESPONDENTS = [
@@ -46,40 +57,21 @@ EXTRA_RESPONDENTS = [
     ("agent5@demo.cxgov.example", "Maja Lund", "front_line"),
 ]
 
-#: practice -> (front-line notes, leadership and management notes) for the perception gaps
-NOTES_GAP = {
-    "E1": (["I still need my team leader's approval for any goodwill refund.",
-            "We are told to own the case, but we cannot change a bill ourselves."],
-           ["The mandate matrix was approved by the board in spring.",
-            "Front-line staff may credit up to 2,000 SEK on the spot."]),
-    "E2": (["Every call is still checked against the script.",
-            "We never discuss real cases as a team."],
-           ["We replaced the scripts with five service principles.",
-            "Team leaders coach rather than control."]),
-    "A1": (["Customers who complain in the survey rarely hear back.",
-            "Nobody tells us what happened to the cases we escalated."],
-           ["Every detractor gets a call-back within 48 hours.",
-            "We review the survey comments in every management meeting."]),
-    "A2": (["The same billing problem has come up for a year.",
-            "Customer feedback reaches us weeks later, if at all."],
-           ["The root-cause forum meets monthly.",
-            "Recurring complaints are on the steering group's agenda."]),
-    "B6": (["We hear about CX at the kick-off and then not again.",
-            "Targets are still only about call handling time."],
-           ["The CX programme is on every leadership agenda.",
-            "CX is one of the three company goals this year."]),
-}
-NOTES_GENERAL = [
-    "Documented in the CX handbook, but not everyone uses it yet.",
-    "Started this quarter in customer service; other teams follow.",
-    "We have the data, but no routine for acting on it.",
-    "Works well in the stores, less so online.",
-    "See the customer board minutes from last month.",
-]
+#: Evidence notes per practice id and respondent group, with the stories the report quotes.
+NOTES_FILE = Path(__file__).with_name("demo_notes.yaml")
+
+
+def demo_notes() -> tuple[dict[str, dict[str, list[str]]], dict[str, dict[str, str]]]:
+    """Return (practice id -> group -> notes, practice id -> group -> story) from NOTES_FILE."""
+    data = yaml.safe_load(NOTES_FILE.read_text(encoding="utf-8"))
+    return data["notes"], data.get("stories") or {}
 
 
 def _level(rng: random.Random, base: float, offset: float, group: str, practice_id: str) -> int:
-    bias = GAP_BIAS[group] if practice_id in PERCEPTION_GAP_PRACTICES else GROUP_BIAS[group]
+    if practice_id in STORY_GAP_BIAS:
+        bias = STORY_GAP_BIAS[practice_id][group]
+    else:
+        bias = GAP_BIAS[group] if practice_id in PERCEPTION_GAP_PRACTICES else GROUP_BIAS[group]
     return max(1, min(5, round(base + offset + bias + rng.gauss(0, 0.55))))
 
 
@@ -126,6 +118,48 @@ def _quarter_end(period: str) -> date:
     return first_next - timedelta(days=1)
 
 
+def _tell_stories(rows: list[dict[str, Any]], respondents: list[Respondent],
+                  stories: dict[str, dict[str, str]]) -> None:
+    """Make each story the first note of its practice and group, on a rated answer if any.
+
+    The report quotes a group's first note, so notes on earlier answers of that group are
+    left out of the quarter (the story is what those respondents would have written).
+    """
+    group_of = {r.id: r.group for r in respondents}
+    for practice_id, by_group in stories.items():
+        for group, story in by_group.items():
+            mine = [row for row in rows
+                    if row["practice_id"] == practice_id and group_of[row["respondent_id"]] == group]
+            if not mine:
+                continue
+            # a rated answer if the group gave one, else what the group wrote beside "don't know"
+            rated = next((k for k, row in enumerate(mine) if row["kind"] == "level"), 0)
+            for row in mine[:rated]:
+                row["note"] = ""
+            mine[rated]["note"] = story
+
+
+def _practice_offsets(rng: random.Random, framework: Framework,
+                      earlier: Framework | None) -> dict[str, float]:
+    """Return each practice's offset from the quarter's base level, for both versions.
+
+    The first version's practices draw from the shared stream exactly as before a newer
+    version shipped, so the earlier quarters keep their levels. A newer practice takes the
+    offset of what it replaces (the mean for a merge), so its trend runs on smoothly; a new
+    practice draws from a stream of its own.
+    """
+    first = earlier or framework
+    offsets = {p.id: rng.uniform(-0.55, 0.55) for p in first.practices}
+    if earlier is None or framework.version_map is None:
+        return offsets
+    fresh = random.Random(11)
+    for entry in framework.version_map.practices:
+        sources = [offsets[old_id] for old_id in entry.from_ids if old_id in offsets]
+        offsets[entry.practice_id] = (sum(sources) / len(sources) if sources
+                                      else fresh.uniform(-0.55, 0.55))
+    return offsets
+
+
 @demo_step
 def demo_cycles(ctx: DemoContext) -> None:
     """Create the demo's eight closed quarters and its open one."""
@@ -135,19 +169,13 @@ def demo_cycles(ctx: DemoContext) -> None:
     if framework is None:
         return  # the shipped framework is broken; the framework pages explain why
     rng = random.Random(2026)
+    note_rng = random.Random(15)  # its own stream, so the notes never shift the levels
+    notes, stories = demo_notes()
     _ensure_extra_respondents(ctx)
     pool = _pool(ctx)
-    practices = framework.practices
-    offsets = {p.id: rng.uniform(-0.55, 0.55) for p in practices}
     earlier = (framework_catalog().get(framework.key, framework.version_map.from_version)
                if framework.version_map is not None else None)
-    if earlier is not None:
-        # An earlier practice keeps its successor's offset, so its trend runs on smoothly.
-        for entry in framework.version_map.practices:
-            for old_id in entry.from_ids:
-                offsets.setdefault(old_id, offsets[entry.practice_id])
-        offsets.update({p.id: rng.uniform(-0.55, 0.55) for p in earlier.practices
-                        if p.id not in offsets})
+    offsets = _practice_offsets(rng, framework, earlier)
     sizes = [6, 7, 8, 8, 9, 10, 11, 12, 10]
     sponsor = ctx.members.get("sponsor@demo.cxgov.example")
     for number, period in enumerate(CLOSED_PERIODS + (OPEN_PERIOD,)):
@@ -188,17 +216,16 @@ def demo_cycles(ctx: DemoContext) -> None:
                                                   respondent.group, p.id)
                 note = ""
                 if rng.random() < 0.09 or (p.id in PERCEPTION_GAP_PRACTICES and rng.random() < 0.35):
-                    if p.id in NOTES_GAP:
-                        front, upper = NOTES_GAP[p.id]
-                        bank = front if respondent.group == "front_line" else upper
-                    else:
-                        bank = NOTES_GENERAL
-                    note = rng.choice(bank)
+                    # the draw the shared stream always made here, so the levels stay as they were
+                    rng.choice(range(2 if p.id in PERCEPTION_GAP_PRACTICES else 5))
+                    note = note_rng.choice(notes.get(p.id, {}).get(respondent.group) or [""])
                 rows.append({"org_id": ctx.org.id, "cycle_id": cycle.id, "respondent_id": respondent.id,
                              "practice_id": p.id, "kind": kind, "level": level, "note": note,
                              "updated_at": answered_at, "version_id": 1})
             if share == 1.0:
                 respondent.submitted_at = answered_at + timedelta(days=k % 5)
+        if not is_open:
+            _tell_stories(rows, respondents, stories)
         if rows:
             db.session.execute(insert(Answer), rows)
         cycle.opened_at = datetime(end.year, end.month, 1, 8, tzinfo=UTC) - timedelta(days=30)
