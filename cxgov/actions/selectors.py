@@ -169,13 +169,17 @@ def _practice_translator(cycle: Cycle):
     known = {p.id for p in framework.practices}
     if framework.version_map is None:
         return lambda practice_id: practice_id
-    versions = framework_versions(framework)
-    chains = [c for c in (version_chain(framework, v, versions) for v in versions
-                          if v != framework.version) if c]
+    chains: list = []
+    loaded: list[bool] = []
 
     def translate(practice_id: str | None) -> str | None:
         if practice_id is None or practice_id in known:
             return practice_id
+        if not loaded:  # read the other versions only when an action needs them (one query)
+            loaded.append(True)
+            versions = framework_versions(framework)
+            chains.extend(c for c in (version_chain(framework, v, versions) for v in versions
+                                      if v != framework.version) if c)
         for chain in chains:
             successors = successor_ids(practice_id, chain)
             if successors:
