@@ -18,9 +18,11 @@ def framework():
 
 
 def make_cycle(org: Organisation, period: str = "2026-Q4", status: str = "open",
-               respondents: list[tuple[object, str]] = (), due: date | None = None) -> Cycle:
+               respondents: list[tuple[object, str]] = (), due: date | None = None,
+               profile_key: str | None = None) -> Cycle:
     """Create a cycle in ``status`` with (user, group) respondents; flushes only."""
-    cycle = services.cycle_create(org=org, period=period, framework=framework(), due_date=due)
+    cycle = services.cycle_create(org=org, period=period, framework=framework(), due_date=due,
+                                  profile_key=profile_key)
     for user, group in respondents:
         services.respondent_invite(cycle=cycle, org=org, user_id=user.id, group=group)
     if status in ("open", "closed"):

@@ -25,7 +25,9 @@ def test_answer_reload_submit_close_dashboard(live_server, page, make_org, make_
     sponsor = make_member(org, Role.SPONSOR, name="Karin Sponsor")
     agent = make_member(org, Role.RESPONDENT, name="Lars Agent")
     lead = make_member(org, Role.RESPONDENT, name="Erik Lead")
-    cycle = make_cycle(org, "2026-Q4", respondents=[(agent, "front_line"), (lead, "leadership")])
+    # "full": every practice at its default target, so a leader at 4 and the front line at 2 leave gaps
+    cycle = make_cycle(org, "2026-Q4", respondents=[(agent, "front_line"), (lead, "leadership")],
+                       profile_key="full")
     # The leader has answered already, so the closed cycle has two sides to compare.
     r_lead = services.respondent_for(cycle, lead)
     for p in framework().practices:
