@@ -542,9 +542,31 @@ def register_snapshots(orgs: "list[Organisation]") -> dict[int, RegisterSnapshot
     ) for org in orgs}
 
 
+def health_framework(org: "Organisation") -> "Framework | None":
+    """Return the framework whose practices ``org``'s register checks evidence.
+
+    That is the version of the organisation's newest cycle, so the practice ids the health
+    page names are the ones its assessment pages and reports show (an organisation still on
+    1.0 sees no practice that only 1.1 has); without a cycle, the newest shipped version.
+    """
+    from ..cycles.models import Cycle  # here, not at the top: the cycles package reads the register
+
+    newest = db.session.execute(
+        select(Cycle.framework_key, Cycle.framework_version).where(Cycle.org_id == org.id)
+        .order_by(Cycle.period.desc()).limit(1)).first()
+    catalog = framework_catalog()
+    framework = catalog.get(newest[0], newest[1]) if newest is not None else None
+    return framework or catalog.get(HEALTH_FRAMEWORK_KEY)
+
+
 def register_health(org: "Organisation", today: date | None = None) -> HealthReport:
-    """Load ``org``'s register and run every check (today by default)."""
-    return run_health_checks(register_snapshot(org), today or date.today())
+    """Load ``org``'s register and run every check (today by default).
+
+    The checks name the practices of the organisation's own framework version.
+    """
+    framework = health_framework(org)
+    return run_health_checks(register_snapshot(org), today or date.today(),
+                             practice_map(framework) if framework is not None else {})
 
 
 def failing_check_keys(org: "Organisation", today: date | None = None) -> frozenset[str]:

@@ -17,7 +17,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..auth.models import User
 from ..extensions import db
 from ..history.models import ChangeLog
-from ..framework.catalog import framework_catalog
 from ..history.services import history_for_entity, history_for_org, jsonable
 from ..nav import has_endpoint
 from ..orgs.models import EDIT_REGISTER, READ, Membership
@@ -233,19 +232,20 @@ def _check_titles() -> dict[str, str]:
 @roles_required(READ)
 def health() -> ResponseReturnValue:
     """Every health check with its status, offending rows (linked) and the 0-100 score."""
-    from .health import practice_map  # noqa: F401  (keeps the framework map warm)
-
-    report = register_health(current_org())
+    org = current_org()
+    report = register_health(org)
     return render_template("register/health.html", report=report, check_titles=_check_titles(),
-                           framework_ref=_framework_ref(), today=date.today())
+                           framework_ref=_framework_ref(org), today=date.today())
 
 
-def _framework_ref() -> tuple[str, str] | None:
-    """Return (key, version) of the shipped framework for practice links, when its pages exist."""
+def _framework_ref(org) -> tuple[str, str] | None:
+    """Return (key, version) of the framework the checks name practices of, for practice links."""
+    from .health import health_framework
+
     if not has_endpoint("framework.practice"):
         return None
     try:
-        framework = framework_catalog().get("cx-governance")
+        framework = health_framework(org)
     except Exception:  # the catalogue is another feature's; a broken one must not break this page
         return None
     return (framework.key, framework.version) if framework else None

@@ -217,3 +217,24 @@ def test_practice_ids_come_from_the_framework(app):
     assert "C7" in mapping["complaints_channel"]
     report = run_health_checks(healthy(), TODAY)
     assert report.result("service_promise").practice_ids == tuple(mapping["service_promise"])
+
+
+def test_the_checks_name_the_practices_of_the_organisations_own_framework_version(app, db, make_org):
+    """An organisation whose newest cycle runs on 1.0 sees 1.0's practices; 1.1 adds B12 to the
+    sponsor check, which only an organisation on 1.1 (or without any cycle) is shown."""
+    from cxgov.cycles import services as cycle_services
+    from cxgov.framework.catalog import framework_catalog
+    from cxgov.register.health import health_framework, register_health
+
+    catalog = framework_catalog()
+    on_10, on_11, fresh = make_org(slug="on-10"), make_org(slug="on-11"), make_org(slug="fresh")
+    cycle_services.cycle_create(org=on_10, period="2026-Q1", framework=catalog.get("cx-governance", "1.0"))
+    cycle_services.cycle_create(org=on_11, period="2026-Q1", framework=catalog.get("cx-governance", "1.0"))
+    cycle_services.cycle_create(org=on_11, period="2026-Q2", framework=catalog.get("cx-governance", "1.1"))
+    db.session.flush()
+    assert health_framework(on_10).version == "1.0"
+    assert health_framework(on_11).version == "1.1"
+    assert health_framework(fresh).version == catalog.get("cx-governance").version == "1.1"
+    assert register_health(on_10).result("sponsor").practice_ids == ("B3",)
+    assert register_health(on_11).result("sponsor").practice_ids == ("B3", "B12")
+    assert register_health(fresh).result("sponsor").practice_ids == ("B3", "B12")
