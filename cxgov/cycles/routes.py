@@ -182,7 +182,26 @@ def history() -> ResponseReturnValue:
     changes = [(rows[i]["period"], rows[i - 1]["version"], rows[i]["version"])
                for i in range(1, len(rows)) if rows[i]["version"] != rows[i - 1]["version"]]
     return render_template("cycles/history.html", rows=rows, keys=keys, titles=titles, stages=stages,
-                           chart=chart, version_changes=changes)
+                           chart=chart, version_changes=changes,
+                           change_lines=_version_change_lines(latest, [after for _p, _b, after in changes]))
+
+
+def _version_change_lines(latest: Cycle | None, versions: list[str]) -> dict[str, list[str]]:
+    """Return version -> sentences naming the practices new or changed in it (history page)."""
+    from ..framework.catalog import framework_catalog
+    from ..framework.changes import version_change_lines
+
+    if latest is None or not versions:
+        return {}
+    lang = _lang()
+    own = services.cycle_framework(latest)
+    lines = {}
+    for version in versions:
+        framework = own if own.version == version else framework_catalog().get(own.key, version)
+        if framework is not None:
+            lines[version] = version_change_lines(
+                framework, title=lambda pid, fw=framework: fw.practice(pid).title.get(lang))
+    return lines
 
 
 # -- preparing a cycle -------------------------------------------------------------------

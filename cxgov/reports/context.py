@@ -23,6 +23,7 @@ import re
 
 from cxgov import numbers
 from cxgov.charts import DEFAULT_ACCENT
+from cxgov.framework.changes import practice_change_label, version_change_lines
 from cxgov.framework.checks import OWNER_HINT_ROLES
 from cxgov.framework.model import Framework
 from cxgov.scoring.engine import REGISTER_FAILING_FACTOR, CycleResult, PracticeResult
@@ -165,6 +166,8 @@ class TrendData:
     periods: tuple[str, ...]
     index: tuple[float | None, ...]
     dimensions: tuple[TrendSeries, ...]
+    #: one sentence per framework version change inside the trend ("From 2026-Q2 ... 1.1")
+    version_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -203,10 +206,13 @@ class PracticeRow:
     failing_checks: tuple[str, ...]  #: titles of the failing register checks
     notes: tuple[Note, ...]
     more_notes: int
+    #: how the practice changed since the previous quarter's framework version ("" when it
+    #: did not, or the previous quarter ran on the same version)
+    change_note: str = ""
 
     def flags(self) -> list[str]:
         """Return the practice's warnings in words (page, PDF and Word print the same ones)."""
-        flags = []
+        flags = [self.change_note] if self.change_note else []
         if self.disagreement:
             flags.append(_("Respondents disagree (spread %(s)s)", s=numbers.fmt_number(self.spread, 2)))
         if self.low_sample:
@@ -257,6 +263,7 @@ class GapItem:
     evidence: str = ""  #: confirmed | contradicted | missing | "" (no register check applies)
     comment: tuple[Block, ...] = ()  #: the consultant's comment
     confidence: str = ""  #: how far the finding can be trusted: answers per group, agreement
+    change_note: str = ""  #: as PracticeRow.change_note
 
 
 @dataclass(frozen=True)
@@ -316,6 +323,8 @@ class Method:
     register_state: str = "ok"  #: ok | thin | empty | unchecked
     confidence: tuple[str, ...] = ()  #: sentences: sample per group, low samples, disagreement
     low_sample_groups: tuple[str, ...] = ()
+    #: when the trend spans an earlier framework version: which practices are new or changed
+    version_changes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -600,6 +609,21 @@ def build_report_context(
                         if d.key in dim_titles) if previous_result is not None else None),
     )
 
+    # A new framework version: the trend says where it starts, and the practices say how they
+    # changed when the quarter they are compared with ran on the earlier version.
+    version_notes = tuple(
+        _("From %(period)s the framework is version %(after)s (before: %(before)s). The index and "
+          "dimensions are compared as they are; a practice’s own history is read through the "
+          "version map, and practices new in %(after)s have no earlier score.",
+          period=period_now, after=now.framework_version, before=before.framework_version)
+        for (_p, before), (period_now, now) in zip(series, series[1:])
+        if before.framework_version != now.framework_version)
+    spans_versions = any(r.framework_version != framework.version for _p, r in series)
+    crossed = previous_result is not None and previous_result.framework_version != framework.version
+
+    def change_note(pid: str) -> str:
+        return (practice_change_label(framework, pid, gettext=_) or "") if crossed else ""
+
     trend = TrendData(
         periods=tuple(p for p, _r in series),
         index=tuple(r.index for _p, r in series),
@@ -608,6 +632,7 @@ def build_report_context(
                         values=tuple(_dim_index(r, d.key) for _p, r in series))
             for d in framework.dimensions
         ),
+        version_notes=version_notes,
     )
 
     sections = []
@@ -646,6 +671,7 @@ def build_report_context(
                 failing_checks=tuple(check_titles.get(k, k) for k in pres.failing_checks),
                 notes=tuple(shown),
                 more_notes=len(notes) - len(shown),
+                change_note=change_note(p.id),
             ))
         sections.append(DimensionSection(
             key=dim.key, code=dim.code, title=dim.title.get(lang),
@@ -691,6 +717,7 @@ def build_report_context(
             evidence=evidence_state,
             comment=markup.parse(comments.get(p.practice_id, "")),
             confidence=_confidence(counts_by_practice[p.practice_id], glabel, group_labels),
+            change_note=change_note(p.practice_id),
         ))
 
     roadmap = _roadmap(gaps, framework, period, narrative.per_quarter)
@@ -728,6 +755,8 @@ def build_report_context(
         register_state=register_state,
         confidence=_method_confidence(result, framework, glabel, group_labels),
         low_sample_groups=tuple(g.label for g in heatmap.groups if g.low_sample),
+        version_changes=tuple(version_change_lines(framework, title=title, gettext=_))
+        if spans_versions else (),
     )
 
     cover = Cover(

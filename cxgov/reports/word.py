@@ -125,6 +125,8 @@ def report_docx(c: ReportContext) -> bytes:
            (7.4, 1.8, 1.8, 1.8, 1.8, 1.8))
     _heading(doc, _("Trend"), level=2)
     doc.add_picture(io.BytesIO(_png(str(charts.trend), 1400)), width=Cm(17))
+    for note in c.trend.version_notes:
+        _para(doc, note)
 
     # Benchmark (only aggregates of at least five other clients; absent otherwise)
     if c.benchmark is not None:
@@ -155,6 +157,8 @@ def report_docx(c: ReportContext) -> bytes:
         _para(doc, f"{g.dimension} · " + _("level %(l)s, target %(t)s, gap %(g)s", l=f.fmt_level(g.level),
                                                    t=g.target, g=f.fmt_level(g.gap))
                           + " · " + _("priority %(p)s", p=f.fmt_level(g.priority)))
+        if g.change_note:
+            _para(doc, g.change_note)
         if g.current_text:
             table = doc.add_table(rows=2, cols=2)
             table._tbl.tblPr.style = "TableGrid"
@@ -181,7 +185,8 @@ def report_docx(c: ReportContext) -> bytes:
         _heading(doc, q.period, level=2)
         if q.steps:
             _table(doc, [_("Practice"), _("Step"), _("Accountable"), _("Effort")],
-                   [[f"{s.practice_id} {s.title}", s.step,
+                   [[f"{s.practice_id} {s.title}" + (f"\n{_('after %(ids)s', ids=', '.join(s.after))}"
+                                                      if s.after else ""), s.step,
                      s.owner if s.owner_from_register else _("Role to fill: %(role)s", role=s.owner_role),
                      _(_EFFORT.get(s.effort, "\u2013"))] for s in q.steps], (4.2, 8.0, 3.6, 1.6))
     if c.roadmap.later:
@@ -203,7 +208,7 @@ def report_docx(c: ReportContext) -> bytes:
 
     # Method
     _heading(doc, _("Method and confidence"), level=1)
-    for line in c.method.confidence:
+    for line in (*c.method.confidence, *c.method.version_changes):
         _para(doc, line, "ListBullet")
     _table(doc, [_("Respondents"), ""], [[label, str(n)] for label, n in c.method.respondents]
            + [[_("Total"), str(c.method.n_respondents)]])

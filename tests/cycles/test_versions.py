@@ -190,6 +190,11 @@ def test_history_page_and_practice_page_say_what_changed(across, client, make_me
     page = client.get(f"/o/{org.slug}/cycles/history").get_data(as_text=True)
     assert "From 2026-Q2 the framework is version 1.1 (before: 1.0)" in page
     assert "practices new in 1.1 have no earlier score" in page
+    listed = page.split('data-testid="version-change-practices"', 1)[1].split("</ul>", 1)[0]
+    assert "New in 1.1, with no earlier score: D6 " in listed
+    assert "Renamed in 1.1, with their history carried over: A11 → A12 " in listed
+    assert "Merged in 1.1, their earlier score being the weighted mean of the practices merged: " \
+           "B10 + B11 → B10 " in listed
     renamed = client.get(f"/o/{org.slug}/cycles/{new.id}/practices/A12").get_data(as_text=True)
     assert "Renamed in 1.1 (was A11 in 1.0); its history carries over." in renamed
     assert 'data-testid="practice-history"' in renamed and "2026-Q1" in renamed
@@ -246,3 +251,36 @@ def test_dashboard_movers_say_how_a_practice_changed(across, client, make_member
     movers = page.split('data-testid="movers"', 1)[1].split("</table>", 1)[0]
     assert "Renamed in 1.1 (was A11 in 1.0); its history carries over." in movers
     assert "Merged in 1.1 from B10, B11" in movers
+
+
+def test_the_report_says_where_a_practice_is_new_or_changed(across):
+    """Page, PDF and Word share one context: its practices, gaps, trend and method carry it."""
+    from cxgov.reports.selectors import report_context_for_cycle
+
+    org, _old, new = across
+    services.cycle_close(cycle=new, org=org, by=None)
+    db.session.commit()
+    r = report_context_for_cycle(org, new)
+    rows = {p.id: p for d in r.dimensions for p in d.practices}
+    assert rows["D6"].change_note == "New in 1.1: no earlier score."
+    assert rows["A12"].change_note == "Renamed in 1.1 (was A11 in 1.0); its history carries over."
+    assert rows["A1"].change_note == ""  # kept
+    assert [g.change_note for g in r.gaps if g.practice_id == "D6"] in ([], ["New in 1.1: no earlier score."])
+    assert r.trend.version_notes and r.trend.version_notes[0].startswith(
+        "From 2026-Q2 the framework is version 1.1 (before: 1.0).")
+    assert any(line.startswith("New in 1.1, with no earlier score: D6 ") for line in r.method.version_changes)
+
+
+def test_a_report_on_one_version_only_says_nothing_about_versions(two_versions, make_org, make_member):
+    from cxgov.reports.selectors import report_context_for_cycle
+
+    org = make_org()
+    _v10, v11 = versions(two_versions)
+    for period in ("2026-Q1", "2026-Q2"):
+        cycle = services.cycle_create(org=org, period=period, framework=v11, profile_key="full")
+        services.cycle_open(cycle=cycle)
+        services.cycle_close(cycle=cycle, org=org, by=None)
+    db.session.commit()
+    r = report_context_for_cycle(org, cycle)
+    assert not any(p.change_note for d in r.dimensions for p in d.practices)
+    assert r.trend.version_notes == () and r.method.version_changes == ()

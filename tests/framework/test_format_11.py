@@ -193,3 +193,25 @@ def test_each_new_top_level_field_is_optional(field: str) -> None:
 
 def test_1_0_data_is_unchanged_by_the_fixture() -> None:
     assert "profiles" not in data_10() and copy.deepcopy(data_10()) == data_10()
+
+
+def test_version_change_lines_name_every_kind_of_change_once() -> None:
+    from cxgov.framework.changes import practice_change_label, version_change_lines
+
+    fw = load(data_11()).framework
+    english = lambda text, **kw: text % kw  # noqa: E731 (the report passes its own gettext)
+    lines = version_change_lines(fw, gettext=english)
+    assert lines == [
+        "New in 1.1, with no earlier score: D6.",
+        "Renamed in 1.1, with their history carried over: A11 \u2192 A12.",
+        "Merged in 1.1, their earlier score being the weighted mean of the practices merged: "
+        "B10 + B11 \u2192 B10.",
+        "Split in 1.1, each part carrying the earlier score: C9 \u2192 C9, C9 \u2192 C10.",
+        "Retired in 1.1: F5.",
+    ]
+    titled = version_change_lines(fw, gettext=english, title=lambda pid: f"<{pid}>")
+    assert titled[0] == "New in 1.1, with no earlier score: D6 <D6>."
+    assert practice_change_label(fw, "D6", gettext=english) == "New in 1.1: no earlier score."
+    assert practice_change_label(fw, "A1", gettext=english) is None
+    without_map = load_framework_text(SHIPPED_10.read_text(encoding="utf-8"), "cx-governance.yaml").framework
+    assert version_change_lines(without_map, gettext=english) == []
