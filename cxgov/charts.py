@@ -204,6 +204,23 @@ def _label(x: float, y: float, s: str, *, size: float = 11, fill: str = INK,
     )
 
 
+#: Advance widths (em) of the characters a level is printed with, in DejaVu Sans, the first
+#: font of every chart: digits are tabular, so a number's width is known exactly.
+_NUMBER_ADVANCE = {**dict.fromkeys("0123456789", 0.6362), ".": 0.3179, ",": 0.3179, "\u2013": 0.5}
+
+
+def _centred_number(x: float, y: float, s: str, *, size: float, fill: str) -> str:
+    """Return a number centred on ``x`` as a start-anchored <text>, or a middle-anchored one.
+
+    WeasyPrint draws every middle-anchored text into a group of its own to measure it; the
+    heatmap prints some two hundred numbers, whose width in DejaVu Sans is known here.
+    """
+    if s and all(ch in _NUMBER_ADVANCE for ch in s):
+        width = sum(_NUMBER_ADVANCE[ch] for ch in s) * size
+        return _label(x - width / 2, y, s, size=size, fill=fill, anchor="start")
+    return _label(x, y, s, size=size, fill=fill)
+
+
 def _series_summary(labels: Sequence[str], series: Sequence[Series], fmt: Callable[[float], str]) -> str:
     """Return the numbers a chart draws as one sentence per series: the chart's text equivalent.
 
@@ -890,6 +907,7 @@ def heatmap(
                 shade = HEAT_SHADES[int(_clamp(math.floor(v + 0.5), 1, 5)) - 1]
                 parts.append(f'<rect x="{_n(x + 1)}" y="{_n(y + 1)}" width="{_n(cell_w - 2)}"'
                              f' height="{_n(row_height - 2)}" fill="{shade}"/>')
-            parts.append(_label(x + cell_w / 2, y + row_height - 4.5, fmt_number(v, 1) if v is not None else "\u2013",
-                                size=9, fill=INK if v is not None else SUBTLE))
+            parts.append(_centred_number(x + cell_w / 2, y + row_height - 4.5,
+                                         fmt_number(v, 1) if v is not None else "\u2013",
+                                         size=9, fill=INK if v is not None else SUBTLE))
     return _svg(width_f, height, title, parts)

@@ -271,3 +271,18 @@ def test_random_input_never_raises_and_always_parses(axes, periods, series, acce
     ]
     for svg in charts:
         parse(svg)
+
+
+def test_heatmap_numbers_are_centred_without_middle_anchors():
+    """Cell numbers start at the cell centre minus their exact DejaVu Sans width (no anchor group each)."""
+    from cxgov.charts import _centred_number, heatmap
+
+    root = parse(heatmap([("A1", "Close the loop", (2.0, None))], ["All", "Front line"], width=400))
+    cells = [t for t in root.iter(f"{NS}text") if t.text in ("2.0", "\u2013")]
+    assert len(cells) == 2 and all(t.get("text-anchor") == "start" for t in cells)
+    number = cells[0]
+    width = (0.6362 * 2 + 0.3179) * 9
+    centre = float(number.get("x")) + width / 2
+    assert abs(centre - (400 - min(84.0, 400 * 0.55 / 2) * 1.5)) < 0.11  # the first column's centre
+    # Anything that is not a plain number keeps the middle anchor.
+    assert 'text-anchor="middle"' in _centred_number(10, 10, "n/a", size=9, fill="#000")
