@@ -52,3 +52,27 @@ def test_pdf_is_laid_out_in_a_niced_helper_that_is_replaced_when_it_dies(client,
     assert second.status_code == 200
     assert "Nordic Brand Partners" in _pdf_text(second.data)
     assert _helper_pid() != pid
+
+
+def test_a_starting_worker_starts_and_warms_its_helper(app, helper_on, monkeypatch):
+    """gunicorn's post_worker_init starts the helper and lays out a small report there at once."""
+    import importlib.util
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", Path(__file__).parents[2] / "gunicorn.conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    monkeypatch.setenv("CXGOV_PDF_HELPER", "0")  # the module sets a default for later apps; keep ours
+    spec.loader.exec_module(conf)
+    assert helper._pool is None
+    conf.post_worker_init(SimpleNamespace(app=SimpleNamespace(callable=app), wsgi=None))
+    pid = _helper_pid()  # started by the hook, before any request
+    # The warm-up was the helper's first job: it has loaded fonts, stylesheets and layout code.
+    assert helper._pool.submit(helper._warm, "#1f5f8b").result(timeout=120) > 1000
+    assert _helper_pid() == pid
+
+
+def test_without_the_helper_setting_warming_does_nothing(app):
+    with app.app_context():
+        helper.helper_warm()
+    assert helper._pool is None

@@ -154,3 +154,25 @@ def test_only_editors_issue_and_an_open_cycle_cannot_be_issued(app, client, make
     assert response.status_code == 422
     login_as(client, viewer)
     assert client.post(f"/o/{org.slug}/reports/{cycle.id}/issue").status_code == 403
+
+
+@pytest.mark.app_config(REPORT_RENDER_SYNC=True)
+def test_a_pdf_still_being_laid_out_shows_progress_then_the_pdf(client, demo_q3):
+    """While the background job runs, the PDF link answers 202 with a page that refreshes itself."""
+    _context, cycle, base = demo_q3
+    client.post(f"{base}/issue")
+    version = db.session.scalar(select(ReportVersion).where(ReportVersion.cycle_id == cycle.id))
+    issued_pdf = version.pdf
+    version.pdf = None  # as between the issue and the end of the background render
+    db.session.commit()
+    pending = client.get(f"{base}/v1/report.pdf")
+    assert pending.status_code == 202
+    page = pending.get_data(as_text=True)
+    assert 'http-equiv="refresh"' in page and "being laid out" in page
+    # A lost background job (a restart) is no dead end: ?wait=1 lays it out in the request.
+    ready = client.get(f"{base}/v1/report.pdf?wait=1")
+    assert ready.status_code == 200 and ready.data.startswith(b"%PDF")
+    db.session.expire_all()
+    assert db.session.get(ReportVersion, version.id).pdf == ready.data
+    assert _pdf_text(ready.data) == _pdf_text(issued_pdf)
+    assert client.get(f"{base}/v1/report.pdf").data == ready.data
