@@ -6,12 +6,11 @@ count of one and of several, in English and (through the compiled catalogue) in 
 from __future__ import annotations
 
 from dataclasses import replace
-from types import SimpleNamespace
 
-from flask import render_template_string
 from flask_babel import force_locale
 
 from cxgov.register.health import CHECK_FUNCTIONS
+from cxgov.reports.context import PracticeRow
 from tests.register.test_health import TODAY, healthy
 
 
@@ -58,10 +57,10 @@ def test_a_board_of_one_member(app):
 
 
 def test_no_answers_is_not_only_0_answers(app):
-    """The report's flag line for a practice with a low sample (reports/_macros.html flag_line)."""
-    source = "{% from 'reports/_macros.html' import flag_line %}{{ flag_line(p, None) }}"
+    """The report's warnings for a practice with a low sample (PracticeRow.flags: page, PDF and Word)."""
+    row = PracticeRow(id="A1", title="T", level=None, target=3, gap=None, spread=None, n_answers=0, n_na=0,
+                      n_dont_know=0, disagreement=False, low_sample=True, change=None, perception_gap=None,
+                      perception_flag=False, group_scores=(), failing_checks=(), notes=(), more_notes=0)
     with app.test_request_context():
-        texts = [render_template_string(source, p=SimpleNamespace(
-            disagreement=False, low_sample=True, n_answers=n, perception_flag=False, failing_checks=()))
-            for n in (0, 1, 2)]
-    assert texts == ["No answers", "Only 1 answer", "Only 2 answers"]
+        texts = [replace(row, n_answers=n).flags() for n in (0, 1, 2)]
+    assert texts == [["No answers"], ["Only 1 answer"], ["Only 2 answers"]]
