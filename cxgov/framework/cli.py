@@ -4,6 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask.cli import AppGroup
 from sqlalchemy import select
 from xlsxwriter.exceptions import FileCreateError
@@ -84,11 +86,15 @@ def validate(path: Path) -> None:
         for problem in result.problems:
             click.echo(str(problem))
         count = len(result.problems)
-        click.echo(f"{path}: invalid: {count} problem{'s' if count != 1 else ''}", err=True)
+        click.echo(ngettext("%(path)s: invalid: %(num)d problem", "%(path)s: invalid: %(num)d problems", count,
+                            path=path), err=True)
         raise SystemExit(1)
     fw = result.framework
-    click.echo(f"{path}: valid: {fw.key} {fw.version}, {len(fw.dimensions)} dimensions, "
-               f"{len(fw.practices)} practices, hash {fw.content_hash[:12]}")
+    click.echo(_("%(path)s: valid: %(key)s %(version)s, %(dimensions)s, %(practices)s, hash %(hash)s", path=path,
+                 key=fw.key, version=fw.version,
+                 dimensions=ngettext("%(num)d dimension", "%(num)d dimensions", len(fw.dimensions)),
+                 practices=ngettext("%(num)d practice", "%(num)d practices", len(fw.practices)),
+                 hash=fw.content_hash[:12]))
 
 
 @framework_cli.command("export")
@@ -105,16 +111,18 @@ def export(key: str, out: Path, version: str | None, lang: str | None) -> None:
         known = ", ".join(f"{f.key} {f.version}" for k in sorted(catalog.versions)
                           for f in catalog.all_versions(k)) or "none"
         wanted = f"{key} {version}" if version else key
-        raise click.ClickException(f"No valid framework '{wanted}'. Valid frameworks: {known}.")
+        raise click.ClickException(_("No valid framework “%(key)s”. Valid frameworks: %(known)s.", key=wanted,
+                                     known=known))
     try:
         write_framework_xlsx(fw, out, lang=lang)
     except (OSError, FileCreateError) as error:
         cause = error.args[0] if isinstance(error, FileCreateError) and error.args else error
         reason = getattr(cause, "strerror", None) or cause
-        raise click.ClickException(f"Could not write {out}: {reason}") from error
+        raise click.ClickException(_("Could not write %(file)s: %(error)s", file=out, error=reason)) from error
     security_event("export", detail=f"framework {fw.key} {fw.version} xlsx {out.name}")
     db.session.commit()
-    click.echo(f"{out}: {fw.key} {fw.version}, {len(fw.practices)} practices")
+    click.echo(ngettext("%(file)s: %(key)s %(version)s, %(num)d practice", "%(file)s: %(key)s %(version)s, %(num)d practices",
+                        len(fw.practices), file=out, key=fw.key, version=fw.version))
 
 
 @framework_cli.command("crosswalk")
@@ -131,13 +139,14 @@ def crosswalk(key: str, model_key: str, version: str | None, out: Path | None) -
     fw = framework_catalog().for_firms(None).get(key, version)
     if fw is None:
         wanted = f"{key} {version}" if version else key
-        raise click.ClickException(f"No valid framework '{wanted}'.")
+        raise click.ClickException(_("No valid framework “%(key)s”.", key=wanted))
     try:
         table = crosswalk_build(framework=fw, model_key=model_key)
     except KeyError:
         known = ", ".join(m.key for m in fw.reference_models) or "none"
-        raise click.ClickException(f"{fw.key} {fw.version} has no reference model "
-                                   f"'{model_key}'. Known models: {known}.") from None
+        raise click.ClickException(_("%(key)s %(version)s has no reference model “%(model)s”. Known models: "
+                                     "%(known)s.", key=fw.key, version=fw.version, model=model_key,
+                                     known=known)) from None
     click.echo(f"{table.model_title} · {fw.key} {fw.version}")
     for element in table.elements:
         covering = ", ".join(pid for pid, _title in element.practices) or "NOT COVERED"
@@ -148,10 +157,10 @@ def crosswalk(key: str, model_key: str, version: str | None, out: Path | None) -
         try:
             write_crosswalk_xlsx(table, out, PLAIN_LABELS)
         except (OSError, FileCreateError) as error:
-            raise click.ClickException(f"Could not write {out}: {error}") from error
+            raise click.ClickException(_("Could not write %(file)s: %(error)s", file=out, error=error)) from error
         security_event("export", detail=f"crosswalk {fw.key} {fw.version} {model_key} {out.name}")
         db.session.commit()
-        click.echo(f"{out}: written")
+        click.echo(_("%(file)s: written", file=out))
 
 
 @framework_cli.command("publish")
@@ -162,12 +171,14 @@ def publish(key: str, version: str) -> None:
     upload = db.session.scalar(select(FrameworkUpload).where(FrameworkUpload.key == key,
                                                               FrameworkUpload.version == version))
     if upload is None:
-        raise click.ClickException(f"No uploaded framework '{key} {version}' (shipped files are defaults already).")
+        raise click.ClickException(_("No uploaded framework “%(key)s %(version)s” (shipped files are defaults "
+                                     "already).", key=key, version=version))
     if upload.firm is None:
-        click.echo(f"{key} {version} is a platform default already.")
+        click.echo(_("%(key)s %(version)s is a platform default already.", key=key, version=version))
         return
     firm, upload.firm = upload.firm, None
     security_event("framework_publish", detail=f"{key} {version} of {firm} is now a platform default")
     db.session.commit()
     framework_catalog_clear()
-    click.echo(f"{key} {version} (uploaded by {firm}) is now a platform default.")
+    click.echo(_("%(key)s %(version)s (uploaded by %(firm)s) is now a platform default.", key=key,
+                 version=version, firm=firm))

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -30,14 +32,14 @@ report_cli = AppGroup("report", help="Gap reports as PDF or Word, one organisati
 def _org(slug: str) -> Organisation:
     org = org_by_slug(slug)
     if org is None:
-        raise click.ClickException(f"No organisation with the short name {slug!r}.")
+        raise click.ClickException(_("No organisation with the short name “%(slug)s”.", slug=slug))
     return org
 
 
 def _cycle(org: Organisation, period: str) -> Cycle:
     cycle = db.session.scalar(select(Cycle).where(Cycle.org_id == org.id, Cycle.period == period))
     if cycle is None:
-        raise click.ClickException(f"{org.slug} has no cycle for {period}.")
+        raise click.ClickException(_("%(org)s has no cycle for %(period)s.", org=org.slug, period=period))
     return cycle
 
 
@@ -67,7 +69,7 @@ def report_pdf_for(slug: str, period: str) -> tuple[bytes, int]:
 def pdf_command(org_slug: str, period: str, output: str) -> None:
     """Write ORG's gap report for PERIOD (e.g. 2026-Q3) to a PDF file."""
     if not period_valid(period):
-        raise click.BadParameter("write the quarter as YYYY-Qn, e.g. 2026-Q3", param_hint="PERIOD")
+        raise click.BadParameter(_("write the quarter as YYYY-Qn, e.g. 2026-Q3"), param_hint="PERIOD")
     org = _org(org_slug)
     _cycle(org, period)
     started = time.perf_counter()
@@ -75,10 +77,13 @@ def pdf_command(org_slug: str, period: str, output: str) -> None:
     try:
         Path(output).write_bytes(data)
     except OSError as exc:
-        raise click.ClickException(f"Could not write {output}: {exc.strerror or exc}") from None
+        raise click.ClickException(_("Could not write %(file)s: %(error)s", file=output,
+                                     error=exc.strerror or exc)) from None
     security_event("export", detail=f"report pdf {org.slug} {period} (cli)")
     db.session.commit()
-    click.echo(f"{output}: {len(data):,} bytes in {time.perf_counter() - started:.2f} s")
+    click.echo(ngettext("%(file)s: %(size)s byte in %(seconds)s s", "%(file)s: %(size)s bytes in %(seconds)s s",
+                        len(data), file=output, size=f"{len(data):,}",
+                        seconds=f"{time.perf_counter() - started:.2f}"))
 
 
 @report_cli.command("docx")
@@ -94,24 +99,28 @@ def docx_command(org_slug: str, period: str, output: str, number: int | None) ->
     from .word import report_docx
 
     if not period_valid(period):
-        raise click.BadParameter("write the quarter as YYYY-Qn, e.g. 2026-Q3", param_hint="PERIOD")
+        raise click.BadParameter(_("write the quarter as YYYY-Qn, e.g. 2026-Q3"), param_hint="PERIOD")
     org = _org(org_slug)
     cycle = _cycle(org, period)
     started = time.perf_counter()
     if number is not None:
         version = report_version_get(org=org, cycle=cycle, number=number)
         if version is None or version.docx is None:
-            raise click.ClickException(f"{org.slug} {period} has no issued version {number}.")
+            raise click.ClickException(_("%(org)s %(period)s has no issued version %(number)d.", org=org.slug,
+                                         period=period, number=number))
         data = version.docx
     else:
         data = report_docx(report_draft_context(org=org, cycle=cycle))
     try:
         Path(output).write_bytes(data)
     except OSError as exc:
-        raise click.ClickException(f"Could not write {output}: {exc.strerror or exc}") from None
+        raise click.ClickException(_("Could not write %(file)s: %(error)s", file=output,
+                                     error=exc.strerror or exc)) from None
     security_event("export", detail=f"report docx {org.slug} {period} (cli)")
     db.session.commit()
-    click.echo(f"{output}: {len(data):,} bytes in {time.perf_counter() - started:.2f} s")
+    click.echo(ngettext("%(file)s: %(size)s byte in %(seconds)s s", "%(file)s: %(size)s bytes in %(seconds)s s",
+                        len(data), file=output, size=f"{len(data):,}",
+                        seconds=f"{time.perf_counter() - started:.2f}"))
 
 
 # -- batch -------------------------------------------------------------------------------------
@@ -173,21 +182,22 @@ def batch_command(orgs: tuple[str, ...], all_orgs: bool, period: str, out_dir: s
                   jobs: int | None) -> None:
     """Write every selected organisation's report for PERIOD into a directory, on all cores."""
     if not period_valid(period):
-        raise click.BadParameter("write the quarter as YYYY-Qn, e.g. 2026-Q3", param_hint="--period")
+        raise click.BadParameter(_("write the quarter as YYYY-Qn, e.g. 2026-Q3"), param_hint="--period")
     if bool(orgs) == all_orgs:
-        raise click.UsageError("Name organisations with --org, or use --all (not both).")
+        raise click.UsageError(_("Name organisations with --org, or use --all (not both)."))
     if all_orgs:
         slugs = list(db.session.scalars(
             select(Organisation.slug).join(Cycle, Cycle.org_id == Organisation.id)
             .where(Cycle.period == period).order_by(Organisation.slug)))
         if not slugs:
-            raise click.ClickException(f"No organisation has a cycle for {period}.")
+            raise click.ClickException(_("No organisation has a cycle for %(period)s.", period=period))
     else:
         slugs = list(dict.fromkeys(orgs))
     try:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise click.ClickException(f"Could not create {out_dir}: {exc.strerror or exc}") from None
+        raise click.ClickException(_("Could not create %(dir)s: %(error)s", dir=out_dir,
+                                     error=exc.strerror or exc)) from None
     jobs = min(jobs or os.cpu_count() or 1, len(slugs))
     config = _worker_config()
     if _in_memory(config.get("SQLALCHEMY_DATABASE_URI", "")):
@@ -195,7 +205,7 @@ def batch_command(orgs: tuple[str, ...], all_orgs: bool, period: str, out_dir: s
     started = time.perf_counter()
     failures: list[tuple[str, str]] = []
     pages_total = 0
-    with click.progressbar(length=len(slugs), label=f"Reports for {period}", show_pos=True,
+    with click.progressbar(length=len(slugs), label=_("Reports for %(period)s", period=period), show_pos=True,
                            file=sys.stderr) as bar:
         if jobs == 1:
             for slug in slugs:
@@ -214,10 +224,13 @@ def batch_command(orgs: tuple[str, ...], all_orgs: bool, period: str, out_dir: s
     done = len(slugs) - len(failures)
     security_event("export", detail=f"report batch {period}: {done} of {len(slugs)} (cli)")
     db.session.commit()
-    click.echo(f"{done} of {len(slugs)} reports written to {out_dir} ({pages_total} pages) in "
-               f"{elapsed:.1f} s with {jobs} process{'es' if jobs > 1 else ''}.")
+    click.echo(ngettext("%(done)d of %(num)d report written to %(dir)s (%(pages)s) in %(seconds)s s with %(jobs)s.",
+                        "%(done)d of %(num)d reports written to %(dir)s (%(pages)s) in %(seconds)s s with %(jobs)s.",
+                        len(slugs), done=done, dir=out_dir, seconds=f"{elapsed:.1f}",
+                        pages=ngettext("%(num)d page", "%(num)d pages", pages_total),
+                        jobs=ngettext("%(num)d process", "%(num)d processes", jobs)))
     if failures:
-        click.echo(f"{len(failures)} failed:", err=True)
+        click.echo(ngettext("%(num)d failed:", "%(num)d failed:", len(failures)), err=True)
         for slug, error in sorted(failures):
             click.echo(f"  {slug}: {error}", err=True)
         raise SystemExit(1)

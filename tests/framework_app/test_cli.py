@@ -84,7 +84,7 @@ def test_export_of_an_unknown_framework_exits_1(runner, tmp_path):
     out = tmp_path / "x.xlsx"
     result = runner.invoke(args=["framework", "export", "nope", "--xlsx", str(out)])
     assert result.exit_code == 1
-    assert "No valid framework 'nope'" in result.output and "cx-governance 1.0" in result.output
+    assert "No valid framework “nope”" in result.output and "cx-governance 1.0" in result.output
     assert not out.exists()
     result = runner.invoke(args=["framework", "export", "cx-governance", "--xlsx",
                                  str(tmp_path / "no-such-dir" / "x.xlsx")])

@@ -49,7 +49,7 @@ def test_cli_refuses_an_unknown_model_or_framework(runner, with_11):
                                  "--model", "iso-23592"])
     assert result.exit_code == 1 and "has no reference model" in result.output
     result = runner.invoke(args=["framework", "crosswalk", "nothing", "--model", "iso-23592"])
-    assert result.exit_code == 1 and "No valid framework 'nothing'" in result.output
+    assert result.exit_code == 1 and "No valid framework “nothing”" in result.output
 
 
 def test_crosswalk_page_and_xlsx(with_11, client, make_user):
