@@ -12,7 +12,10 @@ from cxgov.framework.loader import DEFAULT_FRAMEWORK_DIR, load_framework_file
 from cxgov.framework.model import Framework
 
 REPO = Path(__file__).resolve().parents[2]
-CATALOGUE = REPO.parent / "shared" / "practice-catalogue.md"
+# ../shared beside the checkout (main), or one level higher from a worktree (/work/wt/NAME)
+CATALOGUE = next((base / "shared" / "practice-catalogue.md" for base in (REPO.parent, REPO.parent.parent)
+                  if (base / "shared" / "practice-catalogue.md").exists()),
+                 REPO.parent / "shared" / "practice-catalogue.md")
 EXPECTED_DIMENSIONS = [
     ("insight", "A"), ("governance", "B"), ("journeys", "C"),
     ("promise", "D"), ("empowerment", "E"), ("employee", "F"),
