@@ -75,6 +75,11 @@ def test_demo_answers_carry_the_right_notes_and_every_quarter_tells_the_stories(
     assert len({note for *_rest, note in rows}) > 150  # varied, not five phrases
     closed = {period for period, status, *_rest in rows if status == "closed"}
     assert len(closed) == 8
+    # the shipped 1.1 beside 1.0: six quarters on 1.0, then 2026-Q2, 2026-Q3 and the open one on 1.1
+    versions = db.session.execute(select(Cycle.period, Cycle.framework_version)
+                                  .where(Cycle.org_id == ctx.org.id).order_by(Cycle.period)).all()
+    assert [v for _p, v in versions] == ["1.0"] * 6 + ["1.1"] * 3
+    assert any(practice_id in {"A12", "E3", "F7"} for _p, _s, practice_id, _g, _n in rows)
     for period in closed:
         told = {(p, g, n) for per, _s, p, g, n in rows if per == period}
         for practice_id, by_group in stories.items():
