@@ -24,7 +24,8 @@ from ..audit import security_event
 from ..charts import Series, bar_chart, gauge, level_distribution, radar_chart, trend_chart
 from ..extensions import db
 from ..i18n import current_language
-from ..framework.catalog import framework_catalog_for_org, frameworks_for_new_cycle
+from ..framework.catalog import framework_catalog, framework_catalog_for_org, frameworks_for_new_cycle
+from ..framework.changes import version_change_lines
 from ..orgs.forms import EmptyForm
 from ..orgs.models import ANSWER, MANAGE, READ
 from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
@@ -188,9 +189,6 @@ def history() -> ResponseReturnValue:
 
 def _version_change_lines(latest: Cycle | None, versions: list[str]) -> dict[str, list[str]]:
     """Return version -> sentences naming the practices new or changed in it (history page)."""
-    from ..framework.catalog import framework_catalog
-    from ..framework.changes import version_change_lines
-
     if latest is None or not versions:
         return {}
     lang = _lang()

@@ -25,7 +25,7 @@ from . import queries, services
 from .blueprint import bp
 from .forms import (ChannelForm, CxRoleForm, JourneyForm, MandateForm, PersonForm, PersonRemoveForm,
                     TouchpointForm, VersionOnlyForm, person_options)
-from .health import REGISTER_CHECKS, REVIEW_MAX_AGE_DAYS, register_health
+from .health import REGISTER_CHECKS, REVIEW_MAX_AGE_DAYS, health_framework, register_health
 from .models import (CHANNEL_KINDS, CX_ROLE_KINDS, Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint,
                      channel_kind_label, cx_role_label)
 
@@ -240,8 +240,6 @@ def health() -> ResponseReturnValue:
 
 def _framework_ref(org) -> tuple[str, str] | None:
     """Return (key, version) of the framework the checks name practices of, for practice links."""
-    from .health import health_framework
-
     if not has_endpoint("framework.practice"):
         return None
     try:
