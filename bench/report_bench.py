@@ -2,7 +2,7 @@
 
 Run from the repository root (takes a few minutes; uses its own SQLite file):
 
-    .venv/bin/python bench/report_bench.py [--runs 9] [--db /tmp/cxgov-report-bench.db]
+    .venv/bin/python bench/report_bench.py [--runs 9] [--db /tmp/cxgov-report-bench.db] [--sections]
 
 It builds the demo workspace, then measures for the demo organisation and for the same
 organisation grown to 1,000 touchpoints: the median time to build the report context, to
@@ -164,6 +164,29 @@ def chromium_pdf_seconds(html: str, accent: str, runs: int) -> float | None:
     return statistics.median(times)
 
 
+#: The PDF's sections in reading order (templates/reports/_sections/all.html).
+SECTIONS = ("cover", "toc", "key_messages", "summary", "charts", "benchmark", "heatmap", "gaps",
+            "roadmap", "actions", "method", "evidence", "dimensions")
+
+
+def section_costs(context, runs: int) -> None:
+    """Print each section's PDF CPU time, pages and boxes laid out alone: where layout work goes."""
+    from cxgov.reports.render import _env, make_url_fetcher, pdf_style, render_document, report_html_class, report_vars
+
+    accent = context.cover.accent
+    wrapper = ('<!doctype html><html lang="en"><head><meta charset="utf-8"/><title>s</title></head>'
+               '<body class="rp rp-pdf">{%% include "reports/_sections/%s.html" %%}</body></html>')
+    variables = report_vars(context)
+    print("  section alone                  cpu   pages  boxes")
+    for name in SECTIONS:
+        html = _env().from_string(wrapper % name).render(**variables)
+        _, cpu, (_, pages) = timed(lambda html=html: render_document(html, accent), max(3, runs // 2))
+        sheets, font_config = pdf_style(accent)
+        laid_out = report_html_class()(html, make_url_fetcher()).render(stylesheets=sheets, font_config=font_config)
+        boxes = sum(sum(1 for _ in page._page_box.descendants()) for page in laid_out.pages)
+        print(f"  {name:<26} {cpu * 1000:6.0f} ms {pages:5d} {boxes:6d}")
+
+
 def copy_orgs(source_org, source_cycle, n: int) -> list[str]:
     """Create ``n`` organisations holding a copy of the source's closed quarter."""
     from cxgov.cycles.models import Cycle
@@ -206,6 +229,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--db", default="/tmp/cxgov-report-bench.db")
     parser.add_argument("--batch-orgs", type=int, default=20)
+    parser.add_argument("--sections", action="store_true",
+                        help="also print each PDF section's CPU time, pages and boxes (demo only)")
     args = parser.parse_args()
 
     if os.path.exists(args.db):
@@ -230,6 +255,10 @@ def main() -> None:
         print(f"cxgov report bench: {os.cpu_count()} CPUs, load average "
               f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}, {args.runs} runs per figure\n")
         measure_org(app, org, cycle, args.runs, "Demo organisation")
+        if args.sections:
+            from cxgov.reports.selectors import report_context_for_cycle
+
+            section_costs(report_context_for_cycle(org, cycle), args.runs)
         grow_register(org, 1000)
         print()
         measure_org(app, org, cycle, args.runs, "Same organisation with 1,000 touchpoints")
