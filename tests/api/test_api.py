@@ -283,3 +283,13 @@ def test_bulk_upsert_plans_applies_and_one_bad_row_writes_nothing(client, org_me
     names = db.session.scalars(select(Person.name).order_by(Person.name)).all()
     assert names == ["Bo", "Åsa Ström"]
     assert set(db.session.scalars(select(ChangeLog.via_token).where(ChangeLog.import_id.is_not(None)))) == {"HR"}
+
+
+def test_the_history_page_names_the_token(client, org_member, make_token):
+    org, user = org_member
+    secret = make_token(user, name="HR sync")
+    client.post(f"{API}/orgs/{org.slug}/register/channels", json={"name": "Chat", "kind": "chat"},
+                headers=bearer(secret))
+    login_as(client, user)
+    page = client.get(f"/o/{org.slug}/register/history").get_data(as_text=True)
+    assert "API token HR sync" in page
