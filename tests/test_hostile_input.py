@@ -41,8 +41,8 @@ from cxgov.auth.models import User
 from cxgov.extensions import db
 from cxgov.orgs.models import Membership, Organisation, Role
 from tests.access import Access
-from tests.conftest import TEST_PASSWORD, _empty_all_tables, login_as, make_test_app
-from tests.test_tenancy import ACCESS, MODULES, World
+from tests.conftest import TEST_PASSWORD, _empty_all_tables, make_test_app
+from tests.test_tenancy import ACCESS, MODULES, World, sign_in
 
 SCRIPT = "<script>alert(1)</script>"
 SSTI = "cx{{7*7}}cx${7*7}cx"
@@ -73,6 +73,8 @@ GLOBAL_ARGS: dict[str, Callable[[], dict[str, Any]]] = {
     "invitations.decline": lambda: {"invitation_id": 999_999},
     # a forged unsubscribe token (the signature does not verify)
     "mail.unsubscribe": lambda: {"token": "eyJvIjoxLCJlIjoieEB4IiwiayI6InJlbWluZGVyIn0.forged"},
+    # an API token that is not the poster's own: it does not exist for them
+    "api_tokens.revoke": lambda: {"token_id": 999_999},
 }
 
 
@@ -243,7 +245,7 @@ def _login(app, client) -> None:
     db.session.rollback()  # the test's own reads end here; the request starts fresh
     user = db.session.get(User, app.hostile_state.consultant_id)
     db.session.refresh(user)  # a logout by an earlier example rotated the session token
-    login_as(client, user)
+    sign_in(client, user)  # the session, and the API token the API answers to (tests/api/access.py)
     db.session.rollback()
 
 

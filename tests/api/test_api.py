@@ -293,3 +293,13 @@ def test_the_history_page_names_the_token(client, org_member, make_token):
     login_as(client, user)
     page = client.get(f"/o/{org.slug}/register/history").get_data(as_text=True)
     assert "API token HR sync" in page
+
+
+def test_a_bad_body_for_another_organisations_row_is_404_not_422(client, make_org, make_member, make_token):
+    org, other = make_org(), make_org()
+    user = make_member(org, Role.SPONSOR)
+    foreign = register.channel_create(org=other, name="Phone", kind="phone", by=None)
+    db.session.commit()
+    response = client.patch(f"{API}/orgs/{org.slug}/register/channels/{foreign.id}", json={"kind": "pigeon"},
+                            headers={**bearer(make_token(user)), "If-Match": "*"})
+    assert response.status_code == 404

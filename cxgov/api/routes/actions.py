@@ -26,7 +26,7 @@ from ...tenancy import org_get
 from ..auth import api_access, current_token
 from ..blueprint import api_blueprint
 from ..problems import ApiProblem
-from .common import ID, ID_MAX, IF_MATCH, PAGE_MAX, keyset_page
+from .common import ID, ID_MAX, IF_MATCH, PAGE_MAX, found_first, keyset_page
 
 bp = api_blueprint("actions", __name__, "/actions", description="The action plan.")
 followup_bp = api_blueprint("followup", __name__, "/cycles", description="Actions followed up per cycle.")
@@ -209,6 +209,7 @@ def action_create_from_gap(values: dict[str, Any]) -> Any:
 
 @bp.route(f"/<{ID}:action_id>", methods=["PATCH"])
 @api_access(MANAGE, write=True)
+@found_first(Action, "action_id")
 @bp.doc(parameters=[IF_MATCH])
 @bp.arguments(ActionUpdateSchema)
 @bp.response(200, ActionSchema)
@@ -242,6 +243,7 @@ def action_update(values: dict[str, Any], action_id: int) -> Any:
 
 @bp.route(f"/<{ID}:action_id>/notes", methods=["POST"])
 @api_access(EDIT_REGISTER, write=True)
+@found_first(Action, "action_id")
 @bp.arguments(NoteCreateSchema)
 @bp.response(201, ActionSchema)
 def action_note_add(values: dict[str, Any], action_id: int) -> Any:

@@ -34,7 +34,7 @@ from ...tenancy import org_get
 from ..auth import api_access, current_token
 from ..problems import ApiProblem
 from ..blueprint import api_blueprint
-from .common import ID, ID_MAX, IF_MATCH, PAGE_MAX, keyset_page
+from .common import ID, ID_MAX, IF_MATCH, PAGE_MAX, found_first, keyset_page
 
 bp = api_blueprint("register", __name__, "/register", description="The governance register's tables.")
 
@@ -323,7 +323,9 @@ def _register_table(table: RegisterTable) -> None:
     update_row.__doc__ = f"Change fields of one of the {title}; needs If-Match (412 when the row changed since)."
     bp.route(f"/{key}/<{ID}:row_id>", methods=["PATCH"])(
         api_access(EDIT_REGISTER, write=True)(
-            bp.doc(parameters=[IF_MATCH])(bp.arguments(update_schema)(bp.response(200, row_schema)(update_row)))
+            found_first(model, "row_id")(
+                bp.doc(parameters=[IF_MATCH])(bp.arguments(update_schema)(bp.response(200, row_schema)(update_row)))
+            )
         )
     )
 
