@@ -86,3 +86,20 @@ def test_scores_equal_the_dashboard_and_the_report_for_every_demo_cycle(client, 
                 expected.level, expected.target, expected.gap)
             row = report_rows[practice["practice_id"]]
             assert (practice["level"], practice["target"], practice["gap"]) == (row.level, row.target, row.gap)
+
+
+def test_framework_texts_come_in_the_requested_language(client, make_org, make_member, make_token):
+    from cxgov.orgs.models import Role
+
+    org = make_org()
+    secret = make_token(make_member(org, Role.VIEWER))
+    items = client.get(f"/api/v1/orgs/{org.slug}/frameworks", headers=bearer(secret)).get_json()["items"]
+    translated = 0
+    for item in items:
+        url = f"/api/v1/orgs/{org.slug}/frameworks/{item['key']}/{item['version']}"
+        english = client.get(url + "?lang=en", headers=bearer(secret)).get_json()
+        for lang in ("sv", "da", "nb"):
+            other = client.get(f"{url}?lang={lang}", headers=bearer(secret)).get_json()
+            assert other["language"] == lang
+            translated += other["practices"][0]["title"] != english["practices"][0]["title"]
+    assert translated > 0
