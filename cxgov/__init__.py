@@ -76,7 +76,7 @@ def register_extensions(app: Flask) -> None:
     from .auth.routes import load_user_from_session
 
     login_manager.user_loader(load_user_from_session)
-    from .i18n import forget_request_locale, select_locale
+    from .i18n import forget_request_locale, select_locale  # in the factory, like every extension
 
     babel.init_app(app, locale_selector=select_locale)
     app.before_request(forget_request_locale)

@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
-from .numbers import fmt_number
+from .numbers import fmt_number, localize_digits
 
 __all__ = [
     "DEFAULT_ACCENT",
@@ -102,15 +102,15 @@ def _n(x: float) -> str:
 
 
 def _v(x: float) -> str:
-    """Format a data value for display with at most two decimals (rounded half up)."""
-    s = fmt_number(x, 2).rstrip("0").rstrip(".")
-    return "0" if s == "-0" else s
+    """Format a data value for display with at most two decimals (rounded half up, "2,5" in sv)."""
+    s = fmt_number(x, 2, "en").rstrip("0").rstrip(".")
+    return localize_digits("0" if s == "-0" else s)
 
 
 def _v1(x: float, digits: int = 1) -> str:
     """Format a data value for display with ``digits`` decimals at most (rounded half up)."""
-    s = fmt_number(x, digits)
-    return s[:-2] if s.endswith(".0") else s
+    s = fmt_number(x, digits, "en")
+    return localize_digits(s[:-2] if s.endswith(".0") else s)
 
 
 def _clean(value: object) -> float | None:
@@ -473,7 +473,7 @@ def radar_chart(
         colour = _colour(style, accent)
         vals = _fitted(s.values, n)
         pts = [(cx + x, cy + y) for x, y in (point(i, lo if v is None else v) for i, v in enumerate(vals))]
-        fill = (f'fill="{colour}" fill-opacity="{_v(style.fill_opacity)}"' if style.fill_opacity
+        fill = (f'fill="{colour}" fill-opacity="{style.fill_opacity:g}"' if style.fill_opacity
                 else 'fill="none"')
         parts.append(f'<polygon points="{_points(pts)}" {fill} {_stroke_attrs(style, colour)}/>')
         for (x, y), v in zip(pts, vals):

@@ -11,13 +11,16 @@ whose catalogue is missing would show English text under a Swedish ``lang``, so 
 resolution moves on to the next source instead. ``get_locale()`` therefore always names the
 language of the text shown, and numbers, dates and framework text follow it.
 """
+
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from flask import current_app, g, has_request_context, request
-from flask_babel import get_locale, refresh
+import click
+from flask import current_app, g, has_app_context, has_request_context, request
+from flask_babel import force_locale, get_locale, refresh
 from flask_login import current_user
 
 #: Every language the interface, the framework and the reports can be shown in.
@@ -25,6 +28,9 @@ SUPPORTED_LANGUAGES = {"en": "English", "sv": "Svenska", "da": "Dansk", "nb": "N
 #: Browser tags that mean a supported language under another code ("no" and "nn" read as bokmål:
 #: a reader of nynorsk reads bokmål far better than English).
 LANGUAGE_ALIASES = {"no": "nb", "nn": "nb"}
+
+#: Languages whose readers plan in ISO week numbers ("v. 50", "uge 50", "uke 50").
+WEEK_LANGUAGES = frozenset({"sv", "da", "nb"})
 
 #: Where the compiled catalogues live (translations/<locale>/LC_MESSAGES/messages.mo).
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
@@ -44,6 +50,12 @@ def language_available(lang: str | None, default: str = "en") -> bool:
     return catalogue.is_dir() and any(catalogue.glob("*.mo"))
 
 
+def available_languages() -> list[tuple[str, str]]:
+    """Return (code, name) of every language text can be shown in now, for language pickers."""
+    default = _default()
+    return [(code, name) for code, name in SUPPORTED_LANGUAGES.items() if language_available(code, default)]
+
+
 def browser_languages(accept: Iterable[tuple[str, float]]) -> list[str]:
     """Return the supported languages of ``Accept-Language`` pairs, the browser's favourite first."""
     ranked: list[tuple[float, int, str]] = []
@@ -60,9 +72,15 @@ def browser_languages(accept: Iterable[tuple[str, float]]) -> list[str]:
     return ordered
 
 
-def language_resolve(*, user_choice: str | None, respondent_choice: str | None = None,
-                     org_language: str | None, accept: Iterable[tuple[str, float]] = (),
-                     default: str = "en", available: Iterable[str] | None = None) -> str:
+def language_resolve(
+    *,
+    user_choice: str | None,
+    respondent_choice: str | None = None,
+    org_language: str | None,
+    accept: Iterable[tuple[str, float]] = (),
+    default: str = "en",
+    available: Iterable[str] | None = None,
+) -> str:
     """Return the language to show: the first available of user, respondent, organisation, browser.
 
     ``available`` names the languages that can be shown (default: those with a catalogue); a
@@ -146,3 +164,29 @@ def report_language(requested: str | None, org_language: str | None, default: st
         if lang and language_available(lang, default):
             return lang
     return default
+
+
+@contextmanager
+def rendering_in(lang: str | None) -> Iterator[str]:
+    """Render text, numbers and dates in ``lang`` (a report's or export's language) inside the block.
+
+    Yields the language actually used: ``lang`` when its catalogue exists, else the default,
+    so a document's ``lang`` attribute always names the language of its text. Without an app
+    (pure tests) nothing is forced and the text stays English.
+    """
+    if not has_app_context():
+        yield "en"
+        return
+    shown = text_language(lang, _default())
+    with force_locale(shown):
+        yield shown
+
+
+#: ``--lang`` for every command that writes a report or an export (default: the organisation's).
+lang_option = click.option(
+    "--lang",
+    "lang",
+    type=click.Choice(list(SUPPORTED_LANGUAGES)),
+    default=None,
+    help="Language of the document (default: the organisation's language).",
+)

@@ -8,11 +8,22 @@ so two places that show a figure at the same precision show the same digits.
 
 Precision is fixed per kind of figure: levels (1-5) and level changes with one decimal,
 the 0-100 index, health score and index changes in whole points.
+
+The digits are written the reader's way: a decimal comma in Swedish, Danish and Norwegian
+("50,8"), a point in English, from Babel's locale data. The language is the one being rendered
+(Flask-Babel's locale, which a report forces to its own language), or ``lang`` when given; without
+an app (a bare script) English. SVG coordinates never come through here: only text a person reads.
 """
+
 from __future__ import annotations
 
 import math
 from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import lru_cache
+
+from babel.core import UnknownLocaleError
+from babel.numbers import get_decimal_symbol, get_minus_sign_symbol
+from flask_babel import get_locale
 
 DASH = "\u2013"  #: shown for a missing figure
 MINUS = "\u2212"  #: a real minus sign, not a hyphen
@@ -29,36 +40,66 @@ def round_half_up(value: float, digits: int = 0) -> float:
     return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP, context=_WIDE))
 
 
+@lru_cache(maxsize=32)
+def _symbols(lang: str) -> tuple[str, str]:
+    """Return (decimal separator, minus sign) of ``lang`` (English's for an unknown code)."""
+    try:
+        return get_decimal_symbol(lang), get_minus_sign_symbol(lang)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return ".", "-"
+
+
+def display_language(lang: str | None = None) -> str:
+    """Return ``lang``, else the language being rendered (Flask-Babel's locale), else English."""
+    if lang:
+        return lang
+    try:
+        locale = get_locale()
+    except RuntimeError:  # outside an application: a bare script
+        return "en"
+    return locale.language if locale is not None else "en"
+
+
+def localize_digits(text: str, lang: str | None = None) -> str:
+    """Rewrite a number written the Python way ("-50.8") with ``lang``'s symbols ("−50,8")."""
+    decimal, minus = _symbols(display_language(lang))
+    if decimal != ".":
+        text = text.replace(".", decimal)
+    if minus != "-" and text.startswith("-"):
+        text = minus + text[1:]
+    return text
+
+
 def _finite(value: float | None) -> bool:
     return value is not None and not isinstance(value, bool) and math.isfinite(value)
 
 
-def fmt_number(value: float | None, digits: int = 1) -> str:
-    """Format ``value`` with ``digits`` decimals, rounded half up; an en dash when missing."""
+def fmt_number(value: float | None, digits: int = 1, lang: str | None = None) -> str:
+    """Format ``value`` with ``digits`` decimals, rounded half up, in the reader's digits ("50,8")."""
     if not _finite(value):
         return DASH
     rounded = round_half_up(value, digits)  # type: ignore[arg-type]
     if rounded == 0:
         rounded = 0.0  # never "-0.0"
-    return f"{rounded:.{digits}f}"
+    return localize_digits(f"{rounded:.{digits}f}", lang)
 
 
-def fmt_level(value: float | None) -> str:
+def fmt_level(value: float | None, lang: str | None = None) -> str:
     """Format a level on the 1-5 scale (or a gap, or a priority) with one decimal."""
-    return fmt_number(value, 1)
+    return fmt_number(value, 1, lang)
 
 
-def fmt_index(value: float | None) -> str:
+def fmt_index(value: float | None, lang: str | None = None) -> str:
     """Format a 0-100 figure (index, health score, index points) as a whole number."""
-    return fmt_number(value, 0)
+    return fmt_number(value, 0, lang)
 
 
-def fmt_signed(value: float | None, digits: int = 0) -> str:
+def fmt_signed(value: float | None, digits: int = 0, lang: str | None = None) -> str:
     """Format a change with its sign (+, real minus, or ± for a change that rounds to zero)."""
     if not _finite(value):
         return DASH
-    magnitude = fmt_number(abs(value), digits)  # type: ignore[arg-type]
-    if float(magnitude) == 0:
+    magnitude = fmt_number(abs(value), digits, lang)  # type: ignore[arg-type]
+    if round_half_up(abs(value), digits) == 0:  # type: ignore[arg-type]
         return PLUS_MINUS + magnitude
     return ("+" if value > 0 else MINUS) + magnitude  # type: ignore[operator]
 

@@ -6,10 +6,14 @@ from typing import Any
 
 from flask import Flask, g
 from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+from markupsafe import Markup
 from flask_login import current_user
 
+from .framework.model import Framework
+from .framework.translations import shows_fallback
 from .numbers import fmt_number, fmt_signed
-from .i18n import page_language
+from .i18n import WEEK_LANGUAGES, current_language, page_language
 from .orgs.models import EDIT_REGISTER, MANAGE, Role
 
 
@@ -37,6 +41,15 @@ def init_templating(app: Flask) -> None:
             return format_datetime(value, fmt)
         return format_date(value, fmt)
 
+    @app.template_filter("due")
+    def due_filter(value: date | None) -> str:
+        """An ISO due date, with its ISO week where a Nordic reader plans in weeks (2026-12-11, v. 50)."""
+        if value is None:
+            return ""
+        if current_language() in WEEK_LANGUAGES:
+            return _("%(date)s (week %(week)d)", date=value.isoformat(), week=value.isocalendar().week)
+        return value.isoformat()
+
     # Every figure a page shows is rounded by cxgov.numbers, like the report and the CLI.
     app.add_template_filter(fmt_number, "num")
     app.add_template_filter(fmt_signed, "signed")
@@ -44,4 +57,15 @@ def init_templating(app: Flask) -> None:
     from .nav import has_endpoint, org_nav
 
     app.jinja_env.globals.update(current_user=current_user, org_nav=org_nav, has_endpoint=has_endpoint,
-                                 page_language=page_language)
+                                 page_language=page_language, translation_note=translation_note)
+
+
+def translation_note(framework: Framework | None, practice_ids: Any = None) -> Markup:
+    """Return the page's one short note that some framework text is shown in English, or nothing.
+
+    ``practice_ids`` limits the check to the practices the page shows (e.g. one dimension).
+    """
+    if framework is None or not shows_fallback(framework, current_language(), practice_ids):
+        return Markup("")
+    return Markup('<p class="small text-muted mt-4 mb-0" data-testid="translation-note">{}</p>').format(
+        _("Some framework text is not translated yet and is shown in English."))

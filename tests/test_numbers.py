@@ -108,3 +108,27 @@ def test_a_half_shows_rounded_up_on_dashboard_report_pdf_word_and_cli(client, ru
         assert "2.3" in shown, name
     for name, text in (("page", page), ("pdf", pdf_text), ("word", word_text)):
         assert re.search(r"(?<![\w.])31 ?/ ?100\b", seen(text)), name
+
+
+@pytest.mark.parametrize(("lang", "level", "signed", "index"), [
+    ("en", "50.8", "\u22122.3", "31"),
+    ("sv", "50,8", "\u22122,3", "31"),
+    ("da", "50,8", "\u22122,3", "31"),
+    ("nb", "50,8", "\u22122,3", "31"),
+])
+def test_digits_are_written_the_readers_way(lang, level, signed, index):
+    assert fmt_level(50.75, lang) == level
+    assert fmt_signed(-2.25, 1, lang) == signed
+    assert fmt_index(30.5, lang) == index
+    assert fmt_signed(0.04, 1, lang) == "\u00b1" + level.replace("50", "0").replace("8", "0")
+
+
+def test_the_rendered_language_decides_without_an_argument(app):
+    from flask_babel import force_locale
+
+    with app.test_request_context("/"):
+        with force_locale("da"):
+            assert fmt_level(2.25) == "2,3"
+            assert ">2,3<" in str(charts.gauge(2.25, max_value=5))
+            assert app.jinja_env.from_string("{{ 2.25|num }} {{ -1.25|signed(1) }}").render() == "2,3 \u22121,3"
+        assert fmt_level(2.25) == "2.3"

@@ -11,6 +11,7 @@ from flask_babel import ngettext
 
 from ..audit import security_event
 from ..extensions import db
+from ..i18n import lang_option, rendering_in, report_language
 from ..orgs.models import Organisation
 from ..orgs.services import org_by_slug
 from .models import ACTION_STATUSES
@@ -46,7 +47,8 @@ def list_actions(org_slug: str, status: str | None, overdue: bool) -> None:
 @action_cli.command("export")
 @click.argument("org_slug")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-def export_actions(org_slug: str, out: Path) -> None:
+@lang_option
+def export_actions(org_slug: str, out: Path, lang: str | None) -> None:
     """Write the action plan to OUT (.xlsx, or .csv for comma-separated text)."""
     from .export import action_plan_csv, action_plan_xlsx
 
@@ -54,10 +56,11 @@ def export_actions(org_slug: str, out: Path) -> None:
     suffix = out.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise click.ClickException(_("Name the output file .xlsx or .csv."))
-    if suffix == ".xlsx":
-        out.write_bytes(action_plan_xlsx(org.id, org.name, org.language))
-    else:
-        out.write_text(action_plan_csv(org.id, org.language), encoding="utf-8-sig")
+    with rendering_in(report_language(lang, org.language)) as shown:
+        if suffix == ".xlsx":
+            out.write_bytes(action_plan_xlsx(org.id, org.name, shown))
+        else:
+            out.write_text(action_plan_csv(org.id, shown), encoding="utf-8-sig")
     security_event("export", detail=f"action plan {suffix[1:]} (cli)", org_id=org.id)
     db.session.commit()
     click.echo(_("Wrote %(file)s", file=out))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ..audit import security_event
 from ..cycles.models import Cycle
 from ..extensions import db
-from ..i18n import current_language
+from ..i18n import current_language, rendering_in, report_language
 from ..history.services import history_for_entity
 from ..nav import NAV_BADGES
 from ..orgs.models import EDIT_REGISTER, MANAGE, READ
@@ -313,12 +313,14 @@ def export() -> ResponseReturnValue:
         abort(404)
     security_event("export", detail=f"action plan {fmt}", org_id=org.id)
     stamp = date.today().isoformat()
-    if fmt == "xlsx":
-        data = action_plan_xlsx(org.id, org.name, org.language)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        data = action_plan_csv(org.id, org.language).encode("utf-8-sig")
-        mimetype = "text/csv"
+    # The export's language: ?lang=, else the organisation's (like a report).
+    with rendering_in(report_language(request.args.get("lang") or None, org.language)) as lang:
+        if fmt == "xlsx":
+            data = action_plan_xlsx(org.id, org.name, lang)
+            mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            data = action_plan_csv(org.id, lang).encode("utf-8-sig")
+            mimetype = "text/csv"
     return Response(data, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="{org.slug}-action-plan-{stamp}.{fmt}"'})
 

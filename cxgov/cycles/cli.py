@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ..audit import security_event
 from ..extensions import db
+from ..i18n import lang_option
 from ..framework.catalog import framework_catalog_for_org, frameworks_for_new_cycle
 from ..orgs.models import Organisation
 from . import exports, invitations, services
@@ -163,13 +164,14 @@ def scores(org: str, period: str) -> None:
 @click.argument("org")
 @click.argument("period")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True))
-def export(org: str, period: str, out: str) -> None:
+@lang_option
+def export(org: str, period: str, out: str, lang: str | None) -> None:
     """Write ORG's PERIOD answers, practice scores and dimensions to OUT.xlsx."""
     organisation = _org(org)
     cycle = _cycle(organisation, period)
     if not out.lower().endswith(".xlsx"):
         raise click.ClickException(_("OUT must end in .xlsx."))
-    tables = exports.cycle_tables(cycle=cycle, org=organisation, include_names=True)
+    tables = exports.cycle_tables(cycle=cycle, org=organisation, include_names=True, lang=lang)
     try:
         exports.write_xlsx(tables, out)
     except OSError as error:

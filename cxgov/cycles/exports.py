@@ -13,6 +13,7 @@ from typing import IO, Any
 
 import xlsxwriter
 
+from ..i18n import report_language
 from ..framework.export import FORMULA_PREFIXES
 from ..numbers import round_half_up
 from ..orgs.models import Organisation
@@ -27,10 +28,14 @@ def _r(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round_half_up(value, digits)
 
 
-def cycle_tables(*, cycle: Cycle, org: Organisation, include_names: bool) -> dict[str, Table]:
-    """Return the cycle's three sheets; respondent names only when ``include_names``."""
+def cycle_tables(*, cycle: Cycle, org: Organisation, include_names: bool,
+                 lang: str | None = None) -> dict[str, Table]:
+    """Return the cycle's three sheets; respondent names only when ``include_names``.
+
+    Framework text is in ``lang`` (default: the organisation's language).
+    """
     framework = services.cycle_framework(cycle)
-    lang = org.language or "en"
+    lang = report_language(lang, org.language)
     dim_title = {d.key: d.title.get(lang) for d in framework.dimensions}
     rows = services.cycle_answers(cycle)
     result = services.cycle_score(cycle=cycle, org=org, answers=rows)

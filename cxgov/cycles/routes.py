@@ -655,7 +655,8 @@ def export(cycle_id: int, fmt: str) -> ResponseReturnValue:
         abort(404)
     if not cycle.is_closed and not _can_manage():
         abort(403)
-    tables = exports.cycle_tables(cycle=cycle, org=org, include_names=_can_manage())
+    tables = exports.cycle_tables(cycle=cycle, org=org, include_names=_can_manage(),
+                                  lang=request.args.get("lang") or None)
     security_event("export", detail=f"cycle {cycle.period} {fmt}")
     stem = f"{org.slug}-{cycle.period}"
     if fmt == "xlsx":

@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..auth.models import User
 from ..db import utcnow
 from ..extensions import db
+from ..framework.catalog import framework_translated
 from ..framework.model import Framework, Profile
 from ..numbers import round_half_up
 from ..orgs.models import ANSWER, DEFAULT_RESPONDENT_GROUPS, Membership, Organisation
@@ -58,8 +59,6 @@ def cycle_framework(cycle: Cycle) -> Framework:
     Its text shows the translations of the same key and version as they are now: the snapshot
     fixes what was assessed, not the wording in Danish (see cxgov.framework.translations).
     """
-    from ..framework.catalog import framework_translated
-
     framework = _FRAMEWORKS.get(cycle.framework_hash)
     if framework is None:
         framework = Framework.from_snapshot(cycle.framework_snapshot)

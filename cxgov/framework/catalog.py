@@ -31,15 +31,21 @@ from ..extensions import db
 from .loader import (
     LoadResult,
     Problem,
-    load_framework_file,
-    load_framework_text,
     version_key,
     version_map_against_library,
 )
 from .model import Framework
 from .models import FrameworkUpload
 from .scope import org_firms, user_firms
-from .translations import Overlay, OverlayResult, framework_with_overlays, is_overlay_file, load_overlay_dir
+from .translations import (
+    Overlay,
+    OverlayResult,
+    framework_with_overlays,
+    is_overlay_file,
+    load_framework_file_translated,
+    load_framework_text_translated,
+    load_overlay_dir,
+)
 
 if TYPE_CHECKING:
     from ..auth.models import User
@@ -196,7 +202,7 @@ def build_catalog(directory: str | Path, uploads: list[FrameworkUpload]) -> Cata
     first_file: dict[tuple[str, str], str] = {}
     embedded: dict[tuple[str, str], list[Overlay]] = {}
     for path in files:
-        result = _relabel(load_framework_file(path), path.name)
+        result = _relabel(load_framework_file_translated(path), path.name)
         framework = result.framework
         if framework is not None and (framework.key, framework.version) in first_file:
             # One file per key and version: versions never change once shipped.
@@ -213,7 +219,7 @@ def build_catalog(directory: str | Path, uploads: list[FrameworkUpload]) -> Cata
         catalog._add(result.framework, FrameworkSource("file", path.name))
     for upload in uploads:
         label = upload_label(upload)
-        result = load_framework_text(upload.yaml_text, label)
+        result = load_framework_text_translated(upload.yaml_text, label)
         framework = result.framework
         if framework is None:
             if upload.firm is None:
@@ -292,7 +298,7 @@ def _drop_broken_version_maps(catalog: Catalog) -> None:
 
 def _relabel(result: LoadResult, label: str) -> LoadResult:
     """Name problems by file name only: the server's directory layout is nobody's business."""
-    return LoadResult(result.framework, [replace(p, file=label) for p in result.problems], label)
+    return replace(result, problems=[replace(p, file=label) for p in result.problems], path=label)
 
 
 def framework_catalog() -> Catalog:

@@ -13,10 +13,12 @@ from xlsxwriter.exceptions import FileCreateError
 from ..audit import security_event
 from ..extensions import db
 from ..numbers import fmt_index
+from ..i18n import SUPPORTED_LANGUAGES, rendering_in
 from .catalog import framework_catalog, framework_catalog_clear
 from .export import write_framework_xlsx
 from .loader import load_framework_file
 from .models import FrameworkUpload
+from .translations import translation_gaps
 
 framework_cli = AppGroup("framework", help="List, validate and export maturity frameworks.")
 
@@ -45,9 +47,6 @@ def translations(key: str | None, version: str | None) -> None:
 
     Exits 1 when an overlay file was refused (wrong ids or list lengths), so a build can check it.
     """
-    from ..i18n import SUPPORTED_LANGUAGES
-    from .translations import translation_gaps
-
     catalog = framework_catalog().for_firms(None)
     for fw_key in sorted(catalog.versions):
         if key and fw_key != key:
@@ -132,7 +131,9 @@ def export(key: str, out: Path, version: str | None, lang: str | None) -> None:
 @click.option("--version", "version", default=None, help="A specific version (default: newest).")
 @click.option("--xlsx", "out", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the crosswalk to this .xlsx file.")
-def crosswalk(key: str, model_key: str, version: str | None, out: Path | None) -> None:
+@click.option("--lang", default=None, type=click.Choice(list(SUPPORTED_LANGUAGES)),
+              help="Language of the practice titles (default: English).")
+def crosswalk(key: str, model_key: str, version: str | None, out: Path | None, lang: str | None) -> None:
     """Print how KEY covers a reference model: practices per element, then the coverage."""
     from .crosswalk import PLAIN_LABELS, crosswalk_build, write_crosswalk_xlsx
 
@@ -141,7 +142,7 @@ def crosswalk(key: str, model_key: str, version: str | None, out: Path | None) -
         wanted = f"{key} {version}" if version else key
         raise click.ClickException(_("No valid framework “%(key)s”.", key=wanted))
     try:
-        table = crosswalk_build(framework=fw, model_key=model_key)
+        table = crosswalk_build(framework=fw, model_key=model_key, lang=lang)
     except KeyError:
         known = ", ".join(m.key for m in fw.reference_models) or "none"
         raise click.ClickException(_("%(key)s %(version)s has no reference model “%(model)s”. Known models: "
@@ -155,7 +156,8 @@ def crosswalk(key: str, model_key: str, version: str | None, out: Path | None) -
                f"({fmt_index(100 * table.coverage)}%)")
     if out is not None:
         try:
-            write_crosswalk_xlsx(table, out, PLAIN_LABELS)
+            with rendering_in(lang):
+                write_crosswalk_xlsx(table, out, PLAIN_LABELS)
         except (OSError, FileCreateError) as error:
             raise click.ClickException(_("Could not write %(file)s: %(error)s", file=out, error=error)) from error
         security_event("export", detail=f"crosswalk {fw.key} {fw.version} {model_key} {out.name}")

@@ -91,8 +91,11 @@ class LoadResult:
     framework: Framework | None
     problems: list[Problem]
     path: str
-    #: translations the file carries in its ``translations`` block (cxgov.framework.translations)
+    #: translations the file carries in its ``translations`` block, once checked by
+    #: :func:`cxgov.framework.translations.load_framework_text_translated`
     overlays: list[Any] = field(default_factory=list)
+    #: the ``translations`` block as written (not framework content; None when absent)
+    translations_block: Any = None
 
     @property
     def ok(self) -> bool:
@@ -1018,16 +1021,7 @@ def _load_text(text: str, source: str) -> LoadResult:
                                                       f"fix these first"))
     if validator.problems:
         return LoadResult(None, validator.problems, source)
-    framework = _build(data)
-    if translations is None:
-        return LoadResult(framework, [], source)
-    from .translations import embedded_overlays
-
-    overlays, problems = embedded_overlays({"translations": translations}, framework, source,
-                                           loader.lines)
-    if problems:
-        return LoadResult(None, problems, source)
-    return LoadResult(framework, [], source, overlays)
+    return LoadResult(_build(data), [], source, translations_block=translations)
 
 
 def load_framework_file(path: str | Path) -> LoadResult:
@@ -1057,7 +1051,7 @@ def load_frameworks(directory: str | Path = DEFAULT_FRAMEWORK_DIR) -> FrameworkC
     try:
         files = sorted(p for p in folder.iterdir()
                        if p.is_file() and p.suffix.lower() in (".yaml", ".yml")
-                       and not _is_translation_file(p))
+                       and not is_overlay_file(p))
     except OSError as exc:
         label = str(folder)
         catalog.invalid.append(LoadResult(None, [Problem(label, "", f"directory could not be "
@@ -1092,11 +1086,14 @@ def load_frameworks(directory: str | Path = DEFAULT_FRAMEWORK_DIR) -> FrameworkC
     return catalog
 
 
-def _is_translation_file(path: Path) -> bool:
-    """Tell whether ``path`` is a translation overlay (``<stem>.<lang>.yaml``), not a framework."""
-    from .translations import is_overlay_file
+#: ``<stem>.<lang>.yaml``: a translation overlay (cxgov.framework.translations), not a framework;
+#: a framework file's name never ends in a dot and two or three letters (versions end in digits).
+OVERLAY_NAME_RE = re.compile(r"^(?P<stem>.+)\.(?P<lang>[a-z]{2,3})\.ya?ml$")
 
-    return is_overlay_file(path)
+
+def is_overlay_file(path: str | Path) -> bool:
+    """Tell whether a file in ``assessments/`` is a translation overlay (by its name)."""
+    return OVERLAY_NAME_RE.match(Path(path).name) is not None
 
 
 def version_key(version: str) -> tuple[int, ...]:

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from ..auth.models import User
 from ..extensions import db
 from .catalog import framework_catalog
-from .loader import Problem, load_framework_text
+from .loader import Problem
+from .translations import load_framework_text_translated
 from .model import Framework
 from .models import FrameworkUpload
 from .scope import firm_of
@@ -59,7 +60,7 @@ def framework_upload_create(*, data: bytes, filename: str, by: User | None
     """Validate an uploaded framework YAML and store it; raise FrameworkUploadError if refused."""
     name = safe_filename(filename)
     text = framework_upload_decode(data)
-    result = load_framework_text(text, name)
+    result = load_framework_text_translated(text, name)
     if result.framework is None:
         raise FrameworkUploadError(
             ngettext("The framework was not saved: %(num)d problem to fix.",

@@ -18,7 +18,6 @@ source's, is refused whole: a level descriptor shifted by one is worse than Engl
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,16 +30,18 @@ from .loader import (
     MAX_FILE_BYTES,
     MAX_PROBLEMS,
     MAX_TEXT_CHARS,
+    OVERLAY_NAME_RE,
+    LoadResult,
     Problem,
     _describe,
     _shown,
     _TrackingLoader,
+    is_overlay_file,
+    load_framework_file,
+    load_framework_text,
 )
 from .model import DEFAULT_LANGUAGE, Framework, Text
 
-#: ``<stem>.<lang>.yaml``: an overlay, not a framework (a framework file's name never ends in
-#: a dot and two or three letters before ``.yaml``; versions end in digits).
-OVERLAY_NAME_RE = re.compile(r"^(?P<stem>.+)\.(?P<lang>[a-z]{2,3})\.ya?ml$")
 
 OVERLAY_TOP_FIELDS = (
     "key",
@@ -62,11 +63,6 @@ NAMED_FIELDS = {
 }
 PRACTICE_FIELDS = ("title", "good_looks_like")
 PRACTICE_LIST_FIELDS = ("levels", "next_steps", "evidence_prompts")
-
-
-def is_overlay_file(path: str | Path) -> bool:
-    """Tell whether a file in ``assessments/`` is a translation overlay (by its name)."""
-    return OVERLAY_NAME_RE.match(Path(path).name) is not None
 
 
 @dataclass(frozen=True)
@@ -546,3 +542,23 @@ def embedded_overlays(
         if result.overlay is not None:
             overlays.append(result.overlay)
     return overlays, problems
+
+
+def with_embedded_translations(result: LoadResult) -> LoadResult:
+    """Check a loaded framework's own ``translations`` block; a problem there refuses the file."""
+    if result.framework is None or result.translations_block is None:
+        return result
+    overlays, problems = embedded_overlays({"translations": result.translations_block}, result.framework, result.path)
+    if problems:
+        return LoadResult(None, problems, result.path)
+    return LoadResult(result.framework, [], result.path, overlays)
+
+
+def load_framework_text_translated(text: str, source: str = "<text>") -> LoadResult:
+    """Load framework YAML with its ``translations`` block checked (uploads)."""
+    return with_embedded_translations(load_framework_text(text, source))
+
+
+def load_framework_file_translated(path: str | Path) -> LoadResult:
+    """Load a framework file with its ``translations`` block checked."""
+    return with_embedded_translations(load_framework_file(path))

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from ..audit import security_event
 from ..cycles.models import Cycle, period_valid
 from ..extensions import db
+from ..i18n import lang_option, rendering_in
 from ..orgs.models import Organisation
 from ..orgs.services import org_by_slug
 
@@ -43,8 +44,8 @@ def _cycle(org: Organisation, period: str) -> Cycle:
     return cycle
 
 
-def report_pdf_for(slug: str, period: str) -> tuple[bytes, int]:
-    """Render one organisation's report for ``period``; return (pdf, page count)."""
+def report_pdf_for(slug: str, period: str, lang: str | None = None) -> tuple[bytes, int]:
+    """Render one organisation's report for ``period`` in ``lang``; return (pdf, page count)."""
     from .render import render_pdf_pages
     from .selectors import report_context_for_cycle
 
@@ -54,11 +55,12 @@ def report_pdf_for(slug: str, period: str) -> tuple[bytes, int]:
     cycle = db.session.scalar(select(Cycle).where(Cycle.org_id == org.id, Cycle.period == period))
     if cycle is None:
         raise LookupError(f"{slug} has no cycle for {period}")
-    context = report_context_for_cycle(org, cycle)
+    context = report_context_for_cycle(org, cycle, lang=lang)
     # The context is plain data: end the read transaction before the slow rendering, so no
     # SQLite lock is held while another worker wants to read.
     db.session.rollback()
-    return render_pdf_pages(context)
+    with rendering_in(context.language):
+        return render_pdf_pages(context)
 
 
 @report_cli.command("pdf")
@@ -66,14 +68,15 @@ def report_pdf_for(slug: str, period: str) -> tuple[bytes, int]:
 @click.argument("period")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
               help="Where to write the PDF.")
-def pdf_command(org_slug: str, period: str, output: str) -> None:
+@lang_option
+def pdf_command(org_slug: str, period: str, output: str, lang: str | None) -> None:
     """Write ORG's gap report for PERIOD (e.g. 2026-Q3) to a PDF file."""
     if not period_valid(period):
         raise click.BadParameter(_("write the quarter as YYYY-Qn, e.g. 2026-Q3"), param_hint="PERIOD")
     org = _org(org_slug)
     _cycle(org, period)
     started = time.perf_counter()
-    data, _pages = report_pdf_for(org.slug, period)
+    data, _pages = report_pdf_for(org.slug, period, lang)
     try:
         Path(output).write_bytes(data)
     except OSError as exc:
@@ -93,7 +96,8 @@ def pdf_command(org_slug: str, period: str, output: str) -> None:
               help="Where to write the Word file.")
 @click.option("--version", "number", type=click.IntRange(1, None), default=None,
               help="An issued version's stored file (default: the current draft).")
-def docx_command(org_slug: str, period: str, output: str, number: int | None) -> None:
+@lang_option
+def docx_command(org_slug: str, period: str, output: str, number: int | None, lang: str | None) -> None:
     """Write ORG's gap report for PERIOD (e.g. 2026-Q3) as a Word file (.docx)."""
     from .versions import report_draft_context, report_version_get
     from .word import report_docx
@@ -110,7 +114,7 @@ def docx_command(org_slug: str, period: str, output: str, number: int | None) ->
                                          period=period, number=number))
         data = version.docx
     else:
-        data = report_docx(report_draft_context(org=org, cycle=cycle))
+        data = report_docx(report_draft_context(org=org, cycle=cycle, lang=lang))
     try:
         Path(output).write_bytes(data)
     except OSError as exc:
@@ -143,11 +147,12 @@ def _worker_init(config: dict[str, Any] | None) -> None:
     _WORKER["ctx"] = ctx
 
 
-def _batch_one(slug: str, period: str, out_dir: str) -> tuple[str, str | None, int, float]:
+def _batch_one(slug: str, period: str, out_dir: str,
+               lang: str | None = None) -> tuple[str, str | None, int, float]:
     """Render one organisation in a worker; return (slug, error or None, pages, seconds)."""
     started = time.perf_counter()
     try:
-        data, pages = report_pdf_for(slug, period)
+        data, pages = report_pdf_for(slug, period, lang)
         (Path(out_dir) / f"{slug}-{period}.pdf").write_bytes(data)
         return slug, None, pages, time.perf_counter() - started
     except Exception as exc:  # one failing organisation must not stop the batch
@@ -178,8 +183,9 @@ def _in_memory(url: str) -> bool:
               help="Directory for the PDFs (created if missing).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: every CPU core).")
+@lang_option
 def batch_command(orgs: tuple[str, ...], all_orgs: bool, period: str, out_dir: str,
-                  jobs: int | None) -> None:
+                  jobs: int | None, lang: str | None) -> None:
     """Write every selected organisation's report for PERIOD into a directory, on all cores."""
     if not period_valid(period):
         raise click.BadParameter(_("write the quarter as YYYY-Qn, e.g. 2026-Q3"), param_hint="--period")
@@ -209,14 +215,14 @@ def batch_command(orgs: tuple[str, ...], all_orgs: bool, period: str, out_dir: s
                            file=sys.stderr) as bar:
         if jobs == 1:
             for slug in slugs:
-                result = _batch_one(slug, period, out_dir)
+                result = _batch_one(slug, period, out_dir, lang)
                 pages_total += _tally(result, failures)
                 bar.update(1)
         else:
             context, initargs = _pool_start(config)
             with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
                                      initargs=initargs) as pool:
-                futures = [pool.submit(_batch_one, slug, period, out_dir) for slug in slugs]
+                futures = [pool.submit(_batch_one, slug, period, out_dir, lang) for slug in slugs]
                 for future in as_completed(futures):
                     pages_total += _tally(future.result(), failures)
                     bar.update(1)

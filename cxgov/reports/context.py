@@ -26,6 +26,7 @@ from cxgov.charts import DEFAULT_ACCENT
 from cxgov.framework.changes import practice_change_label, version_change_lines
 from cxgov.framework.checks import OWNER_HINT_ROLES
 from cxgov.framework.model import Framework
+from cxgov.framework.translations import shows_fallback
 from cxgov.scoring.engine import REGISTER_FAILING_FACTOR, CycleResult, PracticeResult
 
 from . import narrative as markup
@@ -406,6 +407,9 @@ class ReportContext:
     generated_at: str = field(default="")  #: left out of the hash
     #: the anonymised benchmark (cxgov.portfolio.benchmark.BenchmarkView), None when not shown
     benchmark: Any = None
+    #: one short sentence when some framework text is shown in English because its translation
+    #: into the report's language is missing; "" otherwise
+    translation_note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the context as plain JSON-able data."""
@@ -829,7 +833,15 @@ def build_report_context(
         roadmap=roadmap,
         heatmap=heatmap,
         generated_at=generated_at.isoformat(timespec="seconds"),
+        translation_note=translation_note(framework, lang),
     )
+
+
+def translation_note(framework: Framework, lang: str) -> str:
+    """Return the report's note that some framework text is in English, or "" when none is."""
+    if not shows_fallback(framework, lang):
+        return ""
+    return _("Some framework text is not translated yet and is shown in English.")
 
 
 # -- helpers -----------------------------------------------------------------------------

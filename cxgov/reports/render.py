@@ -28,7 +28,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from cxgov import charts, numbers
-from cxgov.i18n import text_language
+from cxgov.i18n import rendering_in, text_language
 
 from . import context as ctx
 from .i18n import gettext, ngettext
@@ -187,8 +187,9 @@ def _env() -> Environment:
 
 
 def render_pdf_html(c: ctx.ReportContext) -> str:
-    """Return the final HTML document WeasyPrint lays out."""
-    return _env().get_template("reports/pdf.html").render(**report_vars(c))
+    """Return the final HTML document WeasyPrint lays out, in the report's language."""
+    with rendering_in(c.language):
+        return _env().get_template("reports/pdf.html").render(**report_vars(c))
 
 
 # -- the URL fetcher ---------------------------------------------------------------------

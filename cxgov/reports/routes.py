@@ -16,6 +16,7 @@ from ..audit import security_event
 from ..cycles import services as cycle_services
 from ..cycles.models import Cycle
 from ..extensions import db
+from ..i18n import available_languages, rendering_in, report_language
 from ..orgs.models import MANAGE, READ
 from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
 from .background import report_pdf_render_soon
@@ -62,11 +63,23 @@ def index() -> ResponseReturnValue:
     return render_template("reports/index.html", cycles=cycles, can_manage=_can_manage())
 
 
+def _lang(org) -> str:
+    """Return the language this report is asked for (``?lang=``), else the organisation's."""
+    return report_language(request.values.get("lang") or None, org.language)
+
+
 def _live_context(org, cycle):
     """The draft (with the consultant's words) for those who edit it; the plain live report otherwise."""
     if _can_manage():
-        return report_draft_context(org=org, cycle=cycle)
-    return report_context_for_cycle(org, cycle)
+        return report_draft_context(org=org, cycle=cycle, lang=_lang(org))
+    return report_context_for_cycle(org, cycle, lang=_lang(org))
+
+
+def _render_report(cycle, versions, version, context) -> str:
+    """Render the report page in the report's own language, so ``<html lang>`` is the text's."""
+    with rendering_in(context.language):
+        return render_template("reports/report.html", cycle=cycle, versions=versions, version=version,
+                               report_languages=available_languages(), **report_vars(context))
 
 
 @bp.route("/<int:cycle_id>")
@@ -78,9 +91,7 @@ def show(cycle_id: int) -> ResponseReturnValue:
     versions = report_versions(org=org, cycle=cycle)
     if versions and not _can_manage():
         return redirect(url_for("reports.version", cycle_id=cycle.id, number=versions[0].number))
-    context = _live_context(org, cycle)
-    return render_template("reports/report.html", cycle=cycle, versions=versions, version=None,
-                           **report_vars(context))
+    return _render_report(cycle, versions, None, _live_context(org, cycle))
 
 
 @bp.route("/<int:cycle_id>/edit", methods=["GET", "POST"])
@@ -126,7 +137,7 @@ def issue(cycle_id: int) -> ResponseReturnValue:
     org = current_org()
     cycle = _readable_cycle(cycle_id)
     try:
-        version = report_version_issue(org=org, cycle=cycle, by=current_user)
+        version = report_version_issue(org=org, cycle=cycle, by=current_user, lang=_lang(org))
     except ReportError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
@@ -153,8 +164,7 @@ def version(cycle_id: int, number: int) -> ResponseReturnValue:
     org = current_org()
     cycle = _readable_cycle(cycle_id)
     issued = _version_or_404(org, cycle, number)
-    return render_template("reports/report.html", cycle=cycle, versions=report_versions(org=org, cycle=cycle),
-                           version=issued, **report_vars(version_context(issued)))
+    return _render_report(cycle, report_versions(org=org, cycle=cycle), issued, version_context(issued))
 
 
 @bp.route("/<int:cycle_id>/v<int:number>/report.pdf")
@@ -217,7 +227,7 @@ def pdf(cycle_id: int) -> ResponseReturnValue:
     org = current_org()
     cycle = _readable_cycle(cycle_id)
     narrative = draft_narrative(report_draft_get(org=org, cycle=cycle)) if _can_manage() else None
-    outcome = report_pdf_get(org=org, cycle=cycle, narrative=narrative)
+    outcome = report_pdf_get(org=org, cycle=cycle, narrative=narrative, lang=_lang(org))
     security_event("export", detail=f"report pdf {cycle.period}" + (" (cached)" if outcome.cached else ""))
     db.session.commit()
     response = send_file(io.BytesIO(outcome.pdf), mimetype="application/pdf", as_attachment=True,

@@ -20,6 +20,7 @@ from ..auth.models import User
 from ..cycles import services as cycle_services
 from ..cycles.models import Answer, Cycle, Respondent
 from ..extensions import db
+from ..i18n import rendering_in, report_language
 from ..orgs.models import Membership, Organisation, Role, StoredFile
 from ..register.health import practice_map, register_snapshot, run_health_checks
 from .context import (
@@ -112,10 +113,22 @@ def _actions(org: Organisation, cycle: Cycle, result, today: date) -> list[Actio
 
 def report_context_for_cycle(org: Organisation, cycle: Cycle, *, today: date | None = None,
                              generated_at: datetime | None = None,
-                             narrative: Narrative | None = None) -> ReportContext:
-    """Return the report context of ``cycle`` (stored results when closed, live when open)."""
+                             narrative: Narrative | None = None, lang: str | None = None) -> ReportContext:
+    """Return the report context of ``cycle`` (stored results when closed, live when open).
+
+    ``lang`` is the report's language (default: the organisation's); every sentence, number and
+    date of the context is written in it, whatever the reader's own interface language.
+    """
     if cycle.org_id != org.id:
         raise ValueError("the cycle belongs to another organisation")
+    with rendering_in(report_language(lang, org.language)) as shown:
+        return _report_context(org, cycle, today=today, generated_at=generated_at,
+                               narrative=narrative, lang=shown)
+
+
+def _report_context(org: Organisation, cycle: Cycle, *, today: date | None,
+                    generated_at: datetime | None, narrative: Narrative | None,
+                    lang: str) -> ReportContext:
     today = today or date.today()
     generated_at = generated_at or datetime.now(UTC)
     framework = cycle_services.cycle_framework(cycle)
@@ -131,7 +144,7 @@ def report_context_for_cycle(org: Organisation, cycle: Cycle, *, today: date | N
     logos = _logos([org.logo_id, brand.firm_logo_id])
     groups = tuple((g["key"], g["label"]) for g in cycle_services.org_groups(org))
     context = build_report_context(
-        org=OrgInfo(name=org.name, slug=org.slug, language=org.language or "en",
+        org=OrgInfo(name=org.name, slug=org.slug, language=lang,
                     logo=_data_uri(logos.get(org.logo_id) if org.logo_id else None),
                     group_labels=groups),
         branding=Branding(prepared_by=brand.prepared_by, firm_name=brand.firm_name,
@@ -149,11 +162,11 @@ def report_context_for_cycle(org: Organisation, cycle: Cycle, *, today: date | N
         data_timestamp=_data_timestamp(cycle),
         narrative=narrative,
         register_state=state,
-        profile=_profile_name(cycle, framework, org.language or "en"),
+        profile=_profile_name(cycle, framework, lang),
     )
     from ..portfolio.benchmark import benchmark_for_cycle  # the benchmark is the portfolio's feature
 
-    return replace(context, benchmark=benchmark_for_cycle(cycle, lang=org.language or "en"))
+    return replace(context, benchmark=benchmark_for_cycle(cycle, lang=lang))
 
 
 def _profile_name(cycle: Cycle, framework, lang: str) -> str:
@@ -180,7 +193,8 @@ def render_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def report_inputs_key(org: Organisation, cycle: Cycle, *, today: date | None = None) -> str:
+def report_inputs_key(org: Organisation, cycle: Cycle, *, today: date | None = None,
+                      lang: str | None = None) -> str:
     """Return a hash of everything the report depends on, from a few aggregate queries.
 
     Any answer, register row, action or branding change alters it; so does the date (the
@@ -211,6 +225,7 @@ def report_inputs_key(org: Organisation, cycle: Cycle, *, today: date | None = N
     facts = {
         "v": render_version(),
         "today": (today or date.today()).isoformat(),
+        "lang": report_language(lang, org.language),  # a Danish and an English PDF differ
         "cycle": [cycle.id, cycle.status, str(cycle.closed_at), cycle.framework_hash,
                   cycle.targets or {}],
         "org": [org.name, org.slug, org.language, org.service_promise, org.respondent_groups,

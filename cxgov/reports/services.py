@@ -26,9 +26,9 @@ class PdfOutcome:
 
 
 def report_pdf_get(*, org: Organisation, cycle: Cycle, today: date | None = None,
-                   narrative: Narrative | None = None) -> PdfOutcome:
-    """Return the cycle's live report PDF (with the draft's words, if given), cached by its inputs."""
-    key = report_inputs_key(org, cycle, today=today)
+                   narrative: Narrative | None = None, lang: str | None = None) -> PdfOutcome:
+    """Return the cycle's live report PDF in ``lang`` (default: the organisation's), cached by its inputs."""
+    key = report_inputs_key(org, cycle, today=today, lang=lang)
     if narrative is not None:  # the draft's words are inputs too
         key = hashlib.sha256((key + repr(narrative)).encode("utf-8")).hexdigest()
     hit = db.session.execute(
@@ -36,7 +36,7 @@ def report_pdf_get(*, org: Organisation, cycle: Cycle, today: date | None = None
         .where(ReportPdfCache.cycle_id == cycle.id, ReportPdfCache.inputs_key == key).limit(1)).first()
     if hit is not None:
         return PdfOutcome(pdf=hit.pdf, context_hash=hit.context_hash, cached=True)
-    context = report_context_for_cycle(org, cycle, today=today, narrative=narrative)
+    context = report_context_for_cycle(org, cycle, today=today, narrative=narrative, lang=lang)
     context_hash = context.context_hash()
     # Inputs can change and change back (an edit undone): the context hash still matches.
     same = db.session.scalar(select(ReportPdfCache.pdf).where(

@@ -83,9 +83,10 @@ def report_draft_save(*, org: Organisation, cycle: Cycle, by: User | None, summa
     return draft
 
 
-def report_draft_context(*, org: Organisation, cycle: Cycle, today: date | None = None) -> ReportContext:
-    """Return the draft report: live numbers with the consultant's words."""
-    return report_context_for_cycle(org, cycle, today=today,
+def report_draft_context(*, org: Organisation, cycle: Cycle, today: date | None = None,
+                         lang: str | None = None) -> ReportContext:
+    """Return the draft report in ``lang`` (default: the organisation's): live numbers, the consultant's words."""
+    return report_context_for_cycle(org, cycle, today=today, lang=lang,
                                     narrative=draft_narrative(report_draft_get(org=org, cycle=cycle)))
 
 
@@ -107,8 +108,12 @@ def version_context(version: ReportVersion) -> ReportContext:
 
 
 def report_version_issue(*, org: Organisation, cycle: Cycle, by: User | None,
-                         now: datetime | None = None) -> ReportVersion:
-    """Freeze the draft as the next version (numbers, text and Word file); the PDF follows."""
+                         now: datetime | None = None, lang: str | None = None) -> ReportVersion:
+    """Freeze the draft as the next version (numbers, text and Word file); the PDF follows.
+
+    The version is issued in ``lang`` (default: the organisation's) and keeps that language:
+    its stored context, Word file and later PDF are all in it.
+    """
     if cycle.org_id != org.id:
         raise ValueError("the cycle belongs to another organisation")
     if not cycle.is_closed:
@@ -116,7 +121,7 @@ def report_version_issue(*, org: Organisation, cycle: Cycle, by: User | None,
     now = now or datetime.now(UTC)
     number = (db.session.scalar(select(func.max(ReportVersion.number))
                                 .where(ReportVersion.cycle_id == cycle.id)) or 0) + 1
-    context = report_draft_context(org=org, cycle=cycle, today=now.date())
+    context = report_draft_context(org=org, cycle=cycle, today=now.date(), lang=lang)
     context = replace(context, status="issued", version=number, issued_on=human_date(now, context.language))
     from .word import report_docx
 

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Sequence
 from cxgov import numbers
 
 from .context import ReportContext
+from ..i18n import rendering_in
 from .i18n import gettext as _
 from .i18n import ngettext
 from .narrative import Block
@@ -65,7 +66,12 @@ def _table(doc: Any, header: Sequence[str], rows: Iterable[Sequence[str]], width
 
 
 def report_docx(c: ReportContext) -> bytes:
-    """Return the report as .docx bytes."""
+    """Return the report as .docx bytes, its fixed text, numbers and dates in the report's language."""
+    with rendering_in(c.language) as shown:
+        return _report_docx(c, shown)
+
+
+def _report_docx(c: ReportContext, language: str) -> bytes:
     from docx import Document
     from docx.shared import Cm, Pt
 
@@ -73,6 +79,7 @@ def report_docx(c: ReportContext) -> bytes:
 
     f = numbers
     doc = Document()
+    doc.core_properties.language = language  # the document language, as the PDF's lang
     section = doc.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
     section.left_margin = section.right_margin = Cm(1.8)

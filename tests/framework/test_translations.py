@@ -9,6 +9,7 @@ import yaml
 from cxgov.framework.loader import DEFAULT_FRAMEWORK_DIR, load_framework_text, load_frameworks
 from cxgov.framework.translations import (
     framework_with_overlays,
+    load_framework_text_translated,
     is_overlay_file,
     load_overlay_dir,
     overlay_from_data,
@@ -127,7 +128,7 @@ def test_an_uploaded_framework_carries_translations_without_changing_its_hash() 
     plain = load_framework_text(source, "example.yaml").framework
     block = yaml.safe_dump({"translations": {"da": {"title": "Eksempel", "practices": {
         "B3": {"title": "Udpeg en CX-sponsor i ledelsen"}}}}}, allow_unicode=True)
-    result = load_framework_text(source + block, "example.yaml")
+    result = load_framework_text_translated(source + block, "example.yaml")
     assert result.ok, result.problems
     assert result.framework.content_hash == plain.content_hash
     assert [o.language for o in result.overlays] == ["da"]
@@ -135,6 +136,6 @@ def test_an_uploaded_framework_carries_translations_without_changing_its_hash() 
     assert translated.practice("B3").title.get("da") == "Udpeg en CX-sponsor i ledelsen"
 
     bad = yaml.safe_dump({"translations": {"da": {"practices": {"Z1": {"title": "x"}}}}})
-    refused = load_framework_text(source + bad, "example.yaml")
+    refused = load_framework_text_translated(source + bad, "example.yaml")
     assert refused.framework is None
     assert refused.problems[0].path == "translations.da.practices.Z1"

@@ -10,6 +10,7 @@ from flask_babel import ngettext
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...extensions import db
+from ...i18n import lang_option, rendering_in, report_language
 from ...orgs.services import org_by_slug
 from . import services
 from .spreadsheet import MAX_FILE_BYTES, TABLE_BY_KEY, SpreadsheetError
@@ -74,13 +75,15 @@ def import_command(org_slug: str, file: Path, dry_run: bool, table: str | None) 
 @click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option("--table", type=click.Choice(sorted(TABLE_BY_KEY)), default=None,
               help="Write one table as CSV instead of the whole workbook (OUT should end in .csv).")
-def export_command(org_slug: str, out: Path, table: str | None) -> None:
+@lang_option
+def export_command(org_slug: str, out: Path, table: str | None, lang: str | None) -> None:
     """Export ORG's register to OUT: an .xlsx workbook, or one table as CSV with --table."""
     org = _org(org_slug)
     if table is None and out.suffix.lower() == ".csv":
         raise click.ClickException(_("A CSV file holds one table: add --table (e.g. --table touchpoints)."))
-    data = services.register_export_csv(org=org, table=table) if table else \
-        services.register_export_xlsx(org=org)
+    with rendering_in(report_language(lang, org.language)):
+        data = services.register_export_csv(org=org, table=table) if table else \
+            services.register_export_xlsx(org=org)
     out.write_bytes(data)
     db.session.commit()  # the security log entry
     click.echo(ngettext("Wrote %(file)s (%(size)s byte).", "Wrote %(file)s (%(size)s bytes).", len(data),
