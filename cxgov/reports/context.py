@@ -1109,10 +1109,10 @@ def _formulas(framework: Framework) -> tuple[tuple[str, str], ...]:
         (_("Spread and flags"),
          _("Spread is the population standard deviation of the answers; disagreement is "
            "flagged at a spread of %(spread)s or more, a low sample below %(low)d answers.",
-           spread=f"{s.disagreement_spread:g}", low=s.low_sample)),
+           spread=numbers.localize_digits(f"{s.disagreement_spread:g}"), low=s.low_sample)),
         (_("Gap and priority"),
          _("Gap = max(0, target \u2212 level). Priority = gap \u00d7 practice weight \u00d7 %(factor)s "
-           "when a register check confirms the gap, else \u00d7 1.", factor=f"{REGISTER_FAILING_FACTOR:g}")),
+           "when a register check confirms the gap, else \u00d7 1.", factor=numbers.localize_digits(f"{REGISTER_FAILING_FACTOR:g}"))),
         (_("Dimension score"),
          _("The weighted mean of its practices' levels; its target is the weighted mean of "
            "their targets.")),
@@ -1122,7 +1122,7 @@ def _formulas(framework: Framework) -> tuple[tuple[str, str], ...]:
            "reaches.")),
         (_("Perception gap"),
          _("Leadership and management pooled minus the front line, per practice; flagged at "
-           "%(gap)s level or more.", gap=f"{s.perception_gap:g}")),
+           "%(gap)s level or more.", gap=numbers.localize_digits(f"{s.perception_gap:g}"))),
         (_("Change"),
          _("Against the previous closed cycle's stored result: levels for practices, index "
            "points for dimensions and the index.")),
