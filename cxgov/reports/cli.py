@@ -1,6 +1,7 @@
 """``flask report ...``: one report as PDF, or every client's report at once on all cores."""
 from __future__ import annotations
 
+import functools
 import importlib
 
 import multiprocessing
@@ -28,6 +29,17 @@ from ..orgs.models import Organisation
 from ..orgs.services import org_by_slug
 
 report_cli = AppGroup("report", help="Gap reports as PDF or Word, one organisation or all of them.")
+
+
+def _speaks_lang(command: Any) -> Any:
+    """Print the command's messages and errors in its --lang, the language of the report it makes."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with rendering_in(kwargs.get("lang")):
+            return command(*args, **kwargs)
+
+    return run
 
 
 def _org(slug: str) -> Organisation:
@@ -69,6 +81,7 @@ def report_pdf_for(slug: str, period: str, lang: str | None = None) -> tuple[byt
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
               help="Where to write the PDF.")
 @lang_option
+@_speaks_lang
 def pdf_command(org_slug: str, period: str, output: str, lang: str | None) -> None:
     """Write ORG's gap report for PERIOD (e.g. 2026-Q3) to a PDF file."""
     if not period_valid(period):
@@ -97,6 +110,7 @@ def pdf_command(org_slug: str, period: str, output: str, lang: str | None) -> No
 @click.option("--version", "number", type=click.IntRange(1, None), default=None,
               help="An issued version's stored file (default: the current draft).")
 @lang_option
+@_speaks_lang
 def docx_command(org_slug: str, period: str, output: str, number: int | None, lang: str | None) -> None:
     """Write ORG's gap report for PERIOD (e.g. 2026-Q3) as a Word file (.docx)."""
     from .versions import report_draft_context, report_version_get
@@ -184,6 +198,7 @@ def _in_memory(url: str) -> bool:
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: every CPU core).")
 @lang_option
+@_speaks_lang
 def batch_command(orgs: tuple[str, ...], all_orgs: bool, period: str, out_dir: str,
                   jobs: int | None, lang: str | None) -> None:
     """Write every selected organisation's report for PERIOD into a directory, on all cores."""

@@ -64,3 +64,12 @@ def test_no_answers_is_not_only_0_answers(app):
     with app.test_request_context():
         texts = [replace(row, n_answers=n).flags() for n in (0, 1, 2)]
     assert texts == [["No answers"], ["Only 1 answer"], ["Only 2 answers"]]
+
+
+def test_report_commands_speak_their_lang(app, runner, tmp_path):
+    """`flask report pdf ... --lang sv`: the refusal is in Swedish, without --lang in the default language."""
+    out = str(tmp_path / "x.pdf")
+    swedish = runner.invoke(args=["report", "pdf", "nosuch", "2026-Q3", "-o", out, "--lang", "sv"])
+    default = runner.invoke(args=["report", "pdf", "nosuch", "2026-Q3", "-o", out])
+    assert swedish.exit_code == 1 and "Ingen organisation har kortnamnet ”nosuch”." in swedish.output
+    assert default.exit_code == 1 and "No organisation with the short name “nosuch”." in default.output
