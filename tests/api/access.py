@@ -6,8 +6,16 @@ access token (made in ``build``), so the matrix calls the API exactly as a progr
 from cxgov.orgs.models import EDIT_REGISTER, MANAGE, READ
 from tests.access import Access
 
-#: user id -> the secret of the token ``build`` made for them (kept by the process, as the snapshot is)
-TOKENS: dict[int, str] = {}
+#: (database, user id) -> the secret of the token ``build`` made for them (kept by the process, as the
+#: snapshot is). Keyed by database too: the hostile-input test builds its own world with the same user
+#: ids, and its tokens must not replace the ones the tenancy matrix's restored snapshot holds.
+TOKENS: dict[tuple[str, int], str] = {}
+
+
+def token_key(user) -> tuple[str, int]:
+    from cxgov.extensions import db
+
+    return str(db.engine.url), user.id
 
 
 def build(org, world) -> dict[str, object]:
@@ -17,14 +25,14 @@ def build(org, world) -> dict[str, object]:
 
     for (key, _role), user in world.members.items():
         if world.orgs[key].id == org.id:
-            TOKENS[user.id] = token_create(user=user, name="tenancy matrix").secret
+            TOKENS[token_key(user)] = token_create(user=user, name="tenancy matrix").secret
     framework = frameworks_for_new_cycle(org)[0]
     return {"api_fw_key": framework.key, "api_fw_version": framework.version, "api_org_slug": org.slug}
 
 
 def sign_in(client, user) -> None:
     """Send the member's token with every request (the API ignores the session cookie)."""
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {TOKENS[user.id]}"
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {TOKENS[token_key(user)]}"
 
 
 def _cycle(ids):
