@@ -80,6 +80,30 @@ class _Links(HTMLParser):
                 self.hrefs.append(href)
 
 
+def links_to_follow(app, landed: str, hrefs, base_url: str, queued: set[str], followed: dict[str, int],
+                    skip: set[str] = SKIP_ENDPOINTS) -> list[str]:
+    """Return the same-origin page links of ``landed`` not yet queued, at most PER_ENDPOINT per endpoint.
+
+    Marks them in ``queued`` and counts them in ``followed`` (both shared by one role's crawl).
+    """
+    new = []
+    for href in hrefs:
+        link = urldefrag(urljoin(landed, href))[0]
+        if link in queued or not link.startswith(base_url + "/"):
+            continue
+        if urlsplit(link).path.lower().endswith(SKIP_SUFFIXES):
+            continue
+        target = endpoint_of(app, link)
+        if target is None or target in skip or SKIP_ENDPOINT_PATTERN.search(target):
+            continue
+        if followed.get(target, 0) >= PER_ENDPOINT:
+            continue
+        followed[target] = followed.get(target, 0) + 1
+        queued.add(link)
+        new.append(link)
+    return new
+
+
 def endpoint_of(app, url: str) -> str | None:
     """Return the Flask endpoint a same-origin URL resolves to (None when none does)."""
     parts = urlsplit(url)
@@ -124,20 +148,7 @@ def crawl(app, context, base_url: str, start: str, result: CrawlResult, who: str
             _check(page, landed, result, who)
         parser = _Links()
         parser.feed(response.text())
-        for href in parser.hrefs:
-            link = urldefrag(urljoin(landed, href))[0]
-            if link in queued or not link.startswith(base_url + "/"):
-                continue
-            if urlsplit(link).path.lower().endswith(SKIP_SUFFIXES):
-                continue
-            target = endpoint_of(app, link)
-            if target is None or target in SKIP_ENDPOINTS or SKIP_ENDPOINT_PATTERN.search(target):
-                continue
-            if followed.get(target, 0) >= PER_ENDPOINT:
-                continue
-            followed[target] = followed.get(target, 0) + 1
-            queued.add(link)
-            queue.append(link)
+        queue.extend(links_to_follow(app, landed, parser.hrefs, base_url, queued, followed))
     result.visited += visited
     if page is not None:
         page.close()

@@ -24,12 +24,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Iterator
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urljoin
 
 import pytest
 from sqlalchemy import String, Text, select
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import RequestRedirect
 
 from cxgov.auth.models import User
 from cxgov.catalogues import TRANSLATIONS, catalogue_read
@@ -38,6 +36,8 @@ from cxgov.extensions import db
 from cxgov.framework.model import Text as FrameworkText
 from cxgov.orgs.models import Organisation
 from tests.conftest import login_as
+from tests.e2e.a11y_crawl import SKIP_ENDPOINTS as A11Y_SKIP_ENDPOINTS
+from tests.e2e.a11y_crawl import links_to_follow
 
 #: The languages with a catalogue; the catalogue test fails when one the app offers is missing.
 LANGUAGES = sorted(p.parents[1].name for p in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
@@ -53,14 +53,9 @@ ROLES = [
     ("visitor", None),
 ]
 
-#: Endpoints that answer no page: files, logout, health probes (as tests/e2e/a11y_crawl.py).
-# The API reference (Swagger UI over the OpenAPI spec) is for programmers and in English, as the
-# API's own messages are (docs/api.md); it is marked lang="en" and not translated.
-SKIP_ENDPOINTS = {"static", "health", "org.logo", "auth.logout", "api_v1_docs.docs"}
-SKIP_SUFFIXES = (".pdf", ".xlsx", ".csv", ".zip", ".docx", ".json", ".gz", ".yaml", ".png", ".svg")
-SKIP_ENDPOINT_PATTERN = re.compile(r"(^|\.)(export|pdf|download)[^.]*$")
-#: How many URLs of one endpoint each role follows (the second catches data-dependent text).
-PER_ENDPOINT = 2
+#: The accessibility crawl's endpoints that answer no page, and the API reference: it is for
+#: programmers and in English, as the API's own messages are (docs/api.md), marked lang="en".
+SKIP_ENDPOINTS = A11Y_SKIP_ENDPOINTS | {"api_v1_docs.docs"}
 
 #: Texts that may stay as they are in every language although a catalogue entry translates
 #: them: names of things and codes (and why).
@@ -221,18 +216,6 @@ def user_data_texts() -> set[str]:
     return texts
 
 
-def _endpoint(app, url: str) -> str | None:
-    parts = urlsplit(url)
-    try:
-        endpoint, _args = app.url_map.bind("localhost").match(parts.path, method="GET",
-                                                              query_args=parts.query)
-    except RequestRedirect as redirect:
-        return _endpoint(app, redirect.new_url)
-    except HTTPException:
-        return None
-    return endpoint
-
-
 @dataclass
 class LanguageCrawl:
     lang: str
@@ -271,20 +254,7 @@ def crawl_language(app, client, who: str, crawl: LanguageCrawl, sources: English
                     continue
                 if sources.matches(piece):
                     crawl.english.setdefault(piece, f"{who}: {landed}")
-        for href in page.links:
-            link = urldefrag(urljoin(landed, href))[0]
-            if link in queued or not link.startswith(base + "/"):
-                continue
-            if urlsplit(link).path.lower().endswith(SKIP_SUFFIXES):
-                continue
-            target = _endpoint(app, link)
-            if target is None or target in SKIP_ENDPOINTS or SKIP_ENDPOINT_PATTERN.search(target):
-                continue
-            if followed.get(target, 0) >= PER_ENDPOINT:
-                continue
-            followed[target] = followed.get(target, 0) + 1
-            queued.add(link)
-            queue.append(link)
+        queue.extend(links_to_follow(app, landed, page.links, base, queued, followed, skip=SKIP_ENDPOINTS))
     crawl.pages += visited
 
 
