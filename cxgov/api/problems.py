@@ -8,7 +8,7 @@ programmers and their logs, whatever the user's interface language.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from flask import Response, current_app, json, request
 from werkzeug.exceptions import HTTPException
@@ -141,3 +141,25 @@ def problem_for_exception(error: BaseException) -> Response:
         raise error
     current_app.logger.exception("unhandled error in the API")
     return problem(500)
+
+
+def service_call(
+    run: Callable[[], Any],
+    *,
+    stale: tuple[type[BaseException], ...],
+    refused: type[BaseException],
+) -> Any:
+    """Run a service for an API write; its refusals become problems, with nothing written.
+
+    ``stale`` errors (an optimistic-lock miss) answer 412, ``refused`` ones 422 with their message.
+    """
+    try:
+        result = run()
+        db.session.flush()
+        return result
+    except stale:
+        db.session.rollback()
+        raise ApiProblem(412) from None
+    except refused as error:
+        db.session.rollback()
+        raise ApiProblem(422, str(error)) from None

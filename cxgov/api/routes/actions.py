@@ -25,7 +25,7 @@ from ...register.models import Person
 from ...tenancy import org_get
 from ..auth import api_access, current_token
 from ..blueprint import api_blueprint
-from ..problems import ApiProblem
+from ..problems import ApiProblem, service_call
 from .common import ID, ID_MAX, IF_MATCH, PAGE_MAX, found_first, keyset_page
 
 bp = api_blueprint("actions", __name__, "/actions", description="The action plan.")
@@ -140,16 +140,7 @@ def _answer(action: Action, status: int = 200) -> Any:
 
 
 def _run(work: Any) -> Any:
-    try:
-        result = work()
-        db.session.flush()
-        return result
-    except services.ActionConflict:
-        db.session.rollback()
-        raise ApiProblem(412) from None
-    except services.ActionError as error:
-        db.session.rollback()
-        raise ApiProblem(422, str(error)) from None
+    return service_call(work, stale=(services.ActionConflict,), refused=services.ActionError)
 
 
 @bp.route("")

@@ -32,7 +32,7 @@ from ...register.transfer.spreadsheet import CSV_FALSE, CSV_TRUE, SpreadsheetErr
 from ...register.transfer.spreadsheet import TABLE_BY_KEY as SHEETS
 from ...tenancy import org_get
 from ..auth import api_access, current_token
-from ..problems import ApiProblem
+from ..problems import ApiProblem, service_call
 from ..blueprint import api_blueprint
 from .common import ID, ID_MAX, IF_MATCH, PAGE_MAX, found_first, keyset_page
 
@@ -204,19 +204,7 @@ def _check_if_match(table: str, obj: Any) -> None:
 
 def _service_call(run: Callable[[], Any]) -> Any:
     """Run a register service; its refusals become problems (nothing written)."""
-    try:
-        result = run()
-        db.session.flush()
-        return result
-    except services.ConflictError:
-        db.session.rollback()
-        raise ApiProblem(412) from None
-    except services.RegisterError as error:
-        db.session.rollback()
-        raise ApiProblem(422, str(error)) from None
-    except StaleDataError:
-        db.session.rollback()
-        raise ApiProblem(412) from None
+    return service_call(run, stale=(services.ConflictError, StaleDataError), refused=services.RegisterError)
 
 
 def _order_column(model: type, sort: str) -> Any:
