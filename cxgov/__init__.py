@@ -1,4 +1,5 @@
 """cxgov: CX governance register, maturity self-assessments and gap reports."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app; tests and scripts pass config overrides as a dict."""
-    app = Flask(__name__, template_folder=str(REPO_ROOT / "templates"),
-                static_folder=str(REPO_ROOT / "static"), instance_relative_config=True)
+    app = Flask(
+        __name__,
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder=str(REPO_ROOT / "static"),
+        instance_relative_config=True,
+    )
     app.config.update({k: v for k, v in config_from_env().items() if v is not None})
     app.config.update(overrides or {})
     configure_defaults(app)
@@ -39,8 +44,9 @@ def configure_defaults(app: Flask) -> None:
         if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             # Several app servers share one PostgreSQL: a key made per server would make each
             # one reject the others' session cookies. The key must come from the environment.
-            raise RuntimeError("Set CXGOV_SECRET_KEY (the same on every app server) when the "
-                               "database is not the local SQLite file.")
+            raise RuntimeError(
+                "Set CXGOV_SECRET_KEY (the same on every app server) when the database is not the local SQLite file."
+            )
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     if not app.config.get("ASSESSMENTS_DIR"):
         app.config["ASSESSMENTS_DIR"] = str(REPO_ROOT / "assessments")
@@ -67,8 +73,7 @@ def register_extensions(app: Flask) -> None:
     from .extensions import babel, csrf, db, login_manager, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True,
-                     compare_type=True)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -82,8 +87,11 @@ def register_extensions(app: Flask) -> None:
     app.before_request(forget_request_locale)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"],
-                             app.config.get("SQLITE_IMMEDIATE_OUTSIDE_REQUESTS", True))
+            configure_sqlite(
+                db.engine,
+                app.config["SQLITE_BUSY_TIMEOUT_MS"],
+                app.config.get("SQLITE_IMMEDIATE_OUTSIDE_REQUESTS", True),
+            )
 
 
 def register_blueprints(app: Flask) -> None:
@@ -92,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from .tenancy import check_org_views_declare_roles
 
     from .health import init_health
+
     # Like BLUEPRINTS(): the API's views and schemas load when an app is built, not with cxgov.
     from .api.spec import init_api
 

@@ -6,6 +6,7 @@ still leaves its trace, and on SQLite the event never waits for the request's ow
 lock. Values are escaped before they reach
 the log file, so a hostile e-mail address cannot forge log lines.
 """
+
 from __future__ import annotations
 
 import logging
@@ -55,8 +56,9 @@ def escape_for_log(value: object, limit: int = 500) -> str:
     return "".join(out)
 
 
-def _event_values(action: str, *, result: str, actor: str | None, detail: str,
-                  org_id: int | None, user_id: int | None = None) -> dict:
+def _event_values(
+    action: str, *, result: str, actor: str | None, detail: str, org_id: int | None, user_id: int | None = None
+) -> dict:
     """Return the escaped column values of one event (the current user and org filled in)."""
     if user_id is None and has_request_context() and current_user and current_user.is_authenticated:
         user_id = current_user.id
@@ -84,15 +86,22 @@ def _quoted(value: str) -> str:
 
 def _log_event(values: dict) -> None:
     """Write one event to the ``cxgov.security`` logger (stderr, or CXGOV_SECURITY_LOG)."""
-    log.info("at=%s action=%s result=%s actor=%s org=%s user=%s addr=%s detail=%s",
-             values["at"].isoformat(timespec="seconds"), values["action"], values["result"],
-             _quoted(values["actor"]), values["org_id"] if values["org_id"] is not None else "-",
-             values["user_id"] if values["user_id"] is not None else "-",
-             _quoted(values["remote_addr"]), _quoted(values["detail"]))
+    log.info(
+        "at=%s action=%s result=%s actor=%s org=%s user=%s addr=%s detail=%s",
+        values["at"].isoformat(timespec="seconds"),
+        values["action"],
+        values["result"],
+        _quoted(values["actor"]),
+        values["org_id"] if values["org_id"] is not None else "-",
+        values["user_id"] if values["user_id"] is not None else "-",
+        _quoted(values["remote_addr"]),
+        _quoted(values["detail"]),
+    )
 
 
-def security_event(action: str, *, result: str = "ok", actor: str | None = None,
-                   detail: str = "", org_id: int | None = None) -> None:
+def security_event(
+    action: str, *, result: str = "ok", actor: str | None = None, detail: str = "", org_id: int | None = None
+) -> None:
     """Record a security event in the database and the security log."""
     values = _event_values(action, result=result, actor=actor, detail=detail, org_id=org_id)
     if has_request_context():
@@ -115,8 +124,9 @@ def security_event_add(action: str, *, result: str, actor: str, detail: str = ""
     return event
 
 
-def security_event_settle(event: SecurityEvent, *, action: str | None = None, result: str | None = None,
-                          user_id: int | None = None) -> None:
+def security_event_settle(
+    event: SecurityEvent, *, action: str | None = None, result: str | None = None, user_id: int | None = None
+) -> None:
     """Give an event added with :func:`security_event_add` its outcome and write it to the log."""
     if action is not None:
         event.action = escape_for_log(action, 60)
@@ -125,9 +135,18 @@ def security_event_settle(event: SecurityEvent, *, action: str | None = None, re
     if user_id is not None:
         event.user_id = user_id
     db.session.flush()
-    _log_event({"at": event.at, "action": event.action, "result": event.result, "actor": event.actor,
-                "org_id": event.org_id, "user_id": event.user_id, "remote_addr": event.remote_addr,
-                "detail": event.detail})
+    _log_event(
+        {
+            "at": event.at,
+            "action": event.action,
+            "result": event.result,
+            "actor": event.actor,
+            "org_id": event.org_id,
+            "user_id": event.user_id,
+            "remote_addr": event.remote_addr,
+            "detail": event.detail,
+        }
+    )
 
 
 def write_queued_security_events(_exc: BaseException | None = None) -> None:

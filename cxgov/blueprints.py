@@ -1,4 +1,5 @@
 """The list of blueprints, in registration order (the factory's table of contents)."""
+
 from __future__ import annotations
 
 from flask import Blueprint

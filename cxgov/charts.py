@@ -7,6 +7,7 @@ filters or scripts. Charts stay readable in greyscale because every series style
 differs in dash pattern and marker shape, not only in colour. Output is deterministic:
 the same input always gives byte-identical markup.
 """
+
 from __future__ import annotations
 
 import math
@@ -194,8 +195,9 @@ def _wrap(label: str, max_chars: int, max_lines: int = 2) -> list[str]:
     return [_ellipsize(line, max_chars) for line in lines if line] or [""]
 
 
-def _label(x: float, y: float, s: str, *, size: float = 11, fill: str = INK,
-           anchor: str = "middle", weight: str | None = None) -> str:
+def _label(
+    x: float, y: float, s: str, *, size: float = 11, fill: str = INK, anchor: str = "middle", weight: str | None = None
+) -> str:
     """Return one <text> element with its baseline at ``y``."""
     extra = f' font-weight="{weight}"' if weight else ""
     return (
@@ -249,11 +251,16 @@ def _svg(width: float, height: float, title: str, body: Iterable[str]) -> Markup
 
 
 def _no_data(width: float, height: float, title: str) -> Markup:
-    return _svg(width, height, title, [
-        f'<rect x="0.5" y="0.5" width="{_n(width - 1)}" height="{_n(height - 1)}" fill="none"'
-        f' stroke="{GRID}" stroke-dasharray="4 3"/>',
-        _label(width / 2, height / 2 + 4, gettext("No data"), size=11, fill=SUBTLE),
-    ])
+    return _svg(
+        width,
+        height,
+        title,
+        [
+            f'<rect x="0.5" y="0.5" width="{_n(width - 1)}" height="{_n(height - 1)}" fill="none"'
+            f' stroke="{GRID}" stroke-dasharray="4 3"/>',
+            _label(width / 2, height / 2 + 4, gettext("No data"), size=11, fill=SUBTLE),
+        ],
+    )
 
 
 def _stroke_attrs(style: _Style, colour: str) -> str:
@@ -265,17 +272,20 @@ def _stroke_attrs(style: _Style, colour: str) -> str:
 def _marker(kind: str | None, x: float, y: float, colour: str, scale: float = 1.0) -> str:
     """Return a marker shape; shapes differ per style so series survive greyscale printing."""
     if kind == "circle":
-        return (f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(3.6 * scale)}" fill="{colour}"'
-                f' stroke="#ffffff" stroke-width="1"/>')
+        return (
+            f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(3.6 * scale)}" fill="{colour}"'
+            f' stroke="#ffffff" stroke-width="1"/>'
+        )
     if kind == "square":
         s = 3.2 * scale
-        return (f'<rect x="{_n(x - s)}" y="{_n(y - s)}" width="{_n(2 * s)}" height="{_n(2 * s)}"'
-                f' fill="{colour}" stroke="#ffffff" stroke-width="1"/>')
+        return (
+            f'<rect x="{_n(x - s)}" y="{_n(y - s)}" width="{_n(2 * s)}" height="{_n(2 * s)}"'
+            f' fill="{colour}" stroke="#ffffff" stroke-width="1"/>'
+        )
     if kind == "triangle":
         s = 4.2 * scale
         pts = [(x, y - s), (x + s * 0.9, y + s * 0.65), (x - s * 0.9, y + s * 0.65)]
-        return (f'<polygon points="{_points(pts)}" fill="{colour}" stroke="#ffffff"'
-                f' stroke-width="1"/>')
+        return f'<polygon points="{_points(pts)}" fill="{colour}" stroke="#ffffff" stroke-width="1"/>'
     return ""
 
 
@@ -323,8 +333,10 @@ def _legend(series: Sequence[Series], width: float, top: float, accent: str) -> 
         style = SERIES_STYLES[s.style]
         colour = _colour(style, accent, s)
         y = top + r * _LEGEND_ROW + 9
-        parts.append(f'<line x1="{_n(x)}" y1="{_n(y)}" x2="{_n(x + 26)}" y2="{_n(y)}" fill="none"'
-                     f' {_stroke_attrs(style, colour)}/>')
+        parts.append(
+            f'<line x1="{_n(x)}" y1="{_n(y)}" x2="{_n(x + 26)}" y2="{_n(y)}" fill="none"'
+            f" {_stroke_attrs(style, colour)}/>"
+        )
         parts.append(_marker(style.marker, x + 13, y, colour))
         parts.append(_label(x + 32, y + 3.8, _ellipsize(s.name, 40), size=10.5, anchor="start"))
     return parts, rows * _LEGEND_ROW + 4
@@ -395,9 +407,11 @@ def radar_chart(
         wrapped = [_wrap(lbl, max_chars, max_lines) for lbl in labels]
         # Characters lost to ellipsis: Nordic compounds (Medarbetarupplevelse) cannot always be
         # kept whole, so the layout that cuts least wins over the one with the largest web.
-        truncated = sum(len(lbl) - sum(len(line.rstrip("\u2026")) for line in lines) + len(lines) - 1
-                        for lbl, lines in zip(labels, wrapped)
-                        if any("\u2026" in line for line in lines) and "\u2026" not in lbl)
+        truncated = sum(
+            len(lbl) - sum(len(line.rstrip("\u2026")) for line in lines) + len(lines) - 1
+            for lbl, lines in zip(labels, wrapped)
+            if any("\u2026" in line for line in lines) and "\u2026" not in lbl
+        )
         r = r_max
         boxes = []
         for (dx, dy), lines in zip(dirs, wrapped):
@@ -417,12 +431,25 @@ def radar_chart(
             rects.append((bx - w / 2, by - h / 2, bx + w / 2, by + h / 2))
         clash = any(
             a[0] < b[2] + 4 and b[0] < a[2] + 4 and a[1] < b[3] and b[1] < a[3]
-            for k, a in enumerate(rects) for b in rects[k + 1:]
+            for k, a in enumerate(rects)
+            for b in rects[k + 1 :]
         ) or any(x0 < -half + pad - 0.5 or x1 > half - pad + 0.5 for x0, _, x1, _ in rects)
         return (not clash, -truncated, r), r, wrapped
 
-    candidates = [(18, 2), (16, 2), (14, 2), (12, 2), (10, 2), (14, 3), (12, 3), (10, 3), (8, 3),
-                  (20, 2), (22, 2), (20, 3)]
+    candidates = [
+        (18, 2),
+        (16, 2),
+        (14, 2),
+        (12, 2),
+        (10, 2),
+        (14, 3),
+        (12, 3),
+        (10, 3),
+        (8, 3),
+        (20, 2),
+        (22, 2),
+        (20, 3),
+    ]
     best = max((layout(c, k) for c, k in candidates), key=lambda item: item[0])
     _, r, wrapped = best
 
@@ -458,13 +485,17 @@ def radar_chart(
     for v in ring_values:
         pts = [(cx + x, cy + y) for x, y in (point(i, v) for i in range(n))]
         outer = v == hi
-        parts.append(f'<polygon points="{_points(pts)}" fill="{"#fafbfc" if outer else "none"}"'
-                     f' stroke="{"#c3c9d0" if outer else GRID}" stroke-width="1"/>')
+        parts.append(
+            f'<polygon points="{_points(pts)}" fill="{"#fafbfc" if outer else "none"}"'
+            f' stroke="{"#c3c9d0" if outer else GRID}" stroke-width="1"/>'
+        )
     # Put the outer fill underneath the inner rings.
     parts.insert(0, parts.pop())
     for dx, dy in dirs:
-        parts.append(f'<line x1="{_n(cx)}" y1="{_n(cy)}" x2="{_n(cx + dx * r)}" y2="{_n(cy + dy * r)}"'
-                     f' stroke="{GRID}" stroke-width="1"/>')
+        parts.append(
+            f'<line x1="{_n(cx)}" y1="{_n(cy)}" x2="{_n(cx + dx * r)}" y2="{_n(cy + dy * r)}"'
+            f' stroke="{GRID}" stroke-width="1"/>'
+        )
 
     # Series, secondary ones first.
     ordered = sorted(series, key=lambda s: _DRAW_ORDER[s.style])
@@ -473,8 +504,7 @@ def radar_chart(
         colour = _colour(style, accent)
         vals = _fitted(s.values, n)
         pts = [(cx + x, cy + y) for x, y in (point(i, lo if v is None else v) for i, v in enumerate(vals))]
-        fill = (f'fill="{colour}" fill-opacity="{style.fill_opacity:g}"' if style.fill_opacity
-                else 'fill="none"')
+        fill = f'fill="{colour}" fill-opacity="{style.fill_opacity:g}"' if style.fill_opacity else 'fill="none"'
         parts.append(f'<polygon points="{_points(pts)}" {fill} {_stroke_attrs(style, colour)}/>')
         for (x, y), v in zip(pts, vals):
             if v is not None:  # no marker for a missing value: the dip to the centre says enough
@@ -486,7 +516,7 @@ def radar_chart(
         _, y = point(0, v)
         parts.append(_label(cx - 5, cy + y + 3, _v(v), size=8.5, fill=SUBTLE, anchor="end"))
 
-    for (x_rel, y0, lines) in label_parts:
+    for x_rel, y0, lines in label_parts:
         for k, line in enumerate(lines):
             parts.append(_label(cx + x_rel, cy + y0 + (k + 1) * line_h - 3, line, size=font))
 
@@ -560,8 +590,10 @@ def trend_chart(
     for t in tick_vals:
         y = py(t)
         base = t == tick_vals[0] and t == lo
-        parts.append(f'<line x1="{_n(left)}" y1="{_n(y)}" x2="{_n(left + plot_w)}" y2="{_n(y)}"'
-                     f' stroke="{"#b9c0c7" if base else GRID}" stroke-width="1"/>')
+        parts.append(
+            f'<line x1="{_n(left)}" y1="{_n(y)}" x2="{_n(left + plot_w)}" y2="{_n(y)}"'
+            f' stroke="{"#b9c0c7" if base else GRID}" stroke-width="1"/>'
+        )
         parts.append(_label(left - 6, y + 3.4, _v(t), size=tick_font, fill=SUBTLE, anchor="end"))
 
     # Thin x labels so they never collide, always keeping the most recent period.
@@ -572,8 +604,10 @@ def trend_chart(
         if (n - 1 - i) % step:
             continue
         x = px(i)
-        parts.append(f'<line x1="{_n(x)}" y1="{_n(x_base)}" x2="{_n(x)}" y2="{_n(x_base + 4)}"'
-                     f' stroke="#b9c0c7" stroke-width="1"/>')
+        parts.append(
+            f'<line x1="{_n(x)}" y1="{_n(x_base)}" x2="{_n(x)}" y2="{_n(x_base + 4)}"'
+            f' stroke="#b9c0c7" stroke-width="1"/>'
+        )
         max_chars = max(3, int(band * step / (x_font * 0.62)))
         parts.append(_label(x, x_base + 15, _ellipsize(lbl, max_chars), size=x_font, fill=SUBTLE))
 
@@ -640,8 +674,10 @@ def trend_chart(
                 anchor, x = "end", x + 4
             # A white plate keeps the number legible where it crosses a gridline or target.
             plate_x = x - w / 2 if anchor == "middle" else x - w
-            parts.append(f'<rect x="{_n(plate_x - 2)}" y="{_n(ly - 10)}" width="{_n(w + 4)}" height="13"'
-                         f' fill="#ffffff" fill-opacity="0.85"/>')
+            parts.append(
+                f'<rect x="{_n(plate_x - 2)}" y="{_n(ly - 10)}" width="{_n(w + 4)}" height="13"'
+                f' fill="#ffffff" fill-opacity="0.85"/>'
+            )
             parts.append(_label(x, ly, text, size=11, fill=accent, anchor=anchor, weight="bold"))
 
     if not any_value:
@@ -709,8 +745,10 @@ def bar_chart(
     plot_bottom = top + n * row
     for t in ticks:
         x = bx(t)
-        parts.append(f'<line x1="{_n(x)}" y1="{_n(top - 2)}" x2="{_n(x)}" y2="{_n(plot_bottom)}"'
-                     f' stroke="{GRID}" stroke-width="1"/>')
+        parts.append(
+            f'<line x1="{_n(x)}" y1="{_n(top - 2)}" x2="{_n(x)}" y2="{_n(plot_bottom)}"'
+            f' stroke="{GRID}" stroke-width="1"/>'
+        )
         parts.append(_label(x, plot_bottom + 12, _v(t), size=9, fill=SUBTLE))
 
     for i, (name, v, t) in enumerate(zip(shown, vals, tgts)):
@@ -721,13 +759,16 @@ def bar_chart(
         end = left
         if v is not None and v > 0:
             end = bx(v)
-            parts.append(f'<rect x="{_n(left)}" y="{_n(y)}" width="{_n(end - left)}" height="{_n(bh)}"'
-                         f' fill="{accent}"/>')
+            parts.append(
+                f'<rect x="{_n(left)}" y="{_n(y)}" width="{_n(end - left)}" height="{_n(bh)}" fill="{accent}"/>'
+            )
         tx = None
         if t is not None:
             tx = bx(t)
-            parts.append(f'<line x1="{_n(tx)}" y1="{_n(y - 3)}" x2="{_n(tx)}" y2="{_n(y + bh + 3)}"'
-                         f' stroke="{TARGET_GREY}" stroke-width="2.5"/>')
+            parts.append(
+                f'<line x1="{_n(tx)}" y1="{_n(y - 3)}" x2="{_n(tx)}" y2="{_n(y + bh + 3)}"'
+                f' stroke="{TARGET_GREY}" stroke-width="2.5"/>'
+            )
         text = fmt(v)
         tw = _text_width(text, 10.5)
         vx = end + 5
@@ -735,8 +776,9 @@ def bar_chart(
         if tx is not None and end - 2 <= tx <= vx + tw + 2:
             vx = tx + 5
         weight = "bold" if v is not None else None
-        parts.append(_label(vx, mid + 3.8, text, size=10.5, fill=INK if v is not None else SUBTLE,
-                            anchor="start", weight=weight))
+        parts.append(
+            _label(vx, mid + 3.8, text, size=10.5, fill=INK if v is not None else SUBTLE, anchor="start", weight=weight)
+        )
 
     height = plot_bottom + 18
     if has_targets:
@@ -749,8 +791,10 @@ def bar_chart(
         parts.append(f'<rect x="{_n(x)}" y="{_n(ly)}" width="14" height="9" fill="{accent}"/>')
         parts.append(_label(x + 19, ly + 8.5, score_word, size=10, anchor="start"))
         x2 = x + 19 + score_w + 18
-        parts.append(f'<line x1="{_n(x2 + 4)}" y1="{_n(ly - 2)}" x2="{_n(x2 + 4)}" y2="{_n(ly + 11)}"'
-                     f' stroke="{TARGET_GREY}" stroke-width="2.5"/>')
+        parts.append(
+            f'<line x1="{_n(x2 + 4)}" y1="{_n(ly - 2)}" x2="{_n(x2 + 4)}" y2="{_n(ly + 11)}"'
+            f' stroke="{TARGET_GREY}" stroke-width="2.5"/>'
+        )
         parts.append(_label(x2 + 13, ly + 8.5, target_word, size=10, anchor="start"))
         height = ly + 18
     summary = ", ".join(f"{name} {fmt(v)}" for name, v in zip(names, vals))
@@ -786,15 +830,18 @@ def level_distribution(
     peak = max(clean.values()) or 1
     parts: list[str] = []
     base = top + plot_h
-    parts.append(f'<line x1="2" y1="{_n(base)}" x2="{_n(width_f - 2)}" y2="{_n(base)}"'
-                 f' stroke="#c3c9d0" stroke-width="1"/>')
+    parts.append(
+        f'<line x1="2" y1="{_n(base)}" x2="{_n(width_f - 2)}" y2="{_n(base)}" stroke="#c3c9d0" stroke-width="1"/>'
+    )
     for k, lvl in enumerate(levels):
         c = clean[lvl]
         cx = (k + 0.5) * band
         h = c / peak * plot_h
         if c > 0:
-            parts.append(f'<rect x="{_n(cx - bar_w / 2)}" y="{_n(base - h)}" width="{_n(bar_w)}"'
-                         f' height="{_n(h)}" fill="{accent}"/>')
+            parts.append(
+                f'<rect x="{_n(cx - bar_w / 2)}" y="{_n(base - h)}" width="{_n(bar_w)}"'
+                f' height="{_n(h)}" fill="{accent}"/>'
+            )
         parts.append(_label(cx, base - h - 3, str(c), size=9, fill=INK if c else SUBTLE))
         # TRANSLATORS: the short axis label of maturity level 1..5 under a tiny column chart
         parts.append(_label(cx, base + 10.5, gettext("L%(level)d", level=lvl), size=8.5, fill=SUBTLE))
@@ -842,9 +889,11 @@ def gauge(
     # Thin white separators at each fifth mark the five maturity bands.
     for k in range(1, 5):
         a = math.pi * (1 - k / 5)
-        parts.append(f'<line x1="{_n(cx + (r_in - 1) * math.cos(a))}" y1="{_n(cy - (r_in - 1) * math.sin(a))}"'
-                     f' x2="{_n(cx + (r_out + 1) * math.cos(a))}" y2="{_n(cy - (r_out + 1) * math.sin(a))}"'
-                     f' stroke="#ffffff" stroke-width="1.5"/>')
+        parts.append(
+            f'<line x1="{_n(cx + (r_in - 1) * math.cos(a))}" y1="{_n(cy - (r_in - 1) * math.sin(a))}"'
+            f' x2="{_n(cx + (r_out + 1) * math.cos(a))}" y2="{_n(cy - (r_out + 1) * math.sin(a))}"'
+            f' stroke="#ffffff" stroke-width="1.5"/>'
+        )
     number = _v1(v, digits) if v is not None else "n/a"
     big = max(14.0, r_in * 0.4)
     parts.append(_label(cx, cy - 4, number, size=big, fill=INK if v is not None else SUBTLE, weight="bold"))
@@ -895,19 +944,37 @@ def heatmap(
     max_chars = max(10, int((label_w - 34) / 5.4))
     for i, (rid, name, values) in enumerate(rows):
         y = head_h + row_height * i
-        parts.append(f'<line x1="0" y1="{_n(y + row_height)}" x2="{_n(width_f)}" y2="{_n(y + row_height)}"'
-                     f' stroke="{GRID}" stroke-width="0.6"/>')
+        parts.append(
+            f'<line x1="0" y1="{_n(y + row_height)}" x2="{_n(width_f)}" y2="{_n(y + row_height)}"'
+            f' stroke="{GRID}" stroke-width="0.6"/>'
+        )
         parts.append(_label(0, y + row_height - 4.5, str(rid), size=9, fill=INK, anchor="start", weight="bold"))
-        parts.append(_label(30, y + row_height - 4.5, _ellipsize(" ".join(str(name).split()), max_chars),
-                            size=9, fill=INK, anchor="start"))
+        parts.append(
+            _label(
+                30,
+                y + row_height - 4.5,
+                _ellipsize(" ".join(str(name).split()), max_chars),
+                size=9,
+                fill=INK,
+                anchor="start",
+            )
+        )
         for j in range(n_cols):
             v = _clean(values[j]) if j < len(values) else None
             x = label_w + cell_w * j
             if v is not None:
                 shade = HEAT_SHADES[int(_clamp(math.floor(v + 0.5), 1, 5)) - 1]
-                parts.append(f'<rect x="{_n(x + 1)}" y="{_n(y + 1)}" width="{_n(cell_w - 2)}"'
-                             f' height="{_n(row_height - 2)}" fill="{shade}"/>')
-            parts.append(_centred_number(x + cell_w / 2, y + row_height - 4.5,
-                                         fmt_number(v, 1) if v is not None else "\u2013",
-                                         size=9, fill=INK if v is not None else SUBTLE))
+                parts.append(
+                    f'<rect x="{_n(x + 1)}" y="{_n(y + 1)}" width="{_n(cell_w - 2)}"'
+                    f' height="{_n(row_height - 2)}" fill="{shade}"/>'
+                )
+            parts.append(
+                _centred_number(
+                    x + cell_w / 2,
+                    y + row_height - 4.5,
+                    fmt_number(v, 1) if v is not None else "\u2013",
+                    size=9,
+                    fill=INK if v is not None else SUBTLE,
+                )
+            )
     return _svg(width_f, height, title, parts)

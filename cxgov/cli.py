@@ -1,4 +1,5 @@
 """The list of ``flask`` command groups, one per noun."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,8 +12,10 @@ from .messages import N_
 
 #: What a database says when a table the code needs is not there (SQLite, PostgreSQL).
 _MISSING_TABLE = ("no such table", "does not exist")
-UNMIGRATED = N_("The database has no table %(table)s yet: it is not migrated. "
-                "Run `flask db upgrade` first (in the virtualenv: .venv/bin/flask db upgrade).")
+UNMIGRATED = N_(
+    "The database has no table %(table)s yet: it is not migrated. "
+    "Run `flask db upgrade` first (in the virtualenv: .venv/bin/flask db upgrade)."
+)
 
 
 def _missing_table(error: Exception) -> str | None:
@@ -60,6 +63,18 @@ def COMMANDS() -> list[click.Command]:  # noqa: N802
     from .register.cli import register_cli
     from .reports.cli import report_cli
 
-    groups: list[click.Command] = [user_cli, org_cli, demo_cli, backup_cli, framework_cli, cycle_cli, action_cli,
-                                   register_cli, report_cli, mail_cli, benchmark_cli, token_cli]
+    groups: list[click.Command] = [
+        user_cli,
+        org_cli,
+        demo_cli,
+        backup_cli,
+        framework_cli,
+        cycle_cli,
+        action_cli,
+        register_cli,
+        report_cli,
+        mail_cli,
+        benchmark_cli,
+        token_cli,
+    ]
     return [guard_unmigrated(group) if isinstance(group, click.Group) else group for group in groups]

@@ -1,4 +1,5 @@
 """Configuration read from ``CXGOV_*`` environment variables."""
+
 from __future__ import annotations
 
 import os

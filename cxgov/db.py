@@ -1,4 +1,5 @@
 """Database helpers shared by every model: UTC timestamps and SQLite pragmas."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

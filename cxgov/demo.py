@@ -4,6 +4,7 @@
 adds its part of the demo (register, assessments, actions) as a step in ``DEMO_STEPS``,
 running the same services the UI uses.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -80,12 +81,15 @@ def demo_create() -> DemoContext:
     # Every demo login shares one published password; hashing it once instead of per user
     # saves several seconds of scrypt at first start.
     admin = user_create(email=DEMO_ADMIN, name="Platform Admin", password=DEMO_PASSWORD, is_admin=True)
-    consultant = user_create(email=DEMO_CONSULTANT, name="Helena Strand", is_consultant=True,
-                             firm_name="Strand & Partners CX")
+    consultant = user_create(
+        email=DEMO_CONSULTANT, name="Helena Strand", is_consultant=True, firm_name="Strand & Partners CX"
+    )
     consultant.password_hash = admin.password_hash
     org = org_create(name="Nordlys Energi", slug=DEMO_SLUG, industry="Energy retail", consultant=consultant)
-    org.service_promise = ("We answer every customer within one working day, in plain words, "
-                           "and the person who answers owns the case until it is solved.")
+    org.service_promise = (
+        "We answer every customer within one working day, in plain words, "
+        "and the person who answers owns the case until it is solved."
+    )
     members = {DEMO_CONSULTANT: consultant, DEMO_ADMIN: admin}
     groups = {DEMO_CONSULTANT: "management"}
     for email, name, role, group in DEMO_MEMBERS:
@@ -116,14 +120,16 @@ DEMO_MODULES: list[str] = ["cxgov.register.demo", "cxgov.cycles.demo", "cxgov.ac
 
 def demo_banner(base_url: str) -> str:
     """Return the lines printed at start-up: where to go and how to log in."""
-    return "\n".join([
-        f"cxgov is running at {base_url}",
-        "Demo workspace logins (password for all: " + DEMO_PASSWORD + "):",
-        f"  consultant  {DEMO_CONSULTANT}",
-        f"  CX sponsor  {DEMO_SPONSOR}",
-        f"  ambassador  {DEMO_AMBASSADOR}",
-        f"  admin       {DEMO_ADMIN}",
-    ])
+    return "\n".join(
+        [
+            f"cxgov is running at {base_url}",
+            "Demo workspace logins (password for all: " + DEMO_PASSWORD + "):",
+            f"  consultant  {DEMO_CONSULTANT}",
+            f"  CX sponsor  {DEMO_SPONSOR}",
+            f"  ambassador  {DEMO_AMBASSADOR}",
+            f"  admin       {DEMO_ADMIN}",
+        ]
+    )
 
 
 demo_cli = AppGroup("demo", help="The demo workspace.")

@@ -1,4 +1,5 @@
 """Friendly error pages; a server error rolls back whatever the request had done."""
+
 from __future__ import annotations
 
 from flask import Flask, redirect, render_template, request, url_for
@@ -24,8 +25,12 @@ def init_errors(app: Flask) -> None:
         if is_api_request():
             return problem_for_exception(error)
         db.session.rollback()
-        return render_template("errors/error.html", code=400, title=_("The form expired"),
-                               message=_("Please go back, reload the page and try again.")), 400
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title=_("The form expired"),
+            message=_("Please go back, reload the page and try again."),
+        ), 400
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -34,14 +39,16 @@ def init_errors(app: Flask) -> None:
         db.session.rollback()
         messages = {
             400: (_("Bad request"), _("The request could not be understood.")),
-            403: (_("Not allowed"), _("Your role does not allow this. Ask your CX sponsor or consultant if you need it.")),
+            403: (
+                _("Not allowed"),
+                _("Your role does not allow this. Ask your CX sponsor or consultant if you need it."),
+            ),
             404: (_("Not found"), _("There is nothing here, or it is not yours to see.")),
             405: (_("Not allowed"), _("That method is not allowed here.")),
             413: (_("Too large"), _("The upload is larger than the allowed size.")),
         }
         title, message = messages.get(error.code or 500, (error.name, error.description))
-        return render_template("errors/error.html", code=error.code, title=title,
-                               message=message), error.code or 500
+        return render_template("errors/error.html", code=error.code, title=title, message=message), error.code or 500
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):
@@ -51,5 +58,9 @@ def init_errors(app: Flask) -> None:
         if app.testing:
             raise error  # tests want the traceback, not a friendly page
         app.logger.exception("unhandled error")
-        return render_template("errors/error.html", code=500, title=_("Something went wrong"),
-                               message=_("The error was logged. Nothing was saved.")), 500
+        return render_template(
+            "errors/error.html",
+            code=500,
+            title=_("Something went wrong"),
+            message=_("The error was logged. Nothing was saved."),
+        ), 500

@@ -1,4 +1,5 @@
 """Bare extension objects; ``create_app`` binds them to an app."""
+
 from __future__ import annotations
 
 from flask_babel import Babel

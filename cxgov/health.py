@@ -1,4 +1,5 @@
 """The health endpoint load balancers and monitoring call."""
+
 from __future__ import annotations
 
 from flask import Flask, jsonify

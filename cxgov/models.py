@@ -1,10 +1,18 @@
 """Import every model module so SQLAlchemy and Alembic see the whole schema."""
+
 from .audit import SecurityEvent  # noqa: F401
 from .auth.models import SetPasswordLink, User  # noqa: F401
 from .orgs.models import Membership, Organisation, StoredFile  # noqa: F401
 from .invitations.models import Invitation  # noqa: F401
 from .register.models import (  # noqa: F401
-    Channel, CxRole, DelegatedMandate, ImportBatch, Journey, Person, Touchpoint)
+    Channel,
+    CxRole,
+    DelegatedMandate,
+    ImportBatch,
+    Journey,
+    Person,
+    Touchpoint,
+)
 from .history.models import ChangeLog  # noqa: F401
 from .register.transfer.models import PendingImport  # noqa: F401
 from .framework.models import FrameworkUpload  # noqa: F401

@@ -1,4 +1,5 @@
 """The organisation navigation: one list, shown by role and by which features exist."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,7 +31,6 @@ ORG_NAV: list[tuple[str, object, frozenset[Role], str]] = [
 
 #: endpoint -> callable returning a badge count for the current user (e.g. overdue actions)
 NAV_BADGES: dict[str, Callable[[], int | None]] = {}
-
 
 
 def has_endpoint(endpoint: str) -> bool:

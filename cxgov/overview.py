@@ -3,6 +3,7 @@
 Composes the features' own selectors (cycles, register health, actions) into one plain
 record for the template, in a fixed handful of queries whatever the organisation's size.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -77,14 +78,19 @@ def overview_for(org: Organisation, user: User, *, lang: str | None = None, acce
             index_change = result.change
     if len(history) >= 2:
         periods = [period for period, _ in history]
-        trend = trend_chart(periods, [Series(gettext("Maturity index"), [r.index for _, r in history])],
-                            width=560, height=200, **({"accent": accent} if accent else {}))
+        trend = trend_chart(
+            periods,
+            [Series(gettext("Maturity index"), [r.index for _, r in history])],
+            width=560,
+            height=200,
+            **({"accent": accent} if accent else {}),
+        )
 
     my_answers_due = False
     if open_row is not None:
         submitted_at = db.session.execute(
-            select(Respondent.submitted_at).where(Respondent.cycle_id == open_row.id,
-                                                  Respondent.user_id == user.id)).first()
+            select(Respondent.submitted_at).where(Respondent.cycle_id == open_row.id, Respondent.user_id == user.id)
+        ).first()
         my_answers_due = submitted_at is not None and submitted_at[0] is None
 
     today = date.today()
@@ -96,22 +102,40 @@ def overview_for(org: Organisation, user: User, *, lang: str | None = None, acce
     has_current = any(r.period == current_period for r in rows)
     checklist: list[Step] = []
     if latest is None:
-        answering = db.session.scalar(select(func.count(Membership.id)).where(
-            Membership.org_id == org.id, Membership.role != Role.CONSULTANT)) or 0
-        checklist = checklist_steps(snapshot, answering_members=answering,
-                                    cycle_statuses=[r.status for r in rows], today=today)
+        answering = (
+            db.session.scalar(
+                select(func.count(Membership.id)).where(Membership.org_id == org.id, Membership.role != Role.CONSULTANT)
+            )
+            or 0
+        )
+        checklist = checklist_steps(
+            snapshot, answering_members=answering, cycle_statuses=[r.status for r in rows], today=today
+        )
         if all(step.done for step in checklist):
             checklist = []
     open_cycle = db.session.get(Cycle, open_row.id) if open_row is not None else None
     latest_cycle = db.session.get(Cycle, latest.id) if latest is not None else None
     next_action = sponsor_next_action(
         today=today,
-        open_cycle={"id": open_row.id, "period": open_row.period, "invited": open_row.invited,
-                    "submitted": open_row.submitted, "due_date": open_cycle.due_date} if open_row else None,
-        latest_closed={"id": latest.id, "period": latest.period,
-                       "closed_on": latest_cycle.closed_at.date() if latest_cycle.closed_at else None}
-        if latest else None,
-        current_quarter_has_cycle=has_current, overdue_actions=actions.overdue)
+        open_cycle={
+            "id": open_row.id,
+            "period": open_row.period,
+            "invited": open_row.invited,
+            "submitted": open_row.submitted,
+            "due_date": open_cycle.due_date,
+        }
+        if open_row
+        else None,
+        latest_closed={
+            "id": latest.id,
+            "period": latest.period,
+            "closed_on": latest_cycle.closed_at.date() if latest_cycle.closed_at else None,
+        }
+        if latest
+        else None,
+        current_quarter_has_cycle=has_current,
+        overdue_actions=actions.overdue,
+    )
     return Overview(
         latest_cycle_id=latest.id if latest else None,
         latest_period=latest.period if latest else None,

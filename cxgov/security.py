@@ -1,4 +1,5 @@
 """Security headers and the login wall."""
+
 from __future__ import annotations
 
 from flask import Flask, Response, g, redirect, request, url_for
@@ -7,11 +8,21 @@ from flask_login import current_user
 from .api.blueprint import is_api_endpoint
 
 #: Endpoints reachable without logging in.
-PUBLIC_ENDPOINTS = frozenset({
-    "static", "auth.login", "auth.set_password", "health", "mail.unsubscribe",
-    # A personal answer link is its own proof; these pages re-check it on every request.
-    "answer_link.enter", "answer_link.page", "answer_link.save", "answer_link.submit",
-    "answer_link.done"})
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "static",
+        "auth.login",
+        "auth.set_password",
+        "health",
+        "mail.unsubscribe",
+        # A personal answer link is its own proof; these pages re-check it on every request.
+        "answer_link.enter",
+        "answer_link.page",
+        "answer_link.save",
+        "answer_link.submit",
+        "answer_link.done",
+    }
+)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "

@@ -1,4 +1,5 @@
 """Template globals and filters shared by every page and report."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -56,8 +57,13 @@ def init_templating(app: Flask) -> None:
 
     from .nav import has_endpoint, org_nav
 
-    app.jinja_env.globals.update(current_user=current_user, org_nav=org_nav, has_endpoint=has_endpoint,
-                                 page_language=page_language, translation_note=translation_note)
+    app.jinja_env.globals.update(
+        current_user=current_user,
+        org_nav=org_nav,
+        has_endpoint=has_endpoint,
+        page_language=page_language,
+        translation_note=translation_note,
+    )
 
 
 def translation_note(framework: Framework | None, practice_ids: Any = None) -> Markup:
@@ -68,4 +74,5 @@ def translation_note(framework: Framework | None, practice_ids: Any = None) -> M
     if framework is None or not shows_fallback(framework, current_language(), practice_ids):
         return Markup("")
     return Markup('<p class="small text-muted mt-4 mb-0" data-testid="translation-note">{}</p>').format(
-        _("Some framework text is not translated yet and is shown in English."))
+        _("Some framework text is not translated yet and is shown in English.")
+    )

@@ -7,6 +7,7 @@ not exist, so slugs and ids of other clients leak nothing. Each view declares th
 it admits with :func:`roles_required`; a member without one of them gets 403. A view
 that forgets to declare its roles makes ``create_app`` fail, not the request.
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -79,9 +80,7 @@ def org_get(model: type[ModelT], object_id: int) -> ModelT:
 
 def membership_for(user_id: int, org_id: int) -> Membership | None:
     """Return the membership of a user in an organisation, if any."""
-    return db.session.scalar(
-        select(Membership).where(Membership.user_id == user_id, Membership.org_id == org_id)
-    )
+    return db.session.scalar(select(Membership).where(Membership.user_id == user_id, Membership.org_id == org_id))
 
 
 def check_org_views_declare_roles(app: Flask) -> None:

@@ -1,4 +1,5 @@
 """Checking uploaded files by their content, not their name."""
+
 from __future__ import annotations
 
 import hashlib
@@ -47,8 +48,9 @@ def logo_from_upload(data: bytes, filename: str, *, kind: str) -> StoredFile:
         raise UploadError(_("The logo is larger than 2 MB."))
     content_type = stored_file_type(data)
     safe_name = "".join(c for c in filename if c.isalnum() or c in "._-")[:100] or "logo"
-    return StoredFile(kind=kind, filename=safe_name, content_type=content_type,
-                      data=data, sha256=hashlib.sha256(data).hexdigest())
+    return StoredFile(
+        kind=kind, filename=safe_name, content_type=content_type, data=data, sha256=hashlib.sha256(data).hexdigest()
+    )
 
 
 def _sniffed_type(data: bytes) -> str | None:

@@ -1,4 +1,5 @@
 """Small validators shared by forms, imports and services."""
+
 from __future__ import annotations
 
 import re
@@ -77,8 +78,11 @@ class CxForm(FlaskForm):
         """Validate as FlaskForm does, with the text rule on every text field."""
         extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}
         for name, field in self._fields.items():
-            if (isinstance(field, StringField) and not isinstance(field, PasswordField)
-                    and no_control_chars not in field.validators):
+            if (
+                isinstance(field, StringField)
+                and not isinstance(field, PasswordField)
+                and no_control_chars not in field.validators
+            ):
                 extra.setdefault(name, []).append(no_control_chars)
         return super().validate(extra_validators=extra)
 
@@ -87,8 +91,9 @@ def slugify(text: str) -> str:
     """Return a URL slug made from ``text`` (ASCII letters, digits and dashes)."""
     import unicodedata
 
-    folded = unicodedata.normalize("NFKD", text.replace("ø", "o").replace("Ø", "O")
-                                   .replace("æ", "ae").replace("Æ", "AE"))
+    folded = unicodedata.normalize(
+        "NFKD", text.replace("ø", "o").replace("Ø", "O").replace("æ", "ae").replace("Æ", "AE")
+    )
     ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
     return slug[:60].strip("-") or "org"

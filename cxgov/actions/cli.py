@@ -1,4 +1,5 @@
 """``flask action ...``: the action plan from the command line (list, export)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -30,8 +31,12 @@ def _org(slug: str) -> Organisation:
 
 @action_cli.command("list")
 @click.argument("org_slug")
-@click.option("--status", type=click.Choice([*ACTION_STATUSES, "open"]), default=None,
-              help="Only actions with this status (open = planned or in progress).")
+@click.option(
+    "--status",
+    type=click.Choice([*ACTION_STATUSES, "open"]),
+    default=None,
+    help="Only actions with this status (open = planned or in progress).",
+)
 @click.option("--overdue", is_flag=True, help="Only open actions past their due date.")
 def list_actions(org_slug: str, status: str | None, overdue: bool) -> None:
     """Print the action plan: practice, status, owner, due date and title, one action a line."""
@@ -39,9 +44,17 @@ def list_actions(org_slug: str, status: str | None, overdue: bool) -> None:
     today = date.today()
     for action in actions_list(org.id, ActionFilters(status=status, overdue=overdue), today):
         late = " OVERDUE" if action.is_overdue(today) else ""
-        click.echo("\t".join([
-            action.practice_id or "-", action.status + late, action.owner.name if action.owner else "-",
-            action.due_date.isoformat() if action.due_date else "-", action.title]))
+        click.echo(
+            "\t".join(
+                [
+                    action.practice_id or "-",
+                    action.status + late,
+                    action.owner.name if action.owner else "-",
+                    action.due_date.isoformat() if action.due_date else "-",
+                    action.title,
+                ]
+            )
+        )
 
 
 @action_cli.command("export")
@@ -75,9 +88,11 @@ def remind(org_slug: str, dry_run: bool) -> None:
     today = date.today()
     digests = action_digests(org=org, today=today) if dry_run else action_digests_mail(org=org, today=today)
     for digest in digests:
-        click.echo(f"{digest.owner.email}\t"
-                   + ngettext("%(num)d action", "%(num)d actions", len(digest.actions)))
+        click.echo(f"{digest.owner.email}\t" + ngettext("%(num)d action", "%(num)d actions", len(digest.actions)))
     if not dry_run:
         db.session.commit()
-    click.echo(ngettext("Would queue %(num)d digest.", "Would queue %(num)d digests.", len(digests)) if dry_run
-               else ngettext("Queued %(num)d digest.", "Queued %(num)d digests.", len(digests)))
+    click.echo(
+        ngettext("Would queue %(num)d digest.", "Would queue %(num)d digests.", len(digests))
+        if dry_run
+        else ngettext("Queued %(num)d digest.", "Queued %(num)d digests.", len(digests))
+    )

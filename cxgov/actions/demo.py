@@ -8,6 +8,7 @@ in progress, due soon or overdue. Every event (start, note, done, drop, carry in
 cycle) is replayed through the services in date order, so the carry-forward links and the
 change history read as they would have happened.
 """
+
 from __future__ import annotations
 
 import random
@@ -78,8 +79,11 @@ def demo_actions(ctx: DemoContext) -> None:
     today = date.today()
     now = datetime.now(UTC)
     sponsor = ctx.members.get(DEMO_SPONSOR) or ctx.consultant
-    people = list(db.session.scalars(select(Person).where(Person.org_id == ctx.org.id, Person.active.is_(True))
-                                     .order_by(Person.id)))
+    people = list(
+        db.session.scalars(
+            select(Person).where(Person.org_id == ctx.org.id, Person.active.is_(True)).order_by(Person.id)
+        )
+    )
     events: list[_Event] = []
     seq = iter(range(1_000_000))
 
@@ -91,8 +95,9 @@ def demo_actions(ctx: DemoContext) -> None:
         result = CycleResult.from_dict(cycle.results)
         latest = number == len(closed) - 1
         made = cycle.closed_at + timedelta(days=3, hours=-6)
-        chosen = [p for p in result.top_gaps() if p.practice_id not in planned][:ACTIONS_PER_QUARTER[min(
-            number, len(ACTIONS_PER_QUARTER) - 1)]]
+        chosen = [p for p in result.top_gaps() if p.practice_id not in planned][
+            : ACTIONS_PER_QUARTER[min(number, len(ACTIONS_PER_QUARTER) - 1)]
+        ]
         for k, gap in enumerate(chosen):
             planned.add(gap.practice_id)
             days = (42, 56, 70, 84)[k % 4] if latest else rng.choice((42, 56, 70, 84))
@@ -122,9 +127,19 @@ def _fate(rng: random.Random, latest: bool, number: int, k: int, due: date, toda
     return OLDER_FATES[(number * 3 + k) % len(OLDER_FATES)]
 
 
-def _schedule(at: Callable[[datetime, Callable[[], None]], None], ctx: DemoContext, cycle: Cycle, practice_id: str,
-              made: datetime, due: date, fate: str, rng: random.Random, sponsor, people: list[Person],
-              today: date) -> None:
+def _schedule(
+    at: Callable[[datetime, Callable[[], None]], None],
+    ctx: DemoContext,
+    cycle: Cycle,
+    practice_id: str,
+    made: datetime,
+    due: date,
+    fate: str,
+    rng: random.Random,
+    sponsor,
+    people: list[Person],
+    today: date,
+) -> None:
     """Queue the events of one action's life: creation, start, notes and its end."""
     holder: dict[str, Action] = {}
     org = ctx.org
@@ -132,36 +147,58 @@ def _schedule(at: Callable[[datetime, Callable[[], None]], None], ctx: DemoConte
     def create() -> None:
         action = services.action_create_from_gap(org=org, cycle=cycle, practice_id=practice_id, by=sponsor, now=made)
         owner = action.owner or (people[action.id % len(people)] if people else None)
-        services.action_update(org=org, action=action, by=sponsor, version_id=None, due_date=due, owner=owner,
-                               now=made + timedelta(minutes=4))
+        services.action_update(
+            org=org,
+            action=action,
+            by=sponsor,
+            version_id=None,
+            due_date=due,
+            owner=owner,
+            now=made + timedelta(minutes=4),
+        )
         holder["a"] = action
 
     at(made, create)
     if fate == "planned":
         return
     start = made + timedelta(days=rng.randint(6, 14))
-    at(start, lambda: services.action_update(org=org, action=holder["a"], by=sponsor, version_id=None,
-                                             status="in_progress", now=start))
+    at(
+        start,
+        lambda: services.action_update(
+            org=org, action=holder["a"], by=sponsor, version_id=None, status="in_progress", now=start
+        ),
+    )
     first = rng.choice(START_NOTES)
-    at(start + timedelta(hours=1), lambda: services.action_note_add(org=org, action=holder["a"], by=sponsor,
-                                                                    text=first, at=start + timedelta(hours=1)))
+    at(
+        start + timedelta(hours=1),
+        lambda: services.action_note_add(
+            org=org, action=holder["a"], by=sponsor, text=first, at=start + timedelta(hours=1)
+        ),
+    )
     middle = start + timedelta(days=rng.randint(18, 30))
     if fate in ("done", "late", "progress", "overdue"):
         progress = rng.choice(PROGRESS_NOTES)
-        at(middle, lambda: services.action_note_add(org=org, action=holder["a"], by=sponsor, text=progress,
-                                                    at=middle))
+        at(middle, lambda: services.action_note_add(org=org, action=holder["a"], by=sponsor, text=progress, at=middle))
     if fate in ("done", "late"):
-        end_day = due - timedelta(days=rng.randint(1, 12)) if fate == "done" else due + timedelta(days=rng.randint(8, 30))
+        end_day = (
+            due - timedelta(days=rng.randint(1, 12)) if fate == "done" else due + timedelta(days=rng.randint(8, 30))
+        )
         end_day = min(end_day, today - timedelta(days=1))
         end = max(_noon(end_day), middle + timedelta(days=1))
         closing = rng.choice(DONE_NOTES)
         at(end, lambda: services.action_note_add(org=org, action=holder["a"], by=sponsor, text=closing, at=end))
-        at(end + timedelta(minutes=5), lambda: services.action_update(org=org, action=holder["a"], by=sponsor,
-                                                                      version_id=None, status="done",
-                                                                      now=end + timedelta(minutes=5)))
+        at(
+            end + timedelta(minutes=5),
+            lambda: services.action_update(
+                org=org, action=holder["a"], by=sponsor, version_id=None, status="done", now=end + timedelta(minutes=5)
+            ),
+        )
     elif fate == "dropped":
         reason = rng.choice(DROP_REASONS)
         when = middle + timedelta(days=3)
-        at(when, lambda: services.action_update(org=org, action=holder["a"], by=sponsor, version_id=None,
-                                                status="dropped", drop_reason=reason, now=when))
-
+        at(
+            when,
+            lambda: services.action_update(
+                org=org, action=holder["a"], by=sponsor, version_id=None, status="dropped", drop_reason=reason, now=when
+            ),
+        )

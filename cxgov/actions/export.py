@@ -4,6 +4,7 @@ Every text is written as text: a title like ``=HYPERLINK(...)`` or ``-5 % churn`
 become a live formula in the client's spreadsheet. XLSX cells are written with
 ``write_string``; CSV cells that start with a formula character get a leading apostrophe.
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,42 +25,90 @@ from .models import Action, status_label
 from .selectors import org_framework, practice_titles
 
 HEADERS: list[str] = [
-    "Id", "Practice", "Practice title", "Touchpoint", "Title", "Description", "Owner", "Owner e-mail",
-    "Status", "Due date", "Overdue", "Done on", "Priority", "Drop reason", "From cycle", "Created",
-    "Updated", "Latest note",
+    "Id",
+    "Practice",
+    "Practice title",
+    "Touchpoint",
+    "Title",
+    "Description",
+    "Owner",
+    "Owner e-mail",
+    "Status",
+    "Due date",
+    "Overdue",
+    "Done on",
+    "Priority",
+    "Drop reason",
+    "From cycle",
+    "Created",
+    "Updated",
+    "Latest note",
 ]
-_WIDTHS: dict[str, int] = {"Id": 6, "Practice": 9, "Practice title": 30, "Touchpoint": 28, "Title": 40,
-                           "Description": 60, "Owner": 22, "Owner e-mail": 28, "Status": 12,
-                           "Due date": 11, "Overdue": 9, "Done on": 11, "Priority": 9,
-                           "Drop reason": 30, "From cycle": 10, "Created": 11, "Updated": 11,
-                           "Latest note": 50}
+_WIDTHS: dict[str, int] = {
+    "Id": 6,
+    "Practice": 9,
+    "Practice title": 30,
+    "Touchpoint": 28,
+    "Title": 40,
+    "Description": 60,
+    "Owner": 22,
+    "Owner e-mail": 28,
+    "Status": 12,
+    "Due date": 11,
+    "Overdue": 9,
+    "Done on": 11,
+    "Priority": 9,
+    "Drop reason": 30,
+    "From cycle": 10,
+    "Created": 11,
+    "Updated": 11,
+    "Latest note": 50,
+}
 
 
-def action_plan_rows(org_id: int, today: date | None = None, lang: str | None = None
-                     ) -> tuple[list[str], list[list[Any]]]:
+def action_plan_rows(
+    org_id: int, today: date | None = None, lang: str | None = None
+) -> tuple[list[str], list[list[Any]]]:
     """Return ``(headers, rows)`` of the organisation's whole action plan, soonest due first."""
     today = today or date.today()
     actions = db.session.scalars(
-        select(Action).where(Action.org_id == org_id)
-        .options(selectinload(Action.owner), selectinload(Action.notes),
-                 selectinload(Action.touchpoint).selectinload(Touchpoint.journey),
-                 selectinload(Action.touchpoint).selectinload(Touchpoint.channel))
-        .order_by(Action.due_date.is_(None), Action.due_date, Action.id)).all()
+        select(Action)
+        .where(Action.org_id == org_id)
+        .options(
+            selectinload(Action.owner),
+            selectinload(Action.notes),
+            selectinload(Action.touchpoint).selectinload(Touchpoint.journey),
+            selectinload(Action.touchpoint).selectinload(Touchpoint.channel),
+        )
+        .order_by(Action.due_date.is_(None), Action.due_date, Action.id)
+    ).all()
     periods = dict(db.session.execute(select(Cycle.id, Cycle.period).where(Cycle.org_id == org_id)).all())
     titles = practice_titles(org_framework(org_id), lang)
     rows: list[list[Any]] = []
     for a in actions:
         latest = a.notes[0] if a.notes else None
-        rows.append([
-            a.id, a.practice_id or "", titles.get(a.practice_id or "", ""),
-            a.touchpoint.label if a.touchpoint else "", a.title, a.description,
-            a.owner.name if a.owner else "", (a.owner.email or "") if a.owner else "",
-            status_label(a.status), a.due_date.isoformat() if a.due_date else "",
-            "yes" if a.is_overdue(today) else "", a.done_at.date().isoformat() if a.done_at else "",
-            round_half_up(a.priority, 2), a.drop_reason, periods.get(a.source_cycle_id, "") if a.source_cycle_id else "",
-            a.created_at.date().isoformat(), a.updated_at.date().isoformat(),
-            f"{latest.at.date().isoformat()}: {latest.text}" if latest else "",
-        ])
+        rows.append(
+            [
+                a.id,
+                a.practice_id or "",
+                titles.get(a.practice_id or "", ""),
+                a.touchpoint.label if a.touchpoint else "",
+                a.title,
+                a.description,
+                a.owner.name if a.owner else "",
+                (a.owner.email or "") if a.owner else "",
+                status_label(a.status),
+                a.due_date.isoformat() if a.due_date else "",
+                "yes" if a.is_overdue(today) else "",
+                a.done_at.date().isoformat() if a.done_at else "",
+                round_half_up(a.priority, 2),
+                a.drop_reason,
+                periods.get(a.source_cycle_id, "") if a.source_cycle_id else "",
+                a.created_at.date().isoformat(),
+                a.updated_at.date().isoformat(),
+                f"{latest.at.date().isoformat()}: {latest.text}" if latest else "",
+            ]
+        )
     return HEADERS, rows
 
 
@@ -73,18 +122,21 @@ def write_csv(headers: list[str], rows: list[list[Any]], out: IO[str]) -> None:
     writer = csv.writer(out)
     writer.writerow(headers)
     for row in rows:
-        writer.writerow([v if isinstance(v, (int, float)) and not isinstance(v, bool) else neutralise(str(v))
-                         for v in row])
+        writer.writerow(
+            [v if isinstance(v, (int, float)) and not isinstance(v, bool) else neutralise(str(v)) for v in row]
+        )
 
 
 def write_xlsx(headers: list[str], rows: list[list[Any]], target: str | IO[bytes], title: str) -> None:
     """Write the rows to one XLSX sheet; texts are string cells, never formulas."""
-    workbook = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_numbers": False, "strings_to_urls": False})
+    workbook = xlsxwriter.Workbook(
+        target, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+    )
     try:
         sheet = workbook.add_worksheet("Action plan")
-        head = workbook.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1, "valign": "top",
-                                    "text_wrap": True})
+        head = workbook.add_format(
+            {"bold": True, "bg_color": "#E8EEF4", "border": 1, "valign": "top", "text_wrap": True}
+        )
         wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
         for col, header in enumerate(headers):
             sheet.write_string(0, col, header, head)

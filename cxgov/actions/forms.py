@@ -1,4 +1,5 @@
 """Action plan forms: the action itself, a progress note, and the plan's filters."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

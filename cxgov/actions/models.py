@@ -6,6 +6,7 @@ When the next cycle opens, every action still open is linked to it (:class:`Acti
 so that quarter's dashboard and report can ask "what did we do, and did the score move?".
 Actions are never deleted by the app: done and dropped ones stay in the history.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -32,8 +33,9 @@ def status_label(status: str) -> str:
     """Return the display label of an action status."""
     from flask_babel import gettext as _
 
-    return {"planned": _("Planned"), "in_progress": _("In progress"), "done": _("Done"),
-            "dropped": _("Dropped")}.get(status, status)
+    return {"planned": _("Planned"), "in_progress": _("In progress"), "done": _("Done"), "dropped": _("Dropped")}.get(
+        status, status
+    )
 
 
 class Action(db.Model):
@@ -44,11 +46,9 @@ class Action(db.Model):
     #: Practice id in the framework (e.g. "A2"); None when the action is about a touchpoint only.
     practice_id: Mapped[str | None] = mapped_column(String(10), index=True)
     #: The touchpoint the action improves, when it is about one moment of a journey.
-    touchpoint_id: Mapped[int | None] = mapped_column(ForeignKey("touchpoint.id", ondelete="SET NULL"),
-                                                      index=True)
+    touchpoint_id: Mapped[int | None] = mapped_column(ForeignKey("touchpoint.id", ondelete="SET NULL"), index=True)
     #: The cycle whose gap created it; None for actions made by hand.
-    source_cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycle.id", ondelete="SET NULL"),
-                                                        index=True)
+    source_cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycle.id", ondelete="SET NULL"), index=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     #: What to do: prefilled from the framework's next step, edited freely.
     description: Mapped[str] = mapped_column(Text, default="")
@@ -76,8 +76,11 @@ class Action(db.Model):
     touchpoint: Mapped[Touchpoint | None] = relationship(foreign_keys=[touchpoint_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     notes: Mapped[list["ActionNote"]] = relationship(
-        back_populates="action", cascade="all, delete-orphan", passive_deletes=True,
-        order_by=lambda: [ActionNote.at.desc(), ActionNote.id.desc()])
+        back_populates="action",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by=lambda: [ActionNote.at.desc(), ActionNote.id.desc()],
+    )
 
     #: The change log's entity type for actions.
     change_type = "action"
@@ -111,8 +114,17 @@ class Action(db.Model):
 
 #: Fields written to the change history on create and update.
 ACTION_HISTORY_FIELDS: tuple[str, ...] = (
-    "practice_id", "touchpoint_id", "source_cycle_id", "title", "description", "owner_id",
-    "due_date", "status", "drop_reason", "done_at", "priority",
+    "practice_id",
+    "touchpoint_id",
+    "source_cycle_id",
+    "title",
+    "description",
+    "owner_id",
+    "due_date",
+    "status",
+    "drop_reason",
+    "done_at",
+    "priority",
 )
 
 

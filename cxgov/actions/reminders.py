@@ -1,4 +1,5 @@
 """The action owners' digest: one mail per owner listing their actions due soon or overdue."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,11 +32,17 @@ def action_digests(*, org: Organisation, today: date) -> list[OwnerDigest]:
     """Return, per owner with an address who has not opted out, their due or overdue actions."""
     horizon = today + timedelta(days=DUE_SOON_DAYS)
     rows = db.session.scalars(
-        select(Action).options(selectinload(Action.owner))
-        .where(Action.org_id == org.id, Action.status.in_(OPEN_STATUSES),
-               Action.due_date.is_not(None), Action.due_date <= horizon,
-               Action.owner_id.is_not(None))
-        .order_by(Action.due_date, Action.id))
+        select(Action)
+        .options(selectinload(Action.owner))
+        .where(
+            Action.org_id == org.id,
+            Action.status.in_(OPEN_STATUSES),
+            Action.due_date.is_not(None),
+            Action.due_date <= horizon,
+            Action.owner_id.is_not(None),
+        )
+        .order_by(Action.due_date, Action.id)
+    )
     by_owner: dict[int, list[Action]] = {}
     for action in rows:
         by_owner.setdefault(action.owner_id, []).append(action)
@@ -54,10 +61,22 @@ def action_digests_mail(*, org: Organisation, today: date) -> list[OwnerDigest]:
     digests = action_digests(org=org, today=today)
     lang = org.language or "en"
     for digest in digests:
-        items = [{"title": a.title, "url": external_url("actions.detail", org_slug=org.slug, action_id=a.id),
-                  "due": format_date(a.due_date, "medium"), "overdue": a.due_date < today}
-                 for a in digest.actions]
-        mail_enqueue(kind="action_digest", template="action_digest", to=digest.owner.email, lang=lang,
-                     org=org, subject=lambda: _("Your CX actions due soon at %(org)s", org=org.name),
-                     context={"name": digest.owner.name, "actions": items})
+        items = [
+            {
+                "title": a.title,
+                "url": external_url("actions.detail", org_slug=org.slug, action_id=a.id),
+                "due": format_date(a.due_date, "medium"),
+                "overdue": a.due_date < today,
+            }
+            for a in digest.actions
+        ]
+        mail_enqueue(
+            kind="action_digest",
+            template="action_digest",
+            to=digest.owner.email,
+            lang=lang,
+            org=org,
+            subject=lambda: _("Your CX actions due soon at %(org)s", org=org.name),
+            context={"name": digest.owner.name, "actions": items},
+        )
     return digests

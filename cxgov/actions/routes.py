@@ -1,4 +1,5 @@
 """The action plan pages: the plan, one action, create (by hand or from a gap), edit, notes, export."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
@@ -45,9 +46,15 @@ def open_action_for_practice(practice_id: str) -> int | None:
 
     cache = getattr(g, "_open_actions_by_practice", None)
     if cache is None:
-        rows = db.session.execute(select(Action.practice_id, Action.id).where(
-            Action.org_id == g.org.id, Action.status.in_(("planned", "in_progress")),
-            Action.practice_id.is_not(None)).order_by(Action.id)).all()
+        rows = db.session.execute(
+            select(Action.practice_id, Action.id)
+            .where(
+                Action.org_id == g.org.id,
+                Action.status.in_(("planned", "in_progress")),
+                Action.practice_id.is_not(None),
+            )
+            .order_by(Action.id)
+        ).all()
         cache = g._open_actions_by_practice = {pid: aid for pid, aid in rows}
     return cache.get(practice_id)
 
@@ -91,15 +98,22 @@ def _fill_choices(form: ActionForm, org_id: int, action: Action | None = None) -
         practices.append((current_practice, current_practice))
     form.practice_id.choices = practices
     owner_keep = action.owner_id if action else None
-    form.owner_id.choices = [(None, _("(no owner yet)"))] + [(p.id, p.name + (f" · {p.title}" if p.title else ""))
-                                                             for p in _people(org_id, owner_keep)]
+    form.owner_id.choices = [(None, _("(no owner yet)"))] + [
+        (p.id, p.name + (f" · {p.title}" if p.title else "")) for p in _people(org_id, owner_keep)
+    ]
     tp_keep = action.touchpoint_id if action else None
     from sqlalchemy.orm import selectinload
 
-    query = select(Touchpoint).where(Touchpoint.org_id == org_id).options(
-        selectinload(Touchpoint.journey), selectinload(Touchpoint.channel))
-    query = query.where(Touchpoint.active.is_(True) | (Touchpoint.id == tp_keep)) if tp_keep else \
-        query.where(Touchpoint.active.is_(True))
+    query = (
+        select(Touchpoint)
+        .where(Touchpoint.org_id == org_id)
+        .options(selectinload(Touchpoint.journey), selectinload(Touchpoint.channel))
+    )
+    query = (
+        query.where(Touchpoint.active.is_(True) | (Touchpoint.id == tp_keep))
+        if tp_keep
+        else query.where(Touchpoint.active.is_(True))
+    )
     touchpoints = sorted(db.session.scalars(query), key=lambda t: t.label.lower())
     form.touchpoint_id.choices = [(None, _("(none)"))] + [(t.id, t.label) for t in touchpoints]
 
@@ -122,10 +136,14 @@ def _filters_from_args() -> selectors.ActionFilters:
     dimension = (args.get("dimension") or "").strip().upper()[:2] or None
     practice = (args.get("practice") or "").strip().upper()[:10] or None
     sort = args.get("sort") if args.get("sort") in selectors.SORTS else "due"
-    return selectors.ActionFilters(status=status, owner_id=int(owner) if owner.isdigit() else None,
-                                   dimension=dimension if dimension and dimension.isalpha() else None,
-                                   practice_id=practice if practice and practice.isalnum() else None,
-                                   overdue=args.get("overdue") == "1", sort=sort)
+    return selectors.ActionFilters(
+        status=status,
+        owner_id=int(owner) if owner.isdigit() else None,
+        dimension=dimension if dimension and dimension.isalpha() else None,
+        practice_id=practice if practice and practice.isalnum() else None,
+        overdue=args.get("overdue") == "1",
+        sort=sort,
+    )
 
 
 @bp.route("/")
@@ -137,16 +155,25 @@ def index() -> ResponseReturnValue:
     today = date.today()
     framework = selectors.org_framework(org.id)
     titles = selectors.practice_titles(framework, current_language())
-    dimensions = [(d.code, f"{d.code}. {d.title.get(current_language())}") for d in framework.dimensions] \
-        if framework is not None else []
+    dimensions = (
+        [(d.code, f"{d.code}. {d.title.get(current_language())}") for d in framework.dimensions]
+        if framework is not None
+        else []
+    )
     return render_template(
-        "actions/index.html", actions=selectors.actions_list(org.id, filters, today), filters=filters,
-        summary=selectors.actions_summary(org.id, today), today=today, titles=titles,
-        dimensions=dimensions, people=_people(org.id), statuses=[(s, status_label(s)) for s in ACTION_STATUSES],
+        "actions/index.html",
+        actions=selectors.actions_list(org.id, filters, today),
+        filters=filters,
+        summary=selectors.actions_summary(org.id, today),
+        today=today,
+        titles=titles,
+        dimensions=dimensions,
+        people=_people(org.id),
+        statuses=[(s, status_label(s)) for s in ACTION_STATUSES],
         filtered=any([filters.status, filters.owner_id, filters.dimension, filters.practice_id, filters.overdue]),
         can_manage=current_role() in MANAGE,
-        me=db.session.scalar(select(Person).where(Person.org_id == org.id, Person.user_id == current_user.id)
-                             .limit(1)))
+        me=db.session.scalar(select(Person).where(Person.org_id == org.id, Person.user_id == current_user.id).limit(1)),
+    )
 
 
 @bp.route("/<int:action_id>")
@@ -159,14 +186,29 @@ def detail(action_id: int) -> ResponseReturnValue:
     source = db.session.get(Cycle, action.source_cycle_id) if action.source_cycle_id else None
     from .models import ActionCycleLink
 
-    carried = list(db.session.scalars(select(Cycle.period).join(ActionCycleLink, ActionCycleLink.cycle_id == Cycle.id)
-                                      .where(ActionCycleLink.action_id == action.id).order_by(Cycle.period)))
+    carried = list(
+        db.session.scalars(
+            select(Cycle.period)
+            .join(ActionCycleLink, ActionCycleLink.cycle_id == Cycle.id)
+            .where(ActionCycleLink.action_id == action.id)
+            .order_by(Cycle.period)
+        )
+    )
     note_form = NoteForm(formdata=None, at=date.today())
-    return render_template("actions/detail.html", action=action, titles=titles, source=source, carried=carried,
-                           history=selectors.readable_history(org.id, history_for_entity(
-                               org=org, entity_type="action", entity_id=action.id)),
-                           note_form=note_form, today=date.today(), can_manage=current_role() in MANAGE,
-                           can_note=current_role() in EDIT_REGISTER)
+    return render_template(
+        "actions/detail.html",
+        action=action,
+        titles=titles,
+        source=source,
+        carried=carried,
+        history=selectors.readable_history(
+            org.id, history_for_entity(org=org, entity_type="action", entity_id=action.id)
+        ),
+        note_form=note_form,
+        today=date.today(),
+        can_manage=current_role() in MANAGE,
+        can_note=current_role() in EDIT_REGISTER,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -187,9 +229,16 @@ def create() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             action = services.action_create(
-                org=org, by=current_user, title=form.title.data, description=form.description.data or "",
-                practice_id=form.practice_id.data or None, touchpoint=_touchpoint_or_none(form.touchpoint_id.data),
-                owner=_person_or_none(form.owner_id.data), due_date=form.due_date.data, status=form.status.data)
+                org=org,
+                by=current_user,
+                title=form.title.data,
+                description=form.description.data or "",
+                practice_id=form.practice_id.data or None,
+                touchpoint=_touchpoint_or_none(form.touchpoint_id.data),
+                owner=_person_or_none(form.owner_id.data),
+                due_date=form.due_date.data,
+                status=form.status.data,
+            )
         except services.ActionError as error:
             flash(str(error), "danger")
         else:
@@ -206,9 +255,16 @@ def create_from_gap(cycle_id: int, practice_id: str) -> ResponseReturnValue:
     org = current_org()
     cycle = org_get(Cycle, cycle_id)
     practice_id = practice_id.strip().upper()[:10]
-    existing = db.session.scalar(select(Action).where(
-        Action.org_id == org.id, Action.source_cycle_id == cycle.id, Action.practice_id == practice_id,
-        Action.status.in_(("planned", "in_progress"))).limit(1))
+    existing = db.session.scalar(
+        select(Action)
+        .where(
+            Action.org_id == org.id,
+            Action.source_cycle_id == cycle.id,
+            Action.practice_id == practice_id,
+            Action.status.in_(("planned", "in_progress")),
+        )
+        .limit(1)
+    )
     if existing is not None:
         flash(_("This gap already has an open action; here it is."), "info")
         return redirect(url_for("actions.edit", action_id=existing.id))
@@ -219,8 +275,14 @@ def create_from_gap(cycle_id: int, practice_id: str) -> ResponseReturnValue:
         flash(str(error), "danger")
         return redirect(request.referrer if _safe_referrer() else url_for("actions.index"))
     db.session.commit()
-    flash(_("Action created from the %(period)s gap and prefilled from the framework. "
-            "Check the owner and set a due date.", period=cycle.period), "success")
+    flash(
+        _(
+            "Action created from the %(period)s gap and prefilled from the framework. "
+            "Check the owner and set a due date.",
+            period=cycle.period,
+        ),
+        "success",
+    )
     return redirect(url_for("actions.edit", action_id=action.id))
 
 
@@ -245,19 +307,27 @@ def edit(action_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.action_update(
-                org=org, action=action, by=current_user,
+                org=org,
+                action=action,
+                by=current_user,
                 version_id=int(form.version_id.data) if form.version_id.data else None,
-                title=form.title.data, description=form.description.data or "",
-                practice_id=form.practice_id.data or None, touchpoint=_touchpoint_or_none(form.touchpoint_id.data),
-                owner=_person_or_none(form.owner_id.data), due_date=form.due_date.data,
-                status=form.status.data, drop_reason=form.drop_reason.data or "")
+                title=form.title.data,
+                description=form.description.data or "",
+                practice_id=form.practice_id.data or None,
+                touchpoint=_touchpoint_or_none(form.touchpoint_id.data),
+                owner=_person_or_none(form.owner_id.data),
+                due_date=form.due_date.data,
+                status=form.status.data,
+                drop_reason=form.drop_reason.data or "",
+            )
         except services.ActionConflict as error:
             db.session.rollback()
             current = db.session.get(Action, action_id)
             conflict = {"message": str(error), "theirs": current, "theirs_owner": current.owner}
             form.version_id.data = current.version_id
-            return render_template("actions/edit.html", form=form, action=current, conflict=conflict,
-                                   status_label=status_label), 409
+            return render_template(
+                "actions/edit.html", form=form, action=current, conflict=conflict, status_label=status_label
+            ), 409
         except services.ActionError as error:
             db.session.rollback()
             flash(str(error), "danger")
@@ -267,8 +337,9 @@ def edit(action_id: int) -> ResponseReturnValue:
             flash(_("The action was saved."), "success")
             return redirect(url_for("actions.detail", action_id=action.id))
     status = 400 if request.method == "POST" else 200
-    return render_template("actions/edit.html", form=form, action=action, conflict=conflict,
-                           status_label=status_label), status
+    return render_template(
+        "actions/edit.html", form=form, action=action, conflict=conflict, status_label=status_label
+    ), status
 
 
 @bp.route("/<int:action_id>/notes", methods=["POST"])
@@ -321,8 +392,11 @@ def export() -> ResponseReturnValue:
         else:
             data = action_plan_csv(org.id, lang).encode("utf-8-sig")
             mimetype = "text/csv"
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{org.slug}-action-plan-{stamp}.{fmt}"'})
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{org.slug}-action-plan-{stamp}.{fmt}"'},
+    )
 
 
 @bp.route("/followup/<int:cycle_id>")
@@ -335,5 +409,6 @@ def followup(cycle_id: int) -> ResponseReturnValue:
     from ..cycles.services import cycle_framework
 
     titles = selectors.practice_titles(cycle_framework(cycle), current_language())
-    return render_template("actions/followup.html", cycle=cycle, items=items, titles=titles,
-                           as_of=selectors.followup_as_of(cycle))
+    return render_template(
+        "actions/followup.html", cycle=cycle, items=items, titles=titles, as_of=selectors.followup_as_of(cycle)
+    )

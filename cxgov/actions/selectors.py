@@ -3,6 +3,7 @@
 ``action_followup`` is what the report's "action plan follow-up" section and the cycle
 dashboard use: plain dataclasses, two queries, no ORM objects leaking into templates or PDFs.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -71,8 +72,9 @@ def followup_as_of(cycle: Cycle, today: date | None = None) -> date:
     return today
 
 
-def action_followup(org_id: int, cycle: Cycle, *, result: "CycleResult | None" = None,
-                    today: date | None = None) -> list[ActionFollowUp]:
+def action_followup(
+    org_id: int, cycle: Cycle, *, result: "CycleResult | None" = None, today: date | None = None
+) -> list[ActionFollowUp]:
     """Return the actions to follow up in ``cycle``, overdue first, then by due date.
 
     An action belongs to the follow-up when it was made from the previous closed cycle's
@@ -89,23 +91,39 @@ def action_followup(org_id: int, cycle: Cycle, *, result: "CycleResult | None" =
     as_of = followup_as_of(cycle, today)
     start, end = period_bounds(cycle.period)
     previous = db.session.execute(
-        select(Cycle.id, Cycle.period).where(Cycle.org_id == org_id, Cycle.period < cycle.period,
-                                             Cycle.status == "closed")
-        .order_by(Cycle.period.desc()).limit(1)).first()
+        select(Cycle.id, Cycle.period)
+        .where(Cycle.org_id == org_id, Cycle.period < cycle.period, Cycle.status == "closed")
+        .order_by(Cycle.period.desc())
+        .limit(1)
+    ).first()
     window_start = period_bounds(previous.period)[1] + timedelta(days=1) if previous else start
     source = Cycle.__table__.alias("source_cycle")
-    link = (select(ActionCycleLink.id).where(ActionCycleLink.action_id == Action.id,
-                                             ActionCycleLink.cycle_id == cycle.id)
-            .exists())
-    criteria = [link,
-                Action.due_date.between(window_start, end),
-                (Action.done_at >= _midnight(window_start)) & (Action.done_at < _midnight(end + timedelta(days=1)))]
+    link = (
+        select(ActionCycleLink.id)
+        .where(ActionCycleLink.action_id == Action.id, ActionCycleLink.cycle_id == cycle.id)
+        .exists()
+    )
+    criteria = [
+        link,
+        Action.due_date.between(window_start, end),
+        (Action.done_at >= _midnight(window_start)) & (Action.done_at < _midnight(end + timedelta(days=1))),
+    ]
     if previous is not None:
         criteria.append(Action.source_cycle_id == previous.id)
     rows = db.session.execute(
-        select(Action.id, Action.practice_id, Action.touchpoint_id, Action.title, Action.status,
-               Action.due_date, Action.done_at, Action.created_at, Person.name, source.c.period,
-               link.label("carried"))
+        select(
+            Action.id,
+            Action.practice_id,
+            Action.touchpoint_id,
+            Action.title,
+            Action.status,
+            Action.due_date,
+            Action.done_at,
+            Action.created_at,
+            Person.name,
+            source.c.period,
+            link.label("carried"),
+        )
         .outerjoin(Person, Person.id == Action.owner_id)
         .outerjoin(source, source.c.id == Action.source_cycle_id)
         .where(Action.org_id == org_id, Action.status != "dropped", or_(*criteria))
@@ -124,16 +142,26 @@ def action_followup(org_id: int, cycle: Cycle, *, result: "CycleResult | None" =
         else:
             status = row.status if row.status in OPEN_STATUSES else "in_progress"
             overdue = row.due_date is not None and row.due_date < as_of
-            category = "overdue" if overdue else (
-                "due" if row.due_date is not None and row.due_date <= end else "open")
+            category = "overdue" if overdue else ("due" if row.due_date is not None and row.due_date <= end else "open")
             done_day = None
-        items.append(ActionFollowUp(
-            action_id=row.id, practice_id=row.practice_id, touchpoint_id=row.touchpoint_id,
-            title=row.title, owner_name=row.name, status=status, due_date=row.due_date,
-            done_at=done_day, overdue=overdue, category=category,
-            score_change=changes.get(current_id(row.practice_id)) if row.practice_id else None,
-            source_period=row.period, carried=bool(row.carried),
-            current_practice_id=current_id(row.practice_id)))
+        items.append(
+            ActionFollowUp(
+                action_id=row.id,
+                practice_id=row.practice_id,
+                touchpoint_id=row.touchpoint_id,
+                title=row.title,
+                owner_name=row.name,
+                status=status,
+                due_date=row.due_date,
+                done_at=done_day,
+                overdue=overdue,
+                category=category,
+                score_change=changes.get(current_id(row.practice_id)) if row.practice_id else None,
+                source_period=row.period,
+                carried=bool(row.carried),
+                current_practice_id=current_id(row.practice_id),
+            )
+        )
     order = {c: i for i, c in enumerate(FOLLOWUP_CATEGORIES)}
     items.sort(key=lambda f: (order[f.category], f.due_date or date.max, f.practice_id or "", f.action_id))
     return items
@@ -178,8 +206,9 @@ def _practice_translator(cycle: Cycle):
         if not loaded:  # read the other versions only when an action needs them (one query)
             loaded.append(True)
             versions = framework_versions(framework)
-            chains.extend(c for c in (version_chain(framework, v, versions) for v in versions
-                                      if v != framework.version) if c)
+            chains.extend(
+                c for c in (version_chain(framework, v, versions) for v in versions if v != framework.version) if c
+            )
         for chain in chains:
             successors = successor_ids(practice_id, chain)
             if successors:
@@ -237,7 +266,8 @@ def actions_list(org_id: int, filters: ActionFilters, today: date | None = None)
     query = _filtered(select(Action), org_id, filters, today).options(
         selectinload(Action.owner),
         selectinload(Action.touchpoint).selectinload(Touchpoint.journey),
-        selectinload(Action.touchpoint).selectinload(Touchpoint.channel))
+        selectinload(Action.touchpoint).selectinload(Touchpoint.channel),
+    )
     if filters.sort == "priority":
         query = query.order_by(Action.priority.desc(), Action.due_date.is_(None), Action.due_date, Action.id)
     elif filters.sort == "practice":
@@ -247,10 +277,13 @@ def actions_list(org_id: int, filters: ActionFilters, today: date | None = None)
     else:
         # Open work first, soonest due first; then done and dropped, most recently closed first.
         actions = list(db.session.scalars(query))
-        open_ = sorted((a for a in actions if a.is_open),
-                       key=lambda a: (a.due_date is None, a.due_date or date.max, -a.priority, a.id))
-        closed = sorted((a for a in actions if not a.is_open),
-                        key=lambda a: ((a.done_at or a.updated_at), a.id), reverse=True)
+        open_ = sorted(
+            (a for a in actions if a.is_open),
+            key=lambda a: (a.due_date is None, a.due_date or date.max, -a.priority, a.id),
+        )
+        closed = sorted(
+            (a for a in actions if not a.is_open), key=lambda a: ((a.done_at or a.updated_at), a.id), reverse=True
+        )
         return open_ + closed
     return list(db.session.scalars(query))
 
@@ -275,7 +308,9 @@ def actions_summary(org_id: int, today: date | None = None) -> ActionSummary:
     today = today or date.today()
     rows = db.session.execute(
         select(Action.status, (Action.due_date < today).label("late"), func.count())
-        .where(Action.org_id == org_id).group_by(Action.status, "late")).all()
+        .where(Action.org_id == org_id)
+        .group_by(Action.status, "late")
+    ).all()
     counts: Counter[str] = Counter()
     for status, late, n in rows:
         counts[status] += n
@@ -287,10 +322,20 @@ def actions_summary(org_id: int, today: date | None = None) -> ActionSummary:
 def overdue_count_for_user(org_id: int, user_id: int, today: date | None = None) -> int:
     """Return how many open actions past due are owned by the register person of ``user_id``."""
     today = today or date.today()
-    return db.session.scalar(
-        select(func.count(Action.id)).join(Person, Person.id == Action.owner_id)
-        .where(Action.org_id == org_id, Person.org_id == org_id, Person.user_id == user_id,
-               Action.status.in_(OPEN_STATUSES), Action.due_date < today)) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Action.id))
+            .join(Person, Person.id == Action.owner_id)
+            .where(
+                Action.org_id == org_id,
+                Person.org_id == org_id,
+                Person.user_id == user_id,
+                Action.status.in_(OPEN_STATUSES),
+                Action.due_date < today,
+            )
+        )
+        or 0
+    )
 
 
 def actions_for_person(org_id: int, person_id: int) -> list[Action]:
@@ -306,9 +351,13 @@ def org_framework(org_id: int) -> Framework | None:
 
     # The snapshot (and the stored results) are large JSON; the framework is cached by hash,
     # so they are only loaded when this process has not rebuilt that framework yet.
-    cycle = db.session.scalar(select(Cycle).where(Cycle.org_id == org_id)
-                              .options(defer(Cycle.framework_snapshot), defer(Cycle.results))
-                              .order_by(Cycle.period.desc()).limit(1))
+    cycle = db.session.scalar(
+        select(Cycle)
+        .where(Cycle.org_id == org_id)
+        .options(defer(Cycle.framework_snapshot), defer(Cycle.results))
+        .order_by(Cycle.period.desc())
+        .limit(1)
+    )
     if cycle is not None:
         return cycle_framework(cycle)
     try:
@@ -346,27 +395,46 @@ def readable_history(org_id: int, entries: Iterable["ChangeLog"]) -> list[Histor
     from .models import status_label
 
     entries = list(entries)
-    labels = {"title": _("Title"), "description": _("What to do"), "owner_id": _("Owner"),
-              "due_date": _("Due date"), "status": _("Status"), "drop_reason": _("Why dropped"),
-              "done_at": _("Done on"), "practice_id": _("Practice"), "touchpoint_id": _("Touchpoint"),
-              "priority": _("Priority"), "source_cycle_id": _("From the assessment"), "note": _("Note")}
+    labels = {
+        "title": _("Title"),
+        "description": _("What to do"),
+        "owner_id": _("Owner"),
+        "due_date": _("Due date"),
+        "status": _("Status"),
+        "drop_reason": _("Why dropped"),
+        "done_at": _("Done on"),
+        "practice_id": _("Practice"),
+        "touchpoint_id": _("Touchpoint"),
+        "priority": _("Priority"),
+        "source_cycle_id": _("From the assessment"),
+        "note": _("Note"),
+    }
     person_ids, touchpoint_ids, cycle_ids = set(), set(), set()
     for entry in entries:
         for name, pair in (entry.changes or {}).items():
-            target = {"owner_id": person_ids, "touchpoint_id": touchpoint_ids,
-                      "source_cycle_id": cycle_ids}.get(name)
+            target = {"owner_id": person_ids, "touchpoint_id": touchpoint_ids, "source_cycle_id": cycle_ids}.get(name)
             if target is not None:
                 target.update(v for v in pair if isinstance(v, int))
     names: dict[str, dict[int, str]] = {"owner_id": {}, "touchpoint_id": {}, "source_cycle_id": {}}
     if person_ids:
-        names["owner_id"] = dict(db.session.execute(
-            select(Person.id, Person.name).where(Person.org_id == org_id, Person.id.in_(person_ids))).all())
+        names["owner_id"] = dict(
+            db.session.execute(
+                select(Person.id, Person.name).where(Person.org_id == org_id, Person.id.in_(person_ids))
+            ).all()
+        )
     if touchpoint_ids:
-        names["touchpoint_id"] = {t.id: t.label for t in db.session.scalars(
-            select(Touchpoint).where(Touchpoint.org_id == org_id, Touchpoint.id.in_(touchpoint_ids)))}
+        names["touchpoint_id"] = {
+            t.id: t.label
+            for t in db.session.scalars(
+                select(Touchpoint).where(Touchpoint.org_id == org_id, Touchpoint.id.in_(touchpoint_ids))
+            )
+        }
     if cycle_ids:
-        names["source_cycle_id"] = dict(db.session.execute(
-            select(Cycle.id, Cycle.period).where(Cycle.org_id == org_id, Cycle.id.in_(cycle_ids))).all())
+        names["source_cycle_id"] = dict(
+            db.session.execute(
+                select(Cycle.id, Cycle.period).where(Cycle.org_id == org_id, Cycle.id.in_(cycle_ids))
+            ).all()
+        )
 
     def show(name: str, value: object) -> str:
         if value in (None, ""):
@@ -383,9 +451,17 @@ def readable_history(org_id: int, entries: Iterable["ChangeLog"]) -> list[Histor
 
     rows = []
     for entry in entries:
-        changes = tuple((labels.get(name, name), show(name, pair[0]), show(name, pair[1]))
-                        for name, pair in (entry.changes or {}).items()
-                        if entry.action != "create" or name == "note")
-        rows.append(HistoryRow(at=entry.at, who=entry.user.name if entry.user else None,
-                               created=entry.action == "create", changes=changes))
+        changes = tuple(
+            (labels.get(name, name), show(name, pair[0]), show(name, pair[1]))
+            for name, pair in (entry.changes or {}).items()
+            if entry.action != "create" or name == "note"
+        )
+        rows.append(
+            HistoryRow(
+                at=entry.at,
+                who=entry.user.name if entry.user else None,
+                created=entry.action == "create",
+                changes=changes,
+            )
+        )
     return rows

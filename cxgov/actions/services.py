@@ -4,6 +4,7 @@ Every change goes to the change history (entity type "action"), so "who moved th
 is always answerable. Edits name the version they started from; a save from an older version
 is refused with :class:`ActionConflict` (the view answers 409 with both versions).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,8 +26,17 @@ from ..framework.model import Framework, Practice
 from ..history.services import change_record
 from ..orgs.models import Organisation
 from ..register.models import Channel, CxRole, Journey, Person, Touchpoint
-from .models import (ACTION_STATUSES, DESCRIPTION_MAX, DROP_REASON_MAX, NOTE_MAX, OPEN_STATUSES,
-                     TITLE_MAX, Action, ActionCycleLink, ActionNote)
+from .models import (
+    ACTION_STATUSES,
+    DESCRIPTION_MAX,
+    DROP_REASON_MAX,
+    NOTE_MAX,
+    OPEN_STATUSES,
+    TITLE_MAX,
+    Action,
+    ActionCycleLink,
+    ActionNote,
+)
 
 
 class ActionError(Exception):
@@ -47,24 +57,34 @@ class ActionConflict(ActionError):
 def _role_holder(org_id: int, role: str, today: date) -> Person | None:
     """Return the active person holding ``role`` longest (earliest since), or None."""
     return db.session.scalar(
-        select(Person).join(CxRole, CxRole.person_id == Person.id)
-        .where(CxRole.org_id == org_id, CxRole.role == role, CxRole.since <= today,
-               (CxRole.until.is_(None)) | (CxRole.until >= today), Person.active.is_(True))
-        .order_by(CxRole.since, CxRole.id).limit(1))
+        select(Person)
+        .join(CxRole, CxRole.person_id == Person.id)
+        .where(
+            CxRole.org_id == org_id,
+            CxRole.role == role,
+            CxRole.since <= today,
+            (CxRole.until.is_(None)) | (CxRole.until >= today),
+            Person.active.is_(True),
+        )
+        .order_by(CxRole.since, CxRole.id)
+        .limit(1)
+    )
 
 
 def _single_owner(column: Any, model: Any, org_id: int) -> Person | None:
     """Return the one person who manages/owns every active channel or journey that has one."""
-    owner_ids = set(db.session.scalars(
-        select(column).where(model.org_id == org_id, model.active.is_(True), column.is_not(None))))
+    owner_ids = set(
+        db.session.scalars(select(column).where(model.org_id == org_id, model.active.is_(True), column.is_not(None)))
+    )
     if len(owner_ids) != 1:
         return None
     person = db.session.get(Person, owner_ids.pop())
     return person if person is not None and person.active else None
 
 
-def suggested_owner(*, org: Organisation, owner_hint: str | None, touchpoint: Touchpoint | None = None,
-                    today: date | None = None) -> Person | None:
+def suggested_owner(
+    *, org: Organisation, owner_hint: str | None, touchpoint: Touchpoint | None = None, today: date | None = None
+) -> Person | None:
     """Return the register person who usually owns a step with ``owner_hint``, or None.
 
     Roles map to the active holder of the CX role (sponsor -> cx_sponsor ...). A channel
@@ -106,27 +126,49 @@ class ActionDraft:
     target_level: int  #: the level the step reaches
 
 
-def gap_draft(*, org: Organisation, cycle: Cycle, framework: Framework, practice_id: str,
-              level: float | None, priority: float, lang: str | None = None) -> ActionDraft:
+def gap_draft(
+    *,
+    org: Organisation,
+    cycle: Cycle,
+    framework: Framework,
+    practice_id: str,
+    level: float | None,
+    priority: float,
+    lang: str | None = None,
+) -> ActionDraft:
     """Return the prefill for an action that closes the gap of ``practice_id`` in ``cycle``."""
     try:
         practice: Practice = framework.practice(practice_id)
     except KeyError:
-        raise ActionError(_("%(pid)s is not a practice of the %(period)s framework.", pid=practice_id, period=cycle.period)) from None
+        raise ActionError(
+            _("%(pid)s is not a practice of the %(period)s framework.", pid=practice_id, period=cycle.period)
+        ) from None
     current = max(1, min(5, int(level))) if level is not None else 1
     if current >= 5:
         raise ActionError(_("%(pid)s is already at the highest level; there is no next step.", pid=practice_id))
     target = current + 1
-    title = _("%(practice)s %(title)s: reach level %(level)d", practice=practice.id,
-              title=practice.title.get(lang), level=target)[:TITLE_MAX]
+    title = _(
+        "%(practice)s %(title)s: reach level %(level)d",
+        practice=practice.id,
+        title=practice.title.get(lang),
+        level=target,
+    )[:TITLE_MAX]
     step = practice.next_step(current, lang) or ""
     owner = suggested_owner(org=org, owner_hint=practice.owner_hint)
-    return ActionDraft(practice_id=practice.id, title=title, description=step[:DESCRIPTION_MAX],
-                       priority=float(priority or 0.0), owner=owner, level=current, target_level=target)
+    return ActionDraft(
+        practice_id=practice.id,
+        title=title,
+        description=step[:DESCRIPTION_MAX],
+        priority=float(priority or 0.0),
+        owner=owner,
+        level=current,
+        target_level=target,
+    )
 
 
-def action_create_from_gap(*, org: Organisation, cycle: Cycle, practice_id: str, by: User | None,
-                           now: datetime | None = None) -> Action:
+def action_create_from_gap(
+    *, org: Organisation, cycle: Cycle, practice_id: str, by: User | None, now: datetime | None = None
+) -> Action:
     """Create a planned action from a practice's gap in ``cycle``, prefilled from framework and register."""
     if cycle.org_id != org.id:
         raise ActionError(_("That cycle belongs to another organisation."))
@@ -135,20 +177,43 @@ def action_create_from_gap(*, org: Organisation, cycle: Cycle, practice_id: str,
     try:
         practice_result = result.practice(practice_id)
     except KeyError:
-        raise ActionError(_("%(pid)s is not a practice of the %(period)s framework.", pid=practice_id, period=cycle.period)) from None
-    draft = gap_draft(org=org, cycle=cycle, framework=framework, practice_id=practice_id,
-                      level=practice_result.level, priority=practice_result.priority, lang=org.language)
-    return action_create(org=org, by=by, title=draft.title, description=draft.description,
-                         practice_id=draft.practice_id, owner=draft.owner, priority=draft.priority,
-                         source_cycle=cycle, now=now)
+        raise ActionError(
+            _("%(pid)s is not a practice of the %(period)s framework.", pid=practice_id, period=cycle.period)
+        ) from None
+    draft = gap_draft(
+        org=org,
+        cycle=cycle,
+        framework=framework,
+        practice_id=practice_id,
+        level=practice_result.level,
+        priority=practice_result.priority,
+        lang=org.language,
+    )
+    return action_create(
+        org=org,
+        by=by,
+        title=draft.title,
+        description=draft.description,
+        practice_id=draft.practice_id,
+        owner=draft.owner,
+        priority=draft.priority,
+        source_cycle=cycle,
+        now=now,
+    )
 
 
 # -- creating and editing --------------------------------------------------------------------
 def _clean_text(value: str | None, limit: int, what: str, *, one_line: bool) -> str:
     text = (value or "").strip()
     if len(text) > limit:
-        raise ActionError(ngettext("“%(field)s” is too long (at most %(num)d character).",
-                                   "“%(field)s” is too long (at most %(num)d characters).", limit, field=what))
+        raise ActionError(
+            ngettext(
+                "“%(field)s” is too long (at most %(num)d character).",
+                "“%(field)s” is too long (at most %(num)d characters).",
+                limit,
+                field=what,
+            )
+        )
     bad = [c for c in text if (ord(c) < 32 and (one_line or c not in "\n\r\t")) or ord(c) == 127]
     if bad:
         raise ActionError(_("Remove the control characters from “%(field)s”.", field=what))
@@ -160,11 +225,21 @@ def _check_owner(org: Organisation, owner: Person | None) -> None:
         raise ActionError(_("The owner must be a person in this organisation's register."))
 
 
-def action_create(*, org: Organisation, by: User | None, title: str, description: str = "",
-                  practice_id: str | None = None, touchpoint: Touchpoint | None = None,
-                  owner: Person | None = None, due_date: date | None = None, priority: float = 0.0,
-                  source_cycle: Cycle | None = None, status: str = "planned",
-                  now: datetime | None = None) -> Action:
+def action_create(
+    *,
+    org: Organisation,
+    by: User | None,
+    title: str,
+    description: str = "",
+    practice_id: str | None = None,
+    touchpoint: Touchpoint | None = None,
+    owner: Person | None = None,
+    due_date: date | None = None,
+    priority: float = 0.0,
+    source_cycle: Cycle | None = None,
+    status: str = "planned",
+    now: datetime | None = None,
+) -> Action:
     """Create an action for a practice and/or a touchpoint and record it in the history."""
     title = _clean_text(title, TITLE_MAX, _("Title"), one_line=True)
     if not title:
@@ -181,11 +256,21 @@ def action_create(*, org: Organisation, by: User | None, title: str, description
     if status not in ("planned", "in_progress"):
         raise ActionError(_("A new action is planned or in progress."))
     now = now or utcnow()
-    action = Action(org_id=org.id, practice_id=practice_id, touchpoint_id=touchpoint.id if touchpoint else None,
-                    source_cycle_id=source_cycle.id if source_cycle else None, title=title,
-                    description=description, owner_id=owner.id if owner else None, due_date=due_date,
-                    status=status, priority=float(priority or 0.0),
-                    created_by_id=by.id if by else None, created_at=now, updated_at=now)
+    action = Action(
+        org_id=org.id,
+        practice_id=practice_id,
+        touchpoint_id=touchpoint.id if touchpoint else None,
+        source_cycle_id=source_cycle.id if source_cycle else None,
+        title=title,
+        description=description,
+        owner_id=owner.id if owner else None,
+        due_date=due_date,
+        status=status,
+        priority=float(priority or 0.0),
+        created_by_id=by.id if by else None,
+        created_at=now,
+        updated_at=now,
+    )
     db.session.add(action)
     db.session.flush()
     _record(org, action, "create", {}, action.as_record(), by, now)
@@ -195,16 +280,30 @@ def action_create(*, org: Organisation, by: User | None, title: str, description
 _UNSET: Any = object()
 
 
-def action_update(*, org: Organisation, action: Action, by: User | None, version_id: int | None,
-                  title: str = _UNSET, description: str = _UNSET, owner: Person | None = _UNSET,
-                  due_date: date | None = _UNSET, status: str = _UNSET, drop_reason: str = _UNSET,
-                  practice_id: str | None = _UNSET, touchpoint: Touchpoint | None = _UNSET,
-                  now: datetime | None = None) -> Action:
+def action_update(
+    *,
+    org: Organisation,
+    action: Action,
+    by: User | None,
+    version_id: int | None,
+    title: str = _UNSET,
+    description: str = _UNSET,
+    owner: Person | None = _UNSET,
+    due_date: date | None = _UNSET,
+    status: str = _UNSET,
+    drop_reason: str = _UNSET,
+    practice_id: str | None = _UNSET,
+    touchpoint: Touchpoint | None = _UNSET,
+    now: datetime | None = None,
+) -> Action:
     """Change an action's fields; refuse a stale version and a drop without a reason."""
     if action.org_id != org.id:
         raise ActionError(_("That action belongs to another organisation."))
     if version_id is not None and version_id != action.version_id:
-        raise ActionConflict(_("Someone else changed this action since you opened it. Compare their version with yours and save again."), action)
+        raise ActionConflict(
+            _("Someone else changed this action since you opened it. Compare their version with yours and save again."),
+            action,
+        )
     before = action.as_record()
     if title is not _UNSET:
         cleaned = _clean_text(title, TITLE_MAX, _("Title"), one_line=True)
@@ -241,20 +340,26 @@ def action_update(*, org: Organisation, action: Action, by: User | None, version
     except StaleDataError:
         db.session.rollback()
         current = db.session.get(Action, action.id)
-        raise ActionConflict(_("Someone else changed this action while you saved. Compare their version with yours and save again."), current) from None
+        raise ActionConflict(
+            _("Someone else changed this action while you saved. Compare their version with yours and save again."),
+            current,
+        ) from None
     _record(org, action, "update", before, after, by, now)
     return action
 
 
 def _set_status(action: Action, status: str, now: datetime) -> None:
     if status not in ACTION_STATUSES:
-        raise ActionError(_("%(status)r is not a status; use one of %(all)s.", status=status, all=", ".join(ACTION_STATUSES)))
+        raise ActionError(
+            _("%(status)r is not a status; use one of %(all)s.", status=status, all=", ".join(ACTION_STATUSES))
+        )
     action.status = status
     action.done_at = now if status == "done" else None
 
 
-def action_note_add(*, org: Organisation, action: Action, by: User | None, text: str,
-                    at: datetime | None = None) -> ActionNote:
+def action_note_add(
+    *, org: Organisation, action: Action, by: User | None, text: str, at: datetime | None = None
+) -> ActionNote:
     """Add a dated progress note to an action (recorded in the history as an update)."""
     if action.org_id != org.id:
         raise ActionError(_("That action belongs to another organisation."))
@@ -271,8 +376,15 @@ def action_note_add(*, org: Organisation, action: Action, by: User | None, text:
     return note
 
 
-def _record(org: Organisation, action: Action, kind: str, before: dict[str, Any], after: dict[str, Any],
-            by: User | None, now: datetime | None) -> None:
+def _record(
+    org: Organisation,
+    action: Action,
+    kind: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    by: User | None,
+    now: datetime | None,
+) -> None:
     """Write the change history entry, dated ``now`` when the caller replays past events (demo)."""
     entry = change_record(org=org, entity=action, action=kind, before=before, after=after, by=by)
     if entry is not None and now is not None:
@@ -290,12 +402,19 @@ def actions_carry_forward(*, cycle: Cycle, now: datetime | None = None) -> int:
     linked = select(ActionCycleLink.action_id).where(ActionCycleLink.cycle_id == cycle.id)
     open_actions = db.session.execute(
         select(Action.id, Action.status).where(
-            Action.org_id == cycle.org_id, Action.status.in_(OPEN_STATUSES),
-            Action.created_at <= now, Action.id.not_in(linked),
-            (Action.source_cycle_id.is_(None)) | (Action.source_cycle_id != cycle.id))).all()
+            Action.org_id == cycle.org_id,
+            Action.status.in_(OPEN_STATUSES),
+            Action.created_at <= now,
+            Action.id.not_in(linked),
+            (Action.source_cycle_id.is_(None)) | (Action.source_cycle_id != cycle.id),
+        )
+    ).all()
     for action_id, status in open_actions:
-        db.session.add(ActionCycleLink(org_id=cycle.org_id, action_id=action_id, cycle_id=cycle.id,
-                                       status_then=status, carried_at=now))
+        db.session.add(
+            ActionCycleLink(
+                org_id=cycle.org_id, action_id=action_id, cycle_id=cycle.id, status_then=status, carried_at=now
+            )
+        )
     db.session.flush()
     return len(open_actions)
 

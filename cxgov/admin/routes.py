@@ -1,4 +1,5 @@
 """Platform administration: creating consultant accounts."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, render_template, url_for
@@ -28,8 +29,9 @@ def consultants() -> ResponseReturnValue:
     new_link = None
     if form.validate_on_submit():
         try:
-            user = user_create(email=form.email.data, name=form.name.data, is_consultant=True,
-                               firm_name=form.firm_name.data or None)
+            user = user_create(
+                email=form.email.data, name=form.name.data, is_consultant=True, firm_name=form.firm_name.data or None
+            )
         except AccountError as error:
             flash(str(error), "danger")
         else:

@@ -1,4 +1,5 @@
 """``flask user ...``: create accounts from the command line."""
+
 from __future__ import annotations
 
 import click
@@ -14,16 +15,16 @@ user_cli = AppGroup("user", help="Manage user accounts.")
 @user_cli.command("create")
 @click.argument("email")
 @click.option("--name", required=True, help="Full name.")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="At least 10 characters.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters.")
 @click.option("--admin", is_flag=True, help="Platform administrator (may create consultants).")
 @click.option("--consultant", is_flag=True, help="May create client organisations.")
 @click.option("--firm", default=None, help="Consultancy firm name (report branding).")
 def create_user(email: str, name: str, password: str, admin: bool, consultant: bool, firm: str | None) -> None:
     """Create a user who can log in at once."""
     try:
-        user = user_create(email=email, name=name, password=password, is_admin=admin,
-                           is_consultant=consultant, firm_name=firm)
+        user = user_create(
+            email=email, name=name, password=password, is_admin=admin, is_consultant=consultant, firm_name=firm
+        )
     except AccountError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()

@@ -1,4 +1,5 @@
 """Login and password forms."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -26,8 +27,10 @@ def _strong_enough(_form: FlaskForm, field: PasswordField) -> None:
 
 class SetPasswordForm(CxForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1000), _strong_enough])
-    confirm = PasswordField(_l("Repeat the new password"),
-                            validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
     submit = SubmitField(_l("Save password"))
 
 
@@ -47,9 +50,13 @@ class NewUserForm(CxForm):
 class LanguageForm(CxForm):
     """A person's own language; empty follows the organisation (and the browser outside one)."""
 
-    language = SelectField(_l("Language"),
-                           choices=[("", _l("The organisation's language")), *SUPPORTED_LANGUAGES.items()],
-                           description=_l("The language of menus, pages, the framework and e-mails "
-                                          "to you. Reports keep the organisation's language unless "
-                                          "you choose another for a report."))
+    language = SelectField(
+        _l("Language"),
+        choices=[("", _l("The organisation's language")), *SUPPORTED_LANGUAGES.items()],
+        description=_l(
+            "The language of menus, pages, the framework and e-mails "
+            "to you. Reports keep the organisation's language unless "
+            "you choose another for a report."
+        ),
+    )
     submit = SubmitField(_l("Save language"))

@@ -1,4 +1,5 @@
 """User accounts and one-time set-password links."""
+
 from __future__ import annotations
 
 import hashlib

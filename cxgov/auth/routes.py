@@ -1,4 +1,5 @@
 """Login, logout, password change and set-password links."""
+
 from __future__ import annotations
 
 import secrets
@@ -53,14 +54,19 @@ def login() -> ResponseReturnValue:
         # other workers count it; see services.login_refusal_seconds.
         attempt = services.login_attempt_begin(email=email)
         db.session.commit()
-        wait = services.login_refusal_seconds(email=email, remote_addr=request.remote_addr or "",
-                                              attempt_id=attempt.id)
+        wait = services.login_refusal_seconds(email=email, remote_addr=request.remote_addr or "", attempt_id=attempt.id)
         if wait:
             services.login_attempt_settle(attempt=attempt, outcome="login_throttled")
             db.session.commit()
             minutes = max(1, round(wait / 60))
-            flash(ngettext("Too many failed attempts. Try again in %(num)d minute.",
-                           "Too many failed attempts. Try again in %(num)d minutes.", minutes), "danger")
+            flash(
+                ngettext(
+                    "Too many failed attempts. Try again in %(num)d minute.",
+                    "Too many failed attempts. Try again in %(num)d minutes.",
+                    minutes,
+                ),
+                "danger",
+            )
             return render_template("auth/login.html", form=form), 429
         user = services.user_authenticate(email=email, password=form.password.data)
         if user is not None:
@@ -138,8 +144,13 @@ def set_password(token: str) -> ResponseReturnValue:
         security_event("password_set", actor=user.email)
         login_user(user)
         if invitations_pending_count(user):
-            flash(_("Welcome, %(name)s. Your password is set. Accept an invitation to see its "
-                    "organisation.", name=user.name), "success")
+            flash(
+                _(
+                    "Welcome, %(name)s. Your password is set. Accept an invitation to see its organisation.",
+                    name=user.name,
+                ),
+                "success",
+            )
             return redirect(url_for("invitations.pending"))
         flash(_("Welcome, %(name)s. Your password is set.", name=user.name), "success")
         return redirect(url_for("orgs.home"))

@@ -1,4 +1,5 @@
 """Account operations. Services flush; the caller (view or CLI command) commits."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -50,8 +51,15 @@ def user_authenticate(*, email: str, password: str) -> User | None:
     return None
 
 
-def user_create(*, email: str, name: str, password: str | None = None, is_admin: bool = False,
-                is_consultant: bool = False, firm_name: str | None = None) -> User:
+def user_create(
+    *,
+    email: str,
+    name: str,
+    password: str | None = None,
+    is_admin: bool = False,
+    is_consultant: bool = False,
+    firm_name: str | None = None,
+) -> User:
     """Create a user; without a password they log in only after using a set-password link."""
     email = normalise_email(email)
     if not is_email(email):
@@ -59,10 +67,20 @@ def user_create(*, email: str, name: str, password: str | None = None, is_admin:
     if user_by_email(email) is not None:
         raise AccountError(_("A user with the e-mail %(email)s already exists.", email=email))
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(ngettext("Passwords need at least %(num)d character.",
-                                      "Passwords need at least %(num)d characters.", MIN_PASSWORD_LENGTH))
-    user = User(email=email, name=name.strip() or email, is_admin=is_admin,
-                is_consultant=is_consultant or is_admin, firm_name=firm_name or None)
+        raise AccountError(
+            ngettext(
+                "Passwords need at least %(num)d character.",
+                "Passwords need at least %(num)d characters.",
+                MIN_PASSWORD_LENGTH,
+            )
+        )
+    user = User(
+        email=email,
+        name=name.strip() or email,
+        is_admin=is_admin,
+        is_consultant=is_consultant or is_admin,
+        firm_name=firm_name or None,
+    )
     if password is not None:
         user.set_password(password)
     db.session.add(user)
@@ -78,12 +96,14 @@ def set_password_link_create(*, user: User) -> str:
     Issuing a link spends the account's older links, so at most one is ever live.
     """
     if user.password_hash:
-        raise AccountError(_("%(email)s has a password already; no set-password link is issued.",
-                             email=user.email))
+        raise AccountError(_("%(email)s has a password already; no set-password link is issued.", email=user.email))
     _links_spend(user=user)
     token = new_token()
-    db.session.add(SetPasswordLink(user_id=user.id, token_hash=hash_token(token),
-                                   expires_at=utcnow() + timedelta(days=SET_PASSWORD_LINK_DAYS)))
+    db.session.add(
+        SetPasswordLink(
+            user_id=user.id, token_hash=hash_token(token), expires_at=utcnow() + timedelta(days=SET_PASSWORD_LINK_DAYS)
+        )
+    )
     db.session.flush()
     return token
 
@@ -104,9 +124,11 @@ def set_password_link_use(*, link: SetPasswordLink, password: str) -> User:
 
 def _links_spend(*, user: User) -> None:
     """Mark every unused set-password link of ``user`` as used."""
-    db.session.execute(update(SetPasswordLink)
-                       .where(SetPasswordLink.user_id == user.id, SetPasswordLink.used_at.is_(None))
-                       .values(used_at=utcnow()))
+    db.session.execute(
+        update(SetPasswordLink)
+        .where(SetPasswordLink.user_id == user.id, SetPasswordLink.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
 
 
 def user_deactivate(*, user: User) -> None:
@@ -155,19 +177,21 @@ def login_refusal_seconds(*, email: str, remote_addr: str, attempt_id: int | Non
     email = normalise_email(email)
     # the lock runs from the latest *earlier* failure, so the refusal does not extend itself
     earlier_at = case((SecurityEvent.id != attempt_id, SecurityEvent.at)) if own else SecurityEvent.at
-    failed = (SecurityEvent.action == "login_failed")
-    succeeded = (SecurityEvent.action == "login")
+    failed = SecurityEvent.action == "login_failed"
+    succeeded = SecurityEvent.action == "login"
 
     usual_since = now - timedelta(days=USUAL_ADDRESS_DAYS)
 
     def last_success(*where) -> datetime | None:
         # bounded in time, so the query stays on the index of ``at`` however long the log grows
-        return db.session.scalar(select(func.max(SecurityEvent.at))
-                                 .where(succeeded, SecurityEvent.at > usual_since, *where))
+        return db.session.scalar(
+            select(func.max(SecurityEvent.at)).where(succeeded, SecurityEvent.at > usual_since, *where)
+        )
 
     def failures(after: datetime, *where) -> tuple[int, datetime | None]:
         count, latest = db.session.execute(
-            select(func.count(), func.max(earlier_at)).where(failed, SecurityEvent.at > after, *where)).one()
+            select(func.count(), func.max(earlier_at)).where(failed, SecurityEvent.at > after, *where)
+        ).one()
         return count - own, latest
 
     refusals: list[datetime] = []  # the moments until which this attempt is refused
@@ -180,8 +204,9 @@ def login_refusal_seconds(*, email: str, remote_addr: str, attempt_id: int | Non
     usual = pair_success is not None
     if not usual:
         account_success = last_success(SecurityEvent.actor == email)
-        count, latest = failures(max(since, account_success) if account_success else since,
-                                 SecurityEvent.actor == email)
+        count, latest = failures(
+            max(since, account_success) if account_success else since, SecurityEvent.actor == email
+        )
         over = count - max_failures * ACCOUNT_BACKOFF_FACTOR
         if over >= 0:
             backoff = min(window.total_seconds(), ACCOUNT_BACKOFF_FIRST_SECONDS * 2.0 ** min(over, 30))

@@ -4,6 +4,7 @@ Both ways in reach the same three steps: the page (one dimension, saved as a who
 JS), the autosave of one answer (JSON), and the submit. Only the URLs differ, so the views
 pass an ``AnswerUrls`` and the template never names an endpoint itself.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,8 +38,7 @@ class AnswerUrls:
     breadcrumbs: tuple[tuple[str, str], ...] = ()
 
 
-def answer_page(*, cycle: Cycle, respondent: Respondent, org: Organisation,
-                urls: AnswerUrls) -> ResponseReturnValue:
+def answer_page(*, cycle: Cycle, respondent: Respondent, org: Organisation, urls: AnswerUrls) -> ResponseReturnValue:
     """Show one dimension's practices (GET) or save the whole page (POST)."""
     framework = services.cycle_framework(cycle)
     lang = current_language()  # the reader's language: theirs, else the organisation's
@@ -58,9 +58,14 @@ def answer_page(*, cycle: Cycle, respondent: Respondent, org: Organisation,
                 version = int(request.form.get(f"version-{practice.id}", "0") or 0)
             except ValueError:
                 version = -1
-            items.append(services.AnswerInput(
-                practice_id=practice.id, choice=request.form.get(f"choice-{practice.id}", ""),
-                note=request.form.get(f"note-{practice.id}", ""), version=version))
+            items.append(
+                services.AnswerInput(
+                    practice_id=practice.id,
+                    choice=request.form.get(f"choice-{practice.id}", ""),
+                    note=request.form.get(f"note-{practice.id}", ""),
+                    version=version,
+                )
+            )
         try:
             outcome = services.answers_save_many(cycle=cycle, respondent=respondent, items=items)
         except services.CycleError as error:
@@ -69,9 +74,14 @@ def answer_page(*, cycle: Cycle, respondent: Respondent, org: Organisation,
             return redirect(urls.page(dimension=key)), 303
         db.session.commit()
         if outcome.conflicts:
-            flash(_("%(ids)s changed in another window, so your choice there was not saved. "
+            flash(
+                _(
+                    "%(ids)s changed in another window, so your choice there was not saved. "
                     "The page now shows the saved answers; check them and choose again if needed.",
-                    ids=", ".join(outcome.conflicts)), "warning")
+                    ids=", ".join(outcome.conflicts),
+                ),
+                "warning",
+            )
         for pid, message in outcome.errors.items():
             flash(_("%(practice)s: %(message)s", practice=pid, message=message), "danger")
         if not outcome.conflicts and not outcome.errors:
@@ -80,19 +90,35 @@ def answer_page(*, cycle: Cycle, respondent: Respondent, org: Organisation,
                 key = keys[keys.index(key) + 1]
         return redirect(urls.page(dimension=key))
     mine = services.respondent_answers(respondent)
-    per_dimension = {d.key: (sum(1 for p in d.practices if p.id in mine), len(d.practices))
-                     for d in framework.dimensions}
+    per_dimension = {
+        d.key: (sum(1 for p in d.practices if p.id in mine), len(d.practices)) for d in framework.dimensions
+    }
     total = len(framework.practices)
     answered = sum(1 for p in framework.practices if p.id in mine)
     position = keys.index(key)
     return render_template(
-        "cycles/answer.html", cycle=cycle, framework=framework, dimension=dimension, mine=mine,
-        per_dimension=per_dimension, total=total, answered=answered, respondent=respondent,
+        "cycles/answer.html",
+        cycle=cycle,
+        framework=framework,
+        dimension=dimension,
+        mine=mine,
+        per_dimension=per_dimension,
+        total=total,
+        answered=answered,
+        respondent=respondent,
         previous_key=keys[position - 1] if position else None,
         next_key=keys[position + 1] if position + 1 < len(keys) else None,
-        lang=lang, form=form, submit_form=SubmitAnswersForm(), note_max=NOTE_MAX_CHARS,
-        choice_of=services.answer_choice, editable=cycle.is_open, urls=urls, org_name=org.name,
-        group_label=org.group_label(respondent.group), js_messages=js_messages())
+        lang=lang,
+        form=form,
+        submit_form=SubmitAnswersForm(),
+        note_max=NOTE_MAX_CHARS,
+        choice_of=services.answer_choice,
+        editable=cycle.is_open,
+        urls=urls,
+        org_name=org.name,
+        group_label=org.group_label(respondent.group),
+        js_messages=js_messages(),
+    )
 
 
 def answer_autosave(*, cycle: Cycle, respondent: Respondent) -> ResponseReturnValue:
@@ -104,19 +130,26 @@ def answer_autosave(*, cycle: Cycle, respondent: Respondent) -> ResponseReturnVa
         version = int(data.get("version") or 0)
     except (TypeError, ValueError):
         return jsonify(error="invalid", message=_("The answer's version is not a number.")), 400
-    item = services.AnswerInput(practice_id=str(data.get("practice_id", ""))[:10],
-                                choice=str(data.get("choice", "") or ""),
-                                note=str(data.get("note", "") or ""), version=version)
+    item = services.AnswerInput(
+        practice_id=str(data.get("practice_id", ""))[:10],
+        choice=str(data.get("choice", "") or ""),
+        note=str(data.get("note", "") or ""),
+        version=version,
+    )
     try:
         saved = services.answer_save(cycle=cycle, respondent=respondent, data=item)
     except services.AnswerConflict:
         db.session.rollback()
-        current = db.session.scalar(select(Answer).where(Answer.respondent_id == respondent.id,
-                                                         Answer.practice_id == item.practice_id))
-        return jsonify(error="conflict", message=_(
-            "This answer was changed in another window; your choice was not saved. "
-            "The saved answer is shown below."),
-            current=_answer_json(current)), 409
+        current = db.session.scalar(
+            select(Answer).where(Answer.respondent_id == respondent.id, Answer.practice_id == item.practice_id)
+        )
+        return jsonify(
+            error="conflict",
+            message=_(
+                "This answer was changed in another window; your choice was not saved. The saved answer is shown below."
+            ),
+            current=_answer_json(current),
+        ), 409
     except services.CycleError as error:
         db.session.rollback()
         code = 409 if not cycle.is_open else 400
@@ -126,9 +159,15 @@ def answer_autosave(*, cycle: Cycle, respondent: Respondent) -> ResponseReturnVa
     framework = services.cycle_framework(cycle)
     dimension_key = framework.practice(item.practice_id).dimension_key
     in_dimension = sum(1 for p in framework.dimension(dimension_key).practices if p.id in mine)
-    return jsonify(ok=True, practice_id=item.practice_id, current=_answer_json(saved),
-                   answered=len(mine), total=len(framework.practices),
-                   dimension=dimension_key, dimension_answered=in_dimension)
+    return jsonify(
+        ok=True,
+        practice_id=item.practice_id,
+        current=_answer_json(saved),
+        answered=len(mine),
+        total=len(framework.practices),
+        dimension=dimension_key,
+        dimension_answered=in_dimension,
+    )
 
 
 def answer_submit(*, cycle: Cycle, respondent: Respondent, urls: AnswerUrls) -> ResponseReturnValue:
@@ -142,9 +181,15 @@ def answer_submit(*, cycle: Cycle, respondent: Respondent, urls: AnswerUrls) -> 
     skippable = services.cycle_optional(cycle)
     missing = [p.id for p in framework.practices if p.id not in mine and p.id not in skippable]
     if missing and not form.confirm_gaps.data:
-        flash(ngettext("%(num)d practice is unanswered (%(ids)s). Answer it, or tick the box to submit anyway.",
-                       "%(num)d practices are unanswered (%(ids)s). Answer them, or tick the box to submit anyway.",
-                       len(missing), ids=", ".join(missing[:8]) + ("…" if len(missing) > 8 else "")), "warning")
+        flash(
+            ngettext(
+                "%(num)d practice is unanswered (%(ids)s). Answer it, or tick the box to submit anyway.",
+                "%(num)d practices are unanswered (%(ids)s). Answer them, or tick the box to submit anyway.",
+                len(missing),
+                ids=", ".join(missing[:8]) + ("…" if len(missing) > 8 else ""),
+            ),
+            "warning",
+        )
         return redirect(urls.page(dimension=framework.practice(missing[0]).dimension_key))
     try:
         services.respondent_submit(cycle=cycle, respondent=respondent)
@@ -159,27 +204,33 @@ def answer_submit(*, cycle: Cycle, respondent: Respondent, urls: AnswerUrls) -> 
 def js_messages() -> dict[str, str]:
     """Return the answer page script's texts, translated (the script has no gettext)."""
     return {
-        "na": _('Not applicable'),
+        "na": _("Not applicable"),
         "dont_know": _("Don't know"),
-        "level": _('Level %s'),
-        "none": _('no answer'),
-        "saving": _('Saving…'),
-        "not_saved": _('Not saved'),
-        "expired": _('Your session has expired, so this answer was not saved. Your choice is still on this page: log in again in another tab, then come back and press “Save this page”.'),
-        "expired_link": _('Your session has expired, so this answer was not saved. Open the link from your invitation mail again in another tab, then come back and press “Save this page”.'),
-        "login": _('Log in again (new tab)'),
-        "retry": _('Try again'),
-        "saved": _('Saved'),
-        "saved_at": _('Saved %s'),
-        "conflict_status": _('Not saved: conflict'),
-        "saved_answer": _('Saved answer: %s.'),
-        "your_choice": _('Your choice: %s.'),
-        "keep": _('Keep my choice'),
-        "use_saved": _('Use the saved answer'),
-        "failed": _('The answer could not be saved.'),
-        "offline_status": _('Not saved (offline?)'),
-        "offline": _('The connection failed, so this answer was not saved yet. It stays on the page; change it again or press “Save this page”.'),
-        "typing": _('Typing…'),
+        "level": _("Level %s"),
+        "none": _("no answer"),
+        "saving": _("Saving…"),
+        "not_saved": _("Not saved"),
+        "expired": _(
+            "Your session has expired, so this answer was not saved. Your choice is still on this page: log in again in another tab, then come back and press “Save this page”."
+        ),
+        "expired_link": _(
+            "Your session has expired, so this answer was not saved. Open the link from your invitation mail again in another tab, then come back and press “Save this page”."
+        ),
+        "login": _("Log in again (new tab)"),
+        "retry": _("Try again"),
+        "saved": _("Saved"),
+        "saved_at": _("Saved %s"),
+        "conflict_status": _("Not saved: conflict"),
+        "saved_answer": _("Saved answer: %s."),
+        "your_choice": _("Your choice: %s."),
+        "keep": _("Keep my choice"),
+        "use_saved": _("Use the saved answer"),
+        "failed": _("The answer could not be saved."),
+        "offline_status": _("Not saved (offline?)"),
+        "offline": _(
+            "The connection failed, so this answer was not saved yet. It stays on the page; change it again or press “Save this page”."
+        ),
+        "typing": _("Typing…"),
     }
 
 

@@ -1,4 +1,5 @@
 """``flask cycle ...``: list, open, close, score and export cycles from the command line."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -54,11 +55,12 @@ def list_cycles(org: str) -> None:
 @click.argument("period")
 @click.option("--framework", "framework_key", help="Framework key (default: the previous cycle's).")
 @click.option("--due", "due", help="Due date, YYYY-MM-DD.")
-@click.option("--profile", "profile_key",
-              help="Target profile of a new cycle, e.g. essentials (default: the previous "
-                   "cycle's, else the framework's first).")
-def open_cycle(org: str, period: str, framework_key: str | None, due: str | None,
-               profile_key: str | None) -> None:
+@click.option(
+    "--profile",
+    "profile_key",
+    help="Target profile of a new cycle, e.g. essentials (default: the previous cycle's, else the framework's first).",
+)
+def open_cycle(org: str, period: str, framework_key: str | None, due: str | None, profile_key: str | None) -> None:
     """Open ORG's cycle for PERIOD; create it from the previous cycle when missing."""
     organisation = _org(org)
     period = period.strip().upper()
@@ -80,35 +82,61 @@ def open_cycle(org: str, period: str, framework_key: str | None, due: str | None
                 else:
                     available = frameworks_for_new_cycle(organisation)
                     if len(available) != 1:
-                        raise click.ClickException(_("Choose a framework with --framework KEY (%(keys)s).",
-                                                     keys=", ".join(f.key for f in available)))
+                        raise click.ClickException(
+                            _(
+                                "Choose a framework with --framework KEY (%(keys)s).",
+                                keys=", ".join(f.key for f in available),
+                            )
+                        )
                     framework_key = available[0].key
             framework = framework_catalog_for_org(organisation).get(framework_key)
             if framework is None:
                 raise click.ClickException(_("No valid framework “%(key)s”.", key=framework_key))
-            cycle = services.cycle_create(org=organisation, period=period, framework=framework,
-                                          due_date=due_date, profile_key=profile_key)
+            cycle = services.cycle_create(
+                org=organisation, period=period, framework=framework, due_date=due_date, profile_key=profile_key
+            )
             respondents = len(cycle.respondents)
             if cycle.profile_key:
-                click.echo(ngettext("Created %(period)s on %(framework)s v%(version)s, profile %(profile)s, with "
-                                    "%(num)d respondent from the previous cycle.",
-                                    "Created %(period)s on %(framework)s v%(version)s, profile %(profile)s, with "
-                                    "%(num)d respondents from the previous cycle.", respondents, period=period,
-                                    framework=framework.key, version=framework.version, profile=cycle.profile_key))
+                click.echo(
+                    ngettext(
+                        "Created %(period)s on %(framework)s v%(version)s, profile %(profile)s, with "
+                        "%(num)d respondent from the previous cycle.",
+                        "Created %(period)s on %(framework)s v%(version)s, profile %(profile)s, with "
+                        "%(num)d respondents from the previous cycle.",
+                        respondents,
+                        period=period,
+                        framework=framework.key,
+                        version=framework.version,
+                        profile=cycle.profile_key,
+                    )
+                )
             else:
-                click.echo(ngettext("Created %(period)s on %(framework)s v%(version)s with %(num)d respondent "
-                                    "from the previous cycle.",
-                                    "Created %(period)s on %(framework)s v%(version)s with %(num)d respondents "
-                                    "from the previous cycle.", respondents, period=period,
-                                    framework=framework.key, version=framework.version))
+                click.echo(
+                    ngettext(
+                        "Created %(period)s on %(framework)s v%(version)s with %(num)d respondent "
+                        "from the previous cycle.",
+                        "Created %(period)s on %(framework)s v%(version)s with %(num)d respondents "
+                        "from the previous cycle.",
+                        respondents,
+                        period=period,
+                        framework=framework.key,
+                        version=framework.version,
+                    )
+                )
         elif profile_key is not None and profile_key != cycle.profile_key:
-            raise click.ClickException(_("The cycle %(period)s already exists with profile %(profile)s.",
-                                         period=period, profile=cycle.profile_key)
-                                       if cycle.profile_key else
-                                       _("The cycle %(period)s already exists without a profile.", period=period))
+            raise click.ClickException(
+                _(
+                    "The cycle %(period)s already exists with profile %(profile)s.",
+                    period=period,
+                    profile=cycle.profile_key,
+                )
+                if cycle.profile_key
+                else _("The cycle %(period)s already exists without a profile.", period=period)
+            )
         elif framework_key is not None and framework_key != cycle.framework_key:
-            raise click.ClickException(_("The cycle %(period)s already exists on %(framework)s.", period=period,
-                                         framework=cycle.framework_key))
+            raise click.ClickException(
+                _("The cycle %(period)s already exists on %(framework)s.", period=period, framework=cycle.framework_key)
+            )
         elif due_date is not None:
             services.cycle_set_due(cycle=cycle, due_date=due_date)
         services.cycle_open(cycle=cycle)
@@ -130,8 +158,14 @@ def close_cycle(org: str, period: str) -> None:
     except services.CycleError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
-    click.echo(_("%(org)s %(period)s is closed; index %(index)s.", org=organisation.slug, period=cycle.period,
-                 index=fmt_index(result.index)))
+    click.echo(
+        _(
+            "%(org)s %(period)s is closed; index %(index)s.",
+            org=organisation.slug,
+            period=cycle.period,
+            index=fmt_index(result.index),
+        )
+    )
 
 
 @cycle_cli.command("scores")
@@ -147,17 +181,22 @@ def scores(org: str, period: str) -> None:
     width = max(len(t) for t in titles.values())
 
     # The same rounding and precision as the dashboard and the report (cxgov.numbers).
-    click.echo(f"{_('Dimension'):<{width}}  {_('Score'):>5}  {_('Index'):>5}  {_('Target'):>6}  {_('Gap'):>4}  "
-               f"{_('Change'):>6}")
+    click.echo(
+        f"{_('Dimension'):<{width}}  {_('Score'):>5}  {_('Index'):>5}  {_('Target'):>6}  {_('Gap'):>4}  "
+        f"{_('Change'):>6}"
+    )
     for d in result.dimensions:
-        click.echo(f"{titles[d.key]:<{width}}  {fmt_level(d.score):>5}  {fmt_index(d.index):>5}  "
-                   f"{fmt_level(d.target):>6}  {fmt_level(d.gap):>4}  {fmt_signed(d.change):>6}")
+        click.echo(
+            f"{titles[d.key]:<{width}}  {fmt_level(d.score):>5}  {fmt_index(d.index):>5}  "
+            f"{fmt_level(d.target):>6}  {fmt_level(d.gap):>4}  {fmt_signed(d.change):>6}"
+        )
     stage = framework.stage_for(result.index).name if result.index is not None else "-"
     if cycle.is_closed:
         click.echo(_("Index: %(index)s  Stage: %(stage)s", index=fmt_index(result.index), stage=stage))
     else:
-        click.echo(_("Index: %(index)s  Stage: %(stage)s (live, cycle not closed)", index=fmt_index(result.index),
-                     stage=stage))
+        click.echo(
+            _("Index: %(index)s  Stage: %(stage)s (live, cycle not closed)", index=fmt_index(result.index), stage=stage)
+        )
 
 
 @cycle_cli.command("export")
@@ -175,13 +214,19 @@ def export(org: str, period: str, out: str, lang: str | None) -> None:
     try:
         exports.write_xlsx(tables, out)
     except OSError as error:
-        raise click.ClickException(_("Could not write %(file)s: %(error)s", file=out,
-                                     error=error.strerror or error)) from None
+        raise click.ClickException(
+            _("Could not write %(file)s: %(error)s", file=out, error=error.strerror or error)
+        ) from None
     security_event("export", detail=f"cycle {cycle.period} xlsx (cli)", org_id=organisation.id)
     db.session.commit()
-    click.echo(_("Wrote %(file)s: %(answers)s, %(practices)s.", file=out,
-                 answers=ngettext("%(num)d answer", "%(num)d answers", len(tables["Answers"][1])),
-                 practices=ngettext("%(num)d practice", "%(num)d practices", len(tables["Practices"][1]))))
+    click.echo(
+        _(
+            "Wrote %(file)s: %(answers)s, %(practices)s.",
+            file=out,
+            answers=ngettext("%(num)d answer", "%(num)d answers", len(tables["Answers"][1])),
+            practices=ngettext("%(num)d practice", "%(num)d practices", len(tables["Practices"][1])),
+        )
+    )
 
 
 @cycle_cli.command("invite")
@@ -218,6 +263,8 @@ def remind(org: str, period: str, dry_run: bool) -> None:
         db.session.commit()
     for respondent in people:
         click.echo(f"{respondent.contact_email}\t{respondent.display_name}")
-    click.echo(ngettext("Would remind %(num)d person.", "Would remind %(num)d people.", len(people)) if dry_run
-               else ngettext("Queued reminders for %(num)d person.", "Queued reminders for %(num)d people.",
-                             len(people)))
+    click.echo(
+        ngettext("Would remind %(num)d person.", "Would remind %(num)d people.", len(people))
+        if dry_run
+        else ngettext("Queued reminders for %(num)d person.", "Queued reminders for %(num)d people.", len(people))
+    )

@@ -11,6 +11,7 @@ by leadership than by the front line. Cycles are created, opened and closed thro
 real services, so the stored results are exactly what the app would compute; answers are
 bulk-inserted to keep the demo fast.
 """
+
 from __future__ import annotations
 
 import random
@@ -39,17 +40,28 @@ EARLIER_VERSION_QUARTERS = 6
 #: The profile the demo's newer-version cycles choose (if the framework has it).
 DEMO_PROFILE = "full"
 #: The organisation-wide mean level each quarter: it rises, with a dip in 2025-Q3.
-BASE_LEVEL = {"2024-Q4": 1.85, "2025-Q1": 2.05, "2025-Q2": 2.3, "2025-Q3": 1.95, "2025-Q4": 2.45,
-              "2026-Q1": 2.7, "2026-Q2": 2.9, "2026-Q3": 3.1, "2026-Q4": 3.2}
+BASE_LEVEL = {
+    "2024-Q4": 1.85,
+    "2025-Q1": 2.05,
+    "2025-Q2": 2.3,
+    "2025-Q3": 1.95,
+    "2025-Q4": 2.45,
+    "2026-Q1": 2.7,
+    "2026-Q2": 2.9,
+    "2026-Q3": 3.1,
+    "2026-Q4": 3.2,
+}
 #: Practices where leadership sees far more than the front line experiences.
 PERCEPTION_GAP_PRACTICES = {"E1", "E2", "A1", "A2", "B6"}
 GROUP_BIAS = {"leadership": 0.25, "management": 0.1, "front_line": -0.15}
 GAP_BIAS = {"leadership": 1.0, "management": 0.6, "front_line": -0.8}
 #: The report's demo stories: E1 (mandates) is the widest gap of all, and A1 (the inner loop)
 #: is wide enough that its contradicting notes are quoted next to it.
-STORY_GAP_BIAS = {"E1": {"leadership": 1.5, "management": 0.6, "front_line": -1.1},
-                  "A1": {"leadership": 1.2, "management": 0.6, "front_line": -1.0},
-                  "A2": {"leadership": 0.8, "management": 0.5, "front_line": -0.8}}
+STORY_GAP_BIAS = {
+    "E1": {"leadership": 1.5, "management": 0.6, "front_line": -1.1},
+    "A1": {"leadership": 1.2, "management": 0.6, "front_line": -1.0},
+    "A2": {"leadership": 0.8, "management": 0.5, "front_line": -0.8},
+}
 
 #: Extra demo respondents so every quarter can have up to twelve.
 EXTRA_RESPONDENTS = [
@@ -89,8 +101,9 @@ def _ensure_extra_respondents(ctx: DemoContext) -> None:
 
 def _pool(ctx: DemoContext) -> list[tuple[int, str]]:
     """Return (user id, group) of the demo members who may answer, consultant excluded."""
-    roles = dict(db.session.execute(db.select(Membership.user_id, Membership.role)
-                                    .where(Membership.org_id == ctx.org.id)).all())
+    roles = dict(
+        db.session.execute(db.select(Membership.user_id, Membership.role).where(Membership.org_id == ctx.org.id)).all()
+    )
     pool = []
     for email, user in sorted(ctx.members.items()):
         if user.id == ctx.consultant.id or roles.get(user.id) not in ANSWER:
@@ -104,8 +117,11 @@ def _choose(rng: random.Random, pool: list[tuple[int, str]], n: int) -> list[tup
     for item in pool:
         by_group.setdefault(item[1], []).append(item)
     # At least one leader and one manager, two from the front line, then anyone.
-    chosen = rng.sample(by_group["leadership"], 1) + rng.sample(by_group["management"], 1) \
+    chosen = (
+        rng.sample(by_group["leadership"], 1)
+        + rng.sample(by_group["management"], 1)
         + rng.sample(by_group["front_line"], 2)
+    )
     rest = [p for p in pool if p not in chosen]
     chosen += rng.sample(rest, max(0, min(n, len(pool)) - len(chosen)))
     return sorted(chosen)
@@ -118,8 +134,9 @@ def _quarter_end(period: str) -> date:
     return first_next - timedelta(days=1)
 
 
-def _tell_stories(rows: list[dict[str, Any]], respondents: list[Respondent],
-                  stories: dict[str, dict[str, str]]) -> None:
+def _tell_stories(
+    rows: list[dict[str, Any]], respondents: list[Respondent], stories: dict[str, dict[str, str]]
+) -> None:
     """Make each story the first note of its practice and group, on a rated answer if any.
 
     The report quotes a group's first note, so notes on earlier answers of that group are
@@ -128,8 +145,9 @@ def _tell_stories(rows: list[dict[str, Any]], respondents: list[Respondent],
     group_of = {r.id: r.group for r in respondents}
     for practice_id, by_group in stories.items():
         for group, story in by_group.items():
-            mine = [row for row in rows
-                    if row["practice_id"] == practice_id and group_of[row["respondent_id"]] == group]
+            mine = [
+                row for row in rows if row["practice_id"] == practice_id and group_of[row["respondent_id"]] == group
+            ]
             if not mine:
                 continue
             # a rated answer if the group gave one, else what the group wrote beside "don't know"
@@ -139,8 +157,7 @@ def _tell_stories(rows: list[dict[str, Any]], respondents: list[Respondent],
             mine[rated]["note"] = story
 
 
-def _practice_offsets(rng: random.Random, framework: Framework,
-                      earlier: Framework | None) -> dict[str, float]:
+def _practice_offsets(rng: random.Random, framework: Framework, earlier: Framework | None) -> dict[str, float]:
     """Return each practice's offset from the quarter's base level, for both versions.
 
     The first version's practices draw from the shared stream exactly as before a newer
@@ -155,8 +172,7 @@ def _practice_offsets(rng: random.Random, framework: Framework,
     fresh = random.Random(11)
     for entry in framework.version_map.practices:
         sources = [offsets[old_id] for old_id in entry.from_ids if old_id in offsets]
-        offsets[entry.practice_id] = (sum(sources) / len(sources) if sources
-                                      else fresh.uniform(-0.55, 0.55))
+        offsets[entry.practice_id] = sum(sources) / len(sources) if sources else fresh.uniform(-0.55, 0.55)
     return offsets
 
 
@@ -173,8 +189,11 @@ def demo_cycles(ctx: DemoContext) -> None:
     notes, stories = demo_notes()
     _ensure_extra_respondents(ctx)
     pool = _pool(ctx)
-    earlier = (framework_catalog().get(framework.key, framework.version_map.from_version)
-               if framework.version_map is not None else None)
+    earlier = (
+        framework_catalog().get(framework.key, framework.version_map.from_version)
+        if framework.version_map is not None
+        else None
+    )
     offsets = _practice_offsets(rng, framework, earlier)
     sizes = [6, 7, 8, 8, 9, 10, 11, 12, 10]
     sponsor = ctx.members.get("sponsor@demo.cxgov.example")
@@ -183,19 +202,20 @@ def demo_cycles(ctx: DemoContext) -> None:
         on_earlier = earlier is not None and number < EARLIER_VERSION_QUARTERS
         version = earlier if on_earlier else framework
         profile = DEMO_PROFILE if version.profile(DEMO_PROFILE) is not None else None
-        cycle = services.cycle_create(org=ctx.org, period=period, framework=version,
-                                      due_date=end - timedelta(days=14), profile_key=profile)
+        cycle = services.cycle_create(
+            org=ctx.org, period=period, framework=version, due_date=end - timedelta(days=14), profile_key=profile
+        )
         if period >= "2026-Q1":
             known = {p.id for p in version.practices}
-            services.cycle_targets_set(cycle=cycle, targets={
-                pid: 4 for pid in ("E1", "A1", "D3") if pid in known})
+            services.cycle_targets_set(cycle=cycle, targets={pid: 4 for pid in ("E1", "A1", "D3") if pid in known})
         chosen = _choose(rng, pool, sizes[number])
         keep = {uid for uid, _g in chosen}
         for old in list(cycle.respondents):
             if old.user_id not in keep:
                 services.respondent_remove(cycle=cycle, respondent=old)
-        respondents = [services.respondent_invite(cycle=cycle, org=ctx.org, user_id=uid, group=group)
-                       for uid, group in chosen]
+        respondents = [
+            services.respondent_invite(cycle=cycle, org=ctx.org, user_id=uid, group=group) for uid, group in chosen
+        ]
         services.cycle_open(cycle=cycle)
         is_open = period == OPEN_PERIOD
         answered_at = datetime(end.year, end.month, end.day, 12, tzinfo=UTC) - timedelta(days=20)
@@ -212,16 +232,25 @@ def demo_cycles(ctx: DemoContext) -> None:
                 elif roll < 0.06:
                     kind, level = "dont_know", None
                 else:
-                    kind, level = "level", _level(rng, BASE_LEVEL[period], offsets[p.id],
-                                                  respondent.group, p.id)
+                    kind, level = "level", _level(rng, BASE_LEVEL[period], offsets[p.id], respondent.group, p.id)
                 note = ""
                 if rng.random() < 0.09 or (p.id in PERCEPTION_GAP_PRACTICES and rng.random() < 0.35):
                     # the draw the shared stream always made here, so the levels stay as they were
                     rng.choice(range(2 if p.id in PERCEPTION_GAP_PRACTICES else 5))
                     note = note_rng.choice(notes.get(p.id, {}).get(respondent.group) or [""])
-                rows.append({"org_id": ctx.org.id, "cycle_id": cycle.id, "respondent_id": respondent.id,
-                             "practice_id": p.id, "kind": kind, "level": level, "note": note,
-                             "updated_at": answered_at, "version_id": 1})
+                rows.append(
+                    {
+                        "org_id": ctx.org.id,
+                        "cycle_id": cycle.id,
+                        "respondent_id": respondent.id,
+                        "practice_id": p.id,
+                        "kind": kind,
+                        "level": level,
+                        "note": note,
+                        "updated_at": answered_at,
+                        "version_id": 1,
+                    }
+                )
             if share == 1.0:
                 respondent.submitted_at = answered_at + timedelta(days=k % 5)
         if not is_open:

@@ -5,6 +5,7 @@ decide the format, so the UI download and ``flask cycle export`` write the same 
 Text that a spreadsheet would run as a formula (starting with = + - @ tab or CR) is always
 written as text: a string cell in XLSX, and a leading apostrophe in CSV.
 """
+
 from __future__ import annotations
 
 import csv
@@ -28,8 +29,7 @@ def _r(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round_half_up(value, digits)
 
 
-def cycle_tables(*, cycle: Cycle, org: Organisation, include_names: bool,
-                 lang: str | None = None) -> dict[str, Table]:
+def cycle_tables(*, cycle: Cycle, org: Organisation, include_names: bool, lang: str | None = None) -> dict[str, Table]:
     """Return the cycle's three sheets; respondent names only when ``include_names``.
 
     Framework text is in ``lang`` (default: the organisation's language).
@@ -41,8 +41,17 @@ def cycle_tables(*, cycle: Cycle, org: Organisation, include_names: bool,
     result = services.cycle_score(cycle=cycle, org=org, answers=rows)
     names = services.respondent_names(cycle) if include_names else {}
     order = {p.id: i for i, p in enumerate(framework.practices)}
-    answer_headers = ["Period", "Practice id", "Practice", "Dimension", "Respondent group",
-                      *(["Respondent", "E-mail"] if include_names else []), "Answer", "Level", "Note"]
+    answer_headers = [
+        "Period",
+        "Practice id",
+        "Practice",
+        "Dimension",
+        "Respondent group",
+        *(["Respondent", "E-mail"] if include_names else []),
+        "Answer",
+        "Level",
+        "Note",
+    ]
     answer_rows = []
     for a, group, _user_id in sorted(rows, key=lambda r: (order.get(r[0].practice_id, 999), r[1], r[0].respondent_id)):
         try:
@@ -50,38 +59,126 @@ def cycle_tables(*, cycle: Cycle, org: Organisation, include_names: bool,
         except KeyError:
             continue
         kind = {"level": "level", "na": "not applicable", "dont_know": "don't know"}[a.kind]
-        answer_rows.append([cycle.period, a.practice_id, p.title.get(lang), dim_title[p.dimension_key],
-                            org.group_label(group),
-                            *(list(names.get(a.respondent_id, ("", ""))) if include_names else []),
-                            kind, a.level, a.note])
+        answer_rows.append(
+            [
+                cycle.period,
+                a.practice_id,
+                p.title.get(lang),
+                dim_title[p.dimension_key],
+                org.group_label(group),
+                *(list(names.get(a.respondent_id, ("", ""))) if include_names else []),
+                kind,
+                a.level,
+                a.note,
+            ]
+        )
     groups = [g["key"] for g in services.org_groups(org)]
-    practice_headers = ["Period", "Practice id", "Practice", "Dimension", "Weight", "Level", "Answers",
-                        "N/A", "Don't know", "Spread", "Disagreement", "Low sample", "Target", "Gap",
-                        "Priority", "Register checks failing",
-                        *(f"Level: {org.group_label(g)}" for g in groups),
-                        "Perception gap", "Perception flag", "Previous level", "Change"]
+    practice_headers = [
+        "Period",
+        "Practice id",
+        "Practice",
+        "Dimension",
+        "Weight",
+        "Level",
+        "Answers",
+        "N/A",
+        "Don't know",
+        "Spread",
+        "Disagreement",
+        "Low sample",
+        "Target",
+        "Gap",
+        "Priority",
+        "Register checks failing",
+        *(f"Level: {org.group_label(g)}" for g in groups),
+        "Perception gap",
+        "Perception flag",
+        "Previous level",
+        "Change",
+    ]
     practice_rows = []
     for pr in result.practices:
         p = framework.practice(pr.practice_id)
-        practice_rows.append([
-            cycle.period, pr.practice_id, p.title.get(lang), dim_title[pr.dimension_key], pr.weight,
-            _r(pr.level), pr.n_answers, pr.n_na, pr.n_dont_know, _r(pr.spread),
-            "yes" if pr.disagreement else "", "yes" if pr.low_sample else "", pr.target, _r(pr.gap),
-            _r(pr.priority), ", ".join(pr.failing_checks),
-            *(_r(pr.group_levels.get(g)) for g in groups),
-            _r(pr.perception_gap), "yes" if pr.perception_flag else "", _r(pr.previous_level), _r(pr.change),
-        ])
-    dimension_headers = ["Period", "Dimension", "Score (1-5)", "Index (0-100)", "Target", "Gap",
-                         "Leadership/management", "Front line", "Perception gap", "Perception flag",
-                         "Practices scored", "Previous index", "Change"]
-    dimension_rows = [[cycle.period, dim_title[d.key], _r(d.score), _r(d.index, 1), _r(d.target), _r(d.gap),
-                       _r(d.upper_score), _r(d.frontline_score), _r(d.perception_gap),
-                       "yes" if d.perception_flag else "", f"{d.n_scored}/{d.n_practices}",
-                       _r(d.previous_index, 1), _r(d.change, 1)] for d in result.dimensions]
-    dimension_rows.append([cycle.period, "Maturity index", None, _r(result.index, 1), None, None, None, None,
-                           None, "", "", _r(result.previous_index, 1), _r(result.change, 1)])
-    return {"Answers": (answer_headers, answer_rows), "Practices": (practice_headers, practice_rows),
-            "Dimensions": (dimension_headers, dimension_rows)}
+        practice_rows.append(
+            [
+                cycle.period,
+                pr.practice_id,
+                p.title.get(lang),
+                dim_title[pr.dimension_key],
+                pr.weight,
+                _r(pr.level),
+                pr.n_answers,
+                pr.n_na,
+                pr.n_dont_know,
+                _r(pr.spread),
+                "yes" if pr.disagreement else "",
+                "yes" if pr.low_sample else "",
+                pr.target,
+                _r(pr.gap),
+                _r(pr.priority),
+                ", ".join(pr.failing_checks),
+                *(_r(pr.group_levels.get(g)) for g in groups),
+                _r(pr.perception_gap),
+                "yes" if pr.perception_flag else "",
+                _r(pr.previous_level),
+                _r(pr.change),
+            ]
+        )
+    dimension_headers = [
+        "Period",
+        "Dimension",
+        "Score (1-5)",
+        "Index (0-100)",
+        "Target",
+        "Gap",
+        "Leadership/management",
+        "Front line",
+        "Perception gap",
+        "Perception flag",
+        "Practices scored",
+        "Previous index",
+        "Change",
+    ]
+    dimension_rows = [
+        [
+            cycle.period,
+            dim_title[d.key],
+            _r(d.score),
+            _r(d.index, 1),
+            _r(d.target),
+            _r(d.gap),
+            _r(d.upper_score),
+            _r(d.frontline_score),
+            _r(d.perception_gap),
+            "yes" if d.perception_flag else "",
+            f"{d.n_scored}/{d.n_practices}",
+            _r(d.previous_index, 1),
+            _r(d.change, 1),
+        ]
+        for d in result.dimensions
+    ]
+    dimension_rows.append(
+        [
+            cycle.period,
+            "Maturity index",
+            None,
+            _r(result.index, 1),
+            None,
+            None,
+            None,
+            None,
+            None,
+            "",
+            "",
+            _r(result.previous_index, 1),
+            _r(result.change, 1),
+        ]
+    )
+    return {
+        "Answers": (answer_headers, answer_rows),
+        "Practices": (practice_headers, practice_rows),
+        "Dimensions": (dimension_headers, dimension_rows),
+    }
 
 
 def _neutral(value: Any) -> Any:
@@ -103,11 +200,13 @@ def to_csv(headers: list[str], rows: list[list[Any]]) -> str:
 
 def write_xlsx(tables: dict[str, Table], target: str | IO[bytes]) -> None:
     """Write the tables as one workbook, one sheet each; every text cell is a string cell."""
-    workbook = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_numbers": False, "strings_to_urls": False})
+    workbook = xlsxwriter.Workbook(
+        target, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+    )
     try:
-        head = workbook.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1, "text_wrap": True,
-                                    "valign": "top"})
+        head = workbook.add_format(
+            {"bold": True, "bg_color": "#E8EEF4", "border": 1, "text_wrap": True, "valign": "top"}
+        )
         wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
         for name, (headers, rows) in tables.items():
             sheet = workbook.add_worksheet(name)

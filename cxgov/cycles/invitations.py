@@ -6,6 +6,7 @@ sponsor when no mail server is configured) and stored only as its SHA-256; issui
 spends the old one, and revoking clears it. Members get a mail that points to the usual
 answer page behind login.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,8 +49,7 @@ def answer_link_respondent(token: str) -> Respondent | None:
     """Return the respondent a live link token belongs to, while their cycle is open."""
     if not token or len(token) > 100:
         return None
-    respondent = db.session.scalar(select(Respondent).where(
-        Respondent.link_token_hash == hash_token(token)))
+    respondent = db.session.scalar(select(Respondent).where(Respondent.link_token_hash == hash_token(token)))
     if respondent is None or respondent.user_id is not None or not respondent.cycle.is_open:
         return None
     return respondent
@@ -97,28 +97,48 @@ def respondent_invite_mail(*, cycle: Cycle, org: Organisation, respondent: Respo
     url, personal = _answer_url(respondent)
     lang = respondent_language(respondent, org)
     message = mail_enqueue(
-        kind="invitation", template="invitation", to=respondent.contact_email, lang=lang, org=org,
+        kind="invitation",
+        template="invitation",
+        to=respondent.contact_email,
+        lang=lang,
+        org=org,
         respondent_id=respondent.id,
         subject=lambda: _("Your CX self-assessment %(period)s for %(org)s", period=cycle.period, org=org.name),
-        context={"name": respondent.display_name, "period": cycle.period, "url": url,
-                 "personal": personal, "due": _due_text(cycle)})
+        context={
+            "name": respondent.display_name,
+            "period": cycle.period,
+            "url": url,
+            "personal": personal,
+            "due": _due_text(cycle),
+        },
+    )
     return SentInvitation(respondent=respondent, message=message, url=url, personal=personal)
 
 
 def respondents_invite_mail(*, cycle: Cycle, org: Organisation) -> list[SentInvitation]:
     """Queue an invitation for every respondent who has not been mailed one."""
-    invited = set(db.session.scalars(select(MailMessage.respondent_id).where(
-        MailMessage.kind == "invitation",
-        MailMessage.respondent_id.in_([r.id for r in cycle.respondents]))))
-    return [respondent_invite_mail(cycle=cycle, org=org, respondent=r)
-            for r in cycle_respondents(cycle) if r.id not in invited]
+    invited = set(
+        db.session.scalars(
+            select(MailMessage.respondent_id).where(
+                MailMessage.kind == "invitation", MailMessage.respondent_id.in_([r.id for r in cycle.respondents])
+            )
+        )
+    )
+    return [
+        respondent_invite_mail(cycle=cycle, org=org, respondent=r)
+        for r in cycle_respondents(cycle)
+        if r.id not in invited
+    ]
 
 
 def reminder_recipients(cycle: Cycle, org: Organisation) -> list[Respondent]:
     """Return who gets a reminder now: not submitted, and not opted out of reminders."""
     stopped = mail_opted_out_addresses(org_id=org.id, kind="reminder")
-    return [r for r in cycle_respondents(cycle)
-            if r.submitted_at is None and r.contact_email and r.contact_email.lower() not in stopped]
+    return [
+        r
+        for r in cycle_respondents(cycle)
+        if r.submitted_at is None and r.contact_email and r.contact_email.lower() not in stopped
+    ]
 
 
 def respondents_remind_mail(*, cycle: Cycle, org: Organisation) -> list[Respondent]:
@@ -131,12 +151,21 @@ def respondents_remind_mail(*, cycle: Cycle, org: Organisation) -> list[Responde
     for respondent in recipients:
         url, _personal = _answer_url(respondent)
         mail_enqueue(
-            kind="reminder", template="reminder", to=respondent.contact_email,
-            lang=respondent_language(respondent, org), org=org, respondent_id=respondent.id,
-            subject=lambda: _("Reminder: CX self-assessment %(period)s for %(org)s",
-                              period=cycle.period, org=org.name),
-            context={"name": respondent.display_name, "period": cycle.period, "url": url,
-                     "due": _due_text(cycle), "answered": answered.get(respondent.id, 0)})
+            kind="reminder",
+            template="reminder",
+            to=respondent.contact_email,
+            lang=respondent_language(respondent, org),
+            org=org,
+            respondent_id=respondent.id,
+            subject=lambda: _("Reminder: CX self-assessment %(period)s for %(org)s", period=cycle.period, org=org.name),
+            context={
+                "name": respondent.display_name,
+                "period": cycle.period,
+                "url": url,
+                "due": _due_text(cycle),
+                "answered": answered.get(respondent.id, 0),
+            },
+        )
         respondent.reminded_at = now
         respondent.reminder_count = (respondent.reminder_count or 0) + 1
     db.session.flush()
@@ -162,12 +191,15 @@ def reminders_scheduled_queue(*, today: date | None = None) -> int:
     """
     today = today or utcnow().date()
     queued = 0
-    cycles = db.session.scalars(select(Cycle).where(Cycle.status == "open",
-                                                    Cycle.due_date.is_not(None)))
+    cycles = db.session.scalars(select(Cycle).where(Cycle.status == "open", Cycle.due_date.is_not(None)))
     for cycle in cycles:
-        due_offsets = [d for d in (cycle.reminder_days or [])
-                       if d not in (cycle.reminders_sent or []) and today >= cycle.due_date - timedelta(days=d)
-                       and today <= cycle.due_date]
+        due_offsets = [
+            d
+            for d in (cycle.reminder_days or [])
+            if d not in (cycle.reminders_sent or [])
+            and today >= cycle.due_date - timedelta(days=d)
+            and today <= cycle.due_date
+        ]
         if not due_offsets:
             continue
         org = db.session.get(Organisation, cycle.org_id)
@@ -193,8 +225,9 @@ def respondents_mail_state(cycle: Cycle) -> dict[int, MailState]:
     ids = [r.id for r in cycle.respondents]
     latest: dict[int, MailMessage] = {}
     failed: dict[int, str] = {}
-    for message in db.session.scalars(select(MailMessage).where(
-            MailMessage.respondent_id.in_(ids)).order_by(MailMessage.id)):
+    for message in db.session.scalars(
+        select(MailMessage).where(MailMessage.respondent_id.in_(ids)).order_by(MailMessage.id)
+    ):
         if message.kind == "invitation":
             latest[message.respondent_id] = message
         if message.status == "failed":
@@ -205,6 +238,7 @@ def respondents_mail_state(cycle: Cycle) -> dict[int, MailState]:
         status = None
         if invitation is not None:
             status = "queued" if invitation.status in ("queued", "sending") else invitation.status
-        out[r.id] = MailState(invited=status, reminded=r.reminder_count or 0,
-                              opened_at=r.link_opened_at, failed=failed.get(r.id, ""))
+        out[r.id] = MailState(
+            invited=status, reminded=r.reminder_count or 0, opened_at=r.link_opened_at, failed=failed.get(r.id, "")
+        )
     return out

@@ -7,6 +7,7 @@ request re-checks that the link is still the live one and the cycle still open, 
 re-issuing a link, or closing the cycle, ends the session's access at once. Wrong, spent and
 foreign tokens all answer 404; repeated wrong tokens from one address answer 429.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -42,9 +43,14 @@ def _no_referrer(response: Response) -> Response:
 
 def _too_many_bad_tokens() -> bool:
     since = utcnow() - BAD_TOKEN_WINDOW
-    bad = db.session.scalar(select(func.count(SecurityEvent.id)).where(
-        SecurityEvent.action == "answer_link", SecurityEvent.result == "refused",
-        SecurityEvent.remote_addr == (request.remote_addr or ""), SecurityEvent.at >= since))
+    bad = db.session.scalar(
+        select(func.count(SecurityEvent.id)).where(
+            SecurityEvent.action == "answer_link",
+            SecurityEvent.result == "refused",
+            SecurityEvent.remote_addr == (request.remote_addr or ""),
+            SecurityEvent.at >= since,
+        )
+    )
     return (bad or 0) >= MAX_BAD_TOKENS
 
 
@@ -73,8 +79,12 @@ def _linked_respondent() -> Respondent:
     if not isinstance(held, dict):
         abort(404)
     respondent = db.session.get(Respondent, held.get("r"))
-    if (respondent is None or respondent.link_token_hash is None
-            or respondent.link_token_hash != held.get("h") or not respondent.cycle.is_open):
+    if (
+        respondent is None
+        or respondent.link_token_hash is None
+        or respondent.link_token_hash != held.get("h")
+        or not respondent.cycle.is_open
+    ):
         session.pop(_SESSION_KEY, None)
         abort(404)
     # Someone answering through a link has no account: their page is in the language the
@@ -86,9 +96,13 @@ def _linked_respondent() -> Respondent:
 
 
 def _urls() -> AnswerUrls:
-    return AnswerUrls(page=lambda **values: url_for("answer_link.page", **values),
-                      save=url_for("answer_link.save"), submit=url_for("answer_link.submit"),
-                      after_submit=url_for("answer_link.done"), login=None)
+    return AnswerUrls(
+        page=lambda **values: url_for("answer_link.page", **values),
+        save=url_for("answer_link.save"),
+        submit=url_for("answer_link.submit"),
+        after_submit=url_for("answer_link.done"),
+        login=None,
+    )
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -118,8 +132,7 @@ def done() -> ResponseReturnValue:
     """Thank the respondent; they may still go back and change answers while the cycle is open."""
     respondent = _linked_respondent()
     org = db.session.get(Organisation, respondent.org_id)
-    return render_template("cycles/link_done.html", respondent=respondent, org=org,
-                           cycle=respondent.cycle)
+    return render_template("cycles/link_done.html", respondent=respondent, org=org, cycle=respondent.cycle)
 
 
 @bp.errorhandler(404)

@@ -6,6 +6,7 @@ what an old cycle asked or how it scores. Closing a cycle stores the computed re
 JSON (``CycleResult.to_dict()``); a closed cycle's numbers are read from there, never
 recomputed.
 """
+
 from __future__ import annotations
 
 import re
@@ -92,8 +93,8 @@ class Cycle(db.Model):
 
     closed_by: Mapped[User | None] = relationship()
     respondents: Mapped[list["Respondent"]] = relationship(
-        back_populates="cycle", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="Respondent.id")
+        back_populates="cycle", cascade="all, delete-orphan", passive_deletes=True, order_by="Respondent.id"
+    )
 
     @property
     def is_open(self) -> bool:
@@ -111,8 +112,10 @@ class Respondent(db.Model):
     ``email``), who answers through a personal link.
     """
 
-    __table_args__ = (UniqueConstraint("cycle_id", "user_id", name="uq_respondent_cycle_id_user_id"),
-                      UniqueConstraint("cycle_id", "email", name="uq_respondent_cycle_id_email"))
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "user_id", name="uq_respondent_cycle_id_user_id"),
+        UniqueConstraint("cycle_id", "email", name="uq_respondent_cycle_id_email"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
@@ -154,8 +157,7 @@ class Respondent(db.Model):
 class Answer(db.Model):
     """One respondent's answer to one practice; the latest save wins, stale saves conflict."""
 
-    __table_args__ = (UniqueConstraint("respondent_id", "practice_id",
-                                       name="uq_answer_respondent_id_practice_id"),)
+    __table_args__ = (UniqueConstraint("respondent_id", "practice_id", name="uq_answer_respondent_id_practice_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)

@@ -8,6 +8,7 @@ Who sees what (decided here, documented in docs/assessments.md, "Who sees what")
 - Once a cycle is closed, every member (READ) sees its stored results; evidence notes show
   the respondent's group, and names only to MANAGE.
 """
+
 from __future__ import annotations
 
 import io
@@ -33,8 +34,7 @@ from ..mail.services import MailError, mail_is_configured
 from ..scoring.engine import level_from_index
 from . import exports, invitations, services
 from .answering import AnswerUrls, answer_autosave, answer_page, answer_submit
-from .forms import (CycleCreateForm, DueDateForm, ReminderDaysForm, RespondentAddForm,
-                    RespondentExternalForm)
+from .forms import CycleCreateForm, DueDateForm, ReminderDaysForm, RespondentAddForm, RespondentExternalForm
 from .models import Cycle, Respondent, period_next
 
 bp = org_blueprint("cycles", __name__, url_prefix="/cycles")
@@ -63,8 +63,7 @@ def _profile_choices(frameworks: list[Any]) -> list[tuple[str, str]]:
         for profile in framework.profiles:
             if profile.key not in seen:
                 seen.add(profile.key)
-                choices.append((profile.key, f"{profile.name.get(lang)}: "
-                                             f"{profile.description.get(lang)}"))
+                choices.append((profile.key, f"{profile.name.get(lang)}: {profile.description.get(lang)}"))
     return choices
 
 
@@ -81,7 +80,7 @@ def _short_label(text: str, limit: int = 36) -> str:
     """Return ``text`` cut at a word boundary to fit a chart's label column."""
     if len(text) <= limit:
         return text
-    cut = text[:limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:-–")
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:-–")
     for tail in (" and", " or", " of", " the", " &"):
         if cut.endswith(tail):
             cut = cut[: -len(tail)]
@@ -109,10 +108,12 @@ def index() -> ResponseReturnValue:
     """List the organisation's cycles: period, framework, status, progress and index."""
     org = current_org()
     cycles = services.cycle_list(org)
-    mine = set(db.session.scalars(select(Respondent.cycle_id).where(
-        Respondent.org_id == org.id, Respondent.user_id == current_user.id)))
-    return render_template("cycles/index.html", cycles=cycles, mine=mine,
-                           can_answer=current_role() in ANSWER)
+    mine = set(
+        db.session.scalars(
+            select(Respondent.cycle_id).where(Respondent.org_id == org.id, Respondent.user_id == current_user.id)
+        )
+    )
+    return render_template("cycles/index.html", cycles=cycles, mine=mine, can_answer=current_role() in ANSWER)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -137,22 +138,33 @@ def new() -> ResponseReturnValue:
         if framework is None:
             form.framework.errors = [_("Choose one of the frameworks offered.")]
         elif profile_key and framework.profile(profile_key) is None:
-            form.profile.errors = [_("%(framework)s has no such profile; choose one of: "
-                                     "%(profiles)s.", framework=framework.title.get(_lang()),
-                                     profiles=", ".join(p.name.get(_lang())
-                                                        for p in framework.profiles)
-                                     or _("none"))]
+            form.profile.errors = [
+                _(
+                    "%(framework)s has no such profile; choose one of: %(profiles)s.",
+                    framework=framework.title.get(_lang()),
+                    profiles=", ".join(p.name.get(_lang()) for p in framework.profiles) or _("none"),
+                )
+            ]
         else:
             try:
-                cycle = services.cycle_create(org=org, period=form.period.data, framework=framework,
-                                              due_date=form.due_date.data,
-                                              profile_key=profile_key)
+                cycle = services.cycle_create(
+                    org=org,
+                    period=form.period.data,
+                    framework=framework,
+                    due_date=form.due_date.data,
+                    profile_key=profile_key,
+                )
             except services.CycleError as error:
                 form.period.errors = [str(error)]
             else:
                 db.session.commit()
-                flash(_("The cycle %(period)s was created as a draft. Check respondents and targets, then open it.",
-                        period=cycle.period), "success")
+                flash(
+                    _(
+                        "The cycle %(period)s was created as a draft. Check respondents and targets, then open it.",
+                        period=cycle.period,
+                    ),
+                    "success",
+                )
                 return redirect(url_for("cycles.respondents", cycle_id=cycle.id))
     return render_template("cycles/new.html", form=form, has_frameworks=bool(frameworks))
 
@@ -163,8 +175,9 @@ def history() -> ResponseReturnValue:
     """Index and dimension scores per closed quarter: a trend chart and a table."""
     org = current_org()
     results = services.closed_results(org)
-    latest = db.session.scalar(select(Cycle).where(Cycle.org_id == org.id, Cycle.status == "closed")
-                               .order_by(Cycle.period.desc()).limit(1))
+    latest = db.session.scalar(
+        select(Cycle).where(Cycle.org_id == org.id, Cycle.status == "closed").order_by(Cycle.period.desc()).limit(1)
+    )
     titles: dict[str, str] = {}
     stages: dict[str, str] = {}
     if latest is not None:
@@ -178,13 +191,28 @@ def history() -> ResponseReturnValue:
     periods = [r["period"] for r in rows]
     series = [Series(_("Maturity index"), [r["index"] for r in rows])]
     series += [Series(titles.get(k, k), [r["dimensions"].get(k) for r in rows], style="muted") for k in keys]
-    chart = trend_chart(periods, series, title=_("Maturity index per quarter"),
-                        y_label=_("Index 0–100"), width=1040, height=340) if len(rows) >= 2 else None  # one dot is no trend
-    changes = [(rows[i]["period"], rows[i - 1]["version"], rows[i]["version"])
-               for i in range(1, len(rows)) if rows[i]["version"] != rows[i - 1]["version"]]
-    return render_template("cycles/history.html", rows=rows, keys=keys, titles=titles, stages=stages,
-                           chart=chart, version_changes=changes,
-                           change_lines=_version_change_lines(latest, [after for _p, _b, after in changes]))
+    chart = (
+        trend_chart(
+            periods, series, title=_("Maturity index per quarter"), y_label=_("Index 0–100"), width=1040, height=340
+        )
+        if len(rows) >= 2
+        else None
+    )  # one dot is no trend
+    changes = [
+        (rows[i]["period"], rows[i - 1]["version"], rows[i]["version"])
+        for i in range(1, len(rows))
+        if rows[i]["version"] != rows[i - 1]["version"]
+    ]
+    return render_template(
+        "cycles/history.html",
+        rows=rows,
+        keys=keys,
+        titles=titles,
+        stages=stages,
+        chart=chart,
+        version_changes=changes,
+        change_lines=_version_change_lines(latest, [after for _p, _b, after in changes]),
+    )
 
 
 def _version_change_lines(latest: Cycle | None, versions: list[str]) -> dict[str, list[str]]:
@@ -198,7 +226,8 @@ def _version_change_lines(latest: Cycle | None, versions: list[str]) -> dict[str
         framework = own if own.version == version else framework_catalog().get(own.key, version)
         if framework is not None:
             lines[version] = version_change_lines(
-                framework, title=lambda pid, fw=framework: fw.practice(pid).title.get(lang))
+                framework, title=lambda pid, fw=framework: fw.practice(pid).title.get(lang)
+            )
     return lines
 
 
@@ -218,12 +247,18 @@ def respondents(cycle_id: int) -> ResponseReturnValue:
     if submitted.validate_on_submit():
         try:
             if submitted is form:
-                respondent = services.respondent_invite(cycle=cycle, org=org, user_id=form.user_id.data,
-                                                        group=form.group.data)
+                respondent = services.respondent_invite(
+                    cycle=cycle, org=org, user_id=form.user_id.data, group=form.group.data
+                )
             else:
                 respondent = services.respondent_add_external(
-                    cycle=cycle, org=org, name=external_form.name.data, email=external_form.email.data,
-                    group=external_form.group.data, language=external_form.language.data or None)
+                    cycle=cycle,
+                    org=org,
+                    name=external_form.name.data,
+                    email=external_form.email.data,
+                    group=external_form.group.data,
+                    language=external_form.language.data or None,
+                )
             links = _invite_if_open(cycle, org, [respondent])
         except (services.CycleError, MailError) as error:
             db.session.rollback()
@@ -236,14 +271,23 @@ def respondents(cycle_id: int) -> ResponseReturnValue:
     people = services.cycle_respondents(cycle)
     pending = invitations.reminder_recipients(cycle, org) if cycle.is_open else []
     return render_template(
-        "cycles/respondents.html", cycle=cycle, form=form, external_form=external_form,
-        people=people, counts=services.answers_by_respondent(cycle),
-        n_practices=len(services.cycle_framework(cycle).practices), pending=pending,
-        mail_state=invitations.respondents_mail_state(cycle), mail_configured=mail_is_configured(),
+        "cycles/respondents.html",
+        cycle=cycle,
+        form=form,
+        external_form=external_form,
+        people=people,
+        counts=services.answers_by_respondent(cycle),
+        n_practices=len(services.cycle_framework(cycle).practices),
+        pending=pending,
+        mail_state=invitations.respondents_mail_state(cycle),
+        mail_configured=mail_is_configured(),
         due_form=DueDateForm(formdata=None, due_date=cycle.due_date),
         reminder_form=ReminderDaysForm(formdata=None, days=", ".join(map(str, cycle.reminder_days or []))),
-        empty_form=EmptyForm(), lang=_lang(), framework=services.cycle_framework(cycle),
-        respondent=services.respondent_for(cycle, current_user))
+        empty_form=EmptyForm(),
+        lang=_lang(),
+        framework=services.cycle_framework(cycle),
+        respondent=services.respondent_for(cycle, current_user),
+    )
 
 
 def _invite_if_open(cycle: Cycle, org: Any, people: list[Respondent]) -> list[tuple[str, str]]:
@@ -266,8 +310,14 @@ def _links_to_show(sent: list[invitations.SentInvitation]) -> list[tuple[str, st
 
 def _flash_links(links: list[tuple[str, str]]) -> None:
     for name, link in links:
-        flash(_("No mail server is configured, so give %(name)s this personal link yourself: %(link)s",
-                name=name, link=link), "info")
+        flash(
+            _(
+                "No mail server is configured, so give %(name)s this personal link yourself: %(link)s",
+                name=name,
+                link=link,
+            ),
+            "info",
+        )
 
 
 @bp.route("/<int:cycle_id>/invite", methods=["POST"])
@@ -285,8 +335,10 @@ def invite(cycle_id: int) -> ResponseReturnValue:
             flash(str(error), "danger")
         else:
             db.session.commit()
-            flash(ngettext("Invitation queued for %(num)d person.", "Invitations queued for %(num)d people.",
-                           len(fresh)), "success")
+            flash(
+                ngettext("Invitation queued for %(num)d person.", "Invitations queued for %(num)d people.", len(fresh)),
+                "success",
+            )
             _flash_links(links)
     return redirect(url_for("cycles.respondents", cycle_id=cycle.id))
 
@@ -393,8 +445,10 @@ def remind(cycle_id: int) -> ResponseReturnValue:
             flash(str(error), "danger")
         else:
             db.session.commit()
-            flash(ngettext("Reminder queued for %(num)d person.", "Reminders queued for %(num)d people.",
-                           len(pending)), "success")
+            flash(
+                ngettext("Reminder queued for %(num)d person.", "Reminders queued for %(num)d people.", len(pending)),
+                "success",
+            )
     return redirect(url_for("cycles.respondents", cycle_id=cycle.id))
 
 
@@ -425,10 +479,16 @@ def targets(cycle_id: int) -> ResponseReturnValue:
                 db.session.commit()
                 flash(_("Targets saved."), "success")
                 return redirect(url_for("cycles.targets", cycle_id=cycle.id))
-    return render_template("cycles/targets.html", cycle=cycle, framework=framework, form=form,
-                           current=services.cycle_targets(cycle), lang=_lang(),
-                           profile=services.cycle_profile(cycle),
-                           respondent=services.respondent_for(cycle, current_user))
+    return render_template(
+        "cycles/targets.html",
+        cycle=cycle,
+        framework=framework,
+        form=form,
+        current=services.cycle_targets(cycle),
+        lang=_lang(),
+        profile=services.cycle_profile(cycle),
+        respondent=services.respondent_for(cycle, current_user),
+    )
 
 
 @bp.route("/<int:cycle_id>/open", methods=["POST"])
@@ -459,8 +519,10 @@ def close(cycle_id: int) -> ResponseReturnValue:
             flash(str(error), "danger")
         else:
             db.session.commit()
-            flash(_("The cycle %(period)s is closed; its results are stored and will not change.",
-                    period=cycle.period), "success")
+            flash(
+                _("The cycle %(period)s is closed; its results are stored and will not change.", period=cycle.period),
+                "success",
+            )
     return redirect(url_for("cycles.dashboard", cycle_id=cycle.id))
 
 
@@ -481,8 +543,11 @@ def _member_answer_urls(cycle: Cycle) -> AnswerUrls:
         submit=url_for("cycles.submit", cycle_id=cycle.id),
         after_submit=url_for("cycles.dashboard", cycle_id=cycle.id),
         login=url_for("auth.login"),
-        breadcrumbs=((_("Assessments"), url_for("cycles.index")),
-                     (cycle.period, url_for("cycles.dashboard", cycle_id=cycle.id))))
+        breadcrumbs=(
+            (_("Assessments"), url_for("cycles.index")),
+            (cycle.period, url_for("cycles.dashboard", cycle_id=cycle.id)),
+        ),
+    )
 
 
 @bp.route("/<int:cycle_id>/answer", methods=["GET", "POST"])
@@ -490,8 +555,9 @@ def _member_answer_urls(cycle: Cycle) -> AnswerUrls:
 def answer(cycle_id: int) -> ResponseReturnValue:
     """Answer one dimension per page; the submit button saves the whole page without JS."""
     cycle = org_get(Cycle, cycle_id)
-    return answer_page(cycle=cycle, respondent=_respondent_or_403(cycle), org=current_org(),
-                       urls=_member_answer_urls(cycle))
+    return answer_page(
+        cycle=cycle, respondent=_respondent_or_403(cycle), org=current_org(), urls=_member_answer_urls(cycle)
+    )
 
 
 @bp.route("/<int:cycle_id>/answer/save", methods=["POST"])
@@ -510,8 +576,7 @@ def answer_save(cycle_id: int) -> ResponseReturnValue:
 def submit(cycle_id: int) -> ResponseReturnValue:
     """Mark the respondent's answers as done; gaps need an explicit confirmation."""
     cycle = org_get(Cycle, cycle_id)
-    return answer_submit(cycle=cycle, respondent=_respondent_or_403(cycle),
-                         urls=_member_answer_urls(cycle))
+    return answer_submit(cycle=cycle, respondent=_respondent_or_403(cycle), urls=_member_answer_urls(cycle))
 
 
 # -- results -----------------------------------------------------------------------------
@@ -526,9 +591,16 @@ def dashboard(cycle_id: int) -> ResponseReturnValue:
     progress = services.cycle_progress(cycle)
     framework = services.cycle_framework(cycle)
     lang = _lang()
-    context: dict[str, Any] = dict(cycle=cycle, progress=progress, visibility=visibility,
-                                   respondent=respondent, framework=framework, lang=lang,
-                                   empty_form=EmptyForm(), can_manage=_can_manage())
+    context: dict[str, Any] = dict(
+        cycle=cycle,
+        progress=progress,
+        visibility=visibility,
+        respondent=respondent,
+        framework=framework,
+        lang=lang,
+        empty_form=EmptyForm(),
+        can_manage=_can_manage(),
+    )
     if visibility == "own":
         context["mine"] = services.respondent_answers(respondent)
         context["choice_of"] = services.answer_choice
@@ -543,23 +615,43 @@ def dashboard(cycle_id: int) -> ResponseReturnValue:
     short = [framework.dimension(d.key).title.get(lang) for d in dims]
     # The chart estimates text widths; very long labels are cut here, where we choose how.
     bar_labels = [_short_label(t) for t in short]
-    bars = bar_chart(bar_labels, [d.score for d in dims], targets=[d.target for d in dims], max_value=5,
-                     title=_("Dimension scores (1–5) against targets"), width=680, bar_height=26)
-    radar_series = [Series(_("This quarter"), [d.score for d in dims]),
-                    Series(_("Target"), [d.target for d in dims], style="target")]
+    bars = bar_chart(
+        bar_labels,
+        [d.score for d in dims],
+        targets=[d.target for d in dims],
+        max_value=5,
+        title=_("Dimension scores (1–5) against targets"),
+        width=680,
+        bar_height=26,
+    )
+    radar_series = [
+        Series(_("This quarter"), [d.score for d in dims]),
+        Series(_("Target"), [d.target for d in dims], style="target"),
+    ]
     if result.previous_index is not None:
-        radar_series.append(Series(_("Last quarter"), [
-            level_from_index(d.previous_index) if d.previous_index is not None else None for d in dims],
-            style="previous"))
-    radar = radar_chart(short, radar_series, size=400,
-                        title=_("Dimension scores"))
+        radar_series.append(
+            Series(
+                _("Last quarter"),
+                [level_from_index(d.previous_index) if d.previous_index is not None else None for d in dims],
+                style="previous",
+            )
+        )
+    radar = radar_chart(short, radar_series, size=400, title=_("Dimension scores"))
     context.update(
-        result=result, stage=stage, titles=titles, practice_titles=practice_titles,
+        result=result,
+        stage=stage,
+        titles=titles,
+        practice_titles=practice_titles,
         gauge=gauge(result.index, digits=0),  # whole index points, as in the report
-        bars=bars, radar=radar, top_gaps=result.top_gaps(5), movers=result.biggest_movers(5),
+        bars=bars,
+        radar=radar,
+        top_gaps=result.top_gaps(5),
+        movers=result.biggest_movers(5),
         mover_changes=_change_labels(framework, result.biggest_movers(5)),
-        perception=result.perception_flags()[:6], disagreements=result.disagreements()[:6],
-        group_label=org.group_label, level_names=[n.get(lang) for n in framework.level_names],
+        perception=result.perception_flags()[:6],
+        disagreements=result.disagreements()[:6],
+        group_label=org.group_label,
+        level_names=[n.get(lang) for n in framework.level_names],
     )
     return render_template("cycles/dashboard.html", **context)
 
@@ -583,9 +675,9 @@ def _practice_history(org, cycle: Cycle, framework, practice_id: str) -> list[di
         if period >= cycle.period:
             continue
         earlier = result._by_id.get(practice_id) if result is not None else None
-        rows.append({"period": period, "version": (result.framework_version if result is not None
-                                                   else None),
-                     "result": earlier})
+        rows.append(
+            {"period": period, "version": (result.framework_version if result is not None else None), "result": earlier}
+        )
     return rows
 
 
@@ -605,12 +697,18 @@ def practice(cycle_id: int, practice_id: str) -> ResponseReturnValue:
     lang = _lang()
     from ..framework.changes import practice_change_label
 
-    context: dict[str, Any] = dict(cycle=cycle, practice=item, framework=framework, lang=lang,
-                                   change_label=practice_change_label(framework, item.id),
-                                   visibility=visibility, can_manage=_can_manage(),
-                                   dimension=framework.dimension(item.dimension_key),
-                                   level_names=[n.get(lang) for n in framework.level_names],
-                                   target=services.cycle_targets(cycle)[item.id])
+    context: dict[str, Any] = dict(
+        cycle=cycle,
+        practice=item,
+        framework=framework,
+        lang=lang,
+        change_label=practice_change_label(framework, item.id),
+        visibility=visibility,
+        can_manage=_can_manage(),
+        dimension=framework.dimension(item.dimension_key),
+        level_names=[n.get(lang) for n in framework.level_names],
+        target=services.cycle_targets(cycle)[item.id],
+    )
     if visibility == "own":
         context["own"] = services.respondent_answers(respondent).get(item.id)
         context["choice_of"] = services.answer_choice
@@ -634,14 +732,34 @@ def practice(cycle_id: int, practice_id: str) -> ResponseReturnValue:
                 counts[a.level] += 1
             else:
                 other[a.kind] += 1
-        groups.append({"key": g["key"], "label": g["label"], "counts": counts, "other": other,
-                       "level": pr.group_levels.get(g["key"]), "n": pr.group_counts.get(g["key"], 0),
-                       "chart": level_distribution(counts, width=240, height=64)})
-    notes = [{"group": org.group_label(g), "name": names.get(a.respondent_id, ("", ""))[0] or None,
-              "note": a.note, "choice": services.answer_choice(a)} for a, g, _u in mine_rows if a.note]
-    context.update(pr=pr, groups=groups, notes=notes,
-                   overall_chart=level_distribution(pr.distribution, width=300, height=80),
-                   earlier=_practice_history(org, cycle, framework, item.id))
+        groups.append(
+            {
+                "key": g["key"],
+                "label": g["label"],
+                "counts": counts,
+                "other": other,
+                "level": pr.group_levels.get(g["key"]),
+                "n": pr.group_counts.get(g["key"], 0),
+                "chart": level_distribution(counts, width=240, height=64),
+            }
+        )
+    notes = [
+        {
+            "group": org.group_label(g),
+            "name": names.get(a.respondent_id, ("", ""))[0] or None,
+            "note": a.note,
+            "choice": services.answer_choice(a),
+        }
+        for a, g, _u in mine_rows
+        if a.note
+    ]
+    context.update(
+        pr=pr,
+        groups=groups,
+        notes=notes,
+        overall_chart=level_distribution(pr.distribution, width=300, height=80),
+        earlier=_practice_history(org, cycle, framework, item.id),
+    )
     return render_template("cycles/practice.html", **context)
 
 
@@ -655,19 +773,25 @@ def export(cycle_id: int, fmt: str) -> ResponseReturnValue:
         abort(404)
     if not cycle.is_closed and not _can_manage():
         abort(403)
-    tables = exports.cycle_tables(cycle=cycle, org=org, include_names=_can_manage(),
-                                  lang=request.args.get("lang") or None)
+    tables = exports.cycle_tables(
+        cycle=cycle, org=org, include_names=_can_manage(), lang=request.args.get("lang") or None
+    )
     security_event("export", detail=f"cycle {cycle.period} {fmt}")
     stem = f"{org.slug}-{cycle.period}"
     if fmt == "xlsx":
         buffer = io.BytesIO()
         exports.write_xlsx(tables, buffer)
         buffer.seek(0)
-        return send_file(buffer, as_attachment=True, download_name=f"{stem}.xlsx",
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return send_file(
+            buffer,
+            as_attachment=True,
+            download_name=f"{stem}.xlsx",
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
     sheet = request.args.get("sheet", "Answers")
     if sheet not in tables:
         abort(404)
     data = exports.to_csv(*tables[sheet]).encode("utf-8-sig")
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"{stem}-{sheet.lower()}.csv",
-                     mimetype="text/csv")
+    return send_file(
+        io.BytesIO(data), as_attachment=True, download_name=f"{stem}-{sheet.lower()}.csv", mimetype="text/csv"
+    )

@@ -5,6 +5,7 @@ keeps answers safe lives here: a closed cycle refuses every save, a save that st
 older version of an answer is a conflict (never a silent overwrite), and closing stores the
 scored result so a closed cycle's numbers never change.
 """
+
 from __future__ import annotations
 
 import threading
@@ -97,8 +98,7 @@ def register_failing_checks(org: Organisation) -> frozenset[str]:
 # -- reading -----------------------------------------------------------------------------
 def cycles_for_org(org: Organisation) -> list[Cycle]:
     """Return the organisation's cycles, newest period first."""
-    return list(db.session.scalars(
-        select(Cycle).where(Cycle.org_id == org.id).order_by(Cycle.period.desc())))
+    return list(db.session.scalars(select(Cycle).where(Cycle.org_id == org.id).order_by(Cycle.period.desc())))
 
 
 @dataclass(frozen=True)
@@ -122,15 +122,38 @@ class CycleRow:
 def cycle_list(org: Organisation) -> list[CycleRow]:
     """Return the organisation's cycles for the list page, newest first, in two queries."""
     rows = db.session.execute(
-        select(Cycle.id, Cycle.period, Cycle.framework_key, Cycle.framework_version, Cycle.status,
-               Cycle.results["index"].as_float())
-        .where(Cycle.org_id == org.id).order_by(Cycle.period.desc())).all()
-    counts = {cid: (inv, sub) for cid, inv, sub in db.session.execute(
-        select(Respondent.cycle_id, func.count(Respondent.id), func.count(Respondent.submitted_at))
-        .where(Respondent.org_id == org.id).group_by(Respondent.cycle_id))}
-    return [CycleRow(id=r[0], period=r[1], framework_key=r[2], framework_version=r[3], status=r[4],
-                     index=r[5] if r[4] == "closed" else None, invited=counts.get(r[0], (0, 0))[0],
-                     submitted=counts.get(r[0], (0, 0))[1]) for r in rows]
+        select(
+            Cycle.id,
+            Cycle.period,
+            Cycle.framework_key,
+            Cycle.framework_version,
+            Cycle.status,
+            Cycle.results["index"].as_float(),
+        )
+        .where(Cycle.org_id == org.id)
+        .order_by(Cycle.period.desc())
+    ).all()
+    counts = {
+        cid: (inv, sub)
+        for cid, inv, sub in db.session.execute(
+            select(Respondent.cycle_id, func.count(Respondent.id), func.count(Respondent.submitted_at))
+            .where(Respondent.org_id == org.id)
+            .group_by(Respondent.cycle_id)
+        )
+    }
+    return [
+        CycleRow(
+            id=r[0],
+            period=r[1],
+            framework_key=r[2],
+            framework_version=r[3],
+            status=r[4],
+            index=r[5] if r[4] == "closed" else None,
+            invited=counts.get(r[0], (0, 0))[0],
+            submitted=counts.get(r[0], (0, 0))[1],
+        )
+        for r in rows
+    ]
 
 
 def cycle_by_period(org: Organisation, period: str) -> Cycle | None:
@@ -155,8 +178,9 @@ _results_cache: dict[tuple[int, Any, Any], CycleResult] = {}
 _results_lock = threading.Lock()
 
 
-def _closed_results(*conditions: Any, newest_first: bool = False,
-                    limit: int | None = None) -> list[tuple[str, CycleResult]]:
+def _closed_results(
+    *conditions: Any, newest_first: bool = False, limit: int | None = None
+) -> list[tuple[str, CycleResult]]:
     """Return (period, stored result) of the closed cycles matching ``conditions``, by period.
 
     One small query for the cycles; a second one only for results not yet decoded here.
@@ -165,13 +189,16 @@ def _closed_results(*conditions: Any, newest_first: bool = False,
     rows = db.session.execute(
         select(Cycle.id, Cycle.period, Cycle.created_at, Cycle.closed_at)
         .where(*conditions, Cycle.status == "closed", Cycle.results.is_not(None))
-        .order_by(order).limit(limit)).all()
+        .order_by(order)
+        .limit(limit)
+    ).all()
     with _results_lock:
         found = {key: _results_cache.get(key) for key in ((r.id, r.created_at, r.closed_at) for r in rows)}
     missing = [key[0] for key, result in found.items() if result is None]
     if missing:
-        fetched = db.session.execute(select(Cycle.id, Cycle.created_at, Cycle.closed_at, Cycle.results)
-                                     .where(Cycle.id.in_(missing))).all()
+        fetched = db.session.execute(
+            select(Cycle.id, Cycle.created_at, Cycle.closed_at, Cycle.results).where(Cycle.id.in_(missing))
+        ).all()
         with _results_lock:
             if len(_results_cache) + len(fetched) > _RESULTS_CACHE_SIZE:
                 _results_cache.clear()
@@ -183,8 +210,7 @@ def _closed_results(*conditions: Any, newest_first: bool = False,
 
 def previous_closed_result(cycle: Cycle) -> tuple[str, CycleResult] | None:
     """Return (period, stored result) of the last closed cycle before ``cycle``."""
-    found = _closed_results(Cycle.org_id == cycle.org_id, Cycle.period < cycle.period,
-                            newest_first=True, limit=1)
+    found = _closed_results(Cycle.org_id == cycle.org_id, Cycle.period < cycle.period, newest_first=True, limit=1)
     return found[0] if found else None
 
 
@@ -215,8 +241,7 @@ def result_on(result: CycleResult, framework: Framework) -> CycleResult | None:
     return result_onto(result, framework, framework_versions(framework))
 
 
-def closed_results_on(org: Organisation, framework: Framework
-                      ) -> list[tuple[str, CycleResult | None]]:
+def closed_results_on(org: Organisation, framework: Framework) -> list[tuple[str, CycleResult | None]]:
     """Return every closed cycle's result read through the version maps onto ``framework``.
 
     Oldest first; a result that no chain of maps connects (another framework) is None.
@@ -226,16 +251,16 @@ def closed_results_on(org: Organisation, framework: Framework
 
 def respondent_for(cycle: Cycle, user: User) -> Respondent | None:
     """Return the user's respondent row in ``cycle``, or None when not invited."""
-    return db.session.scalar(select(Respondent).where(Respondent.cycle_id == cycle.id,
-                                                      Respondent.user_id == user.id))
+    return db.session.scalar(select(Respondent).where(Respondent.cycle_id == cycle.id, Respondent.user_id == user.id))
 
 
 def cycle_respondents(cycle: Cycle) -> list[Respondent]:
     """Return the respondents of ``cycle`` with their users, by group then name (one query)."""
     from sqlalchemy.orm import joinedload
 
-    rows = db.session.scalars(select(Respondent).options(joinedload(Respondent.user))
-                              .where(Respondent.cycle_id == cycle.id))
+    rows = db.session.scalars(
+        select(Respondent).options(joinedload(Respondent.user)).where(Respondent.cycle_id == cycle.id)
+    )
     return sorted(rows, key=lambda r: (r.group, r.display_name.lower(), r.id))
 
 
@@ -248,7 +273,9 @@ def answers_by_respondent(cycle: Cycle) -> dict[int, int]:
     """Return respondent id -> number of answers given, in one query."""
     rows = db.session.execute(
         select(Answer.respondent_id, func.count(Answer.id))
-        .where(Answer.cycle_id == cycle.id).group_by(Answer.respondent_id))
+        .where(Answer.cycle_id == cycle.id)
+        .group_by(Answer.respondent_id)
+    )
     return {rid: n for rid, n in rows}
 
 
@@ -259,11 +286,19 @@ def cycle_answers(cycle: Cycle) -> list[tuple[Any, str, int]]:
     object: the dashboard reads hundreds of answers and never changes them.
     """
     rows = db.session.execute(
-        select(Answer.respondent_id, Answer.practice_id, Answer.kind, Answer.level, Answer.note,
-               Respondent.group, Respondent.user_id)
+        select(
+            Answer.respondent_id,
+            Answer.practice_id,
+            Answer.kind,
+            Answer.level,
+            Answer.note,
+            Respondent.group,
+            Respondent.user_id,
+        )
         .join(Respondent, Respondent.id == Answer.respondent_id)
         .where(Answer.cycle_id == cycle.id)
-        .order_by(Answer.practice_id, Respondent.group, Answer.id))
+        .order_by(Answer.practice_id, Respondent.group, Answer.id)
+    )
     return [(r, r.group, r.user_id) for r in rows]
 
 
@@ -290,25 +325,35 @@ class Progress:
 def cycle_progress(cycle: Cycle) -> Progress:
     """Return the cycle's progress in two queries."""
     invited, submitted = db.session.execute(
-        select(func.count(Respondent.id), func.count(Respondent.submitted_at))
-        .where(Respondent.cycle_id == cycle.id)).one()
+        select(func.count(Respondent.id), func.count(Respondent.submitted_at)).where(Respondent.cycle_id == cycle.id)
+    ).one()
     answered = db.session.scalar(select(func.count(Answer.id)).where(Answer.cycle_id == cycle.id))
     n_practices = sum(len(d["practices"]) for d in cycle.framework_snapshot["dimensions"])
-    return Progress(invited=invited, submitted=submitted, answered=answered or 0,
-                    expected=invited * n_practices)
+    return Progress(invited=invited, submitted=submitted, answered=answered or 0, expected=invited * n_practices)
 
 
 # -- scoring -----------------------------------------------------------------------------
 def scoring_answers(rows: Iterable[tuple[Any, str, int]]) -> list[ScoringAnswer]:
     """Turn stored answers into the scoring engine's plain answers."""
-    return [ScoringAnswer(respondent_id=a.respondent_id, group=group, practice_id=a.practice_id,
-                          level=a.level if a.kind == "level" else None, kind=a.kind)
-            for a, group, _user in rows]
+    return [
+        ScoringAnswer(
+            respondent_id=a.respondent_id,
+            group=group,
+            practice_id=a.practice_id,
+            level=a.level if a.kind == "level" else None,
+            kind=a.kind,
+        )
+        for a, group, _user in rows
+    ]
 
 
-def cycle_score(*, cycle: Cycle, org: Organisation,
-                answers: list[tuple[Any, str, int]] | None = None,
-                failing_checks: frozenset[str] | None = None) -> CycleResult:
+def cycle_score(
+    *,
+    cycle: Cycle,
+    org: Organisation,
+    answers: list[tuple[Any, str, int]] | None = None,
+    failing_checks: frozenset[str] | None = None,
+) -> CycleResult:
     """Return the cycle's result: stored when closed, computed live from the snapshot otherwise."""
     if cycle.is_closed and cycle.results is not None:
         return CycleResult.from_dict(cycle.results)
@@ -340,8 +385,7 @@ def cycle_targets(cycle: Cycle) -> dict[str, int]:
     """Return practice id -> target for every practice of the cycle (profile defaults filled in)."""
     framework = cycle_framework(cycle)
     stored = cycle.targets or {}
-    return {p.id: int(stored.get(p.id, framework.target_for(p, cycle.profile_key)))
-            for p in framework.practices}
+    return {p.id: int(stored.get(p.id, framework.target_for(p, cycle.profile_key))) for p in framework.practices}
 
 
 def cycle_profile(cycle: Cycle) -> Profile | None:
@@ -356,8 +400,14 @@ def cycle_optional(cycle: Cycle) -> frozenset[str]:
 
 
 # -- creating and preparing ----------------------------------------------------------------
-def cycle_create(*, org: Organisation, period: str, framework: Framework,
-                 due_date: date | None = None, profile_key: str | None = None) -> Cycle:
+def cycle_create(
+    *,
+    org: Organisation,
+    period: str,
+    framework: Framework,
+    due_date: date | None = None,
+    profile_key: str | None = None,
+) -> Cycle:
     """Create a draft cycle, prefilled with the previous cycle's targets and respondents.
 
     ``profile_key`` chooses one of the framework's target profiles (its targets become the
@@ -365,18 +415,36 @@ def cycle_create(*, org: Organisation, period: str, framework: Framework,
     """
     period = (period or "").strip().upper()
     if not period_valid(period):
-        raise CycleError(_("%(period)s is not a quarter; write it like 2026-Q4.", period=period)
-                         if period else _("Write the quarter like 2026-Q4."))
+        raise CycleError(
+            _("%(period)s is not a quarter; write it like 2026-Q4.", period=period)
+            if period
+            else _("Write the quarter like 2026-Q4.")
+        )
     if cycle_by_period(org, period) is not None:
         raise CycleError(_("There is already a cycle for %(period)s.", period=period))
     if profile_key and framework.profile(profile_key) is None:
         known = ", ".join(p.key for p in framework.profiles) or "–"
-        raise CycleError(_("%(framework)s %(version)s has no profile “%(profile)s” (profiles: %(known)s).",
-                           framework=framework.key, version=framework.version, profile=profile_key, known=known))
-    cycle = Cycle(org_id=org.id, period=period, framework_key=framework.key,
-                  framework_version=framework.version, framework_snapshot=framework.to_snapshot(),
-                  framework_hash=framework.content_hash, status="draft", due_date=due_date,
-                  profile_key=profile_key or None, targets={})
+        raise CycleError(
+            _(
+                "%(framework)s %(version)s has no profile “%(profile)s” (profiles: %(known)s).",
+                framework=framework.key,
+                version=framework.version,
+                profile=profile_key,
+                known=known,
+            )
+        )
+    cycle = Cycle(
+        org_id=org.id,
+        period=period,
+        framework_key=framework.key,
+        framework_version=framework.version,
+        framework_snapshot=framework.to_snapshot(),
+        framework_hash=framework.content_hash,
+        status="draft",
+        due_date=due_date,
+        profile_key=profile_key or None,
+        targets={},
+    )
     db.session.add(cycle)
     db.session.flush()
     previous = cycle_previous(cycle)
@@ -387,35 +455,46 @@ def cycle_create(*, org: Organisation, period: str, framework: Framework,
         known = {p.id for p in framework.practices}
         # A target set by hand belongs to the profile it was set under: a new profile brings
         # its own defaults, so only the same framework key and profile carry targets over.
-        same_profile = (previous.framework_key == framework.key
-                        and previous.profile_key == cycle.profile_key)
-        cycle.targets = {pid: int(level) for pid, level in (previous.targets or {}).items()
-                         if pid in known} if same_profile else {}
+        same_profile = previous.framework_key == framework.key and previous.profile_key == cycle.profile_key
+        cycle.targets = (
+            {pid: int(level) for pid, level in (previous.targets or {}).items() if pid in known} if same_profile else {}
+        )
         groups = {g["key"] for g in org_groups(org)}
         members = _answering_members(org)
         for old in previous.respondents:
             if old.group not in groups:
                 continue
             if old.user_id is None:  # a respondent without an account comes along as well
-                db.session.add(Respondent(org_id=org.id, cycle_id=cycle.id, name=old.name,
-                                          email=old.email, language=old.language, group=old.group))
+                db.session.add(
+                    Respondent(
+                        org_id=org.id,
+                        cycle_id=cycle.id,
+                        name=old.name,
+                        email=old.email,
+                        language=old.language,
+                        group=old.group,
+                    )
+                )
             elif old.user_id in members:
-                db.session.add(Respondent(org_id=org.id, cycle_id=cycle.id, user_id=old.user_id,
-                                          language=old.language, group=old.group))
+                db.session.add(
+                    Respondent(
+                        org_id=org.id, cycle_id=cycle.id, user_id=old.user_id, language=old.language, group=old.group
+                    )
+                )
         db.session.flush()
     return cycle
 
 
 def _answering_members(org: Organisation) -> set[int]:
-    rows = db.session.execute(select(Membership.user_id, Membership.role)
-                              .where(Membership.org_id == org.id))
+    rows = db.session.execute(select(Membership.user_id, Membership.role).where(Membership.org_id == org.id))
     return {uid for uid, role in rows if role in ANSWER}
 
 
 def invitable_members(org: Organisation) -> list[tuple[User, Membership]]:
     """Return members who may answer assessments (roles in ANSWER), by name."""
-    rows = db.session.execute(select(User, Membership).join(Membership, Membership.user_id == User.id)
-                              .where(Membership.org_id == org.id)).all()
+    rows = db.session.execute(
+        select(User, Membership).join(Membership, Membership.user_id == User.id).where(Membership.org_id == org.id)
+    ).all()
     return sorted([(u, m) for u, m in rows if m.role in ANSWER], key=lambda x: x[0].name.lower())
 
 
@@ -427,8 +506,9 @@ def respondent_invite(*, cycle: Cycle, org: Organisation, user_id: int, group: s
         raise CycleError(_("Choose one of the organisation's respondent groups."))
     if user_id not in _answering_members(org):
         raise CycleError(_("Only members who may answer assessments can be invited."))
-    existing = db.session.scalar(select(Respondent).where(Respondent.cycle_id == cycle.id,
-                                                          Respondent.user_id == user_id))
+    existing = db.session.scalar(
+        select(Respondent).where(Respondent.cycle_id == cycle.id, Respondent.user_id == user_id)
+    )
     if existing is not None:
         existing.group = group
         db.session.flush()
@@ -439,8 +519,9 @@ def respondent_invite(*, cycle: Cycle, org: Organisation, user_id: int, group: s
     return respondent
 
 
-def respondent_add_external(*, cycle: Cycle, org: Organisation, name: str, email: str,
-                            group: str, language: str | None = None) -> Respondent:
+def respondent_add_external(
+    *, cycle: Cycle, org: Organisation, name: str, email: str, group: str, language: str | None = None
+) -> Respondent:
     """Invite a person without an account (they answer through a personal link)."""
     if cycle.is_closed:
         raise CycleError(_("The cycle is closed; respondents can no longer change."))
@@ -451,18 +532,19 @@ def respondent_add_external(*, cycle: Cycle, org: Organisation, name: str, email
         raise CycleError(_("Give the respondent's name (at most 200 characters)."))
     if not is_email(email):
         raise CycleError(_("%(email)s is not an e-mail address.", email=email or "''"))
-    member = db.session.scalar(select(Respondent).join(User, User.id == Respondent.user_id).where(
-        Respondent.cycle_id == cycle.id, User.email == email))
-    existing = db.session.scalar(select(Respondent).where(Respondent.cycle_id == cycle.id,
-                                                          Respondent.email == email))
+    member = db.session.scalar(
+        select(Respondent)
+        .join(User, User.id == Respondent.user_id)
+        .where(Respondent.cycle_id == cycle.id, User.email == email)
+    )
+    existing = db.session.scalar(select(Respondent).where(Respondent.cycle_id == cycle.id, Respondent.email == email))
     if member is not None:
         raise CycleError(_("%(email)s is already invited as a member.", email=email))
     if existing is not None:
         existing.name, existing.group, existing.language = name, group, language
         db.session.flush()
         return existing
-    respondent = Respondent(org_id=org.id, cycle_id=cycle.id, name=name, email=email,
-                            group=group, language=language)
+    respondent = Respondent(org_id=org.id, cycle_id=cycle.id, name=name, email=email, group=group, language=language)
     db.session.add(respondent)
     db.session.flush()
     return respondent
@@ -505,9 +587,11 @@ def cycle_set_due(*, cycle: Cycle, due_date: date | None) -> None:
 def cycle_open(*, cycle: Cycle) -> None:
     """Open a draft cycle for answering."""
     if cycle.status != "draft":
-        raise CycleError(_("The cycle for %(period)s is open already; only drafts can be opened.", period=cycle.period)
-                         if cycle.status == "open" else
-                         _("The cycle for %(period)s is closed; only drafts can be opened.", period=cycle.period))
+        raise CycleError(
+            _("The cycle for %(period)s is open already; only drafts can be opened.", period=cycle.period)
+            if cycle.status == "open"
+            else _("The cycle for %(period)s is closed; only drafts can be opened.", period=cycle.period)
+        )
     cycle.status = "open"
     cycle.opened_at = utcnow()
     db.session.flush()
@@ -517,15 +601,25 @@ def cycle_open(*, cycle: Cycle) -> None:
 def cycle_close(*, cycle: Cycle, org: Organisation, by: User | None) -> CycleResult:
     """Freeze every answer and store the computed result with the cycle."""
     if cycle.status != "open":
-        raise CycleError(_("The cycle for %(period)s is a draft; only an open cycle can be closed.", period=cycle.period)
-                         if cycle.status == "draft" else
-                         _("The cycle for %(period)s is closed already; only an open cycle can be closed.", period=cycle.period))
-    later = db.session.scalar(select(Cycle.period).where(
-        Cycle.org_id == cycle.org_id, Cycle.period > cycle.period, Cycle.status == "closed"
-    ).order_by(Cycle.period).limit(1))
+        raise CycleError(
+            _("The cycle for %(period)s is a draft; only an open cycle can be closed.", period=cycle.period)
+            if cycle.status == "draft"
+            else _("The cycle for %(period)s is closed already; only an open cycle can be closed.", period=cycle.period)
+        )
+    later = db.session.scalar(
+        select(Cycle.period)
+        .where(Cycle.org_id == cycle.org_id, Cycle.period > cycle.period, Cycle.status == "closed")
+        .order_by(Cycle.period)
+        .limit(1)
+    )
     if later is not None:
-        raise CycleError(_("%(period)s is already closed; close cycles in period order so that "
-                           "every change since last quarter stays true.", period=later))
+        raise CycleError(
+            _(
+                "%(period)s is already closed; close cycles in period order so that "
+                "every change since last quarter stays true.",
+                period=later,
+            )
+        )
     failing = register_failing_checks(org)
     result = cycle_score(cycle=cycle, org=org, failing_checks=failing)
     cycle.results = result.to_dict()
@@ -570,9 +664,14 @@ def answer_choice(answer: Answer | None) -> str:
 def _clean_note(note: str) -> str:
     note = (note or "").replace("\r\n", "\n").strip()
     if len(note) > NOTE_MAX_CHARS:
-        raise CycleError(ngettext("The evidence note is %(num)d characters; the limit is %(limit)d.",
-                                  "The evidence note is %(num)d characters; the limit is %(limit)d.",
-                                  len(note), limit=NOTE_MAX_CHARS))
+        raise CycleError(
+            ngettext(
+                "The evidence note is %(num)d characters; the limit is %(limit)d.",
+                "The evidence note is %(num)d characters; the limit is %(limit)d.",
+                len(note),
+                limit=NOTE_MAX_CHARS,
+            )
+        )
     if not text_is_clean(note, multiline=True):
         raise CycleError(_("Remove the control characters from the evidence note."))
     return note
@@ -585,8 +684,11 @@ def answer_save(*, cycle: Cycle, respondent: Respondent, data: AnswerInput) -> A
     An unchanged value is never a conflict, whatever version the client names.
     """
     if cycle.status != "open":
-        raise CycleError(_("This cycle is closed; answers can no longer change.")
-                         if cycle.is_closed else _("This cycle is not open for answers yet."))
+        raise CycleError(
+            _("This cycle is closed; answers can no longer change.")
+            if cycle.is_closed
+            else _("This cycle is not open for answers yet.")
+        )
     if respondent.cycle_id != cycle.id:
         raise CycleError(_("You are not a respondent of this cycle."))
     framework = cycle_framework(cycle)
@@ -596,8 +698,9 @@ def answer_save(*, cycle: Cycle, respondent: Respondent, data: AnswerInput) -> A
         raise CycleError(_("%(practice)s is not a practice of this cycle.", practice=data.practice_id)) from None
     parsed = parse_choice(data.choice)
     note = _clean_note(data.note)
-    current = db.session.scalar(select(Answer).where(Answer.respondent_id == respondent.id,
-                                                     Answer.practice_id == data.practice_id))
+    current = db.session.scalar(
+        select(Answer).where(Answer.respondent_id == respondent.id, Answer.practice_id == data.practice_id)
+    )
     if parsed is None:
         if current is None:
             if note:
@@ -614,8 +717,7 @@ def answer_save(*, cycle: Cycle, respondent: Respondent, data: AnswerInput) -> A
         if current.kind == kind and current.level == level and current.note == note:
             return current
         if current.version_id != data.version:
-            raise AnswerConflict(_("This answer was changed in another window or by another save."),
-                                 current)
+            raise AnswerConflict(_("This answer was changed in another window or by another save."), current)
         current.kind, current.level, current.note = kind, level, note
         try:
             db.session.flush()
@@ -625,8 +727,15 @@ def answer_save(*, cycle: Cycle, respondent: Respondent, data: AnswerInput) -> A
     if data.version:
         # The client saw an answer that no longer exists (cleared elsewhere): a conflict.
         raise AnswerConflict(_("This answer was cleared in another window."), None)
-    answer = Answer(org_id=cycle.org_id, cycle_id=cycle.id, respondent_id=respondent.id,
-                    practice_id=data.practice_id, kind=kind, level=level, note=note)
+    answer = Answer(
+        org_id=cycle.org_id,
+        cycle_id=cycle.id,
+        respondent_id=respondent.id,
+        practice_id=data.practice_id,
+        kind=kind,
+        level=level,
+        note=note,
+    )
     db.session.add(answer)
     db.session.flush()
     return answer
@@ -641,8 +750,7 @@ class BatchOutcome:
     errors: dict[str, str] = field(default_factory=dict)  #: practice id -> message
 
 
-def answers_save_many(*, cycle: Cycle, respondent: Respondent,
-                      items: list[AnswerInput]) -> BatchOutcome:
+def answers_save_many(*, cycle: Cycle, respondent: Respondent, items: list[AnswerInput]) -> BatchOutcome:
     """Save a dimension's answers; a conflicting or invalid answer is skipped and reported."""
     outcome = BatchOutcome()
     for item in items:

@@ -17,6 +17,7 @@ Cycles do not keep a reference to the catalogue: they store ``framework.to_snaps
 ``framework.content_hash`` and rebuild with :func:`framework_from_snapshot`, so a later edit of
 the YAML never changes an old cycle.
 """
+
 from __future__ import annotations
 
 import threading
@@ -106,10 +107,14 @@ class Catalog:
             return self
         view = self._views.get(wanted)
         if view is None:
-            view = Catalog(valid=dict(self.valid), invalid=list(self.invalid),
-                           versions={key: dict(v) for key, v in self.versions.items()},
-                           sources=dict(self.sources), overlays=self.overlays,
-                           overlay_results=self.overlay_results)
+            view = Catalog(
+                valid=dict(self.valid),
+                invalid=list(self.invalid),
+                versions={key: dict(v) for key, v in self.versions.items()},
+                sources=dict(self.sources),
+                overlays=self.overlays,
+                overlay_results=self.overlay_results,
+            )
             for firm in sorted(wanted):
                 for framework, source in self.firm_uploads.get(firm, []):
                     view._add(framework, source)
@@ -191,13 +196,16 @@ def build_catalog(directory: str | Path, uploads: list[FrameworkUpload]) -> Cata
     directory = Path(directory)
     catalog = Catalog()
     try:
-        files = sorted(p for p in directory.iterdir()
-                       if p.is_file() and p.suffix.lower() in FRAMEWORK_SUFFIXES
-                       and not is_overlay_file(p))
+        files = sorted(
+            p
+            for p in directory.iterdir()
+            if p.is_file() and p.suffix.lower() in FRAMEWORK_SUFFIXES and not is_overlay_file(p)
+        )
     except OSError as exc:
         label = str(directory)
-        catalog.invalid.append(LoadResult(None, [Problem(
-            label, "", f"directory could not be read: {exc.strerror or exc}")], label))
+        catalog.invalid.append(
+            LoadResult(None, [Problem(label, "", f"directory could not be read: {exc.strerror or exc}")], label)
+        )
         files = []
     first_file: dict[tuple[str, str], str] = {}
     embedded: dict[tuple[str, str], list[Overlay]] = {}
@@ -206,11 +214,20 @@ def build_catalog(directory: str | Path, uploads: list[FrameworkUpload]) -> Cata
         framework = result.framework
         if framework is not None and (framework.key, framework.version) in first_file:
             # One file per key and version: versions never change once shipped.
-            result = LoadResult(None, [Problem(result.path, "key", f"framework key "
-                                               f"'{framework.key}' version {framework.version} "
-                                               f"is already used by "
-                                               f"{first_file[(framework.key, framework.version)]}"
-                                               )], result.path)
+            result = LoadResult(
+                None,
+                [
+                    Problem(
+                        result.path,
+                        "key",
+                        f"framework key "
+                        f"'{framework.key}' version {framework.version} "
+                        f"is already used by "
+                        f"{first_file[(framework.key, framework.version)]}",
+                    )
+                ],
+                result.path,
+            )
         if result.framework is None:
             catalog.invalid.append(result)
             continue
@@ -232,9 +249,20 @@ def build_catalog(directory: str | Path, uploads: list[FrameworkUpload]) -> Cata
             if existing.content_hash == framework.content_hash:
                 continue  # the same content as a shipped file: nothing new
             where = catalog.sources[(framework.key, framework.version)].label
-            catalog.invalid.append(LoadResult(None, [Problem(
-                label, "version", f"version {framework.version} of '{framework.key}' is already "
-                                  f"defined by {where} with different content")], label))
+            catalog.invalid.append(
+                LoadResult(
+                    None,
+                    [
+                        Problem(
+                            label,
+                            "version",
+                            f"version {framework.version} of '{framework.key}' is already "
+                            f"defined by {where} with different content",
+                        )
+                    ],
+                    label,
+                )
+            )
             continue
         source = FrameworkSource("upload", upload.filename, upload.id, upload.firm)
         embedded[(framework.key, framework.version)] = list(result.overlays)
@@ -247,15 +275,13 @@ def build_catalog(directory: str | Path, uploads: list[FrameworkUpload]) -> Cata
     return catalog
 
 
-def _attach_overlays(catalog: Catalog, directory: Path,
-                     embedded: dict[tuple[str, str], list[Overlay]]) -> None:
+def _attach_overlays(catalog: Catalog, directory: Path, embedded: dict[tuple[str, str], list[Overlay]]) -> None:
     """Read the overlay files and give every framework of the catalogue its translations.
 
     An upload's own ``translations`` block comes first; a file for the same language wins
     field by field (it is applied last).
     """
-    frameworks = {(key, version): fw for key, versions in catalog.versions.items()
-                  for version, fw in versions.items()}
+    frameworks = {(key, version): fw for key, versions in catalog.versions.items() for version, fw in versions.items()}
     catalog.overlay_results = load_overlay_dir(directory, frameworks)
     overlays: dict[tuple[str, str], list[Overlay]] = {k: list(v) for k, v in embedded.items() if v}
     for result in catalog.overlay_results:

@@ -3,6 +3,7 @@
 The keys are the contract between ``assessments/*.yaml`` (``register_checks:``) and the
 register's health-check functions; the loader rejects a key that is not listed here.
 """
+
 from __future__ import annotations
 
 from ..messages import N_

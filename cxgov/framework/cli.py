@@ -1,4 +1,5 @@
 """``flask framework ...``: list, validate, export and publish maturity frameworks."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -70,8 +71,10 @@ def translations(key: str | None, version: str | None) -> None:
     for result in refused:
         for problem in result.problems:
             click.echo(str(problem))
-        click.echo(f"{result.path}: refused: {len(result.problems)} "
-                   f"problem{'s' if len(result.problems) != 1 else ''}", err=True)
+        click.echo(
+            f"{result.path}: refused: {len(result.problems)} problem{'s' if len(result.problems) != 1 else ''}",
+            err=True,
+        )
     if refused:
         raise SystemExit(1)
 
@@ -85,21 +88,34 @@ def validate(path: Path) -> None:
         for problem in result.problems:
             click.echo(str(problem))
         count = len(result.problems)
-        click.echo(ngettext("%(path)s: invalid: %(num)d problem", "%(path)s: invalid: %(num)d problems", count,
-                            path=path), err=True)
+        click.echo(
+            ngettext("%(path)s: invalid: %(num)d problem", "%(path)s: invalid: %(num)d problems", count, path=path),
+            err=True,
+        )
         raise SystemExit(1)
     fw = result.framework
-    click.echo(_("%(path)s: valid: %(key)s %(version)s, %(dimensions)s, %(practices)s, hash %(hash)s", path=path,
-                 key=fw.key, version=fw.version,
-                 dimensions=ngettext("%(num)d dimension", "%(num)d dimensions", len(fw.dimensions)),
-                 practices=ngettext("%(num)d practice", "%(num)d practices", len(fw.practices)),
-                 hash=fw.content_hash[:12]))
+    click.echo(
+        _(
+            "%(path)s: valid: %(key)s %(version)s, %(dimensions)s, %(practices)s, hash %(hash)s",
+            path=path,
+            key=fw.key,
+            version=fw.version,
+            dimensions=ngettext("%(num)d dimension", "%(num)d dimensions", len(fw.dimensions)),
+            practices=ngettext("%(num)d practice", "%(num)d practices", len(fw.practices)),
+            hash=fw.content_hash[:12],
+        )
+    )
 
 
 @framework_cli.command("export")
 @click.argument("key")
-@click.option("--xlsx", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the practices, levels and next steps to this .xlsx file.")
+@click.option(
+    "--xlsx",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the practices, levels and next steps to this .xlsx file.",
+)
 @click.option("--version", "version", default=None, help="A specific version (default: newest).")
 @click.option("--lang", default=None, help="Language of the texts (default: English).")
 def export(key: str, out: Path, version: str | None, lang: str | None) -> None:
@@ -107,11 +123,14 @@ def export(key: str, out: Path, version: str | None, lang: str | None) -> None:
     catalog = framework_catalog().for_firms(None)
     fw = catalog.get(key, version)
     if fw is None:
-        known = ", ".join(f"{f.key} {f.version}" for k in sorted(catalog.versions)
-                          for f in catalog.all_versions(k)) or "none"
+        known = (
+            ", ".join(f"{f.key} {f.version}" for k in sorted(catalog.versions) for f in catalog.all_versions(k))
+            or "none"
+        )
         wanted = f"{key} {version}" if version else key
-        raise click.ClickException(_("No valid framework “%(key)s”. Valid frameworks: %(known)s.", key=wanted,
-                                     known=known))
+        raise click.ClickException(
+            _("No valid framework “%(key)s”. Valid frameworks: %(known)s.", key=wanted, known=known)
+        )
     try:
         write_framework_xlsx(fw, out, lang=lang)
     except (OSError, FileCreateError) as error:
@@ -120,19 +139,37 @@ def export(key: str, out: Path, version: str | None, lang: str | None) -> None:
         raise click.ClickException(_("Could not write %(file)s: %(error)s", file=out, error=reason)) from error
     security_event("export", detail=f"framework {fw.key} {fw.version} xlsx {out.name}")
     db.session.commit()
-    click.echo(ngettext("%(file)s: %(key)s %(version)s, %(num)d practice", "%(file)s: %(key)s %(version)s, %(num)d practices",
-                        len(fw.practices), file=out, key=fw.key, version=fw.version))
+    click.echo(
+        ngettext(
+            "%(file)s: %(key)s %(version)s, %(num)d practice",
+            "%(file)s: %(key)s %(version)s, %(num)d practices",
+            len(fw.practices),
+            file=out,
+            key=fw.key,
+            version=fw.version,
+        )
+    )
 
 
 @framework_cli.command("crosswalk")
 @click.argument("key")
-@click.option("--model", "model_key", required=True,
-              help="Reference model id from the file's reference_models, e.g. iso-23592.")
+@click.option(
+    "--model", "model_key", required=True, help="Reference model id from the file's reference_models, e.g. iso-23592."
+)
 @click.option("--version", "version", default=None, help="A specific version (default: newest).")
-@click.option("--xlsx", "out", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the crosswalk to this .xlsx file.")
-@click.option("--lang", default=None, type=click.Choice(list(SUPPORTED_LANGUAGES)),
-              help="Language of the practice titles (default: English).")
+@click.option(
+    "--xlsx",
+    "out",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the crosswalk to this .xlsx file.",
+)
+@click.option(
+    "--lang",
+    default=None,
+    type=click.Choice(list(SUPPORTED_LANGUAGES)),
+    help="Language of the practice titles (default: English).",
+)
 def crosswalk(key: str, model_key: str, version: str | None, out: Path | None, lang: str | None) -> None:
     """Print how KEY covers a reference model: practices per element, then the coverage."""
     from .crosswalk import PLAIN_LABELS, crosswalk_build, write_crosswalk_xlsx
@@ -145,15 +182,20 @@ def crosswalk(key: str, model_key: str, version: str | None, out: Path | None, l
         table = crosswalk_build(framework=fw, model_key=model_key, lang=lang)
     except KeyError:
         known = ", ".join(m.key for m in fw.reference_models) or "none"
-        raise click.ClickException(_("%(key)s %(version)s has no reference model “%(model)s”. Known models: "
-                                     "%(known)s.", key=fw.key, version=fw.version, model=model_key,
-                                     known=known)) from None
+        raise click.ClickException(
+            _(
+                "%(key)s %(version)s has no reference model “%(model)s”. Known models: %(known)s.",
+                key=fw.key,
+                version=fw.version,
+                model=model_key,
+                known=known,
+            )
+        ) from None
     click.echo(f"{table.model_title} · {fw.key} {fw.version}")
     for element in table.elements:
         covering = ", ".join(pid for pid, _title in element.practices) or "NOT COVERED"
         click.echo(f"{element.element_id}\t{element.title}\t{covering}")
-    click.echo(f"coverage: {table.n_covered}/{len(table.elements)} elements "
-               f"({fmt_index(100 * table.coverage)}%)")
+    click.echo(f"coverage: {table.n_covered}/{len(table.elements)} elements ({fmt_index(100 * table.coverage)}%)")
     if out is not None:
         try:
             with rendering_in(lang):
@@ -170,11 +212,17 @@ def crosswalk(key: str, model_key: str, version: str | None, out: Path | None, l
 @click.argument("version")
 def publish(key: str, version: str) -> None:
     """Make a firm's uploaded framework KEY VERSION a platform default, offered in every organisation."""
-    upload = db.session.scalar(select(FrameworkUpload).where(FrameworkUpload.key == key,
-                                                              FrameworkUpload.version == version))
+    upload = db.session.scalar(
+        select(FrameworkUpload).where(FrameworkUpload.key == key, FrameworkUpload.version == version)
+    )
     if upload is None:
-        raise click.ClickException(_("No uploaded framework “%(key)s %(version)s” (shipped files are defaults "
-                                     "already).", key=key, version=version))
+        raise click.ClickException(
+            _(
+                "No uploaded framework “%(key)s %(version)s” (shipped files are defaults already).",
+                key=key,
+                version=version,
+            )
+        )
     if upload.firm is None:
         click.echo(_("%(key)s %(version)s is a platform default already.", key=key, version=version))
         return
@@ -182,5 +230,6 @@ def publish(key: str, version: str) -> None:
     security_event("framework_publish", detail=f"{key} {version} of {firm} is now a platform default")
     db.session.commit()
     framework_catalog_clear()
-    click.echo(_("%(key)s %(version)s (uploaded by %(firm)s) is now a platform default.", key=key,
-                 version=version, firm=firm))
+    click.echo(
+        _("%(key)s %(version)s (uploaded by %(firm)s) is now a platform default.", key=key, version=version, firm=firm)
+    )

@@ -3,6 +3,7 @@
 The rows are built once as plain ``(headers, rows)``; writers only decide the format, so a
 CSV or another spreadsheet writer can reuse :func:`framework_to_rows` unchanged.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,39 +19,53 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 #: Column width (characters) per header; text columns are wide and wrapped.
 _WIDTHS: dict[str, int] = {
-    "Dimension": 22, "Id": 6, "Title": 30, "Good looks like": 60,
-    "Weight": 8, "Default target": 9, "Register checks": 24, "Sources": 10,
+    "Dimension": 22,
+    "Id": 6,
+    "Title": 30,
+    "Good looks like": 60,
+    "Weight": 8,
+    "Default target": 9,
+    "Register checks": 24,
+    "Sources": 10,
 }
 _DEFAULT_WIDTH = 40
 
 
-def framework_to_rows(framework: Framework, lang: str | None = None
-                      ) -> tuple[list[str], list[list[Any]]]:
+def framework_to_rows(framework: Framework, lang: str | None = None) -> tuple[list[str], list[list[Any]]]:
     """Return ``(headers, rows)`` with one row per practice, in framework order."""
     level_names = [name.get(lang) for name in framework.level_names]
     headers = [
-        "Dimension", "Id", "Title", "Good looks like",
+        "Dimension",
+        "Id",
+        "Title",
+        "Good looks like",
         *(f"Level {n}: {name}" for n, name in enumerate(level_names, start=1)),
         *(f"Next step {n}→{n + 1}" for n in range(1, 5)),
-        "Evidence prompts", "Weight", "Default target", "Register checks", "Sources",
+        "Evidence prompts",
+        "Weight",
+        "Default target",
+        "Register checks",
+        "Sources",
     ]
     rows: list[list[Any]] = []
     for dimension in framework.dimensions:
         dimension_label = f"{dimension.code}. {dimension.title.get(lang)}"
         for practice in dimension.practices:
-            rows.append([
-                dimension_label,
-                practice.id,
-                practice.title.get(lang),
-                practice.good_looks_like.get(lang),
-                *(_texts(practice.levels, lang, 5)),
-                *(_texts(practice.next_steps, lang, 4)),
-                "\n".join(f"• {p.get(lang)}" for p in practice.evidence_prompts),
-                practice.weight,
-                practice.default_target,
-                ", ".join(practice.register_checks),
-                ", ".join(practice.sources),
-            ])
+            rows.append(
+                [
+                    dimension_label,
+                    practice.id,
+                    practice.title.get(lang),
+                    practice.good_looks_like.get(lang),
+                    *(_texts(practice.levels, lang, 5)),
+                    *(_texts(practice.next_steps, lang, 4)),
+                    "\n".join(f"• {p.get(lang)}" for p in practice.evidence_prompts),
+                    practice.weight,
+                    practice.default_target,
+                    ", ".join(practice.register_checks),
+                    ", ".join(practice.sources),
+                ]
+            )
     return headers, rows
 
 
@@ -60,30 +75,38 @@ def _texts(items: tuple[Text, ...], lang: str | None, count: int) -> list[str]:
     return values + [""] * (count - len(values))
 
 
-def write_framework_xlsx(framework: Framework, path_or_buffer: str | Path | IO[bytes],
-                         lang: str | None = None) -> None:
+def write_framework_xlsx(framework: Framework, path_or_buffer: str | Path | IO[bytes], lang: str | None = None) -> None:
     """Write the framework to an .xlsx file or binary buffer, one row per practice."""
     headers, rows = framework_to_rows(framework, lang)
-    write_rows_xlsx(headers, rows, path_or_buffer, sheet=framework.key,
-                    header_text=f"{framework.title.get(lang)} {framework.version}")
+    write_rows_xlsx(
+        headers,
+        rows,
+        path_or_buffer,
+        sheet=framework.key,
+        header_text=f"{framework.title.get(lang)} {framework.version}",
+    )
 
 
-def write_rows_xlsx(headers: list[str], rows: list[list[Any]],
-                    path_or_buffer: str | Path | IO[bytes], *, sheet: str,
-                    header_text: str) -> None:
+def write_rows_xlsx(
+    headers: list[str], rows: list[list[Any]], path_or_buffer: str | Path | IO[bytes], *, sheet: str, header_text: str
+) -> None:
     """Write ``(headers, rows)`` as one worksheet; text is always stored as text."""
     target = str(path_or_buffer) if isinstance(path_or_buffer, Path) else path_or_buffer
     # Never let xlsxwriter guess: framework text is data, not formulas, numbers or links.
-    workbook = xlsxwriter.Workbook(target, {
-        "in_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_numbers": False,
-        "strings_to_urls": False,
-    })
+    workbook = xlsxwriter.Workbook(
+        target,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
     try:
         worksheet = workbook.add_worksheet(_sheet_name(sheet))
-        header_format = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top",
-                                             "bg_color": "#E8EEF4", "border": 1})
+        header_format = workbook.add_format(
+            {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#E8EEF4", "border": 1}
+        )
         text_format = workbook.add_format({"text_wrap": True, "valign": "top"})
         for col, header in enumerate(headers):
             worksheet.write_string(0, col, header, header_format)

@@ -5,6 +5,7 @@ every problem it can find, each naming the file, the field path (e.g.
 ``dimensions[1].practices[3].levels``) and, where known, the line, and only builds a
 :class:`~cxgov.framework.model.Framework` when there are none.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,24 +29,39 @@ from cxgov.framework.model import (
 DEFAULT_FRAMEWORK_DIR: Path = Path(__file__).resolve().parents[2] / "assessments"
 
 #: Register roles a practice's next step may name as its usual owner.
-OWNER_HINTS: frozenset[str] = frozenset({
-    "sponsor", "insight_manager", "channel_manager", "omnichannel_lead", "journey_owner",
-    "ambassador", "customer_board", "cx_team", "hr", "leadership",
-})
+OWNER_HINTS: frozenset[str] = frozenset(
+    {
+        "sponsor",
+        "insight_manager",
+        "channel_manager",
+        "omnichannel_lead",
+        "journey_owner",
+        "ambassador",
+        "customer_board",
+        "cx_team",
+        "hr",
+        "leadership",
+    }
+)
 
-TOP_LEVEL_REQUIRED = ("key", "version", "title", "description", "level_names", "scoring",
-                      "stages", "dimensions")
+TOP_LEVEL_REQUIRED = ("key", "version", "title", "description", "level_names", "scoring", "stages", "dimensions")
 #: Added in format 1.1; a 1.0 file without them still loads.
 TOP_LEVEL_OPTIONAL = ("reference_models", "profiles", "version_map")
-SCORING_FIELDS = ("aggregation", "na_policy", "disagreement_spread", "low_sample",
-                  "perception_gap")
+SCORING_FIELDS = ("aggregation", "na_policy", "disagreement_spread", "low_sample", "perception_gap")
 STAGE_REQUIRED = ("key", "name", "min_index")
 STAGE_OPTIONAL = ("description",)
 DIMENSION_REQUIRED = ("key", "code", "title", "description", "practices")
-PRACTICE_REQUIRED = ("id", "title", "good_looks_like", "sources", "levels", "next_steps",
-                     "evidence_prompts")
-PRACTICE_OPTIONAL = ("merges", "weight", "default_target", "register_checks", "owner_hint",
-                     "references", "depends_on", "next_step_effort")
+PRACTICE_REQUIRED = ("id", "title", "good_looks_like", "sources", "levels", "next_steps", "evidence_prompts")
+PRACTICE_OPTIONAL = (
+    "merges",
+    "weight",
+    "default_target",
+    "register_checks",
+    "owner_hint",
+    "references",
+    "depends_on",
+    "next_step_effort",
+)
 REFERENCE_MODEL_FIELDS = ("title", "elements")
 PROFILE_REQUIRED = ("key", "name", "description", "targets")
 PROFILE_OPTIONAL = ("optional",)
@@ -127,6 +143,7 @@ class FrameworkCatalog:
 
 # -- YAML --------------------------------------------------------------------------------
 
+
 class _TooManyProblems(Exception):
     """Raised internally once MAX_PROBLEMS is reached, to stop validating early."""
 
@@ -146,12 +163,20 @@ class _TrackingLoader(yaml.SafeLoader):
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(
-                None, None, f"uses an alias (*{event.anchor[:40]}); anchors and aliases "
-                            "are not allowed in a framework file: write the value out", event.start_mark)
+                None,
+                None,
+                f"uses an alias (*{event.anchor[:40]}); anchors and aliases "
+                "are not allowed in a framework file: write the value out",
+                event.start_mark,
+            )
         if getattr(event, "anchor", None) is not None:
             raise yaml.composer.ComposerError(
-                None, None, f"defines an anchor (&{event.anchor[:40]}); anchors and aliases "
-                            "are not allowed in a framework file: write the value out", event.start_mark)
+                None,
+                None,
+                f"defines an anchor (&{event.anchor[:40]}); anchors and aliases "
+                "are not allowed in a framework file: write the value out",
+                event.start_mark,
+            )
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -227,8 +252,7 @@ def _describe(value: Any) -> str:
 
 def _is_number(value: Any) -> bool:
     """Tell whether ``value`` is a finite int/float (YAML true/false do not count)."""
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value))
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _is_int(value: Any) -> bool:
@@ -251,8 +275,9 @@ class _Validator:
             raise _TooManyProblems
 
     # -- generic helpers -------------------------------------------------------------
-    def fields(self, data: dict[Any, Any], path: str, required: tuple[str, ...],
-               optional: tuple[str, ...], what: str) -> None:
+    def fields(
+        self, data: dict[Any, Any], path: str, required: tuple[str, ...], optional: tuple[str, ...], what: str
+    ) -> None:
         """Report missing required and unknown fields of a mapping."""
         for name in required:
             if name not in data:
@@ -269,8 +294,11 @@ class _Validator:
             return
         key = item["key"]
         if not isinstance(key, str) or not KEY_RE.match(key):
-            self.add(f"{path}.key", f"{what} key must be lower-case letters, digits, "
-                                    "'-' or '_', starting with a letter", item)
+            self.add(
+                f"{path}.key",
+                f"{what} key must be lower-case letters, digits, '-' or '_', starting with a letter",
+                item,
+            )
         elif key in keys:
             self.add(f"{path}.key", f"{what} key '{key}' is used twice", item)
         else:
@@ -300,44 +328,44 @@ class _Validator:
             for lang, item in value.items():
                 if not isinstance(lang, str):
                     # YAML 1.1 reads a bare `no:` (Norwegian) as false, `on:` as true.
-                    self.add(path, f"language code {_shown(lang)} must be text; quote it, e.g. "
-                                   f"'no': ...", value)
+                    self.add(path, f"language code {_shown(lang)} must be text; quote it, e.g. 'no': ...", value)
                     ok = False
                     continue
                 if not LANG_RE.match(lang):
-                    self.add(_join(path, lang), f"'{lang}' is not a language code like "
-                                                f"'en' or 'sv'", value)
+                    self.add(_join(path, lang), f"'{lang}' is not a language code like 'en' or 'sv'", value)
                     ok = False
                 if not isinstance(item, str) or not item.strip():
-                    self.add(_join(path, lang), f"the '{lang}' text must be non-empty text, "
-                                                f"not {_describe(item)}", value)
+                    self.add(
+                        _join(path, lang), f"the '{lang}' text must be non-empty text, not {_describe(item)}", value
+                    )
                     ok = False
                 elif len(item) > MAX_TEXT_CHARS:
-                    self.add(_join(path, lang), f"text is longer than {MAX_TEXT_CHARS} "
-                                                f"characters", value)
+                    self.add(_join(path, lang), f"text is longer than {MAX_TEXT_CHARS} characters", value)
                     ok = False
             if "en" not in value:
                 self.add(path, "text mapping must include English ('en')", value)
                 ok = False
             return ok
-        self.add(path, f"must be text or a mapping of language to text, not "
-                       f"{_describe(value)}", near)
+        self.add(path, f"must be text or a mapping of language to text, not {_describe(value)}", near)
         return False
 
-    def text_list(self, value: Any, path: str, near: Any, *, exactly: int | None = None,
-                  at_least: int = 0, what: str) -> bool:
+    def text_list(
+        self, value: Any, path: str, near: Any, *, exactly: int | None = None, at_least: int = 0, what: str
+    ) -> bool:
         """Check a list of text fields, with an exact or minimum length."""
         if not isinstance(value, list):
             self.add(path, f"{what} must be a list, not {_describe(value)}", near)
             return False
         ok = True
         if exactly is not None and len(value) != exactly:
-            self.add(path, f"{what} must have exactly {exactly} entries (found {len(value)})",
-                     value)
+            self.add(path, f"{what} must have exactly {exactly} entries (found {len(value)})", value)
             ok = False
         if len(value) < at_least:
-            self.add(path, f"{what} must have at least {at_least} "
-                           f"entr{'y' if at_least == 1 else 'ies'} (found {len(value)})", value)
+            self.add(
+                path,
+                f"{what} must have at least {at_least} entr{'y' if at_least == 1 else 'ies'} (found {len(value)})",
+                value,
+            )
             ok = False
         if len(value) > 50:
             self.add(path, f"{what} has {len(value)} entries; that is far too many", value)
@@ -346,8 +374,9 @@ class _Validator:
             ok = self.text(item, f"{path}[{i}]", value) and ok
         return ok
 
-    def string_list(self, value: Any, path: str, near: Any, *, what: str,
-                    non_empty: bool, hint: str = "") -> list[str] | None:
+    def string_list(
+        self, value: Any, path: str, near: Any, *, what: str, non_empty: bool, hint: str = ""
+    ) -> list[str] | None:
         """Check a list of strings; return it when valid."""
         if not isinstance(value, list):
             self.add(path, f"{what} must be a list, not {_describe(value)}", near)
@@ -361,37 +390,38 @@ class _Validator:
         good = True
         for i, item in enumerate(value):
             if not isinstance(item, str) or not item.strip():
-                self.add(f"{path}[{i}]", f"each entry of {what} must be non-empty text, not "
-                                         f"{_describe(item)}{hint}", value)
+                self.add(
+                    f"{path}[{i}]", f"each entry of {what} must be non-empty text, not {_describe(item)}{hint}", value
+                )
                 good = False
         return value if good else None
 
     # -- sections --------------------------------------------------------------------
     def root(self, data: Any) -> None:
         if not isinstance(data, dict):
-            self.add("", f"the file must be a mapping of fields (key, version, title, ...), "
-                         f"not {_describe(data)}")
+            self.add("", f"the file must be a mapping of fields (key, version, title, ...), not {_describe(data)}")
             return
         self.fields(data, "", TOP_LEVEL_REQUIRED, TOP_LEVEL_OPTIONAL, "the framework")
         if "key" in data:
             key = data["key"]
             if not isinstance(key, str) or not KEY_RE.match(key):
-                self.add("key", f"key must be lower-case letters, digits, '-' or '_', starting "
-                                f"with a letter (e.g. 'cx-governance'), not {_shown(key)}"[:300], data)
+                self.add(
+                    "key",
+                    f"key must be lower-case letters, digits, '-' or '_', starting "
+                    f"with a letter (e.g. 'cx-governance'), not {_shown(key)}"[:300],
+                    data,
+                )
         if "version" in data:
             version = data["version"]
             if not isinstance(version, str):
-                self.add("version", f"version must be quoted text like \"1.0\", not "
-                                    f"{_describe(version)}", data)
+                self.add("version", f'version must be quoted text like "1.0", not {_describe(version)}', data)
             elif not VERSION_RE.match(version):
-                self.add("version", f"version must look like \"1.0\" or \"2.1.3\", not "
-                                    f"{_shown(version)}"[:300], data)
+                self.add("version", f'version must look like "1.0" or "2.1.3", not {_shown(version)}'[:300], data)
         for name in ("title", "description"):
             if name in data:
                 self.text(data[name], name, data)
         if "level_names" in data:
-            self.text_list(data["level_names"], "level_names", data, exactly=5,
-                           what="level_names")
+            self.text_list(data["level_names"], "level_names", data, exactly=5, what="level_names")
         if "scoring" in data:
             self.scoring(data["scoring"], data)
         if "stages" in data:
@@ -405,23 +435,28 @@ class _Validator:
             return
         self.fields(value, "scoring", (), SCORING_FIELDS, "scoring")
         if "aggregation" in value and value["aggregation"] not in AGGREGATIONS:
-            self.add("scoring.aggregation", f"aggregation must be one of "
-                                            f"{', '.join(AGGREGATIONS)}", value)
+            self.add("scoring.aggregation", f"aggregation must be one of {', '.join(AGGREGATIONS)}", value)
         if "na_policy" in value and value["na_policy"] not in NA_POLICIES:
-            self.add("scoring.na_policy", f"na_policy must be one of "
-                                          f"{', '.join(NA_POLICIES)}", value)
+            self.add("scoring.na_policy", f"na_policy must be one of {', '.join(NA_POLICIES)}", value)
         for name, upper in (("disagreement_spread", 4.0), ("perception_gap", 4.0)):
             if name in value:
                 number = value[name]
                 if not _is_number(number) or not 0 < number <= upper:
-                    self.add(f"scoring.{name}", f"{name} must be a number above 0 and at most "
-                                                f"{upper:g} (levels run 1-5), not "
-                                                f"{_describe(number)}", value)
+                    self.add(
+                        f"scoring.{name}",
+                        f"{name} must be a number above 0 and at most "
+                        f"{upper:g} (levels run 1-5), not "
+                        f"{_describe(number)}",
+                        value,
+                    )
         if "low_sample" in value:
             number = value["low_sample"]
             if not _is_int(number) or not 1 <= number <= 10_000:
-                self.add("scoring.low_sample", f"low_sample must be a whole number of at "
-                                               f"least 1, not {_describe(number)}", value)
+                self.add(
+                    "scoring.low_sample",
+                    f"low_sample must be a whole number of at least 1, not {_describe(number)}",
+                    value,
+                )
 
     def stages(self, value: Any, near: Any) -> None:
         if not isinstance(value, list):
@@ -448,17 +483,21 @@ class _Validator:
                 continue
             threshold = stage["min_index"]
             if not _is_number(threshold) or not 0 <= threshold <= 100:
-                self.add(f"{path}.min_index", f"min_index must be a number from 0 to 100, not "
-                                              f"{_describe(threshold)}", stage)
+                self.add(
+                    f"{path}.min_index", f"min_index must be a number from 0 to 100, not {_describe(threshold)}", stage
+                )
                 previous = None
                 continue
             if i == 0 and threshold != 0:
-                self.add(f"{path}.min_index", f"the first stage must start at min_index 0 "
-                                              f"(found {threshold:g})", stage)
+                self.add(f"{path}.min_index", f"the first stage must start at min_index 0 (found {threshold:g})", stage)
             if previous is not None and threshold <= previous:
-                self.add(f"{path}.min_index", f"stages must be in strictly ascending order of "
-                                              f"min_index ({threshold:g} does not come after "
-                                              f"{previous:g})", stage)
+                self.add(
+                    f"{path}.min_index",
+                    f"stages must be in strictly ascending order of "
+                    f"min_index ({threshold:g} does not come after "
+                    f"{previous:g})",
+                    stage,
+                )
             previous = threshold
 
     def dimensions(self, value: Any, near: Any) -> None:
@@ -482,8 +521,11 @@ class _Validator:
             code_ok = False
             if "code" in dim:
                 if not isinstance(code, str) or not CODE_RE.match(code):
-                    self.add(f"{path}.code", f"dimension code must be one capital letter "
-                                             f"(e.g. 'A'), not {_describe(code)}", dim)
+                    self.add(
+                        f"{path}.code",
+                        f"dimension code must be one capital letter (e.g. 'A'), not {_describe(code)}",
+                        dim,
+                    )
                 elif code in codes:
                     self.add(f"{path}.code", f"dimension code '{code}' is used twice", dim)
                 else:
@@ -496,106 +538,126 @@ class _Validator:
                 continue
             practices = dim["practices"]
             if not isinstance(practices, list):
-                self.add(f"{path}.practices", f"practices must be a list, not "
-                                              f"{_describe(practices)}", dim)
+                self.add(f"{path}.practices", f"practices must be a list, not {_describe(practices)}", dim)
                 continue
             if not practices:
                 self.add(f"{path}.practices", "a dimension needs at least one practice", dim)
                 continue
             for j, practice in enumerate(practices):
-                self.practice(practice, f"{path}.practices[{j}]", practices,
-                              code if code_ok else None, practice_ids, merged)
+                self.practice(
+                    practice, f"{path}.practices[{j}]", practices, code if code_ok else None, practice_ids, merged
+                )
         for merged_id, where in merged.items():
             if merged_id in practice_ids:
-                self.add(where, f"'{merged_id}' is listed in merges but is also a practice id; "
-                                f"a merged id must not be a practice of its own")
+                self.add(
+                    where,
+                    f"'{merged_id}' is listed in merges but is also a practice id; "
+                    f"a merged id must not be a practice of its own",
+                )
 
-    def practice(self, data: Any, path: str, near: Any, code: str | None,
-                 practice_ids: dict[str, str], merged: dict[str, str]) -> None:
+    def practice(
+        self, data: Any, path: str, near: Any, code: str | None, practice_ids: dict[str, str], merged: dict[str, str]
+    ) -> None:
         if not self.mapping(data, path, "a practice", near):
             return
         self.fields(data, path, PRACTICE_REQUIRED, PRACTICE_OPTIONAL, "a practice")
         pid = data.get("id")
         if "id" in data:
             if not isinstance(pid, str) or not PRACTICE_ID_RE.match(pid):
-                self.add(f"{path}.id", f"practice id must be a capital letter and a number "
-                                       f"(e.g. 'B3'), not {_describe(pid)}", data)
+                self.add(
+                    f"{path}.id",
+                    f"practice id must be a capital letter and a number (e.g. 'B3'), not {_describe(pid)}",
+                    data,
+                )
             else:
                 if code is not None and not pid.startswith(code):
-                    self.add(f"{path}.id", f"practice id '{pid}' must start with its dimension's "
-                                           f"code '{code}'", data)
+                    self.add(f"{path}.id", f"practice id '{pid}' must start with its dimension's code '{code}'", data)
                 if pid in practice_ids:
-                    self.add(f"{path}.id", f"practice id '{pid}' is used twice (first at "
-                                           f"{practice_ids[pid]})", data)
+                    self.add(f"{path}.id", f"practice id '{pid}' is used twice (first at {practice_ids[pid]})", data)
                 else:
                     practice_ids[pid] = path
         for name in ("title", "good_looks_like"):
             if name in data:
                 self.text(data[name], f"{path}.{name}", data)
         if "levels" in data:
-            self.text_list(data["levels"], f"{path}.levels", data, exactly=5,
-                           what="levels (one descriptor per level 1-5)")
+            self.text_list(
+                data["levels"], f"{path}.levels", data, exactly=5, what="levels (one descriptor per level 1-5)"
+            )
         if "next_steps" in data:
-            self.text_list(data["next_steps"], f"{path}.next_steps", data, exactly=4,
-                           what="next_steps (1→2, 2→3, 3→4, 4→5)")
+            self.text_list(
+                data["next_steps"], f"{path}.next_steps", data, exactly=4, what="next_steps (1→2, 2→3, 3→4, 4→5)"
+            )
         if "evidence_prompts" in data:
-            self.text_list(data["evidence_prompts"], f"{path}.evidence_prompts", data,
-                           at_least=1, what="evidence_prompts")
+            self.text_list(
+                data["evidence_prompts"], f"{path}.evidence_prompts", data, at_least=1, what="evidence_prompts"
+            )
         if "sources" in data:
-            self.string_list(data["sources"], f"{path}.sources", data, what="sources",
-                             non_empty=True,
-                             hint=" (quote article ids: '000', since YAML reads 000 as 0)")
+            self.string_list(
+                data["sources"],
+                f"{path}.sources",
+                data,
+                what="sources",
+                non_empty=True,
+                hint=" (quote article ids: '000', since YAML reads 000 as 0)",
+            )
         if "merges" in data:
-            merges = self.string_list(data["merges"], f"{path}.merges", data, what="merges",
-                                      non_empty=False)
+            merges = self.string_list(data["merges"], f"{path}.merges", data, what="merges", non_empty=False)
             for k, item in enumerate(merges or ()):
                 if not PRACTICE_ID_RE.match(item):
-                    self.add(f"{path}.merges[{k}]", f"merged id must look like 'C8', not "
-                                                    f"{_shown(item)}"[:300], data)
+                    self.add(f"{path}.merges[{k}]", f"merged id must look like 'C8', not {_shown(item)}"[:300], data)
                 elif item in merged:
-                    self.add(f"{path}.merges[{k}]", f"'{item}' is already merged at "
-                                                    f"{merged[item]}", data)
+                    self.add(f"{path}.merges[{k}]", f"'{item}' is already merged at {merged[item]}", data)
                 else:
                     merged[item] = f"{path}.merges[{k}]"
         if "weight" in data:
             weight = data["weight"]
             if not _is_number(weight) or not 0 < weight <= 100:
-                self.add(f"{path}.weight", f"weight must be a number above 0 (at most 100), not "
-                                           f"{_describe(weight)}", data)
+                self.add(
+                    f"{path}.weight", f"weight must be a number above 0 (at most 100), not {_describe(weight)}", data
+                )
         if "default_target" in data:
             target = data["default_target"]
             if not _is_int(target) or not 1 <= target <= 5:
-                self.add(f"{path}.default_target", f"default_target must be a whole number "
-                                                   f"from 1 to 5, not {_describe(target)}", data)
+                self.add(
+                    f"{path}.default_target",
+                    f"default_target must be a whole number from 1 to 5, not {_describe(target)}",
+                    data,
+                )
         if "register_checks" in data:
-            checks = self.string_list(data["register_checks"], f"{path}.register_checks", data,
-                                      what="register_checks", non_empty=False)
+            checks = self.string_list(
+                data["register_checks"], f"{path}.register_checks", data, what="register_checks", non_empty=False
+            )
             for k, check in enumerate(checks or ()):
                 if check not in REGISTER_CHECKS:
-                    self.add(f"{path}.register_checks[{k}]",
-                             f"unknown register check {_shown(check)}; known checks are: "
-                             f"{', '.join(sorted(REGISTER_CHECKS))}"[:600], data)
+                    self.add(
+                        f"{path}.register_checks[{k}]",
+                        f"unknown register check {_shown(check)}; known checks are: "
+                        f"{', '.join(sorted(REGISTER_CHECKS))}"[:600],
+                        data,
+                    )
         hint = data.get("owner_hint")
         if hint is not None and (not isinstance(hint, str) or hint not in OWNER_HINTS):
-            self.add(f"{path}.owner_hint", f"owner_hint must be one of "
-                                           f"{', '.join(sorted(OWNER_HINTS))}, not "
-                                           f"{_describe(hint) if not isinstance(hint, str) else _shown(hint)}"[:400],
-                     data)
+            self.add(
+                f"{path}.owner_hint",
+                f"owner_hint must be one of "
+                f"{', '.join(sorted(OWNER_HINTS))}, not "
+                f"{_describe(hint) if not isinstance(hint, str) else _shown(hint)}"[:400],
+                data,
+            )
 
     # -- format 1.1: crosswalk, dependencies, effort, profiles, version map ---------------
     # Checked after the dimensions, because every one of them refers to practice ids.
     def format_11(self, data: dict[str, Any]) -> None:
         """Check the optional 1.1 fields against each other and against the practices."""
         practices = _practices_by_id(data.get("dimensions"))
-        models = self.reference_models(data["reference_models"], data) \
-            if "reference_models" in data else {}
+        models = self.reference_models(data["reference_models"], data) if "reference_models" in data else {}
         for _pid, (path, practice) in practices.items():
             if "references" in practice:
-                self.references(practice["references"], f"{path}.references", practice, models,
-                                declared="reference_models" in data)
+                self.references(
+                    practice["references"], f"{path}.references", practice, models, declared="reference_models" in data
+                )
             if "next_step_effort" in practice:
-                self.next_step_effort(practice["next_step_effort"],
-                                      f"{path}.next_step_effort", practice)
+                self.next_step_effort(practice["next_step_effort"], f"{path}.next_step_effort", practice)
         self.depends_on(practices)
         if "profiles" in data:
             self.profiles(data["profiles"], data, practices)
@@ -610,8 +672,12 @@ class _Validator:
         for key, model in value.items():
             path = _join("reference_models", str(key))
             if not isinstance(key, str) or not KEY_RE.match(key):
-                self.add(path, f"reference model key must be lower-case letters, digits, '-' or "
-                               f"'_' (e.g. 'iso-23592'), not {key!r}"[:300], value)
+                self.add(
+                    path,
+                    f"reference model key must be lower-case letters, digits, '-' or "
+                    f"'_' (e.g. 'iso-23592'), not {key!r}"[:300],
+                    value,
+                )
                 continue
             if not self.mapping(model, path, "a reference model", value):
                 continue
@@ -622,23 +688,26 @@ class _Validator:
             ids: set[str] = set()
             if "elements" in model:
                 if not isinstance(elements, dict) or not elements:
-                    self.add(f"{path}.elements", f"elements must be a non-empty mapping of "
-                                                 f"element id to title, not "
-                                                 f"{_describe(elements)}", model)
+                    self.add(
+                        f"{path}.elements",
+                        f"elements must be a non-empty mapping of element id to title, not {_describe(elements)}",
+                        model,
+                    )
                 else:
                     for eid, title in elements.items():
                         if not isinstance(eid, str) or not eid.strip():
-                            self.add(f"{path}.elements", f"element id {eid!r} must be text; "
-                                                         f"quote it, e.g. \"5.1\": ..."[:300],
-                                     elements)
+                            self.add(
+                                f"{path}.elements",
+                                f'element id {eid!r} must be text; quote it, e.g. "5.1": ...'[:300],
+                                elements,
+                            )
                             continue
                         ids.add(eid)
                         self.text(title, f"{path}.elements.{eid}", elements)
             known[key] = ids
         return known
 
-    def references(self, value: Any, path: str, near: Any, models: dict[str, set[str]],
-                   *, declared: bool) -> None:
+    def references(self, value: Any, path: str, near: Any, models: dict[str, set[str]], *, declared: bool) -> None:
         """Check a practice's crosswalk against the declared reference models."""
         if not self.mapping(value, path, "references", near):
             return
@@ -647,18 +716,25 @@ class _Validator:
             if key not in models:
                 known = ", ".join(sorted(models)) if models else "none"
                 where = "" if declared else "; declare it under reference_models"
-                self.add(item_path, f"unknown reference model {key!r}; known models are: "
-                                    f"{known}{where}"[:400], value)
+                self.add(item_path, f"unknown reference model {key!r}; known models are: {known}{where}"[:400], value)
                 continue
-            ids = self.string_list(elements, item_path, value,
-                                   what=f"the {key} references", non_empty=False,
-                                   hint=" (quote element ids: \"5.1\")")
+            ids = self.string_list(
+                elements,
+                item_path,
+                value,
+                what=f"the {key} references",
+                non_empty=False,
+                hint=' (quote element ids: "5.1")',
+            )
             for k, eid in enumerate(ids or ()):
                 if eid not in models[key]:
-                    self.add(f"{item_path}[{k}]", f"{eid!r} is not an element of {key}; known "
-                                                  f"elements are: "
-                                                  f"{', '.join(sorted(models[key]))}"[:400],
-                             value)
+                    self.add(
+                        f"{item_path}[{k}]",
+                        f"{eid!r} is not an element of {key}; known elements are: {', '.join(sorted(models[key]))}"[
+                            :400
+                        ],
+                        value,
+                    )
 
     def next_step_effort(self, value: Any, path: str, near: Any) -> None:
         """Check one effort (small|medium|large) per next step."""
@@ -668,13 +744,13 @@ class _Validator:
         steps = near.get("next_steps")
         expected = len(steps) if isinstance(steps, list) else 4
         if len(value) != expected:
-            self.add(path, f"next_step_effort must have one entry per next step ({expected}), "
-                           f"found {len(value)}", value)
+            self.add(
+                path, f"next_step_effort must have one entry per next step ({expected}), found {len(value)}", value
+            )
         for k, effort in enumerate(value):
             if effort not in EFFORTS:
                 shown = repr(effort) if isinstance(effort, str) else _describe(effort)
-                self.add(f"{path}[{k}]", f"effort must be one of {', '.join(EFFORTS)}, not "
-                                         f"{shown}"[:300], value)
+                self.add(f"{path}[{k}]", f"effort must be one of {', '.join(EFFORTS)}, not {shown}"[:300], value)
 
     def depends_on(self, practices: dict[str, tuple[str, dict[str, Any]]]) -> None:
         """Check that dependencies name known practices and never go round in a circle."""
@@ -682,32 +758,34 @@ class _Validator:
         for pid, (path, practice) in practices.items():
             if "depends_on" not in practice:
                 continue
-            ids = self.string_list(practice["depends_on"], f"{path}.depends_on", practice,
-                                   what="depends_on", non_empty=False)
+            ids = self.string_list(
+                practice["depends_on"], f"{path}.depends_on", practice, what="depends_on", non_empty=False
+            )
             good: list[str] = []
             for k, other in enumerate(ids or ()):
                 if other == pid:
-                    self.add(f"{path}.depends_on[{k}]", f"practice '{pid}' cannot depend on "
-                                                        f"itself", practice)
+                    self.add(f"{path}.depends_on[{k}]", f"practice '{pid}' cannot depend on itself", practice)
                 elif other not in practices:
-                    self.add(f"{path}.depends_on[{k}]", f"'{other}' is not a practice of this "
-                                                        f"framework"[:300], practice)
+                    self.add(
+                        f"{path}.depends_on[{k}]", f"'{other}' is not a practice of this framework"[:300], practice
+                    )
                 else:
                     good.append(other)
             graph[pid] = good
         for cycle in _cycles(graph):
             path = practices[cycle[0]][0]
-            self.add(f"{path}.depends_on", f"depends_on goes round in a circle: "
-                                           f"{' → '.join(cycle + [cycle[0]])}; one of these "
-                                           f"must not depend on the next",
-                     practices[cycle[0]][1])
+            self.add(
+                f"{path}.depends_on",
+                f"depends_on goes round in a circle: "
+                f"{' → '.join(cycle + [cycle[0]])}; one of these "
+                f"must not depend on the next",
+                practices[cycle[0]][1],
+            )
 
-    def profiles(self, value: Any, near: Any,
-                 practices: dict[str, tuple[str, dict[str, Any]]]) -> None:
+    def profiles(self, value: Any, near: Any, practices: dict[str, tuple[str, dict[str, Any]]]) -> None:
         """Check target profiles: unique keys, every practice given a valid target."""
         if not isinstance(value, list) or not value:
-            self.add("profiles", f"profiles must be a non-empty list, not {_describe(value)}",
-                     near)
+            self.add("profiles", f"profiles must be a non-empty list, not {_describe(value)}", near)
             return
         keys: set[str] = set()
         for i, profile in enumerate(value):
@@ -721,12 +799,12 @@ class _Validator:
                     self.text(profile[name], f"{path}.{name}", profile)
             optional: set[str] = set()
             if "optional" in profile:
-                ids = self.string_list(profile["optional"], f"{path}.optional", profile,
-                                       what="optional", non_empty=False)
+                ids = self.string_list(
+                    profile["optional"], f"{path}.optional", profile, what="optional", non_empty=False
+                )
                 for k, pid in enumerate(ids or ()):
                     if pid not in practices:
-                        self.add(f"{path}.optional[{k}]", f"'{pid}' is not a practice of this "
-                                                          f"framework"[:300], profile)
+                        self.add(f"{path}.optional[{k}]", f"'{pid}' is not a practice of this framework"[:300], profile)
                     optional.add(pid)
             if "targets" not in profile:
                 continue
@@ -738,16 +816,18 @@ class _Validator:
                 if pid not in practices:
                     self.add(item, f"'{pid}' is not a practice of this framework"[:300], targets)
                 if not _is_int(level) or not 1 <= level <= 5:
-                    self.add(item, f"a target must be a whole number from 1 to 5, not "
-                                   f"{_describe(level)}", targets)
+                    self.add(item, f"a target must be a whole number from 1 to 5, not {_describe(level)}", targets)
             missing = [pid for pid in practices if pid not in targets and pid not in optional]
             if missing:
-                self.add(f"{path}.targets", f"profile '{profile.get('key')}' gives no target for "
-                                            f"{', '.join(missing)}; give each a target or list "
-                                            f"it under optional"[:600], targets)
+                self.add(
+                    f"{path}.targets",
+                    f"profile '{profile.get('key')}' gives no target for "
+                    f"{', '.join(missing)}; give each a target or list "
+                    f"it under optional"[:600],
+                    targets,
+                )
 
-    def version_map(self, value: Any, near: Any,
-                    practices: dict[str, tuple[str, dict[str, Any]]]) -> None:
+    def version_map(self, value: Any, near: Any, practices: dict[str, tuple[str, dict[str, Any]]]) -> None:
         """Check the map to the previous version as far as this file alone can tell.
 
         That every previous practice is accounted for needs the previous version too:
@@ -755,19 +835,18 @@ class _Validator:
         """
         if not self.mapping(value, "version_map", "version_map", near):
             return
-        self.fields(value, "version_map", VERSION_MAP_REQUIRED, VERSION_MAP_OPTIONAL,
-                    "version_map")
+        self.fields(value, "version_map", VERSION_MAP_REQUIRED, VERSION_MAP_OPTIONAL, "version_map")
         if "from" in value:
             previous = value["from"]
             if not isinstance(previous, str) or not VERSION_RE.match(previous):
-                self.add("version_map.from", f"from must be a quoted version like \"1.0\", not "
-                                             f"{_describe(previous)}", value)
+                self.add(
+                    "version_map.from", f'from must be a quoted version like "1.0", not {_describe(previous)}', value
+                )
             elif previous == near.get("version"):
                 self.add("version_map.from", "a version cannot map onto itself", value)
         used_by: dict[str, list[tuple[str, str]]] = {}
         entries = value.get("practices")
-        if "practices" in value and self.mapping(entries, "version_map.practices",
-                                                 "version_map.practices", value):
+        if "practices" in value and self.mapping(entries, "version_map.practices", "version_map.practices", value):
             for pid, entry in entries.items():
                 path = _join("version_map.practices", str(pid))
                 if pid not in practices:
@@ -777,57 +856,63 @@ class _Validator:
                 self.fields(entry, path, MAPPING_FIELDS, (), "a version_map entry")
                 change = entry.get("change")
                 if "change" in entry and change not in CHANGES:
-                    self.add(f"{path}.change", f"change must be one of {', '.join(CHANGES)}, "
-                                               f"not {change!r}"[:300], entry)
+                    self.add(
+                        f"{path}.change", f"change must be one of {', '.join(CHANGES)}, not {change!r}"[:300], entry
+                    )
                     change = None
                 if "from" not in entry:
                     continue
-                ids = self.string_list(entry["from"], f"{path}.from", entry, what="from",
-                                       non_empty=False)
+                ids = self.string_list(entry["from"], f"{path}.from", entry, what="from", non_empty=False)
                 if ids is None:
                     continue
                 for k, old in enumerate(ids):
                     if not PRACTICE_ID_RE.match(old):
-                        self.add(f"{path}.from[{k}]", f"previous id must look like 'A1', not "
-                                                      f"{old!r}"[:300], entry)
+                        self.add(f"{path}.from[{k}]", f"previous id must look like 'A1', not {old!r}"[:300], entry)
                     used_by.setdefault(old, []).append((str(pid), str(change)))
                 if change is not None:
                     self.change_shape(path, entry, str(pid), change, ids)
             missing = [pid for pid in practices if pid not in entries]
             if missing:
-                self.add("version_map.practices", f"no entry for {', '.join(missing)}; every "
-                                                  f"practice of this version needs one (use "
-                                                  f"change: new with from: [] for a new one)"[:600],
-                         entries)
+                self.add(
+                    "version_map.practices",
+                    f"no entry for {', '.join(missing)}; every "
+                    f"practice of this version needs one (use "
+                    f"change: new with from: [] for a new one)"[:600],
+                    entries,
+                )
         for old, users in used_by.items():
             if len(users) > 1 and any(change != "split" for _, change in users):
-                self.add("version_map.practices", f"'{old}' is the source of "
-                                                  f"{', '.join(p for p, _ in users)}; only a "
-                                                  f"split may have several successors"[:400],
-                         entries)
+                self.add(
+                    "version_map.practices",
+                    f"'{old}' is the source of "
+                    f"{', '.join(p for p, _ in users)}; only a "
+                    f"split may have several successors"[:400],
+                    entries,
+                )
         if "retired" in value:
-            retired = self.string_list(value["retired"], "version_map.retired", value,
-                                       what="retired", non_empty=False)
+            retired = self.string_list(value["retired"], "version_map.retired", value, what="retired", non_empty=False)
             for k, old in enumerate(retired or ()):
                 if old in used_by:
-                    self.add(f"version_map.retired[{k}]", f"'{old}' is retired but is also the "
-                                                          f"source of "
-                                                          f"{', '.join(p for p, _ in used_by[old])}",
-                             value)
+                    self.add(
+                        f"version_map.retired[{k}]",
+                        f"'{old}' is retired but is also the source of {', '.join(p for p, _ in used_by[old])}",
+                        value,
+                    )
 
-    def change_shape(self, path: str, entry: dict[str, Any], pid: str, change: str,
-                     ids: list[str]) -> None:
+    def change_shape(self, path: str, entry: dict[str, Any], pid: str, change: str, ids: list[str]) -> None:
         """Check that the number of previous ids fits the kind of change."""
         if change == "new" and ids:
             self.add(f"{path}.from", "a new practice has no previous ids: use from: []", entry)
         elif change == "merged" and len(ids) < 2:
             self.add(f"{path}.from", "a merged practice needs at least two previous ids", entry)
         elif change in ("kept", "renamed", "changed", "split") and len(ids) != 1:
-            self.add(f"{path}.from", f"a {change} practice has exactly one previous id "
-                                     f"(found {len(ids)})", entry)
+            self.add(f"{path}.from", f"a {change} practice has exactly one previous id (found {len(ids)})", entry)
         elif change == "kept" and ids[0] != pid:
-            self.add(f"{path}.change", f"'{pid}' comes from '{ids[0]}': a practice whose id "
-                                       f"changed is renamed, not kept", entry)
+            self.add(
+                f"{path}.change",
+                f"'{pid}' comes from '{ids[0]}': a practice whose id changed is renamed, not kept",
+                entry,
+            )
 
 
 def _practices_by_id(dimensions: Any) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -868,7 +953,7 @@ def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
                 stack.append((node, index + 1))
                 nxt = successors[index]
                 if state.get(nxt) == 1:
-                    cycle = path[path.index(nxt):]
+                    cycle = path[path.index(nxt) :]
                     if frozenset(cycle) not in seen_cycles:
                         seen_cycles.add(frozenset(cycle))
                         cycles.append(cycle)
@@ -880,8 +965,7 @@ def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
     return cycles
 
 
-def version_map_problems(framework: Framework, previous: Framework,
-                         source: str) -> list[Problem]:
+def version_map_problems(framework: Framework, previous: Framework, source: str) -> list[Problem]:
     """Check ``framework``'s map against the ``previous`` version it names.
 
     Every previous practice must be accounted for (a successor's ``from`` or ``retired``),
@@ -895,15 +979,29 @@ def version_map_problems(framework: Framework, previous: Framework,
     accounted = vmap.previous_ids()
     missing = [pid for pid in old_ids if pid not in accounted]
     if missing:
-        problems.append(Problem(source, "version_map", (
-            f"{previous.key} {previous.version} practices {', '.join(missing)} are not "
-            f"accounted for: name each under a practice's from, or under retired")[:600]))
+        problems.append(
+            Problem(
+                source,
+                "version_map",
+                (
+                    f"{previous.key} {previous.version} practices {', '.join(missing)} are not "
+                    f"accounted for: name each under a practice's from, or under retired"
+                )[:600],
+            )
+        )
     unknown = sorted(accounted - set(old_ids))
     if unknown:
-        problems.append(Problem(source, "version_map", (
-            f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
-            f"{'a practice' if len(unknown) == 1 else 'practices'} of {previous.key} "
-            f"{previous.version}")[:600]))
+        problems.append(
+            Problem(
+                source,
+                "version_map",
+                (
+                    f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
+                    f"{'a practice' if len(unknown) == 1 else 'practices'} of {previous.key} "
+                    f"{previous.version}"
+                )[:600],
+            )
+        )
     return problems
 
 
@@ -912,6 +1010,7 @@ def _join(path: str, name: str) -> str:
 
 
 # -- building ----------------------------------------------------------------------------
+
 
 def _build(data: dict[str, Any]) -> Framework:
     """Turn validated YAML into a hashed Framework; defaults fill the optional fields."""
@@ -934,8 +1033,7 @@ def _build(data: dict[str, Any]) -> Framework:
                 "key": s["key"],
                 "name": s["name"],
                 "min_index": float(s["min_index"]),
-                **({"description": s["description"]}
-                   if s.get("description") is not None else {}),
+                **({"description": s["description"]} if s.get("description") is not None else {}),
             }
             for s in data["stages"]
         ],
@@ -959,8 +1057,7 @@ def _build(data: dict[str, Any]) -> Framework:
                         "default_target": int(p.get("default_target", 3)),
                         "register_checks": list(p.get("register_checks") or ()),
                         "owner_hint": p.get("owner_hint"),
-                        **{name: p[name] for name in ("references", "depends_on",
-                                                      "next_step_effort") if p.get(name)},
+                        **{name: p[name] for name in ("references", "depends_on", "next_step_effort") if p.get(name)},
                     }
                     for p in d["practices"]
                 ],
@@ -976,13 +1073,15 @@ def _build(data: dict[str, Any]) -> Framework:
 
 # -- public API ----------------------------------------------------------------------------
 
+
 def load_framework_text(text: str, source: str = "<text>") -> LoadResult:
     """Parse and validate framework YAML; return the framework or every problem found."""
     try:
         return _load_text(text, source)
     except Exception as exc:  # the contract is "never raise"; report instead
-        return LoadResult(None, [Problem(source, "", f"could not be read: {type(exc).__name__}: "
-                                                     f"{str(exc)[:400]}")], source)
+        return LoadResult(
+            None, [Problem(source, "", f"could not be read: {type(exc).__name__}: {str(exc)[:400]}")], source
+        )
 
 
 def _load_text(text: str, source: str) -> LoadResult:
@@ -996,8 +1095,7 @@ def _load_text(text: str, source: str) -> LoadResult:
         line = mark.line + 1 if mark else None
         column = f", column {mark.column + 1}" if mark else ""
         detail = " ".join(str(x) for x in (exc.context, exc.problem) if x)[:300]
-        message = f"is not valid YAML (line {line}{column}): {detail}" if line else \
-            f"is not valid YAML: {detail}"
+        message = f"is not valid YAML (line {line}{column}): {detail}" if line else f"is not valid YAML: {detail}"
         return LoadResult(None, [Problem(source, "", message, line)], source)
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
         return LoadResult(None, [Problem(source, "", f"is not valid YAML: {str(exc)[:400]}")], source)
@@ -1011,14 +1109,20 @@ def _load_text(text: str, source: str) -> LoadResult:
         data = {k: v for k, v in data.items() if k != "translations"}
     validator = _Validator(source, loader.lines)
     for name, line in loader.duplicates:
-        validator.problems.append(Problem(source, "", f"the key '{name}' appears twice in the "
-                                                      f"same mapping (line {line}); YAML would "
-                                                      f"silently keep only the last one", line))
+        validator.problems.append(
+            Problem(
+                source,
+                "",
+                f"the key '{name}' appears twice in the "
+                f"same mapping (line {line}); YAML would "
+                f"silently keep only the last one",
+                line,
+            )
+        )
     try:
         validator.root(data)
     except _TooManyProblems:
-        validator.problems.append(Problem(source, "", f"stopped after {MAX_PROBLEMS} problems; "
-                                                      f"fix these first"))
+        validator.problems.append(Problem(source, "", f"stopped after {MAX_PROBLEMS} problems; fix these first"))
     if validator.problems:
         return LoadResult(None, validator.problems, source)
     return LoadResult(_build(data), [], source, translations_block=translations)
@@ -1031,15 +1135,14 @@ def load_framework_file(path: str | Path) -> LoadResult:
         file = Path(path)
         size = file.stat().st_size
         if size > MAX_FILE_BYTES:
-            return LoadResult(None, [Problem(label, "", f"file is {size} bytes; the limit is "
-                                                        f"{MAX_FILE_BYTES}")], label)
+            return LoadResult(None, [Problem(label, "", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")], label)
         text = file.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        return LoadResult(None, [Problem(label, "", f"file is not UTF-8 text ({exc.reason} at "
-                                                    f"byte {exc.start})")], label)
+        return LoadResult(
+            None, [Problem(label, "", f"file is not UTF-8 text ({exc.reason} at byte {exc.start})")], label
+        )
     except OSError as exc:
-        return LoadResult(None, [Problem(label, "", f"file could not be read: "
-                                                    f"{exc.strerror or exc}")], label)
+        return LoadResult(None, [Problem(label, "", f"file could not be read: {exc.strerror or exc}")], label)
     return load_framework_text(text, label)
 
 
@@ -1049,14 +1152,16 @@ def load_frameworks(directory: str | Path = DEFAULT_FRAMEWORK_DIR) -> FrameworkC
     catalog = FrameworkCatalog()
     folder = Path(directory)
     try:
-        files = sorted(p for p in folder.iterdir()
-                       if p.is_file() and p.suffix.lower() in (".yaml", ".yml")
-                       and not is_overlay_file(p))
+        files = sorted(
+            p
+            for p in folder.iterdir()
+            if p.is_file() and p.suffix.lower() in (".yaml", ".yml") and not is_overlay_file(p)
+        )
     except OSError as exc:
         label = str(folder)
-        catalog.invalid.append(LoadResult(None, [Problem(label, "", f"directory could not be "
-                                                                    f"read: {exc.strerror or exc}")],
-                                          label))
+        catalog.invalid.append(
+            LoadResult(None, [Problem(label, "", f"directory could not be read: {exc.strerror or exc}")], label)
+        )
         return catalog
     loaded: dict[tuple[str, str], LoadResult] = {}
     for file in files:
@@ -1064,9 +1169,17 @@ def load_frameworks(directory: str | Path = DEFAULT_FRAMEWORK_DIR) -> FrameworkC
         framework = result.framework
         if framework is not None and (framework.key, framework.version) in loaded:
             first = loaded[(framework.key, framework.version)].path
-            result = LoadResult(None, [Problem(result.path, "key", f"framework key "
-                                               f"'{framework.key}' version {framework.version} "
-                                               f"is already used by {first}")], result.path)
+            result = LoadResult(
+                None,
+                [
+                    Problem(
+                        result.path,
+                        "key",
+                        f"framework key '{framework.key}' version {framework.version} is already used by {first}",
+                    )
+                ],
+                result.path,
+            )
         if result.framework is None:
             catalog.invalid.append(result)
         else:
@@ -1074,8 +1187,9 @@ def load_frameworks(directory: str | Path = DEFAULT_FRAMEWORK_DIR) -> FrameworkC
     for result in loaded.values():
         assert result.framework is not None
         fw = result.framework
-        problems = version_map_against_library(fw, catalog_versions(
-            r.framework for r in loaded.values() if r.framework is not None), result.path)
+        problems = version_map_against_library(
+            fw, catalog_versions(r.framework for r in loaded.values() if r.framework is not None), result.path
+        )
         if problems:
             catalog.invalid.append(LoadResult(None, problems, result.path))
             continue
@@ -1112,16 +1226,23 @@ def catalog_versions(frameworks: Any) -> dict[str, dict[str, Framework]]:
     return grouped
 
 
-def version_map_against_library(framework: Framework,
-                                versions: dict[str, dict[str, Framework]],
-                                source: str) -> list[Problem]:
+def version_map_against_library(
+    framework: Framework, versions: dict[str, dict[str, Framework]], source: str
+) -> list[Problem]:
     """Check ``framework``'s version map against the previous version loaded beside it."""
     vmap = framework.version_map
     if vmap is None:
         return []
     previous = versions.get(framework.key, {}).get(vmap.from_version)
     if previous is None:
-        return [Problem(source, "version_map.from", (
-            f"version {vmap.from_version} of '{framework.key}' is not in the library; the "
-            f"map needs it to check that every earlier practice is accounted for")[:400])]
+        return [
+            Problem(
+                source,
+                "version_map.from",
+                (
+                    f"version {vmap.from_version} of '{framework.key}' is not in the library; the "
+                    f"map needs it to check that every earlier practice is accounted for"
+                )[:400],
+            )
+        ]
     return version_map_problems(framework, previous, source)

@@ -4,6 +4,7 @@ Everything here is plain data: no Flask, no database. A framework is immutable o
 loaded, and it round-trips through :meth:`Framework.to_snapshot` /
 :meth:`Framework.from_snapshot` so that a cycle can keep the exact framework it ran with.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -46,8 +47,7 @@ class Text:
     def has(self, lang: str | None) -> bool:
         """Tell whether this text exists in ``lang`` itself (False: :meth:`get` falls back)."""
         wanted = lang or DEFAULT_LANGUAGE
-        return any(code == wanted for code, _ in self.overlay) or any(
-            code == wanted for code, _ in self.by_lang)
+        return any(code == wanted for code, _ in self.overlay) or any(code == wanted for code, _ in self.by_lang)
 
     def with_overlay(self, lang: str, value: str) -> "Text":
         """Return a copy that shows ``value`` in ``lang`` (a translation overlay's text)."""
@@ -346,21 +346,26 @@ class Framework:
         extras: dict[str, Any] = {}
         if self.reference_models:
             extras["reference_models"] = {
-                m.key: {"title": m.title.to_plain(),
-                        "elements": {eid: t.to_plain() for eid, t in m.elements}}
+                m.key: {"title": m.title.to_plain(), "elements": {eid: t.to_plain() for eid, t in m.elements}}
                 for m in self.reference_models
             }
         if self.profiles:
             extras["profiles"] = [
-                {"key": p.key, "name": p.name.to_plain(), "description": p.description.to_plain(),
-                 "targets": dict(p.targets), "optional": list(p.optional)}
+                {
+                    "key": p.key,
+                    "name": p.name.to_plain(),
+                    "description": p.description.to_plain(),
+                    "targets": dict(p.targets),
+                    "optional": list(p.optional),
+                }
                 for p in self.profiles
             ]
         if self.version_map is not None:
             extras["version_map"] = {
                 "from": self.version_map.from_version,
-                "practices": {m.practice_id: {"from": list(m.from_ids), "change": m.change}
-                              for m in self.version_map.practices},
+                "practices": {
+                    m.practice_id: {"from": list(m.from_ids), "change": m.change} for m in self.version_map.practices
+                },
                 "retired": list(self.version_map.retired),
             }
         return extras
@@ -391,8 +396,9 @@ class Framework:
                         default_target=int(p["default_target"]),
                         register_checks=tuple(p.get("register_checks", ())),
                         owner_hint=p.get("owner_hint"),
-                        references=tuple((str(k), tuple(str(e) for e in v))
-                                         for k, v in (p.get("references") or {}).items()),
+                        references=tuple(
+                            (str(k), tuple(str(e) for e in v)) for k, v in (p.get("references") or {}).items()
+                        ),
                         depends_on=tuple(p.get("depends_on") or ()),
                         next_step_effort=tuple(p.get("next_step_effort") or ()),
                     )
@@ -420,15 +426,21 @@ class Framework:
             stages=stages,
             scoring=scoring,
             reference_models=tuple(
-                ReferenceModel(key=str(k), title=t(v["title"]),
-                               elements=tuple((str(eid), t(et))
-                                              for eid, et in v["elements"].items()))
+                ReferenceModel(
+                    key=str(k),
+                    title=t(v["title"]),
+                    elements=tuple((str(eid), t(et)) for eid, et in v["elements"].items()),
+                )
                 for k, v in (data.get("reference_models") or {}).items()
             ),
             profiles=tuple(
-                Profile(key=p["key"], name=t(p["name"]), description=t(p["description"]),
-                        targets=tuple((str(k), int(v)) for k, v in p["targets"].items()),
-                        optional=tuple(p.get("optional") or ()))
+                Profile(
+                    key=p["key"],
+                    name=t(p["name"]),
+                    description=t(p["description"]),
+                    targets=tuple((str(k), int(v)) for k, v in p["targets"].items()),
+                    optional=tuple(p.get("optional") or ()),
+                )
                 for p in (data.get("profiles") or ())
             ),
             version_map=_version_map_from(data.get("version_map")),
@@ -437,8 +449,7 @@ class Framework:
 
     def with_hash(self) -> "Framework":
         """Return a copy whose ``content_hash`` is computed from its snapshot."""
-        canonical = json.dumps(self.to_snapshot(), sort_keys=True, ensure_ascii=False,
-                               separators=(",", ":"))
+        canonical = json.dumps(self.to_snapshot(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
         object.__setattr__(self, "content_hash", digest)
         return self
@@ -462,8 +473,9 @@ def _version_map_from(data: dict[str, Any] | None) -> VersionMap | None:
         return None
     return VersionMap(
         from_version=str(data["from"]),
-        practices=tuple(PracticeMapping(practice_id=str(pid), from_ids=tuple(v.get("from") or ()),
-                                        change=str(v["change"]))
-                        for pid, v in data["practices"].items()),
+        practices=tuple(
+            PracticeMapping(practice_id=str(pid), from_ids=tuple(v.get("from") or ()), change=str(v["change"]))
+            for pid, v in data["practices"].items()
+        ),
         retired=tuple(data.get("retired") or ()),
     )

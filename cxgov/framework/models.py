@@ -1,4 +1,5 @@
 """Frameworks uploaded through the UI, kept in the database beside ``assessments/*.yaml``."""
+
 from __future__ import annotations
 
 from datetime import datetime

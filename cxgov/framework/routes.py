@@ -3,6 +3,7 @@
 Not organisation-scoped: the frameworks are shared by every client, and they hold no client
 data. The login wall in ``cxgov.security`` keeps anonymous visitors out.
 """
+
 from __future__ import annotations
 
 import io
@@ -43,8 +44,7 @@ OWNER_HINT_LABELS = {
 
 def can_upload() -> bool:
     """Tell whether the current user may upload frameworks (platform admins, consultants)."""
-    return bool(current_user.is_authenticated
-                and (current_user.is_admin or current_user.is_consultant))
+    return bool(current_user.is_authenticated and (current_user.is_admin or current_user.is_consultant))
 
 
 def _lang() -> str:
@@ -65,8 +65,13 @@ def library() -> ResponseReturnValue:
     catalog = framework_catalog_for_user(current_user)
     frameworks = sorted(catalog.valid.values(), key=lambda f: (str(f.title).lower(), f.key))
     return render_template(
-        "framework/library.html", catalog=catalog, frameworks=frameworks, lang=_lang(),
-        show_invalid=can_upload(), can_upload=can_upload())
+        "framework/library.html",
+        catalog=catalog,
+        frameworks=frameworks,
+        lang=_lang(),
+        show_invalid=can_upload(),
+        can_upload=can_upload(),
+    )
 
 
 @bp.route("/<key>/")
@@ -75,9 +80,15 @@ def framework(key: str, version: str | None = None) -> ResponseReturnValue:
     """One framework: its levels, stages, scoring options and every practice."""
     catalog = framework_catalog_for_user(current_user)
     fw = _framework_or_404(catalog, key, version)
-    return render_template("framework/framework.html", fw=fw, catalog=catalog, lang=_lang(),
-                           source=catalog.source(fw), versions=catalog.all_versions(key),
-                           checks=REGISTER_CHECKS)
+    return render_template(
+        "framework/framework.html",
+        fw=fw,
+        catalog=catalog,
+        lang=_lang(),
+        source=catalog.source(fw),
+        versions=catalog.all_versions(key),
+        checks=REGISTER_CHECKS,
+    )
 
 
 @bp.route("/<key>/<version>/practices/<practice_id>")
@@ -92,10 +103,16 @@ def practice(key: str, version: str, practice_id: str) -> ResponseReturnValue:
     order = fw.practices
     index = order.index(item)
     return render_template(
-        "framework/practice.html", fw=fw, practice=item, dimension=fw.dimension(item.dimension_key),
-        lang=_lang(), checks=REGISTER_CHECKS, owner_labels=OWNER_HINT_LABELS,
+        "framework/practice.html",
+        fw=fw,
+        practice=item,
+        dimension=fw.dimension(item.dimension_key),
+        lang=_lang(),
+        checks=REGISTER_CHECKS,
+        owner_labels=OWNER_HINT_LABELS,
         previous=order[index - 1] if index > 0 else None,
-        following=order[index + 1] if index + 1 < len(order) else None)
+        following=order[index + 1] if index + 1 < len(order) else None,
+    )
 
 
 @bp.route("/<key>/<version>/export.xlsx")
@@ -107,13 +124,22 @@ def export_xlsx(key: str, version: str) -> ResponseReturnValue:
     buffer.seek(0)
     security_event("export", detail=f"framework {fw.key} {fw.version} xlsx")
     return send_file(
-        buffer, as_attachment=True, download_name=f"{fw.key}-{fw.version}.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        buffer,
+        as_attachment=True,
+        download_name=f"{fw.key}-{fw.version}.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 def _crosswalk_labels() -> dict[str, str]:
-    return {"element": _("Element"), "title": _("Title"), "practices": _("Practices"),
-            "covered": _("Covered"), "yes": _("yes"), "no": _("no")}
+    return {
+        "element": _("Element"),
+        "title": _("Title"),
+        "practices": _("Practices"),
+        "covered": _("Covered"),
+        "yes": _("yes"),
+        "no": _("no"),
+    }
 
 
 @bp.route("/<key>/<version>/crosswalk/")
@@ -122,8 +148,7 @@ def crosswalk(key: str, version: str) -> ResponseReturnValue:
     from .crosswalk import crosswalk_build
 
     fw = _framework_or_404(framework_catalog_for_user(current_user), key, version)
-    tables = [crosswalk_build(framework=fw, model_key=m.key, lang=_lang())
-              for m in fw.reference_models]
+    tables = [crosswalk_build(framework=fw, model_key=m.key, lang=_lang()) for m in fw.reference_models]
     return render_template("framework/crosswalk.html", fw=fw, tables=tables, lang=_lang())
 
 
@@ -142,8 +167,11 @@ def crosswalk_xlsx(key: str, version: str, model: str) -> ResponseReturnValue:
     buffer.seek(0)
     security_event("export", detail=f"crosswalk {fw.key} {fw.version} {table.model_key} xlsx")
     return send_file(
-        buffer, as_attachment=True, download_name=f"{fw.key}-{fw.version}-{table.model_key}.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        buffer,
+        as_attachment=True,
+        download_name=f"{fw.key}-{fw.version}-{table.model_key}.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -164,18 +192,25 @@ def upload() -> ResponseReturnValue:
             db.session.rollback()
             problems = error.problems
             form.file.errors = [str(error)]
-            security_event("framework_upload", result="refused",
-                           detail=f"{filename}: {error}"[:500])
+            security_event("framework_upload", result="refused", detail=f"{filename}: {error}"[:500])
         except IntegrityError:  # another upload of the same key and version won the race
             db.session.rollback()
-            form.file.errors = [_("This key and version were uploaded a moment ago by someone "
-                                  "else. Give your file a new version and upload it again.")]
+            form.file.errors = [
+                _(
+                    "This key and version were uploaded a moment ago by someone "
+                    "else. Give your file a new version and upload it again."
+                )
+            ]
             security_event("framework_upload", result="refused", detail=f"{filename}: race")
         else:
-            security_event("framework_upload",
-                           detail=f"{fw.key} {fw.version} {filename} sha256={fw.content_hash}")
-            flash(_("“%(title)s” version %(version)s is now in the library.",
-                    title=fw.title.get(_lang()), version=fw.version), "success")
+            security_event("framework_upload", detail=f"{fw.key} {fw.version} {filename} sha256={fw.content_hash}")
+            flash(
+                _(
+                    "“%(title)s” version %(version)s is now in the library.",
+                    title=fw.title.get(_lang()),
+                    version=fw.version,
+                ),
+                "success",
+            )
             return redirect(url_for("framework.framework", key=fw.key, version=fw.version))
-    return render_template("framework/upload.html", form=form, problems=problems,
-                           max_kb=MAX_UPLOAD_BYTES // 1000)
+    return render_template("framework/upload.html", form=form, problems=problems, max_kb=MAX_UPLOAD_BYTES // 1000)

@@ -10,6 +10,7 @@ with spaces collapsed and case folded: "Strand & Partners CX" and "strand &  par
 firm. A consultant account without a firm name is a firm of its own. A firm's client
 organisations are those where one of its consultants holds the consultant role.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -29,8 +30,11 @@ def firm_of(user: User | None) -> str | None:
 
 def org_firms(org: Organisation) -> frozenset[str]:
     """Return the firms serving ``org``: the firms of its members with the consultant role."""
-    consultants = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
-        Membership.org_id == org.id, Membership.role == Role.CONSULTANT))
+    consultants = db.session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.org_id == org.id, Membership.role == Role.CONSULTANT)
+    )
     return frozenset(firm for firm in map(firm_of, consultants) if firm is not None)
 
 

@@ -1,4 +1,5 @@
 """Uploading a framework YAML: validated by the loader, stored once per key and version."""
+
 from __future__ import annotations
 
 import re
@@ -41,52 +42,79 @@ def framework_upload_decode(data: bytes) -> str:
     if not data:
         raise FrameworkUploadError(_("The file is empty."))
     if len(data) > MAX_UPLOAD_BYTES:
-        raise FrameworkUploadError(_("The file is larger than %(limit)s KB; a framework is "
-                                     "usually well under 300 KB.",
-                                     limit=MAX_UPLOAD_BYTES // 1000))
+        raise FrameworkUploadError(
+            _(
+                "The file is larger than %(limit)s KB; a framework is usually well under 300 KB.",
+                limit=MAX_UPLOAD_BYTES // 1000,
+            )
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise FrameworkUploadError(_("The file is not UTF-8 text (byte %(pos)d cannot be "
-                                     "read). Save it as UTF-8 and upload it again.",
-                                     pos=error.start)) from None
+        raise FrameworkUploadError(
+            _(
+                "The file is not UTF-8 text (byte %(pos)d cannot be read). Save it as UTF-8 and upload it again.",
+                pos=error.start,
+            )
+        ) from None
     if "\x00" in text:
         raise FrameworkUploadError(_("The file is not a text file."))
     return text
 
 
-def framework_upload_create(*, data: bytes, filename: str, by: User | None
-                            ) -> tuple[FrameworkUpload, Framework]:
+def framework_upload_create(*, data: bytes, filename: str, by: User | None) -> tuple[FrameworkUpload, Framework]:
     """Validate an uploaded framework YAML and store it; raise FrameworkUploadError if refused."""
     name = safe_filename(filename)
     text = framework_upload_decode(data)
     result = load_framework_text_translated(text, name)
     if result.framework is None:
         raise FrameworkUploadError(
-            ngettext("The framework was not saved: %(num)d problem to fix.",
-                     "The framework was not saved: %(num)d problems to fix.",
-                     len(result.problems)),
-            result.problems)
+            ngettext(
+                "The framework was not saved: %(num)d problem to fix.",
+                "The framework was not saved: %(num)d problems to fix.",
+                len(result.problems),
+            ),
+            result.problems,
+        )
     framework = result.framework
     existing = framework_catalog().get(framework.key, framework.version)
-    stored = db.session.scalars(select(FrameworkUpload).where(
-        FrameworkUpload.key == framework.key, FrameworkUpload.version == framework.version)).first()
-    existing_hash = existing.content_hash if existing is not None else (
-        stored.content_hash if stored is not None else None)
+    stored = db.session.scalars(
+        select(FrameworkUpload).where(
+            FrameworkUpload.key == framework.key, FrameworkUpload.version == framework.version
+        )
+    ).first()
+    existing_hash = (
+        existing.content_hash if existing is not None else (stored.content_hash if stored is not None else None)
+    )
     if existing_hash is not None:
         if existing_hash == framework.content_hash:
-            raise FrameworkUploadError(_("Version %(version)s of “%(key)s” is already in the "
-                                         "library with exactly this content.",
-                                         version=framework.version, key=framework.key))
-        raise FrameworkUploadError(_("Version %(version)s of “%(key)s” already exists with "
-                                     "different content. Versions never change, so that old "
-                                     "assessments keep their meaning: give your file a new "
-                                     "version (e.g. %(suggestion)s) and upload it again.",
-                                     version=framework.version, key=framework.key,
-                                     suggestion=next_version(framework.key)))
-    upload = FrameworkUpload(key=framework.key, version=framework.version, filename=name,
-                             yaml_text=text, content_hash=framework.content_hash,
-                             uploaded_by=by.id if by is not None else None, firm=firm_of(by))
+            raise FrameworkUploadError(
+                _(
+                    "Version %(version)s of “%(key)s” is already in the library with exactly this content.",
+                    version=framework.version,
+                    key=framework.key,
+                )
+            )
+        raise FrameworkUploadError(
+            _(
+                "Version %(version)s of “%(key)s” already exists with "
+                "different content. Versions never change, so that old "
+                "assessments keep their meaning: give your file a new "
+                "version (e.g. %(suggestion)s) and upload it again.",
+                version=framework.version,
+                key=framework.key,
+                suggestion=next_version(framework.key),
+            )
+        )
+    upload = FrameworkUpload(
+        key=framework.key,
+        version=framework.version,
+        filename=name,
+        yaml_text=text,
+        content_hash=framework.content_hash,
+        uploaded_by=by.id if by is not None else None,
+        firm=firm_of(by),
+    )
     db.session.add(upload)
     db.session.flush()
     return upload, framework
@@ -97,8 +125,7 @@ def next_version(key: str) -> str:
     from .catalog import version_tuple
 
     taken = {f.version for f in framework_catalog().all_versions(key)}
-    taken |= set(db.session.scalars(select(FrameworkUpload.version)
-                                    .where(FrameworkUpload.key == key)))
+    taken |= set(db.session.scalars(select(FrameworkUpload.version).where(FrameworkUpload.key == key)))
     newest = max(taken, key=version_tuple, default="1.0")
     parts = list(version_tuple(newest)) if version_tuple(newest) != (-1,) else [1, 0]
     if len(parts) == 1:

@@ -1,4 +1,5 @@
 """The change log: one row per change to an organisation's data, with before and after."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Record changes in the change log. Services flush; callers commit."""
+
 from __future__ import annotations
 
 import enum
@@ -57,8 +58,16 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return changes
 
 
-def change_record(*, org: Organisation, entity: Any, action: str, before: dict[str, Any],
-                  after: dict[str, Any], by: User | None, import_batch: Any = None) -> ChangeLog | None:
+def change_record(
+    *,
+    org: Organisation,
+    entity: Any,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    by: User | None,
+    import_batch: Any = None,
+) -> ChangeLog | None:
     """Write one change log entry for ``entity``; an update that changed nothing writes none.
 
     ``before``/``after`` are :func:`snapshot` dicts (``{}`` for before on create). Only the
@@ -72,25 +81,35 @@ def change_record(*, org: Organisation, entity: Any, action: str, before: dict[s
         return None
     if entity.id is None:
         db.session.flush()
-    entry = ChangeLog(org_id=org.id, user_id=by.id if by is not None else None,
-                      entity_type=entity_type_of(entity), entity_id=entity.id,
-                      entity_label=entity_label_of(entity), action=action, changes=changes,
-                      import_id=import_batch.id if import_batch is not None else None)
+    entry = ChangeLog(
+        org_id=org.id,
+        user_id=by.id if by is not None else None,
+        entity_type=entity_type_of(entity),
+        entity_id=entity.id,
+        entity_label=entity_label_of(entity),
+        action=action,
+        changes=changes,
+        import_id=import_batch.id if import_batch is not None else None,
+    )
     db.session.add(entry)  # flushed with the next query or commit; one flush per change is too slow for imports
     return entry
 
 
-def history_for_entity(*, org: Organisation, entity_type: str, entity_id: int,
-                       limit: int = 200) -> list[ChangeLog]:
+def history_for_entity(*, org: Organisation, entity_type: str, entity_id: int, limit: int = 200) -> list[ChangeLog]:
     """Return the newest changes of one object, newest first."""
-    return list(db.session.scalars(
-        select(ChangeLog).where(ChangeLog.org_id == org.id, ChangeLog.entity_type == entity_type,
-                                ChangeLog.entity_id == entity_id)
-        .order_by(ChangeLog.at.desc(), ChangeLog.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(ChangeLog)
+            .where(ChangeLog.org_id == org.id, ChangeLog.entity_type == entity_type, ChangeLog.entity_id == entity_id)
+            .order_by(ChangeLog.at.desc(), ChangeLog.id.desc())
+            .limit(limit)
+        )
+    )
 
 
-def history_for_org(*, org: Organisation, entity_type: str | None = None, user_id: int | None = None,
-                    offset: int = 0, limit: int = 100) -> list[ChangeLog]:
+def history_for_org(
+    *, org: Organisation, entity_type: str | None = None, user_id: int | None = None, offset: int = 0, limit: int = 100
+) -> list[ChangeLog]:
     """Return an organisation's changes, newest first, optionally of one type or user."""
     from sqlalchemy.orm import selectinload
 
@@ -99,5 +118,6 @@ def history_for_org(*, org: Organisation, entity_type: str | None = None, user_i
         query = query.where(ChangeLog.entity_type == entity_type)
     if user_id:
         query = query.where(ChangeLog.user_id == user_id)
-    return list(db.session.scalars(
-        query.order_by(ChangeLog.at.desc(), ChangeLog.id.desc()).offset(offset).limit(limit)))
+    return list(
+        db.session.scalars(query.order_by(ChangeLog.at.desc(), ChangeLog.id.desc()).offset(offset).limit(limit))
+    )

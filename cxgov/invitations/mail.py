@@ -4,6 +4,7 @@ With a mail server configured the inviter's page shows no link at all, for a kno
 unknown address alike; without one (the outbox folder), a brand-new account's set-password
 link is still shown to the inviter as the fallback, as the README's security section says.
 """
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -22,8 +23,17 @@ def invitation_mail_queue(*, made: InvitationMade, org: Organisation, inviter_na
     else:
         url = external_url("invitations.pending")
     return mail_enqueue(
-        kind="member_invitation", template="member_invitation", to=invitation.email,
-        lang=org.language or "en", org=org,
+        kind="member_invitation",
+        template="member_invitation",
+        to=invitation.email,
+        lang=org.language or "en",
+        org=org,
         subject=lambda: _("%(name)s invites you to %(org)s on cxgov", name=inviter_name, org=org.name),
-        context={"org_name": org.name, "inviter": inviter_name, "role": invitation.role.label,
-                 "url": url, "new_account": bool(made.set_password_token)})
+        context={
+            "org_name": org.name,
+            "inviter": inviter_name,
+            "role": invitation.role.label,
+            "url": url,
+            "new_account": bool(made.set_password_token),
+        },
+    )

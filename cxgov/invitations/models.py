@@ -1,4 +1,5 @@
 """Pending invitations: a role in an organisation offered to an account, waiting for its consent."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -27,8 +28,9 @@ class Invitation(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     #: The address as the inviter typed it (normalised): all the inviter's pages ever show.
     email: Mapped[str] = mapped_column(String(254))
-    role: Mapped[Role] = mapped_column(db.Enum(Role, native_enum=False, length=20,
-                                               values_callable=lambda e: [m.value for m in e]))
+    role: Mapped[Role] = mapped_column(
+        db.Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    )
     #: Who invited (None from the command line or an organisation import without a user).
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

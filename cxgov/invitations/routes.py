@@ -1,4 +1,5 @@
 """The invited person's side: see pending invitations, accept or decline them."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -17,8 +18,9 @@ bp = Blueprint("invitations", __name__, url_prefix="/invitations")
 @login_required
 def pending() -> ResponseReturnValue:
     """List the invitations waiting for the current user's answer."""
-    return render_template("invitations/pending.html", form=EmptyForm(),
-                           invitations=services.invitations_for_user(current_user))
+    return render_template(
+        "invitations/pending.html", form=EmptyForm(), invitations=services.invitations_for_user(current_user)
+    )
 
 
 def _own_invitation(invitation_id: int):

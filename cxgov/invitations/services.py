@@ -8,6 +8,7 @@ whoever creates an account is the only one who could have given it a way in.
 
 Services flush; the caller (view, CLI command, import, the mail feature) commits.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,8 +43,9 @@ class InvitationMade:
     set_password_token: str | None
 
 
-def invitation_create(*, org: Organisation, email: str, role: Role, by: User | None, by_role: Role,
-                      name: str = "") -> InvitationMade:
+def invitation_create(
+    *, org: Organisation, email: str, role: Role, by: User | None, by_role: Role, name: str = ""
+) -> InvitationMade:
     """Invite ``email`` to ``org`` with ``role``; create the account (and its link) when new.
 
     The result looks the same to the inviter for a known and an unknown address, except for
@@ -64,8 +66,9 @@ def invitation_create(*, org: Organisation, email: str, role: Role, by: User | N
         raise InvitationError(_("%(email)s is already a member.", email=email))
     if invitation_find(org=org, user_id=user.id) is not None:
         raise InvitationError(_("%(email)s is already invited.", email=email))
-    invitation = Invitation(org_id=org.id, user_id=user.id, email=email, role=role,
-                            invited_by_id=by.id if by is not None else None)
+    invitation = Invitation(
+        org_id=org.id, user_id=user.id, email=email, role=role, invited_by_id=by.id if by is not None else None
+    )
     db.session.add(invitation)
     db.session.flush()
     security_event("invitation_created", org_id=org.id, detail=f"{email} as {role.value}")
@@ -74,14 +77,12 @@ def invitation_create(*, org: Organisation, email: str, role: Role, by: User | N
 
 def invitation_find(*, org: Organisation, user_id: int) -> Invitation | None:
     """Return the pending invitation of an account to ``org``, if any."""
-    return db.session.scalar(select(Invitation).where(Invitation.org_id == org.id,
-                                                      Invitation.user_id == user_id))
+    return db.session.scalar(select(Invitation).where(Invitation.org_id == org.id, Invitation.user_id == user_id))
 
 
 def invitation_for_user(*, invitation_id: int, user: User) -> Invitation | None:
     """Return ``user``'s own pending invitation with this id (None for anybody else's)."""
-    return db.session.scalar(select(Invitation).where(Invitation.id == invitation_id,
-                                                      Invitation.user_id == user.id))
+    return db.session.scalar(select(Invitation).where(Invitation.id == invitation_id, Invitation.user_id == user.id))
 
 
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
@@ -118,24 +119,24 @@ def invitation_revoke(*, invitation: Invitation, by_role: Role) -> None:
 
 def invitations_for_user(user: User) -> list[Invitation]:
     """Return the account's pending invitations, oldest first (with their organisations)."""
-    return list(db.session.scalars(select(Invitation).where(Invitation.user_id == user.id)
-                                   .order_by(Invitation.created_at, Invitation.id)))
+    return list(
+        db.session.scalars(
+            select(Invitation).where(Invitation.user_id == user.id).order_by(Invitation.created_at, Invitation.id)
+        )
+    )
 
 
 def invitations_pending_count(user: User) -> int:
     """Return how many invitations wait for the account's answer."""
-    return db.session.scalar(select(func.count()).select_from(Invitation)
-                             .where(Invitation.user_id == user.id)) or 0
+    return db.session.scalar(select(func.count()).select_from(Invitation).where(Invitation.user_id == user.id)) or 0
 
 
 def invitations_for_org(org: Organisation) -> list[Invitation]:
     """Return the organisation's pending invitations, by address (never the accounts' names)."""
-    return list(db.session.scalars(select(Invitation).where(Invitation.org_id == org.id)
-                                   .order_by(Invitation.email)))
+    return list(db.session.scalars(select(Invitation).where(Invitation.org_id == org.id).order_by(Invitation.email)))
 
 
-def invitations_from_import(*, org: Organisation, created_user_ids: set[int],
-                            by: User | None) -> list[tuple[str, str]]:
+def invitations_from_import(*, org: Organisation, created_user_ids: set[int], by: User | None) -> list[tuple[str, str]]:
     """Turn an imported organisation's memberships into pending invitations (flushes).
 
     A package names its members by e-mail; on this instance those addresses may belong to
@@ -143,14 +144,22 @@ def invitations_from_import(*, org: Organisation, created_user_ids: set[int],
     the import created get their one set-password link; returns (e-mail, token) for them.
     """
     links = []
-    memberships = db.session.scalars(select(Membership).where(Membership.org_id == org.id)
-                                     .order_by(Membership.id)).all()
+    memberships = db.session.scalars(
+        select(Membership).where(Membership.org_id == org.id).order_by(Membership.id)
+    ).all()
     for membership in memberships:
         if by is not None and membership.user_id == by.id:
             continue
         user = membership.user
-        db.session.add(Invitation(org_id=org.id, user_id=user.id, email=user.email, role=membership.role,
-                                  invited_by_id=by.id if by is not None else None))
+        db.session.add(
+            Invitation(
+                org_id=org.id,
+                user_id=user.id,
+                email=user.email,
+                role=membership.role,
+                invited_by_id=by.id if by is not None else None,
+            )
+        )
         db.session.delete(membership)
         if user.id in created_user_ids and not user.password_hash:
             links.append((user.email, set_password_link_create(user=user)))
@@ -159,5 +168,4 @@ def invitations_from_import(*, org: Organisation, created_user_ids: set[int],
 
 
 def _membership(*, user_id: int, org_id: int) -> Membership | None:
-    return db.session.scalar(select(Membership).where(Membership.user_id == user_id,
-                                                      Membership.org_id == org_id))
+    return db.session.scalar(select(Membership).where(Membership.user_id == user_id, Membership.org_id == org_id))

@@ -1,4 +1,5 @@
 """``flask mail ...``: send what is queued (for cron) and show the queue."""
+
 from __future__ import annotations
 
 import click
@@ -21,14 +22,22 @@ def send_pending(limit: int) -> None:
     queued = reminders_scheduled_queue()
     db.session.commit()
     report = mail_send_pending(limit=limit)
-    click.echo(_("scheduled reminders queued: %(queued)d; sent: %(sent)d; to retry: %(retried)d; failed: %(failed)d",
-                 queued=queued, sent=report.sent, retried=report.retried, failed=report.failed))
+    click.echo(
+        _(
+            "scheduled reminders queued: %(queued)d; sent: %(sent)d; to retry: %(retried)d; failed: %(failed)d",
+            queued=queued,
+            sent=report.sent,
+            retried=report.retried,
+            failed=report.failed,
+        )
+    )
 
 
 @mail_cli.command("status")
 def status() -> None:
     """Print how many messages are queued, being sent, sent and failed."""
-    counts = dict(db.session.execute(select(MailMessage.status, func.count(MailMessage.id))
-                                     .group_by(MailMessage.status)).all())
+    counts = dict(
+        db.session.execute(select(MailMessage.status, func.count(MailMessage.id)).group_by(MailMessage.status)).all()
+    )
     for name in MAIL_STATUSES:
         click.echo(f"{name}\t{counts.get(name, 0)}")

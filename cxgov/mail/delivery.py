@@ -10,6 +10,7 @@
 
 User and password are percent-decoded, so ``%40`` in a user name is an ``@``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -67,9 +68,14 @@ def mail_settings_from(url: str | None, *, outbox_dir: str) -> MailSettings:
         port = parts.port or (465 if parts.scheme == "smtps" else 25)
     except ValueError as error:
         raise MailConfigError("CXGOV_MAIL_URL has an invalid port.") from error
-    return MailSettings(scheme=parts.scheme, host=parts.hostname, port=port,
-                        username=unquote(parts.username or ""), password=unquote(parts.password or ""),
-                        starttls=starttls)
+    return MailSettings(
+        scheme=parts.scheme,
+        host=parts.hostname,
+        port=port,
+        username=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        starttls=starttls,
+    )
 
 
 class Transport:

@@ -1,4 +1,5 @@
 """The mail queue and the addresses that asked for no more reminders."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,8 +14,7 @@ from ..extensions import db
 #: Lifecycle of a queued message: queued -> sending (claimed by one sender) -> sent | failed.
 MAIL_STATUSES: tuple[str, ...] = ("queued", "sending", "sent", "failed")
 #: What a message is for; reminders and digests can be stopped by their recipient.
-MAIL_KINDS: tuple[str, ...] = ("invitation", "reminder", "action_digest", "member_invitation",
-                               "set_password")
+MAIL_KINDS: tuple[str, ...] = ("invitation", "reminder", "action_digest", "member_invitation", "set_password")
 #: Kinds a recipient may unsubscribe from (an invitation or a password link is not a reminder).
 STOPPABLE_KINDS: frozenset[str] = frozenset({"reminder", "action_digest"})
 
@@ -26,11 +26,9 @@ class MailMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The organisation whose branding the message carries; None for platform mail.
-    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"),
-                                               index=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     #: The cycle respondent the message is about (invitations and reminders), for the status column.
-    respondent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("respondent.id", ondelete="SET NULL"), index=True)
+    respondent_id: Mapped[int | None] = mapped_column(ForeignKey("respondent.id", ondelete="SET NULL"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     to_addr: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))

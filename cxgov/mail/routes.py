@@ -1,4 +1,5 @@
 """The one public mail page: stop reminders (one-click, from the List-Unsubscribe header too)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
@@ -28,5 +29,4 @@ def unsubscribe(token: str) -> str:
         db.session.commit()
         done = True
     what = _("reminders to answer assessments") if kind == "reminder" else _("reminders about due actions")
-    return render_template("mail/unsubscribe.html", org=org, email=email, what=what, done=done,
-                           token=token)
+    return render_template("mail/unsubscribe.html", org=org, email=email, what=what, done=done, token=token)

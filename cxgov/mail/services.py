@@ -10,6 +10,7 @@ after the server accepted it. Only a sender that dies between the server's "OK" 
 commit can leave a row ``sending``; such a claim is taken back after ``STALE_CLAIM`` and sent
 again (the one case of a possible duplicate, preferred to a lost message).
 """
+
 from __future__ import annotations
 
 import logging
@@ -50,8 +51,9 @@ class MailError(ValueError):
 
 def mail_settings() -> MailSettings:
     """Return where this instance sends mail (CXGOV_MAIL_URL, else the outbox folder)."""
-    return mail_settings_from(current_app.config.get("MAIL_URL"),
-                              outbox_dir=str(Path(current_app.instance_path) / "outbox"))
+    return mail_settings_from(
+        current_app.config.get("MAIL_URL"), outbox_dir=str(Path(current_app.instance_path) / "outbox")
+    )
 
 
 def mail_is_configured() -> bool:
@@ -95,8 +97,9 @@ def opt_out_read(token: str) -> tuple[int, str, str] | None:
 def mail_opt_out(*, org_id: int, email: str, kind: str) -> None:
     """Record that ``email`` wants no more ``kind`` mail from the organisation (idempotent)."""
     email = email.lower()
-    exists = db.session.scalar(select(MailOptOut.id).where(
-        MailOptOut.org_id == org_id, MailOptOut.email == email, MailOptOut.kind == kind))
+    exists = db.session.scalar(
+        select(MailOptOut.id).where(MailOptOut.org_id == org_id, MailOptOut.email == email, MailOptOut.kind == kind)
+    )
     if exists is None:
         db.session.add(MailOptOut(org_id=org_id, email=email, kind=kind))
         db.session.flush()
@@ -104,8 +107,7 @@ def mail_opt_out(*, org_id: int, email: str, kind: str) -> None:
 
 def mail_opted_out_addresses(*, org_id: int, kind: str) -> set[str]:
     """Return the addresses that asked for no more ``kind`` mail from the organisation (one query)."""
-    return set(db.session.scalars(select(MailOptOut.email).where(
-        MailOptOut.org_id == org_id, MailOptOut.kind == kind)))
+    return set(db.session.scalars(select(MailOptOut.email).where(MailOptOut.org_id == org_id, MailOptOut.kind == kind)))
 
 
 # -- queueing --------------------------------------------------------------------------------
@@ -122,13 +124,20 @@ def branding_for(org: Organisation | None) -> Branding:
     """Return the organisation's mail branding (name, consultancy, accent colour)."""
     if org is None:
         return Branding(org_name="cxgov", firm_name="", accent="#0b5cad")
-    return Branding(org_name=org.name, firm_name=org.brand_firm_name or "",
-                    accent=org.brand_accent or "#0b5cad")
+    return Branding(org_name=org.name, firm_name=org.brand_firm_name or "", accent=org.brand_accent or "#0b5cad")
 
 
-def mail_enqueue(*, kind: str, template: str, to: str, lang: str, org: Organisation | None,
-                 subject: Callable[[], str], context: dict[str, Any],
-                 respondent_id: int | None = None) -> MailMessage:
+def mail_enqueue(
+    *,
+    kind: str,
+    template: str,
+    to: str,
+    lang: str,
+    org: Organisation | None,
+    subject: Callable[[], str],
+    context: dict[str, Any],
+    respondent_id: int | None = None,
+) -> MailMessage:
     """Render a message in ``lang`` from ``templates/mail/<template>.{txt,html}`` and queue it.
 
     ``subject`` is called inside the recipient's locale, so its gettext call is translated.
@@ -140,20 +149,27 @@ def mail_enqueue(*, kind: str, template: str, to: str, lang: str, org: Organisat
     headers: dict[str, str] = {}
     unsubscribe_url = None
     if kind in STOPPABLE_KINDS and org is not None:
-        unsubscribe_url = external_url("mail.unsubscribe",
-                                       token=opt_out_token(org_id=org.id, email=to, kind=kind))
+        unsubscribe_url = external_url("mail.unsubscribe", token=opt_out_token(org_id=org.id, email=to, kind=kind))
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     with force_locale(lang or "en"):
-        values = dict(context, brand=branding_for(org), unsubscribe_url=unsubscribe_url,
-                      lang=lang or "en")
+        values = dict(context, brand=branding_for(org), unsubscribe_url=unsubscribe_url, lang=lang or "en")
         title = subject()
         text_body = render_template(f"mail/{template}.txt", subject=title, **values)
         html_body = render_template(f"mail/{template}.html", subject=title, **values)
-    message = MailMessage(org_id=org.id if org else None, respondent_id=respondent_id, kind=kind,
-                          to_addr=to, subject=title[:300], text_body=text_body,
-                          html_body=html_body, headers=headers, status="queued", attempts=0,
-                          next_attempt_at=utcnow())
+    message = MailMessage(
+        org_id=org.id if org else None,
+        respondent_id=respondent_id,
+        kind=kind,
+        to_addr=to,
+        subject=title[:300],
+        text_body=text_body,
+        html_body=html_body,
+        headers=headers,
+        status="queued",
+        attempts=0,
+        next_attempt_at=utcnow(),
+    )
     db.session.add(message)
     db.session.flush()
     return message
@@ -194,28 +210,38 @@ def _claim(size: int) -> list[int]:
     now = utcnow()
     mark = secrets.token_hex(16)
     due = db.session.scalars(
-        select(MailMessage.id).where(MailMessage.status == "queued",
-                                     MailMessage.next_attempt_at <= now)
-        .order_by(MailMessage.id).limit(size).with_for_update(skip_locked=True)).all()
+        select(MailMessage.id)
+        .where(MailMessage.status == "queued", MailMessage.next_attempt_at <= now)
+        .order_by(MailMessage.id)
+        .limit(size)
+        .with_for_update(skip_locked=True)
+    ).all()
     if due:
-        db.session.execute(update(MailMessage)
-                           .where(MailMessage.id.in_(due), MailMessage.status == "queued")
-                           .values(status="sending", claimed_at=now, claim=mark)
-                           .execution_options(synchronize_session=False))
+        db.session.execute(
+            update(MailMessage)
+            .where(MailMessage.id.in_(due), MailMessage.status == "queued")
+            .values(status="sending", claimed_at=now, claim=mark)
+            .execution_options(synchronize_session=False)
+        )
     db.session.commit()
     if not due:
         return []
-    return list(db.session.scalars(select(MailMessage.id).where(MailMessage.claim == mark,
-                                                                MailMessage.status == "sending")
-                                   .order_by(MailMessage.id)))
+    return list(
+        db.session.scalars(
+            select(MailMessage.id)
+            .where(MailMessage.claim == mark, MailMessage.status == "sending")
+            .order_by(MailMessage.id)
+        )
+    )
 
 
 def _release_stale_claims() -> None:
-    db.session.execute(update(MailMessage)
-                       .where(MailMessage.status == "sending",
-                              MailMessage.claimed_at < utcnow() - STALE_CLAIM)
-                       .values(status="queued", claim=None)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(MailMessage)
+        .where(MailMessage.status == "sending", MailMessage.claimed_at < utcnow() - STALE_CLAIM)
+        .values(status="queued", claim=None)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
 
 
@@ -232,8 +258,7 @@ def _retry_later(message: MailMessage, error: str) -> bool:
     return True
 
 
-def mail_send_pending(*, limit: int = 500, batch: int = 25,
-                      settings: MailSettings | None = None) -> SendReport:
+def mail_send_pending(*, limit: int = 500, batch: int = 25, settings: MailSettings | None = None) -> SendReport:
     """Send every due message (up to ``limit``); commits after each message (a worker step).
 
     A server that cannot be reached puts the claimed messages back with a backoff; a server
@@ -267,8 +292,9 @@ def mail_send_pending(*, limit: int = 500, batch: int = 25,
         except OSError as error:  # connection refused, timeout, TLS, SMTP errors (all OSError)
             db.session.rollback()
             log.warning("mail server unavailable, %d messages wait: %s", len(ids), error)
-            for message in db.session.scalars(select(MailMessage).where(
-                    MailMessage.id.in_(ids), MailMessage.status == "sending")):
+            for message in db.session.scalars(
+                select(MailMessage).where(MailMessage.id.in_(ids), MailMessage.status == "sending")
+            ):
                 if _retry_later(message, str(error)):
                     report.retried += 1
                 else:

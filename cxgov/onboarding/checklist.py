@@ -4,6 +4,7 @@ The checklist follows the order in which things depend on each other (touchpoint
 journeys and channels; owners need people; a cycle needs respondents), and each step ticks
 itself from the data: nobody marks a step done by hand.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -26,26 +27,62 @@ class Step:
 
 #: (key, title, hint, endpoint, args) in dependency order
 STEPS: tuple[tuple[str, str, str, str, dict[str, Any]], ...] = (
-    ("settings", N_("Settings and service promise"),
-     N_("Write the service promise every employee keeps (and check name, industry and language)."), "org.settings", {}),
-    ("journeys", N_("Customer journeys"), N_("Add the journeys customers go through, e.g. Move in, First bill."),
-     "register.journey_new", {}),
-    ("channels", N_("Channels"), N_("Add the channels customers use, including a complaints channel."),
-     "register.channel_new", {}),
-    ("people", N_("People"), N_("Add the people who own journeys, channels and touchpoints."), "register.person_new", {}),
-    ("roles", N_("CX roles, including the CX sponsor"),
-     N_("Record who holds the CX roles in the organisation; exactly one CX sponsor."), "register.role_new",
-     {"role": "cx_sponsor"}),
-    ("touchpoints", N_("Touchpoints with owners"),
-     N_("Add the moments where customers meet you, each with an owner."), "register.touchpoint_new", {}),
+    (
+        "settings",
+        N_("Settings and service promise"),
+        N_("Write the service promise every employee keeps (and check name, industry and language)."),
+        "org.settings",
+        {},
+    ),
+    (
+        "journeys",
+        N_("Customer journeys"),
+        N_("Add the journeys customers go through, e.g. Move in, First bill."),
+        "register.journey_new",
+        {},
+    ),
+    (
+        "channels",
+        N_("Channels"),
+        N_("Add the channels customers use, including a complaints channel."),
+        "register.channel_new",
+        {},
+    ),
+    (
+        "people",
+        N_("People"),
+        N_("Add the people who own journeys, channels and touchpoints."),
+        "register.person_new",
+        {},
+    ),
+    (
+        "roles",
+        N_("CX roles, including the CX sponsor"),
+        N_("Record who holds the CX roles in the organisation; exactly one CX sponsor."),
+        "register.role_new",
+        {"role": "cx_sponsor"},
+    ),
+    (
+        "touchpoints",
+        N_("Touchpoints with owners"),
+        N_("Add the moments where customers meet you, each with an owner."),
+        "register.touchpoint_new",
+        {},
+    ),
     ("respondents", N_("Respondents"), N_("Invite the members who will answer the assessment."), "org.members", {}),
-    ("cycle", N_("Open the first assessment"), N_("Start this quarter's assessment and invite the respondents."),
-     "cycles.new", {}),
+    (
+        "cycle",
+        N_("Open the first assessment"),
+        N_("Start this quarter's assessment and invite the respondents."),
+        "cycles.new",
+        {},
+    ),
 )
 
 
-def checklist_steps(snapshot: RegisterSnapshot, *, answering_members: int, cycle_statuses: Sequence[str],
-                    today: date) -> list[Step]:
+def checklist_steps(
+    snapshot: RegisterSnapshot, *, answering_members: int, cycle_statuses: Sequence[str], today: date
+) -> list[Step]:
     """Return the getting-started steps with ``done`` read from the data."""
     touchpoints = snapshot.active_touchpoints()
     done = {
@@ -68,6 +105,7 @@ def next_step(steps: Sequence[Step]) -> Step | None:
 
 # --- the sponsor's quarter ----------------------------------------------------------------
 
+
 def quarter_of(day: date) -> str:
     """Return the quarter ``day`` falls in, as ``YYYY-Qn``."""
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
@@ -89,8 +127,14 @@ class NextAction:
     period: str | None = None
 
 
-def sponsor_next_action(*, today: date, open_cycle: dict[str, Any] | None, latest_closed: dict[str, Any] | None,
-                        current_quarter_has_cycle: bool, overdue_actions: int) -> NextAction | None:
+def sponsor_next_action(
+    *,
+    today: date,
+    open_cycle: dict[str, Any] | None,
+    latest_closed: dict[str, Any] | None,
+    current_quarter_has_cycle: bool,
+    overdue_actions: int,
+) -> NextAction | None:
     """Return the next thing to do in the cycle's life, with its due date (None: nothing due).
 
     ``open_cycle``: {id, period, invited, submitted, due_date}; ``latest_closed``: {id, period, closed_on}.
@@ -101,14 +145,17 @@ def sponsor_next_action(*, today: date, open_cycle: dict[str, Any] | None, lates
             return NextAction("invite", due=due, cycle_id=open_cycle["id"], period=open_cycle["period"])
         missing = open_cycle["invited"] - open_cycle["submitted"]
         if missing and not (due is not None and due < today):
-            return NextAction("remind", count=missing, due=due, cycle_id=open_cycle["id"],
-                              period=open_cycle["period"])
+            return NextAction("remind", count=missing, due=due, cycle_id=open_cycle["id"], period=open_cycle["period"])
         return NextAction("close", due=due or today, cycle_id=open_cycle["id"], period=open_cycle["period"])
     if latest_closed is not None and latest_closed["period"] == quarter_of(today):
         closed_on = latest_closed.get("closed_on") or today
         if (today - closed_on).days <= 14:
-            return NextAction("review_report", due=closed_on + timedelta(days=14), cycle_id=latest_closed["id"],
-                              period=latest_closed["period"])
+            return NextAction(
+                "review_report",
+                due=closed_on + timedelta(days=14),
+                cycle_id=latest_closed["id"],
+                period=latest_closed["period"],
+            )
     if overdue_actions:
         return NextAction("follow_up", count=overdue_actions, due=today)
     if not current_quarter_has_cycle:

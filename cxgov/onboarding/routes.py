@@ -1,4 +1,5 @@
 """Getting started: start the register from an industry template or a spreadsheet."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
@@ -32,22 +33,30 @@ def templates() -> ResponseReturnValue:
     if form.validate_on_submit():
         template = industry_template(form.template.data)
         try:
-            journeys, channels = template_apply(org=current_org(), template=template,
-                                                by=current_user._get_current_object())
+            journeys, channels = template_apply(
+                org=current_org(), template=template, by=current_user._get_current_object()
+            )
         except register_services.RegisterError as error:
             db.session.rollback()
             flash(str(error), "danger")
         else:
             db.session.commit()
-            flash(_("%(journeys)s and %(channels)s added from the template “%(name)s”. Next: add the people "
-                    "who own them.", journeys=ngettext("%(num)d journey", "%(num)d journeys", journeys),
-                    channels=ngettext("%(num)d channel", "%(num)d channels", channels), name=template.name),
-                  "success")
+            flash(
+                _(
+                    "%(journeys)s and %(channels)s added from the template “%(name)s”. Next: add the people "
+                    "who own them.",
+                    journeys=ngettext("%(num)d journey", "%(num)d journeys", journeys),
+                    channels=ngettext("%(num)d channel", "%(num)d channels", channels),
+                    name=template.name,
+                ),
+                "success",
+            )
             return redirect(url_for("org.overview"))
     return render_template("onboarding/templates.html", form=form, templates=industry_templates())
 
 
 # --- one sponsor, two views ---------------------------------------------------------------
+
 
 @bp.app_template_global("sponsor_views")
 def sponsor_views_global():

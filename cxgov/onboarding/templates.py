@@ -4,6 +4,7 @@ Templates are data files (``industry/*.yaml``), validated on load. Applying one 
 the journeys and channels the register does not have yet (by name), through the register's
 own services, so history records each row and applying twice changes nothing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

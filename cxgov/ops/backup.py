@@ -10,6 +10,7 @@ PostgreSQL: backups are ``pg_dump -Fc`` (see docs/production.md); ``create`` say
 ``restore`` accepts a cxgov SQLite backup into an empty PostgreSQL database too (a table-by-
 table copy in one transaction), which is also how a trial on SQLite moves to PostgreSQL.
 """
+
 from __future__ import annotations
 
 import os
@@ -65,8 +66,12 @@ def integrity_problems(connection: sqlite3.Connection) -> list[str]:
 
 def sqlite_row_counts(connection: sqlite3.Connection) -> dict[str, int]:
     """Return the number of rows of every table of a SQLite database, by table name."""
-    names = [row[0] for row in connection.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    names = [
+        row[0]
+        for row in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
     return {name: connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
 
 
@@ -119,8 +124,9 @@ def _open_backup(path: Path) -> sqlite3.Connection:
         raise BackupError(_("There is no file at %(path)s.", path=path))
     with path.open("rb") as handle:
         if handle.read(16) != SQLITE_HEADER:
-            raise BackupError(_("%(path)s is not a cxgov SQLite backup (for PostgreSQL dumps use pg_restore).",
-                                  path=path))
+            raise BackupError(
+                _("%(path)s is not a cxgov SQLite backup (for PostgreSQL dumps use pg_restore).", path=path)
+            )
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         problems = integrity_problems(connection)
@@ -130,8 +136,9 @@ def _open_backup(path: Path) -> sqlite3.Connection:
         raise BackupError(_("%(path)s is damaged: %(error)s", path=path, error=error)) from error
     if problems:
         connection.close()
-        raise BackupError(_("%(path)s failed its integrity check: %(problems)s", path=path,
-                            problems="; ".join(problems[:5])))
+        raise BackupError(
+            _("%(path)s failed its integrity check: %(problems)s", path=path, problems="; ".join(problems[:5]))
+        )
     if not set(_OCCUPIED_TABLES) <= tables:
         connection.close()
         raise BackupError(_("%(path)s is a SQLite database but not a cxgov backup.", path=path))
@@ -158,8 +165,12 @@ def backup_restore(*, backup: Path) -> dict[str, int]:
         target.parent.mkdir(parents=True, exist_ok=True)  # a new installation has no folder yet
     try:
         if target_occupied(engine):
-            raise BackupError(_("The target database is not empty (it has users or organisations); "
-                                "restore only into a new, empty database."))
+            raise BackupError(
+                _(
+                    "The target database is not empty (it has users or organisations); "
+                    "restore only into a new, empty database."
+                )
+            )
         db.session.remove()
         engine.dispose()  # no pooled connection may keep the old pages cached
         if target is not None:
@@ -179,8 +190,9 @@ def _restore_sqlite(source: sqlite3.Connection, target: Path) -> None:
     finally:
         dst.close()
     if problems:
-        raise BackupError(_("The restored database failed its integrity check: %(problems)s",
-                            problems="; ".join(problems[:5])))
+        raise BackupError(
+            _("The restored database failed its integrity check: %(problems)s", problems="; ".join(problems[:5]))
+        )
 
 
 def _restore_by_copy(backup: Path, engine: Engine) -> None:
@@ -191,20 +203,30 @@ def _restore_by_copy(backup: Path, engine: Engine) -> None:
         target_tables = set(inspect(engine).get_table_names())
         missing = [t.name for t in db.metadata.sorted_tables if t.name not in target_tables]
         if missing:
-            raise BackupError(_("The target database has no schema yet: run `flask db upgrade` first "
-                                "(missing tables: %(tables)s).", tables=", ".join(missing[:5])))
+            raise BackupError(
+                _(
+                    "The target database has no schema yet: run `flask db upgrade` first (missing tables: %(tables)s).",
+                    tables=", ".join(missing[:5]),
+                )
+            )
         _check_same_revision(source, engine, source_tables, target_tables)
         src_inspector = inspect(source)
         with source.connect() as src, engine.begin() as dst:
             for table in db.metadata.sorted_tables:
                 if table.name not in source_tables:
-                    raise BackupError(_("The backup has no table %(table)s: it is from another version of cxgov.",
-                                        table=table.name))
+                    raise BackupError(
+                        _("The backup has no table %(table)s: it is from another version of cxgov.", table=table.name)
+                    )
                 src_columns = {c["name"] for c in src_inspector.get_columns(table.name)}
                 absent = [c.name for c in table.columns if c.name not in src_columns]
                 if absent:
-                    raise BackupError(_("The backup's table %(table)s lacks %(columns)s: it is from another "
-                                        "version of cxgov.", table=table.name, columns=", ".join(absent)))
+                    raise BackupError(
+                        _(
+                            "The backup's table %(table)s lacks %(columns)s: it is from another version of cxgov.",
+                            table=table.name,
+                            columns=", ".join(absent),
+                        )
+                    )
                 result = src.execute(select(table))
                 while chunk := result.mappings().fetchmany(_INSERT_CHUNK):
                     dst.execute(insert(table), [dict(row) for row in chunk])
@@ -221,9 +243,14 @@ def _check_same_revision(source: Engine, target: Engine, source_tables: set[str]
     with source.connect() as s, target.connect() as t:
         theirs, ours = set(s.execute(query).scalars()), set(t.execute(query).scalars())
     if theirs != ours:
-        raise BackupError(_("The backup has schema revision %(theirs)s, the target %(ours)s: restore into "
-                            "SQLite, run `flask db upgrade` there, and back up again.",
-                            theirs=sorted(theirs), ours=sorted(ours)))
+        raise BackupError(
+            _(
+                "The backup has schema revision %(theirs)s, the target %(ours)s: restore into "
+                "SQLite, run `flask db upgrade` there, and back up again.",
+                theirs=sorted(theirs),
+                ours=sorted(ours),
+            )
+        )
 
 
 def _reset_sequences(connection) -> None:
@@ -231,9 +258,12 @@ def _reset_sequences(connection) -> None:
     for table in db.metadata.sorted_tables:
         if "id" not in table.columns or not table.c.id.primary_key:
             continue
-        connection.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-            f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM \"{table.name}\""))
+        connection.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                f'COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM "{table.name}"'
+            )
+        )
 
 
 def _print_counts(counts: dict[str, int]) -> None:
@@ -251,8 +281,14 @@ def create_backup(out: Path) -> None:
     if source is None:
         raise BackupError(_(PG_DUMP_HINT, command=PG_DUMP_COMMAND))
     counts = backup_sqlite_create(source=source, out=out)
-    click.echo(ngettext("backup written to %(file)s (%(num)d byte)", "backup written to %(file)s (%(num)d bytes)",
-                        out.stat().st_size, file=out))
+    click.echo(
+        ngettext(
+            "backup written to %(file)s (%(num)d byte)",
+            "backup written to %(file)s (%(num)d bytes)",
+            out.stat().st_size,
+            file=out,
+        )
+    )
     click.echo(_("integrity check: ok"))
     _print_counts(counts)
 

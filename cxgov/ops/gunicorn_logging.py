@@ -4,6 +4,7 @@ A set-password link and a respondent's personal answer link carry a token in the
 gunicorn (and the development server that ``run.py`` starts) would otherwise write it to the
 access log (request line and referer), where anyone reading logs could use it.
 """
+
 from __future__ import annotations
 
 import logging

@@ -7,6 +7,7 @@ files held with ``flock``: shared by all worker processes on the host, released 
 when a worker dies (even by SIGKILL), and a request waiting for one sleeps without holding the
 GIL, so its worker's other threads keep serving pages. The files hold no data.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -11,6 +11,7 @@ organisations between them), else one derived from the instance's secret key, so
 made here is accepted only here. :func:`package_unpack` unpacks with a running byte limit tied
 to the upload limit, so a small file cannot unpack to gigabytes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -55,8 +56,11 @@ def _tag(body: bytes) -> str:
 def package_seal(content: bytes) -> bytes:
     """Return ``content`` gzip-compressed with this instance's signature in the header."""
     compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
-    body = (compressor.compress(content) + compressor.flush()
-            + struct.pack("<II", zlib.crc32(content), len(content) & 0xFFFFFFFF))
+    body = (
+        compressor.compress(content)
+        + compressor.flush()
+        + struct.pack("<II", zlib.crc32(content), len(content) & 0xFFFFFFFF)
+    )
     header = bytes([0x1F, 0x8B, 8, _FCOMMENT, 0, 0, 0, 0, 0, 255])
     return header + _SIGNATURE_PREFIX + _tag(body).encode("ascii") + b"\x00" + body
 
@@ -68,15 +72,28 @@ def package_verify(data: bytes) -> None:
     flags = data[3] if len(data) > 3 else 0
     end = 10 + _SIGNATURE_LENGTH
     signature = data[10:end]
-    if (not flags & _FCOMMENT or flags & _FLAGS_WE_DO_NOT_WRITE or len(data) <= end
-            or data[end] != 0 or not signature.startswith(_SIGNATURE_PREFIX)):
-        raise PackageError(_("The file is not signed by a cxgov installation (it was made by an older "
-                             "cxgov or by hand). Export it again from an up-to-date installation."))
-    given = signature[len(_SIGNATURE_PREFIX):].decode("ascii", "replace")
-    if not hmac.compare_digest(given, _tag(data[end + 1:])):
-        raise PackageError(_("The file's signature does not match: it was changed after export, or "
-                             "it comes from an installation with another package key (see "
-                             "CXGOV_PACKAGE_KEY in docs/security.md)."))
+    if (
+        not flags & _FCOMMENT
+        or flags & _FLAGS_WE_DO_NOT_WRITE
+        or len(data) <= end
+        or data[end] != 0
+        or not signature.startswith(_SIGNATURE_PREFIX)
+    ):
+        raise PackageError(
+            _(
+                "The file is not signed by a cxgov installation (it was made by an older "
+                "cxgov or by hand). Export it again from an up-to-date installation."
+            )
+        )
+    given = signature[len(_SIGNATURE_PREFIX) :].decode("ascii", "replace")
+    if not hmac.compare_digest(given, _tag(data[end + 1 :])):
+        raise PackageError(
+            _(
+                "The file's signature does not match: it was changed after export, or "
+                "it comes from an installation with another package key (see "
+                "CXGOV_PACKAGE_KEY in docs/security.md)."
+            )
+        )
 
 
 def package_unpack_limit() -> int:
@@ -95,8 +112,12 @@ def package_unpack(data: bytes, *, limit: int) -> bytes:
         part = inflater.decompress(pending, _CHUNK)
         total += len(part)
         if total > limit:
-            raise PackageError(_("The file unpacks to more than %(mb)d MB, more than an upload may "
-                                 "hold; it is not a cxgov export.", mb=limit // (1024 * 1024)))
+            raise PackageError(
+                _(
+                    "The file unpacks to more than %(mb)d MB, more than an upload may hold; it is not a cxgov export.",
+                    mb=limit // (1024 * 1024),
+                )
+            )
         parts.append(part)
         pending = inflater.unconsumed_tail
         if inflater.eof or (not pending and not part):

@@ -1,4 +1,5 @@
 """Organisation export (a download on the settings page) and import (a page for consultants)."""
+
 from __future__ import annotations
 
 import io
@@ -51,6 +52,7 @@ def import_org() -> ResponseReturnValue:
             form.file.errors = [str(error)]
         else:
             db.session.commit()
-            return render_template("ops/import_done.html", result=result,
-                                   message=_("%(name)s was imported.", name=result.org.name))
+            return render_template(
+                "ops/import_done.html", result=result, message=_("%(name)s was imported.", name=result.org.name)
+            )
     return render_template("ops/import.html", form=form)

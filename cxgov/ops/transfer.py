@@ -20,6 +20,7 @@ Import is all-or-nothing: every row is inserted in the caller's one transaction 
 remapped (foreign keys, the change log's ``(entity_type, entity_id)`` references and the ids
 inside its ``changes``), and any problem raises :class:`TransferError` before the caller commits.
 """
+
 from __future__ import annotations
 
 import base64
@@ -80,8 +81,13 @@ def _stored_file_check(values: dict[str, Any]) -> None:
     try:
         values["content_type"] = stored_file_type(data if isinstance(data, bytes) else b"")
     except UploadError as error:
-        raise TransferError(_("The export's stored file %(name)s is refused: %(reason)s",
-                              name=str(values.get("filename"))[:80], reason=str(error))) from None
+        raise TransferError(
+            _(
+                "The export's stored file %(name)s is refused: %(reason)s",
+                name=str(values.get("filename"))[:80],
+                reason=str(error),
+            )
+        ) from None
     values["sha256"] = hashlib.sha256(data).hexdigest()
 
 
@@ -148,8 +154,11 @@ def transfer_plan() -> TransferPlan:
         pk = [c.name for c in by_name[name].primary_key]
         if pk != ["id"]:
             raise RuntimeError(f"table {name} has no single id primary key; transfer cannot remap it")
-    return TransferPlan(root=by_name[ROOT], scoped=[t for t in tables if t.name in scoped],
-                        referenced=[t for t in tables if t.name in referenced])
+    return TransferPlan(
+        root=by_name[ROOT],
+        scoped=[t for t in tables if t.name in scoped],
+        referenced=[t for t in tables if t.name in referenced],
+    )
 
 
 def _fk_target(column) -> str | None:
@@ -196,8 +205,11 @@ def org_export(*, org: Organisation) -> bytes:
         if "org_id" in table.c:
             rows[table.name] = _rows(table, table.c.org_id == org.id)
         else:
-            parents = [(fk.parent, fk.column.table.name) for fk in table.foreign_keys
-                       if fk.column.table.name in rows and not fk.parent.nullable]
+            parents = [
+                (fk.parent, fk.column.table.name)
+                for fk in table.foreign_keys
+                if fk.column.table.name in rows and not fk.parent.nullable
+            ]
             column, parent = parents[0]
             ids = [r["id"] for r in rows[parent]]
             rows[table.name] = _rows(table, column.in_(ids)) if ids else []
@@ -221,14 +233,21 @@ def org_export(*, org: Organisation) -> bytes:
         for column in db.metadata.tables[name].columns:
             if _fk_target(column) == USERS:
                 user_ids.update(r[column.name] for r in table_rows if r[column.name] is not None)
-    users = db.session.execute(select(User.id, User.email, User.name).where(User.id.in_(sorted(user_ids)))
-                               .order_by(User.id)).all() if user_ids else []
+    users = (
+        db.session.execute(
+            select(User.id, User.email, User.name).where(User.id.in_(sorted(user_ids))).order_by(User.id)
+        ).all()
+        if user_ids
+        else []
+    )
     tables_out = {}
     for name, table_rows in rows.items():
         table = db.metadata.tables[name]
         columns = [c.name for c in table.columns]
-        tables_out[name] = {"columns": columns,
-                            "rows": [[_encode(table.c[c], r[c]) for c in columns] for r in table_rows]}
+        tables_out[name] = {
+            "columns": columns,
+            "rows": [[_encode(table.c[c], r[c]) for c in columns] for r in table_rows],
+        }
     payload: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
@@ -239,8 +258,9 @@ def org_export(*, org: Organisation) -> bytes:
     }
     data = package_seal(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     total = sum(len(t["rows"]) for t in tables_out.values())
-    security_event("org_export", org_id=org.id,
-                   detail=f"{org.slug}: {total} rows, {len(users)} users, {len(data)} bytes")
+    security_event(
+        "org_export", org_id=org.id, detail=f"{org.slug}: {total} rows, {len(users)} users, {len(data)} bytes"
+    )
     return data
 
 
@@ -279,8 +299,9 @@ def org_file_read(data: bytes, *, unpack_limit: int | None = None) -> dict[str, 
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise TransferError(_("The export has no valid version number."))
     if version > VERSION:
-        raise TransferError(_("The export was made by a newer cxgov (format version %(v)d); update this "
-                              "installation first.", v=version))
+        raise TransferError(
+            _("The export was made by a newer cxgov (format version %(v)d); update this installation first.", v=version)
+        )
     _check_shape(payload)
     return payload
 
@@ -290,14 +311,21 @@ def _check_shape(payload: dict[str, Any]) -> None:
     if not isinstance(tables, dict) or not isinstance(users, list):
         raise TransferError(_("The export lacks its tables or users."))
     for name, content in tables.items():
-        if (not isinstance(content, dict) or not isinstance(content.get("columns"), list)
-                or not isinstance(content.get("rows"), list)
-                or not all(isinstance(c, str) for c in content["columns"])
-                or not all(isinstance(r, list) and len(r) == len(content["columns"]) for r in content["rows"])):
+        if (
+            not isinstance(content, dict)
+            or not isinstance(content.get("columns"), list)
+            or not isinstance(content.get("rows"), list)
+            or not all(isinstance(c, str) for c in content["columns"])
+            or not all(isinstance(r, list) and len(r) == len(content["columns"]) for r in content["rows"])
+        ):
             raise TransferError(_("The export's table %(t)s is malformed.", t=str(name)[:60]))
     for user in users:
-        if (not isinstance(user, dict) or not _is_int(user.get("id")) or not isinstance(user.get("email"), str)
-                or not isinstance(user.get("name"), str)):
+        if (
+            not isinstance(user, dict)
+            or not _is_int(user.get("id"))
+            or not isinstance(user.get("email"), str)
+            or not isinstance(user.get("name"), str)
+        ):
             raise TransferError(_("The export's list of users is malformed."))
         if not text_is_clean(user["email"]) or not text_is_clean(user["name"]):
             raise TransferError(_("The export's list of users holds control characters."))
@@ -339,8 +367,9 @@ def _decode(table: Table, name: str, raw: Any) -> Any:
     try:
         if kind is JSON:
             if not _json_text_is_clean(raw):
-                raise TransferError(_("The export's value for %(t)s.%(c)s holds control characters.",
-                                      t=table.name, c=name))
+                raise TransferError(
+                    _("The export's value for %(t)s.%(c)s holds control characters.", t=table.name, c=name)
+                )
             return raw
         if kind is datetime:
             if not isinstance(raw, str):
@@ -379,12 +408,19 @@ def _decode(table: Table, name: str, raw: Any) -> Any:
             if not isinstance(raw, str):
                 raise refuse()
             if not text_is_clean(raw, multiline=True):
-                raise TransferError(_("The export's value for %(t)s.%(c)s holds control characters.",
-                                      t=table.name, c=name))
+                raise TransferError(
+                    _("The export's value for %(t)s.%(c)s holds control characters.", t=table.name, c=name)
+                )
             length = getattr(column.type, "length", None)
             if length is not None and len(raw) > length:  # SQLite would store it; PostgreSQL would not
-                raise TransferError(_("The export's value for %(t)s.%(c)s is longer than %(n)d characters.",
-                                      t=table.name, c=name, n=length))
+                raise TransferError(
+                    _(
+                        "The export's value for %(t)s.%(c)s is longer than %(n)d characters.",
+                        t=table.name,
+                        c=name,
+                        n=length,
+                    )
+                )
             return raw
         if isinstance(kind, type) and issubclass(kind, enum.Enum):
             return kind(raw)
@@ -406,15 +442,27 @@ def _json_text_is_clean(value: Any, depth: int = 0) -> bool:
     return True
 
 
-def _insert_table(table: Table, content: dict[str, Any], remap: _Remap, org_id: int | None,
-                  users: dict[int, int], deferred: list[tuple[Table, int, str, Any]],
-                  overrides: dict[str, Any] | None = None) -> int:
+def _insert_table(
+    table: Table,
+    content: dict[str, Any],
+    remap: _Remap,
+    org_id: int | None,
+    users: dict[int, int],
+    deferred: list[tuple[Table, int, str, Any]],
+    overrides: dict[str, Any] | None = None,
+) -> int:
     """Insert one table's rows with every foreign key remapped; return how many."""
     columns = content["columns"]
     unknown = [c for c in columns if c not in table.c]
     if unknown:
-        raise TransferError(_("The export's table %(t)s has columns this cxgov does not know (%(c)s): it "
-                              "was made by another version.", t=table.name, c=", ".join(unknown[:5])))
+        raise TransferError(
+            _(
+                "The export's table %(t)s has columns this cxgov does not know (%(c)s): it "
+                "was made by another version.",
+                t=table.name,
+                c=", ".join(unknown[:5]),
+            )
+        )
     if "id" not in columns:
         raise TransferError(_("The export's table %(t)s has no ids.", t=table.name))
     inserted = set(remap.ids) | {ROOT} if org_id is not None else set(remap.ids)
@@ -444,8 +492,9 @@ def _insert_table(table: Table, content: dict[str, Any], remap: _Remap, org_id: 
             elif target in inserted and target != table.name:
                 new = remap.get(target, raw)
                 if new is None:
-                    raise TransferError(_("The export's %(t)s.%(c)s refers to a row the file does not "
-                                          "contain.", t=table.name, c=name))
+                    raise TransferError(
+                        _("The export's %(t)s.%(c)s refers to a row the file does not contain.", t=table.name, c=name)
+                    )
                 values[name] = new
             else:  # the same table, or one inserted later: filled in once every row exists
                 if not table.c[name].nullable:
@@ -463,10 +512,10 @@ def _insert_table(table: Table, content: dict[str, Any], remap: _Remap, org_id: 
         olds.append(old_id)
         batch.append(values)
     for start in range(0, len(batch), _INSERT_CHUNK):
-        chunk = batch[start:start + _INSERT_CHUNK]
+        chunk = batch[start : start + _INSERT_CHUNK]
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         new_ids = list(db.session.execute(statement, chunk).scalars())
-        for old, new in zip(olds[start:start + _INSERT_CHUNK], new_ids):
+        for old, new in zip(olds[start : start + _INSERT_CHUNK], new_ids):
             remap.add(table.name, old, new)
     return len(batch)
 
@@ -476,8 +525,9 @@ def _resolve_deferred(deferred: list[tuple[Table, int, str, Any]], remap: _Remap
         target = _fk_target(table.c[name])
         new = remap.get(target, raw) if target else None
         if new is None:
-            raise TransferError(_("The export's %(t)s.%(c)s refers to a row the file does not contain.",
-                                  t=table.name, c=name))
+            raise TransferError(
+                _("The export's %(t)s.%(c)s refers to a row the file does not contain.", t=table.name, c=name)
+            )
         keep = {c.name: bindparam(f"keep_{c.name}") for c in table.columns if c.onupdate is not None}
         row_id = remap.get(table.name, old_id)
         params = {}
@@ -511,9 +561,15 @@ def _remap_polymorphic(remap: _Remap, users: dict[int, int], org_id: int) -> Non
         table = db.metadata.tables[table_name]
         changes_columns = [c for (t, c), ref in POLYMORPHIC_CHANGES.items() if t == table_name and ref == id_column]
         new_ids = list(remap.ids[table_name].values())
-        rows = db.session.execute(select(table.c.id, table.c[type_column], table.c[id_column],
-                                         *[table.c[c] for c in changes_columns])
-                                  .where(table.c.id.in_(new_ids))).all() if new_ids else []
+        rows = (
+            db.session.execute(
+                select(
+                    table.c.id, table.c[type_column], table.c[id_column], *[table.c[c] for c in changes_columns]
+                ).where(table.c.id.in_(new_ids))
+            ).all()
+            if new_ids
+            else []
+        )
         updates = []
         for row in rows:
             entity = entity_tables.get(row[1])
@@ -523,9 +579,11 @@ def _remap_polymorphic(remap: _Remap, users: dict[int, int], org_id: int) -> Non
                 values[f"b_{column}"] = _remap_changes(row[3 + index], entity, remap, users, org_id)
             updates.append(values)
         if updates:
-            statement = (update(table).where(table.c.id == bindparam("b_id"))
-                         .values({id_column: bindparam("b_entity"),
-                                  **{c: bindparam(f"b_{c}") for c in changes_columns}}))
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values({id_column: bindparam("b_entity"), **{c: bindparam(f"b_{c}") for c in changes_columns}})
+            )
             db.session.execute(statement, updates)
 
 
@@ -562,21 +620,30 @@ def org_import(*, payload: dict[str, Any], slug: str | None = None, by: User | N
     known = {t.name: t for t in [plan.root, *plan.referenced, *plan.scoped]}
     unknown = sorted(set(tables) - set(known))
     if unknown:
-        raise TransferError(_("The export holds tables this cxgov does not know (%(t)s): it was made by "
-                              "another version.", t=", ".join(unknown[:5])))
+        raise TransferError(
+            _(
+                "The export holds tables this cxgov does not know (%(t)s): it was made by another version.",
+                t=", ".join(unknown[:5]),
+            )
+        )
     root_content = tables[ROOT]
     source = dict(zip(root_content["columns"], root_content["rows"][0]))
     slug = slug or source.get("slug")
     if not isinstance(slug, str) or not SLUG_RE.match(slug):
         raise TransferError(_("Not a valid short name: %(s)s (lower-case letters, digits, dashes).", s=str(slug)[:80]))
     if db.session.scalar(select(Organisation.id).where(Organisation.slug == slug)) is not None:
-        raise TransferError(_("An organisation with the short name %(s)s exists already; import under "
-                              "another short name.", s=slug))
+        raise TransferError(
+            _("An organisation with the short name %(s)s exists already; import under another short name.", s=slug)
+        )
     try:
         return _import(plan, payload, slug, by)
     except (SQLAlchemyError, OverflowError) as error:
-        raise TransferError(_("The export could not be stored (%(e)s); nothing was imported.",
-                              e=type(error.orig if hasattr(error, "orig") else error).__name__)) from error
+        raise TransferError(
+            _(
+                "The export could not be stored (%(e)s); nothing was imported.",
+                e=type(error.orig if hasattr(error, "orig") else error).__name__,
+            )
+        ) from error
 
 
 def _import(plan: TransferPlan, payload: dict[str, Any], slug: str, by: User | None) -> ImportResult:
@@ -618,9 +685,13 @@ def _import(plan: TransferPlan, payload: dict[str, Any], slug: str, by: User | N
         db.session.add(Membership(user_id=by.id, org_id=org_id, role=Role.CONSULTANT))
         counts["membership"] = counts.get("membership", 0) + 1
     db.session.flush()
-    source_slug = payload.get("organisation", {}).get("slug", "?") if isinstance(payload.get("organisation"), dict) else "?"
-    security_event("org_import", org_id=org_id,
-                   detail=f"{slug} from export of {str(source_slug)[:60]}: {sum(counts.values())} rows, "
-                          f"{len(created)} users created, {matched} matched")
-    return ImportResult(org=org, counts=counts, links=sorted(links), users_created=len(created),
-                        users_matched=matched)
+    source_slug = (
+        payload.get("organisation", {}).get("slug", "?") if isinstance(payload.get("organisation"), dict) else "?"
+    )
+    security_event(
+        "org_import",
+        org_id=org_id,
+        detail=f"{slug} from export of {str(source_slug)[:60]}: {sum(counts.values())} rows, "
+        f"{len(created)} users created, {matched} matched",
+    )
+    return ImportResult(org=org, counts=counts, links=sorted(links), users_created=len(created), users_matched=matched)

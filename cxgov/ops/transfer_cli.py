@@ -1,4 +1,5 @@
 """``flask org export`` and ``flask org import``: one organisation to and from a single file."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,8 +28,15 @@ def export_org(org_slug: str, out: Path) -> None:
     data = org_export(org=org)
     out.write_bytes(data)
     db.session.commit()  # the security event
-    click.echo(ngettext("exported %(org)s to %(file)s (%(num)d byte)", "exported %(org)s to %(file)s (%(num)d bytes)",
-                        len(data), org=org.slug, file=out))
+    click.echo(
+        ngettext(
+            "exported %(org)s to %(file)s (%(num)d byte)",
+            "exported %(org)s to %(file)s (%(num)d bytes)",
+            len(data),
+            org=org.slug,
+            file=out,
+        )
+    )
     for name, rows in export_counts(org_file_read(data)).items():
         click.echo(f"  {name:<20} {rows:>7}")
 
@@ -47,11 +55,22 @@ def import_org(file: Path, slug: str | None) -> None:
         db.session.commit()
         raise click.ClickException(str(error)) from error
     db.session.commit()
-    click.echo(_("imported %(org)s (%(name)s): %(created)s, %(matched)s", org=result.org.slug, name=result.org.name,
-                 created=ngettext("%(num)d user created", "%(num)d users created", result.users_created),
-                 matched=ngettext("%(num)d matched by e-mail", "%(num)d matched by e-mail", result.users_matched)))
+    click.echo(
+        _(
+            "imported %(org)s (%(name)s): %(created)s, %(matched)s",
+            org=result.org.slug,
+            name=result.org.name,
+            created=ngettext("%(num)d user created", "%(num)d users created", result.users_created),
+            matched=ngettext("%(num)d matched by e-mail", "%(num)d matched by e-mail", result.users_matched),
+        )
+    )
     for name, rows in sorted(result.counts.items()):
         click.echo(f"  {name:<20} {rows:>7}")
     for email, token in result.links:
-        click.echo(_("set-password link for %(email)s: %(path)s  (valid for 7 days)", email=email,
-                     path=f"/set-password/{token}"))
+        click.echo(
+            _(
+                "set-password link for %(email)s: %(path)s  (valid for 7 days)",
+                email=email,
+                path=f"/set-password/{token}",
+            )
+        )

@@ -1,4 +1,5 @@
 """``flask org ...``: client organisations and their members from the command line."""
+
 from __future__ import annotations
 
 import click
@@ -59,12 +60,12 @@ def add_member(org_slug: str, email: str, role: str, name: str) -> None:
     if org is None:
         raise click.ClickException(_("No organisation “%(slug)s”.", slug=org_slug))
     try:
-        made = invitation_create(org=org, email=email, role=Role(role), name=name, by=None,
-                                 by_role=Role.CONSULTANT)
+        made = invitation_create(org=org, email=email, role=Role(role), name=name, by=None, by_role=Role.CONSULTANT)
     except InvitationError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(_("invited %(email)s to %(org)s as %(role)s", email=made.invitation.email, org=org.slug, role=role))
     if made.set_password_token:
-        click.echo(_("set-password link path: %(path)s  (valid for 7 days)",
-                     path=f"/set-password/{made.set_password_token}"))
+        click.echo(
+            _("set-password link path: %(path)s  (valid for 7 days)", path=f"/set-password/{made.set_password_token}")
+        )

@@ -1,4 +1,5 @@
 """Client organisations, memberships with roles, and stored files (logos)."""
+
 from __future__ import annotations
 
 import enum
@@ -89,9 +90,7 @@ class Organisation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     logo: Mapped[StoredFile | None] = relationship()
-    memberships: Mapped[list["Membership"]] = relationship(
-        back_populates="organisation", cascade="all, delete-orphan"
-    )
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="organisation", cascade="all, delete-orphan")
 
     def group_label(self, key: str) -> str:
         """Return the display label of a respondent group key, in the reader's language.
@@ -114,8 +113,9 @@ class Membership(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
-    role: Mapped[Role] = mapped_column(db.Enum(Role, native_enum=False, length=20,
-                                               values_callable=lambda e: [m.value for m in e]))
+    role: Mapped[Role] = mapped_column(
+        db.Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")

@@ -1,4 +1,5 @@
 """Organisation list, creation, settings and members."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -11,8 +12,7 @@ from ..extensions import db
 from ..i18n import current_language
 from ..invitations.mail import invitation_mail_queue
 from ..invitations.models import Invitation
-from ..invitations.services import (InvitationError, invitation_create, invitations_for_org,
-                                    invitations_pending_count)
+from ..invitations.services import InvitationError, invitation_create, invitations_for_org, invitations_pending_count
 from ..invitations.services import invitation_revoke as invitation_revoke_service
 from ..mail.services import mail_is_configured
 from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
@@ -33,8 +33,9 @@ def home() -> ResponseReturnValue:
     if current_user.is_consultant:
         from ..portfolio.routes import portfolio_page
 
-        return portfolio_page(others=[(org, role) for org, role in orgs if role != Role.CONSULTANT],
-                              pending_invitations=pending)
+        return portfolio_page(
+            others=[(org, role) for org, role in orgs if role != Role.CONSULTANT], pending_invitations=pending
+        )
     if len(orgs) == 1 and not pending:
         return redirect(url_for("org.overview", org_slug=orgs[0][0].slug))
     return render_template("orgs/list.html", orgs=orgs, pending_invitations=pending)
@@ -48,9 +49,13 @@ def create() -> ResponseReturnValue:
     form = OrgCreateForm()
     if form.validate_on_submit():
         try:
-            org = services.org_create(name=form.name.data, slug=form.slug.data or None,
-                                      industry=form.industry.data or "", language=form.language.data,
-                                      consultant=current_user)
+            org = services.org_create(
+                name=form.name.data,
+                slug=form.slug.data or None,
+                industry=form.industry.data or "",
+                language=form.language.data,
+                consultant=current_user,
+            )
         except services.OrgError as error:
             flash(str(error), "danger")
         else:
@@ -67,8 +72,9 @@ def overview() -> ResponseReturnValue:
     from ..overview import overview_for
 
     org = current_org()
-    return render_template("orgs/overview.html",
-                           overview=overview_for(org, current_user, lang=current_language(), accent=org.brand_accent))
+    return render_template(
+        "orgs/overview.html", overview=overview_for(org, current_user, lang=current_language(), accent=org.brand_accent)
+    )
 
 
 @org_bp.route("/settings", methods=["GET", "POST"])
@@ -80,8 +86,11 @@ def settings() -> ResponseReturnValue:
     if form.validate_on_submit():
         upload = request.files.get(form.logo.name)
         try:
-            logo = logo_from_upload(upload.read(), upload.filename or "logo", kind="org_logo") \
-                if upload and upload.filename else None
+            logo = (
+                logo_from_upload(upload.read(), upload.filename or "logo", kind="org_logo")
+                if upload and upload.filename
+                else None
+            )
         except UploadError as error:
             form.logo.errors = [str(error)]
         else:
@@ -126,30 +135,52 @@ def members() -> ResponseReturnValue:
     new_link = None
     if form.validate_on_submit():
         try:
-            made = invitation_create(org=org, email=form.email.data, name=form.name.data or "",
-                                     role=Role(form.role.data), by=current_user._get_current_object(),
-                                     by_role=current_role())
+            made = invitation_create(
+                org=org,
+                email=form.email.data,
+                name=form.name.data or "",
+                role=Role(form.role.data),
+                by=current_user._get_current_object(),
+                by_role=current_role(),
+            )
             invitation_mail_queue(made=made, org=org, inviter_name=current_user.name)
             db.session.commit()
         except InvitationError as error:
             flash(str(error), "danger")
         except IntegrityError:  # the same address was added at the same moment by another request
             db.session.rollback()
-            flash(_("This address was being added at the same moment by someone else. Look at the "
-                    "pending invitations and try again if it is not there."), "danger")
+            flash(
+                _(
+                    "This address was being added at the same moment by someone else. Look at the "
+                    "pending invitations and try again if it is not there."
+                ),
+                "danger",
+            )
         else:
-            flash(_("%(email)s is invited as %(role)s. They become a member once they accept.",
-                    email=made.invitation.email, role=made.invitation.role.label), "success")
+            flash(
+                _(
+                    "%(email)s is invited as %(role)s. They become a member once they accept.",
+                    email=made.invitation.email,
+                    role=made.invitation.role.label,
+                ),
+                "success",
+            )
             # Once mail leaves the machine the link goes only to its holder; before that, a new
             # account's link is shown here so the inviter can hand it over.
             if made.set_password_token and not mail_is_configured():
                 new_link = url_for("auth.set_password", token=made.set_password_token, _external=True)
             form = MemberAddForm(formdata=None)
             form.role.choices = role_choices(current_role() == Role.CONSULTANT)
-    return render_template("orgs/members.html", form=form, memberships=services.org_members(org),
-                           invitations=invitations_for_org(org),
-                           role_form=MemberRoleForm, remove_form=EmptyForm(), new_link=new_link,
-                           role_choices=role_choices(current_role() == Role.CONSULTANT))
+    return render_template(
+        "orgs/members.html",
+        form=form,
+        memberships=services.org_members(org),
+        invitations=invitations_for_org(org),
+        role_form=MemberRoleForm,
+        remove_form=EmptyForm(),
+        new_link=new_link,
+        role_choices=role_choices(current_role() == Role.CONSULTANT),
+    )
 
 
 @org_bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])
@@ -177,8 +208,9 @@ def member_role(membership_id: int) -> ResponseReturnValue:
     form.role.choices = role_choices(current_role() == Role.CONSULTANT)
     if form.validate_on_submit():
         try:
-            services.member_change_role(org=current_org(), membership=membership,
-                                        role=Role(form.role.data), by_role=current_role())
+            services.member_change_role(
+                org=current_org(), membership=membership, role=Role(form.role.data), by_role=current_role()
+            )
         except services.OrgError as error:
             flash(str(error), "danger")
         else:

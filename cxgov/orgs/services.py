@@ -1,4 +1,5 @@
 """Organisation and membership operations. Services flush; callers commit."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -28,8 +29,9 @@ def _free_slug(base: str) -> str:
     return slug
 
 
-def org_create(*, name: str, consultant: User | None, slug: str | None = None, industry: str = "",
-               language: str = "en") -> Organisation:
+def org_create(
+    *, name: str, consultant: User | None, slug: str | None = None, industry: str = "", language: str = "en"
+) -> Organisation:
     """Create a client organisation; the creating consultant becomes its consultant."""
     name = name.strip()
     if not name:
@@ -53,17 +55,23 @@ def org_create(*, name: str, consultant: User | None, slug: str | None = None, i
 def orgs_for_user(user: User) -> list[tuple[Organisation, Role]]:
     """Return the organisations the user belongs to, with their role, by name."""
     rows = db.session.execute(
-        select(Organisation, Membership.role).join(Membership, Membership.org_id == Organisation.id)
-        .where(Membership.user_id == user.id).order_by(func.lower(Organisation.name))
+        select(Organisation, Membership.role)
+        .join(Membership, Membership.org_id == Organisation.id)
+        .where(Membership.user_id == user.id)
+        .order_by(func.lower(Organisation.name))
     ).all()
     return [(org, role) for org, role in rows]
 
 
 def _managers_left(org: Organisation, without: Membership) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Membership).where(
-            Membership.org_id == org.id, Membership.role.in_(list(MANAGE)), Membership.id != without.id)
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.org_id == org.id, Membership.role.in_(list(MANAGE)), Membership.id != without.id)
+        )
+        or 0
+    )
 
 
 def member_change_role(*, org: Organisation, membership: Membership, role: Role, by_role: Role) -> None:
@@ -88,6 +96,8 @@ def member_remove(*, org: Organisation, membership: Membership, by_role: Role) -
 
 def org_members(org: Organisation) -> list[Membership]:
     """Return the organisation's memberships with their users, by name."""
-    return list(db.session.scalars(
-        select(Membership).join(User).where(Membership.org_id == org.id).order_by(func.lower(User.name))
-    ))
+    return list(
+        db.session.scalars(
+            select(Membership).join(User).where(Membership.org_id == org.id).order_by(func.lower(User.name))
+        )
+    )

@@ -13,6 +13,7 @@ Statistics (pure functions, tested by hand computation):
 * quartiles: ``statistics.quantiles(values, n=4, method="inclusive")`` (linear interpolation,
   the same as numpy's and pandas' default): Q1, median, Q3.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -66,6 +67,7 @@ class BenchmarkView:
 
 # --- pure statistics ----------------------------------------------------------------------
 
+
 def percentile_rank(value: float, others: Sequence[float]) -> float:
     """Return the percentile rank of ``value`` among ``others`` (ties count half)."""
     if not others:
@@ -92,20 +94,35 @@ def _whole(value: float) -> int:
 def placement(key: str, title: str, value: float | None, others: Sequence[float]) -> Placement:
     """Place ``value`` among ``others``: percentile and quartiles, as whole numbers."""
     q1, median, q3 = quartiles(others)
-    return Placement(key=key, title=title, value=_whole(value) if value is not None else None,
-                     percentile=_whole(percentile_rank(value, others)) if value is not None else None,
-                     q1=_whole(q1), median=_whole(median), q3=_whole(q3), peers=len(others))
+    return Placement(
+        key=key,
+        title=title,
+        value=_whole(value) if value is not None else None,
+        percentile=_whole(percentile_rank(value, others)) if value is not None else None,
+        q1=_whole(q1),
+        median=_whole(median),
+        q3=_whole(q3),
+        peers=len(others),
+    )
 
 
 # --- loading ------------------------------------------------------------------------------
 
+
 def _peer_org_ids(org_id: int, industry: str | None) -> list[int]:
     """Return the ids of the other contributing clients of this organisation's consultants."""
-    consultants = select(Membership.user_id).where(Membership.org_id == org_id,
-                                                   Membership.role == Role.CONSULTANT)
-    query = (select(Organisation.id).join(Membership, Membership.org_id == Organisation.id)
-             .where(Membership.user_id.in_(consultants), Membership.role == Role.CONSULTANT,
-                    Organisation.id != org_id, Organisation.benchmark_opt_out.is_(False)).distinct())
+    consultants = select(Membership.user_id).where(Membership.org_id == org_id, Membership.role == Role.CONSULTANT)
+    query = (
+        select(Organisation.id)
+        .join(Membership, Membership.org_id == Organisation.id)
+        .where(
+            Membership.user_id.in_(consultants),
+            Membership.role == Role.CONSULTANT,
+            Organisation.id != org_id,
+            Organisation.benchmark_opt_out.is_(False),
+        )
+        .distinct()
+    )
     if industry is not None:
         query = query.where(Organisation.industry == industry)
     return list(db.session.scalars(query))
@@ -123,10 +140,15 @@ def peer_results(cycle: Cycle, *, industry: str | None = None) -> list[dict[str,
         return []
     rows = db.session.execute(
         select(Cycle.org_id, Cycle.results)
-        .where(Cycle.org_id.in_(peers), Cycle.status == "closed", Cycle.framework_key == cycle.framework_key,
-               Cycle.framework_version == cycle.framework_version,
-               Cycle.profile_key.is_(None) if cycle.profile_key is None else Cycle.profile_key == cycle.profile_key)
-        .order_by(Cycle.org_id, Cycle.period.desc())).all()
+        .where(
+            Cycle.org_id.in_(peers),
+            Cycle.status == "closed",
+            Cycle.framework_key == cycle.framework_key,
+            Cycle.framework_version == cycle.framework_version,
+            Cycle.profile_key.is_(None) if cycle.profile_key is None else Cycle.profile_key == cycle.profile_key,
+        )
+        .order_by(Cycle.org_id, Cycle.period.desc())
+    ).all()
     latest: dict[int, dict[str, Any]] = {}
     for org_id, results in rows:
         if org_id not in latest and results and results.get("index") is not None:
@@ -153,11 +175,16 @@ def benchmark_for_cycle(cycle: Cycle, *, by_industry: bool = False, lang: str | 
         others = [d[key] for d in map(_dimension_indexes, peers) if key in d]
         if len(others) >= floor:
             dimensions.append(placement(key, titles.get(key, key), value, others))
-    label = f"{cycle.framework_key} {cycle.framework_version}" + (f" · {cycle.profile_key}" if cycle.profile_key else "")
-    return BenchmarkView(peers=len(peers), industry=industry, framework=label,
-                         index=placement("index", "Maturity index", cycle.results["index"],
-                                         [p["index"] for p in peers]),
-                         dimensions=tuple(dimensions))
+    label = f"{cycle.framework_key} {cycle.framework_version}" + (
+        f" · {cycle.profile_key}" if cycle.profile_key else ""
+    )
+    return BenchmarkView(
+        peers=len(peers),
+        industry=industry,
+        framework=label,
+        index=placement("index", "Maturity index", cycle.results["index"], [p["index"] for p in peers]),
+        dimensions=tuple(dimensions),
+    )
 
 
 def _dimension_titles(cycle: Cycle, lang: str | None) -> dict[str, str]:

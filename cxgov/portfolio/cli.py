@@ -1,4 +1,5 @@
 """``flask benchmark show ORG PERIOD``: the anonymised benchmark of one closed cycle."""
+
 from __future__ import annotations
 
 import click
@@ -25,23 +26,48 @@ def show_command(org_slug: str, period: str, industry: bool) -> None:
     if cycle is None:
         raise click.ClickException(_("%(org)s has no cycle %(period)s.", org=org_slug, period=period))
     if cycle.status != "closed":
-        raise click.ClickException(_("The %(period)s cycle is not closed; only closed cycles are benchmarked.",
-                                     period=period))
+        raise click.ClickException(
+            _("The %(period)s cycle is not closed; only closed cycles are benchmarked.", period=period)
+        )
     view = benchmark_for_cycle(cycle, by_industry=industry)
     if view is None:
         framework = f"{cycle.framework_key} {cycle.framework_version}"
-        click.echo(_("Not enough data: fewer than %(num)d other clients in the same industry contribute a closed "
-                     "cycle on %(framework)s.", num=min_peers(), framework=framework) if industry else
-                   _("Not enough data: fewer than %(num)d other clients contribute a closed cycle on %(framework)s.",
-                     num=min_peers(), framework=framework))
+        click.echo(
+            _(
+                "Not enough data: fewer than %(num)d other clients in the same industry contribute a closed "
+                "cycle on %(framework)s.",
+                num=min_peers(),
+                framework=framework,
+            )
+            if industry
+            else _(
+                "Not enough data: fewer than %(num)d other clients contribute a closed cycle on %(framework)s.",
+                num=min_peers(),
+                framework=framework,
+            )
+        )
         return
     if view.industry:
-        click.echo(_("%(org)s %(period)s among %(peers)d other clients (%(framework)s, industry %(industry)s)",
-                     org=org.name, period=period, peers=view.peers, framework=view.framework,
-                     industry=view.industry))
+        click.echo(
+            _(
+                "%(org)s %(period)s among %(peers)d other clients (%(framework)s, industry %(industry)s)",
+                org=org.name,
+                period=period,
+                peers=view.peers,
+                framework=view.framework,
+                industry=view.industry,
+            )
+        )
     else:
-        click.echo(_("%(org)s %(period)s among %(peers)d other clients (%(framework)s)", org=org.name,
-                     period=period, peers=view.peers, framework=view.framework))
+        click.echo(
+            _(
+                "%(org)s %(period)s among %(peers)d other clients (%(framework)s)",
+                org=org.name,
+                period=period,
+                peers=view.peers,
+                framework=view.framework,
+            )
+        )
     # TRANSLATORS: column heads of the benchmark table (value, percentile, quartile 1, median, quartile 3)
     click.echo(f"{'':<32} {_('value'):>5} {_('pct'):>4} {_('Q1'):>4} {_('med'):>4} {_('Q3'):>4}")
     for p in (view.index, *view.dimensions):

@@ -1,4 +1,5 @@
 """The portfolio as XLSX: texts are written as string cells, never formulas."""
+
 from __future__ import annotations
 
 import io
@@ -12,8 +13,9 @@ def portfolio_xlsx(rows: list[PortfolioRow]) -> bytes:
     """Return the portfolio rows as one XLSX sheet."""
     headers, table = portfolio_table(rows)
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_numbers": False, "strings_to_urls": False})
+    workbook = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+    )
     try:
         sheet = workbook.add_worksheet("Portfolio")
         head = workbook.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1, "text_wrap": True})

@@ -1,4 +1,5 @@
 """The consultant's portfolio page and its XLSX export (not organisation-scoped: it spans clients)."""
+
 from __future__ import annotations
 
 import io
@@ -19,9 +20,12 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 def _params() -> dict:
     sort = request.args.get("sort", "name")
-    return {"sort": sort if sort in SORTS else "name", "desc": request.args.get("dir") == "desc",
-            "industry": (request.args.get("industry") or "").strip()[:120],
-            "attention_only": request.args.get("attention") == "1"}
+    return {
+        "sort": sort if sort in SORTS else "name",
+        "desc": request.args.get("dir") == "desc",
+        "industry": (request.args.get("industry") or "").strip()[:120],
+        "attention_only": request.args.get("attention") == "1",
+    }
 
 
 def portfolio_page(others: list | None = None, pending_invitations: int = 0):
@@ -33,10 +37,18 @@ def portfolio_page(others: list | None = None, pending_invitations: int = 0):
     params = _params()
     shown = portfolio_view(rows, **params)
     industries = sorted({r.industry for r in rows if r.industry}, key=str.lower)
-    return render_template("portfolio/index.html", rows=shown, total=len(rows), params=params,
-                           industries=industries, reasons=ATTENTION_REASONS, attention_label=attention_label,
-                           attention_count=sum(1 for r in rows if r.attention), others=others or [],
-                           pending_invitations=pending_invitations)
+    return render_template(
+        "portfolio/index.html",
+        rows=shown,
+        total=len(rows),
+        params=params,
+        industries=industries,
+        reasons=ATTENTION_REASONS,
+        attention_label=attention_label,
+        attention_count=sum(1 for r in rows if r.attention),
+        others=others or [],
+        pending_invitations=pending_invitations,
+    )
 
 
 @bp.route("/portfolio")
@@ -55,5 +67,9 @@ def export() -> ResponseReturnValue:
     if not current_user.is_consultant:
         abort(403)
     rows = portfolio_view(portfolio_rows(current_user, lang=str(get_locale() or "en")), **_params())
-    return send_file(io.BytesIO(portfolio_xlsx(rows)), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=f"portfolio-{date.today().isoformat()}.xlsx")
+    return send_file(
+        io.BytesIO(portfolio_xlsx(rows)),
+        mimetype=XLSX_MIMETYPE,
+        as_attachment=True,
+        download_name=f"portfolio-{date.today().isoformat()}.xlsx",
+    )

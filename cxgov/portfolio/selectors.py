@@ -4,6 +4,7 @@ Everything is loaded for all clients at once (organisations, cycles, respondents
 report PDFs, and the register through :func:`register_snapshots`), so the page costs the same
 handful of queries for 5 clients as for 50.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -32,8 +33,12 @@ def attention_label(reason: str) -> str:
     """Return the display label of an attention reason."""
     from flask_babel import gettext as _
 
-    return {"reminders_due": _("Reminders due"), "ready_to_close": _("Cycle ready to close"),
-            "report_not_issued": _("Report not issued"), "overdue_actions": _("Overdue actions")}.get(reason, reason)
+    return {
+        "reminders_due": _("Reminders due"),
+        "ready_to_close": _("Cycle ready to close"),
+        "report_not_issued": _("Report not issued"),
+        "overdue_actions": _("Overdue actions"),
+    }.get(reason, reason)
 
 
 @dataclass(frozen=True)
@@ -72,10 +77,14 @@ class PortfolioRow:
 
 def consultant_orgs(user: User) -> list[Organisation]:
     """Return the organisations ``user`` serves as consultant, by name (one query)."""
-    return list(db.session.scalars(
-        select(Organisation).join(Membership, Membership.org_id == Organisation.id)
-        .where(Membership.user_id == user.id, Membership.role == Role.CONSULTANT)
-        .order_by(func.lower(Organisation.name), Organisation.id)))
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .join(Membership, Membership.org_id == Organisation.id)
+            .where(Membership.user_id == user.id, Membership.role == Role.CONSULTANT)
+            .order_by(func.lower(Organisation.name), Organisation.id)
+        )
+    )
 
 
 def _stage_names(lang: str | None) -> dict[tuple[str, str], str]:
@@ -103,18 +112,35 @@ def portfolio_rows(user: User, *, today: date | None = None, lang: str | None = 
     ids = [o.id for o in orgs]
 
     cycles = db.session.execute(
-        select(Cycle.id, Cycle.org_id, Cycle.period, Cycle.status, Cycle.due_date, Cycle.framework_key,
-               Cycle.results["index"].as_float(), Cycle.results["stage_key"].as_string(),
-               Cycle.results["change"].as_float())
-        .where(Cycle.org_id.in_(ids)).order_by(Cycle.period.desc())).all()
-    counts = {cid: (invited, answered) for cid, invited, answered in db.session.execute(
-        select(Respondent.cycle_id, func.count(Respondent.id), func.count(Respondent.submitted_at))
-        .join(Cycle, Cycle.id == Respondent.cycle_id)
-        .where(Respondent.org_id.in_(ids), Cycle.status == "open").group_by(Respondent.cycle_id))}
+        select(
+            Cycle.id,
+            Cycle.org_id,
+            Cycle.period,
+            Cycle.status,
+            Cycle.due_date,
+            Cycle.framework_key,
+            Cycle.results["index"].as_float(),
+            Cycle.results["stage_key"].as_string(),
+            Cycle.results["change"].as_float(),
+        )
+        .where(Cycle.org_id.in_(ids))
+        .order_by(Cycle.period.desc())
+    ).all()
+    counts = {
+        cid: (invited, answered)
+        for cid, invited, answered in db.session.execute(
+            select(Respondent.cycle_id, func.count(Respondent.id), func.count(Respondent.submitted_at))
+            .join(Cycle, Cycle.id == Respondent.cycle_id)
+            .where(Respondent.org_id.in_(ids), Cycle.status == "open")
+            .group_by(Respondent.cycle_id)
+        )
+    }
     actions: dict[int, Counter[str]] = defaultdict(Counter)
     for org_id, status, late, n in db.session.execute(
-            select(Action.org_id, Action.status, (Action.due_date < today).label("late"), func.count())
-            .where(Action.org_id.in_(ids)).group_by(Action.org_id, Action.status, "late")):
+        select(Action.org_id, Action.status, (Action.due_date < today).label("late"), func.count())
+        .where(Action.org_id.in_(ids))
+        .group_by(Action.org_id, Action.status, "late")
+    ):
         if status in OPEN_STATUSES:
             actions[org_id]["open"] += n
             if late:
@@ -146,25 +172,37 @@ def portfolio_rows(user: User, *, today: date | None = None, lang: str | None = 
             attention.append("report_not_issued")
         if actions[org.id]["overdue"]:
             attention.append("overdue_actions")
-        rows.append(PortfolioRow(
-            org_id=org.id, slug=org.slug, name=org.name, industry=org.industry or "",
-            period=latest[2] if latest else None, cycle_id=latest[0] if latest else None,
-            index=latest[6] if latest else None,
-            stage=stage_names.get((latest[5], latest[7]), latest[7]) if latest and latest[7] else None,
-            change=latest[8] if latest else None,
-            open_cycle_id=open_cycle[0] if open_cycle else None, open_period=open_cycle[2] if open_cycle else None,
-            invited=invited, answered=answered, due_date=due, days_left=days_left,
-            health_score=health.score, open_actions=actions[org.id]["open"],
-            overdue_actions=actions[org.id]["overdue"],
-            last_report_period=report[2] if report else None, last_report_cycle_id=report[0] if report else None,
-            attention=tuple(attention)))
+        rows.append(
+            PortfolioRow(
+                org_id=org.id,
+                slug=org.slug,
+                name=org.name,
+                industry=org.industry or "",
+                period=latest[2] if latest else None,
+                cycle_id=latest[0] if latest else None,
+                index=latest[6] if latest else None,
+                stage=stage_names.get((latest[5], latest[7]), latest[7]) if latest and latest[7] else None,
+                change=latest[8] if latest else None,
+                open_cycle_id=open_cycle[0] if open_cycle else None,
+                open_period=open_cycle[2] if open_cycle else None,
+                invited=invited,
+                answered=answered,
+                due_date=due,
+                days_left=days_left,
+                health_score=health.score,
+                open_actions=actions[org.id]["open"],
+                overdue_actions=actions[org.id]["overdue"],
+                last_report_period=report[2] if report else None,
+                last_report_cycle_id=report[0] if report else None,
+                attention=tuple(attention),
+            )
+        )
     return rows
 
 
 def _reported_cycles(org_ids: list[int]) -> set[int]:
     """Return the ids of the cycles whose report has been issued (at least version 1)."""
-    return set(db.session.scalars(select(ReportVersion.cycle_id).where(ReportVersion.org_id.in_(org_ids))
-                                  .distinct()))
+    return set(db.session.scalars(select(ReportVersion.cycle_id).where(ReportVersion.org_id.in_(org_ids)).distinct()))
 
 
 #: sort key -> function of a row; None values sort last whichever the direction
@@ -181,8 +219,14 @@ SORTS: dict[str, Any] = {
 }
 
 
-def portfolio_view(rows: list[PortfolioRow], *, sort: str = "name", desc: bool = False,
-                   industry: str = "", attention_only: bool = False) -> list[PortfolioRow]:
+def portfolio_view(
+    rows: list[PortfolioRow],
+    *,
+    sort: str = "name",
+    desc: bool = False,
+    industry: str = "",
+    attention_only: bool = False,
+) -> list[PortfolioRow]:
     """Return ``rows`` filtered by industry and attention, sorted by ``sort`` (None last)."""
     picked = [r for r in rows if (not industry or r.industry == industry) and (not attention_only or r.attention)]
     key = SORTS.get(sort, SORTS["name"])
@@ -192,16 +236,46 @@ def portfolio_view(rows: list[PortfolioRow], *, sort: str = "name", desc: bool =
     return present + sorted(missing, key=lambda r: r.name.lower())
 
 
-EXPORT_HEADERS = ["Organisation", "Industry", "Latest period", "Index", "Stage", "Change", "Open cycle",
-                  "Answered", "Invited", "Due date", "Days left", "Register health", "Open actions",
-                  "Overdue actions", "Last report", "Needs attention"]
+EXPORT_HEADERS = [
+    "Organisation",
+    "Industry",
+    "Latest period",
+    "Index",
+    "Stage",
+    "Change",
+    "Open cycle",
+    "Answered",
+    "Invited",
+    "Due date",
+    "Days left",
+    "Register health",
+    "Open actions",
+    "Overdue actions",
+    "Last report",
+    "Needs attention",
+]
 
 
 def portfolio_table(rows: list[PortfolioRow]) -> tuple[list[str], list[list[Any]]]:
     """Return ``(headers, rows)`` of the portfolio for export."""
-    return EXPORT_HEADERS, [[
-        r.name, r.industry, r.period or "", r.index if r.index is not None else "", r.stage or "",
-        r.change if r.change is not None else "", r.open_period or "", r.answered, r.invited,
-        r.due_date.isoformat() if r.due_date else "", r.days_left if r.days_left is not None else "",
-        r.health_score, r.open_actions, r.overdue_actions, r.last_report_period or "",
-        ", ".join(attention_label(a) for a in r.attention)] for r in rows]
+    return EXPORT_HEADERS, [
+        [
+            r.name,
+            r.industry,
+            r.period or "",
+            r.index if r.index is not None else "",
+            r.stage or "",
+            r.change if r.change is not None else "",
+            r.open_period or "",
+            r.answered,
+            r.invited,
+            r.due_date.isoformat() if r.due_date else "",
+            r.days_left if r.days_left is not None else "",
+            r.health_score,
+            r.open_actions,
+            r.overdue_actions,
+            r.last_report_period or "",
+            ", ".join(attention_label(a) for a in r.attention),
+        ]
+        for r in rows
+    ]

@@ -1,4 +1,5 @@
 """``flask register ...``: the register from the command line (health; import and export from transfer/)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -32,8 +33,16 @@ def health_command(org_slug: str, details: bool) -> None:
             for row in result.offending:
                 click.echo(f"{'':>6}- {row.kind} {row.id}: {row.label}")
     counts = report.counts()
-    click.echo(_("score %(score)d/100 (%(ok)d pass, %(warn)d warn, %(fail)d fail, %(na)d not enough data)",
-                 score=report.score, ok=counts["ok"], warn=counts["warn"], fail=counts["fail"], na=counts["na"]))
+    click.echo(
+        _(
+            "score %(score)d/100 (%(ok)d pass, %(warn)d warn, %(fail)d fail, %(na)d not enough data)",
+            score=report.score,
+            ok=counts["ok"],
+            warn=counts["warn"],
+            fail=counts["fail"],
+            na=counts["na"],
+        )
+    )
 
 
 register_cli.add_command(import_command)

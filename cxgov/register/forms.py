@@ -1,4 +1,5 @@
 """Register forms. Choices (people, journeys, channels) are filled per request from the org's data."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,8 +7,7 @@ from typing import Any
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..fields import DateField
@@ -53,12 +53,19 @@ def person_options(people: list, blank: Any) -> list[tuple[Any, str]]:
 
 class PersonForm(VersionedForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), no_control_chars])
-    email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254), email_check],
-                       description=_l("Optional; imports find people and owners by e-mail."))
+    email = EmailField(
+        _l("E-mail"),
+        validators=[Optional(), Length(max=254), email_check],
+        description=_l("Optional; imports find people and owners by e-mail."),
+    )
     title = StringField(_l("Title"), validators=[Length(max=200), no_control_chars])
     department = StringField(_l("Department"), validators=[Length(max=200), no_control_chars])
-    user_id = SelectField(_l("cxgov account"), coerce=optional_id, validate_choice=True,
-                          description=_l("Link the person to a member of this organisation, if they have an account."))
+    user_id = SelectField(
+        _l("cxgov account"),
+        coerce=optional_id,
+        validate_choice=True,
+        description=_l("Link the person to a member of this organisation, if they have an account."),
+    )
 
 
 class ChannelForm(VersionedForm):
@@ -81,11 +88,15 @@ class TouchpointForm(VersionedForm):
     journey_id = SelectField(_l("Journey"), coerce=optional_id, validators=[DataRequired()])
     channel_id = SelectField(_l("Channel"), coerce=optional_id, validators=[DataRequired()])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), no_control_chars])
-    stage = StringField(_l("Stage"), validators=[Length(max=100), no_control_chars],
-                        description=LazyString(lambda: _("E.g. %(stages)s.", stages=", ".join(_(s) for s in STAGES))))
+    stage = StringField(
+        _l("Stage"),
+        validators=[Length(max=100), no_control_chars],
+        description=LazyString(lambda: _("E.g. %(stages)s.", stages=", ".join(_(s) for s in STAGES))),
+    )
     owner_id = SelectField(_l("Owner"), coerce=optional_id)
-    desired_feeling = StringField(_l("Feeling the customer should have"),
-                                  validators=[Length(max=300), no_control_chars])
+    desired_feeling = StringField(
+        _l("Feeling the customer should have"), validators=[Length(max=300), no_control_chars]
+    )
     kpi = StringField(_l("KPI that shows it"), validators=[Length(max=200), no_control_chars])
     kpi_target = StringField(_l("KPI target"), validators=[Length(max=100), no_control_chars])
     hygiene_factor = BooleanField(_l("Hygiene factor (customers only notice it when it fails)"))
@@ -105,17 +116,22 @@ class CxRoleForm(VersionedForm):
 
 
 class MandateForm(VersionedForm):
-    holder = StringField(_l("Who may decide (role or team)"),
-                         validators=[DataRequired(), Length(max=200), no_control_chars])
+    holder = StringField(
+        _l("Who may decide (role or team)"), validators=[DataRequired(), Length(max=200), no_control_chars]
+    )
     decision = TextAreaField(_l("What they may decide on the spot"), validators=[DataRequired(), Length(max=500)])
-    limit = StringField(_l("Limit"), validators=[Length(max=200), no_control_chars],
-                        description=_l("E.g. “up to 2,000 SEK”."))
+    limit = StringField(
+        _l("Limit"), validators=[Length(max=200), no_control_chars], description=_l("E.g. “up to 2,000 SEK”.")
+    )
     channel_id = SelectField(_l("Channel"), coerce=optional_id)
 
 
 class PersonRemoveForm(VersionedForm):
-    ownership = RadioField(_l("What happens to what they own?"), default="reassign",
-                           choices=[("reassign", _l("Hand it over to")), ("unowned", _l("Leave it unowned"))])
+    ownership = RadioField(
+        _l("What happens to what they own?"),
+        default="reassign",
+        choices=[("reassign", _l("Hand it over to")), ("unowned", _l("Leave it unowned"))],
+    )
     reassign_to = SelectField(_l("New owner"), coerce=optional_id)
 
     def validate_reassign_to(self, field: Any) -> None:

@@ -25,6 +25,7 @@ Every evaluable check weighs the same, and fixing one item of a check moves the 
 progress is visible. An empty register scores 0: the checks that need something to exist
 (a sponsor, a complaints channel, mandates...) fail, the others have no data.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -62,6 +63,7 @@ STATUSES = ("ok", "warn", "fail", "na")
 
 
 # --- plain data ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PersonRow:
@@ -160,8 +162,7 @@ class RegisterSnapshot:
         """Return the touchpoints that count: active, on an active journey and channel."""
         journeys = {j.id for j in self.journeys if j.active}
         channels = {c.id for c in self.channels if c.active}
-        return [t for t in self.touchpoints
-                if t.active and t.journey_id in journeys and t.channel_id in channels]
+        return [t for t in self.touchpoints if t.active and t.journey_id in journeys and t.channel_id in channels]
 
     def active_role_holders(self, role: str, today: date) -> list[PersonRow]:
         """Return the active people holding ``role`` on ``today``, each once, by name."""
@@ -259,10 +260,18 @@ def check_touchpoints_unowned(snap: RegisterSnapshot, today: date):
     if not touchpoints:
         return "na", 0, [], _("No touchpoints are registered yet."), None
     bad = [OffendingRow(snap.touchpoint_label(t), "touchpoint", t.id) for t in touchpoints if t.owner_id is None]
-    return ("fail" if bad else "ok"), len(bad), bad, \
-        ngettext("%(bad)d of %(num)d touchpoint has no owner.", "%(bad)d of %(num)d touchpoints have no owner.",
-                 len(touchpoints), bad=len(bad)), \
-        _share(len(touchpoints) - len(bad), len(touchpoints))
+    return (
+        ("fail" if bad else "ok"),
+        len(bad),
+        bad,
+        ngettext(
+            "%(bad)d of %(num)d touchpoint has no owner.",
+            "%(bad)d of %(num)d touchpoints have no owner.",
+            len(touchpoints),
+            bad=len(bad),
+        ),
+        _share(len(touchpoints) - len(bad), len(touchpoints)),
+    )
 
 
 @_check("journeys_unowned")
@@ -272,10 +281,18 @@ def check_journeys_unowned(snap: RegisterSnapshot, today: date):
     if not journeys:
         return "na", 0, [], _("No journeys are registered yet."), None
     bad = [OffendingRow(j.name, "journey", j.id) for j in journeys if j.owner_id is None]
-    return ("fail" if bad else "ok"), len(bad), bad, \
-        ngettext("%(bad)d of %(num)d journey has no owner.", "%(bad)d of %(num)d journeys have no owner.",
-                 len(journeys), bad=len(bad)), \
-        _share(len(journeys) - len(bad), len(journeys))
+    return (
+        ("fail" if bad else "ok"),
+        len(bad),
+        bad,
+        ngettext(
+            "%(bad)d of %(num)d journey has no owner.",
+            "%(bad)d of %(num)d journeys have no owner.",
+            len(journeys),
+            bad=len(bad),
+        ),
+        _share(len(journeys) - len(bad), len(journeys)),
+    )
 
 
 @_check("channels_without_manager")
@@ -285,10 +302,18 @@ def check_channels_without_manager(snap: RegisterSnapshot, today: date):
     if not channels:
         return "na", 0, [], _("No channels are registered yet."), None
     bad = [OffendingRow(c.name, "channel", c.id) for c in channels if c.manager_id is None]
-    return ("fail" if bad else "ok"), len(bad), bad, \
-        ngettext("%(bad)d of %(num)d channel has no manager.", "%(bad)d of %(num)d channels have no manager.",
-                 len(channels), bad=len(bad)), \
-        _share(len(channels) - len(bad), len(channels))
+    return (
+        ("fail" if bad else "ok"),
+        len(bad),
+        bad,
+        ngettext(
+            "%(bad)d of %(num)d channel has no manager.",
+            "%(bad)d of %(num)d channels have no manager.",
+            len(channels),
+            bad=len(bad),
+        ),
+        _share(len(channels) - len(bad), len(channels)),
+    )
 
 
 @_check("sponsor")
@@ -300,9 +325,17 @@ def check_sponsor(snap: RegisterSnapshot, today: date):
     if not sponsors:
         return "fail", 1, [], _("Nobody holds the CX sponsor role."), 0.0
     # Several sponsors is half-way: the responsibility is held, but by nobody in particular.
-    return "fail", len(sponsors), _people_rows(sponsors), \
-        ngettext("%(num)d person holds the CX sponsor role at once.",
-                 "%(num)d people hold the CX sponsor role at once.", len(sponsors)), 0.5
+    return (
+        "fail",
+        len(sponsors),
+        _people_rows(sponsors),
+        ngettext(
+            "%(num)d person holds the CX sponsor role at once.",
+            "%(num)d people hold the CX sponsor role at once.",
+            len(sponsors),
+        ),
+        0.5,
+    )
 
 
 @_check("ambassadors_per_channel")
@@ -311,27 +344,43 @@ def check_ambassadors(snap: RegisterSnapshot, today: date):
     ambassadors = snap.active_role_holders("ambassador", today)
     channels = [c for c in snap.channels if c.active]
     # Two counts in one sentence: the plural follows the ambassadors; the channels are a noun phrase.
-    detail = ngettext("%(num)d ambassador for %(channels)s.", "%(num)d ambassadors for %(channels)s.",
-                      len(ambassadors),
-                      channels=ngettext("%(num)d channel", "%(num)d channels", len(channels)))
+    detail = ngettext(
+        "%(num)d ambassador for %(channels)s.",
+        "%(num)d ambassadors for %(channels)s.",
+        len(ambassadors),
+        channels=ngettext("%(num)d channel", "%(num)d channels", len(channels)),
+    )
     if not channels:
         return "na", 0, [], _("No channels are registered yet, so ambassadors cannot be counted against them."), None
     short = len(channels) - len(ambassadors)
-    return ("fail" if short > 0 else "ok"), max(short, 0), [], detail, \
-        _share(min(len(ambassadors), len(channels)), len(channels))
+    return (
+        ("fail" if short > 0 else "ok"),
+        max(short, 0),
+        [],
+        detail,
+        _share(min(len(ambassadors), len(channels)), len(channels)),
+    )
 
 
 @_check("customer_board")
 def check_customer_board(snap: RegisterSnapshot, today: date):
     """Pass with at least three active board members; warn with one or two; fail with none."""
     members = snap.active_role_holders("customer_board", today)
-    detail = ngettext("The customer board has %(num)d member (at least %(needed)d needed).",
-                      "The customer board has %(num)d members (at least %(needed)d needed).",
-                      len(members), needed=CUSTOMER_BOARD_MIN)
+    detail = ngettext(
+        "The customer board has %(num)d member (at least %(needed)d needed).",
+        "The customer board has %(num)d members (at least %(needed)d needed).",
+        len(members),
+        needed=CUSTOMER_BOARD_MIN,
+    )
     if len(members) >= CUSTOMER_BOARD_MIN:
         return "ok", 0, [], detail, 1.0
-    return ("warn" if members else "fail"), CUSTOMER_BOARD_MIN - len(members), [], detail, \
-        len(members) / CUSTOMER_BOARD_MIN
+    return (
+        ("warn" if members else "fail"),
+        CUSTOMER_BOARD_MIN - len(members),
+        [],
+        detail,
+        len(members) / CUSTOMER_BOARD_MIN,
+    )
 
 
 @_check("insight_manager")
@@ -339,8 +388,18 @@ def check_insight_manager(snap: RegisterSnapshot, today: date):
     """Pass when at least one active person is insight manager."""
     managers = snap.active_role_holders("insight_manager", today)
     if managers:
-        return "ok", 0, [], ngettext("%(names)s holds the insight manager role.", "%(names)s hold the insight manager role.",
-                                  len(managers), names=", ".join(p.name for p in managers)), 1.0
+        return (
+            "ok",
+            0,
+            [],
+            ngettext(
+                "%(names)s holds the insight manager role.",
+                "%(names)s hold the insight manager role.",
+                len(managers),
+                names=", ".join(p.name for p in managers),
+            ),
+            1.0,
+        )
     return "fail", 1, [], _("Nobody holds the insight manager role."), 0.0
 
 
@@ -361,8 +420,17 @@ def check_omnichannel_lead(snap: RegisterSnapshot, today: date):
         return "ok", 0, [], _("%(name)s is responsible for all channels.", name=leads[0].name), 1.0
     if not leads:
         return "fail", 1, [], _("Nobody is responsible for all channels (omnichannel lead)."), 0.0
-    return "warn", len(leads), _people_rows(leads), ngettext("%(num)d person shares the omnichannel lead role.",
-                                                              "%(num)d people share the omnichannel lead role.", len(leads)), 0.5
+    return (
+        "warn",
+        len(leads),
+        _people_rows(leads),
+        ngettext(
+            "%(num)d person shares the omnichannel lead role.",
+            "%(num)d people share the omnichannel lead role.",
+            len(leads),
+        ),
+        0.5,
+    )
 
 
 @_check("service_promise")
@@ -378,8 +446,13 @@ def check_delegated_mandates(snap: RegisterSnapshot, today: date):
     """Pass when at least one active delegated mandate is defined."""
     mandates = [m for m in snap.mandates if m.active]
     if mandates:
-        return "ok", 0, [], ngettext("%(num)d delegated mandate is defined.", "%(num)d delegated mandates are defined.",
-                                         len(mandates)), 1.0
+        return (
+            "ok",
+            0,
+            [],
+            ngettext("%(num)d delegated mandate is defined.", "%(num)d delegated mandates are defined.", len(mandates)),
+            1.0,
+        )
     return "fail", 1, [], _("No delegated mandates are defined."), 0.0
 
 
@@ -403,13 +476,22 @@ def check_inactive_owners(snap: RegisterSnapshot, today: date):
     for t in owned_touchpoints:
         if t.owner_id in inactive:
             bad.append(OffendingRow(f"{snap.touchpoint_label(t)} – {inactive[t.owner_id].name}", "touchpoint", t.id))
-    owners = len({j.owner_id for j in owned_journeys if j.owner_id in inactive}
-                 | {c.manager_id for c in owned_channels if c.manager_id in inactive}
-                 | {t.owner_id for t in owned_touchpoints if t.owner_id in inactive})
+    owners = len(
+        {j.owner_id for j in owned_journeys if j.owner_id in inactive}
+        | {c.manager_id for c in owned_channels if c.manager_id in inactive}
+        | {t.owner_id for t in owned_touchpoints if t.owner_id in inactive}
+    )
     # Two counts: the sentence follows the number of things; the owners are a noun phrase of their own.
-    detail = ngettext("%(num)d thing is owned by %(owners)s.", "%(num)d things are owned by %(owners)s.", len(bad),
-                      owners=ngettext("%(num)d inactive person", "%(num)d inactive people", owners)) \
-        if bad else _("Nothing is owned by an inactive person.")
+    detail = (
+        ngettext(
+            "%(num)d thing is owned by %(owners)s.",
+            "%(num)d things are owned by %(owners)s.",
+            len(bad),
+            owners=ngettext("%(num)d inactive person", "%(num)d inactive people", owners),
+        )
+        if bad
+        else _("Nothing is owned by an inactive person.")
+    )
     return ("fail" if bad else "ok"), len(bad), bad, detail, _share(owned - len(bad), owned)
 
 
@@ -419,19 +501,39 @@ def check_owner_concentration(snap: RegisterSnapshot, today: date):
     touchpoints = snap.active_touchpoints()
     total = len(touchpoints)
     if total < OWNER_CONCENTRATION_MIN_TOUCHPOINTS:
-        return "na", 0, [], ngettext("Only %(num)d touchpoint: too few to judge concentration.",
-                                         "Only %(num)d touchpoints: too few to judge concentration.", total), None
+        return (
+            "na",
+            0,
+            [],
+            ngettext(
+                "Only %(num)d touchpoint: too few to judge concentration.",
+                "Only %(num)d touchpoints: too few to judge concentration.",
+                total,
+            ),
+            None,
+        )
     owned = Counter(t.owner_id for t in touchpoints if t.owner_id is not None)
     heavy = [(snap.person(pid), n) for pid, n in owned.items() if n > OWNER_MAX_SHARE * total]
     heavy = sorted(((p, n) for p, n in heavy if p is not None), key=lambda item: (-item[1], item[0].name))
-    bad = [OffendingRow(_("%(name)s (%(owned)d of %(total)d)", name=p.name, owned=n, total=total), "person", p.id) for p, n in heavy]
+    bad = [
+        OffendingRow(_("%(name)s (%(owned)d of %(total)d)", name=p.name, owned=n, total=total), "person", p.id)
+        for p, n in heavy
+    ]
     top = max(owned.values(), default=0)
     # Progress: the share of touchpoints not held by an over-loaded owner.
     overload = sum(n for _, n in heavy)
-    return ("fail" if bad else "ok"), len(bad), bad, \
-        ngettext("The largest owner has %(top)d of %(num)d touchpoint.",
-                 "The largest owner has %(top)d of %(num)d touchpoints.", total, top=top), \
-        _share(total - overload, total)
+    return (
+        ("fail" if bad else "ok"),
+        len(bad),
+        bad,
+        ngettext(
+            "The largest owner has %(top)d of %(num)d touchpoint.",
+            "The largest owner has %(top)d of %(num)d touchpoints.",
+            total,
+            top=top,
+        ),
+        _share(total - overload, total),
+    )
 
 
 @_check("touchpoints_reviewed")
@@ -444,11 +546,19 @@ def check_touchpoints_reviewed(snap: RegisterSnapshot, today: date):
     stale = [t for t in touchpoints if t.last_reviewed is None or t.last_reviewed < cutoff]
     stale.sort(key=lambda t: (t.last_reviewed or date.min, t.id))
     bad = [OffendingRow(snap.touchpoint_label(t), "touchpoint", t.id) for t in stale]
-    return ("fail" if bad else "ok"), len(bad), bad, \
-        ngettext("%(bad)d of %(num)d touchpoint was not reviewed since %(date)s.",
-                 "%(bad)d of %(num)d touchpoints were not reviewed since %(date)s.",
-                 len(touchpoints), bad=len(bad), date=cutoff.isoformat()), \
-        _share(len(touchpoints) - len(bad), len(touchpoints))
+    return (
+        ("fail" if bad else "ok"),
+        len(bad),
+        bad,
+        ngettext(
+            "%(bad)d of %(num)d touchpoint was not reviewed since %(date)s.",
+            "%(bad)d of %(num)d touchpoints were not reviewed since %(date)s.",
+            len(touchpoints),
+            bad=len(bad),
+            date=cutoff.isoformat(),
+        ),
+        _share(len(touchpoints) - len(bad), len(touchpoints)),
+    )
 
 
 # --- running them -------------------------------------------------------------------------
@@ -486,22 +596,32 @@ def health_score(results: list[CheckResult]) -> int:
     A result without ``progress`` counts by its status (ok 1, warn 1/2, fail 0); "na" results
     are left out; no evaluable check at all scores 0.
     """
-    points = [r.progress if r.progress is not None else _STATUS_PROGRESS[r.status]
-              for r in results if r.status != "na"]
+    points = [r.progress if r.progress is not None else _STATUS_PROGRESS[r.status] for r in results if r.status != "na"]
     if not points:
         return 0
     return int(round_half_up(100 * sum(points) / len(points)))
 
 
-def run_health_checks(snapshot: RegisterSnapshot, today: date,
-                      practices: Mapping[str, tuple[str, ...]] | None = None) -> HealthReport:
+def run_health_checks(
+    snapshot: RegisterSnapshot, today: date, practices: Mapping[str, tuple[str, ...]] | None = None
+) -> HealthReport:
     """Run every check of REGISTER_CHECKS over ``snapshot``, in their documented order."""
     practices = practice_map() if practices is None else practices
     results = []
     for key, title in REGISTER_CHECKS.items():
         status, count, offending, detail, progress = CHECK_FUNCTIONS[key](snapshot, today)
-        results.append(CheckResult(key=key, title=title, status=status, count=count, offending=offending,
-                                   practice_ids=tuple(practices.get(key, ())), detail=detail, progress=progress))
+        results.append(
+            CheckResult(
+                key=key,
+                title=title,
+                status=status,
+                count=count,
+                offending=offending,
+                practice_ids=tuple(practices.get(key, ())),
+                detail=detail,
+                progress=progress,
+            )
+        )
     return HealthReport(results=results, score=health_score(results))
 
 
@@ -517,29 +637,47 @@ def register_snapshots(orgs: "list[Organisation]") -> dict[int, RegisterSnapshot
     def rows(*columns, model) -> dict[int, list]:
         grouped: dict[int, list] = {org_id: [] for org_id in ids}
         if ids:
-            for row in db.session.execute(select(model.org_id, *columns).where(model.org_id.in_(ids))
-                                          .order_by(model.id)):
+            for row in db.session.execute(
+                select(model.org_id, *columns).where(model.org_id.in_(ids)).order_by(model.id)
+            ):
                 grouped[row[0]].append(tuple(row[1:]))
         return grouped
 
     people = rows(Person.id, Person.name, Person.email, Person.active, model=Person)
     channels = rows(Channel.id, Channel.name, Channel.kind, Channel.manager_id, Channel.active, model=Channel)
     journeys = rows(Journey.id, Journey.name, Journey.owner_id, Journey.active, model=Journey)
-    touchpoints = rows(Touchpoint.id, Touchpoint.name, Touchpoint.journey_id, Touchpoint.channel_id,
-                       Touchpoint.owner_id, Touchpoint.last_reviewed, Touchpoint.active, model=Touchpoint)
+    touchpoints = rows(
+        Touchpoint.id,
+        Touchpoint.name,
+        Touchpoint.journey_id,
+        Touchpoint.channel_id,
+        Touchpoint.owner_id,
+        Touchpoint.last_reviewed,
+        Touchpoint.active,
+        model=Touchpoint,
+    )
     roles = rows(CxRole.id, CxRole.person_id, CxRole.role, CxRole.since, CxRole.until, model=CxRole)
-    mandates = rows(DelegatedMandate.id, DelegatedMandate.holder, DelegatedMandate.decision,
-                    DelegatedMandate.channel_id, DelegatedMandate.active, model=DelegatedMandate)
-    return {org.id: RegisterSnapshot(
-        org_id=org.id,
-        service_promise=org.service_promise or "",
-        people=tuple(PersonRow(*r) for r in people[org.id]),
-        channels=tuple(ChannelRow(*r) for r in channels[org.id]),
-        journeys=tuple(JourneyRow(*r) for r in journeys[org.id]),
-        touchpoints=tuple(TouchpointRow(*r) for r in touchpoints[org.id]),
-        roles=tuple(CxRoleRow(*r) for r in roles[org.id]),
-        mandates=tuple(MandateRow(*r) for r in mandates[org.id]),
-    ) for org in orgs}
+    mandates = rows(
+        DelegatedMandate.id,
+        DelegatedMandate.holder,
+        DelegatedMandate.decision,
+        DelegatedMandate.channel_id,
+        DelegatedMandate.active,
+        model=DelegatedMandate,
+    )
+    return {
+        org.id: RegisterSnapshot(
+            org_id=org.id,
+            service_promise=org.service_promise or "",
+            people=tuple(PersonRow(*r) for r in people[org.id]),
+            channels=tuple(ChannelRow(*r) for r in channels[org.id]),
+            journeys=tuple(JourneyRow(*r) for r in journeys[org.id]),
+            touchpoints=tuple(TouchpointRow(*r) for r in touchpoints[org.id]),
+            roles=tuple(CxRoleRow(*r) for r in roles[org.id]),
+            mandates=tuple(MandateRow(*r) for r in mandates[org.id]),
+        )
+        for org in orgs
+    }
 
 
 def health_framework(org: "Organisation") -> "Framework | None":
@@ -552,8 +690,11 @@ def health_framework(org: "Organisation") -> "Framework | None":
     from ..cycles.models import Cycle  # here, not at the top: the cycles package reads the register
 
     newest = db.session.execute(
-        select(Cycle.framework_key, Cycle.framework_version).where(Cycle.org_id == org.id)
-        .order_by(Cycle.period.desc()).limit(1)).first()
+        select(Cycle.framework_key, Cycle.framework_version)
+        .where(Cycle.org_id == org.id)
+        .order_by(Cycle.period.desc())
+        .limit(1)
+    ).first()
     catalog = framework_catalog()
     framework = catalog.get(newest[0], newest[1]) if newest is not None else None
     return framework or catalog.get(HEALTH_FRAMEWORK_KEY)
@@ -565,8 +706,9 @@ def register_health(org: "Organisation", today: date | None = None) -> HealthRep
     The checks name the practices of the organisation's own framework version.
     """
     framework = health_framework(org)
-    return run_health_checks(register_snapshot(org), today or date.today(),
-                             practice_map(framework) if framework is not None else {})
+    return run_health_checks(
+        register_snapshot(org), today or date.today(), practice_map(framework) if framework is not None else {}
+    )
 
 
 def failing_check_keys(org: "Organisation", today: date | None = None) -> frozenset[str]:

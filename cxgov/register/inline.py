@@ -6,6 +6,7 @@ a colleague) answers 409 with what the row holds now, and nothing is changed. Th
 through the register's own update services, so history records it as any other edit.
 Also here: the link from each health check to the filtered list (or form) that fixes it.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -75,8 +76,12 @@ def owner_assign() -> ResponseReturnValue:
     owner = org_get(Person, form.owner_id.data)
     yours = owner.name
     try:
-        update(**{form.kind.data: entity}, by=current_user._get_current_object(),
-               version_id=int(form.version_id.data), **{field: owner})
+        update(
+            **{form.kind.data: entity},
+            by=current_user._get_current_object(),
+            version_id=int(form.version_id.data),
+            **{field: owner},
+        )
         db.session.commit()
     except (services.ConflictError, StaleDataError):
         return _conflict(form.kind.data, entity, yours, back)
@@ -93,11 +98,19 @@ def _conflict(kind: str, entity: Any, yours: str, back: str):
     db.session.rollback()
     db.session.refresh(entity)
     last = history_for_entity(org=current_org(), entity_type=kind, entity_id=entity.id, limit=1)
-    return render_template("register/owner_conflict.html", kind=kind, entity=entity, owner=_owner_of(entity),
-                           yours=yours, last=last[0] if last else None, back=back), 409
+    return render_template(
+        "register/owner_conflict.html",
+        kind=kind,
+        entity=entity,
+        owner=_owner_of(entity),
+        yours=yours,
+        last=last[0] if last else None,
+        back=back,
+    ), 409
 
 
 # --- what the inline forms need -----------------------------------------------------------
+
 
 @bp.app_template_global("register_owner_choices")
 def register_owner_choices() -> list[tuple[int, str]]:
@@ -116,8 +129,9 @@ def register_row_version(kind: str, entity_id: int) -> int | None:
     cache = request.environ.setdefault("cxgov.row_versions", {})
     if kind not in cache:
         model = OWNABLE[kind][0]
-        cache[kind] = dict(db.session.execute(
-            select(model.id, model.version_id).where(model.org_id == current_org().id)).all())
+        cache[kind] = dict(
+            db.session.execute(select(model.id, model.version_id).where(model.org_id == current_org().id)).all()
+        )
     return cache[kind].get(entity_id)
 
 

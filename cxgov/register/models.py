@@ -5,6 +5,7 @@ version counter: an UPDATE names the version it read, so a save based on a stale
 fails instead of silently overwriting someone else's change (optimistic locking).
 Rows are deactivated rather than deleted, so history and old reports keep their names.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -21,35 +22,67 @@ from ..messages import N_
 
 #: Kinds of channel; "complaints" marks a complaints channel (a health check looks for one).
 CHANNEL_KINDS: tuple[str, ...] = (
-    "phone", "web", "app", "store", "email", "chat", "social", "field", "complaints", "other",
+    "phone",
+    "web",
+    "app",
+    "store",
+    "email",
+    "chat",
+    "social",
+    "field",
+    "complaints",
+    "other",
 )
 
 #: CX roles a person can hold over time.
 CX_ROLE_KINDS: tuple[str, ...] = (
-    "cx_sponsor", "ambassador", "customer_board", "insight_manager", "cx_team", "omnichannel_lead",
+    "cx_sponsor",
+    "ambassador",
+    "customer_board",
+    "insight_manager",
+    "cx_team",
+    "omnichannel_lead",
 )
 
 #: Touchpoint stages offered in forms (free text is allowed; these keep lists tidy).
 #: English, marked with N_: forms offer them in the reader's language.
-STAGES: tuple[str, ...] = (N_("Discover"), N_("Buy"), N_("Start"), N_("Use"), N_("Pay"), N_("Get help"),
-                           N_("Change"), N_("Leave"))
+STAGES: tuple[str, ...] = (
+    N_("Discover"),
+    N_("Buy"),
+    N_("Start"),
+    N_("Use"),
+    N_("Pay"),
+    N_("Get help"),
+    N_("Change"),
+    N_("Leave"),
+)
 
 
 def channel_kind_label(kind: str) -> str:
     """Return the display label of a channel kind."""
     return {
-        "phone": _("Phone"), "web": _("Web"), "app": _("App"), "store": _("Store"),
-        "email": _("E-mail"), "chat": _("Chat"), "social": _("Social media"), "field": _("Field service"),
-        "complaints": _("Complaints"), "other": _("Other"),
+        "phone": _("Phone"),
+        "web": _("Web"),
+        "app": _("App"),
+        "store": _("Store"),
+        "email": _("E-mail"),
+        "chat": _("Chat"),
+        "social": _("Social media"),
+        "field": _("Field service"),
+        "complaints": _("Complaints"),
+        "other": _("Other"),
     }.get(kind, kind)
 
 
 def cx_role_label(role: str) -> str:
     """Return the display label of a CX role kind."""
     return {
-        "cx_sponsor": _("CX sponsor"), "ambassador": _("CX ambassador"),
-        "customer_board": _("Customer board member"), "insight_manager": _("Insight manager"),
-        "cx_team": _("CX team member"), "omnichannel_lead": _("Omnichannel lead"),
+        "cx_sponsor": _("CX sponsor"),
+        "ambassador": _("CX ambassador"),
+        "customer_board": _("Customer board member"),
+        "insight_manager": _("Insight manager"),
+        "cx_team": _("CX team member"),
+        "omnichannel_lead": _("Omnichannel lead"),
     }.get(role, role)
 
 
@@ -85,8 +118,7 @@ class Person(_Versioned, db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
 
     user: Mapped[User | None] = relationship()
-    roles: Mapped[list["CxRole"]] = relationship(back_populates="person", passive_deletes=True,
-                                                 order_by="CxRole.since")
+    roles: Mapped[list["CxRole"]] = relationship(back_populates="person", passive_deletes=True, order_by="CxRole.since")
 
     @property
     def label(self) -> str:
@@ -140,8 +172,11 @@ class Journey(_Versioned, db.Model):
 class Touchpoint(_Versioned, db.Model):
     """One moment where a customer meets the organisation on a journey, in a channel."""
 
-    __table_args__ = (UniqueConstraint("org_id", "journey_id", "channel_id", "name",
-                                       name="uq_touchpoint_org_id_journey_channel_name"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "org_id", "journey_id", "channel_id", "name", name="uq_touchpoint_org_id_journey_channel_name"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)

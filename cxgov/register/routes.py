@@ -1,5 +1,6 @@
 """Register pages: start page, lists, create/edit/deactivate, ownership matrix, person page,
 health and history. Views validate, call a service, commit once, flash and redirect."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -23,39 +24,89 @@ from ..orgs.models import EDIT_REGISTER, READ, Membership
 from ..tenancy import current_org, org_get, roles_required
 from . import queries, services
 from .blueprint import bp
-from .forms import (ChannelForm, CxRoleForm, JourneyForm, MandateForm, PersonForm, PersonRemoveForm,
-                    TouchpointForm, VersionOnlyForm, person_options)
+from .forms import (
+    ChannelForm,
+    CxRoleForm,
+    JourneyForm,
+    MandateForm,
+    PersonForm,
+    PersonRemoveForm,
+    TouchpointForm,
+    VersionOnlyForm,
+    person_options,
+)
 from .health import REGISTER_CHECKS, REVIEW_MAX_AGE_DAYS, health_framework, register_health
-from .models import (CHANNEL_KINDS, CX_ROLE_KINDS, Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint,
-                     channel_kind_label, cx_role_label)
+from .models import (
+    CHANNEL_KINDS,
+    CX_ROLE_KINDS,
+    Channel,
+    CxRole,
+    DelegatedMandate,
+    Journey,
+    Person,
+    Touchpoint,
+    channel_kind_label,
+    cx_role_label,
+)
 
 
 #: history entity type -> (model, list endpoint) for per-object history pages
 ENTITY_KINDS: dict[str, tuple[type, str]] = {
-    "person": (Person, "register.people"), "channel": (Channel, "register.channels"),
-    "journey": (Journey, "register.journeys"), "touchpoint": (Touchpoint, "register.touchpoints"),
-    "cx_role": (CxRole, "register.roles"), "delegated_mandate": (DelegatedMandate, "register.mandates"),
+    "person": (Person, "register.people"),
+    "channel": (Channel, "register.channels"),
+    "journey": (Journey, "register.journeys"),
+    "touchpoint": (Touchpoint, "register.touchpoints"),
+    "cx_role": (CxRole, "register.roles"),
+    "delegated_mandate": (DelegatedMandate, "register.mandates"),
 }
 
 #: Field names in history and conflict tables.
 FIELD_LABELS: dict[str, Any] = {
-    "name": _l("Name"), "email": _l("E-mail"), "title": _l("Title"), "department": _l("Department"),
-    "active": _l("Active"), "user": _l("cxgov account"), "kind": _l("Kind"), "manager": _l("Channel manager"),
-    "description": _l("Description"), "owner": _l("Owner"), "journey": _l("Journey"), "channel": _l("Channel"),
-    "stage": _l("Stage"), "desired_feeling": _l("Desired feeling"), "kpi": _l("KPI"), "kpi_target": _l("KPI target"),
-    "hygiene_factor": _l("Hygiene factor"), "last_reviewed": _l("Last reviewed"), "person": _l("Person"),
-    "role": _l("Role"), "since": _l("Since"), "until": _l("Until"), "note": _l("Note"),
-    "holder": _l("Holder"), "decision": _l("Decision"), "limit": _l("Limit"),
+    "name": _l("Name"),
+    "email": _l("E-mail"),
+    "title": _l("Title"),
+    "department": _l("Department"),
+    "active": _l("Active"),
+    "user": _l("cxgov account"),
+    "kind": _l("Kind"),
+    "manager": _l("Channel manager"),
+    "description": _l("Description"),
+    "owner": _l("Owner"),
+    "journey": _l("Journey"),
+    "channel": _l("Channel"),
+    "stage": _l("Stage"),
+    "desired_feeling": _l("Desired feeling"),
+    "kpi": _l("KPI"),
+    "kpi_target": _l("KPI target"),
+    "hygiene_factor": _l("Hygiene factor"),
+    "last_reviewed": _l("Last reviewed"),
+    "person": _l("Person"),
+    "role": _l("Role"),
+    "since": _l("Since"),
+    "until": _l("Until"),
+    "note": _l("Note"),
+    "holder": _l("Holder"),
+    "decision": _l("Decision"),
+    "limit": _l("Limit"),
 }
 
 ENTITY_LABELS: dict[str, Any] = {
-    "person": _l("Person"), "channel": _l("Channel"), "journey": _l("Journey"), "touchpoint": _l("Touchpoint"),
-    "cx_role": _l("CX role"), "delegated_mandate": _l("Mandate"), "action": _l("Action"),
+    "person": _l("Person"),
+    "channel": _l("Channel"),
+    "journey": _l("Journey"),
+    "touchpoint": _l("Touchpoint"),
+    "cx_role": _l("CX role"),
+    "delegated_mandate": _l("Mandate"),
+    "action": _l("Action"),
 }
 
 ACTION_LABELS: dict[str, Any] = {
-    "create": _l("created"), "update": _l("changed"), "deactivate": _l("deactivated"),
-    "reactivate": _l("reactivated"), "delete": _l("deleted"), "import": _l("imported"),
+    "create": _l("created"),
+    "update": _l("changed"),
+    "deactivate": _l("deactivated"),
+    "reactivate": _l("reactivated"),
+    "delete": _l("deleted"),
+    "import": _l("imported"),
 }
 
 
@@ -90,8 +141,7 @@ def register_entity_url(kind: str, entity_id: int) -> str | None:
         "channel": lambda: url_for("register.touchpoints", channel=entity_id, status="all"),
         "journey": lambda: url_for("register.touchpoints", journey=entity_id, status="all"),
         "cx_role": lambda: url_for("register.entity_history", kind="cx_role", entity_id=entity_id),
-        "delegated_mandate": lambda: url_for("register.entity_history", kind="delegated_mandate",
-                                             entity_id=entity_id),
+        "delegated_mandate": lambda: url_for("register.entity_history", kind="delegated_mandate", entity_id=entity_id),
     }.get(kind, lambda: None)()
 
 
@@ -167,13 +217,17 @@ def _conflict(template: str, entity: Any, form: Any, yours: dict[str, Any], **co
     db.session.rollback()
     db.session.refresh(entity)
     theirs = services.register_state(entity)
-    rows = [(name, yours.get(name), theirs.get(name)) for name in theirs
-            if name in yours and yours.get(name) != theirs.get(name)]
+    rows = [
+        (name, yours.get(name), theirs.get(name))
+        for name in theirs
+        if name in yours and yours.get(name) != theirs.get(name)
+    ]
     last = history_for_entity(org=current_org(), entity_type=_kind_of(entity), entity_id=entity.id, limit=1)
     form.process(formdata=None, obj=entity)  # the form now shows the saved version, with its version_id
     form.version_id.data = str(entity.version_id)
-    return render_template(template, form=form, entity=entity, conflict={"rows": rows, "last": last[0] if last else None},
-                           **context), 409
+    return render_template(
+        template, form=form, entity=entity, conflict={"rows": rows, "last": last[0] if last else None}, **context
+    ), 409
 
 
 def _kind_of(entity: Any) -> str:
@@ -198,8 +252,7 @@ def _toggle(entity: Any, fn: Callable[..., Any], done: str, redirect_to: str):
         fn(by=_by(), version_id=form.version())
     except (services.ConflictError, StaleDataError):
         db.session.rollback()
-        flash(_("Someone else changed this record meanwhile; nothing was changed. Check it and try again."),
-              "danger")
+        flash(_("Someone else changed this record meanwhile; nothing was changed. Check it and try again."), "danger")
         return redirect(redirect_to)
     except services.RegisterError as error:
         db.session.rollback()
@@ -214,14 +267,20 @@ def _toggle(entity: Any, fn: Callable[..., Any], done: str, redirect_to: str):
 
 # --- start, health, matrix, history -------------------------------------------------------
 
+
 @bp.route("/")
 @roles_required(READ)
 def index() -> ResponseReturnValue:
     """The register start page: counts per table, the health score, and where to go."""
     org = current_org()
     report = register_health(org)
-    return render_template("register/index.html", counts=services.register_counts(org), report=report,
-                           check_titles=_check_titles(), recent=history_for_org(org=org, limit=8))
+    return render_template(
+        "register/index.html",
+        counts=services.register_counts(org),
+        report=report,
+        check_titles=_check_titles(),
+        recent=history_for_org(org=org, limit=8),
+    )
 
 
 def _check_titles() -> dict[str, str]:
@@ -234,8 +293,13 @@ def health() -> ResponseReturnValue:
     """Every health check with its status, offending rows (linked) and the 0-100 score."""
     org = current_org()
     report = register_health(org)
-    return render_template("register/health.html", report=report, check_titles=_check_titles(),
-                           framework_ref=_framework_ref(org), today=date.today())
+    return render_template(
+        "register/health.html",
+        report=report,
+        check_titles=_check_titles(),
+        framework_ref=_framework_ref(org),
+        today=date.today(),
+    )
 
 
 def _framework_ref(org) -> tuple[str, str] | None:
@@ -269,8 +333,15 @@ def history() -> ResponseReturnValue:
     except ValueError:
         page = 1
     entries = history_for_org(org=org, entity_type=kind, offset=(page - 1) * 100, limit=101)
-    return render_template("register/history.html", entries=entries[:100], has_more=len(entries) > 100,
-                           page=page, kind=kind, kinds=ENTITY_LABELS, entity=None)
+    return render_template(
+        "register/history.html",
+        entries=entries[:100],
+        has_more=len(entries) > 100,
+        page=page,
+        kind=kind,
+        kinds=ENTITY_LABELS,
+        entity=None,
+    )
 
 
 @bp.route("/history/<kind>/<int:entity_id>")
@@ -281,11 +352,20 @@ def entity_history(kind: str, entity_id: int) -> ResponseReturnValue:
         abort(404)
     entity = org_get(ENTITY_KINDS[kind][0], entity_id)
     entries = history_for_entity(org=current_org(), entity_type=kind, entity_id=entity_id, limit=1000)
-    return render_template("register/history.html", entries=entries, has_more=False, page=1, kind=kind,
-                           kinds=ENTITY_LABELS, entity=entity, entity_kind=kind)
+    return render_template(
+        "register/history.html",
+        entries=entries,
+        has_more=False,
+        page=1,
+        kind=kind,
+        kinds=ENTITY_LABELS,
+        entity=entity,
+        entity_kind=kind,
+    )
 
 
 # --- touchpoints --------------------------------------------------------------------------
+
 
 @bp.route("/touchpoints")
 @roles_required(READ)
@@ -293,10 +373,16 @@ def touchpoints() -> ResponseReturnValue:
     """List touchpoints: search, filter by journey/channel/owner/stage/review, sort, 100 a page."""
     org = current_org()
     params = _list_params(queries.TOUCHPOINT_SORTS, queries.TOUCHPOINT_FILTERS)
-    return render_template("register/touchpoints.html", page=queries.touchpoints_page(org, params), params=params,
-                           journeys=queries.journeys_all(org), channels=queries.channels_all(org),
-                           people=queries.people_choices(org), stages=queries.stages_used(org),
-                           stale_before=date.today() - timedelta(days=REVIEW_MAX_AGE_DAYS))
+    return render_template(
+        "register/touchpoints.html",
+        page=queries.touchpoints_page(org, params),
+        params=params,
+        journeys=queries.journeys_all(org),
+        channels=queries.channels_all(org),
+        people=queries.people_choices(org),
+        stages=queries.stages_used(org),
+        stale_before=date.today() - timedelta(days=REVIEW_MAX_AGE_DAYS),
+    )
 
 
 def _touchpoint_form(form: TouchpointForm, touchpoint: Touchpoint | None) -> TouchpointForm:
@@ -306,16 +392,24 @@ def _touchpoint_form(form: TouchpointForm, touchpoint: Touchpoint | None) -> Tou
     form.journey_id.choices = [(j.id, j.name) for j in journeys]
     form.channel_id.choices = [(c.id, c.name) for c in channels]
     form.owner_id.choices = person_options(
-        _assignable_people([touchpoint.owner_id] if touchpoint else None), _l("— nobody (unowned) —"))
+        _assignable_people([touchpoint.owner_id] if touchpoint else None), _l("— nobody (unowned) —")
+    )
     return form
 
 
 def _touchpoint_values(form: TouchpointForm) -> dict[str, Any]:
-    return {"journey": org_get(Journey, form.journey_id.data), "channel": org_get(Channel, form.channel_id.data),
-            "name": form.name.data, "stage": form.stage.data or "", "owner": _person_or_none(form.owner_id.data),
-            "desired_feeling": form.desired_feeling.data or "", "kpi": form.kpi.data or "",
-            "kpi_target": form.kpi_target.data or "", "hygiene_factor": form.hygiene_factor.data,
-            "last_reviewed": form.last_reviewed.data}
+    return {
+        "journey": org_get(Journey, form.journey_id.data),
+        "channel": org_get(Channel, form.channel_id.data),
+        "name": form.name.data,
+        "stage": form.stage.data or "",
+        "owner": _person_or_none(form.owner_id.data),
+        "desired_feeling": form.desired_feeling.data or "",
+        "kpi": form.kpi.data or "",
+        "kpi_target": form.kpi_target.data or "",
+        "hygiene_factor": form.hygiene_factor.data,
+        "last_reviewed": form.last_reviewed.data,
+    }
 
 
 def _state_of_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -351,8 +445,14 @@ def touchpoint_new() -> ResponseReturnValue:
             db.session.commit()
             flash(_("Touchpoint “%(name)s” added.", name=touchpoint.name), "success")
             return redirect(url_for("register.touchpoint", touchpoint_id=touchpoint.id))
-    return render_template("register/form.html", form=form, entity=None, kind="touchpoint",
-                           heading=_("New touchpoint"), cancel=url_for("register.touchpoints"))
+    return render_template(
+        "register/form.html",
+        form=form,
+        entity=None,
+        kind="touchpoint",
+        heading=_("New touchpoint"),
+        cancel=url_for("register.touchpoints"),
+    )
 
 
 @bp.route("/touchpoints/<int:touchpoint_id>")
@@ -371,8 +471,12 @@ def touchpoint_edit(touchpoint_id: int) -> ResponseReturnValue:
     form = _touchpoint_form(TouchpointForm(obj=tp), tp)
     if request.method == "GET":
         form.version_id.data = str(tp.version_id)
-    context = dict(kind="touchpoint", heading=_("Edit touchpoint: %(name)s", name=tp.name),
-                   cancel=url_for("register.touchpoint", touchpoint_id=tp.id), history=_history(tp, 5))
+    context = dict(
+        kind="touchpoint",
+        heading=_("Edit touchpoint: %(name)s", name=tp.name),
+        cancel=url_for("register.touchpoint", touchpoint_id=tp.id),
+        history=_history(tp, 5),
+    )
     if form.validate_on_submit():
         values = _touchpoint_values(form)
         try:
@@ -395,8 +499,12 @@ def touchpoint_edit(touchpoint_id: int) -> ResponseReturnValue:
 def touchpoint_deactivate(touchpoint_id: int) -> ResponseReturnValue:
     """Deactivate a touchpoint."""
     tp = org_get(Touchpoint, touchpoint_id)
-    return _toggle(tp, lambda **kw: services.touchpoint_deactivate(touchpoint=tp, **kw),
-                   _("Touchpoint deactivated."), url_for("register.touchpoint", touchpoint_id=tp.id))
+    return _toggle(
+        tp,
+        lambda **kw: services.touchpoint_deactivate(touchpoint=tp, **kw),
+        _("Touchpoint deactivated."),
+        url_for("register.touchpoint", touchpoint_id=tp.id),
+    )
 
 
 @bp.route("/touchpoints/<int:touchpoint_id>/reactivate", methods=["POST"])
@@ -404,11 +512,16 @@ def touchpoint_deactivate(touchpoint_id: int) -> ResponseReturnValue:
 def touchpoint_reactivate(touchpoint_id: int) -> ResponseReturnValue:
     """Reactivate a touchpoint."""
     tp = org_get(Touchpoint, touchpoint_id)
-    return _toggle(tp, lambda **kw: services.touchpoint_reactivate(touchpoint=tp, **kw),
-                   _("Touchpoint reactivated."), url_for("register.touchpoint", touchpoint_id=tp.id))
+    return _toggle(
+        tp,
+        lambda **kw: services.touchpoint_reactivate(touchpoint=tp, **kw),
+        _("Touchpoint reactivated."),
+        url_for("register.touchpoint", touchpoint_id=tp.id),
+    )
 
 
 # --- people -------------------------------------------------------------------------------
+
 
 @bp.route("/people")
 @roles_required(READ)
@@ -416,14 +529,19 @@ def people() -> ResponseReturnValue:
     """List people: search, filter by department or "owns something", sort, 100 a page."""
     org = current_org()
     params = _list_params(queries.PERSON_SORTS, queries.PERSON_FILTERS)
-    return render_template("register/people.html", page=queries.people_page(org, params), params=params,
-                           departments=queries.departments(org))
+    return render_template(
+        "register/people.html",
+        page=queries.people_page(org, params),
+        params=params,
+        departments=queries.departments(org),
+    )
 
 
 def _person_form(form: PersonForm) -> PersonForm:
     org = current_org()
-    members = db.session.scalars(select(User).join(Membership).where(Membership.org_id == org.id)
-                                 .order_by(User.name)).all()
+    members = db.session.scalars(
+        select(User).join(Membership).where(Membership.org_id == org.id).order_by(User.name)
+    ).all()
     form.user_id.choices = [("", _("— no account —"))] + [(u.id, f"{u.name} <{u.email}>") for u in members]
     return form
 
@@ -431,16 +549,22 @@ def _person_form(form: PersonForm) -> PersonForm:
 def _person_user(user_id: int | None) -> User | None:
     if not user_id:
         return None
-    user = db.session.scalar(select(User).join(Membership).where(
-        Membership.org_id == current_org().id, User.id == user_id))
+    user = db.session.scalar(
+        select(User).join(Membership).where(Membership.org_id == current_org().id, User.id == user_id)
+    )
     if user is None:
         abort(404)
     return user
 
 
 def _person_values(form: PersonForm) -> dict[str, Any]:
-    return {"name": form.name.data, "email": form.email.data or None, "title": form.title.data or "",
-            "department": form.department.data or "", "user": _person_user(form.user_id.data)}
+    return {
+        "name": form.name.data,
+        "email": form.email.data or None,
+        "title": form.title.data or "",
+        "department": form.department.data or "",
+        "user": _person_user(form.user_id.data),
+    }
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
@@ -458,8 +582,14 @@ def person_new() -> ResponseReturnValue:
             db.session.commit()
             flash(_("%(name)s added.", name=person.name), "success")
             return redirect(url_for("register.person", person_id=person.id))
-    return render_template("register/form.html", form=form, entity=None, kind="person", heading=_("New person"),
-                           cancel=url_for("register.people"))
+    return render_template(
+        "register/form.html",
+        form=form,
+        entity=None,
+        kind="person",
+        heading=_("New person"),
+        cancel=url_for("register.people"),
+    )
 
 
 @bp.route("/people/<int:person_id>")
@@ -467,9 +597,15 @@ def person_new() -> ResponseReturnValue:
 def person(person_id: int) -> ResponseReturnValue:
     """Everything one person owns, their CX roles, and recent history."""
     p = org_get(Person, person_id)
-    return render_template("register/person.html", person=p, owned=queries.person_owned(p),
-                           roles=queries.person_roles(p), history=_history(p), toggle=VersionOnlyForm(),
-                           today=date.today())
+    return render_template(
+        "register/person.html",
+        person=p,
+        owned=queries.person_owned(p),
+        roles=queries.person_roles(p),
+        history=_history(p),
+        toggle=VersionOnlyForm(),
+        today=date.today(),
+    )
 
 
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
@@ -480,13 +616,19 @@ def person_edit(person_id: int) -> ResponseReturnValue:
     form = _person_form(PersonForm(obj=p))
     if request.method == "GET":
         form.version_id.data = str(p.version_id)
-    context = dict(kind="person", heading=_("Edit %(name)s", name=p.name),
-                   cancel=url_for("register.person", person_id=p.id), history=_history(p, 5))
+    context = dict(
+        kind="person",
+        heading=_("Edit %(name)s", name=p.name),
+        cancel=url_for("register.person", person_id=p.id),
+        history=_history(p, 5),
+    )
     if form.validate_on_submit():
         values = _person_values(form)
-        yours = {**_state_of_values({k: v for k, v in values.items() if k != "user"}),
-                 "email": (values["email"] or "").strip().lower() or None,
-                 "user": values["user"].email if values["user"] else None}
+        yours = {
+            **_state_of_values({k: v for k, v in values.items() if k != "user"}),
+            "email": (values["email"] or "").strip().lower() or None,
+            "user": values["user"].email if values["user"] else None,
+        }
         try:
             services.person_update(person=p, by=_by(), version_id=form.version(), **values)
         except (services.ConflictError, StaleDataError):
@@ -513,7 +655,8 @@ def person_remove(person_id: int) -> ResponseReturnValue:
         return redirect(url_for("register.person", person_id=p.id))
     form = PersonRemoveForm()
     form.reassign_to.choices = person_options(
-        [x for x in queries.people_choices(current_org()) if x.id != p.id], _l("— choose a person —"))
+        [x for x in queries.people_choices(current_org()) if x.id != p.id], _l("— choose a person —")
+    )
     if request.method == "GET":
         form.version_id.data = str(p.version_id)
     if form.validate_on_submit():
@@ -522,8 +665,10 @@ def person_remove(person_id: int) -> ResponseReturnValue:
             counts = services.person_remove(person=p, reassign_to=target, by=_by(), version_id=form.version())
         except (services.ConflictError, StaleDataError):
             db.session.rollback()
-            flash(_("Someone changed %(name)s meanwhile; check what they own now and confirm again.", name=p.name),
-                  "danger")
+            flash(
+                _("Someone changed %(name)s meanwhile; check what they own now and confirm again.", name=p.name),
+                "danger",
+            )
             return redirect(url_for("register.person_remove", person_id=p.id))
         except services.RegisterError as error:
             db.session.rollback()
@@ -534,13 +679,26 @@ def person_remove(person_id: int) -> ResponseReturnValue:
                 return redirect(url_for("register.person_remove", person_id=p.id))
             moved = counts["touchpoints"] + counts["journeys"] + counts["channels"]
             if target is not None:
-                flash(_("%(name)s is inactive; %(items)s went to %(target)s and %(roles)s ended.",
-                        name=p.name, items=ngettext("%(num)d item", "%(num)d items", moved), target=target.name,
-                        roles=ngettext("%(num)d CX role", "%(num)d CX roles", counts["roles"])), "success")
+                flash(
+                    _(
+                        "%(name)s is inactive; %(items)s went to %(target)s and %(roles)s ended.",
+                        name=p.name,
+                        items=ngettext("%(num)d item", "%(num)d items", moved),
+                        target=target.name,
+                        roles=ngettext("%(num)d CX role", "%(num)d CX roles", counts["roles"]),
+                    ),
+                    "success",
+                )
             else:
-                flash(_("%(name)s is inactive; unowned now: %(items)s; ended: %(roles)s.",
-                        name=p.name, items=ngettext("%(num)d item", "%(num)d items", moved),
-                        roles=ngettext("%(num)d CX role", "%(num)d CX roles", counts["roles"])), "success")
+                flash(
+                    _(
+                        "%(name)s is inactive; unowned now: %(items)s; ended: %(roles)s.",
+                        name=p.name,
+                        items=ngettext("%(num)d item", "%(num)d items", moved),
+                        roles=ngettext("%(num)d CX role", "%(num)d CX roles", counts["roles"]),
+                    ),
+                    "success",
+                )
             return redirect(url_for("register.person", person_id=p.id))
     return render_template("register/person_remove.html", person=p, holdings=holdings, form=form)
 
@@ -550,11 +708,16 @@ def person_remove(person_id: int) -> ResponseReturnValue:
 def person_reactivate(person_id: int) -> ResponseReturnValue:
     """Make an inactive person active again."""
     p = org_get(Person, person_id)
-    return _toggle(p, lambda **kw: services.person_reactivate(person=p, **kw),
-                   _("%(name)s is active again.", name=p.name), url_for("register.person", person_id=p.id))
+    return _toggle(
+        p,
+        lambda **kw: services.person_reactivate(person=p, **kw),
+        _("%(name)s is active again.", name=p.name),
+        url_for("register.person", person_id=p.id),
+    )
 
 
 # --- channels and journeys ----------------------------------------------------------------
+
 
 @bp.route("/channels")
 @roles_required(READ)
@@ -562,13 +725,20 @@ def channels() -> ResponseReturnValue:
     """List channels with their managers and touchpoint counts."""
     org = current_org()
     params = _list_params(queries.CHANNEL_SORTS, queries.CHANNEL_FILTERS)
-    return render_template("register/channels.html", page=queries.channels_page(org, params), params=params,
-                           people=queries.people_choices(org), kinds=CHANNEL_KINDS, toggle=VersionOnlyForm())
+    return render_template(
+        "register/channels.html",
+        page=queries.channels_page(org, params),
+        params=params,
+        people=queries.people_choices(org),
+        kinds=CHANNEL_KINDS,
+        toggle=VersionOnlyForm(),
+    )
 
 
 def _channel_form(form: ChannelForm, channel: Channel | None) -> ChannelForm:
     form.manager_id.choices = person_options(
-        _assignable_people([channel.manager_id] if channel else None), _l("— nobody —"))
+        _assignable_people([channel.manager_id] if channel else None), _l("— nobody —")
+    )
     return form
 
 
@@ -593,8 +763,14 @@ def channel_new() -> ResponseReturnValue:
             db.session.commit()
             flash(_("Channel “%(name)s” added.", name=channel.name), "success")
             return redirect(url_for("register.channels"))
-    return render_template("register/form.html", form=form, entity=None, kind="channel", heading=_("New channel"),
-                           cancel=url_for("register.channels"))
+    return render_template(
+        "register/form.html",
+        form=form,
+        entity=None,
+        kind="channel",
+        heading=_("New channel"),
+        cancel=url_for("register.channels"),
+    )
 
 
 @bp.route("/channels/<int:channel_id>/edit", methods=["GET", "POST"])
@@ -605,8 +781,13 @@ def channel_edit(channel_id: int) -> ResponseReturnValue:
     form = _channel_form(ChannelForm(obj=channel), channel)
     if request.method == "GET":
         form.version_id.data = str(channel.version_id)
-    context = dict(kind="channel", heading=_("Edit channel: %(name)s", name=channel.name), cancel=url_for("register.channels"),
-                   history=_history(channel, 5), toggle=VersionOnlyForm())
+    context = dict(
+        kind="channel",
+        heading=_("Edit channel: %(name)s", name=channel.name),
+        cancel=url_for("register.channels"),
+        history=_history(channel, 5),
+        toggle=VersionOnlyForm(),
+    )
     if form.validate_on_submit():
         values = _channel_values(form)
         try:
@@ -629,8 +810,12 @@ def channel_edit(channel_id: int) -> ResponseReturnValue:
 def channel_deactivate(channel_id: int) -> ResponseReturnValue:
     """Deactivate a channel."""
     channel = org_get(Channel, channel_id)
-    return _toggle(channel, lambda **kw: services.channel_deactivate(channel=channel, **kw),
-                   _("Channel deactivated."), url_for("register.channels"))
+    return _toggle(
+        channel,
+        lambda **kw: services.channel_deactivate(channel=channel, **kw),
+        _("Channel deactivated."),
+        url_for("register.channels"),
+    )
 
 
 @bp.route("/channels/<int:channel_id>/reactivate", methods=["POST"])
@@ -638,8 +823,12 @@ def channel_deactivate(channel_id: int) -> ResponseReturnValue:
 def channel_reactivate(channel_id: int) -> ResponseReturnValue:
     """Reactivate a channel."""
     channel = org_get(Channel, channel_id)
-    return _toggle(channel, lambda **kw: services.channel_reactivate(channel=channel, **kw),
-                   _("Channel reactivated."), url_for("register.channels", status="all"))
+    return _toggle(
+        channel,
+        lambda **kw: services.channel_reactivate(channel=channel, **kw),
+        _("Channel reactivated."),
+        url_for("register.channels", status="all"),
+    )
 
 
 @bp.route("/journeys")
@@ -648,19 +837,28 @@ def journeys() -> ResponseReturnValue:
     """List journeys with their owners and touchpoint counts."""
     org = current_org()
     params = _list_params(queries.JOURNEY_SORTS, queries.JOURNEY_FILTERS)
-    return render_template("register/journeys.html", page=queries.journeys_page(org, params), params=params,
-                           people=queries.people_choices(org), toggle=VersionOnlyForm())
+    return render_template(
+        "register/journeys.html",
+        page=queries.journeys_page(org, params),
+        params=params,
+        people=queries.people_choices(org),
+        toggle=VersionOnlyForm(),
+    )
 
 
 def _journey_form(form: JourneyForm, journey: Journey | None) -> JourneyForm:
     form.owner_id.choices = person_options(
-        _assignable_people([journey.owner_id] if journey else None), _l("— nobody —"))
+        _assignable_people([journey.owner_id] if journey else None), _l("— nobody —")
+    )
     return form
 
 
 def _journey_values(form: JourneyForm) -> dict[str, Any]:
-    return {"name": form.name.data, "description": form.description.data or "",
-            "owner": _person_or_none(form.owner_id.data)}
+    return {
+        "name": form.name.data,
+        "description": form.description.data or "",
+        "owner": _person_or_none(form.owner_id.data),
+    }
 
 
 @bp.route("/journeys/new", methods=["GET", "POST"])
@@ -678,8 +876,14 @@ def journey_new() -> ResponseReturnValue:
             db.session.commit()
             flash(_("Journey “%(name)s” added.", name=journey.name), "success")
             return redirect(url_for("register.journeys"))
-    return render_template("register/form.html", form=form, entity=None, kind="journey", heading=_("New journey"),
-                           cancel=url_for("register.journeys"))
+    return render_template(
+        "register/form.html",
+        form=form,
+        entity=None,
+        kind="journey",
+        heading=_("New journey"),
+        cancel=url_for("register.journeys"),
+    )
 
 
 @bp.route("/journeys/<int:journey_id>/edit", methods=["GET", "POST"])
@@ -690,8 +894,13 @@ def journey_edit(journey_id: int) -> ResponseReturnValue:
     form = _journey_form(JourneyForm(obj=journey), journey)
     if request.method == "GET":
         form.version_id.data = str(journey.version_id)
-    context = dict(kind="journey", heading=_("Edit journey: %(name)s", name=journey.name), cancel=url_for("register.journeys"),
-                   history=_history(journey, 5), toggle=VersionOnlyForm())
+    context = dict(
+        kind="journey",
+        heading=_("Edit journey: %(name)s", name=journey.name),
+        cancel=url_for("register.journeys"),
+        history=_history(journey, 5),
+        toggle=VersionOnlyForm(),
+    )
     if form.validate_on_submit():
         values = _journey_values(form)
         try:
@@ -714,8 +923,12 @@ def journey_edit(journey_id: int) -> ResponseReturnValue:
 def journey_deactivate(journey_id: int) -> ResponseReturnValue:
     """Deactivate a journey."""
     journey = org_get(Journey, journey_id)
-    return _toggle(journey, lambda **kw: services.journey_deactivate(journey=journey, **kw),
-                   _("Journey deactivated."), url_for("register.journeys"))
+    return _toggle(
+        journey,
+        lambda **kw: services.journey_deactivate(journey=journey, **kw),
+        _("Journey deactivated."),
+        url_for("register.journeys"),
+    )
 
 
 @bp.route("/journeys/<int:journey_id>/reactivate", methods=["POST"])
@@ -723,11 +936,16 @@ def journey_deactivate(journey_id: int) -> ResponseReturnValue:
 def journey_reactivate(journey_id: int) -> ResponseReturnValue:
     """Reactivate a journey."""
     journey = org_get(Journey, journey_id)
-    return _toggle(journey, lambda **kw: services.journey_reactivate(journey=journey, **kw),
-                   _("Journey reactivated."), url_for("register.journeys", status="all"))
+    return _toggle(
+        journey,
+        lambda **kw: services.journey_reactivate(journey=journey, **kw),
+        _("Journey reactivated."),
+        url_for("register.journeys", status="all"),
+    )
 
 
 # --- CX roles -----------------------------------------------------------------------------
+
 
 @bp.route("/roles")
 @roles_required(READ)
@@ -735,9 +953,15 @@ def roles() -> ResponseReturnValue:
     """List CX roles (held today by default), filter by kind and person, sort."""
     org = current_org()
     params = _list_params(queries.ROLE_SORTS, queries.ROLE_FILTERS, default_sort="role")
-    return render_template("register/roles.html", page=queries.roles_page(org, params), params=params,
-                           people=queries.people_choices(org), kinds=CX_ROLE_KINDS, toggle=VersionOnlyForm(),
-                           today=date.today())
+    return render_template(
+        "register/roles.html",
+        page=queries.roles_page(org, params),
+        params=params,
+        people=queries.people_choices(org),
+        kinds=CX_ROLE_KINDS,
+        toggle=VersionOnlyForm(),
+        today=date.today(),
+    )
 
 
 def _role_form(form: CxRoleForm, cx_role: CxRole | None) -> CxRoleForm:
@@ -747,8 +971,13 @@ def _role_form(form: CxRoleForm, cx_role: CxRole | None) -> CxRoleForm:
 
 
 def _role_values(form: CxRoleForm) -> dict[str, Any]:
-    return {"person": org_get(Person, form.person_id.data), "role": form.role.data, "since": form.since.data,
-            "until": form.until.data, "note": form.note.data or ""}
+    return {
+        "person": org_get(Person, form.person_id.data),
+        "role": form.role.data,
+        "since": form.since.data,
+        "until": form.until.data,
+        "note": form.note.data or "",
+    }
 
 
 @bp.route("/roles/new", methods=["GET", "POST"])
@@ -769,11 +998,16 @@ def role_new() -> ResponseReturnValue:
             flash(str(error), "danger")
         else:
             db.session.commit()
-            flash(_("%(person)s is %(role)s.", person=cx_role.person.name, role=cx_role_label(cx_role.role)),
-                  "success")
+            flash(_("%(person)s is %(role)s.", person=cx_role.person.name, role=cx_role_label(cx_role.role)), "success")
             return redirect(url_for("register.roles"))
-    return render_template("register/form.html", form=form, entity=None, kind="cx_role", heading=_("New CX role"),
-                           cancel=url_for("register.roles"))
+    return render_template(
+        "register/form.html",
+        form=form,
+        entity=None,
+        kind="cx_role",
+        heading=_("New CX role"),
+        cancel=url_for("register.roles"),
+    )
 
 
 @bp.route("/roles/<int:role_id>/edit", methods=["GET", "POST"])
@@ -784,8 +1018,13 @@ def role_edit(role_id: int) -> ResponseReturnValue:
     form = _role_form(CxRoleForm(obj=cx_role), cx_role)
     if request.method == "GET":
         form.version_id.data = str(cx_role.version_id)
-    context = dict(kind="cx_role", heading=_("Edit CX role"), cancel=url_for("register.roles"),
-                   history=_history(cx_role, 5), toggle=VersionOnlyForm())
+    context = dict(
+        kind="cx_role",
+        heading=_("Edit CX role"),
+        cancel=url_for("register.roles"),
+        history=_history(cx_role, 5),
+        toggle=VersionOnlyForm(),
+    )
     if form.validate_on_submit():
         values = _role_values(form)
         try:
@@ -808,8 +1047,12 @@ def role_edit(role_id: int) -> ResponseReturnValue:
 def role_end(role_id: int) -> ResponseReturnValue:
     """End a CX role (its last day becomes yesterday)."""
     cx_role = org_get(CxRole, role_id)
-    return _toggle(cx_role, lambda **kw: services.cx_role_end(cx_role=cx_role, **kw),
-                   _("CX role ended."), url_for("register.roles"))
+    return _toggle(
+        cx_role,
+        lambda **kw: services.cx_role_end(cx_role=cx_role, **kw),
+        _("CX role ended."),
+        url_for("register.roles"),
+    )
 
 
 @bp.route("/roles/<int:role_id>/reactivate", methods=["POST"])
@@ -817,11 +1060,16 @@ def role_end(role_id: int) -> ResponseReturnValue:
 def role_reactivate(role_id: int) -> ResponseReturnValue:
     """Reopen an ended CX role."""
     cx_role = org_get(CxRole, role_id)
-    return _toggle(cx_role, lambda **kw: services.cx_role_reactivate(cx_role=cx_role, **kw),
-                   _("CX role reopened."), url_for("register.roles"))
+    return _toggle(
+        cx_role,
+        lambda **kw: services.cx_role_reactivate(cx_role=cx_role, **kw),
+        _("CX role reopened."),
+        url_for("register.roles"),
+    )
 
 
 # --- delegated mandates -------------------------------------------------------------------
+
 
 @bp.route("/mandates")
 @roles_required(READ)
@@ -829,20 +1077,30 @@ def mandates() -> ResponseReturnValue:
     """List delegated mandates, filter by channel, sort."""
     org = current_org()
     params = _list_params(queries.MANDATE_SORTS, queries.MANDATE_FILTERS, default_sort="holder")
-    return render_template("register/mandates.html", page=queries.mandates_page(org, params), params=params,
-                           channels=queries.channels_all(org), toggle=VersionOnlyForm())
+    return render_template(
+        "register/mandates.html",
+        page=queries.mandates_page(org, params),
+        params=params,
+        channels=queries.channels_all(org),
+        toggle=VersionOnlyForm(),
+    )
 
 
 def _mandate_form(form: MandateForm, mandate: DelegatedMandate | None) -> MandateForm:
-    channels_list = [c for c in queries.channels_all(current_org())
-                     if c.active or (mandate and c.id == mandate.channel_id)]
+    channels_list = [
+        c for c in queries.channels_all(current_org()) if c.active or (mandate and c.id == mandate.channel_id)
+    ]
     form.channel_id.choices = [("", _("— every channel —"))] + [(c.id, c.name) for c in channels_list]
     return form
 
 
 def _mandate_values(form: MandateForm) -> dict[str, Any]:
-    return {"holder": form.holder.data, "decision": form.decision.data, "limit": form.limit.data or "",
-            "channel": org_get(Channel, form.channel_id.data) if form.channel_id.data else None}
+    return {
+        "holder": form.holder.data,
+        "decision": form.decision.data,
+        "limit": form.limit.data or "",
+        "channel": org_get(Channel, form.channel_id.data) if form.channel_id.data else None,
+    }
 
 
 @bp.route("/mandates/new", methods=["GET", "POST"])
@@ -860,8 +1118,14 @@ def mandate_new() -> ResponseReturnValue:
             db.session.commit()
             flash(_("Mandate added."), "success")
             return redirect(url_for("register.mandates"))
-    return render_template("register/form.html", form=form, entity=None, kind="delegated_mandate",
-                           heading=_("New delegated mandate"), cancel=url_for("register.mandates"))
+    return render_template(
+        "register/form.html",
+        form=form,
+        entity=None,
+        kind="delegated_mandate",
+        heading=_("New delegated mandate"),
+        cancel=url_for("register.mandates"),
+    )
 
 
 @bp.route("/mandates/<int:mandate_id>/edit", methods=["GET", "POST"])
@@ -872,8 +1136,13 @@ def mandate_edit(mandate_id: int) -> ResponseReturnValue:
     form = _mandate_form(MandateForm(obj=mandate), mandate)
     if request.method == "GET":
         form.version_id.data = str(mandate.version_id)
-    context = dict(kind="delegated_mandate", heading=_("Edit delegated mandate"), cancel=url_for("register.mandates"),
-                   history=_history(mandate, 5), toggle=VersionOnlyForm())
+    context = dict(
+        kind="delegated_mandate",
+        heading=_("Edit delegated mandate"),
+        cancel=url_for("register.mandates"),
+        history=_history(mandate, 5),
+        toggle=VersionOnlyForm(),
+    )
     if form.validate_on_submit():
         values = _mandate_values(form)
         try:
@@ -896,8 +1165,12 @@ def mandate_edit(mandate_id: int) -> ResponseReturnValue:
 def mandate_deactivate(mandate_id: int) -> ResponseReturnValue:
     """Withdraw a delegated mandate."""
     mandate = org_get(DelegatedMandate, mandate_id)
-    return _toggle(mandate, lambda **kw: services.mandate_deactivate(mandate=mandate, **kw),
-                   _("Mandate withdrawn."), url_for("register.mandates"))
+    return _toggle(
+        mandate,
+        lambda **kw: services.mandate_deactivate(mandate=mandate, **kw),
+        _("Mandate withdrawn."),
+        url_for("register.mandates"),
+    )
 
 
 @bp.route("/mandates/<int:mandate_id>/reactivate", methods=["POST"])
@@ -905,5 +1178,9 @@ def mandate_deactivate(mandate_id: int) -> ResponseReturnValue:
 def mandate_reactivate(mandate_id: int) -> ResponseReturnValue:
     """Reinstate a delegated mandate."""
     mandate = org_get(DelegatedMandate, mandate_id)
-    return _toggle(mandate, lambda **kw: services.mandate_reactivate(mandate=mandate, **kw),
-                   _("Mandate reinstated."), url_for("register.mandates", status="all"))
+    return _toggle(
+        mandate,
+        lambda **kw: services.mandate_reactivate(mandate=mandate, **kw),
+        _("Mandate reinstated."),
+        url_for("register.mandates", status="all"),
+    )

@@ -8,6 +8,7 @@ PDF lays it out (see routes.version_pdf), so a version never stays without its P
 
 ``REPORT_RENDER_SYNC`` (tests) lays it out in the request instead, after the commit.
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """``flask report ...``: one report as PDF, or every client's report at once on all cores."""
+
 from __future__ import annotations
 
 import functools
@@ -78,8 +79,14 @@ def report_pdf_for(slug: str, period: str, lang: str | None = None) -> tuple[byt
 @report_cli.command("pdf")
 @click.argument("org_slug")
 @click.argument("period")
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
-              help="Where to write the PDF.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="Where to write the PDF.",
+)
 @lang_option
 @_speaks_lang
 def pdf_command(org_slug: str, period: str, output: str, lang: str | None) -> None:
@@ -93,22 +100,41 @@ def pdf_command(org_slug: str, period: str, output: str, lang: str | None) -> No
     try:
         Path(output).write_bytes(data)
     except OSError as exc:
-        raise click.ClickException(_("Could not write %(file)s: %(error)s", file=output,
-                                     error=exc.strerror or exc)) from None
+        raise click.ClickException(
+            _("Could not write %(file)s: %(error)s", file=output, error=exc.strerror or exc)
+        ) from None
     security_event("export", detail=f"report pdf {org.slug} {period} (cli)")
     db.session.commit()
-    click.echo(ngettext("%(file)s: %(size)s byte in %(seconds)s s", "%(file)s: %(size)s bytes in %(seconds)s s",
-                        len(data), file=output, size=f"{len(data):,}",
-                        seconds=f"{time.perf_counter() - started:.2f}"))
+    click.echo(
+        ngettext(
+            "%(file)s: %(size)s byte in %(seconds)s s",
+            "%(file)s: %(size)s bytes in %(seconds)s s",
+            len(data),
+            file=output,
+            size=f"{len(data):,}",
+            seconds=f"{time.perf_counter() - started:.2f}",
+        )
+    )
 
 
 @report_cli.command("docx")
 @click.argument("org_slug")
 @click.argument("period")
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
-              help="Where to write the Word file.")
-@click.option("--version", "number", type=click.IntRange(1, None), default=None,
-              help="An issued version's stored file (default: the current draft).")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="Where to write the Word file.",
+)
+@click.option(
+    "--version",
+    "number",
+    type=click.IntRange(1, None),
+    default=None,
+    help="An issued version's stored file (default: the current draft).",
+)
 @lang_option
 @_speaks_lang
 def docx_command(org_slug: str, period: str, output: str, number: int | None, lang: str | None) -> None:
@@ -124,21 +150,30 @@ def docx_command(org_slug: str, period: str, output: str, number: int | None, la
     if number is not None:
         version = report_version_get(org=org, cycle=cycle, number=number)
         if version is None or version.docx is None:
-            raise click.ClickException(_("%(org)s %(period)s has no issued version %(number)d.", org=org.slug,
-                                         period=period, number=number))
+            raise click.ClickException(
+                _("%(org)s %(period)s has no issued version %(number)d.", org=org.slug, period=period, number=number)
+            )
         data = version.docx
     else:
         data = report_docx(report_draft_context(org=org, cycle=cycle, lang=lang))
     try:
         Path(output).write_bytes(data)
     except OSError as exc:
-        raise click.ClickException(_("Could not write %(file)s: %(error)s", file=output,
-                                     error=exc.strerror or exc)) from None
+        raise click.ClickException(
+            _("Could not write %(file)s: %(error)s", file=output, error=exc.strerror or exc)
+        ) from None
     security_event("export", detail=f"report docx {org.slug} {period} (cli)")
     db.session.commit()
-    click.echo(ngettext("%(file)s: %(size)s byte in %(seconds)s s", "%(file)s: %(size)s bytes in %(seconds)s s",
-                        len(data), file=output, size=f"{len(data):,}",
-                        seconds=f"{time.perf_counter() - started:.2f}"))
+    click.echo(
+        ngettext(
+            "%(file)s: %(size)s byte in %(seconds)s s",
+            "%(file)s: %(size)s bytes in %(seconds)s s",
+            len(data),
+            file=output,
+            size=f"{len(data):,}",
+            seconds=f"{time.perf_counter() - started:.2f}",
+        )
+    )
 
 
 # -- batch -------------------------------------------------------------------------------------
@@ -161,8 +196,7 @@ def _worker_init(config: dict[str, Any] | None) -> None:
     _WORKER["ctx"] = ctx
 
 
-def _batch_one(slug: str, period: str, out_dir: str,
-               lang: str | None = None) -> tuple[str, str | None, int, float]:
+def _batch_one(slug: str, period: str, out_dir: str, lang: str | None = None) -> tuple[str, str | None, int, float]:
     """Render one organisation in a worker; return (slug, error or None, pages, seconds)."""
     started = time.perf_counter()
     try:
@@ -193,23 +227,34 @@ def _in_memory(url: str) -> bool:
 @click.option("--org", "orgs", multiple=True, help="An organisation's short name; repeat for several.")
 @click.option("--all", "all_orgs", is_flag=True, help="Every organisation that has a cycle for PERIOD.")
 @click.option("--period", required=True, help="The quarter, e.g. 2026-Q3.")
-@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Directory for the PDFs (created if missing).")
-@click.option("--jobs", type=click.IntRange(1, 64), default=None,
-              help="Worker processes (default: every CPU core).")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Directory for the PDFs (created if missing).",
+)
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Worker processes (default: every CPU core).")
 @lang_option
 @_speaks_lang
-def batch_command(orgs: tuple[str, ...], all_orgs: bool, period: str, out_dir: str,
-                  jobs: int | None, lang: str | None) -> None:
+def batch_command(
+    orgs: tuple[str, ...], all_orgs: bool, period: str, out_dir: str, jobs: int | None, lang: str | None
+) -> None:
     """Write every selected organisation's report for PERIOD into a directory, on all cores."""
     if not period_valid(period):
         raise click.BadParameter(_("write the quarter as YYYY-Qn, e.g. 2026-Q3"), param_hint="--period")
     if bool(orgs) == all_orgs:
         raise click.UsageError(_("Name organisations with --org, or use --all (not both)."))
     if all_orgs:
-        slugs = list(db.session.scalars(
-            select(Organisation.slug).join(Cycle, Cycle.org_id == Organisation.id)
-            .where(Cycle.period == period).order_by(Organisation.slug)))
+        slugs = list(
+            db.session.scalars(
+                select(Organisation.slug)
+                .join(Cycle, Cycle.org_id == Organisation.id)
+                .where(Cycle.period == period)
+                .order_by(Organisation.slug)
+            )
+        )
         if not slugs:
             raise click.ClickException(_("No organisation has a cycle for %(period)s.", period=period))
     else:
@@ -217,8 +262,9 @@ def batch_command(orgs: tuple[str, ...], all_orgs: bool, period: str, out_dir: s
     try:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise click.ClickException(_("Could not create %(dir)s: %(error)s", dir=out_dir,
-                                     error=exc.strerror or exc)) from None
+        raise click.ClickException(
+            _("Could not create %(dir)s: %(error)s", dir=out_dir, error=exc.strerror or exc)
+        ) from None
     jobs = min(jobs or os.cpu_count() or 1, len(slugs))
     config = _worker_config()
     if _in_memory(config.get("SQLALCHEMY_DATABASE_URI", "")):
@@ -226,8 +272,9 @@ def batch_command(orgs: tuple[str, ...], all_orgs: bool, period: str, out_dir: s
     started = time.perf_counter()
     failures: list[tuple[str, str]] = []
     pages_total = 0
-    with click.progressbar(length=len(slugs), label=_("Reports for %(period)s", period=period), show_pos=True,
-                           file=sys.stderr) as bar:
+    with click.progressbar(
+        length=len(slugs), label=_("Reports for %(period)s", period=period), show_pos=True, file=sys.stderr
+    ) as bar:
         if jobs == 1:
             for slug in slugs:
                 result = _batch_one(slug, period, out_dir, lang)
@@ -235,8 +282,9 @@ def batch_command(orgs: tuple[str, ...], all_orgs: bool, period: str, out_dir: s
                 bar.update(1)
         else:
             context, initargs = _pool_start(config)
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
-                                     initargs=initargs) as pool:
+            with ProcessPoolExecutor(
+                max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=initargs
+            ) as pool:
                 futures = [pool.submit(_batch_one, slug, period, out_dir, lang) for slug in slugs]
                 for future in as_completed(futures):
                     pages_total += _tally(future.result(), failures)
@@ -245,11 +293,18 @@ def batch_command(orgs: tuple[str, ...], all_orgs: bool, period: str, out_dir: s
     done = len(slugs) - len(failures)
     security_event("export", detail=f"report batch {period}: {done} of {len(slugs)} (cli)")
     db.session.commit()
-    click.echo(ngettext("%(done)d of %(num)d report written to %(dir)s (%(pages)s) in %(seconds)s s with %(jobs)s.",
-                        "%(done)d of %(num)d reports written to %(dir)s (%(pages)s) in %(seconds)s s with %(jobs)s.",
-                        len(slugs), done=done, dir=out_dir, seconds=f"{elapsed:.1f}",
-                        pages=ngettext("%(num)d page", "%(num)d pages", pages_total),
-                        jobs=ngettext("%(num)d process", "%(num)d processes", jobs)))
+    click.echo(
+        ngettext(
+            "%(done)d of %(num)d report written to %(dir)s (%(pages)s) in %(seconds)s s with %(jobs)s.",
+            "%(done)d of %(num)d reports written to %(dir)s (%(pages)s) in %(seconds)s s with %(jobs)s.",
+            len(slugs),
+            done=done,
+            dir=out_dir,
+            seconds=f"{elapsed:.1f}",
+            pages=ngettext("%(num)d page", "%(num)d pages", pages_total),
+            jobs=ngettext("%(num)d process", "%(num)d processes", jobs),
+        )
+    )
     if failures:
         click.echo(ngettext("%(num)d failed:", "%(num)d failed:", len(failures)), err=True)
         for slug, error in sorted(failures):

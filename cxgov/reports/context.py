@@ -6,6 +6,7 @@ a scored :class:`~cxgov.scoring.engine.CycleResult`, the register health report,
 names, evidence notes, actions); it never holds ORM objects, so it can be hashed, cached,
 pickled to a worker process and tested without a database.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -217,8 +218,11 @@ class PracticeRow:
         if self.disagreement:
             flags.append(_("Respondents disagree (spread %(s)s)", s=numbers.fmt_number(self.spread, 2)))
         if self.low_sample:
-            flags.append(ngettext("Only %(num)d answer", "Only %(num)d answers", self.n_answers)
-                         if self.n_answers else _("No answers"))
+            flags.append(
+                ngettext("Only %(num)d answer", "Only %(num)d answers", self.n_answers)
+                if self.n_answers
+                else _("No answers")
+            )
         if self.perception_flag:
             groups = ", ".join(f"{g.label} {numbers.fmt_level(g.level)}" for g in self.group_scores)
             flags.append(_("Perception gap %(g)s", g=numbers.fmt_signed(self.perception_gap, 1)) + ": " + groups)
@@ -425,8 +429,7 @@ class ReportContext:
         data = self.to_dict()
         data.pop("generated_at", None)
         data["cover"].pop("date", None)
-        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                               default=str)
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -436,8 +439,9 @@ def _decode(kind: Any, value: Any) -> Any:
         return None
     if dataclasses.is_dataclass(kind):
         hints = _hints(kind)
-        return kind(**{f.name: _decode(hints[f.name], value[f.name])
-                       for f in dataclasses.fields(kind) if f.name in value})
+        return kind(
+            **{f.name: _decode(hints[f.name], value[f.name]) for f in dataclasses.fields(kind) if f.name in value}
+        )
     origin, args = typing.get_origin(kind), typing.get_args(kind)
     if origin in (typing.Union, types.UnionType):
         return _decode(next(a for a in args if a is not type(None)), value)
@@ -488,11 +492,11 @@ def owner_role_label(hint: str | None) -> str:
 # Phrases for "the register confirms it: ..." in the summary, per check key.
 def _register_phrase(key: str, count: int, title: str) -> str:
     phrases = {
-        "touchpoints_unowned": ngettext("%(num)d touchpoint has no owner", "%(num)d touchpoints have no owner",
-                                        count),
+        "touchpoints_unowned": ngettext("%(num)d touchpoint has no owner", "%(num)d touchpoints have no owner", count),
         "journeys_unowned": ngettext("%(num)d journey has no owner", "%(num)d journeys have no owner", count),
-        "channels_without_manager": ngettext("%(num)d channel has no channel manager",
-                                             "%(num)d channels have no channel manager", count),
+        "channels_without_manager": ngettext(
+            "%(num)d channel has no channel manager", "%(num)d channels have no channel manager", count
+        ),
         "sponsor": _("there is not exactly one active CX sponsor"),
         "ambassadors_per_channel": _("there are fewer ambassadors than channels"),
         "customer_board": _("there is no customer board with at least three members"),
@@ -501,11 +505,15 @@ def _register_phrase(key: str, count: int, title: str) -> str:
         "omnichannel_lead": _("nobody is responsible for all channels"),
         "service_promise": _("the service promise is not written down"),
         "delegated_mandates": _("no delegated mandates are recorded"),
-        "inactive_owners": ngettext("%(num)d item is owned by an inactive person",
-                                    "%(num)d items are owned by inactive people", count),
+        "inactive_owners": ngettext(
+            "%(num)d item is owned by an inactive person", "%(num)d items are owned by inactive people", count
+        ),
         "owner_concentration": _("one person owns more than a quarter of all touchpoints"),
-        "touchpoints_reviewed": ngettext("%(num)d touchpoint has not been reviewed in two quarters",
-                                         "%(num)d touchpoints have not been reviewed in two quarters", count),
+        "touchpoints_reviewed": ngettext(
+            "%(num)d touchpoint has not been reviewed in two quarters",
+            "%(num)d touchpoints have not been reviewed in two quarters",
+            count,
+        ),
     }
     return phrases.get(key) or _("the check \u201c%(title)s\u201d fails", title=title)
 
@@ -582,8 +590,7 @@ def build_report_context(
     stage_name = stage.name.get(lang) if stage else ""
 
     def ref(p: PracticeResult) -> PracticeRef:
-        return PracticeRef(id=p.practice_id, title=title(p.practice_id), level=p.level,
-                           target=p.target, gap=p.gap)
+        return PracticeRef(id=p.practice_id, title=title(p.practice_id), level=p.level, target=p.target, gap=p.gap)
 
     top_gaps = result.top_gaps(top_n)
     health_by_key = {c.key: c for c in failing_health}
@@ -599,9 +606,14 @@ def build_report_context(
         top_gaps=tuple(ref(p) for p in top_gaps[:3]),
         health_score=float(health.score) if health is not None else None,
         failing_checks=sum(1 for c in failing_health if c.status == "fail"),
-        sentences=_sentences(result=result, stage_name=stage_name, title=title,
-                             top_gaps=top_gaps, glabel=glabel,
-                             health_by_key=health_by_key if register_state == "ok" else {}),
+        sentences=_sentences(
+            result=result,
+            stage_name=stage_name,
+            title=title,
+            top_gaps=top_gaps,
+            glabel=glabel,
+            health_by_key=health_by_key if register_state == "ok" else {},
+        ),
     )
 
     dim_titles = {d.key: d.title.get(lang) for d in framework.dimensions}
@@ -609,19 +621,27 @@ def build_report_context(
         axes=tuple(dim_titles[d.key] for d in result.dimensions if d.key in dim_titles),
         current=tuple(d.score for d in result.dimensions if d.key in dim_titles),
         target=tuple(d.target for d in result.dimensions if d.key in dim_titles),
-        previous=(tuple(_dim_score(previous_result, d.key) for d in result.dimensions
-                        if d.key in dim_titles) if previous_result is not None else None),
+        previous=(
+            tuple(_dim_score(previous_result, d.key) for d in result.dimensions if d.key in dim_titles)
+            if previous_result is not None
+            else None
+        ),
     )
 
     # A new framework version: the trend says where it starts, and the practices say how they
     # changed when the quarter they are compared with ran on the earlier version.
     version_notes = tuple(
-        _("From %(period)s the framework is version %(after)s (before: %(before)s). The index and "
-          "dimensions are compared as they are; a practice’s own history is read through the "
-          "version map, and practices new in %(after)s have no earlier score.",
-          period=period_now, after=now.framework_version, before=before.framework_version)
+        _(
+            "From %(period)s the framework is version %(after)s (before: %(before)s). The index and "
+            "dimensions are compared as they are; a practice’s own history is read through the "
+            "version map, and practices new in %(after)s have no earlier score.",
+            period=period_now,
+            after=now.framework_version,
+            before=before.framework_version,
+        )
         for (_p, before), (period_now, now) in zip(series, series[1:])
-        if before.framework_version != now.framework_version)
+        if before.framework_version != now.framework_version
+    )
     spans_versions = any(r.framework_version != framework.version for _p, r in series)
     crossed = previous_result is not None and previous_result.framework_version != framework.version
 
@@ -632,8 +652,7 @@ def build_report_context(
         periods=tuple(p for p, _r in series),
         index=tuple(r.index for _p, r in series),
         dimensions=tuple(
-            TrendSeries(name=dim_titles[d.key],
-                        values=tuple(_dim_index(r, d.key) for _p, r in series))
+            TrendSeries(name=dim_titles[d.key], values=tuple(_dim_index(r, d.key) for _p, r in series))
             for d in framework.dimensions
         ),
         version_notes=version_notes,
@@ -653,37 +672,52 @@ def build_report_context(
                 continue
             notes = _grouped_notes(evidence_notes.get(p.id, ()), glabel)
             shown = notes[:NOTES_PER_PRACTICE]
-            rows.append(PracticeRow(
-                id=p.id,
-                title=p.title.get(lang),
-                level=pres.level,
-                target=pres.target,
-                gap=pres.gap,
-                spread=pres.spread,
-                n_answers=pres.n_answers,
-                n_na=pres.n_na,
-                n_dont_know=pres.n_dont_know,
-                disagreement=pres.disagreement,
-                low_sample=pres.low_sample,
-                change=pres.change,
-                perception_gap=pres.perception_gap,
-                perception_flag=pres.perception_flag,
-                group_scores=(tuple(
-                    GroupScore(label=glabel(g), level=lvl, n=int(pres.group_counts.get(g, 0)))
-                    for g, lvl in _ordered_groups(pres.group_levels, group_labels)
-                ) if pres.perception_flag else ()),
-                failing_checks=tuple(check_titles.get(k, k) for k in pres.failing_checks),
-                notes=tuple(shown),
-                more_notes=len(notes) - len(shown),
-                change_note=change_note(p.id),
-            ))
-        sections.append(DimensionSection(
-            key=dim.key, code=dim.code, title=dim.title.get(lang),
-            description=dim.description.get(lang), score=dres.score, index=dres.index,
-            target=dres.target, gap=dres.gap, change=dres.change,
-            perception_gap=dres.perception_gap, perception_flag=dres.perception_flag,
-            practices=tuple(rows),
-        ))
+            rows.append(
+                PracticeRow(
+                    id=p.id,
+                    title=p.title.get(lang),
+                    level=pres.level,
+                    target=pres.target,
+                    gap=pres.gap,
+                    spread=pres.spread,
+                    n_answers=pres.n_answers,
+                    n_na=pres.n_na,
+                    n_dont_know=pres.n_dont_know,
+                    disagreement=pres.disagreement,
+                    low_sample=pres.low_sample,
+                    change=pres.change,
+                    perception_gap=pres.perception_gap,
+                    perception_flag=pres.perception_flag,
+                    group_scores=(
+                        tuple(
+                            GroupScore(label=glabel(g), level=lvl, n=int(pres.group_counts.get(g, 0)))
+                            for g, lvl in _ordered_groups(pres.group_levels, group_labels)
+                        )
+                        if pres.perception_flag
+                        else ()
+                    ),
+                    failing_checks=tuple(check_titles.get(k, k) for k in pres.failing_checks),
+                    notes=tuple(shown),
+                    more_notes=len(notes) - len(shown),
+                    change_note=change_note(p.id),
+                )
+            )
+        sections.append(
+            DimensionSection(
+                key=dim.key,
+                code=dim.code,
+                title=dim.title.get(lang),
+                description=dim.description.get(lang),
+                score=dres.score,
+                index=dres.index,
+                target=dres.target,
+                gap=dres.gap,
+                change=dres.change,
+                perception_gap=dres.perception_gap,
+                perception_flag=dres.perception_flag,
+                practices=tuple(rows),
+            )
+        )
 
     comments = {pid: text for pid, text in narrative.gap_comments if text.strip()}
     counts_by_practice = {p.practice_id: p for p in result.practices}
@@ -700,50 +734,56 @@ def build_report_context(
             evidence_state = "missing"
         else:
             evidence_state = "confirmed" if p.register_failing else "contradicted"
-        gaps.append(GapItem(
-            rank=rank,
-            practice_id=p.practice_id,
-            title=title(p.practice_id),
-            dimension=dim_titles.get(p.dimension_key, p.dimension_key),
-            level=p.level,
-            target=p.target,
-            gap=float(p.gap or 0.0),
-            priority=p.priority,
-            next_step=step,
-            owner=owner or owner_role_label(role),
-            owner_from_register=bool(owner),
-            register_failing=p.register_failing and register_state == "ok",
-            owner_role=owner_role_label(role),
-            effort=(fp.effort(step_level) or "") if fp else "",
-            current_text=fp.level_text(step_level, lang) if fp else "",
-            target_text=fp.level_text(min(5, max(1, p.target)), lang) if fp else "",
-            current_step=step_level,
-            evidence=evidence_state,
-            comment=markup.parse(comments.get(p.practice_id, "")),
-            confidence=_confidence(counts_by_practice[p.practice_id], glabel, group_labels),
-            change_note=change_note(p.practice_id),
-        ))
+        gaps.append(
+            GapItem(
+                rank=rank,
+                practice_id=p.practice_id,
+                title=title(p.practice_id),
+                dimension=dim_titles.get(p.dimension_key, p.dimension_key),
+                level=p.level,
+                target=p.target,
+                gap=float(p.gap or 0.0),
+                priority=p.priority,
+                next_step=step,
+                owner=owner or owner_role_label(role),
+                owner_from_register=bool(owner),
+                register_failing=p.register_failing and register_state == "ok",
+                owner_role=owner_role_label(role),
+                effort=(fp.effort(step_level) or "") if fp else "",
+                current_text=fp.level_text(step_level, lang) if fp else "",
+                target_text=fp.level_text(min(5, max(1, p.target)), lang) if fp else "",
+                current_step=step_level,
+                evidence=evidence_state,
+                comment=markup.parse(comments.get(p.practice_id, "")),
+                confidence=_confidence(counts_by_practice[p.practice_id], glabel, group_labels),
+                change_note=change_note(p.practice_id),
+            )
+        )
 
     roadmap = _roadmap(gaps, framework, period, narrative.per_quarter)
     heatmap = _heatmap(result, framework, title, glabel, group_labels)
 
     evidence = tuple(
         EvidenceCheck(
-            key=c.key, title=_(c.title), status=c.status, count=int(c.count or 0),
-            rows=tuple(EvidenceRow(label=str(_attr(r, "label")), kind=str(_attr(r, "kind") or ""))
-                       for r in list(c.offending)[:EVIDENCE_ROWS]),
+            key=c.key,
+            title=_(c.title),
+            status=c.status,
+            count=int(c.count or 0),
+            rows=tuple(
+                EvidenceRow(label=str(_attr(r, "label")), kind=str(_attr(r, "kind") or ""))
+                for r in list(c.offending)[:EVIDENCE_ROWS]
+            ),
             more=max(0, int(c.count or 0) - min(EVIDENCE_ROWS, len(c.offending))),
             practices=tuple(c.practice_ids or ()),
         )
         for c in failing_health
     )
 
-    follow_up = _follow_up(actions, result=result, title=title,
-                           check_titles=check_titles if register_state == "ok" else {})
-
-    respondents = tuple(
-        (glabel(g), n) for g, n in _ordered_groups(result.respondents_by_group, group_labels)
+    follow_up = _follow_up(
+        actions, result=result, title=title, check_titles=check_titles if register_state == "ok" else {}
     )
+
+    respondents = tuple((glabel(g), n) for g, n in _ordered_groups(result.respondents_by_group, group_labels))
     method = Method(
         respondents=respondents,
         n_respondents=result.n_respondents,
@@ -759,8 +799,7 @@ def build_report_context(
         register_state=register_state,
         confidence=_method_confidence(result, framework, glabel, group_labels),
         low_sample_groups=tuple(g.label for g in heatmap.groups if g.low_sample),
-        version_changes=tuple(version_change_lines(framework, title=title, gettext=_))
-        if spans_versions else (),
+        version_changes=tuple(version_change_lines(framework, title=title, gettext=_)) if spans_versions else (),
     )
 
     cover = Cover(
@@ -786,36 +825,65 @@ def build_report_context(
     facts = []
     for pres in result.practices:
         fp = practices.get(pres.practice_id)
-        facts.append(PracticeFacts(
-            id=pres.practice_id, title=title(pres.practice_id), level=pres.level, target=pres.target,
-            change=pres.change, previous_level=pres.previous_level,
-            groups=tuple(Side(group=glabel(g), level=lvl, n=int(pres.group_counts.get(g, 0)),
-                              notes=tuple(notes_by_group.get(pres.practice_id, {}).get(g, ())))
-                         for g, lvl in _ordered_groups(pres.group_levels, group_labels)),
-            register_checks=fp.register_checks if fp else (),
-            failing_checks=tuple(check_titles.get(k, k) for k in pres.failing_checks)
-            if register_state == "ok" else (),
-        ))
+        facts.append(
+            PracticeFacts(
+                id=pres.practice_id,
+                title=title(pres.practice_id),
+                level=pres.level,
+                target=pres.target,
+                change=pres.change,
+                previous_level=pres.previous_level,
+                groups=tuple(
+                    Side(
+                        group=glabel(g),
+                        level=lvl,
+                        n=int(pres.group_counts.get(g, 0)),
+                        notes=tuple(notes_by_group.get(pres.practice_id, {}).get(g, ())),
+                    )
+                    for g, lvl in _ordered_groups(pres.group_levels, group_labels)
+                ),
+                register_checks=fp.register_checks if fp else (),
+                failing_checks=tuple(check_titles.get(k, k) for k in pres.failing_checks)
+                if register_state == "ok"
+                else (),
+            )
+        )
     done_facts = []
     for row in follow_up.done:
         try:
             failing = result.practice(row.practice_id).failing_checks
         except KeyError:
             failing = ()
-        done_facts.append(ActionFacts(
-            practice_id=row.practice_id, practice_title=row.practice_title, title=row.title,
-            change=row.score_change,
-            still_failing=tuple(check_titles.get(k, k) for k in failing) if register_state == "ok" else ()))
+        done_facts.append(
+            ActionFacts(
+                practice_id=row.practice_id,
+                practice_title=row.practice_title,
+                title=row.title,
+                change=row.score_change,
+                still_failing=tuple(check_titles.get(k, k) for k in failing) if register_state == "ok" else (),
+            )
+        )
     first = roadmap.quarters[0].steps if roadmap.quarters else ()
     draft = auto_draft(
-        index=result.index, change=result.change, stage=stage_name, previous_period=previous_period,
-        practices=facts, gap_ids=[g.practice_id for g in gaps], evidence_state=register_state,
-        done_actions=done_facts, perception_threshold=framework.scoring.perception_gap,
-        first_steps=[(st.practice_id, st.title, st.owner) for st in first])
+        index=result.index,
+        change=result.change,
+        stage=stage_name,
+        previous_period=previous_period,
+        practices=facts,
+        gap_ids=[g.practice_id for g in gaps],
+        evidence_state=register_state,
+        done_actions=done_facts,
+        perception_threshold=framework.scoring.perception_gap,
+        first_steps=[(st.practice_id, st.title, st.owner) for st in first],
+    )
     summary_text = narrative.summary if narrative.summary.strip() else draft.summary
     messages = tuple(m.strip() for m in narrative.key_messages if m.strip()) or draft.key_messages
-    narrative_view = NarrativeView(summary=markup.parse(summary_text), key_messages=messages,
-                                   automatic=not narrative.summary.strip(), summary_text=summary_text)
+    narrative_view = NarrativeView(
+        summary=markup.parse(summary_text),
+        key_messages=messages,
+        automatic=not narrative.summary.strip(),
+        summary_text=summary_text,
+    )
     return ReportContext(
         language=lang,
         cover=cover,
@@ -886,36 +954,59 @@ def _ordered_groups(values: Mapping[str, Any], labels: Mapping[str, str]) -> lis
     return sorted(values.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
 
 
-def _sentences(*, result: CycleResult, stage_name: str, title, top_gaps: list[PracticeResult],
-               health_by_key: Mapping[str, _CheckLike], glabel) -> tuple[str, ...]:
+def _sentences(
+    *,
+    result: CycleResult,
+    stage_name: str,
+    title,
+    top_gaps: list[PracticeResult],
+    health_by_key: Mapping[str, _CheckLike],
+    glabel,
+) -> tuple[str, ...]:
     """Write two or three sentences that say what the numbers say, and nothing else."""
     out: list[str] = []
     if result.index is None:
         return (_("Nobody has rated a practice in this cycle yet, so there is no index."),)
     idx = fmt_index(result.index)
     if result.change is None:
-        out.append(_("The maturity index stands at %(index)s (%(stage)s).", index=idx,
-                     stage=stage_name))
+        out.append(_("The maturity index stands at %(index)s (%(stage)s).", index=idx, stage=stage_name))
     elif numbers.change_direction(result.change) == 0:
-        out.append(_("The maturity index held steady at %(index)s (%(stage)s).", index=idx,
-                     stage=stage_name))
+        out.append(_("The maturity index held steady at %(index)s (%(stage)s).", index=idx, stage=stage_name))
     elif result.change > 0:
-        out.append(_("The maturity index rose %(points)s points to %(index)s (%(stage)s).",
-                     points=fmt_index(abs(result.change)), index=idx, stage=stage_name))
+        out.append(
+            _(
+                "The maturity index rose %(points)s points to %(index)s (%(stage)s).",
+                points=fmt_index(abs(result.change)),
+                index=idx,
+                stage=stage_name,
+            )
+        )
     else:
-        out.append(_("The maturity index fell %(points)s points to %(index)s (%(stage)s).",
-                     points=fmt_index(abs(result.change)), index=idx, stage=stage_name))
+        out.append(
+            _(
+                "The maturity index fell %(points)s points to %(index)s (%(stage)s).",
+                points=fmt_index(abs(result.change)),
+                index=idx,
+                stage=stage_name,
+            )
+        )
 
     if top_gaps:
         g = top_gaps[0]
-        sentence = _("The gap that matters most is %(id)s %(title)s (level %(level)s against "
-                     "target %(target)d)", id=g.practice_id, title=title(g.practice_id),
-                     level=fmt_level(g.level), target=g.target)
+        sentence = _(
+            "The gap that matters most is %(id)s %(title)s (level %(level)s against target %(target)d)",
+            id=g.practice_id,
+            title=title(g.practice_id),
+            level=fmt_level(g.level),
+            target=g.target,
+        )
         confirming = [health_by_key[k] for k in g.failing_checks if k in health_by_key]
         if confirming:
             c = confirming[0]
-            sentence += _("; the register confirms it: %(evidence)s.",
-                          evidence=_register_phrase(c.key, int(c.count or 0), c.title))
+            sentence += _(
+                "; the register confirms it: %(evidence)s.",
+                evidence=_register_phrase(c.key, int(c.count or 0), c.title),
+            )
         else:
             sentence += "."
         out.append(sentence)
@@ -926,15 +1017,28 @@ def _sentences(*, result: CycleResult, stage_name: str, title, top_gaps: list[Pr
     movers = result.biggest_movers(1)
     if flagged:
         p = flagged[0]
-        out.append(_("Leadership and management see %(id)s %(title)s at %(upper)s, the front "
-                     "line at %(front)s.", id=p.practice_id, title=title(p.practice_id),
-                     upper=fmt_level(p.upper_level), front=fmt_level(p.frontline_level)))
+        out.append(
+            _(
+                "Leadership and management see %(id)s %(title)s at %(upper)s, the front line at %(front)s.",
+                id=p.practice_id,
+                title=title(p.practice_id),
+                upper=fmt_level(p.upper_level),
+                front=fmt_level(p.frontline_level),
+            )
+        )
     elif movers:
         p = movers[0]
         verb = _("rose") if (p.change or 0) > 0 else _("fell")
-        out.append(_("The biggest move was %(id)s %(title)s, which %(verb)s from %(before)s to "
-                     "%(after)s.", id=p.practice_id, title=title(p.practice_id), verb=verb,
-                     before=fmt_level(p.previous_level), after=fmt_level(p.level)))
+        out.append(
+            _(
+                "The biggest move was %(id)s %(title)s, which %(verb)s from %(before)s to %(after)s.",
+                id=p.practice_id,
+                title=title(p.practice_id),
+                verb=verb,
+                before=fmt_level(p.previous_level),
+                after=fmt_level(p.level),
+            )
+        )
     return tuple(out)
 
 
@@ -942,14 +1046,15 @@ def _action_text(title: str, practice_id: str, practice_title: str) -> str:
     """Return an action's title without the practice's id and title it starts with."""
     for prefix in (f"{practice_id} {practice_title}", practice_id):
         if prefix and title.startswith(prefix):
-            rest = title[len(prefix):].lstrip(" :\u2013-")
+            rest = title[len(prefix) :].lstrip(" :\u2013-")
             if rest:
                 return rest[:1].upper() + rest[1:]
     return title
 
 
-def _follow_up(actions: Iterable[ActionInfo], *, result: CycleResult, title,
-               check_titles: Mapping[str, str]) -> ActionFollowUp:
+def _follow_up(
+    actions: Iterable[ActionInfo], *, result: CycleResult, title, check_titles: Mapping[str, str]
+) -> ActionFollowUp:
     done, overdue, open_ = [], [], []
     for a in actions:
         try:
@@ -965,11 +1070,17 @@ def _follow_up(actions: Iterable[ActionInfo], *, result: CycleResult, title,
             elif change is not None and numbers.change_direction(change, 1) <= 0:
                 warning = _("Done, but the practice's level did not rise.")
         ptitle = title(a.practice_id)
-        row = ActionRow(practice_id=a.practice_id, practice_title=ptitle,
-                        title=_action_text(a.title, a.practice_id, ptitle), owner=a.owner, status=a.status,
-                        due=a.due.isoformat() if a.due else None,
-                        completed=a.completed.isoformat() if a.completed else None,
-                        score_change=change, warning=warning)
+        row = ActionRow(
+            practice_id=a.practice_id,
+            practice_title=ptitle,
+            title=_action_text(a.title, a.practice_id, ptitle),
+            owner=a.owner,
+            status=a.status,
+            due=a.due.isoformat() if a.due else None,
+            completed=a.completed.isoformat() if a.completed else None,
+            score_change=change,
+            warning=warning,
+        )
         if a.status == "done":
             done.append(row)
         elif a.status == "dropped":
@@ -979,19 +1090,27 @@ def _follow_up(actions: Iterable[ActionInfo], *, result: CycleResult, title,
         else:
             open_.append(row)
     key = lambda r: (r.due or "9999", r.practice_id, r.title)  # noqa: E731
-    return ActionFollowUp(done=tuple(sorted(done, key=key)), overdue=tuple(sorted(overdue, key=key)),
-                          open=tuple(sorted(open_, key=key)))
+    return ActionFollowUp(
+        done=tuple(sorted(done, key=key)), overdue=tuple(sorted(overdue, key=key)), open=tuple(sorted(open_, key=key))
+    )
 
 
 # -- who does a step, how sure a finding is, the roadmap and the heatmap --------------------
 #: How step texts name the role that acts (their subject), longest phrases first.
 _ROLE_SUBJECTS = (
-    ("customer service manager", "channel_manager"), ("omnichannel lead", "omnichannel_lead"),
-    ("insight manager", "insight_manager"), ("complaints owner", "channel_manager"),
-    ("channel manager", "channel_manager"), ("journey owner", "journey_owner"),
-    ("customer board", "customer_board"), ("management team", "leadership"),
-    ("cx sponsor", "sponsor"), ("cx team", "cx_team"), ("ambassador", "ambassador"),
-    ("hr manager", "hr"), ("ceo", "leadership"),
+    ("customer service manager", "channel_manager"),
+    ("omnichannel lead", "omnichannel_lead"),
+    ("insight manager", "insight_manager"),
+    ("complaints owner", "channel_manager"),
+    ("channel manager", "channel_manager"),
+    ("journey owner", "journey_owner"),
+    ("customer board", "customer_board"),
+    ("management team", "leadership"),
+    ("cx sponsor", "sponsor"),
+    ("cx team", "cx_team"),
+    ("ambassador", "ambassador"),
+    ("hr manager", "hr"),
+    ("ceo", "leadership"),
 )
 
 
@@ -1031,31 +1150,47 @@ def _confidence(p: PracticeResult, glabel, group_labels: Mapping[str, str]) -> s
     return text + "."
 
 
-def _method_confidence(result: CycleResult, framework: Framework, glabel,
-                       group_labels: Mapping[str, str]) -> tuple[str, ...]:
+def _method_confidence(
+    result: CycleResult, framework: Framework, glabel, group_labels: Mapping[str, str]
+) -> tuple[str, ...]:
     """Return the method page's confidence statement, one sentence per point."""
     threshold = framework.scoring.low_sample
     out = []
-    low = [(glabel(g), n) for g, n in _ordered_groups(result.respondents_by_group, group_labels)
-           if n < threshold]
+    low = [(glabel(g), n) for g, n in _ordered_groups(result.respondents_by_group, group_labels) if n < threshold]
     for label, n in low:
-        out.append(ngettext(
-            "%(group)s has %(num)d respondent, below the framework's threshold of %(t)d: its group "
-            "scores are indicative only.",
-            "%(group)s has %(num)d respondents, below the framework's threshold of %(t)d: its group "
-            "scores are indicative only.", n, group=label, t=threshold))
+        out.append(
+            ngettext(
+                "%(group)s has %(num)d respondent, below the framework's threshold of %(t)d: its group "
+                "scores are indicative only.",
+                "%(group)s has %(num)d respondents, below the framework's threshold of %(t)d: its group "
+                "scores are indicative only.",
+                n,
+                group=label,
+                t=threshold,
+            )
+        )
     disagree = [p.practice_id for p in result.practices if p.disagreement]
     if disagree:
-        out.append(ngettext("Respondents disagree on %(num)d practice (%(ids)s): its level "
-                            "is a compromise, not a shared view.",
-                            "Respondents disagree on %(num)d practices (%(ids)s): their "
-                            "levels are a compromise, not a shared view.",
-                            len(disagree), ids=", ".join(disagree)))
+        out.append(
+            ngettext(
+                "Respondents disagree on %(num)d practice (%(ids)s): its level is a compromise, not a shared view.",
+                "Respondents disagree on %(num)d practices (%(ids)s): their "
+                "levels are a compromise, not a shared view.",
+                len(disagree),
+                ids=", ".join(disagree),
+            )
+        )
     thin = [p.practice_id for p in result.practices if p.low_sample and p.n_answers]
     if thin:
-        out.append(ngettext("%(num)d practice has fewer than %(t)d answers (%(ids)s).",
-                            "%(num)d practices have fewer than %(t)d answers (%(ids)s).",
-                            len(thin), t=threshold, ids=", ".join(thin)))
+        out.append(
+            ngettext(
+                "%(num)d practice has fewer than %(t)d answers (%(ids)s).",
+                "%(num)d practices have fewer than %(t)d answers (%(ids)s).",
+                len(thin),
+                t=threshold,
+                ids=", ".join(thin),
+            )
+        )
     if not out:
         out.append(_("Every group has enough respondents and they broadly agree."))
     return tuple(out)
@@ -1074,28 +1209,50 @@ def _roadmap(gaps: Sequence[GapItem], framework: Framework, period: str, per_qua
 
     def step(pid: str) -> RoadmapStep:
         g = by_id[pid]
-        return RoadmapStep(practice_id=pid, title=g.title, step=g.next_step or "", effort=g.effort,
-                           owner=g.owner, owner_from_register=g.owner_from_register,
-                           owner_role=g.owner_role, after=tuple(i for i in ids if i in waits[pid]))
+        return RoadmapStep(
+            practice_id=pid,
+            title=g.title,
+            step=g.next_step or "",
+            effort=g.effort,
+            owner=g.owner,
+            owner_from_register=g.owner_from_register,
+            owner_role=g.owner_role,
+            after=tuple(i for i in ids if i in waits[pid]),
+        )
 
     periods = next_periods(period, len(sequenced.quarters))
     return RoadmapView(
         per_quarter=per_quarter,
-        quarters=tuple(RoadmapQuarter(period=q, steps=tuple(step(pid) for pid in pids))
-                       for q, pids in zip(periods, sequenced.quarters)),
-        later=tuple(step(pid) for pid in sequenced.later))
+        quarters=tuple(
+            RoadmapQuarter(period=q, steps=tuple(step(pid) for pid in pids))
+            for q, pids in zip(periods, sequenced.quarters)
+        ),
+        later=tuple(step(pid) for pid in sequenced.later),
+    )
 
 
-def _heatmap(result: CycleResult, framework: Framework, title, glabel,
-             group_labels: Mapping[str, str]) -> Heatmap:
+def _heatmap(result: CycleResult, framework: Framework, title, glabel, group_labels: Mapping[str, str]) -> Heatmap:
     groups = [g for g, n in _ordered_groups(result.respondents_by_group, group_labels) if n]
     threshold = framework.scoring.low_sample
     return Heatmap(
-        groups=tuple(HeatGroup(label=glabel(g), n=int(result.respondents_by_group[g]),
-                               low_sample=result.respondents_by_group[g] < threshold) for g in groups),
-        rows=tuple(HeatRow(id=p.practice_id, title=title(p.practice_id), level=p.level,
-                           levels=tuple(p.group_levels.get(g) for g in groups))
-                   for p in result.practices))
+        groups=tuple(
+            HeatGroup(
+                label=glabel(g),
+                n=int(result.respondents_by_group[g]),
+                low_sample=result.respondents_by_group[g] < threshold,
+            )
+            for g in groups
+        ),
+        rows=tuple(
+            HeatRow(
+                id=p.practice_id,
+                title=title(p.practice_id),
+                level=p.level,
+                levels=tuple(p.group_levels.get(g) for g in groups),
+            )
+            for p in result.practices
+        ),
+    )
 
 
 def _formulas(framework: Framework) -> tuple[tuple[str, str], ...]:
@@ -1103,29 +1260,58 @@ def _formulas(framework: Framework) -> tuple[tuple[str, str], ...]:
     s = framework.scoring
     agg = _("the median") if s.aggregation == "median" else _("the mean")
     return (
-        (_("Practice level"),
-         _("%(agg)s of the respondents' levels (1\u20135). N/A and don't know are left out of "
-           "every average and counted separately.", agg=agg.capitalize())),
-        (_("Spread and flags"),
-         _("Spread is the population standard deviation of the answers; disagreement is "
-           "flagged at a spread of %(spread)s or more, a low sample below %(low)d answers.",
-           spread=numbers.localize_digits(f"{s.disagreement_spread:g}"), low=s.low_sample)),
-        (_("Gap and priority"),
-         _("Gap = max(0, target \u2212 level). Priority = gap \u00d7 practice weight \u00d7 %(factor)s "
-           "when a register check confirms the gap, else \u00d7 1.", factor=numbers.localize_digits(f"{REGISTER_FAILING_FACTOR:g}"))),
-        (_("Dimension score"),
-         _("The weighted mean of its practices' levels; its target is the weighted mean of "
-           "their targets.")),
-        (_("Maturity index"),
-         _("The weighted mean level of all rated practices, mapped to 0\u2013100 as "
-           "(level \u2212 1) / 4 \u00d7 100; the stage is the last one whose threshold the index "
-           "reaches.")),
-        (_("Perception gap"),
-         _("Leadership and management pooled minus the front line, per practice; flagged at "
-           "%(gap)s level or more.", gap=numbers.localize_digits(f"{s.perception_gap:g}"))),
-        (_("Change"),
-         _("Against the previous closed cycle's stored result: levels for practices, index "
-           "points for dimensions and the index.")),
+        (
+            _("Practice level"),
+            _(
+                "%(agg)s of the respondents' levels (1\u20135). N/A and don't know are left out of "
+                "every average and counted separately.",
+                agg=agg.capitalize(),
+            ),
+        ),
+        (
+            _("Spread and flags"),
+            _(
+                "Spread is the population standard deviation of the answers; disagreement is "
+                "flagged at a spread of %(spread)s or more, a low sample below %(low)d answers.",
+                spread=numbers.localize_digits(f"{s.disagreement_spread:g}"),
+                low=s.low_sample,
+            ),
+        ),
+        (
+            _("Gap and priority"),
+            _(
+                "Gap = max(0, target \u2212 level). Priority = gap \u00d7 practice weight \u00d7 %(factor)s "
+                "when a register check confirms the gap, else \u00d7 1.",
+                factor=numbers.localize_digits(f"{REGISTER_FAILING_FACTOR:g}"),
+            ),
+        ),
+        (
+            _("Dimension score"),
+            _("The weighted mean of its practices' levels; its target is the weighted mean of their targets."),
+        ),
+        (
+            _("Maturity index"),
+            _(
+                "The weighted mean level of all rated practices, mapped to 0\u2013100 as "
+                "(level \u2212 1) / 4 \u00d7 100; the stage is the last one whose threshold the index "
+                "reaches."
+            ),
+        ),
+        (
+            _("Perception gap"),
+            _(
+                "Leadership and management pooled minus the front line, per practice; flagged at "
+                "%(gap)s level or more.",
+                gap=numbers.localize_digits(f"{s.perception_gap:g}"),
+            ),
+        ),
+        (
+            _("Change"),
+            _(
+                "Against the previous closed cycle's stored result: levels for practices, index "
+                "points for dimensions and the index."
+            ),
+        ),
     )
 
 

@@ -10,6 +10,7 @@ has no database access and keeps nothing. It dies with its worker (even a SIGKIL
 
 Without the setting (tests, the CLI, ``run.py``) PDFs are laid out in the calling thread.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -51,15 +52,20 @@ def _helper() -> ProcessPoolExecutor:
     with _lock:
         if _pool is None or _pool_pid != os.getpid():
             # spawn: a web worker runs threads, and forking a threaded process is unsafe.
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_helper_start,
-                                        initargs=(current_app.config["PDF_HELPER_NICE"],))
+            _pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_helper_start,
+                initargs=(current_app.config["PDF_HELPER_NICE"],),
+            )
             _pool_pid = os.getpid()
         return _pool
 
 
-_WARM_DOCUMENT = ('<!doctype html><html lang="en"><head><meta charset="utf-8"/><title>warm</title></head>'
-                  '<body class="rp rp-pdf"><section class="rp-section"><h2>Warm</h2><p>1.0</p></section></body></html>')
+_WARM_DOCUMENT = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"/><title>warm</title></head>'
+    '<body class="rp rp-pdf"><section class="rp-section"><h2>Warm</h2><p>1.0</p></section></body></html>'
+)
 
 
 def _warm(accent: str) -> int:

@@ -3,6 +3,7 @@
 Inside an app context the strings go through Flask-Babel (the organisation's locale);
 outside one they are formatted as written, in English.
 """
+
 from __future__ import annotations
 
 from typing import Any

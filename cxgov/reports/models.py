@@ -1,4 +1,5 @@
 """Report rows: the PDF cache of live reports, the editable draft, and the issued versions."""
+
 from __future__ import annotations
 
 from datetime import datetime

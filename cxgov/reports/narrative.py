@@ -6,6 +6,7 @@ words bold. Nothing else is interpreted: no HTML, no links. The parse gives plai
 (:class:`Block` of :class:`Run`), which the page, the PDF and the Word file each render in
 their own way, the templates with autoescaping, so no markup typed by a user reaches a page.
 """
+
 from __future__ import annotations
 
 import re
@@ -41,7 +42,7 @@ def runs(text: str) -> tuple[Run, ...]:
     pos = 0
     for match in _BOLD.finditer(text):
         if match.start() > pos:
-            out.append(Run(text[pos:match.start()]))
+            out.append(Run(text[pos : match.start()]))
         out.append(Run(match.group(1), bold=True))
         pos = match.end()
     if pos < len(text):

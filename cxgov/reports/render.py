@@ -6,6 +6,7 @@ URL fetcher that serves only the app's own static files and the logos the contex
 (``data:`` URIs or ``cxgov-asset:<id>`` references); every other URL is refused, so a report
 can never make the server read a local file or call out to the network.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -117,28 +118,49 @@ def build_charts(c: ctx.ReportContext) -> ReportCharts:
         if c.radar.previous is not None and c.summary.previous_period:
             radar_series.append(charts.Series(c.summary.previous_period, c.radar.previous, "previous"))
         lo, hi, rings = radar_scale(everything)
-        radar = charts.radar_chart(c.radar.axes, radar_series, min_value=lo, max_value=hi, rings=rings,
-                                   size=400, accent=accent,
-                                   title=gettext("Dimension scores: current, target, previous"))
+        radar = charts.radar_chart(
+            c.radar.axes,
+            radar_series,
+            min_value=lo,
+            max_value=hi,
+            rings=rings,
+            size=400,
+            accent=accent,
+            title=gettext("Dimension scores: current, target, previous"),
+        )
     else:
-        radar = charts.bar_chart(c.radar.axes, c.radar.current, targets=c.radar.target, max_value=5,
-                                 width=560, accent=accent,
-                                 title=gettext("Dimension scores against their targets"))
+        radar = charts.bar_chart(
+            c.radar.axes,
+            c.radar.current,
+            targets=c.radar.target,
+            max_value=5,
+            width=560,
+            accent=accent,
+            title=gettext("Dimension scores against their targets"),
+        )
     trend_series = [charts.Series(gettext("Maturity index"), c.trend.index, "primary")]
-    trend_series += [charts.Series(s.name, s.values, "series",
-                                   colour=charts.SERIES_PALETTE[k % len(charts.SERIES_PALETTE)])
-                     for k, s in enumerate(c.trend.dimensions)]
+    trend_series += [
+        charts.Series(s.name, s.values, "series", colour=charts.SERIES_PALETTE[k % len(charts.SERIES_PALETTE)])
+        for k, s in enumerate(c.trend.dimensions)
+    ]
     heat_columns = [gettext("All") + "\n" + f"n = {c.summary.n_respondents}"] + [
-        f"{g.label}\n" + (gettext("n = %(n)d, low", n=g.n) if g.low_sample else f"n = {g.n}")
-        for g in c.heatmap.groups]
+        f"{g.label}\n" + (gettext("n = %(n)d, low", n=g.n) if g.low_sample else f"n = {g.n}") for g in c.heatmap.groups
+    ]
     heat_rows = [(row.id, row.title, (row.level, *row.levels)) for row in c.heatmap.rows]
     return ReportCharts(
-        heatmap=charts.heatmap(heat_rows, heat_columns,
-                               title=gettext("Level per practice and respondent group")),
+        heatmap=charts.heatmap(heat_rows, heat_columns, title=gettext("Level per practice and respondent group")),
         radar=radar,
-        trend=charts.trend_chart(c.trend.periods, trend_series, y_min=0, y_max=100, width=660,
-                                 height=250, accent=accent, value_digits=0,
-                                 title=gettext("Maturity index and dimensions per quarter")),
+        trend=charts.trend_chart(
+            c.trend.periods,
+            trend_series,
+            y_min=0,
+            y_max=100,
+            width=660,
+            height=250,
+            accent=accent,
+            value_digits=0,
+            title=gettext("Maturity index and dimensions per quarter"),
+        ),
     )
 
 
@@ -163,8 +185,9 @@ def page_footer_css() -> Markup:
             content.append("counter(pages)")
         elif part:
             content.append(_css_string(part))
-    return Markup("@page { @bottom-right { content: %s; } } @page cover { @bottom-right { content: none; } }"
-                  % " ".join(content))
+    return Markup(
+        "@page { @bottom-right { content: %s; } } @page cover { @bottom-right { content: none; } }" % " ".join(content)
+    )
 
 
 def report_vars(c: ctx.ReportContext) -> dict[str, Any]:
@@ -181,8 +204,9 @@ def _env() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext, text_language=text_language,
-                       page_footer_css=page_footer_css)
+    env.globals.update(
+        _=gettext, gettext=gettext, ngettext=ngettext, text_language=text_language, page_footer_css=page_footer_css
+    )
     return env
 
 
@@ -206,7 +230,7 @@ def _read_static(relative: str) -> tuple[bytes, str]:
 
 def _static_path(url: str) -> str:
     """Return the static-relative path of a ``cxgov-static:`` URL, refusing any escape."""
-    raw = unquote(url[len(STATIC_SCHEME):].split("?", 1)[0].split("#", 1)[0])
+    raw = unquote(url[len(STATIC_SCHEME) :].split("?", 1)[0].split("#", 1)[0])
     if not raw or raw.startswith("/") or "\\" in raw or "\x00" in raw:
         raise ReportFetchRefused(f"refused static path: {url}")
     segments = raw.split("/")
@@ -216,7 +240,7 @@ def _static_path(url: str) -> str:
 
 
 def _data_uri(url: str) -> tuple[bytes, str]:
-    header, sep, payload = url[len("data:"):].partition(",")
+    header, sep, payload = url[len("data:") :].partition(",")
     if not sep:
         raise ReportFetchRefused("malformed data: URI")
     parts = header.split(";")
@@ -244,7 +268,7 @@ def resolve_report_url(url: str, *, assets: Mapping[str, tuple[bytes, str]]) -> 
     if lowered.startswith("data:"):
         return _data_uri(url)
     if lowered.startswith(ASSET_SCHEME):
-        key = url[len(ASSET_SCHEME):]
+        key = url[len(ASSET_SCHEME) :]
         if key not in assets:
             raise ReportFetchRefused(f"unknown asset: {url}")
         body, content_type = assets[key]
@@ -254,8 +278,9 @@ def resolve_report_url(url: str, *, assets: Mapping[str, tuple[bytes, str]]) -> 
     raise ReportFetchRefused(f"refused URL: {url[:200]}")
 
 
-def make_url_fetcher(assets: Mapping[str, tuple[bytes, str]] | None = None,
-                     on_fetch: Callable[[str], None] | None = None):
+def make_url_fetcher(
+    assets: Mapping[str, tuple[bytes, str]] | None = None, on_fetch: Callable[[str], None] | None = None
+):
     """Return a WeasyPrint URL fetcher limited to :func:`resolve_report_url`."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -308,8 +333,9 @@ atexit.register(lambda: vars(_this_module()._per_thread).clear())
 
 def pdf_css_text(accent: str) -> str:
     """Return the PDF stylesheet (report.css + report-pdf.css) with its var()s replaced."""
-    text = "\n".join(_this_module().resolve_report_url(STATIC_SCHEME + path, assets={})[0].decode()
-                     for path in PDF_STYLESHEETS)
+    text = "\n".join(
+        _this_module().resolve_report_url(STATIC_SCHEME + path, assets={})[0].decode() for path in PDF_STYLESHEETS
+    )
     values = dict(_CSS_VAR_VALUE.findall(text))
     values["--rp-accent"] = ctx.safe_accent(accent)
     return _CSS_VAR.sub(lambda m: values.get(m.group(1), m.group(0)), text)
@@ -323,15 +349,19 @@ def pdf_style(accent: str = ctx.DEFAULT_ACCENT) -> tuple[list[Any], Any]:
     fonts = getattr(_per_thread, "fonts", None)
     if fonts is None:
         font_config = FontConfiguration()
-        fonts = _per_thread.fonts = (CSS(url=STATIC_SCHEME + PDF_FONTS, url_fetcher=make_url_fetcher(),
-                                         font_config=font_config), font_config, {})
+        fonts = _per_thread.fonts = (
+            CSS(url=STATIC_SCHEME + PDF_FONTS, url_fetcher=make_url_fetcher(), font_config=font_config),
+            font_config,
+            {},
+        )
     fonts_sheet, font_config, by_accent = fonts
     sheet = by_accent.get(accent)
     if sheet is None:
         if len(by_accent) >= 16:  # a few brandings per process; keep the cache small
             by_accent.clear()
-        sheet = by_accent[accent] = CSS(string=pdf_css_text(accent), base_url=STATIC_SCHEME,
-                                        url_fetcher=make_url_fetcher())
+        sheet = by_accent[accent] = CSS(
+            string=pdf_css_text(accent), base_url=STATIC_SCHEME, url_fetcher=make_url_fetcher()
+        )
     return [fonts_sheet, sheet], font_config
 
 
@@ -377,15 +407,13 @@ def report_html_class() -> type:
     try:
         from weasyprint.html import UA_COUNTER_STYLE
 
-        ua_sheets = [CSS(string=lighter_ua_stylesheet(ua_file.read_text("utf-8")),
-                         counter_style=UA_COUNTER_STYLE)]
+        ua_sheets = [CSS(string=lighter_ua_stylesheet(ua_file.read_text("utf-8")), counter_style=UA_COUNTER_STYLE)]
     except (ImportError, OSError):  # another WeasyPrint layout: keep its own stylesheet
         ua_sheets = None
     # The expat path sets what HTML.__init__ sets after parsing; if a WeasyPrint release sets
     # anything else, use its own constructor instead.
     probe = HTML(string="<p>x</p>", base_url=STATIC_SCHEME, url_fetcher=make_url_fetcher())
-    fast_parse = set(vars(probe)) == {"base_url", "url_fetcher", "media_type", "wrapper_element",
-                                      "etree_element"}
+    fast_parse = set(vars(probe)) == {"base_url", "url_fetcher", "media_type", "wrapper_element", "etree_element"}
 
     class ReportHTML(HTML):
         def __init__(self, document: str, url_fetcher: Any) -> None:
@@ -432,14 +460,16 @@ def _gc_paused() -> Iterator[None]:
         gc.collect(0)
 
 
-def render_pdf(c: ctx.ReportContext, *, assets: Mapping[str, tuple[bytes, str]] | None = None,
-               html: str | None = None) -> bytes:
+def render_pdf(
+    c: ctx.ReportContext, *, assets: Mapping[str, tuple[bytes, str]] | None = None, html: str | None = None
+) -> bytes:
     """Render the report as PDF bytes (pass ``html`` to reuse an already rendered document)."""
     return render_pdf_pages(c, assets=assets, html=html)[0]
 
 
-def render_pdf_pages(c: ctx.ReportContext, *, assets: Mapping[str, tuple[bytes, str]] | None = None,
-                     html: str | None = None) -> tuple[bytes, int]:
+def render_pdf_pages(
+    c: ctx.ReportContext, *, assets: Mapping[str, tuple[bytes, str]] | None = None, html: str | None = None
+) -> tuple[bytes, int]:
     """Render the report as PDF; return (bytes, number of pages)."""
     return render_document(html if html is not None else render_pdf_html(c), c.cover.accent, assets)
 
@@ -451,9 +481,9 @@ def render_pdf_pages(c: ctx.ReportContext, *, assets: Mapping[str, tuple[bytes, 
 PDF_VARIANT = "pdf/ua-1"
 
 
-def render_document(document: str, accent: str,
-                    assets: Mapping[str, tuple[bytes, str]] | None = None, *,
-                    tagged: bool = True) -> tuple[bytes, int]:
+def render_document(
+    document: str, accent: str, assets: Mapping[str, tuple[bytes, str]] | None = None, *, tagged: bool = True
+) -> tuple[bytes, int]:
     """Lay out a final report document (from :func:`render_pdf_html`) as PDF; return (bytes, pages).
 
     ``tagged=False`` is for the bench only, to measure what the tags cost.
@@ -461,7 +491,8 @@ def render_document(document: str, accent: str,
     stylesheets, font_config = pdf_style(accent)
     with _gc_paused():
         laid_out = report_html_class()(document, make_url_fetcher(assets)).render(
-            stylesheets=stylesheets, font_config=font_config)
+            stylesheets=stylesheets, font_config=font_config
+        )
         pdf = laid_out.write_pdf(pdf_variant=PDF_VARIANT if tagged else None)
         pages = len(laid_out.pages)
         del laid_out

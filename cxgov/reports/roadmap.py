@@ -6,6 +6,7 @@ placed in a quarter strictly after every step it depends on, directly or through
 that need no step; within those limits the higher priority goes first, and no quarter takes
 more than ``per_quarter`` steps. What does not fit in the horizon is listed as "later".
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,8 +56,13 @@ class Sequenced:
     later: tuple[str, ...]
 
 
-def roadmap_sequence(ids_by_priority: Sequence[str], *, depends_on: Mapping[str, Sequence[str]],
-                     per_quarter: int = DEFAULT_PER_QUARTER, horizon: int = HORIZON) -> Sequenced:
+def roadmap_sequence(
+    ids_by_priority: Sequence[str],
+    *,
+    depends_on: Mapping[str, Sequence[str]],
+    per_quarter: int = DEFAULT_PER_QUARTER,
+    horizon: int = HORIZON,
+) -> Sequenced:
     """Place steps (highest priority first) into ``horizon`` quarters of at most ``per_quarter``.
 
     A step never lands in the same quarter as, or before, a step it depends on. A cycle in

@@ -3,6 +3,7 @@
 Closed cycles' reports are open to every member (READ); a cycle that is still running shows
 live aggregates, which only sponsors and consultants (MANAGE) see, as on the dashboard.
 """
+
 from __future__ import annotations
 
 import io
@@ -78,8 +79,14 @@ def _live_context(org, cycle):
 def _render_report(cycle, versions, version, context) -> str:
     """Render the report page in the report's own language, so ``<html lang>`` is the text's."""
     with rendering_in(context.language):
-        return render_template("reports/report.html", cycle=cycle, versions=versions, version=version,
-                               report_languages=available_languages(), **report_vars(context))
+        return render_template(
+            "reports/report.html",
+            cycle=cycle,
+            versions=versions,
+            version=version,
+            report_languages=available_languages(),
+            **report_vars(context),
+        )
 
 
 @bp.route("/<int:cycle_id>")
@@ -110,11 +117,14 @@ def edit(cycle_id: int) -> ResponseReturnValue:
             per_quarter = 0
         try:
             report_draft_save(
-                org=org, cycle=cycle, by=current_user,
+                org=org,
+                cycle=cycle,
+                by=current_user,
                 summary=form.get("summary", ""),
                 key_messages=[form.get(f"message_{i}", "") for i in range(1, KEY_MESSAGES + 1)],
                 gap_comments={g.practice_id: form.get(f"comment_{g.practice_id}", "") for g in context.gaps},
-                per_quarter=per_quarter)
+                per_quarter=per_quarter,
+            )
         except ReportError as exc:
             db.session.rollback()
             error = str(exc)
@@ -125,9 +135,17 @@ def edit(cycle_id: int) -> ResponseReturnValue:
     draft = report_draft_get(org=org, cycle=cycle)
     comments = dict(draft.gap_comments or {}) if draft else {}
     values = request.form if request.method == "POST" else None
-    return render_template("reports/edit.html", cycle=cycle, r=context, draft=draft, comments=comments,
-                           values=values, error=error, key_messages=KEY_MESSAGES,
-                           max_per_quarter=MAX_PER_QUARTER), (422 if error else 200)
+    return render_template(
+        "reports/edit.html",
+        cycle=cycle,
+        r=context,
+        draft=draft,
+        comments=comments,
+        values=values,
+        error=error,
+        key_messages=KEY_MESSAGES,
+        max_per_quarter=MAX_PER_QUARTER,
+    ), (422 if error else 200)
 
 
 @bp.route("/<int:cycle_id>/issue", methods=["POST"])
@@ -214,8 +232,9 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 
 def _download(data: bytes, mimetype: str, name: str):
-    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name,
-                         etag=file_etag(data))
+    response = send_file(
+        io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, etag=file_etag(data)
+    )
     response.headers["Cache-Control"] = "private, no-cache"
     return response
 
@@ -230,7 +249,12 @@ def pdf(cycle_id: int) -> ResponseReturnValue:
     outcome = report_pdf_get(org=org, cycle=cycle, narrative=narrative, lang=_lang(org))
     security_event("export", detail=f"report pdf {cycle.period}" + (" (cached)" if outcome.cached else ""))
     db.session.commit()
-    response = send_file(io.BytesIO(outcome.pdf), mimetype="application/pdf", as_attachment=True,
-                         download_name=f"{org.slug}-{cycle.period}-report.pdf", etag=outcome.context_hash)
+    response = send_file(
+        io.BytesIO(outcome.pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"{org.slug}-{cycle.period}-report.pdf",
+        etag=outcome.context_hash,
+    )
     response.headers["Cache-Control"] = "private, no-cache"
     return response

@@ -5,6 +5,7 @@
 :func:`report_inputs_key` fingerprints the same inputs cheaply (a few aggregate queries), so
 a cached PDF can be found without building the context at all.
 """
+
 from __future__ import annotations
 
 import base64
@@ -52,18 +53,24 @@ class BrandSource:
 def org_consultant(org: Organisation) -> User | None:
     """Return the organisation's consultant (the earliest consultant membership), if any."""
     return db.session.scalar(
-        select(User).join(Membership, Membership.user_id == User.id)
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
         .where(Membership.org_id == org.id, Membership.role == Role.CONSULTANT)
-        .order_by(Membership.id).limit(1))
+        .order_by(Membership.id)
+        .limit(1)
+    )
 
 
 def brand_source(org: Organisation, consultant: User | None) -> BrandSource:
     """Return the branding: the organisation's brand fields override the consultant's."""
     firm = org.brand_firm_name or (consultant.firm_name if consultant else None) or ""
     accent = org.brand_accent or (consultant.brand_accent if consultant else None)
-    return BrandSource(prepared_by=consultant.name if consultant else "", firm_name=firm,
-                       accent=safe_accent(accent),
-                       firm_logo_id=consultant.brand_logo_id if consultant else None)
+    return BrandSource(
+        prepared_by=consultant.name if consultant else "",
+        firm_name=firm,
+        accent=safe_accent(accent),
+        firm_logo_id=consultant.brand_logo_id if consultant else None,
+    )
 
 
 def _logos(ids: list[int | None]) -> dict[int, StoredFile]:
@@ -86,7 +93,8 @@ def _evidence_notes(cycle: Cycle) -> dict[str, list[tuple[str, str]]]:
         select(Answer.practice_id, Respondent.group, Answer.note)
         .join(Respondent, Respondent.id == Answer.respondent_id)
         .where(Answer.cycle_id == cycle.id, Answer.note != "")
-        .order_by(Answer.practice_id, Respondent.group, Answer.id))
+        .order_by(Answer.practice_id, Respondent.group, Answer.id)
+    )
     notes: dict[str, list[tuple[str, str]]] = {}
     for practice_id, group, note in rows:
         notes.setdefault(practice_id, []).append((group, note))
@@ -106,14 +114,29 @@ def _actions(org: Organisation, cycle: Cycle, result, today: date) -> list[Actio
     except ImportError:  # the action plan is optional
         return []
     items = action_followup(org.id, cycle, result=result, today=today)
-    return [ActionInfo(practice_id=i.practice_id or "", title=i.title, owner=i.owner_name or "",
-                       status=i.status, due=i.due_date, completed=i.done_at, overdue=i.overdue)
-            for i in items]
+    return [
+        ActionInfo(
+            practice_id=i.practice_id or "",
+            title=i.title,
+            owner=i.owner_name or "",
+            status=i.status,
+            due=i.due_date,
+            completed=i.done_at,
+            overdue=i.overdue,
+        )
+        for i in items
+    ]
 
 
-def report_context_for_cycle(org: Organisation, cycle: Cycle, *, today: date | None = None,
-                             generated_at: datetime | None = None,
-                             narrative: Narrative | None = None, lang: str | None = None) -> ReportContext:
+def report_context_for_cycle(
+    org: Organisation,
+    cycle: Cycle,
+    *,
+    today: date | None = None,
+    generated_at: datetime | None = None,
+    narrative: Narrative | None = None,
+    lang: str | None = None,
+) -> ReportContext:
     """Return the report context of ``cycle`` (stored results when closed, live when open).
 
     ``lang`` is the report's language (default: the organisation's); every sentence, number and
@@ -122,13 +145,18 @@ def report_context_for_cycle(org: Organisation, cycle: Cycle, *, today: date | N
     if cycle.org_id != org.id:
         raise ValueError("the cycle belongs to another organisation")
     with rendering_in(report_language(lang, org.language)) as shown:
-        return _report_context(org, cycle, today=today, generated_at=generated_at,
-                               narrative=narrative, lang=shown)
+        return _report_context(org, cycle, today=today, generated_at=generated_at, narrative=narrative, lang=shown)
 
 
-def _report_context(org: Organisation, cycle: Cycle, *, today: date | None,
-                    generated_at: datetime | None, narrative: Narrative | None,
-                    lang: str) -> ReportContext:
+def _report_context(
+    org: Organisation,
+    cycle: Cycle,
+    *,
+    today: date | None,
+    generated_at: datetime | None,
+    narrative: Narrative | None,
+    lang: str,
+) -> ReportContext:
     today = today or date.today()
     generated_at = generated_at or datetime.now(UTC)
     framework = cycle_services.cycle_framework(cycle)
@@ -144,12 +172,19 @@ def _report_context(org: Organisation, cycle: Cycle, *, today: date | None,
     logos = _logos([org.logo_id, brand.firm_logo_id])
     groups = tuple((g["key"], g["label"]) for g in cycle_services.org_groups(org))
     context = build_report_context(
-        org=OrgInfo(name=org.name, slug=org.slug, language=lang,
-                    logo=_data_uri(logos.get(org.logo_id) if org.logo_id else None),
-                    group_labels=groups),
-        branding=Branding(prepared_by=brand.prepared_by, firm_name=brand.firm_name,
-                          accent=brand.accent,
-                          firm_logo=_data_uri(logos.get(brand.firm_logo_id) if brand.firm_logo_id else None)),
+        org=OrgInfo(
+            name=org.name,
+            slug=org.slug,
+            language=lang,
+            logo=_data_uri(logos.get(org.logo_id) if org.logo_id else None),
+            group_labels=groups,
+        ),
+        branding=Branding(
+            prepared_by=brand.prepared_by,
+            firm_name=brand.firm_name,
+            accent=brand.accent,
+            firm_logo=_data_uri(logos.get(brand.firm_logo_id) if brand.firm_logo_id else None),
+        ),
         framework=framework,
         period=cycle.period,
         result=result,
@@ -185,16 +220,17 @@ def render_version() -> str:
     """Return a hash of the report's templates and stylesheets (a deploy changes the PDF)."""
     digest = hashlib.sha256()
     files = sorted((TEMPLATES_ROOT / "reports").rglob("*.html")) + [
-        STATIC_ROOT / "css" / "report.css", STATIC_ROOT / "css" / "report-pdf.css",
-        STATIC_ROOT / "css" / "report-fonts.css"]
+        STATIC_ROOT / "css" / "report.css",
+        STATIC_ROOT / "css" / "report-pdf.css",
+        STATIC_ROOT / "css" / "report-fonts.css",
+    ]
     for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def report_inputs_key(org: Organisation, cycle: Cycle, *, today: date | None = None,
-                      lang: str | None = None) -> str:
+def report_inputs_key(org: Organisation, cycle: Cycle, *, today: date | None = None, lang: str | None = None) -> str:
     """Return a hash of everything the report depends on, from a few aggregate queries.
 
     Any answer, register row, action or branding change alters it; so does the date (the
@@ -212,12 +248,19 @@ def report_inputs_key(org: Organisation, cycle: Cycle, *, today: date | None = N
     parts = []
     for model in tables:
         where = (model.cycle_id == cycle.id) if model is Answer else (model.org_id == org.id)
-        parts.append(select(literal(model.__tablename__).label("t"), func.count(model.id).label("n"),
-                            func.max(model.updated_at).label("u")).where(where))
+        parts.append(
+            select(
+                literal(model.__tablename__).label("t"),
+                func.count(model.id).label("n"),
+                func.max(model.updated_at).label("u"),
+            ).where(where)
+        )
     # Any closed cycle's result feeds the trend; count and latest close cover additions.
-    parts.append(select(literal("cycle").label("t"), func.count(Cycle.id).label("n"),
-                        func.max(Cycle.closed_at).label("u"))
-                 .where(Cycle.org_id == org.id, Cycle.status == "closed"))
+    parts.append(
+        select(
+            literal("cycle").label("t"), func.count(Cycle.id).label("n"), func.max(Cycle.closed_at).label("u")
+        ).where(Cycle.org_id == org.id, Cycle.status == "closed")
+    )
     rows = sorted((t, n, str(u)) for t, n, u in db.session.execute(union_all(*parts)))
     consultant = org_consultant(org)
     brand = brand_source(org, consultant)
@@ -226,12 +269,22 @@ def report_inputs_key(org: Organisation, cycle: Cycle, *, today: date | None = N
         "v": render_version(),
         "today": (today or date.today()).isoformat(),
         "lang": report_language(lang, org.language),  # a Danish and an English PDF differ
-        "cycle": [cycle.id, cycle.status, str(cycle.closed_at), cycle.framework_hash,
-                  cycle.targets or {}],
-        "org": [org.name, org.slug, org.language, org.service_promise, org.respondent_groups,
-                org.logo_id, logos[org.logo_id].sha256 if org.logo_id in logos else None],
-        "brand": [brand.prepared_by, brand.firm_name, brand.accent,
-                  logos[brand.firm_logo_id].sha256 if brand.firm_logo_id in logos else None],
+        "cycle": [cycle.id, cycle.status, str(cycle.closed_at), cycle.framework_hash, cycle.targets or {}],
+        "org": [
+            org.name,
+            org.slug,
+            org.language,
+            org.service_promise,
+            org.respondent_groups,
+            org.logo_id,
+            logos[org.logo_id].sha256 if org.logo_id in logos else None,
+        ],
+        "brand": [
+            brand.prepared_by,
+            brand.firm_name,
+            brand.accent,
+            logos[brand.firm_logo_id].sha256 if brand.firm_logo_id in logos else None,
+        ],
         "rows": rows,
     }
     canonical = json.dumps(facts, sort_keys=True, default=str, separators=(",", ":"))

@@ -1,4 +1,5 @@
 """Report PDFs through the database cache (services flush; the caller commits)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -25,22 +26,33 @@ class PdfOutcome:
     cached: bool  #: True when no rendering was needed
 
 
-def report_pdf_get(*, org: Organisation, cycle: Cycle, today: date | None = None,
-                   narrative: Narrative | None = None, lang: str | None = None) -> PdfOutcome:
+def report_pdf_get(
+    *,
+    org: Organisation,
+    cycle: Cycle,
+    today: date | None = None,
+    narrative: Narrative | None = None,
+    lang: str | None = None,
+) -> PdfOutcome:
     """Return the cycle's live report PDF in ``lang`` (default: the organisation's), cached by its inputs."""
     key = report_inputs_key(org, cycle, today=today, lang=lang)
     if narrative is not None:  # the draft's words are inputs too
         key = hashlib.sha256((key + repr(narrative)).encode("utf-8")).hexdigest()
     hit = db.session.execute(
         select(ReportPdfCache.pdf, ReportPdfCache.context_hash)
-        .where(ReportPdfCache.cycle_id == cycle.id, ReportPdfCache.inputs_key == key).limit(1)).first()
+        .where(ReportPdfCache.cycle_id == cycle.id, ReportPdfCache.inputs_key == key)
+        .limit(1)
+    ).first()
     if hit is not None:
         return PdfOutcome(pdf=hit.pdf, context_hash=hit.context_hash, cached=True)
     context = report_context_for_cycle(org, cycle, today=today, narrative=narrative, lang=lang)
     context_hash = context.context_hash()
     # Inputs can change and change back (an edit undone): the context hash still matches.
-    same = db.session.scalar(select(ReportPdfCache.pdf).where(
-        ReportPdfCache.cycle_id == cycle.id, ReportPdfCache.context_hash == context_hash).limit(1))
+    same = db.session.scalar(
+        select(ReportPdfCache.pdf)
+        .where(ReportPdfCache.cycle_id == cycle.id, ReportPdfCache.context_hash == context_hash)
+        .limit(1)
+    )
     if same is not None:
         pdf = same
     else:
@@ -48,7 +60,6 @@ def report_pdf_get(*, org: Organisation, cycle: Cycle, today: date | None = None
             pdf = render_report_pdf(context)
     begin_writing()  # this runs in a GET: end the read transaction, then take the write lock
     db.session.execute(delete(ReportPdfCache).where(ReportPdfCache.cycle_id == cycle.id))
-    db.session.add(ReportPdfCache(org_id=org.id, cycle_id=cycle.id, inputs_key=key,
-                                  context_hash=context_hash, pdf=pdf))
+    db.session.add(ReportPdfCache(org_id=org.id, cycle_id=cycle.id, inputs_key=key, context_hash=context_hash, pdf=pdf))
     db.session.flush()
     return PdfOutcome(pdf=pdf, context_hash=context_hash, cached=same is not None)

@@ -7,6 +7,7 @@ confirms or contradicts, and which finished actions did not move their practice.
 says the register confirms anything when the register is empty or thin: that is missing
 evidence, and the draft says so. Pure: plain data in, plain text out.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -80,9 +81,15 @@ def _perception(practices: Sequence[PracticeFacts], threshold: float) -> list[St
         spread = (high.level or 0) - (low.level or 0)
         if spread < threshold:
             continue
-        text = _("%(high)s rate %(id)s %(title)s at %(hl)s, %(low)s at %(ll)s.", high=high.group,
-                 id=p.id, title=p.title, hl=fmt_level(high.level), low=low.group.lower(),
-                 ll=fmt_level(low.level))
+        text = _(
+            "%(high)s rate %(id)s %(title)s at %(hl)s, %(low)s at %(ll)s.",
+            high=high.group,
+            id=p.id,
+            title=p.title,
+            hl=fmt_level(high.level),
+            low=low.group.lower(),
+            ll=fmt_level(low.level),
+        )
         out.append((spread, bool(high.notes and low.notes), Story("perception", p.id, p.title, text, high, low)))
     out.sort(key=lambda item: (-item[0], not item[1], item[2].practice_id))
     return [s for _spread, _notes, s in out]
@@ -93,10 +100,16 @@ def _contradicting_notes(stories: Sequence[Story]) -> list[Story]:
     out = []
     for s in stories:
         if s.high and s.low and s.high.notes and s.low.notes:
-            text = _("On %(id)s %(title)s the notes contradict each other: %(high)s write "
-                     "\u201c%(hn)s\u201d, %(low)s write \u201c%(ln)s\u201d.", id=s.practice_id,
-                     title=s.title, high=s.high.group.lower(), hn=_quote(s.high.notes[0]),
-                     low=s.low.group.lower(), ln=_quote(s.low.notes[0]))
+            text = _(
+                "On %(id)s %(title)s the notes contradict each other: %(high)s write "
+                "\u201c%(hn)s\u201d, %(low)s write \u201c%(ln)s\u201d.",
+                id=s.practice_id,
+                title=s.title,
+                high=s.high.group.lower(),
+                hn=_quote(s.high.notes[0]),
+                low=s.low.group.lower(),
+                ln=_quote(s.low.notes[0]),
+            )
             out.append(Story("contradiction", s.practice_id, s.title, text, s.high, s.low))
     return out
 
@@ -114,11 +127,21 @@ def _movers(practices: Sequence[PracticeFacts]) -> list[Story]:
         before, after = fmt_level(p.previous_level), fmt_level(p.level)
         # Two literal msgids (not one chosen through a variable), so the extractor finds both.
         if (p.change or 0) > 0:
-            text = _("%(id)s %(title)s rose from %(before)s to %(after)s.", id=p.id, title=p.title,
-                     before=before, after=after)
+            text = _(
+                "%(id)s %(title)s rose from %(before)s to %(after)s.",
+                id=p.id,
+                title=p.title,
+                before=before,
+                after=after,
+            )
         else:
-            text = _("%(id)s %(title)s fell from %(before)s to %(after)s.", id=p.id, title=p.title,
-                     before=before, after=after)
+            text = _(
+                "%(id)s %(title)s fell from %(before)s to %(after)s.",
+                id=p.id,
+                title=p.title,
+                before=before,
+                after=after,
+            )
         out.append(Story("mover", p.id, p.title, text))
     return out
 
@@ -130,17 +153,47 @@ def _register(gap_ids: Sequence[str], practices: dict[str, PracticeFacts], evide
         if p is None or not p.register_checks:
             continue
         if evidence_state != "ok":
-            out.append(Story("missing_evidence", p.id, p.title, _(
-                "The register cannot confirm or contradict the gap on %(id)s %(title)s yet: "
-                "it holds too little to check.", id=p.id, title=p.title)))
+            out.append(
+                Story(
+                    "missing_evidence",
+                    p.id,
+                    p.title,
+                    _(
+                        "The register cannot confirm or contradict the gap on %(id)s %(title)s yet: "
+                        "it holds too little to check.",
+                        id=p.id,
+                        title=p.title,
+                    ),
+                )
+            )
         elif p.failing_checks:
-            out.append(Story("confirmed", p.id, p.title, _(
-                "The register confirms the gap on %(id)s %(title)s: \u201c%(check)s\u201d fails.",
-                id=p.id, title=p.title, check=p.failing_checks[0])))
+            out.append(
+                Story(
+                    "confirmed",
+                    p.id,
+                    p.title,
+                    _(
+                        "The register confirms the gap on %(id)s %(title)s: \u201c%(check)s\u201d fails.",
+                        id=p.id,
+                        title=p.title,
+                        check=p.failing_checks[0],
+                    ),
+                )
+            )
         else:
-            out.append(Story("contradicted", p.id, p.title, _(
-                "On %(id)s %(title)s the register's checks pass, so the gap lies in how the "
-                "practice is lived, not in missing roles or records.", id=p.id, title=p.title)))
+            out.append(
+                Story(
+                    "contradicted",
+                    p.id,
+                    p.title,
+                    _(
+                        "On %(id)s %(title)s the register's checks pass, so the gap lies in how the "
+                        "practice is lived, not in missing roles or records.",
+                        id=p.id,
+                        title=p.title,
+                    ),
+                )
+            )
     return out
 
 
@@ -148,23 +201,42 @@ def _no_effect(actions: Sequence[ActionFacts]) -> list[Story]:
     out = []
     for a in actions:
         if a.still_failing:
-            text = _("The action on %(id)s %(practice)s (\u201c%(action)s\u201d) is marked done, but "
-                     "the register check \u201c%(check)s\u201d still fails.", id=a.practice_id,
-                     practice=a.practice_title, action=_quote(a.title), check=_quote(a.still_failing[0]))
+            text = _(
+                "The action on %(id)s %(practice)s (\u201c%(action)s\u201d) is marked done, but "
+                "the register check \u201c%(check)s\u201d still fails.",
+                id=a.practice_id,
+                practice=a.practice_title,
+                action=_quote(a.title),
+                check=_quote(a.still_failing[0]),
+            )
         elif a.change is not None and a.change <= 0:
-            text = _("The action on %(id)s %(practice)s (\u201c%(action)s\u201d) is marked done, but "
-                     "the practice's level did not move (%(change)s).", id=a.practice_id,
-                     practice=a.practice_title, action=_quote(a.title), change=fmt_signed(a.change, 1))
+            text = _(
+                "The action on %(id)s %(practice)s (\u201c%(action)s\u201d) is marked done, but "
+                "the practice's level did not move (%(change)s).",
+                id=a.practice_id,
+                practice=a.practice_title,
+                action=_quote(a.title),
+                change=fmt_signed(a.change, 1),
+            )
         else:
             continue
         out.append(Story("no_effect", a.practice_id, a.title, text))
     return out
 
 
-def auto_draft(*, index: float | None, change: float | None, stage: str, previous_period: str | None,
-               practices: Sequence[PracticeFacts], gap_ids: Sequence[str], evidence_state: str,
-               done_actions: Sequence[ActionFacts], perception_threshold: float,
-               first_steps: Sequence[tuple[str, str, str]]) -> AutoDraft:
+def auto_draft(
+    *,
+    index: float | None,
+    change: float | None,
+    stage: str,
+    previous_period: str | None,
+    practices: Sequence[PracticeFacts],
+    gap_ids: Sequence[str],
+    evidence_state: str,
+    done_actions: Sequence[ActionFacts],
+    perception_threshold: float,
+    first_steps: Sequence[tuple[str, str, str]],
+) -> AutoDraft:
     """Write the automatic summary and three key messages.
 
     ``evidence_state`` is ok | thin | empty | unchecked; ``first_steps`` are the roadmap's
@@ -182,13 +254,17 @@ def auto_draft(*, index: float | None, change: float | None, stage: str, previou
     if index is None:
         headline = _("Nobody has rated a practice in this cycle yet, so there is no index.")
     elif change is None:
-        headline = _("The maturity index stands at **%(index)s** (%(stage)s).", index=fmt_index(index),
-                     stage=stage)
+        headline = _("The maturity index stands at **%(index)s** (%(stage)s).", index=fmt_index(index), stage=stage)
     else:
-        headline = ngettext("The maturity index is **%(index)s** (%(stage)s), %(change)s point since %(prev)s.",
-                            "The maturity index is **%(index)s** (%(stage)s), %(change)s points since %(prev)s.",
-                            int(abs(round_half_up(change))), index=fmt_index(index), stage=stage,
-                            change=fmt_signed(change), prev=previous_period or "")
+        headline = ngettext(
+            "The maturity index is **%(index)s** (%(stage)s), %(change)s point since %(prev)s.",
+            "The maturity index is **%(index)s** (%(stage)s), %(change)s points since %(prev)s.",
+            int(abs(round_half_up(change))),
+            index=fmt_index(index),
+            stage=stage,
+            change=fmt_signed(change),
+            prev=previous_period or "",
+        )
     paragraphs.append(headline)
     if perception:
         lines = [_("**Leadership and the front line do not see the same organisation.**")]
@@ -206,30 +282,47 @@ def auto_draft(*, index: float | None, change: float | None, stage: str, previou
     messages: list[str] = []
     if perception:
         top = perception[0]
-        messages.append(_("Close the perception gap on %(id)s %(title)s: %(high)s rate it %(hl)s, "
-                          "%(low)s %(ll)s.", id=top.practice_id, title=top.title,
-                          high=top.high.group.lower() if top.high else "",
-                          hl=fmt_level(top.high.level if top.high else None),
-                          low=top.low.group.lower() if top.low else "",
-                          ll=fmt_level(top.low.level if top.low else None)))
+        messages.append(
+            _(
+                "Close the perception gap on %(id)s %(title)s: %(high)s rate it %(hl)s, %(low)s %(ll)s.",
+                id=top.practice_id,
+                title=top.title,
+                high=top.high.group.lower() if top.high else "",
+                hl=fmt_level(top.high.level if top.high else None),
+                low=top.low.group.lower() if top.low else "",
+                ll=fmt_level(top.low.level if top.low else None),
+            )
+        )
     if first_steps:
         pid, title, owner = first_steps[0]
-        messages.append(_("Start with %(id)s %(title)s next quarter, owned by %(owner)s: the "
-                          "steps after it depend on it.", id=pid, title=title, owner=owner))
+        messages.append(
+            _(
+                "Start with %(id)s %(title)s next quarter, owned by %(owner)s: the steps after it depend on it.",
+                id=pid,
+                title=title,
+                owner=owner,
+            )
+        )
     if no_effect:
         messages.append(_("Check the done actions that did not work: %(what)s", what=no_effect[0].text))
     elif evidence_state in ("empty", "thin"):
-        messages.append(_("Fill in the register: without owners and roles on record, the gaps "
-                          "cannot be checked against evidence."))
+        messages.append(
+            _("Fill in the register: without owners and roles on record, the gaps cannot be checked against evidence.")
+        )
     elif contradictions:
         messages.append(contradictions[0].text)
     if len(messages) < 3 and gap_ids:
         gap = by_id.get(gap_ids[0])
         if gap is not None:
-            messages.append(_("The largest gap is %(id)s %(title)s: level %(level)s against target "
-                              "%(target)d.", id=gap.id, title=gap.title, level=fmt_level(gap.level),
-                              target=gap.target))
+            messages.append(
+                _(
+                    "The largest gap is %(id)s %(title)s: level %(level)s against target %(target)d.",
+                    id=gap.id,
+                    title=gap.title,
+                    level=fmt_level(gap.level),
+                    target=gap.target,
+                )
+            )
     if len(messages) < 3 and index is not None:
         messages.append(headline.replace("**", ""))
-    return AutoDraft(summary="\n\n".join(paragraphs), key_messages=tuple(messages[:3]),
-                     stories=tuple(stories))
+    return AutoDraft(summary="\n\n".join(paragraphs), key_messages=tuple(messages[:3]), stories=tuple(stories))

@@ -5,6 +5,7 @@ Word headings (the navigation pane and a table of contents work), real tables, l
 bold runs from the consultant's text, and the charts as PNG images (the same SVG as the
 PDF, drawn by cairosvg). Every number goes through the same formatters as the PDF.
 """
+
 from __future__ import annotations
 
 import io
@@ -86,7 +87,7 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
     doc.styles["Normal"].font.name = "DejaVu Sans"
     doc.styles["Normal"].font.size = Pt(9.5)
 
-    status = (_("version %(n)d", n=c.version) if c.status == "issued" and c.version else _("draft"))
+    status = _("version %(n)d", n=c.version) if c.status == "issued" and c.version else _("draft")
     _para(doc, f"{_('CX governance gap report')} · {status}")
     _heading(doc, c.cover.org_name, level=0)
     _para(doc, c.cover.period)
@@ -98,15 +99,29 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
 
     # Key messages
     _heading(doc, _("Key messages"), level=1)
-    health = (f.fmt_index(c.summary.health_score) + "/100"
-              if c.method.register_state in ("ok", "thin") and c.summary.health_score is not None else "\u2013")
-    _table(doc, [_("Maturity index"), _("Change"), _("Register health"), _("Respondents")],
-           [[f"{f.fmt_index(c.summary.index)}/100 ({c.summary.stage or _('not rated')})",
-             f.fmt_signed(c.summary.change), health, str(c.summary.n_respondents)]])
+    health = (
+        f.fmt_index(c.summary.health_score) + "/100"
+        if c.method.register_state in ("ok", "thin") and c.summary.health_score is not None
+        else "\u2013"
+    )
+    _table(
+        doc,
+        [_("Maturity index"), _("Change"), _("Register health"), _("Respondents")],
+        [
+            [
+                f"{f.fmt_index(c.summary.index)}/100 ({c.summary.stage or _('not rated')})",
+                f.fmt_signed(c.summary.change),
+                health,
+                str(c.summary.n_respondents),
+            ]
+        ],
+    )
     for message in c.narrative.key_messages:
         _para(doc, message, "ListNumber")
-    story = next((s for s in c.stories if s.kind == "contradiction"),
-                 next((s for s in c.stories if s.kind == "perception"), None))
+    story = next(
+        (s for s in c.stories if s.kind == "contradiction"),
+        next((s for s in c.stories if s.kind == "perception"), None),
+    )
     if story is not None and story.high and story.low:
         _heading(doc, f"{story.practice_id} {story.title}: {_('two views of the same practice')}", level=2)
         table = doc.add_table(rows=1, cols=2)
@@ -125,11 +140,23 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
     charts = build_charts(c)
     _heading(doc, _("Maturity at a glance"), level=1)
     doc.add_picture(io.BytesIO(_png(str(charts.radar), 900)), width=Cm(11))
-    _table(doc, [_("Dimension"), _("Score"), _("Target"), _("Gap"), _("Index"), _("Change")],
-           [[f"{d.code} {d.title}", f.fmt_level(d.score), f.fmt_level(d.target), f.fmt_level(d.gap),
-             f.fmt_index(d.index), f.fmt_signed(d.change)] for d in c.dimensions]
-           + [[_("Maturity index"), "", "", "", f.fmt_index(c.summary.index), f.fmt_signed(c.summary.change)]],
-           (7.4, 1.8, 1.8, 1.8, 1.8, 1.8))
+    _table(
+        doc,
+        [_("Dimension"), _("Score"), _("Target"), _("Gap"), _("Index"), _("Change")],
+        [
+            [
+                f"{d.code} {d.title}",
+                f.fmt_level(d.score),
+                f.fmt_level(d.target),
+                f.fmt_level(d.gap),
+                f.fmt_index(d.index),
+                f.fmt_signed(d.change),
+            ]
+            for d in c.dimensions
+        ]
+        + [[_("Maturity index"), "", "", "", f.fmt_index(c.summary.index), f.fmt_signed(c.summary.change)]],
+        (7.4, 1.8, 1.8, 1.8, 1.8, 1.8),
+    )
     _heading(doc, _("Trend"), level=2)
     doc.add_picture(io.BytesIO(_png(str(charts.trend), 1400)), width=Cm(17))
     for note in c.trend.version_notes:
@@ -139,31 +166,63 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
     if c.benchmark is not None:
         b = c.benchmark
         _heading(doc, _("Benchmark"), level=1)
-        _para(doc, ngettext("Where this quarter stands among %(num)d other client organisation of the same "
-                            "consultancy, each with its latest closed assessment on the same framework (%(fw)s).",
-                            "Where this quarter stands among %(num)d other client organisations of the same "
-                            "consultancy, each with its latest closed assessment on the same framework (%(fw)s).",
-                            b.peers, fw=b.framework))
-        _table(doc, [_("Measure"), _("This organisation"), _("Percentile"), _("Lower quartile"), _("Median"),
-                     _("Upper quartile")],
-               [[_(p.title) if p.key == "index" else p.title,
-                 "\u2013" if p.value is None else str(p.value),
-                 "\u2013" if p.percentile is None else str(p.percentile), str(p.q1), str(p.median), str(p.q3)]
-                for p in (b.index, *b.dimensions)], (5.6, 2.4, 2.2, 2.4, 2.0, 2.4))
+        _para(
+            doc,
+            ngettext(
+                "Where this quarter stands among %(num)d other client organisation of the same "
+                "consultancy, each with its latest closed assessment on the same framework (%(fw)s).",
+                "Where this quarter stands among %(num)d other client organisations of the same "
+                "consultancy, each with its latest closed assessment on the same framework (%(fw)s).",
+                b.peers,
+                fw=b.framework,
+            ),
+        )
+        _table(
+            doc,
+            [
+                _("Measure"),
+                _("This organisation"),
+                _("Percentile"),
+                _("Lower quartile"),
+                _("Median"),
+                _("Upper quartile"),
+            ],
+            [
+                [
+                    _(p.title) if p.key == "index" else p.title,
+                    "\u2013" if p.value is None else str(p.value),
+                    "\u2013" if p.percentile is None else str(p.percentile),
+                    str(p.q1),
+                    str(p.median),
+                    str(p.q3),
+                ]
+                for p in (b.index, *b.dimensions)
+            ],
+            (5.6, 2.4, 2.2, 2.4, 2.0, 2.4),
+        )
 
     # Heatmap
     _heading(doc, _("Who sees what"), level=1)
-    _table(doc, [_("Practice"), _("All")] + [f"{g.label} (n = {g.n})" for g in c.heatmap.groups],
-           [[f"{row.id} {row.title}", f.fmt_level(row.level)] + [f.fmt_level(v) for v in row.levels]
-            for row in c.heatmap.rows])
+    _table(
+        doc,
+        [_("Practice"), _("All")] + [f"{g.label} (n = {g.n})" for g in c.heatmap.groups],
+        [
+            [f"{row.id} {row.title}", f.fmt_level(row.level)] + [f.fmt_level(v) for v in row.levels]
+            for row in c.heatmap.rows
+        ],
+    )
 
     # Gaps
     _heading(doc, _("Prioritised gaps and next steps"), level=1)
     for g in c.gaps:
         _heading(doc, f"{g.rank}. {g.practice_id} {g.title}", level=2)
-        _para(doc, f"{g.dimension} · " + _("level %(l)s, target %(t)s, gap %(g)s", l=f.fmt_level(g.level),
-                                                   t=g.target, g=f.fmt_level(g.gap))
-                          + " · " + _("priority %(p)s", p=f.fmt_level(g.priority)))
+        _para(
+            doc,
+            f"{g.dimension} · "
+            + _("level %(l)s, target %(t)s, gap %(g)s", l=f.fmt_level(g.level), t=g.target, g=f.fmt_level(g.gap))
+            + " · "
+            + _("priority %(p)s", p=f.fmt_level(g.priority)),
+        )
         if g.change_note:
             _para(doc, g.change_note)
         if g.current_text:
@@ -179,8 +238,9 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
             p.add_run(g.next_step)
         p = _para(doc)
         p.add_run(_("Accountable") + ": ").bold = True
-        p.add_run(f"{g.owner} ({g.owner_role})" if g.owner_from_register
-                  else _("Role to fill: %(role)s", role=g.owner_role))
+        p.add_run(
+            f"{g.owner} ({g.owner_role})" if g.owner_from_register else _("Role to fill: %(role)s", role=g.owner_role)
+        )
         if g.comment:
             _para(doc).add_run(_("Consultant’s comment")).bold = True
             _blocks(doc, g.comment)
@@ -191,36 +251,71 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
     for q in c.roadmap.quarters:
         _heading(doc, q.period, level=2)
         if q.steps:
-            _table(doc, [_("Practice"), _("Step"), _("Accountable"), _("Effort")],
-                   [[f"{s.practice_id} {s.title}" + (f"\n{_('after %(ids)s', ids=', '.join(s.after))}"
-                                                      if s.after else ""), s.step,
-                     s.owner if s.owner_from_register else _("Role to fill: %(role)s", role=s.owner_role),
-                     _(_EFFORT.get(s.effort, "\u2013"))] for s in q.steps], (4.2, 8.0, 3.6, 1.6))
+            _table(
+                doc,
+                [_("Practice"), _("Step"), _("Accountable"), _("Effort")],
+                [
+                    [
+                        f"{s.practice_id} {s.title}"
+                        + (f"\n{_('after %(ids)s', ids=', '.join(s.after))}" if s.after else ""),
+                        s.step,
+                        s.owner if s.owner_from_register else _("Role to fill: %(role)s", role=s.owner_role),
+                        _(_EFFORT.get(s.effort, "\u2013")),
+                    ]
+                    for s in q.steps
+                ],
+                (4.2, 8.0, 3.6, 1.6),
+            )
     if c.roadmap.later:
         _para(doc, _("Later: %(ids)s.", ids=", ".join(s.practice_id for s in c.roadmap.later)))
 
     # Actions
     _heading(doc, _("Action plan follow-up"), level=1)
     if c.actions.empty:
-        _para(doc, _("No actions have been recorded for this organisation yet. The roadmap above is "
-                            "a starting point for the action plan."))
-    for heading, rows in ((_("Done since last quarter"), c.actions.done), (_("Overdue"), c.actions.overdue),
-                          (_("Planned and in progress"), c.actions.open)):
+        _para(
+            doc,
+            _(
+                "No actions have been recorded for this organisation yet. The roadmap above is "
+                "a starting point for the action plan."
+            ),
+        )
+    for heading, rows in (
+        (_("Done since last quarter"), c.actions.done),
+        (_("Overdue"), c.actions.overdue),
+        (_("Planned and in progress"), c.actions.open),
+    ):
         if rows:
             _heading(doc, heading, level=2)
-            _table(doc, [_("Practice"), _("Action"), _("Owner"), _("Date"), _("Level change")],
-                   [[f"{a.practice_id} {a.practice_title}", a.title + (f"\n\u26a0 {a.warning}" if a.warning else ""),
-                     a.owner, a.completed or a.due or "\u2013", f.fmt_signed(a.score_change, 1)] for a in rows],
-                   (4.6, 5.6, 3.0, 2.2, 2.0))
+            _table(
+                doc,
+                [_("Practice"), _("Action"), _("Owner"), _("Date"), _("Level change")],
+                [
+                    [
+                        f"{a.practice_id} {a.practice_title}",
+                        a.title + (f"\n\u26a0 {a.warning}" if a.warning else ""),
+                        a.owner,
+                        a.completed or a.due or "\u2013",
+                        f.fmt_signed(a.score_change, 1),
+                    ]
+                    for a in rows
+                ],
+                (4.6, 5.6, 3.0, 2.2, 2.0),
+            )
 
     # Method
     _heading(doc, _("Method and confidence"), level=1)
     for line in (*c.method.confidence, *c.method.version_changes):
         _para(doc, line, "ListBullet")
-    _table(doc, [_("Respondents"), ""], [[label, str(n)] for label, n in c.method.respondents]
-           + [[_("Total"), str(c.method.n_respondents)]])
-    _para(doc, f"{_('Framework')}: {c.cover.framework_title}, {_('version %(v)s', v=c.method.framework_version)}"
-                      + (f" · {_('Profile')}: {c.method.profile}" if c.method.profile else ""))
+    _table(
+        doc,
+        [_("Respondents"), ""],
+        [[label, str(n)] for label, n in c.method.respondents] + [[_("Total"), str(c.method.n_respondents)]],
+    )
+    _para(
+        doc,
+        f"{_('Framework')}: {c.cover.framework_title}, {_('version %(v)s', v=c.method.framework_version)}"
+        + (f" · {_('Profile')}: {c.method.profile}" if c.method.profile else ""),
+    )
     _para(doc, f"{_('Answers as of')}: {c.method.data_date or '–'}")
     for head, text in c.method.formulas:
         p = _para(doc)
@@ -230,8 +325,13 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
     # Appendices
     _heading(doc, _("Appendix A · Register evidence"), level=1)
     if c.method.register_state in ("empty", "thin"):
-        _para(doc, _("The register holds too little to serve as evidence: the checks below describe "
-                            "what is missing, and no gap in this report is counted as confirmed by them."))
+        _para(
+            doc,
+            _(
+                "The register holds too little to serve as evidence: the checks below describe "
+                "what is missing, and no gap in this report is counted as confirmed by them."
+            ),
+        )
     elif c.health_score is not None:
         _para(doc, _("Register health score %(s)s of 100.", s=f.fmt_index(c.health_score)))
     for check in c.evidence:
@@ -244,18 +344,33 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
     for d in c.dimensions:
         _heading(doc, f"{d.code} · {d.title}", level=2)
         # The same figures, warnings and notes as the PDF's appendix, so nothing is lost in Word.
-        facts = [_("Score %(v)s", v=f.fmt_level(d.score)), _("Target %(v)s", v=f.fmt_level(d.target)),
-                 _("Gap %(v)s", v=f.fmt_level(d.gap)), _("Index %(v)s", v=f.fmt_index(d.index))
-                 + (f" ({f.fmt_signed(d.change)})" if d.change is not None else "")]
+        facts = [
+            _("Score %(v)s", v=f.fmt_level(d.score)),
+            _("Target %(v)s", v=f.fmt_level(d.target)),
+            _("Gap %(v)s", v=f.fmt_level(d.gap)),
+            _("Index %(v)s", v=f.fmt_index(d.index)) + (f" ({f.fmt_signed(d.change)})" if d.change is not None else ""),
+        ]
         if d.perception_flag:
             facts.append(_("Perception gap %(g)s", g=f.fmt_signed(d.perception_gap, 1)))
         _para(doc, " · ".join(facts))
         if d.description:
             _para(doc, d.description)
-        _table(doc, [_("Practice"), _("Level"), _("Target"), _("Gap"), _("Spread"), _("Change")],
-               [[f"{p.id} {p.title}", f.fmt_level(p.level), str(p.target), f.fmt_level(p.gap),
-                 f.fmt_number(p.spread, 2), f.fmt_signed(p.change, 1)] for p in d.practices],
-               (8.4, 1.6, 1.6, 1.6, 1.6, 1.6))
+        _table(
+            doc,
+            [_("Practice"), _("Level"), _("Target"), _("Gap"), _("Spread"), _("Change")],
+            [
+                [
+                    f"{p.id} {p.title}",
+                    f.fmt_level(p.level),
+                    str(p.target),
+                    f.fmt_level(p.gap),
+                    f.fmt_number(p.spread, 2),
+                    f.fmt_signed(p.change, 1),
+                ]
+                for p in d.practices
+            ],
+            (8.4, 1.6, 1.6, 1.6, 1.6, 1.6),
+        )
         for p in d.practices:
             flags = p.flags()
             if not flags and not p.notes:

@@ -1,4 +1,5 @@
 """Pure scoring of CX maturity self-assessments: plain data in, plain data out."""
+
 from __future__ import annotations
 
 from cxgov.scoring.engine import (

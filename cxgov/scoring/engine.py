@@ -9,6 +9,7 @@ A closed cycle stores ``CycleResult.to_dict()`` as JSON and rebuilds it with
 :meth:`CycleResult.from_dict`, so the numbers of an old report never change even when the
 engine does.
 """
+
 from __future__ import annotations
 
 import math
@@ -261,8 +262,7 @@ def _validate(answer: Answer) -> None:
         raise ValueError(f"answer kind {answer.kind!r} is not one of {ANSWER_KINDS}")
     if answer.kind == "level" and answer.level not in LEVEL_NUMBERS:
         raise ValueError(
-            f"practice {answer.practice_id}, respondent {answer.respondent_id}: "
-            f"level {answer.level!r} is not 1..5"
+            f"practice {answer.practice_id}, respondent {answer.respondent_id}: level {answer.level!r} is not 1..5"
         )
 
 
@@ -401,12 +401,8 @@ def _score_practice(
         priority = gap * practice.weight * factor
 
     groups = sorted(tally.by_group)
-    upper_level = consolidate(
-        [x for g in groups if g in upper for x in tally.by_group[g]], aggregation
-    )
-    frontline_level = consolidate(
-        [x for g in groups if g in frontline for x in tally.by_group[g]], aggregation
-    )
+    upper_level = consolidate([x for g in groups if g in upper for x in tally.by_group[g]], aggregation)
+    frontline_level = consolidate([x for g in groups if g in frontline for x in tally.by_group[g]], aggregation)
     perception_gap = _diff(upper_level, frontline_level)
     previous_level = previous.level if previous is not None else None
 
@@ -432,8 +428,7 @@ def _score_practice(
         upper_level=upper_level,
         frontline_level=frontline_level,
         perception_gap=perception_gap,
-        perception_flag=perception_gap is not None
-        and abs(perception_gap) >= options.perception_gap,
+        perception_flag=perception_gap is not None and abs(perception_gap) >= options.perception_gap,
         previous_level=previous_level,
         change=_diff(level, previous_level),
         optional=optional,
@@ -456,9 +451,7 @@ def _score_dimension(
     # Compare like with like: only practices both sides rated enter either side's score.
     both = [r for r in scored if r.upper_level is not None and r.frontline_level is not None]
     upper_score = weighted_mean((r.upper_level, r.weight) for r in both)  # type: ignore[misc]
-    frontline_score = weighted_mean(
-        (r.frontline_level, r.weight) for r in both  # type: ignore[misc]
-    )
+    frontline_score = weighted_mean((r.frontline_level, r.weight) for r in both)  # type: ignore[misc]
     perception_gap = _diff(upper_score, frontline_score)
     previous_index = previous.index if previous is not None else None
     return DimensionResult(
@@ -492,8 +485,13 @@ def history_table(results: Sequence[tuple[str, CycleResult]]) -> list[dict[str, 
         # A dimension added or dropped between framework versions shows as None, not 0.
         dims = {k: (result._by_key[k].index if k in result._by_key else None) for k in keys}
         rows.append(
-            {"period": period, "index": result.index, "stage_key": result.stage_key,
-             "version": result.framework_version, "dimensions": dims}
+            {
+                "period": period,
+                "index": result.index,
+                "stage_key": result.stage_key,
+                "version": result.framework_version,
+                "dimensions": dims,
+            }
         )
     return rows
 

@@ -12,6 +12,7 @@ results onto the newer ids:
 
 Stored results are never rewritten: these functions build new, mapped copies.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -24,8 +25,9 @@ from cxgov.scoring.engine import CycleResult, PracticeResult, weighted_mean
 CARRIED = ("kept", "renamed", "changed", "split")
 
 
-def map_levels(levels: Mapping[str, float | None], vmap: VersionMap,
-               weights: Mapping[str, float] | None = None) -> dict[str, float | None]:
+def map_levels(
+    levels: Mapping[str, float | None], vmap: VersionMap, weights: Mapping[str, float] | None = None
+) -> dict[str, float | None]:
     """Return new id -> earlier level, for one step of ``vmap`` (the hand-checkable core).
 
     ``levels`` are the earlier version's levels by earlier id; ``weights`` their weights
@@ -37,16 +39,16 @@ def map_levels(levels: Mapping[str, float | None], vmap: VersionMap,
         if entry.change == "new" or not entry.from_ids:
             mapped[entry.practice_id] = None
         elif entry.change == "merged":
-            pairs = [(float(levels[i]), float(weights.get(i, 1.0))) for i in entry.from_ids
-                     if levels.get(i) is not None]
+            pairs = [
+                (float(levels[i]), float(weights.get(i, 1.0))) for i in entry.from_ids if levels.get(i) is not None
+            ]
             mapped[entry.practice_id] = weighted_mean(pairs) if pairs else None
         else:
             mapped[entry.practice_id] = levels.get(entry.from_ids[0])
     return mapped
 
 
-def version_chain(target: Framework, from_version: str,
-                  versions: Mapping[str, Framework]) -> list[VersionMap] | None:
+def version_chain(target: Framework, from_version: str, versions: Mapping[str, Framework]) -> list[VersionMap] | None:
     """Return the maps leading from ``from_version`` to ``target``, oldest first.
 
     ``[]`` when ``target`` is that version; None when no chain of maps connects them (then
@@ -69,6 +71,7 @@ def version_chain(target: Framework, from_version: str,
 
 def _merge(results: Sequence[PracticeResult], practice_id: str) -> PracticeResult:
     """Combine earlier results of merged practices into one (weighted means, summed counts)."""
+
     def mean(attr: str) -> float | None:
         pairs = [(getattr(r, attr), r.weight) for r in results if getattr(r, attr) is not None]
         return weighted_mean(pairs) if pairs else None
@@ -78,20 +81,29 @@ def _merge(results: Sequence[PracticeResult], practice_id: str) -> PracticeResul
     upper, frontline = mean("upper_level"), mean("frontline_level")
     gap = None if upper is None or frontline is None else upper - frontline
     return replace(
-        first, practice_id=practice_id, level=level, upper_level=upper, frontline_level=frontline,
-        perception_gap=gap, perception_flag=any(r.perception_flag for r in results),
+        first,
+        practice_id=practice_id,
+        level=level,
+        upper_level=upper,
+        frontline_level=frontline,
+        perception_gap=gap,
+        perception_flag=any(r.perception_flag for r in results),
         weight=sum(r.weight for r in results),
-        n_answers=sum(r.n_answers for r in results), n_na=sum(r.n_na for r in results),
+        n_answers=sum(r.n_answers for r in results),
+        n_na=sum(r.n_na for r in results),
         n_dont_know=sum(r.n_dont_know for r in results),
         distribution={k: sum(r.distribution.get(k, 0) for r in results) for k in range(1, 6)},
         gap=None if level is None else max(0.0, first.target - level),
-        spread=None, disagreement=any(r.disagreement for r in results),
-        group_levels={}, group_counts={}, previous_level=None, change=None,
+        spread=None,
+        disagreement=any(r.disagreement for r in results),
+        group_levels={},
+        group_counts={},
+        previous_level=None,
+        change=None,
     )
 
 
-def map_result(result: CycleResult, vmap: VersionMap,
-               dimension_of: Mapping[str, str] | None = None) -> CycleResult:
+def map_result(result: CycleResult, vmap: VersionMap, dimension_of: Mapping[str, str] | None = None) -> CycleResult:
     """Return ``result`` (of ``vmap.from_version``) re-keyed onto the newer version's ids.
 
     ``dimension_of`` gives each newer practice's dimension key, so a practice that moved
@@ -115,8 +127,7 @@ def map_result(result: CycleResult, vmap: VersionMap,
     return replace(result, practices=tuple(practices))
 
 
-def result_onto(result: CycleResult, target: Framework,
-                versions: Mapping[str, Framework]) -> CycleResult | None:
+def result_onto(result: CycleResult, target: Framework, versions: Mapping[str, Framework]) -> CycleResult | None:
     """Return ``result`` carried onto ``target``'s ids (itself when already on that version).
 
     None when no chain of maps leads from the result's version to ``target``'s.
@@ -136,8 +147,7 @@ def successor_ids(practice_id: str, chain: Sequence[VersionMap]) -> tuple[str, .
     """Return the ids an earlier practice lives on as after ``chain`` (empty when retired)."""
     current = (practice_id,)
     for vmap in chain:
-        current = tuple(entry.practice_id for entry in vmap.practices
-                        if any(i in entry.from_ids for i in current))
+        current = tuple(entry.practice_id for entry in vmap.practices if any(i in entry.from_ids for i in current))
     return current
 
 

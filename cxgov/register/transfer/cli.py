@@ -1,4 +1,5 @@
 """``flask register import`` and ``flask register export``: the register as spreadsheets."""
+
 from __future__ import annotations
 
 import hashlib
@@ -27,8 +28,12 @@ def _org(slug: str):
 @click.argument("org_slug")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the file and print the plan; write nothing.")
-@click.option("--table", type=click.Choice(sorted(TABLE_BY_KEY)), default=None,
-              help="For a CSV file: the table it holds (else from the file name or its columns).")
+@click.option(
+    "--table",
+    type=click.Choice(sorted(TABLE_BY_KEY)),
+    default=None,
+    help="For a CSV file: the table it holds (else from the file name or its columns).",
+)
 def import_command(org_slug: str, file: Path, dry_run: bool, table: str | None) -> None:
     """Import an XLSX or CSV file into ORG's register, all or nothing.
 
@@ -37,7 +42,9 @@ def import_command(org_slug: str, file: Path, dry_run: bool, table: str | None) 
     """
     org = _org(org_slug)
     if file.stat().st_size > MAX_FILE_BYTES:
-        raise click.ClickException(_("%(file)s is larger than %(mb)d MB.", file=file, mb=MAX_FILE_BYTES // (1024 * 1024)))
+        raise click.ClickException(
+            _("%(file)s is larger than %(mb)d MB.", file=file, mb=MAX_FILE_BYTES // (1024 * 1024))
+        )
     data = file.read_bytes()
     try:
         checked = services.import_read(data=data, filename=file.name, table=table)
@@ -51,30 +58,52 @@ def import_command(org_slug: str, file: Path, dry_run: bool, table: str | None) 
     if not plan.ok:
         for error in plan.errors:
             click.echo(str(error), err=True)
-        click.echo(ngettext("%(num)d problem; nothing was imported.", "%(num)d problems; nothing was imported.",
-                            len(plan.errors)), err=True)
+        click.echo(
+            ngettext(
+                "%(num)d problem; nothing was imported.", "%(num)d problems; nothing was imported.", len(plan.errors)
+            ),
+            err=True,
+        )
         raise SystemExit(1)
     if dry_run:
-        click.echo(_("Dry run: %(added)d to add, %(changed)d to change; nothing was written.", added=plan.added,
-                     changed=plan.changed))
+        click.echo(
+            _(
+                "Dry run: %(added)d to add, %(changed)d to change; nothing was written.",
+                added=plan.added,
+                changed=plan.changed,
+            )
+        )
         return
     try:
-        batch = services.import_apply(org=org, plan=plan, by=None, filename=file.name,
-                                      sha256=hashlib.sha256(data).hexdigest())
+        batch = services.import_apply(
+            org=org, plan=plan, by=None, filename=file.name, sha256=hashlib.sha256(data).hexdigest()
+        )
         db.session.commit()
     except (services.ImportConflict, StaleDataError) as error:
         db.session.rollback()
-        raise click.ClickException(_("The register changed while importing; nothing was written. "
-                                     "Run the command again.")) from error
-    click.echo(_("Imported: %(added)d added, %(changed)d changed, %(unchanged)d unchanged (import #%(id)d).",
-                 added=batch.rows_added, changed=batch.rows_changed, unchanged=batch.rows_unchanged, id=batch.id))
+        raise click.ClickException(
+            _("The register changed while importing; nothing was written. Run the command again.")
+        ) from error
+    click.echo(
+        _(
+            "Imported: %(added)d added, %(changed)d changed, %(unchanged)d unchanged (import #%(id)d).",
+            added=batch.rows_added,
+            changed=batch.rows_changed,
+            unchanged=batch.rows_unchanged,
+            id=batch.id,
+        )
+    )
 
 
 @click.command("export")
 @click.argument("org_slug")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-@click.option("--table", type=click.Choice(sorted(TABLE_BY_KEY)), default=None,
-              help="Write one table as CSV instead of the whole workbook (OUT should end in .csv).")
+@click.option(
+    "--table",
+    type=click.Choice(sorted(TABLE_BY_KEY)),
+    default=None,
+    help="Write one table as CSV instead of the whole workbook (OUT should end in .csv).",
+)
 @lang_option
 def export_command(org_slug: str, out: Path, table: str | None, lang: str | None) -> None:
     """Export ORG's register to OUT: an .xlsx workbook, or one table as CSV with --table."""
@@ -82,9 +111,15 @@ def export_command(org_slug: str, out: Path, table: str | None, lang: str | None
     if table is None and out.suffix.lower() == ".csv":
         raise click.ClickException(_("A CSV file holds one table: add --table (e.g. --table touchpoints)."))
     with rendering_in(report_language(lang, org.language)):
-        data = services.register_export_csv(org=org, table=table) if table else \
-            services.register_export_xlsx(org=org)
+        data = services.register_export_csv(org=org, table=table) if table else services.register_export_xlsx(org=org)
     out.write_bytes(data)
     db.session.commit()  # the security log entry
-    click.echo(ngettext("Wrote %(file)s (%(size)s byte).", "Wrote %(file)s (%(size)s bytes).", len(data),
-                        file=out, size=f"{len(data):,}"))
+    click.echo(
+        ngettext(
+            "Wrote %(file)s (%(size)s byte).",
+            "Wrote %(file)s (%(size)s bytes).",
+            len(data),
+            file=out,
+            size=f"{len(data):,}",
+        )
+    )

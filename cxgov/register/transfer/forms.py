@@ -1,4 +1,5 @@
 """Forms of the register import: the upload and the confirmation of a previewed import."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -12,16 +13,22 @@ from .spreadsheet import TABLES
 
 def table_choices() -> list[tuple[str, object]]:
     """Return the CSV table options: work it out from the file, or one of the register's tables."""
-    return [("", _l("Work it out from the file name or the columns"))] + \
-        [(spec.key, _l(spec.sheet)) for spec in TABLES]  # the sheet names are catalogue entries (N_)
+    return [("", _l("Work it out from the file name or the columns"))] + [
+        (spec.key, _l(spec.sheet)) for spec in TABLES
+    ]  # the sheet names are catalogue entries (N_)
 
 
 class ImportUploadForm(CxForm):
-    file = FileField(_l("Spreadsheet"), validators=[FileRequired(_l("Choose a file to import."))],
-                     description=_l("An Excel workbook (.xlsx) with the register's sheets, or a CSV "
-                                    "file with one table, at most 10 MB."))
-    table = SelectField(_l("For a CSV file: the table it holds"), choices=table_choices(), default="",
-                        validate_choice=True)
+    file = FileField(
+        _l("Spreadsheet"),
+        validators=[FileRequired(_l("Choose a file to import."))],
+        description=_l(
+            "An Excel workbook (.xlsx) with the register's sheets, or a CSV file with one table, at most 10 MB."
+        ),
+    )
+    table = SelectField(
+        _l("For a CSV file: the table it holds"), choices=table_choices(), default="", validate_choice=True
+    )
     submit = SubmitField(_l("Check the file"))
 
 

@@ -1,4 +1,5 @@
 """The uploaded spreadsheet kept between its preview and its confirmation."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -6,6 +6,7 @@ the database (never in the browser) and the confirmation re-reads it and re-plan
 the register as it is then. If the plan differs from the one the user saw, the new preview
 is shown instead of applying; otherwise the whole plan is written in one transaction.
 """
+
 from __future__ import annotations
 
 import io
@@ -45,8 +46,12 @@ def export_xlsx() -> ResponseReturnValue:
     """Download the whole register as one XLSX workbook, a sheet per table."""
     org = current_org()
     data = services.register_export_xlsx(org=org)
-    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=f"{org.slug}-register-{date.today().isoformat()}.xlsx")
+    return send_file(
+        io.BytesIO(data),
+        mimetype=XLSX_MIMETYPE,
+        as_attachment=True,
+        download_name=f"{org.slug}-register-{date.today().isoformat()}.xlsx",
+    )
 
 
 @bp.route("/export/table.csv")
@@ -58,8 +63,12 @@ def export_csv() -> ResponseReturnValue:
         abort(404)
     org = current_org()
     data = services.register_export_csv(org=org, table=table)
-    return send_file(io.BytesIO(data), mimetype="text/csv", as_attachment=True,
-                     download_name=f"{org.slug}-{table.replace('_', '-')}-{date.today().isoformat()}.csv")
+    return send_file(
+        io.BytesIO(data),
+        mimetype="text/csv",
+        as_attachment=True,
+        download_name=f"{org.slug}-{table.replace('_', '-')}-{date.today().isoformat()}.csv",
+    )
 
 
 def _uploaded_bytes(form: ImportUploadForm) -> tuple[bytes, str]:
@@ -86,10 +95,16 @@ def import_upload() -> ResponseReturnValue:
         plan = services.import_plan(org=org, checked=checked)
         if not plan.ok:
             security_event("import", result="refused", detail=f"{filename[:100]}: {len(plan.errors)} problems")
-            return render_template("register/transfer/problems.html", plan=plan, filename=filename,
-                                   form=ImportUploadForm(formdata=None), tables=TABLES), 422
-        pending = services.pending_create(org=org, by=current_user, data=data, filename=filename,
-                                          table=form.table.data or "")
+            return render_template(
+                "register/transfer/problems.html",
+                plan=plan,
+                filename=filename,
+                form=ImportUploadForm(formdata=None),
+                tables=TABLES,
+            ), 422
+        pending = services.pending_create(
+            org=org, by=current_user, data=data, filename=filename, table=form.table.data or ""
+        )
         db.session.commit()
         return redirect(url_for("register.import_preview", pending_id=pending.id))
     status = 400 if request.method == "POST" else 200
@@ -113,13 +128,27 @@ def _preview(pending: PendingImport, *, changed: bool = False, status: int = 200
         flash(str(error), "danger")
         return redirect(url_for("register.import_upload"))
     if not plan.ok:
-        return render_template("register/transfer/problems.html", plan=plan, filename=pending.filename,
-                               form=ImportUploadForm(formdata=None), tables=TABLES, register_changed=True), 422
+        return render_template(
+            "register/transfer/problems.html",
+            plan=plan,
+            filename=pending.filename,
+            form=ImportUploadForm(formdata=None),
+            tables=TABLES,
+            register_changed=True,
+        ), 422
     form = ImportConfirmForm(formdata=None, digest=plan.digest())
-    return render_template("register/transfer/preview.html", plan=plan, pending=pending, form=form,
-                           cancel_form=EmptyForm(), shown=services.plan_rows_for_display(plan),
-                           limit=services.PREVIEW_ROWS, changed=changed, tables=TABLES,
-                           display=services.display_value), status
+    return render_template(
+        "register/transfer/preview.html",
+        plan=plan,
+        pending=pending,
+        form=form,
+        cancel_form=EmptyForm(),
+        shown=services.plan_rows_for_display(plan),
+        limit=services.PREVIEW_ROWS,
+        changed=changed,
+        tables=TABLES,
+        display=services.display_value,
+    ), status
 
 
 @bp.route("/import/<int:pending_id>")
@@ -152,15 +181,22 @@ def import_confirm(pending_id: int) -> ResponseReturnValue:
         return _preview(pending, changed=True, status=409)
     filename = pending.filename
     try:
-        batch = services.import_apply(org=org, plan=plan, by=current_user, filename=filename,
-                                      sha256=pending.sha256)
+        batch = services.import_apply(org=org, plan=plan, by=current_user, filename=filename, sha256=pending.sha256)
         services.pending_delete(pending=pending)
         db.session.commit()
     except (services.ImportConflict, StaleDataError, IntegrityError):
         db.session.rollback()  # someone saved a row meanwhile: show the plan as it is now
         return _preview(db.session.get(PendingImport, pending_id), changed=True, status=409)
-    flash(_("Imported %(file)s: %(a)s added, %(c)s changed, %(s)s unchanged.", file=filename or _("the file"),
-            a=batch.rows_added, c=batch.rows_changed, s=batch.rows_unchanged), "success")
+    flash(
+        _(
+            "Imported %(file)s: %(a)s added, %(c)s changed, %(s)s unchanged.",
+            file=filename or _("the file"),
+            a=batch.rows_added,
+            c=batch.rows_changed,
+            s=batch.rows_unchanged,
+        ),
+        "success",
+    )
     return redirect(url_for("register.index"))
 
 

@@ -13,6 +13,7 @@ or changed row, all tied to one :class:`ImportBatch`.
 The existing register is loaded in one query per table and matched in dictionaries; there
 are no per-row queries, so a 10,000-touchpoint file plans and applies in a few seconds.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,29 +37,66 @@ from ...history.models import ChangeLog
 from ...history.services import jsonable
 from ...orgs.models import Organisation
 from ..models import Channel, CxRole, DelegatedMandate, ImportBatch, Journey, Person, Touchpoint
-from .spreadsheet import (TABLE_BY_KEY, TABLES, CheckedFile, PersonRef, Record, RowError,
-                          SpreadsheetError, check_file, read_file, record_key, write_csv, write_xlsx)
+from .spreadsheet import (
+    TABLE_BY_KEY,
+    TABLES,
+    CheckedFile,
+    PersonRef,
+    Record,
+    RowError,
+    SpreadsheetError,
+    check_file,
+    read_file,
+    record_key,
+    write_csv,
+    write_xlsx,
+)
 from .. import rules
 from ..tables import TABLE_BY_KEY as REGISTER_TABLE_BY_KEY
 from ..tables import TABLES as REGISTER_TABLES
 from .models import PendingImport
 
 #: Register table -> model.
-MODELS: dict[str, type] = {"people": Person, "channels": Channel, "journeys": Journey,
-                           "touchpoints": Touchpoint, "cx_roles": CxRole, "mandates": DelegatedMandate}
+MODELS: dict[str, type] = {
+    "people": Person,
+    "channels": Channel,
+    "journeys": Journey,
+    "touchpoints": Touchpoint,
+    "cx_roles": CxRole,
+    "mandates": DelegatedMandate,
+}
 #: Declared kinds whose spreadsheet column names a row the model refers to by id.
 _REFERENCE_KINDS = ("person", "journey", "channel")
 #: Spreadsheet column -> model attribute, where they differ (references hold ids).
 _ATTRS: dict[str, dict[str, str]] = {
     table.key: {f.column: f"{f.name}_id" for f in table.fields if f.kind in _REFERENCE_KINDS}
-    for table in REGISTER_TABLES}
+    for table in REGISTER_TABLES
+}
 #: A pending import older than this is refused (and removed at the next upload).
 PENDING_LIFETIME = timedelta(hours=24)
 
-__all__ = ["ImportPlan", "PlanRow", "FieldChange", "TableCounts", "ImportRefused", "ImportConflict",
-           "SpreadsheetError", "import_read", "import_plan", "import_apply", "pending_create",
-           "pending_expired", "pending_plan", "pending_delete", "plan_rows_for_display", "display_value",
-           "register_tables", "register_export_xlsx", "register_export_csv", "PREVIEW_ROWS"]
+__all__ = [
+    "ImportPlan",
+    "PlanRow",
+    "FieldChange",
+    "TableCounts",
+    "ImportRefused",
+    "ImportConflict",
+    "SpreadsheetError",
+    "import_read",
+    "import_plan",
+    "import_apply",
+    "pending_create",
+    "pending_expired",
+    "pending_plan",
+    "pending_delete",
+    "plan_rows_for_display",
+    "display_value",
+    "register_tables",
+    "register_export_xlsx",
+    "register_export_csv",
+    "PREVIEW_ROWS",
+]
 
 
 @dataclass(frozen=True)
@@ -124,8 +162,11 @@ class ImportPlan:
 
     def digest(self) -> str:
         """Return a fingerprint of what applying would do; a changed register changes it."""
-        summary = [(t, r.row, r.action, [(c.column, c.before, c.after) for c in r.changes])
-                   for t, rows in self.rows.items() for r in rows]
+        summary = [
+            (t, r.row, r.action, [(c.column, c.before, c.after) for c in r.changes])
+            for t, rows in self.rows.items()
+            for r in rows
+        ]
         errors = [(e.sheet, e.row, e.column, e.reason) for e in self.errors]
         return hashlib.sha256(json.dumps([summary, errors], default=str).encode()).hexdigest()
 
@@ -136,9 +177,16 @@ class ImportPlan:
             if spec.key not in self.counts:
                 continue
             c = self.counts[spec.key]
-            lines.append(_("%(sheet)s: %(a)s to add, %(c)s to change, %(s)s unchanged, "
-                           "%(u)s not in the file (left alone)", sheet=spec.sheet, a=c.added,
-                           c=c.changed, s=c.same, u=c.untouched))
+            lines.append(
+                _(
+                    "%(sheet)s: %(a)s to add, %(c)s to change, %(s)s unchanged, %(u)s not in the file (left alone)",
+                    sheet=spec.sheet,
+                    a=c.added,
+                    c=c.changed,
+                    s=c.same,
+                    u=c.untouched,
+                )
+            )
         return lines
 
 
@@ -161,8 +209,7 @@ class _Register:
         self.channel_by_id = {c.id: c for c in self.channels}
         self.journey_by_id = {j.id: j for j in self.journeys}
         self.person_by_email = {p.email: p for p in self.people if p.email}
-        self.person_refs = {p.id: PersonRef(p.email, None) if p.email else PersonRef(None, p.name)
-                            for p in self.people}
+        self.person_refs = {p.id: PersonRef(p.email, None) if p.email else PersonRef(None, p.name) for p in self.people}
         self.people_by_name: dict[str, list[Person]] = {}
         for p in self.people:
             if not p.email:
@@ -200,12 +247,12 @@ class _Register:
 
 def _load_register(org: Organisation) -> _Register:
     """Load the register as plain rows (not ORM objects): one query per table, fast to match."""
+
     def rows(model: type) -> list[Any]:
         table = model.__table__  # type: ignore[attr-defined]
         return list(db.session.execute(select(table).where(table.c.org_id == org.id).order_by(table.c.id)))
 
-    return _Register(rows(Person), rows(Channel), rows(Journey), rows(Touchpoint), rows(CxRole),
-                     rows(DelegatedMandate))
+    return _Register(rows(Person), rows(Channel), rows(Journey), rows(Touchpoint), rows(CxRole), rows(DelegatedMandate))
 
 
 # --- export --------------------------------------------------------------------------------------
@@ -338,8 +385,10 @@ class _Planner:
     def same_person(self, existing: PersonRef | None, incoming: PersonRef | None) -> bool:
         if existing is None or incoming is None:
             return existing is None and incoming is None
-        return (existing.email or None, existing.name if not existing.email else None) == \
-               (incoming.email or None, incoming.name if not incoming.email else None)
+        return (existing.email or None, existing.name if not existing.email else None) == (
+            incoming.email or None,
+            incoming.name if not incoming.email else None,
+        )
 
     def name_exists(self, table: str, name: str) -> bool:
         folded = name.lower()
@@ -349,8 +398,12 @@ class _Planner:
 
     def unknown(self, record: Record, column: str, table: str, name: str) -> None:
         what = _("channel") if table == "channels" else _("journey")
-        reason = _("unknown %(what)s “%(name)s” (not in the register nor in the %(sheet)s sheet)",
-                   what=what, name=name, sheet=TABLE_BY_KEY[table].sheet)
+        reason = _(
+            "unknown %(what)s “%(name)s” (not in the register nor in the %(sheet)s sheet)",
+            what=what,
+            name=name,
+            sheet=TABLE_BY_KEY[table].sheet,
+        )
         self.errors.append(RowError(record.sheet, record.row, column, reason))
 
     def check_references(self, table: str, record: Record, bad: frozenset[str] = frozenset()) -> bool:
@@ -405,8 +458,11 @@ class _Planner:
                 continue  # keeping an inactive owner is a health finding, not a new assignment
             active, name = self.person_active(ref)
             if not active:
-                self.errors.append(RowError(record.sheet, record.row, declared.column,
-                                            rules.inactive_person(name, declared.active_person)))
+                self.errors.append(
+                    RowError(
+                        record.sheet, record.row, declared.column, rules.inactive_person(name, declared.active_person)
+                    )
+                )
                 ok = False
         return ok
 
@@ -432,9 +488,18 @@ class _Planner:
                     continue
                 key = record.key()
                 if spec.key == "people" and key[0] == "name" and len(self.reg.people_by_name.get(key[1], ())) > 1:
-                    self.errors.append(RowError(record.sheet, record.row, "name", _(
-                        "several people without an e-mail are called “%(n)s”; add their e-mail addresses "
-                        "in the register first", n=key[1])))
+                    self.errors.append(
+                        RowError(
+                            record.sheet,
+                            record.row,
+                            "name",
+                            _(
+                                "several people without an e-mail are called “%(n)s”; add their e-mail addresses "
+                                "in the register first",
+                                n=key[1],
+                            ),
+                        )
+                    )
                     continue
                 target = index.get(key)
                 label = _row_label(spec.key, record.values)
@@ -453,15 +518,13 @@ class _Planner:
                     elif column in ("journey", "channel"):  # references: "web" is the channel "Web"
                         differs = (old or "").lower() != (new or "").lower()
                     else:
-                        differs = (old or None) != (new or None) if isinstance(new, str) or new is None \
-                            else old != new
+                        differs = (old or None) != (new or None) if isinstance(new, str) or new is None else old != new
                     if differs:
                         changes.append(FieldChange(column, display_value(old), display_value(new)))
                 action = "change" if changes else "same"
                 if not self.check_rules(spec.key, record, action, changes):
                     continue
-                table_rows.append(PlanRow(spec.key, record.sheet, record.row, label, action, record,
-                                          changes, target))
+                table_rows.append(PlanRow(spec.key, record.sheet, record.row, label, action, record, changes, target))
                 if changes:
                     count.changed += 1
                 else:
@@ -479,8 +542,14 @@ class _Planner:
             return order.get(error.sheet, -1), error.row or 0, column
 
         self.errors.sort(key=position)
-        return ImportPlan(kind=self.checked.kind, rows=rows, errors=self.errors, counts=counts,
-                          columns=self.checked.columns, ignored_sheets=self.checked.ignored_sheets)
+        return ImportPlan(
+            kind=self.checked.kind,
+            rows=rows,
+            errors=self.errors,
+            counts=counts,
+            columns=self.checked.columns,
+            ignored_sheets=self.checked.ignored_sheets,
+        )
 
 
 def _row_label(table: str, values: dict[str, Any]) -> str:
@@ -524,8 +593,9 @@ class ImportConflict(RuntimeError):
     """The register changed between planning and writing; the caller rolls back and re-plans."""
 
 
-def import_apply(*, org: Organisation, plan: ImportPlan, by: User | None, filename: str = "",
-                 sha256: str = "") -> ImportBatch:
+def import_apply(
+    *, org: Organisation, plan: ImportPlan, by: User | None, filename: str = "", sha256: str = ""
+) -> ImportBatch:
     """Write the plan in the current transaction (flush only); refuse a plan with problems.
 
     New rows go in with one multi-row INSERT per table; changed rows are updated through the
@@ -533,12 +603,23 @@ def import_apply(*, org: Organisation, plan: ImportPlan, by: User | None, filena
     ImportRefused for a plan with problems and ImportConflict when a planned row has changed.
     """
     if not plan.ok:
-        raise ImportRefused(ngettext("The file has %(num)d problem; nothing was imported.",
-                                     "The file has %(num)d problems; nothing was imported.", len(plan.errors)))
+        raise ImportRefused(
+            ngettext(
+                "The file has %(num)d problem; nothing was imported.",
+                "The file has %(num)d problems; nothing was imported.",
+                len(plan.errors),
+            )
+        )
     user_id = by.id if by else None
-    batch = ImportBatch(org_id=org.id, user_id=user_id, filename=(filename or "")[:255],
-                        kind=plan.kind, rows_added=plan.added, rows_changed=plan.changed,
-                        rows_unchanged=plan.same)
+    batch = ImportBatch(
+        org_id=org.id,
+        user_id=user_id,
+        filename=(filename or "")[:255],
+        kind=plan.kind,
+        rows_added=plan.added,
+        rows_changed=plan.changed,
+        rows_unchanged=plan.same,
+    )
     db.session.add(batch)
     db.session.flush()
     register = _load_register(org)
@@ -580,10 +661,19 @@ def import_apply(*, org: Organisation, plan: ImportPlan, by: User | None, filena
     history: list[dict[str, Any]] = []
 
     def log(row: PlanRow, entity_id: int, action: str, changes: dict[str, Any]) -> None:
-        history.append({"org_id": org.id, "at": now, "user_id": user_id,
-                        "entity_type": _entity_type(MODELS[row.table]), "entity_id": entity_id,
-                        "entity_label": row.label[:300], "action": action, "changes": changes,
-                        "import_id": batch.id})
+        history.append(
+            {
+                "org_id": org.id,
+                "at": now,
+                "user_id": user_id,
+                "entity_type": _entity_type(MODELS[row.table]),
+                "entity_id": entity_id,
+                "entity_label": row.label[:300],
+                "action": action,
+                "changes": changes,
+                "import_id": batch.id,
+            }
+        )
 
     # People first (others refer to them), then channels and journeys, then the rest.
     for stage in (("people",), ("channels", "journeys"), ("touchpoints", "cx_roles", "mandates")):
@@ -601,7 +691,8 @@ def import_apply(*, org: Organisation, plan: ImportPlan, by: User | None, filena
                     for column in spec.columns:
                         value = row.record.values[column.name] if column.name in present else column.default
                         item[attrs.get(column.name, column.name)] = _store_value(
-                            table, column.name, resolve(table, column.name, value))
+                            table, column.name, resolve(table, column.name, value)
+                        )
                     values.append(item)
                 ids = _insert_many(model, org, table, values)
                 for row, item, new_id in zip(adds, values, ids):
@@ -629,11 +720,13 @@ def import_apply(*, org: Organisation, plan: ImportPlan, by: User | None, filena
                     changes = {}
                     for change in row.changes:
                         attr = attrs.get(change.column, change.column)
-                        new_value = _store_value(table, change.column,
-                                                 resolve(table, change.column, row.record.values[change.column]))
+                        new_value = _store_value(
+                            table, change.column, resolve(table, change.column, row.record.values[change.column])
+                        )
                         changes[_HISTORY_FIELDS.get(change.column, change.column)] = [
                             history_value(table, change.column, getattr(obj, attr)),
-                            history_value(table, change.column, new_value)]
+                            history_value(table, change.column, new_value),
+                        ]
                         setattr(obj, attr, new_value)
                     action = "update"
                     if [c.column for c in row.changes] == ["active"]:
@@ -642,8 +735,11 @@ def import_apply(*, org: Organisation, plan: ImportPlan, by: User | None, filena
                 db.session.flush()
     if history:
         db.session.execute(insert(ChangeLog.__table__), history)
-    security_event("import", detail=f"register {plan.kind} {filename[:100]} sha256={sha256[:16]} "
-                                    f"added={plan.added} changed={plan.changed}", org_id=org.id)
+    security_event(
+        "import",
+        detail=f"register {plan.kind} {filename[:100]} sha256={sha256[:16]} added={plan.added} changed={plan.changed}",
+        org_id=org.id,
+    )
     return batch
 
 
@@ -671,8 +767,7 @@ def _insert_many(model: type, org: Organisation, table: str, values: list[dict[s
     table_obj = model.__table__  # type: ignore[attr-defined]
     highest = db.session.scalar(select(func.max(table_obj.c.id))) or 0
     db.session.execute(insert(table_obj), values)
-    new_rows = db.session.execute(select(table_obj).where(table_obj.c.org_id == org.id,
-                                                          table_obj.c.id > highest))
+    new_rows = db.session.execute(select(table_obj).where(table_obj.c.org_id == org.id, table_obj.c.id > highest))
     by_key = {_natural_key(table, row): row.id for row in new_rows}
     return [by_key[_natural_key(table, item)] for item in values]
 
@@ -681,7 +776,7 @@ def _load_objects(model: type, org: Organisation, ids: list[int]) -> dict[int, A
     """Load ORM objects by id in chunks (IN lists stay short), for version-checked updates."""
     found: dict[int, Any] = {}
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         for obj in db.session.scalars(select(model).where(model.org_id == org.id, model.id.in_(chunk))):
             found[obj.id] = obj
     return found
@@ -689,8 +784,11 @@ def _load_objects(model: type, org: Organisation, ids: list[int]) -> dict[int, A
 
 def _store_value(table: str, column: str, value: Any) -> Any:
     """Return the value as the model stores it (empty text columns hold "")."""
-    if value is None and TABLE_BY_KEY[table].column(column).kind == "text" and \
-            TABLE_BY_KEY[table].column(column).default == "":
+    if (
+        value is None
+        and TABLE_BY_KEY[table].column(column).kind == "text"
+        and TABLE_BY_KEY[table].column(column).default == ""
+    ):
         return ""
     return value
 
@@ -698,14 +796,22 @@ def _store_value(table: str, column: str, value: Any) -> Any:
 # --- pending imports -----------------------------------------------------------------------------
 
 
-def pending_create(*, org: Organisation, by: User | None, data: bytes, filename: str,
-                   table: str = "") -> PendingImport:
+def pending_create(*, org: Organisation, by: User | None, data: bytes, filename: str, table: str = "") -> PendingImport:
     """Keep an uploaded file for its preview and confirmation; drop expired ones."""
-    db.session.execute(delete(PendingImport).where(PendingImport.org_id == org.id,
-                                                   PendingImport.created_at < utcnow() - PENDING_LIFETIME))
+    db.session.execute(
+        delete(PendingImport).where(
+            PendingImport.org_id == org.id, PendingImport.created_at < utcnow() - PENDING_LIFETIME
+        )
+    )
     safe_name = "".join(c for c in filename if c.isprintable() and c not in "/\\")[-255:]
-    pending = PendingImport(org_id=org.id, user_id=by.id if by else None, data=data,
-                            filename=safe_name, table=table or "", sha256=hashlib.sha256(data).hexdigest())
+    pending = PendingImport(
+        org_id=org.id,
+        user_id=by.id if by else None,
+        data=data,
+        filename=safe_name,
+        table=table or "",
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
     db.session.add(pending)
     db.session.flush()
     return pending

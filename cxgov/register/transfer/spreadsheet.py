@@ -14,6 +14,7 @@ Writing never produces a live formula: XLSX cells are written with ``write_strin
 CSV a value that starts with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading apostrophe,
 which reading removes again, so export → import is value-identical.
 """
+
 from __future__ import annotations
 
 import csv
@@ -119,11 +120,25 @@ _CELL_KIND = {"person": "ref", "journey": "text", "channel": "text"}
 
 def _sheet_spec(table: RegisterTable) -> TableSpec:
     """Return the sheet format of a declared register table."""
-    return TableSpec(table.key, table.sheet, tuple(
-        Column(f.column, _CELL_KIND.get(f.kind, f.kind), f.max_length, required=f.required,
-               multiline=f.multiline, choices=f.choices, default=f.default, not_future=f.not_future)
-        for f in table.fields), table.key_columns, date_order=tuple(
-            table.field(name).column for name in table.date_order) if table.date_order else None)
+    return TableSpec(
+        table.key,
+        table.sheet,
+        tuple(
+            Column(
+                f.column,
+                _CELL_KIND.get(f.kind, f.kind),
+                f.max_length,
+                required=f.required,
+                multiline=f.multiline,
+                choices=f.choices,
+                default=f.default,
+                not_future=f.not_future,
+            )
+            for f in table.fields
+        ),
+        table.key_columns,
+        date_order=tuple(table.field(name).column for name in table.date_order) if table.date_order else None,
+    )
 
 
 #: The spreadsheet format, in sheet order, derived from :mod:`cxgov.register.tables`.
@@ -266,15 +281,23 @@ def file_kind(data: bytes) -> str:
         _check_xlsx_zip(data)
         return "xlsx"
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise SpreadsheetError(_("This is an old Excel (.xls) or a password-protected workbook. "
-                                 "Save it as an Excel workbook (.xlsx) without a password."))
+        raise SpreadsheetError(
+            _(
+                "This is an old Excel (.xls) or a password-protected workbook. "
+                "Save it as an Excel workbook (.xlsx) without a password."
+            )
+        )
     if b"\x00" in data:
         raise SpreadsheetError(_("This is not a spreadsheet: use an Excel workbook (.xlsx) or a CSV file."))
     try:
         data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise SpreadsheetError(_("The CSV file is not UTF-8 text. In Excel, save it as "
-                                 "\"CSV UTF-8 (comma delimited)\", or upload the .xlsx instead.")) from None
+        raise SpreadsheetError(
+            _(
+                "The CSV file is not UTF-8 text. In Excel, save it as "
+                '"CSV UTF-8 (comma delimited)", or upload the .xlsx instead.'
+            )
+        ) from None
     return "csv"
 
 
@@ -293,13 +316,17 @@ def _check_xlsx_zip(data: bytes) -> None:
     total = 0
     for info in infos:
         total += info.file_size
-        if info.file_size >= _RATIO_CHECK_FROM_BYTES and \
-                info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
-            raise SpreadsheetError(_("The workbook unpacks to far more than its size (a \"ZIP bomb\"); "
-                                     "it was refused."))
+        if info.file_size >= _RATIO_CHECK_FROM_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise SpreadsheetError(_('The workbook unpacks to far more than its size (a "ZIP bomb"); it was refused.'))
     if total > MAX_UNCOMPRESSED_BYTES:
-        raise SpreadsheetError(_("The workbook unpacks to more than %(mb)s MB; it was refused.",
-                                 mb=MAX_UNCOMPRESSED_BYTES // (1024 * 1024)))
+        raise SpreadsheetError(
+            _(
+                "The workbook unpacks to more than %(mb)s MB; it was refused.",
+                mb=MAX_UNCOMPRESSED_BYTES // (1024 * 1024),
+            )
+        )
 
 
 def _norm_header(cell: str) -> str:
@@ -327,14 +354,19 @@ def read_file(data: bytes, *, filename: str = "", table: str | None = None) -> P
     else:
         parsed = _read_csv(data, filename=filename, table=table)
     if parsed.row_count > MAX_ROWS:
-        raise SpreadsheetError(_("The file has more than %(n)s rows; split it into smaller files.",
-                                 n=f"{MAX_ROWS:,}"))
+        raise SpreadsheetError(_("The file has more than %(n)s rows; split it into smaller files.", n=f"{MAX_ROWS:,}"))
     for sheet in parsed.sheets:
         for number, cells in sheet.rows:
             if any(len(str(cell)) > MAX_CELL_CHARS for cell in cells):
-                raise SpreadsheetError(_("Row %(row)s of %(sheet)s has a cell longer than %(n)s characters; "
-                                         "the longest register text is 10,000.", row=number,
-                                         sheet=sheet.sheet, n=f"{MAX_CELL_CHARS:,}"))
+                raise SpreadsheetError(
+                    _(
+                        "Row %(row)s of %(sheet)s has a cell longer than %(n)s characters; "
+                        "the longest register text is 10,000.",
+                        row=number,
+                        sheet=sheet.sheet,
+                        n=f"{MAX_CELL_CHARS:,}",
+                    )
+                )
     return parsed
 
 
@@ -342,8 +374,12 @@ def _read_xlsx(data: bytes) -> ParsedFile:
     try:
         frames = read_sheets(data, max_rows=MAX_ROWS + 1)
     except TooWide:
-        raise SpreadsheetError(_("The workbook has values beyond column %(n)s; a register sheet has at most "
-                                 "11 columns.", n=XLSX_MAX_COLUMNS)) from None
+        raise SpreadsheetError(
+            _(
+                "The workbook has values beyond column %(n)s; a register sheet has at most 11 columns.",
+                n=XLSX_MAX_COLUMNS,
+            )
+        ) from None
     except (XlsxError, zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise SpreadsheetError(_("The workbook is damaged and cannot be read.")) from None
     parsed = ParsedFile(kind="xlsx")
@@ -362,8 +398,9 @@ def _read_xlsx(data: bytes) -> ParsedFile:
         if len(rows) > MAX_ROWS:
             break
     if not parsed.sheets:
-        raise SpreadsheetError(_("The workbook has none of the register's sheets (%(names)s).",
-                                 names=", ".join(t.sheet for t in TABLES)))
+        raise SpreadsheetError(
+            _("The workbook has none of the register's sheets (%(names)s).", names=", ".join(t.sheet for t in TABLES))
+        )
     parsed.sheets.sort(key=lambda s: [t.key for t in TABLES].index(s.table))
     return parsed
 
@@ -385,36 +422,56 @@ def _sniff_delimiter(first_line: str) -> str:
 
 def _read_csv(data: bytes, *, filename: str, table: str | None) -> ParsedFile:
     text = data.decode("utf-8-sig")
-    first_line = text[:MAX_HEADER_CHARS + 2].split("\n", 1)[0].rstrip("\r")
+    first_line = text[: MAX_HEADER_CHARS + 2].split("\n", 1)[0].rstrip("\r")
     if len(first_line) > MAX_HEADER_CHARS:
-        raise SpreadsheetError(_("The CSV header line is longer than %(n)s characters; a register header "
-                                 "names at most 11 columns.", n=f"{MAX_HEADER_CHARS:,}"))
+        raise SpreadsheetError(
+            _(
+                "The CSV header line is longer than %(n)s characters; a register header names at most 11 columns.",
+                n=f"{MAX_HEADER_CHARS:,}",
+            )
+        )
     delimiter = _sniff_delimiter(first_line)
     if first_line.count(delimiter) >= MAX_COLUMNS:
-        raise SpreadsheetError(_("The CSV header has more than %(n)s columns; a register table has at most 11.",
-                                 n=MAX_COLUMNS))
+        raise SpreadsheetError(
+            _("The CSV header has more than %(n)s columns; a register table has at most 11.", n=MAX_COLUMNS)
+        )
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str,
-                            keep_default_na=False, na_filter=False, skip_blank_lines=False,
-                            nrows=MAX_ROWS + 2, engine="c")
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            nrows=MAX_ROWS + 2,
+            engine="c",
+        )
     except pd.errors.EmptyDataError:
         raise SpreadsheetError(_("The CSV file has no header row.")) from None
     except pd.errors.ParserError as error:
         match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
         if match:
-            raise SpreadsheetError(ngettext("Line %(line)s has %(num)d cell but the header has %(n)s. "
-                                            "Check for a stray separator or quote.",
-                                            "Line %(line)s has %(num)d cells but the header has %(n)s. "
-                                            "Check for a stray separator or quote.",
-                                            int(match.group(3)), line=match.group(2), n=match.group(1))) from None
+            raise SpreadsheetError(
+                ngettext(
+                    "Line %(line)s has %(num)d cell but the header has %(n)s. Check for a stray separator or quote.",
+                    "Line %(line)s has %(num)d cells but the header has %(n)s. Check for a stray separator or quote.",
+                    int(match.group(3)),
+                    line=match.group(2),
+                    n=match.group(1),
+                )
+            ) from None
         raise SpreadsheetError(_("The CSV file cannot be read: check its quotes and separators.")) from None
     grid = frame.to_numpy(dtype=object).tolist()
     header, rows = _split_header(grid)
-    spec = TABLE_BY_KEY.get(table or "") or table_for_name(filename.rsplit("/", 1)[-1]) \
-        or _table_from_header(header)
+    spec = TABLE_BY_KEY.get(table or "") or table_for_name(filename.rsplit("/", 1)[-1]) or _table_from_header(header)
     if spec is None:
-        raise SpreadsheetError(_("Cannot tell which register table this CSV holds. Name the file after "
-                                 "the table (e.g. touchpoints.csv) or choose the table."))
+        raise SpreadsheetError(
+            _(
+                "Cannot tell which register table this CSV holds. Name the file after "
+                "the table (e.g. touchpoints.csv) or choose the table."
+            )
+        )
     name = filename.rsplit("/", 1)[-1] or spec.sheet
     return ParsedFile(kind="csv", sheets=[SheetRows(spec.key, name, header, rows)])
 
@@ -495,19 +552,30 @@ def check_file(parsed: ParsedFile) -> CheckedFile:
         for index, name in enumerate(sheet.columns):
             if name == "":
                 if any(index < len(cells) and str(cells[index]).strip() for _n, cells in sheet.rows):
-                    errors.append(RowError(sheet.sheet, 1, column_letter(index),
-                                           _("this column has values but no header")))
+                    errors.append(
+                        RowError(sheet.sheet, 1, column_letter(index), _("this column has values but no header"))
+                    )
                 continue
             if name not in known:
-                errors.append(RowError(sheet.sheet, 1, name, _(
-                    "unknown column; the columns of %(sheet)s are: %(names)s",
-                    sheet=spec.sheet, names=", ".join(spec.column_names))))
+                errors.append(
+                    RowError(
+                        sheet.sheet,
+                        1,
+                        name,
+                        _(
+                            "unknown column; the columns of %(sheet)s are: %(names)s",
+                            sheet=spec.sheet,
+                            names=", ".join(spec.column_names),
+                        ),
+                    )
+                )
             elif name in positions:
                 errors.append(RowError(sheet.sheet, 1, name, _("this column appears twice")))
             else:
                 positions[name] = index
-        missing = [c.name for c in spec.columns
-                   if c.name not in positions and (c.required or c.name in spec.key_columns)]
+        missing = [
+            c.name for c in spec.columns if c.name not in positions and (c.required or c.name in spec.key_columns)
+        ]
         for name in missing:
             errors.append(RowError(sheet.sheet, 1, name, _("required column is missing")))
         columns[spec.key] = [c for c in spec.column_names if c in positions]
@@ -547,19 +615,34 @@ def check_file(parsed: ParsedFile) -> CheckedFile:
             else:
                 key = record.key()
                 if key in first_row_of:
-                    errors.append(RowError(sheet.sheet, row_number, ", ".join(spec.key_columns), _(
-                        "duplicate: row %(n)s has the same %(key)s", n=first_row_of[key],
-                        key=" + ".join(spec.key_columns))))
+                    errors.append(
+                        RowError(
+                            sheet.sheet,
+                            row_number,
+                            ", ".join(spec.key_columns),
+                            _(
+                                "duplicate: row %(n)s has the same %(key)s",
+                                n=first_row_of[key],
+                                key=" + ".join(spec.key_columns),
+                            ),
+                        )
+                    )
                     continue
                 first_row_of[key] = row_number
                 table_records.append(record)
         records[spec.key] = table_records
     order = {sheet.sheet: i for i, sheet in enumerate(parsed.sheets)}
     errors.sort(key=lambda e: (order.get(e.sheet, -1), e.row or 0))
-    return CheckedFile(kind=parsed.kind, records=records, columns=columns, errors=errors,
-                       ignored_sheets=parsed.ignored_sheets,
-                       sheets={sheet.table: sheet.sheet for sheet in parsed.sheets}, defined=defined,
-                       rejected=rejected)
+    return CheckedFile(
+        kind=parsed.kind,
+        records=records,
+        columns=columns,
+        errors=errors,
+        ignored_sheets=parsed.ignored_sheets,
+        sheets={sheet.table: sheet.sheet for sheet in parsed.sheets},
+        defined=defined,
+        rejected=rejected,
+    )
 
 
 def _check_cell(column: Column, value: str, is_email: Any, normalise_email: Any) -> tuple[Any, str | None]:
@@ -599,8 +682,12 @@ def _check_cell(column: Column, value: str, is_email: Any, normalise_email: Any)
         chosen = _choice(value, column.choices)
         if chosen is None:
             what = _("kind") if column.name == "kind" else _("role")
-            return None, _("unknown %(what)s “%(v)s”; use one of: %(choices)s", what=what, v=value,
-                           choices=", ".join(column.choices))
+            return None, _(
+                "unknown %(what)s “%(v)s”; use one of: %(choices)s",
+                what=what,
+                v=value,
+                choices=", ".join(column.choices),
+            )
         return chosen, None
     raise AssertionError(column.kind)
 
@@ -625,22 +712,41 @@ def _csv_cell(value: Cell) -> str:
 def write_csv(table: str, rows: Iterable[Sequence[Cell]]) -> bytes:
     """Return one table as CSV: UTF-8 with a BOM (so Excel reads å, ä, ø), comma-separated."""
     spec = TABLE_BY_KEY[table]
-    frame = pd.DataFrame([[_csv_cell(v) for v in row] for row in rows], columns=spec.column_names,
-                         dtype=object)
+    frame = pd.DataFrame([[_csv_cell(v) for v in row] for row in rows], columns=spec.column_names, dtype=object)
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     return buffer.getvalue().encode("utf-8-sig")
 
 
 #: Column widths in characters for the XLSX sheets.
-_WIDTHS = {"email": 30, "name": 30, "description": 50, "desired_feeling": 40, "decision": 50,
-           "note": 40, "journey": 24, "channel": 20, "owner_email": 30, "manager_email": 30,
-           "person_email": 30, "holder": 28, "kpi": 28}
+_WIDTHS = {
+    "email": 30,
+    "name": 30,
+    "description": 50,
+    "desired_feeling": 40,
+    "decision": 50,
+    "note": 40,
+    "journey": 24,
+    "channel": 20,
+    "owner_email": 30,
+    "manager_email": 30,
+    "person_email": 30,
+    "holder": 28,
+    "kpi": 28,
+}
 
 
 def write_xlsx(tables: Mapping[str, Iterable[Sequence[Cell]]]) -> bytes:
     """Return the register as one workbook, a sheet per table, every text written as text."""
-    return write_workbook([
-        (spec.sheet, spec.column_names, tables.get(spec.key, ()),
-         [_WIDTHS.get(name, 14) for name in spec.column_names]) for spec in TABLES],
-        title="Governance register")
+    return write_workbook(
+        [
+            (
+                spec.sheet,
+                spec.column_names,
+                tables.get(spec.key, ()),
+                [_WIDTHS.get(name, 14) for name in spec.column_names],
+            )
+            for spec in TABLES
+        ],
+        title="Governance register",
+    )
