@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import datetime
+from typing import TextIO
 
 from flask import g, has_request_context, request
 from flask_login import current_user
@@ -19,12 +20,12 @@ from sqlalchemy import ForeignKey, String, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import UTCDateTime, utcnow
-from .extensions import db
+from .extensions import Model, db
 
 log = logging.getLogger("cxgov.security")
 
 
-class SecurityEvent(db.Model):
+class SecurityEvent(Model):
     """One security-relevant event (login, refusal, import, export...)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -168,12 +169,14 @@ class _StderrHandler(logging.StreamHandler):
     def __init__(self) -> None:
         super().__init__()
 
+    # StreamHandler declares ``stream`` a plain attribute; a read-only property is what keeps it
+    # following sys.stderr, so the override is deliberate.
     @property  # type: ignore[override]
-    def stream(self):  # noqa: D102
+    def stream(self) -> TextIO:  # noqa: D102
         return sys.stderr
 
     @stream.setter
-    def stream(self, _value) -> None:
+    def stream(self, _value: TextIO) -> None:
         pass
 
 
@@ -186,12 +189,12 @@ def init_security_log(app) -> None:
     from logging.handlers import WatchedFileHandler
 
     path = app.config.get("SECURITY_LOG") or None
-    for handler in list(log.handlers):
-        if getattr(handler, _SECURITY_HANDLER_ATTR, None) == (path or "<stderr>"):
+    for existing in list(log.handlers):
+        if getattr(existing, _SECURITY_HANDLER_ATTR, None) == (path or "<stderr>"):
             return
-        if hasattr(handler, _SECURITY_HANDLER_ATTR):
-            log.removeHandler(handler)
-            handler.close()
+        if hasattr(existing, _SECURITY_HANDLER_ATTR):
+            log.removeHandler(existing)
+            existing.close()
     handler: logging.Handler = WatchedFileHandler(path, encoding="utf-8") if path else _StderrHandler()
     setattr(handler, _SECURITY_HANDLER_ATTR, path or "<stderr>")
     handler.setFormatter(logging.Formatter("cxgov.security %(message)s"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -29,3 +31,11 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+if TYPE_CHECKING:
+    # Flask-SQLAlchemy builds db.Model at run time (Base plus its table-name and bind mixins), so a
+    # type checker cannot use it as a base class; to the checker every model is a Base.
+    Model = Base
+else:
+    #: The base class of every model: ``class Organisation(Model)``.
+    Model = db.Model

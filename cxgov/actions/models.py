@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from ..auth.models import User
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 from ..register.models import Person, Touchpoint
 
 #: Lifecycle of an action; planned and in_progress are "open".
@@ -38,7 +39,12 @@ def status_label(status: str) -> str:
     )
 
 
-class Action(db.Model):
+def _notes_newest_first() -> list[ColumnElement[Any]]:
+    """Return the order of an action's notes: newest first, the later-written first on a tie."""
+    return [ActionNote.at.desc(), ActionNote.id.desc()]
+
+
+class Action(Model):
     """One owned, dated improvement step for a practice or a touchpoint."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,7 +85,7 @@ class Action(db.Model):
         back_populates="action",
         cascade="all, delete-orphan",
         passive_deletes=True,
-        order_by=lambda: [ActionNote.at.desc(), ActionNote.id.desc()],
+        order_by=_notes_newest_first,
     )
 
     #: The change log's entity type for actions.
@@ -128,7 +134,7 @@ ACTION_HISTORY_FIELDS: tuple[str, ...] = (
 )
 
 
-class ActionNote(db.Model):
+class ActionNote(Model):
     """A dated progress note on an action ("supplier contract signed, pilot starts in May")."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -144,7 +150,7 @@ class ActionNote(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class ActionCycleLink(db.Model):
+class ActionCycleLink(Model):
     """An open action carried into a newly opened cycle, to be followed up in that quarter."""
 
     __table_args__ = (UniqueConstraint("action_id", "cycle_id", name="uq_action_cycle_link_action_cycle"),)

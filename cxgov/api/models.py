@@ -9,14 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 from ..orgs.models import Organisation
 
 #: Every token starts with this, so secret scanners (and people) recognise a leaked one.
 TOKEN_PREFIX = "cxg_pat_"
 
 
-class ApiToken(db.Model):  # type: ignore[name-defined]  # db.Model is built at run time
+class ApiToken(Model):
     """A personal access token; the secret itself is shown once and never stored."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

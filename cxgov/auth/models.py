@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -27,7 +27,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person who can log in. Membership in organisations gives them roles."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,7 +53,9 @@ class User(UserMixin, db.Model):
     brand_logo_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    memberships: Mapped[list["Membership"]] = relationship(  # noqa: F821
+    # Membership lives in cxgov.orgs, which builds on this module: importing it here, even only
+    # for the checker, would make an import cycle, so the name stays a string SQLAlchemy resolves.
+    memberships: Mapped[list["Membership"]] = relationship(  # type: ignore[name-defined]  # noqa: F821
         back_populates="user", cascade="all, delete-orphan"
     )
 
@@ -83,7 +85,7 @@ class User(UserMixin, db.Model):
         self.session_token = new_token()
 
 
-class SetPasswordLink(db.Model):
+class SetPasswordLink(Model):
     """A one-time link that lets a newly added user choose their password."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

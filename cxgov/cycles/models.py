@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 
 #: Lifecycle of a cycle, in order.
 CYCLE_STATUSES: tuple[str, ...] = ("draft", "open", "closed")
@@ -52,7 +52,7 @@ def period_next(period: str) -> str:
     return f"{year + 1}-Q1" if quarter == 4 else f"{year}-Q{quarter + 1}"
 
 
-class Cycle(db.Model):
+class Cycle(Model):
     """One organisation's self-assessment for one quarter."""
 
     __table_args__ = (UniqueConstraint("org_id", "period", name="uq_cycle_org_id_period"),)
@@ -105,7 +105,7 @@ class Cycle(db.Model):
         return self.status == "closed"
 
 
-class Respondent(db.Model):
+class Respondent(Model):
     """A person invited to answer one cycle, in one respondent group.
 
     Either a member (``user``, who logs in) or a person without an account (``name`` and
@@ -154,7 +154,7 @@ class Respondent(db.Model):
         return self.user.email if self.user is not None else (self.email or "")
 
 
-class Answer(db.Model):
+class Answer(Model):
     """One respondent's answer to one practice; the latest save wins, stale saves conflict."""
 
     __table_args__ = (UniqueConstraint("respondent_id", "practice_id", name="uq_answer_respondent_id_practice_id"),)

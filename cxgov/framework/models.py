@@ -8,10 +8,10 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 
 
-class FrameworkUpload(db.Model):
+class FrameworkUpload(Model):
     """One framework YAML uploaded by a consultant or admin; immutable once stored."""
 
     __tablename__ = "framework_upload"

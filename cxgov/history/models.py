@@ -10,13 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 
 #: Actions a change log entry can record.
 CHANGE_ACTIONS: tuple[str, ...] = ("create", "update", "deactivate", "reactivate", "delete", "import")
 
 
-class ChangeLog(db.Model):
+class ChangeLog(Model):
     """Who changed which object when, and each changed field's value before and after."""
 
     __table_args__ = (Index("ix_change_log_org_entity", "org_id", "entity_type", "entity_id"),)

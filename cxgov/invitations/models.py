@@ -9,11 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model, db
 from ..orgs.models import Organisation, Role
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """An offer of ``role`` in ``organisation`` to one account; a membership only once accepted.
 
     Until the person accepts, the organisation does not appear for them and the organisation

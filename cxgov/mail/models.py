@@ -9,7 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 
 #: Lifecycle of a queued message: queued -> sending (claimed by one sender) -> sent | failed.
 MAIL_STATUSES: tuple[str, ...] = ("queued", "sending", "sent", "failed")
@@ -19,7 +19,7 @@ MAIL_KINDS: tuple[str, ...] = ("invitation", "reminder", "action_digest", "membe
 STOPPABLE_KINDS: frozenset[str] = frozenset({"reminder", "action_digest"})
 
 
-class MailMessage(db.Model):
+class MailMessage(Model):
     """One e-mail to one recipient, stored before it is sent."""
 
     __table_args__ = (Index("ix_mail_message_status_next", "status", "next_attempt_at"),)
@@ -50,7 +50,7 @@ class MailMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class MailOptOut(db.Model):
+class MailOptOut(Model):
     """An address that asked one organisation for no more mail of one kind."""
 
     __table_args__ = (UniqueConstraint("org_id", "email", "kind", name="uq_mail_opt_out"),)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model, db
 from ..messages import N_
 
 
@@ -52,7 +52,7 @@ DEFAULT_RESPONDENT_GROUPS: list[dict[str, str]] = [
 ]
 
 
-class StoredFile(db.Model):
+class StoredFile(Model):
     """A file kept in the database (logos), so app servers share no local disk."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,7 +64,7 @@ class StoredFile(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     """A client organisation; every piece of client data hangs off one of these."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,7 +105,7 @@ class Organisation(db.Model):
         return key
 
 
-class Membership(db.Model):
+class Membership(Model):
     """A user's role in one organisation."""
 
     __table_args__ = (UniqueConstraint("user_id", "org_id"),)

@@ -9,10 +9,10 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Te
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 
 
-class ReportPdfCache(db.Model):
+class ReportPdfCache(Model):
     """A rendered PDF, found again by the cheap inputs key or by the report context's hash.
 
     Kept in the database (not on local disk) so several app servers share it.
@@ -33,7 +33,7 @@ class ReportPdfCache(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class ReportDraft(db.Model):
+class ReportDraft(Model):
     """The report of a cycle while the consultant (or sponsor) still edits it: one per cycle.
 
     Only the consultant's words live here; the numbers are read live from the cycle, so a
@@ -57,7 +57,7 @@ class ReportDraft(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
 
-class ReportVersion(db.Model):
+class ReportVersion(Model):
     """An issued report: its numbers, text, PDF and Word file frozen, numbered v1, v2 ... per cycle.
 
     Nothing that changes later (answers, register, framework files, the draft) is read
