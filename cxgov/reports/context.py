@@ -26,7 +26,7 @@ from cxgov import numbers
 from cxgov.charts import DEFAULT_ACCENT
 from cxgov.framework.changes import practice_change_label, version_change_lines
 from cxgov.framework.checks import OWNER_HINT_ROLES
-from cxgov.framework.model import Framework
+from cxgov.framework.model import DEFAULT_LANGUAGE, Framework
 from cxgov.framework.translations import shows_fallback
 from cxgov.scoring.engine import REGISTER_FAILING_FACTOR, CycleResult, PracticeResult
 
@@ -726,7 +726,9 @@ def build_report_context(
         fp = practices.get(p.practice_id)
         step_level = max(1, math.floor(p.level)) if p.level is not None else 1
         step = fp.next_step(step_level, lang) if fp else None
-        role = step_role(step, fp.owner_hint if fp else None)
+        # The role is read from the step's source text (English), never the translation, so a
+        # Swedish report suggests the same owner as an English one.
+        role = step_role(fp.next_step(step_level, DEFAULT_LANGUAGE) if fp else None, fp.owner_hint if fp else None)
         owner = owners.get(role) or (owners.get("sponsor") if role == "leadership" else None)
         if fp is None or not fp.register_checks:
             evidence_state = ""

@@ -13,12 +13,14 @@ import subprocess
 import pytest
 from flask_babel import force_locale
 from flask_babel import gettext as babel_gettext
+from babel.support import Translations
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from cxgov import demo
 from cxgov.cycles.models import Cycle
 from cxgov.extensions import db
+from cxgov.i18n import TRANSLATIONS_DIR
 from cxgov.orgs.models import Organisation
 from cxgov.reports.selectors import report_context_for_cycle
 from tests.conftest import _empty_all_tables, make_test_app
@@ -103,3 +105,29 @@ def test_decimal_commas_letters_and_document_language(demo_pdfs, lang):
         assert letter in text, f"{letter} is missing from the {lang} PDF"
     root = PdfReader(io.BytesIO(pdf)).trailer["/Root"]
     assert str(root.get("/Lang")) == lang
+
+
+@pytest.mark.parametrize("lang", ["sv", "da"])
+def test_suggested_owners_do_not_depend_on_the_language(demo_pdfs, lang):
+    # The role that owns a next step is read from the step's source text: a translated step
+    # ("Ledningsgruppen godkänner ...") must suggest the same owner as the English one.
+    _pdf, _text, context, english, _headings = demo_pdfs[lang]
+
+    def owners(ctx):
+        gaps = [(g.practice_id, g.owner_from_register, g.owner if g.owner_from_register else None) for g in ctx.gaps]
+        steps = [
+            (s.practice_id, s.owner_from_register, s.owner if s.owner_from_register else None)
+            for q in ctx.roadmap.quarters
+            for s in q.steps
+        ]
+        return gaps, steps
+
+    def roles(ctx):
+        return [g.owner_role for g in ctx.gaps] + [s.owner_role for q in ctx.roadmap.quarters for s in q.steps]
+
+    assert english.roadmap.quarters, "the demo's report has no roadmap"
+    assert owners(context) == owners(english)
+    catalogue = Translations.load(str(TRANSLATIONS_DIR), [lang])  # no app context out here
+    assert roles(context) == [catalogue.gettext(role) for role in roles(english)]
+    # The demo's steps name several roles; a fallback everywhere would make the test pointless.
+    assert len(set(roles(english))) > 2, roles(english)
