@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..mail.services import external_url, mail_enqueue, mail_opted_out_addresses
+from ..mail.services import external_url, mail_enqueue, mail_opted_out_addresses, recipient_language
 from ..orgs.models import Organisation
 from ..register.models import Person
 from .models import OPEN_STATUSES, Action
@@ -59,13 +58,12 @@ def action_digests(*, org: Organisation, today: date) -> list[OwnerDigest]:
 def action_digests_mail(*, org: Organisation, today: date) -> list[OwnerDigest]:
     """Queue one digest mail per owner with due or overdue actions; return the digests."""
     digests = action_digests(org=org, today=today)
-    lang = org.language or "en"
     for digest in digests:
         items = [
             {
                 "title": a.title,
                 "url": external_url("actions.detail", org_slug=org.slug, action_id=a.id),
-                "due": format_date(a.due_date, "medium"),
+                "due": a.due_date,  # formatted by the template, in the recipient's language
                 "overdue": a.due_date < today,
             }
             for a in digest.actions
@@ -74,7 +72,8 @@ def action_digests_mail(*, org: Organisation, today: date) -> list[OwnerDigest]:
             kind="action_digest",
             template="action_digest",
             to=digest.owner.email,
-            lang=lang,
+            # The owner's own language when they have an account, else the organisation's.
+            lang=recipient_language(org=org, user=digest.owner.user, email=digest.owner.email),
             org=org,
             subject=lambda: _("Your CX actions due soon at %(org)s", org=org.name),
             context={"name": digest.owner.name, "actions": items},

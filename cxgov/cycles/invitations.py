@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -20,7 +19,7 @@ from ..auth.models import hash_token, new_token
 from ..db import utcnow
 from ..extensions import db
 from ..mail.models import MailMessage
-from ..mail.services import external_url, mail_enqueue, mail_opted_out_addresses
+from ..mail.services import external_url, mail_enqueue, mail_opted_out_addresses, recipient_language
 from ..orgs.models import Organisation
 from .models import Cycle, Respondent
 from .services import CycleError, answers_by_respondent, cycle_respondents
@@ -64,8 +63,8 @@ def answer_link_opened(*, respondent: Respondent) -> None:
 
 # -- mails -----------------------------------------------------------------------------------
 def respondent_language(respondent: Respondent, org: Organisation) -> str:
-    """Return the language a respondent reads: their own, else the organisation's."""
-    return respondent.language or org.language or "en"
+    """Return the language a respondent reads: a member's own, else the one set for them, else the organisation's."""
+    return recipient_language(org=org, user=respondent.user, chosen=respondent.language)
 
 
 def _answer_url(respondent: Respondent) -> tuple[str, bool]:
@@ -74,10 +73,6 @@ def _answer_url(respondent: Respondent) -> tuple[str, bool]:
         org = db.session.get(Organisation, respondent.org_id)
         return external_url("cycles.answer", org_slug=org.slug, cycle_id=respondent.cycle_id), False
     return external_url("answer_link.enter", token=answer_link_issue(respondent=respondent)), True
-
-
-def _due_text(cycle: Cycle) -> str:
-    return format_date(cycle.due_date, "long") if cycle.due_date else ""
 
 
 @dataclass(frozen=True)
@@ -109,7 +104,7 @@ def respondent_invite_mail(*, cycle: Cycle, org: Organisation, respondent: Respo
             "period": cycle.period,
             "url": url,
             "personal": personal,
-            "due": _due_text(cycle),
+            "due": cycle.due_date,  # formatted by the template, in the recipient's language
         },
     )
     return SentInvitation(respondent=respondent, message=message, url=url, personal=personal)
@@ -162,7 +157,7 @@ def respondents_remind_mail(*, cycle: Cycle, org: Organisation) -> list[Responde
                 "name": respondent.display_name,
                 "period": cycle.period,
                 "url": url,
-                "due": _due_text(cycle),
+                "due": cycle.due_date,  # formatted by the template, in the recipient's language
                 "answered": answered.get(respondent.id, 0),
             },
         )

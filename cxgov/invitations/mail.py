@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from ..mail.models import MailMessage
-from ..mail.services import external_url, mail_enqueue
+from ..mail.services import external_url, mail_enqueue, recipient_language
 from ..orgs.models import Organisation
 from .services import InvitationMade
 
@@ -26,13 +26,14 @@ def invitation_mail_queue(*, made: InvitationMade, org: Organisation, inviter_na
         kind="member_invitation",
         template="member_invitation",
         to=invitation.email,
-        lang=org.language or "en",
+        # A known account reads its own language; a new address the organisation's.
+        lang=recipient_language(org=org, email=invitation.email),
         org=org,
         subject=lambda: _("%(name)s invites you to %(org)s on cxgov", name=inviter_name, org=org.name),
         context={
             "org_name": org.name,
             "inviter": inviter_name,
-            "role": invitation.role.label,
+            "role": invitation.role,  # its label is read in the recipient's language
             "url": url,
             "new_account": bool(made.set_password_token),
         },

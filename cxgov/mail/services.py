@@ -28,9 +28,12 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 
+from ..auth.models import User
 from ..db import utcnow
 from ..extensions import db
+from ..i18n import text_language
 from ..orgs.models import Organisation
+from ..validators import normalise_email
 from .delivery import MailSettings, PermanentFailure, Transport, mail_settings_from
 from .models import STOPPABLE_KINDS, MailMessage, MailOptOut
 
@@ -108,6 +111,26 @@ def mail_opt_out(*, org_id: int, email: str, kind: str) -> None:
 def mail_opted_out_addresses(*, org_id: int, kind: str) -> set[str]:
     """Return the addresses that asked for no more ``kind`` mail from the organisation (one query)."""
     return set(db.session.scalars(select(MailOptOut.email).where(MailOptOut.org_id == org_id, MailOptOut.kind == kind)))
+
+
+# -- the recipient's language ----------------------------------------------------------------
+def recipient_language(
+    *, org: Organisation | None, user: User | None = None, email: str | None = None, chosen: str | None = None
+) -> str:
+    """Return the language a mail to this recipient is written in.
+
+    The account holder's own choice (``user``, else the account of ``email``) comes first, as it
+    does for the pages they see; then ``chosen`` (the language a sponsor set for a respondent
+    without an account); then the organisation's; then the instance default. A language whose
+    catalogue is missing is skipped, so the mail's ``lang`` always names the language of its text.
+    """
+    if user is None and email:
+        user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    default = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
+    for lang in (user.language if user is not None else None, chosen, org.language if org is not None else None):
+        if lang and text_language(lang, default) == lang:
+            return lang
+    return default
 
 
 # -- queueing --------------------------------------------------------------------------------
