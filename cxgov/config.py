@@ -15,6 +15,11 @@ def setting(name: str, default: str | None = None) -> str | None:
     return _env(name, default)
 
 
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    return default if value is None else int(value)
+
+
 def _env_bool(name: str, default: bool = False) -> bool:
     value = _env(name)
     if value is None:
@@ -33,7 +38,7 @@ def config_from_env() -> dict[str, Any]:
         # imports only into the instance that made it; give two instances the same value to move
         # organisations between them (docs/security.md).
         "PACKAGE_KEY": _env("PACKAGE_KEY"),
-        "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_BYTES", str(16 * 1024 * 1024))),
+        "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_BYTES", 16 * 1024 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,
@@ -43,19 +48,19 @@ def config_from_env() -> dict[str, Any]:
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session; forms stay open for a while
         "BABEL_DEFAULT_LOCALE": _env("DEFAULT_LOCALE", "en"),
-        "SQLITE_BUSY_TIMEOUT_MS": int(_env("SQLITE_BUSY_TIMEOUT_MS", "15000")),
-        "LOGIN_MAX_FAILURES": int(_env("LOGIN_MAX_FAILURES", "5")),
-        "LOGIN_LOCK_SECONDS": int(_env("LOGIN_LOCK_SECONDS", "900")),
+        "SQLITE_BUSY_TIMEOUT_MS": _env_int("SQLITE_BUSY_TIMEOUT_MS", 15000),
+        "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCK_SECONDS": _env_int("LOGIN_LOCK_SECONDS", 900),
         "ASSESSMENTS_DIR": _env("ASSESSMENTS_DIR"),
         # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto are then
         # trusted, so login throttling by address sees the client's address, not the proxy's.
-        "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),
+        "PROXY_COUNT": _env_int("PROXY_COUNT", 0),
         # The security log's file; unset means stderr (gunicorn's error log).
         "SECURITY_LOG": _env("SECURITY_LOG"),
         # Lay out report PDFs in a low-priority helper process per worker (gunicorn.conf.py
         # turns this on), so that page requests get the CPU first.
         "PDF_HELPER": _env_bool("PDF_HELPER"),
-        "PDF_HELPER_NICE": int(_env("PDF_HELPER_NICE", "10")),
+        "PDF_HELPER_NICE": _env_int("PDF_HELPER_NICE", 10),
         # Outgoing mail: smtp:// or smtps:// URL; unset writes .eml files to instance/outbox/.
         "MAIL_URL": _env("MAIL_URL"),
         "MAIL_FROM": _env("MAIL_FROM", "cxgov <cxgov@localhost>"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, g, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 from flask_login import current_user
 
 from .api.blueprint import is_api_endpoint
@@ -35,7 +36,7 @@ def init_security(app: Flask) -> None:
     """Install the login wall and the security headers."""
 
     @app.before_request
-    def require_login() -> Response | None:
+    def require_login() -> BaseResponse | None:
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None
         if is_api_endpoint(request.endpoint):
@@ -50,6 +51,7 @@ def init_security(app: Flask) -> None:
 
         # Only as many X-Forwarded-* hops as there are proxies of ours: a client cannot spoof
         # its address past them (and so cannot dodge the per-address login limit).
+        # Wrapping wsgi_app is Flask's documented way to add middleware; mypy sees a method there.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)  # type: ignore[method-assign]
 
     from .audit import init_security_log, write_queued_security_events

@@ -17,11 +17,14 @@ from flask import Blueprint, Flask, abort, g
 from flask_login import current_user
 from sqlalchemy import select
 
-from .extensions import db
+from .extensions import Base, db
 from .orgs.models import Membership, Organisation, Role
 
-ModelT = TypeVar("ModelT")
 _ROLES_ATTR = "_cxgov_roles"
+_ORG_SCOPED_ATTR = "cxgov_org_scoped"
+
+#: Any model with ``id`` and ``org_id`` columns (org_get reads them from its table).
+ModelT = TypeVar("ModelT", bound=Base)
 
 
 def org_blueprint(name: str, import_name: str, url_prefix: str = "") -> Blueprint:
@@ -29,8 +32,13 @@ def org_blueprint(name: str, import_name: str, url_prefix: str = "") -> Blueprin
     bp = Blueprint(name, import_name, url_prefix=f"/o/<org_slug>{url_prefix}")
     bp.url_value_preprocessor(_load_org_from_url)
     bp.url_defaults(_add_org_slug)
-    bp.cxgov_org_scoped = True  # type: ignore[attr-defined]
+    org_scoped_mark(bp)
     return bp
+
+
+def org_scoped_mark(bp: Blueprint) -> None:
+    """Mark ``bp`` as organisation-scoped, so every view of it must declare its roles."""
+    setattr(bp, _ORG_SCOPED_ATTR, True)
 
 
 def roles_required(roles: Collection[Role]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -70,9 +78,8 @@ def current_role() -> Role:
 
 def org_get(model: type[ModelT], object_id: int) -> ModelT:
     """Load ``model`` by id *and* the current organisation; 404 when it belongs elsewhere."""
-    obj = db.session.scalar(
-        select(model).where(model.id == object_id, model.org_id == g.org.id)  # type: ignore[attr-defined]
-    )
+    columns = model.__table__.c
+    obj = db.session.scalar(select(model).where(columns.id == object_id, columns.org_id == g.org.id))
     if obj is None:
         abort(404)
     return obj
@@ -85,7 +92,7 @@ def membership_for(user_id: int, org_id: int) -> Membership | None:
 
 def check_org_views_declare_roles(app: Flask) -> None:
     """Refuse to start when an org-scoped view does not say which roles it admits."""
-    scoped = {name for name, bp in app.blueprints.items() if getattr(bp, "cxgov_org_scoped", False)}
+    scoped = {name for name, bp in app.blueprints.items() if getattr(bp, _ORG_SCOPED_ATTR, False)}
     missing = [
         endpoint
         for endpoint, view in app.view_functions.items()

@@ -11,6 +11,7 @@ from typing import Any
 from flask import g, request
 from flask_smorest import Blueprint as SmorestBlueprint
 
+from ..tenancy import org_scoped_mark
 from .auth import authenticate, load_org, record_use
 
 API_PREFIX = "/api/v1"
@@ -29,7 +30,7 @@ def api_blueprint(
     if org_scoped:
         bp.url_value_preprocessor(_load_org_from_url)
         bp.url_defaults(_add_org_slug)
-        bp.cxgov_org_scoped = True  # type: ignore[attr-defined]
+        org_scoped_mark(bp)
     else:
         bp.before_request(_authenticate_request)
     bp.after_request(_finish_response)
@@ -62,4 +63,4 @@ def _finish_response(response: Any) -> Any:
 
 def is_api_endpoint(endpoint: str | None) -> bool:
     """Return True for endpoints of the API (they authenticate by token, never by session)."""
-    return bool(endpoint) and (endpoint.startswith("api_v1_") or endpoint.startswith("api-docs."))  # type: ignore[union-attr]
+    return endpoint is not None and endpoint.startswith(("api_v1_", "api-docs."))
