@@ -119,6 +119,7 @@ def _clean(value: object) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     try:
+        # Any value may come in; float() refusing it (caught below) is the check.
         f = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
@@ -506,8 +507,8 @@ def radar_chart(
         pts = [(cx + x, cy + y) for x, y in (point(i, lo if v is None else v) for i, v in enumerate(vals))]
         fill = f'fill="{colour}" fill-opacity="{style.fill_opacity:g}"' if style.fill_opacity else 'fill="none"'
         parts.append(f'<polygon points="{_points(pts)}" {fill} {_stroke_attrs(style, colour)}/>')
-        for (x, y), v in zip(pts, vals):
-            if v is not None:  # no marker for a missing value: the dip to the centre says enough
+        for (x, y), value in zip(pts, vals):
+            if value is not None:  # no marker for a missing value: the dip to the centre says enough
                 parts.append(_marker(style.marker, x, y, colour))
 
     # Ring labels sit just left of the top spoke, level with each ring, clear of the markers
@@ -751,7 +752,7 @@ def bar_chart(
         )
         parts.append(_label(x, plot_bottom + 12, _v(t), size=9, fill=SUBTLE))
 
-    for i, (name, v, t) in enumerate(zip(shown, vals, tgts)):
+    for i, (name, v, target) in enumerate(zip(shown, vals, tgts)):
         y = top + i * row + 5
         mid = y + bh / 2
         parts.append(_label(left - 10, mid + font * 0.36, name, size=font, anchor="end"))
@@ -763,8 +764,8 @@ def bar_chart(
                 f'<rect x="{_n(left)}" y="{_n(y)}" width="{_n(end - left)}" height="{_n(bh)}" fill="{accent}"/>'
             )
         tx = None
-        if t is not None:
-            tx = bx(t)
+        if target is not None:
+            tx = bx(target)
             parts.append(
                 f'<line x1="{_n(tx)}" y1="{_n(y - 3)}" x2="{_n(tx)}" y2="{_n(y + bh + 3)}"'
                 f' stroke="{TARGET_GREY}" stroke-width="2.5"/>'

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import UTC, date, datetime, timedelta
 from typing import Callable
 
@@ -61,7 +62,8 @@ DROP_REASONS = (
 class _Event:
     at: datetime
     seq: int
-    run: Callable[[], None] = field(compare=False)
+    #: What happens then (a service call; what it returns is not used).
+    run: Callable[[], object] = field(compare=False)
 
 
 def _noon(day: date) -> datetime:
@@ -72,7 +74,11 @@ def _noon(day: date) -> datetime:
 def demo_actions(ctx: DemoContext) -> None:
     """Create a realistic action history across the demo's quarters."""
     cycles = list(db.session.scalars(select(Cycle).where(Cycle.org_id == ctx.org.id).order_by(Cycle.period)))
-    closed = [c for c in cycles if c.status == "closed" and c.results is not None and c.closed_at is not None]
+    closed = [
+        (c, results, closed_at)
+        for c in cycles
+        if c.status == "closed" and (results := c.results) is not None and (closed_at := c.closed_at) is not None
+    ]
     if not closed:
         return  # no assessments in the demo: nothing to follow up
     rng = random.Random(7)
@@ -87,14 +93,14 @@ def demo_actions(ctx: DemoContext) -> None:
     events: list[_Event] = []
     seq = iter(range(1_000_000))
 
-    def at(when: datetime, run: Callable[[], None]) -> None:
+    def at(when: datetime, run: Callable[[], object]) -> None:
         events.append(_Event(min(when, now - timedelta(minutes=5)), next(seq), run))
 
     planned: set[str] = set()
-    for number, cycle in enumerate(closed):
-        result = CycleResult.from_dict(cycle.results)
+    for number, (cycle, results, closed_at) in enumerate(closed):
+        result = CycleResult.from_dict(results)
         latest = number == len(closed) - 1
-        made = cycle.closed_at + timedelta(days=3, hours=-6)
+        made = closed_at + timedelta(days=3, hours=-6)
         chosen = [p for p in result.top_gaps() if p.practice_id not in planned][
             : ACTIONS_PER_QUARTER[min(number, len(ACTIONS_PER_QUARTER) - 1)]
         ]
@@ -108,8 +114,9 @@ def demo_actions(ctx: DemoContext) -> None:
         if number % 2 == 1:
             planned.clear()
     for cycle in cycles[1:]:
-        if cycle.opened_at is not None:
-            at(cycle.opened_at, lambda cycle=cycle: services.actions_carry_forward(cycle=cycle, now=cycle.opened_at))
+        opened_at = cycle.opened_at
+        if opened_at is not None:
+            at(opened_at, partial(services.actions_carry_forward, cycle=cycle, now=opened_at))
     for event in sorted(events):
         event.run()
         db.session.flush()
@@ -128,7 +135,7 @@ def _fate(rng: random.Random, latest: bool, number: int, k: int, due: date, toda
 
 
 def _schedule(
-    at: Callable[[datetime, Callable[[], None]], None],
+    at: Callable[[datetime, Callable[[], object]], None],
     ctx: DemoContext,
     cycle: Cycle,
     practice_id: str,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -14,8 +16,10 @@ from .models import ACTION_STATUSES, DESCRIPTION_MAX, DROP_REASON_MAX, NOTE_MAX,
 def _int_or_none(value: object) -> int | None:
     if value in (None, "", "None"):
         return None
+    if not isinstance(value, (str, int)):  # a choice id comes as text from the form or an int from the object
+        raise ValueError("not a number")
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(value)
     except (TypeError, ValueError):
         raise ValueError("not a number") from None
 
@@ -53,7 +57,7 @@ class ActionForm(CxForm):
         if field.data not in (None, "") and not str(field.data).isdigit():
             raise ValidationError(_l("The form is damaged; reload the page."))
 
-    def validate(self, extra_validators: object = None) -> bool:  # type: ignore[override]
+    def validate(self, extra_validators: dict[str, list[Any]] | None = None) -> bool:
         ok = super().validate(extra_validators)
         if ok and not self.practice_id.data and not self.touchpoint_id.data:
             self.practice_id.errors.append(_l("Choose the practice or the touchpoint the action improves."))

@@ -24,6 +24,8 @@ class OwnerDigest:
     """One owner's due and overdue open actions."""
 
     owner: Person
+    #: The owner's address (only owners with one get a digest).
+    email: str
     actions: tuple[Action, ...]
 
 
@@ -42,7 +44,7 @@ def action_digests(*, org: Organisation, today: date) -> list[OwnerDigest]:
         )
         .order_by(Action.due_date, Action.id)
     )
-    by_owner: dict[int, list[Action]] = {}
+    by_owner: dict[int | None, list[Action]] = {}
     for action in rows:
         by_owner.setdefault(action.owner_id, []).append(action)
     stopped = mail_opted_out_addresses(org_id=org.id, kind="action_digest")
@@ -51,7 +53,7 @@ def action_digests(*, org: Organisation, today: date) -> list[OwnerDigest]:
         owner = actions[0].owner
         if owner is None or not owner.active or not owner.email or owner.email.lower() in stopped:
             continue
-        digests.append(OwnerDigest(owner=owner, actions=tuple(actions)))
+        digests.append(OwnerDigest(owner=owner, email=owner.email, actions=tuple(actions)))
     return sorted(digests, key=lambda d: d.owner.name.lower())
 
 
@@ -64,16 +66,16 @@ def action_digests_mail(*, org: Organisation, today: date) -> list[OwnerDigest]:
                 "title": a.title,
                 "url": external_url("actions.detail", org_slug=org.slug, action_id=a.id),
                 "due": a.due_date,  # formatted by the template, in the recipient's language
-                "overdue": a.due_date < today,
+                "overdue": a.due_date is not None and a.due_date < today,
             }
             for a in digest.actions
         ]
         mail_enqueue(
             kind="action_digest",
             template="action_digest",
-            to=digest.owner.email,
+            to=digest.email,
             # The owner's own language when they have an account, else the organisation's.
-            lang=recipient_language(org=org, user=digest.owner.user, email=digest.owner.email),
+            lang=recipient_language(org=org, user=digest.owner.user, email=digest.email),
             org=org,
             subject=lambda: _("Your CX actions due soon at %(org)s", org=org.name),
             context={"name": digest.owner.name, "actions": items},

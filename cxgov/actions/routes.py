@@ -18,6 +18,7 @@ from ..history.services import history_for_entity
 from ..nav import NAV_BADGES
 from ..orgs.models import EDIT_REGISTER, MANAGE, READ
 from ..register.models import Person, Touchpoint
+from ..scoring.engine import CycleResult
 from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
 from . import selectors, services
 from .forms import ActionForm, NoteForm
@@ -28,7 +29,7 @@ bp = org_blueprint("actions", __name__, url_prefix="/actions")
 
 # -- helpers for templates elsewhere (cycle dashboard, report page, person page) -------------
 @bp.app_template_global("action_followup_for")
-def action_followup_for(cycle: Cycle, result: object = None) -> dict[str, list[selectors.ActionFollowUp]]:
+def action_followup_for(cycle: Cycle, result: CycleResult | None = None) -> dict[str, list[selectors.ActionFollowUp]]:
     """Return a cycle's follow-up grouped by practice id, for the cycle dashboard partial."""
     return selectors.followup_by_practice(selectors.action_followup(cycle.org_id, cycle, result=result))
 
@@ -135,7 +136,8 @@ def _filters_from_args() -> selectors.ActionFilters:
     owner = args.get("owner", "")
     dimension = (args.get("dimension") or "").strip().upper()[:2] or None
     practice = (args.get("practice") or "").strip().upper()[:10] or None
-    sort = args.get("sort") if args.get("sort") in selectors.SORTS else "due"
+    sort = args.get("sort", "")
+    sort = sort if sort in selectors.SORTS else "due"
     return selectors.ActionFilters(
         status=status,
         owner_id=int(owner) if owner.isdigit() else None,
@@ -322,7 +324,7 @@ def edit(action_id: int) -> ResponseReturnValue:
             )
         except services.ActionConflict as error:
             db.session.rollback()
-            current = db.session.get(Action, action_id)
+            current = db.session.get_one(Action, action_id)  # actions are never deleted
             conflict = {"message": str(error), "theirs": current, "theirs_owner": current.owner}
             form.version_id.data = current.version_id
             return render_template(
@@ -331,7 +333,7 @@ def edit(action_id: int) -> ResponseReturnValue:
         except services.ActionError as error:
             db.session.rollback()
             flash(str(error), "danger")
-            action = db.session.get(Action, action_id)
+            action = db.session.get_one(Action, action_id)
         else:
             db.session.commit()
             flash(_("The action was saved."), "success")

@@ -180,7 +180,7 @@ def _cycle_result(cycle: Cycle) -> "CycleResult | None":
     from ..cycles.services import cycle_score
     from ..orgs.models import Organisation
 
-    org = db.session.get(Organisation, cycle.org_id)
+    org = db.session.get_one(Organisation, cycle.org_id)
     return cycle_score(cycle=cycle, org=org)
 
 
@@ -409,7 +409,9 @@ def readable_history(org_id: int, entries: Iterable["ChangeLog"]) -> list[Histor
         "source_cycle_id": _("From the assessment"),
         "note": _("Note"),
     }
-    person_ids, touchpoint_ids, cycle_ids = set(), set(), set()
+    person_ids: set[int] = set()
+    touchpoint_ids: set[int] = set()
+    cycle_ids: set[int] = set()
     for entry in entries:
         for name, pair in (entry.changes or {}).items():
             target = {"owner_id": person_ids, "touchpoint_id": touchpoint_ids, "source_cycle_id": cycle_ids}.get(name)
@@ -439,14 +441,14 @@ def readable_history(org_id: int, entries: Iterable["ChangeLog"]) -> list[Histor
     def show(name: str, value: object) -> str:
         if value in (None, ""):
             return "–"
-        if name in names:
-            return names[name].get(value, f"#{value}")  # type: ignore[arg-type]
+        if name in names:  # ids are stored as ints; anything else cannot name a row
+            return names[name].get(value, f"#{value}") if isinstance(value, int) else f"#{value}"
         if name == "status":
             return status_label(str(value))
         if name == "done_at":
             return str(value)[:10]
-        if name == "priority":
-            return fmt_level(float(value))  # type: ignore[arg-type]
+        if name == "priority" and isinstance(value, (int, float, str)):
+            return fmt_level(float(value))
         return str(value)
 
     rows = []

@@ -339,7 +339,8 @@ def action_update(
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
-        current = db.session.get(Action, action.id)
+        # Actions are never deleted, so the row that won the race is there to compare with.
+        current = db.session.get_one(Action, action.id)
         raise ActionConflict(
             _("Someone else changed this action while you saved. Compare their version with yours and save again."),
             current,

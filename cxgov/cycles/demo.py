@@ -199,8 +199,7 @@ def demo_cycles(ctx: DemoContext) -> None:
     sponsor = ctx.members.get("sponsor@demo.cxgov.example")
     for number, period in enumerate(CLOSED_PERIODS + (OPEN_PERIOD,)):
         end = _quarter_end(period)
-        on_earlier = earlier is not None and number < EARLIER_VERSION_QUARTERS
-        version = earlier if on_earlier else framework
+        version = earlier if earlier is not None and number < EARLIER_VERSION_QUARTERS else framework
         profile = DEMO_PROFILE if version.profile(DEMO_PROFILE) is not None else None
         cycle = services.cycle_create(
             org=ctx.org, period=period, framework=version, due_date=end - timedelta(days=14), profile_key=profile

@@ -70,7 +70,7 @@ def respondent_language(respondent: Respondent, org: Organisation) -> str:
 def _answer_url(respondent: Respondent) -> tuple[str, bool]:
     """Return (URL, personal?) for the respondent's next mail; a personal link is re-issued."""
     if respondent.user_id is not None:
-        org = db.session.get(Organisation, respondent.org_id)
+        org = db.session.get_one(Organisation, respondent.org_id)
         return external_url("cycles.answer", org_slug=org.slug, cycle_id=respondent.cycle_id), False
     return external_url("answer_link.enter", token=answer_link_issue(respondent=respondent)), True
 
@@ -188,16 +188,17 @@ def reminders_scheduled_queue(*, today: date | None = None) -> int:
     queued = 0
     cycles = db.session.scalars(select(Cycle).where(Cycle.status == "open", Cycle.due_date.is_not(None)))
     for cycle in cycles:
+        due = cycle.due_date
+        if due is None:  # the query asks for cycles with a due date
+            continue
         due_offsets = [
             d
             for d in (cycle.reminder_days or [])
-            if d not in (cycle.reminders_sent or [])
-            and today >= cycle.due_date - timedelta(days=d)
-            and today <= cycle.due_date
+            if d not in (cycle.reminders_sent or []) and today >= due - timedelta(days=d) and today <= due
         ]
         if not due_offsets:
             continue
-        org = db.session.get(Organisation, cycle.org_id)
+        org = db.session.get_one(Organisation, cycle.org_id)
         queued += len(respondents_remind_mail(cycle=cycle, org=org))
         cycle.reminders_sent = sorted(set(cycle.reminders_sent or []) | set(due_offsets), reverse=True)
     db.session.flush()
@@ -223,10 +224,13 @@ def respondents_mail_state(cycle: Cycle) -> dict[int, MailState]:
     for message in db.session.scalars(
         select(MailMessage).where(MailMessage.respondent_id.in_(ids)).order_by(MailMessage.id)
     ):
+        respondent_id = message.respondent_id
+        if respondent_id is None:  # the query asks for these respondents' mails only
+            continue
         if message.kind == "invitation":
-            latest[message.respondent_id] = message
+            latest[respondent_id] = message
         if message.status == "failed":
-            failed[message.respondent_id] = message.last_error or _("delivery failed")
+            failed[respondent_id] = message.last_error or _("delivery failed")
     out = {}
     for r in cycle.respondents:
         invitation = latest.get(r.id)

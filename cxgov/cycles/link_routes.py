@@ -109,7 +109,7 @@ def _urls() -> AnswerUrls:
 def page() -> ResponseReturnValue:
     """The linked respondent's answering page (one dimension at a time)."""
     respondent = _linked_respondent()
-    org = db.session.get(Organisation, respondent.org_id)
+    org = db.session.get_one(Organisation, respondent.org_id)
     return answer_page(cycle=respondent.cycle, respondent=respondent, org=org, urls=_urls())
 
 

@@ -27,6 +27,7 @@ from ..extensions import db
 from ..i18n import current_language
 from ..framework.catalog import framework_catalog, framework_catalog_for_org, frameworks_for_new_cycle
 from ..framework.changes import version_change_lines
+from ..framework.model import Framework
 from ..orgs.forms import EmptyForm
 from ..orgs.models import ANSWER, MANAGE, READ
 from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
@@ -225,9 +226,11 @@ def _version_change_lines(latest: Cycle | None, versions: list[str]) -> dict[str
     for version in versions:
         framework = own if own.version == version else framework_catalog().get(own.key, version)
         if framework is not None:
-            lines[version] = version_change_lines(
-                framework, title=lambda pid, fw=framework: fw.practice(pid).title.get(lang)
-            )
+
+            def title(pid: str, fw: Framework = framework) -> str:
+                return fw.practice(pid).title.get(lang)
+
+            lines[version] = version_change_lines(framework, title=title)
     return lines
 
 
@@ -601,7 +604,7 @@ def dashboard(cycle_id: int) -> ResponseReturnValue:
         empty_form=EmptyForm(),
         can_manage=_can_manage(),
     )
-    if visibility == "own":
+    if visibility == "own" and respondent is not None:  # "own" means there is a respondent
         context["mine"] = services.respondent_answers(respondent)
         context["choice_of"] = services.answer_choice
         return render_template("cycles/dashboard.html", **context)
@@ -709,7 +712,7 @@ def practice(cycle_id: int, practice_id: str) -> ResponseReturnValue:
         level_names=[n.get(lang) for n in framework.level_names],
         target=services.cycle_targets(cycle)[item.id],
     )
-    if visibility == "own":
+    if visibility == "own" and respondent is not None:  # "own" means there is a respondent
         context["own"] = services.respondent_answers(respondent).get(item.id)
         context["choice_of"] = services.answer_choice
         return render_template("cycles/practice.html", **context)

@@ -192,9 +192,10 @@ def _closed_results(
         .order_by(order)
         .limit(limit)
     ).all()
+    keys = [(r.id, r.created_at, r.closed_at) for r in rows]
     with _results_lock:
-        found = {key: _results_cache.get(key) for key in ((r.id, r.created_at, r.closed_at) for r in rows)}
-    missing = [key[0] for key, result in found.items() if result is None]
+        found = {key: cached for key in keys if (cached := _results_cache.get(key)) is not None}
+    missing = [key[0] for key in keys if key not in found]
     if missing:
         fetched = db.session.execute(
             select(Cycle.id, Cycle.created_at, Cycle.closed_at, Cycle.results).where(Cycle.id.in_(missing))
@@ -452,12 +453,14 @@ def cycle_create(
         carried = previous.profile_key if previous is not None else None
         cycle.profile_key = carried if framework.profile(carried) else framework.profiles[0].key
     if previous is not None:
-        known = {p.id for p in framework.practices}
+        practice_ids = {p.id for p in framework.practices}
         # A target set by hand belongs to the profile it was set under: a new profile brings
         # its own defaults, so only the same framework key and profile carry targets over.
         same_profile = previous.framework_key == framework.key and previous.profile_key == cycle.profile_key
         cycle.targets = (
-            {pid: int(level) for pid, level in (previous.targets or {}).items() if pid in known} if same_profile else {}
+            {pid: int(level) for pid, level in (previous.targets or {}).items() if pid in practice_ids}
+            if same_profile
+            else {}
         )
         groups = {g["key"] for g in org_groups(org)}
         members = _answering_members(org)

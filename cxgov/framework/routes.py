@@ -182,7 +182,7 @@ def upload() -> ResponseReturnValue:
     form = FrameworkUploadForm()
     problems = []
     if form.validate_on_submit():
-        file = request.files.get(form.file.name)
+        file = request.files[form.file.name]  # FileRequired has checked it is there
         filename = safe_filename(file.filename or "")
         data = file.read(MAX_UPLOAD_BYTES + 1)
         try:

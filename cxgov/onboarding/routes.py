@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -32,6 +32,8 @@ def templates() -> ResponseReturnValue:
     form.template.choices = [(t.key, t.name) for t in industry_templates()]
     if form.validate_on_submit():
         template = industry_template(form.template.data)
+        if template is None:  # the form's choices are the templates, so validation refused any other key
+            abort(400)
         try:
             journeys, channels = template_apply(
                 org=current_org(), template=template, by=current_user._get_current_object()

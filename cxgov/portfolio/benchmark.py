@@ -160,7 +160,7 @@ def benchmark_for_cycle(cycle: Cycle, *, by_industry: bool = False, lang: str | 
     """Return the cycle's benchmark, or None when it is not closed or too few peers contribute."""
     if cycle.status != "closed" or not cycle.results or cycle.results.get("index") is None:
         return None
-    org = db.session.get(Organisation, cycle.org_id)
+    org = db.session.get_one(Organisation, cycle.org_id)
     industry = (org.industry or None) if by_industry else None
     if by_industry and industry is None:
         return None

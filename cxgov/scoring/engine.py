@@ -443,15 +443,19 @@ def _score_dimension(
     previous: DimensionResult | None,
 ) -> DimensionResult:
     """Combine a dimension's practice results into its weighted result."""
-    scored = [r for r in results if r.level is not None]
-    score = weighted_mean((r.level, r.weight) for r in scored)  # type: ignore[misc]
+    scored = [(r, level) for r in results if (level := r.level) is not None]
+    score = weighted_mean((level, r.weight) for r, level in scored)
     index = index_from_level(score) if score is not None else None
-    target = weighted_mean((float(r.target), r.weight) for r in scored)
+    target = weighted_mean((float(r.target), r.weight) for r, _ in scored)
     gap = max(0.0, target - score) if target is not None and score is not None else None
     # Compare like with like: only practices both sides rated enter either side's score.
-    both = [r for r in scored if r.upper_level is not None and r.frontline_level is not None]
-    upper_score = weighted_mean((r.upper_level, r.weight) for r in both)  # type: ignore[misc]
-    frontline_score = weighted_mean((r.frontline_level, r.weight) for r in both)  # type: ignore[misc]
+    both = [
+        (upper, frontline, r.weight)
+        for r, _ in scored
+        if (upper := r.upper_level) is not None and (frontline := r.frontline_level) is not None
+    ]
+    upper_score = weighted_mean((upper, weight) for upper, _, weight in both)
+    frontline_score = weighted_mean((frontline, weight) for _, frontline, weight in both)
     perception_gap = _diff(upper_score, frontline_score)
     previous_index = previous.index if previous is not None else None
     return DimensionResult(

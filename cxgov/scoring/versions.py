@@ -40,7 +40,9 @@ def map_levels(
             mapped[entry.practice_id] = None
         elif entry.change == "merged":
             pairs = [
-                (float(levels[i]), float(weights.get(i, 1.0))) for i in entry.from_ids if levels.get(i) is not None
+                (float(level), float(weights.get(i, 1.0)))
+                for i in entry.from_ids
+                if (level := levels.get(i)) is not None
             ]
             mapped[entry.practice_id] = weighted_mean(pairs) if pairs else None
         else:
@@ -145,7 +147,7 @@ def result_onto(result: CycleResult, target: Framework, versions: Mapping[str, F
 
 def successor_ids(practice_id: str, chain: Sequence[VersionMap]) -> tuple[str, ...]:
     """Return the ids an earlier practice lives on as after ``chain`` (empty when retired)."""
-    current = (practice_id,)
+    current: tuple[str, ...] = (practice_id,)
     for vmap in chain:
         current = tuple(entry.practice_id for entry in vmap.practices if any(i in entry.from_ids for i in current))
     return current
