@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from flask_babel import gettext
 from markupsafe import Markup
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 
 from .actions.selectors import ActionSummary, actions_summary
 from .auth.models import User
-from .charts import Series, trend_chart
+from .charts import DEFAULT_ACCENT, Series, trend_chart
 from .cycles.models import Cycle, Respondent
 from .cycles.services import closed_results, cycle_framework, cycle_list
 from .extensions import db
@@ -71,7 +72,7 @@ def overview_for(org: Organisation, user: User, *, lang: str | None = None, acce
     trend = None
     history = closed_results(org)
     if latest is not None:
-        cycle = db.session.get(Cycle, latest.id)
+        cycle = db.session.get_one(Cycle, latest.id)
         result = dict(history).get(latest.period)
         if result is not None and result.index is not None:
             stage_name = cycle_framework(cycle).stage_for(result.index).name.get(lang)
@@ -83,7 +84,7 @@ def overview_for(org: Organisation, user: User, *, lang: str | None = None, acce
             [Series(gettext("Maturity index"), [r.index for _, r in history])],
             width=560,
             height=200,
-            **({"accent": accent} if accent else {}),
+            accent=accent or DEFAULT_ACCENT,
         )
 
     my_answers_due = False
@@ -113,26 +114,28 @@ def overview_for(org: Organisation, user: User, *, lang: str | None = None, acce
         )
         if all(step.done for step in checklist):
             checklist = []
-    open_cycle = db.session.get(Cycle, open_row.id) if open_row is not None else None
-    latest_cycle = db.session.get(Cycle, latest.id) if latest is not None else None
-    next_action = sponsor_next_action(
-        today=today,
-        open_cycle={
+    open_summary: dict[str, Any] | None = None
+    if open_row is not None:
+        open_cycle = db.session.get_one(Cycle, open_row.id)
+        open_summary = {
             "id": open_row.id,
             "period": open_row.period,
             "invited": open_row.invited,
             "submitted": open_row.submitted,
             "due_date": open_cycle.due_date,
         }
-        if open_row
-        else None,
-        latest_closed={
+    latest_summary: dict[str, Any] | None = None
+    if latest is not None:
+        latest_cycle = db.session.get_one(Cycle, latest.id)
+        latest_summary = {
             "id": latest.id,
             "period": latest.period,
             "closed_on": latest_cycle.closed_at.date() if latest_cycle.closed_at else None,
         }
-        if latest
-        else None,
+    next_action = sponsor_next_action(
+        today=today,
+        open_cycle=open_summary,
+        latest_closed=latest_summary,
         current_quarter_has_cycle=has_current,
         overdue_actions=actions.overdue,
     )

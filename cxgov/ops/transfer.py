@@ -24,6 +24,7 @@ inside its ``changes``), and any problem raises :class:`TransferError` before th
 from __future__ import annotations
 
 import base64
+import binascii
 import enum
 import hashlib
 import json
@@ -32,18 +33,19 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypedDict
 
 from flask_babel import gettext as _
 from sqlalchemy import JSON, Table, bindparam, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.types import TypeDecorator
 
 from ..audit import security_event
 from ..auth.models import User
 from ..auth.services import AccountError, user_by_email, user_create
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model, db
 from ..invitations.services import invitations_from_import
 from ..orgs.models import Membership, Organisation, Role
 from ..uploads import UploadError, stored_file_type
@@ -75,11 +77,19 @@ POLYMORPHIC_CHANGES: dict[tuple[str, str], str] = {("change_log", "changes"): "e
 _INSERT_CHUNK = 500
 
 
+class _TableOut(TypedDict):
+    """One table in the package: its column names and its rows as lists in that order."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+
+
 def _stored_file_check(values: dict[str, Any]) -> None:
     """Keep a stored file only if its bytes are an allowed image; its type comes from the bytes."""
-    data = values.get("data")
+    raw = values.get("data")
+    data = raw if isinstance(raw, bytes) else b""  # anything but bytes is refused as "not an image"
     try:
-        values["content_type"] = stored_file_type(data if isinstance(data, bytes) else b"")
+        values["content_type"] = stored_file_type(data)
     except UploadError as error:
         raise TransferError(
             _(
@@ -218,7 +228,7 @@ def org_export(*, org: Organisation) -> bytes:
     while pending:
         pending = False
         for table in plan.referenced:
-            wanted = set()
+            wanted: set[int] = set()
             for source_name, source_rows in list(rows.items()):
                 source = db.metadata.tables[source_name]
                 for column in source.columns:
@@ -240,7 +250,7 @@ def org_export(*, org: Organisation) -> bytes:
         if user_ids
         else []
     )
-    tables_out = {}
+    tables_out: dict[str, _TableOut] = {}
     for name, table_rows in rows.items():
         table = db.metadata.tables[name]
         columns = [c.name for c in table.columns]
@@ -424,7 +434,7 @@ def _decode(table: Table, name: str, raw: Any) -> Any:
             return raw
         if isinstance(kind, type) and issubclass(kind, enum.Enum):
             return kind(raw)
-    except (ValueError, TypeError, InvalidOperation, base64.binascii.Error):
+    except (ValueError, TypeError, InvalidOperation, binascii.Error):
         raise refuse() from None
     return raw
 
@@ -528,9 +538,11 @@ def _resolve_deferred(deferred: list[tuple[Table, int, str, Any]], remap: _Remap
             raise TransferError(
                 _("The export's %(t)s.%(c)s refers to a row the file does not contain.", t=table.name, c=name)
             )
-        keep = {c.name: bindparam(f"keep_{c.name}") for c in table.columns if c.onupdate is not None}
+        keep: dict[str, BindParameter[Any]] = {
+            c.name: bindparam(f"keep_{c.name}") for c in table.columns if c.onupdate is not None
+        }
         row_id = remap.get(table.name, old_id)
-        params = {}
+        params: dict[str, Any] = {}
         if keep:
             current = db.session.execute(select(*[table.c[c] for c in keep]).where(table.c.id == row_id)).one()
             params = {f"keep_{c}": v for c, v in zip(keep, current)}
@@ -540,7 +552,7 @@ def _resolve_deferred(deferred: list[tuple[Table, int, str, Any]], remap: _Remap
 def _entity_tables() -> dict[str, Table]:
     """Return the change log's entity types -> tables (``change_type`` or the table name)."""
     mapping = {}
-    for mapper in db.Model.registry.mappers:
+    for mapper in Model.registry.mappers:
         cls = mapper.class_
         table = getattr(cls, "__table__", None)
         if table is not None:
@@ -597,7 +609,7 @@ def _remap_changes(changes: Any, entity: Table | None, remap: _Remap, users: dic
             out[key] = pair
             continue
 
-        def one(value: Any, target: str | None = target) -> Any:  # bound now: used in this iteration
+        def one(value: Any, target: str = target) -> Any:  # bound now: used in this iteration
             if value is None:
                 return None
             if target == ROOT:
@@ -677,7 +689,7 @@ def _import(plan: TransferPlan, payload: dict[str, Any], slug: str, by: User | N
     _resolve_deferred(deferred, remap)
     _remap_polymorphic(remap, users, org_id)
     db.session.flush()
-    org = db.session.get(Organisation, org_id)
+    org = db.session.get_one(Organisation, org_id)
     # members named in a package become invitations: nobody joins without their consent
     links = invitations_from_import(org=org, created_user_ids=created, by=by)
     members = db.session.scalars(select(Membership).where(Membership.org_id == org_id)).all()

@@ -92,20 +92,29 @@ class Narrative:
     per_quarter: int = DEFAULT_PER_QUARTER  #: roadmap steps per quarter
 
 
+# Read-only members (properties), so the register's frozen dataclasses fit without copying.
 class _CheckLike(Protocol):  # the register's CheckResult, read by attribute
-    key: str
-    title: str
-    status: str
-    count: int
-    offending: Sequence[Any]
-    practice_ids: tuple[str, ...]
+    @property
+    def key(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def offending(self) -> Sequence[Any]: ...
+    @property
+    def practice_ids(self) -> tuple[str, ...]: ...
 
 
 class HealthLike(Protocol):
     """The register's HealthReport, read by attribute (results, score)."""
 
-    results: Sequence[_CheckLike]
-    score: float
+    @property
+    def results(self) -> Sequence[_CheckLike]: ...
+    @property
+    def score(self) -> float: ...
 
 
 # -- the context -------------------------------------------------------------------------
@@ -437,7 +446,7 @@ def _decode(kind: Any, value: Any) -> Any:
     """Turn JSON data back into the typed frozen dataclasses it came from (tuples, not lists)."""
     if value is None:
         return None
-    if dataclasses.is_dataclass(kind):
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         hints = _hints(kind)
         return kind(
             **{f.name: _decode(hints[f.name], value[f.name]) for f in dataclasses.fields(kind) if f.name in value}
@@ -722,9 +731,9 @@ def build_report_context(
     comments = {pid: text for pid, text in narrative.gap_comments if text.strip()}
     counts_by_practice = {p.practice_id: p for p in result.practices}
     gaps = []
-    for rank, p in enumerate(top_gaps, start=1):
-        fp = practices.get(p.practice_id)
-        step_level = max(1, math.floor(p.level)) if p.level is not None else 1
+    for rank, ranked in enumerate(top_gaps, start=1):
+        fp = practices.get(ranked.practice_id)
+        step_level = max(1, math.floor(ranked.level)) if ranked.level is not None else 1
         step = fp.next_step(step_level, lang) if fp else None
         # The role is read from the step's source text (English), never the translation, so a
         # Swedish report suggests the same owner as an English one.
@@ -735,30 +744,30 @@ def build_report_context(
         elif register_state != "ok":
             evidence_state = "missing"
         else:
-            evidence_state = "confirmed" if p.register_failing else "contradicted"
+            evidence_state = "confirmed" if ranked.register_failing else "contradicted"
         gaps.append(
             GapItem(
                 rank=rank,
-                practice_id=p.practice_id,
-                title=title(p.practice_id),
-                dimension=dim_titles.get(p.dimension_key, p.dimension_key),
-                level=p.level,
-                target=p.target,
-                gap=float(p.gap or 0.0),
-                priority=p.priority,
+                practice_id=ranked.practice_id,
+                title=title(ranked.practice_id),
+                dimension=dim_titles.get(ranked.dimension_key, ranked.dimension_key),
+                level=ranked.level,
+                target=ranked.target,
+                gap=float(ranked.gap or 0.0),
+                priority=ranked.priority,
                 next_step=step,
                 owner=owner or owner_role_label(role),
                 owner_from_register=bool(owner),
-                register_failing=p.register_failing and register_state == "ok",
+                register_failing=ranked.register_failing and register_state == "ok",
                 owner_role=owner_role_label(role),
                 effort=(fp.effort(step_level) or "") if fp else "",
                 current_text=fp.level_text(step_level, lang) if fp else "",
-                target_text=fp.level_text(min(5, max(1, p.target)), lang) if fp else "",
+                target_text=fp.level_text(min(5, max(1, ranked.target)), lang) if fp else "",
                 current_step=step_level,
                 evidence=evidence_state,
-                comment=markup.parse(comments.get(p.practice_id, "")),
-                confidence=_confidence(counts_by_practice[p.practice_id], glabel, group_labels),
-                change_note=change_note(p.practice_id),
+                comment=markup.parse(comments.get(ranked.practice_id, "")),
+                confidence=_confidence(counts_by_practice[ranked.practice_id], glabel, group_labels),
+                change_note=change_note(ranked.practice_id),
             )
         )
 

@@ -346,7 +346,7 @@ def pdf_style(accent: str = ctx.DEFAULT_ACCENT) -> tuple[list[Any], Any]:
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
-    fonts = getattr(_per_thread, "fonts", None)
+    fonts: tuple[Any, Any, dict[str, Any]] | None = getattr(_per_thread, "fonts", None)
     if fonts is None:
         font_config = FontConfiguration()
         fonts = _per_thread.fonts = (
