@@ -169,9 +169,7 @@ class _StderrHandler(logging.StreamHandler):
     def __init__(self) -> None:
         super().__init__()
 
-    # StreamHandler declares ``stream`` a plain attribute; a read-only property is what keeps it
-    # following sys.stderr, so the override is deliberate.
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:  # noqa: D102
         return sys.stderr
 

@@ -42,6 +42,8 @@ def guard_unmigrated(group: click.Group) -> click.Group:
                 raise
             raise click.ClickException(gettext(UNMIGRATED, table=table)) from None
 
+    # Wrap this instance's invoke: the groups come from many modules (Flask's AppGroup and
+    # click's Group), so no one subclass could replace them.
     group.invoke = invoke_guarded  # type: ignore[method-assign]
     return group
 

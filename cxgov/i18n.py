@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeGuard
 
 import click
 from flask import current_app, g, has_app_context, has_request_context, request
@@ -88,14 +89,14 @@ def language_resolve(
     """
     usable = set(available) if available is not None else None
 
-    def ok(lang: str | None) -> bool:
+    def ok(lang: str | None) -> TypeGuard[str]:
         if usable is not None:
             return bool(lang) and lang in usable and lang in SUPPORTED_LANGUAGES
         return language_available(lang, default)
 
     for lang in (user_choice, respondent_choice, org_language):
         if ok(lang):
-            return lang  # type: ignore[return-value]
+            return lang
     # The browser's list is tried in its own order, so "sv, da;q=0.9" still reaches Danish
     # when only the Danish catalogue exists.
     for lang in browser_languages(accept):

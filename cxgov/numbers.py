@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
+from typing import TypeGuard
 
 from babel.core import UnknownLocaleError
 from babel.numbers import get_decimal_symbol, get_minus_sign_symbol
@@ -70,7 +71,7 @@ def localize_digits(text: str, lang: str | None = None) -> str:
     return text
 
 
-def _finite(value: float | None) -> bool:
+def _finite(value: float | None) -> TypeGuard[float]:
     return value is not None and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -78,7 +79,7 @@ def fmt_number(value: float | None, digits: int = 1, lang: str | None = None) ->
     """Format ``value`` with ``digits`` decimals, rounded half up, in the reader's digits ("50,8")."""
     if not _finite(value):
         return DASH
-    rounded = round_half_up(value, digits)  # type: ignore[arg-type]
+    rounded = round_half_up(value, digits)
     if rounded == 0:
         rounded = 0.0  # never "-0.0"
     return localize_digits(f"{rounded:.{digits}f}", lang)
@@ -98,15 +99,15 @@ def fmt_signed(value: float | None, digits: int = 0, lang: str | None = None) ->
     """Format a change with its sign (+, real minus, or ± for a change that rounds to zero)."""
     if not _finite(value):
         return DASH
-    magnitude = fmt_number(abs(value), digits, lang)  # type: ignore[arg-type]
-    if round_half_up(abs(value), digits) == 0:  # type: ignore[arg-type]
+    magnitude = fmt_number(abs(value), digits, lang)
+    if round_half_up(abs(value), digits) == 0:
         return PLUS_MINUS + magnitude
-    return ("+" if value > 0 else MINUS) + magnitude  # type: ignore[operator]
+    return ("+" if value > 0 else MINUS) + magnitude
 
 
 def change_direction(value: float | None, digits: int = 0) -> int:
     """Return 1, -1 or 0 for a change as it is displayed (a change shown as ±0 is 0)."""
     if not _finite(value):
         return 0
-    shown = round_half_up(value, digits)  # type: ignore[arg-type]
+    shown = round_half_up(value, digits)
     return (shown > 0) - (shown < 0)

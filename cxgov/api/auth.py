@@ -93,7 +93,6 @@ def api_access(roles: Collection[Role], *, write: bool = False) -> Callable[[Cal
             return guarded(*args, **kwargs)
 
         setattr(wrapper, _ROLES_ATTR, view_roles(guarded))
-        wrapper.cxgov_api_write = write  # type: ignore[attr-defined]
         return wrapper
 
     return decorator
@@ -116,6 +115,7 @@ class RateLimiter:
         window = float(current_app.config.get("API_RATE_WINDOW_SECONDS", 60))
         if limit <= 0:
             return
+        # current_app is typed as Flask but is a proxy; _get_current_object is Flask's way to the app.
         key = (id(current_app._get_current_object()), token_id)  # type: ignore[attr-defined]
         now = time.monotonic()
         with self._lock:

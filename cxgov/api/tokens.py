@@ -128,4 +128,5 @@ def token_touch(*, token_id: int, now: datetime) -> bool:
         )
         .values(last_used_at=now)
     )
+    # Session.execute is typed as returning Result; an UPDATE's result is a CursorResult with rowcount.
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -13,11 +13,13 @@ def practice_change_label(framework: Framework, practice_id: str, *, gettext: Ca
     """Return a sentence saying how ``practice_id`` relates to the previous version, or None
     when it is unchanged or the framework has no version map."""
     vmap = framework.version_map
-    entry = vmap.mapping(practice_id) if vmap is not None else None
+    if vmap is None:
+        return None
+    entry = vmap.mapping(practice_id)
     if entry is None or entry.change == "kept":
         return None
     ids = ", ".join(entry.from_ids)
-    version, previous = framework.version, vmap.from_version  # type: ignore[union-attr]
+    version, previous = framework.version, vmap.from_version
     if entry.change == "new":
         return gettext("New in %(version)s: no earlier score.", version=version)
     if entry.change == "renamed":

@@ -22,7 +22,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Engine, create_engine, func, inspect, insert, select, text
+from sqlalchemy import URL, Engine, create_engine, func, inspect, insert, select, text
 
 from ..extensions import db
 from ..messages import N_
@@ -45,11 +45,11 @@ class BackupError(click.ClickException):
     """A backup or restore that cannot be done; the message tells the operator why."""
 
 
-def sqlite_file(url: str | object) -> Path | None:
+def sqlite_file(url: str | URL) -> Path | None:
     """Return the file of a SQLite database URL, or None for any other database."""
     from sqlalchemy.engine import make_url
 
-    parsed = make_url(url)  # type: ignore[arg-type]
+    parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return None
     database = parsed.database

@@ -51,6 +51,7 @@ def _render(app: Flask, version_id: int) -> None:
 
 def report_pdf_render_soon(version_id: int) -> None:
     """Lay out the version's PDF now, off the request (call after the version is committed)."""
+    # current_app is typed as Flask but is a proxy; _get_current_object is Flask's way to the app.
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config.get("REPORT_RENDER_SYNC"):  # in this request's own session
         from .models import ReportVersion
