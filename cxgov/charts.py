@@ -545,8 +545,14 @@ def trend_chart(
     title: str = "",
     y_label: str = "",
     value_digits: int = 1,
+    marks: Sequence[tuple[str, str]] = (),
 ) -> Markup:
-    """Draw a line chart over periods; None breaks a line, muted lines are labelled at their end."""
+    """Draw a line chart over periods; None breaks a line, muted lines are labelled at their end.
+
+    ``marks`` are (period, label) pairs: a dashed vertical line just before the period, with
+    the label beside it at the top (a framework version change, say). A mark on the first
+    period or on a period not in the chart is left out.
+    """
     accent = _accent(accent)
     title = title or gettext("Trend chart")
     lo, hi = _bounds(y_min, y_max, 0, 100)
@@ -611,6 +617,29 @@ def trend_chart(
         )
         max_chars = max(3, int(band * step / (x_font * 0.62)))
         parts.append(_label(x, x_base + 15, _ellipsize(lbl, max_chars), size=x_font, fill=SUBTLE))
+
+    # Marks go under the lines: a change of version is context, not data.
+    mark_summary = []
+    for period, text in marks:
+        if str(period) not in labels[1:]:
+            continue
+        i = labels.index(str(period))
+        x = px(i) - band / 2
+        parts.append(
+            f'<line x1="{_n(x)}" y1="{_n(top)}" x2="{_n(x)}" y2="{_n(x_base)}"'
+            f' stroke="{TARGET_GREY}" stroke-width="1" stroke-dasharray="4 3"/>'
+        )
+        label = _ellipsize(" ".join(str(text).split()), 24)
+        w = _text_width(label, 9.5)
+        # Beside the line, on the side with room; a white plate keeps it legible over gridlines.
+        anchor, lx = ("start", x + 4) if x + 4 + w <= left + plot_w else ("end", x - 4)
+        plate_x = lx if anchor == "start" else lx - w
+        parts.append(
+            f'<rect x="{_n(plate_x - 2)}" y="{_n(top + 1)}" width="{_n(w + 4)}" height="13"'
+            f' fill="#ffffff" fill-opacity="0.85"/>'
+        )
+        parts.append(_label(lx, top + 11, label, size=9.5, fill=INK, anchor=anchor))
+        mark_summary.append(f"{period}: {label}")
 
     any_value = False
     end_labels: list[tuple[float, str]] = []
@@ -689,6 +718,8 @@ def trend_chart(
         parts.extend(legend)
     # The text alternative reads the values at the precision the chart prints them.
     title = f"{title}. {_series_summary([str(p) for p in periods], series, lambda v: _v1(v, value_digits))}"
+    if mark_summary:
+        title = f"{title} {'. '.join(mark_summary)}."
     return _svg(width_f, height_f, title, parts)
 
 

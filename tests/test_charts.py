@@ -180,6 +180,22 @@ def test_trend_breaks_line_on_none_and_labels_last_primary_value():
     assert "90.2" in texts(root) or "90.3" in texts(root)
 
 
+def test_trend_marks_a_period_with_a_labelled_line_and_says_so_in_its_title():
+    periods = ["2026-Q1", "2026-Q2", "2026-Q3"]
+    marks = [("2026-Q2", "Version 1.1"), ("2026-Q1", "first"), ("1999-Q1", "absent")]
+    root = parse(trend_chart(periods, [Series("idx", [10, 20, 30])], marks=marks, title="T"))
+    assert "Version 1.1" in texts(root)
+    assert "first" not in texts(root) and "absent" not in texts(root)  # no line before the first point
+    dashed = [line for line in root.iter(f"{NS}line") if line.get("stroke-dasharray") == "4 3"]
+    assert len(dashed) == 1
+    x = float(dashed[0].get("x1"))
+    xs = [float(v.split(",")[0]) for v in root.find(f"{NS}polyline").get("points").split()]
+    assert xs[0] < x < xs[1]  # between the last quarter before and the first one after
+    assert root.find(f"{NS}title").text.endswith("2026-Q2: Version 1.1.")
+    unmarked = parse(trend_chart(periods, [Series("idx", [10, 20, 30])], title="T"))
+    assert not [line for line in unmarked.iter(f"{NS}line") if line.get("stroke-dasharray") == "4 3"]
+
+
 def test_trend_single_period_and_all_none():
     root = parse(trend_chart(["2026-Q4"], [Series("idx", [55])]))
     assert len(list(root.iter(f"{NS}circle"))) == 1

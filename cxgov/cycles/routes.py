@@ -22,17 +22,20 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..audit import security_event
-from ..charts import Series, bar_chart, gauge, level_distribution, radar_chart, trend_chart
+from ..charts import Series, gauge, level_distribution, trend_chart
 from ..extensions import db
 from ..i18n import current_language
 from ..framework.catalog import framework_catalog, framework_catalog_for_org, frameworks_for_new_cycle
-from ..framework.changes import version_change_lines
+from ..framework.changes import practice_change_label, version_change_lines
 from ..framework.model import Framework
 from ..orgs.forms import EmptyForm
 from ..orgs.models import ANSWER, MANAGE, READ
+from ..scoring.engine import history_table
 from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
 from ..mail.services import MailError, mail_is_configured
-from ..scoring.engine import level_from_index
+from ..reports import figures
+from ..reports.context import VersionMark, change_notes, quarters_of, radar_data, trend_data
+from ..reports.selectors import report_accent
 from . import exports, invitations, services
 from .answering import AnswerUrls, answer_autosave, answer_page, answer_submit
 from .forms import CycleCreateForm, DueDateForm, ReminderDaysForm, RespondentAddForm, RespondentExternalForm
@@ -75,17 +78,6 @@ def _framework_choice(key: str):
 def _dimension_titles(framework) -> dict[str, str]:
     lang = _lang()
     return {d.key: f"{d.code}. {d.title.get(lang)}" for d in framework.dimensions}
-
-
-def _short_label(text: str, limit: int = 36) -> str:
-    """Return ``text`` cut at a word boundary to fit a chart's label column."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:-–")
-    for tail in (" and", " or", " of", " the", " &"):
-        if cut.endswith(tail):
-            cut = cut[: -len(tail)]
-    return cut + "…"
 
 
 def _visibility(cycle: Cycle, respondent: Respondent | None) -> str:
@@ -185,25 +177,29 @@ def history() -> ResponseReturnValue:
         framework = services.cycle_framework(latest)
         titles = _dimension_titles(framework)
         stages = {s.key: s.name.get(_lang()) for s in framework.stages}
-    from ..scoring.engine import history_table
-
     rows = history_table(results)
     keys = list(rows[0]["dimensions"]) if rows else []
     periods = [r["period"] for r in rows]
-    series = [Series(_("Maturity index"), [r["index"] for r in rows])]
-    series += [Series(titles.get(k, k), [r["dimensions"].get(k) for r in rows], style="muted") for k in keys]
-    chart = (
-        trend_chart(
-            periods, series, title=_("Maturity index per quarter"), y_label=_("Index 0–100"), width=1040, height=340
-        )
-        if len(rows) >= 2
-        else None
-    )  # one dot is no trend
     changes = [
         (rows[i]["period"], rows[i - 1]["version"], rows[i]["version"])
         for i in range(1, len(rows))
         if rows[i]["version"] != rows[i - 1]["version"]
     ]
+    series = [Series(_("Maturity index"), [r["index"] for r in rows])]
+    series += [Series(titles.get(k, k), [r["dimensions"].get(k) for r in rows], style="muted") for k in keys]
+    chart = (
+        trend_chart(
+            periods,
+            series,
+            title=_("Maturity index per quarter"),
+            y_label=_("Index 0–100"),
+            width=1040,
+            height=340,
+            marks=figures.version_marks(tuple(VersionMark(period, after) for period, _b, after in changes)),
+        )
+        if len(rows) >= 2
+        else None
+    )  # one dot is no trend
     return render_template(
         "cycles/history.html",
         rows=rows,
@@ -614,57 +610,33 @@ def dashboard(cycle_id: int) -> ResponseReturnValue:
     titles = _dimension_titles(framework)
     practice_titles = {p.id: p.title.get(lang) for p in framework.practices}
     stage = framework.stage_for(result.index) if result.index is not None else None
-    dims = [d for d in result.dimensions]
-    short = [framework.dimension(d.key).title.get(lang) for d in dims]
-    # The chart estimates text widths; very long labels are cut here, where we choose how.
-    bar_labels = [_short_label(t) for t in short]
-    bars = bar_chart(
-        bar_labels,
-        [d.score for d in dims],
-        targets=[d.target for d in dims],
-        max_value=5,
-        title=_("Dimension scores (1–5) against targets"),
-        width=680,
-        bar_height=26,
-    )
-    radar_series = [
-        Series(_("This quarter"), [d.score for d in dims]),
-        Series(_("Target"), [d.target for d in dims], style="target"),
-    ]
-    if result.previous_index is not None:
-        radar_series.append(
-            Series(
-                _("Last quarter"),
-                [level_from_index(d.previous_index) if d.previous_index is not None else None for d in dims],
-                style="previous",
-            )
-        )
-    radar = radar_chart(short, radar_series, size=400, title=_("Dimension scores"))
+    # The charts come from the report's plain data through the report's figures, so the
+    # dashboard and the report draw the same picture from the same numbers.
+    quarters = quarters_of(cycle.period, result, services.closed_results(org))
+    radar = radar_data(framework, quarters, lang)
+    accent = report_accent(org)
+    change_note = change_notes(framework, quarters)
+    movers = result.biggest_movers(5)
     context.update(
         result=result,
         stage=stage,
         titles=titles,
         practice_titles=practice_titles,
         gauge=gauge(result.index, digits=0),  # whole index points, as in the report
-        bars=bars,
-        radar=radar,
+        bars=figures.dimension_bars(radar, accent),
+        radar=figures.dimension_profile(radar, quarters.previous_period, accent)
+        if figures.shows_radar(radar)
+        else None,
+        trend=figures.trend(trend_data(framework, quarters, lang), accent) if len(quarters.series) > 1 else None,
         top_gaps=result.top_gaps(5),
-        movers=result.biggest_movers(5),
-        mover_changes=_change_labels(framework, result.biggest_movers(5)),
+        movers=movers,
+        change_notes={p.practice_id: change_note(p.practice_id) for p in [*result.top_gaps(5), *movers]},
         perception=result.perception_flags()[:6],
         disagreements=result.disagreements()[:6],
         group_label=org.group_label,
         level_names=[n.get(lang) for n in framework.level_names],
     )
     return render_template("cycles/dashboard.html", **context)
-
-
-def _change_labels(framework, results) -> dict[str, str]:
-    """Return practice id -> how it changed since the previous version (only changed ones)."""
-    from ..framework.changes import practice_change_label
-
-    labels = {r.practice_id: practice_change_label(framework, r.practice_id) for r in results}
-    return {pid: label for pid, label in labels.items() if label}
 
 
 def _practice_history(org, cycle: Cycle, framework, practice_id: str) -> list[dict[str, Any]]:
@@ -698,8 +670,6 @@ def practice(cycle_id: int, practice_id: str) -> ResponseReturnValue:
     respondent = services.respondent_for(cycle, current_user)
     visibility = _visibility(cycle, respondent)
     lang = _lang()
-    from ..framework.changes import practice_change_label
-
     context: dict[str, Any] = dict(
         cycle=cycle,
         practice=item,

@@ -173,12 +173,22 @@ class TrendSeries:
 
 
 @dataclass(frozen=True)
+class VersionMark:
+    """Where the trend's framework version changes: the first quarter on ``version``."""
+
+    period: str
+    version: str
+
+
+@dataclass(frozen=True)
 class TrendData:
     periods: tuple[str, ...]
     index: tuple[float | None, ...]
     dimensions: tuple[TrendSeries, ...]
     #: one sentence per framework version change inside the trend ("From 2026-Q2 ... 1.1")
     version_notes: tuple[str, ...] = ()
+    #: the same changes, drawn on the chart as labelled marks
+    version_marks: tuple[VersionMark, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -577,14 +587,8 @@ def build_report_context(
         p = practices.get(pid)
         return p.title.get(lang) if p else pid
 
-    # History: oldest first, the current period last, each period once.
-    series = [(p, r) for p, r in history if p != period] + [(period, result)]
-    series.sort(key=lambda item: item[0])
-    current_pos = [p for p, _r in series].index(period)
-    previous_period = series[current_pos - 1][0] if current_pos > 0 else None
-    if result.previous_index is None:
-        previous_period = None
-    previous_result = series[current_pos - 1][1] if previous_period else None
+    quarters = quarters_of(period, result, history)
+    series, previous_period = quarters.series, quarters.previous_period
 
     check_titles: dict[str, str] = {}
     failing_health: list[_CheckLike] = []
@@ -626,46 +630,11 @@ def build_report_context(
     )
 
     dim_titles = {d.key: d.title.get(lang) for d in framework.dimensions}
-    radar = RadarData(
-        axes=tuple(dim_titles[d.key] for d in result.dimensions if d.key in dim_titles),
-        current=tuple(d.score for d in result.dimensions if d.key in dim_titles),
-        target=tuple(d.target for d in result.dimensions if d.key in dim_titles),
-        previous=(
-            tuple(_dim_score(previous_result, d.key) for d in result.dimensions if d.key in dim_titles)
-            if previous_result is not None
-            else None
-        ),
-    )
+    radar = radar_data(framework, quarters, lang)
 
-    # A new framework version: the trend says where it starts, and the practices say how they
-    # changed when the quarter they are compared with ran on the earlier version.
-    version_notes = tuple(
-        _(
-            "From %(period)s the framework is version %(after)s (before: %(before)s). The index and "
-            "dimensions are compared as they are; a practice’s own history is read through the "
-            "version map, and practices new in %(after)s have no earlier score.",
-            period=period_now,
-            after=now.framework_version,
-            before=before.framework_version,
-        )
-        for (_p, before), (period_now, now) in zip(series, series[1:])
-        if before.framework_version != now.framework_version
-    )
     spans_versions = any(r.framework_version != framework.version for _p, r in series)
-    crossed = previous_result is not None and previous_result.framework_version != framework.version
-
-    def change_note(pid: str) -> str:
-        return (practice_change_label(framework, pid, gettext=_) or "") if crossed else ""
-
-    trend = TrendData(
-        periods=tuple(p for p, _r in series),
-        index=tuple(r.index for _p, r in series),
-        dimensions=tuple(
-            TrendSeries(name=dim_titles[d.key], values=tuple(_dim_index(r, d.key) for _p, r in series))
-            for d in framework.dimensions
-        ),
-        version_notes=version_notes,
-    )
+    change_note = change_notes(framework, quarters)
+    trend = trend_data(framework, quarters, lang)
 
     sections = []
     for dim in framework.dimensions:
@@ -914,6 +883,89 @@ def build_report_context(
         generated_at=generated_at.isoformat(timespec="seconds"),
         translation_note=translation_note(framework, lang),
     )
+
+
+# -- the quarter-by-quarter view that the report and the cycle dashboard both draw ----------
+@dataclass(frozen=True)
+class Quarters:
+    """A cycle's result placed among the organisation's closed quarters (oldest first, each once)."""
+
+    period: str
+    result: CycleResult
+    series: tuple[tuple[str, CycleResult], ...]
+    previous_period: str | None  #: the quarter the cycle is compared with (None: no comparison)
+    previous_result: CycleResult | None
+
+
+def quarters_of(period: str, result: CycleResult, history: Sequence[tuple[str, CycleResult]]) -> Quarters:
+    """Return ``result`` of ``period`` placed among ``history`` (closed quarters, any order)."""
+    series = [(p, r) for p, r in history if p != period] + [(period, result)]
+    series.sort(key=lambda item: item[0])
+    current_pos = [p for p, _r in series].index(period)
+    previous_period = series[current_pos - 1][0] if current_pos > 0 else None
+    if result.previous_index is None:
+        previous_period = None
+    previous_result = series[current_pos - 1][1] if previous_period else None
+    return Quarters(period, result, tuple(series), previous_period, previous_result)
+
+
+def radar_data(framework: Framework, quarters: Quarters, lang: str) -> RadarData:
+    """Return each dimension's score, target and previous score (the radar's or the bars' data)."""
+    titles = {d.key: d.title.get(lang) for d in framework.dimensions}
+    shown = [d for d in quarters.result.dimensions if d.key in titles]
+    previous = quarters.previous_result
+    return RadarData(
+        axes=tuple(titles[d.key] for d in shown),
+        current=tuple(d.score for d in shown),
+        target=tuple(d.target for d in shown),
+        previous=tuple(_dim_score(previous, d.key) for d in shown) if previous is not None else None,
+    )
+
+
+def trend_data(framework: Framework, quarters: Quarters, lang: str) -> TrendData:
+    """Return the index and each dimension's index per quarter, with each version change marked."""
+    series = quarters.series
+    changes = [
+        (period_now, before.framework_version, now.framework_version)
+        for (_p, before), (period_now, now) in zip(series, series[1:])
+        if before.framework_version != now.framework_version
+    ]
+    return TrendData(
+        periods=tuple(p for p, _r in series),
+        index=tuple(r.index for _p, r in series),
+        dimensions=tuple(
+            TrendSeries(name=d.title.get(lang), values=tuple(_dim_index(r, d.key) for _p, r in series))
+            for d in framework.dimensions
+        ),
+        # A new framework version: the trend says where it starts, in words and on the chart.
+        version_notes=tuple(
+            _(
+                "From %(period)s the framework is version %(after)s (before: %(before)s). The index and "
+                "dimensions are compared as they are; a practice’s own history is read through the "
+                "version map, and practices new in %(after)s have no earlier score.",
+                period=period,
+                after=after,
+                before=before,
+            )
+            for period, before, after in changes
+        ),
+        version_marks=tuple(VersionMark(period=period, version=after) for period, _before, after in changes),
+    )
+
+
+def change_notes(framework: Framework, quarters: Quarters) -> Callable[[str], str]:
+    """Return a function: practice id -> how it changed in this version ("" when it is no news).
+
+    A change is news only when the quarter the cycle is compared with ran on an earlier
+    version; between two quarters on one version every practice has its own history.
+    """
+    previous = quarters.previous_result
+    crossed = previous is not None and previous.framework_version != framework.version
+
+    def note(practice_id: str) -> str:
+        return (practice_change_label(framework, practice_id, gettext=_) or "") if crossed else ""
+
+    return note
 
 
 def translation_note(framework: Framework, lang: str) -> str:

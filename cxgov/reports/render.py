@@ -14,12 +14,10 @@ import base64
 import binascii
 import contextlib
 import gc
-import math
 import mimetypes
 import posixpath
 import re
 import threading
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
@@ -28,10 +26,11 @@ from urllib.parse import unquote
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from cxgov import charts, numbers
+from cxgov import numbers
 from cxgov.i18n import rendering_in, text_language
 
 from . import context as ctx
+from .figures import build_charts
 from .i18n import gettext, ngettext
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,94 +73,6 @@ class Fmt:
     @staticmethod
     def spread(value: float | None) -> str:
         return numbers.fmt_number(value, 2)
-
-
-@dataclass(frozen=True)
-class ReportCharts:
-    """The inline SVG charts of one report."""
-
-    radar: Markup
-    trend: Markup
-    heatmap: Markup
-
-
-#: Below this spread of the dimension scores a radar is a regular polygon that says nothing.
-RADAR_MIN_SPREAD = 0.3
-
-
-def radar_scale(values: list[float]) -> tuple[float, float, tuple[float, ...]]:
-    """Return (low, high, rings) for a radar scaled to the data: whole or half levels around it."""
-    lo = max(0.0, math.floor(min(values) * 2) / 2 - 0.5)
-    hi = min(5.0, math.ceil(max(values) * 2) / 2 + 0.5)
-    if hi - lo < 1.5:
-        lo = max(0.0, hi - 1.5)
-    step = 0.5 if hi - lo <= 3 else 1.0
-    rings = tuple(lo + step * k for k in range(1, int(round((hi - lo) / step)) + 1))
-    return lo, hi, rings
-
-
-def build_charts(c: ctx.ReportContext) -> ReportCharts:
-    """Draw the report's charts from the context, in the report's accent colour.
-
-    The radar is scaled to the data's range; where the dimension scores lie so close that
-    it would be a regular polygon, bars against their targets replace it. The trend gives
-    each dimension its own labelled colour.
-    """
-    accent = c.cover.accent
-    current = [v for v in c.radar.current if v is not None]
-    everything = current + [v for v in (*c.radar.target, *(c.radar.previous or ())) if v is not None]
-    if current and max(current) - min(current) >= RADAR_MIN_SPREAD:
-        radar_series = [
-            charts.Series(gettext("Current"), c.radar.current, "primary"),
-            charts.Series(gettext("Target"), c.radar.target, "target"),
-        ]
-        if c.radar.previous is not None and c.summary.previous_period:
-            radar_series.append(charts.Series(c.summary.previous_period, c.radar.previous, "previous"))
-        lo, hi, rings = radar_scale(everything)
-        radar = charts.radar_chart(
-            c.radar.axes,
-            radar_series,
-            min_value=lo,
-            max_value=hi,
-            rings=rings,
-            size=400,
-            accent=accent,
-            title=gettext("Dimension scores: current, target, previous"),
-        )
-    else:
-        radar = charts.bar_chart(
-            c.radar.axes,
-            c.radar.current,
-            targets=c.radar.target,
-            max_value=5,
-            width=560,
-            accent=accent,
-            title=gettext("Dimension scores against their targets"),
-        )
-    trend_series = [charts.Series(gettext("Maturity index"), c.trend.index, "primary")]
-    trend_series += [
-        charts.Series(s.name, s.values, "series", colour=charts.SERIES_PALETTE[k % len(charts.SERIES_PALETTE)])
-        for k, s in enumerate(c.trend.dimensions)
-    ]
-    heat_columns = [gettext("All") + "\n" + f"n = {c.summary.n_respondents}"] + [
-        f"{g.label}\n" + (gettext("n = %(n)d, low", n=g.n) if g.low_sample else f"n = {g.n}") for g in c.heatmap.groups
-    ]
-    heat_rows = [(row.id, row.title, (row.level, *row.levels)) for row in c.heatmap.rows]
-    return ReportCharts(
-        heatmap=charts.heatmap(heat_rows, heat_columns, title=gettext("Level per practice and respondent group")),
-        radar=radar,
-        trend=charts.trend_chart(
-            c.trend.periods,
-            trend_series,
-            y_min=0,
-            y_max=100,
-            width=660,
-            height=250,
-            accent=accent,
-            value_digits=0,
-            title=gettext("Maturity index and dimensions per quarter"),
-        ),
-    )
 
 
 def _css_string(text: str) -> str:

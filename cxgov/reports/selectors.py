@@ -73,6 +73,11 @@ def brand_source(org: Organisation, consultant: User | None) -> BrandSource:
     )
 
 
+def report_accent(org: Organisation) -> str:
+    """Return the accent colour the organisation's reports and charts are drawn in."""
+    return brand_source(org, org_consultant(org)).accent
+
+
 def _logos(ids: list[int | None]) -> dict[int, StoredFile]:
     wanted = [i for i in ids if i is not None]
     if not wanted:

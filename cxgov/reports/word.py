@@ -14,6 +14,7 @@ from typing import Any, Iterable, Sequence
 from cxgov import numbers
 
 from .context import ReportContext
+from .figures import build_charts
 from ..i18n import rendering_in
 from .i18n import gettext as _
 from .i18n import ngettext
@@ -75,8 +76,6 @@ def report_docx(c: ReportContext) -> bytes:
 def _report_docx(c: ReportContext, language: str) -> bytes:
     from docx import Document
     from docx.shared import Cm, Pt
-
-    from .render import build_charts
 
     f = numbers
     doc = Document()

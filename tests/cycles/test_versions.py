@@ -284,3 +284,58 @@ def test_a_report_on_one_version_only_says_nothing_about_versions(two_versions, 
     r = report_context_for_cycle(org, cycle)
     assert not any(p.change_note for d in r.dimensions for p in d.practices)
     assert r.trend.version_notes == () and r.method.version_changes == ()
+
+
+def _card(page: str, testid: str) -> str:
+    """Return the <svg> inside the dashboard element marked ``data-testid=testid``."""
+    inner = page.split(f'data-testid="{testid}">', 1)[1]
+    return inner[: inner.index("</svg>") + len("</svg>")]
+
+
+def test_the_dashboard_and_the_report_draw_the_same_charts(across, client, make_member):
+    """One pipeline: the dashboard's charts are the report's, drawn from the same plain data."""
+    from cxgov.reports.figures import build_charts, shows_radar
+    from cxgov.reports.selectors import report_context_for_cycle
+
+    org, _old, new = across
+    sponsor = make_member(org, Role.SPONSOR)
+    db.session.commit()
+    login_as(client, sponsor)
+    page = client.get(f"/o/{org.slug}/cycles/{new.id}/").get_data(as_text=True)
+    report = report_context_for_cycle(org, new)
+    drawn = build_charts(report)
+    assert _card(page, "trend") == str(drawn.trend)
+    profile = _card(page, "dimension-radar") if shows_radar(report.radar) else _card(page, "dimension-bars")
+    assert profile == str(drawn.radar)
+    # The same numbers, not only the same markup: the quarter before counts as the report counts it.
+    assert report.trend.periods == ("2026-Q1", "2026-Q2")
+
+
+def test_the_trend_marks_the_version_change(across, client, make_member):
+    """Dashboard, report and history draw a labelled mark where 1.1 starts (2026-Q2)."""
+    from cxgov.reports.figures import build_charts
+    from cxgov.reports.selectors import report_context_for_cycle
+
+    org, _old, new = across
+    sponsor = make_member(org, Role.SPONSOR)
+    db.session.commit()
+    login_as(client, sponsor)
+    report = report_context_for_cycle(org, new)
+    assert [(m.period, m.version) for m in report.trend.version_marks] == [("2026-Q2", "1.1")]
+    assert ">Version 1.1</text>" in str(build_charts(report).trend)
+    assert ">Version 1.1</text>" in _card(client.get(f"/o/{org.slug}/cycles/{new.id}/").get_data(as_text=True), "trend")
+    services.cycle_close(cycle=new, org=org, by=None)
+    db.session.commit()
+    history = client.get(f"/o/{org.slug}/cycles/history").get_data(as_text=True)
+    assert ">Version 1.1</text>" in history
+
+
+def test_dashboard_top_gaps_say_how_a_practice_changed(across, client, make_member):
+    org, _old, new = across
+    sponsor = make_member(org, Role.SPONSOR)
+    db.session.commit()
+    login_as(client, sponsor)
+    page = client.get(f"/o/{org.slug}/cycles/{new.id}/").get_data(as_text=True)
+    gaps = page.split('data-testid="top-gaps"', 1)[1].split("</table>", 1)[0]
+    assert ">D6<" in gaps.replace('<span class="text-muted">D6</span>', ">D6<")
+    assert "New in 1.1: no earlier score." in gaps
