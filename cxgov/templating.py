@@ -14,7 +14,7 @@ from flask_login import current_user
 from .framework.model import Framework
 from .framework.translations import shows_fallback
 from .numbers import fmt_number, fmt_signed
-from .i18n import WEEK_LANGUAGES, current_language, page_language
+from .i18n import WEEK_LANGUAGES, available_languages, current_language, page_language, report_language
 from .orgs.models import EDIT_REGISTER, MANAGE, Role
 
 
@@ -63,7 +63,15 @@ def init_templating(app: Flask) -> None:
         has_endpoint=has_endpoint,
         page_language=page_language,
         translation_note=translation_note,
+        available_languages=available_languages,
+        export_language=export_language,
     )
+
+
+def export_language() -> str:
+    """Return the language an export is made in when none is chosen: the organisation's, else the page's."""
+    org = getattr(g, "org", None)
+    return report_language(None, org.language if org is not None else None, page_language())
 
 
 def translation_note(framework: Framework | None, practice_ids: Any = None) -> Markup:

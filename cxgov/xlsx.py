@@ -1,14 +1,12 @@
-"""A small, fast XLSX reader and writer for plain tables: the one "(headers, rows) -> file" writer.
+"""A small, fast XLSX reader for plain tables (the register import reads with it).
 
-Why not only openpyxl and xlsxwriter: for a 10,000-touchpoint register they spend most of
-an import or export in per-cell Python objects. The register needs far less of the format:
-text, yes/no, dates; one header row; no formulas, merged cells or charts. Reading uses the
-C expat parser over the ZIP's XML; writing produces the XML directly. Both follow Excel's
-own conventions so files open in Excel, LibreOffice, Numbers and openpyxl alike:
+Why not openpyxl: for a 10,000-touchpoint register it spends most of an import in per-cell
+Python objects. The register needs far less of the format: text, yes/no, dates; one header
+row; no formulas, merged cells or charts. Reading uses the C expat parser over the ZIP's XML.
+Writing lives in :mod:`cxgov.sheets`, the one "(headers, rows) -> file" writer of every export.
 
-* every text cell is an inline string (``t="inlineStr"``), so no text can become a formula;
-* characters XML cannot hold (control characters, CR) are written as Excel's ``_xHHHH_``
-  escapes, and a literal ``_xHHHH_`` in text as ``_x005F_xHHHH_``; reading reverses both;
+* text cells may be shared or inline strings; Excel's ``_xHHHH_`` escapes (characters XML
+  cannot hold, such as CR) are reversed;
 * reading returns every cell as text, exactly as ``pandas.read_excel(dtype=str,
   keep_default_na=False, na_filter=False)`` would (numbers as ``7`` or ``0.1``, booleans as
   ``True``/``False``, date cells as ``YYYY-MM-DD 00:00:00``): a test checks the two agree.
@@ -21,15 +19,13 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
 from xml.parsers import expat
-from xml.sax.saxutils import escape as _xml_escape
 
 _REL_ID = "http://schemas.openxmlformats.org/officeDocument/2006/relationships id"
 _STRICT_REL_ID = "http://purl.oclc.org/ooxml/officeDocument/relationships id"
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
-_NEEDS_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 #: Excel's built-in number formats that show dates or times.
 _BUILTIN_DATE_FORMATS = frozenset(range(14, 23)) | {45, 46, 47}
 _DATE_FORMAT_STRIP = re.compile(r'"[^"]*"|\[(?!(?:hh?|mm?|ss?)\])[^\]]*\]|\\.')
@@ -338,192 +334,11 @@ def _read_sheet(
     return rows
 
 
-# --- writing -----------------------------------------------------------------------------------
-
-
-def _escape_text(text: str) -> str:
-    if _NEEDS_ESCAPE.search(text):
-        text = _NEEDS_ESCAPE.sub(
-            lambda m: "_x005F" + m.group(0) if m.group(0).startswith("_x") else f"_x{ord(m.group(0)):04X}_", text
-        )
-    return _xml_escape(text)
-
-
 def column_letter(index: int) -> str:
+    """Return Excel's column letters for a 0-based index (0 -> A, 26 -> AA)."""
     letters = ""
     index += 1
     while index:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
-
-
-_CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    "{sheets}"
-    '<Override PartName="/xl/styles.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-    '<Override PartName="/docProps/app.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
-    '<Override PartName="/docProps/core.xml" '
-    'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
-    "</Types>"
-)
-_SHEET_TYPE = (
-    '<Override PartName="/xl/worksheets/sheet{n}.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-)
-_ROOT_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'officeDocument" Target="xl/workbook.xml"/>'
-    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/'
-    'core-properties" Target="docProps/core.xml"/>'
-    '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'extended-properties" Target="docProps/app.xml"/>'
-    "</Relationships>"
-)
-_APP = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
-    "<Application>cxgov</Application></Properties>"
-)
-_CORE = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
-    'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
-    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-    "<dc:title>{title}</dc:title><dc:creator>cxgov</dc:creator>"
-    '<dcterms:created xsi:type="dcterms:W3CDTF">{now}</dcterms:created></cp:coreProperties>'
-)
-#: Style 0: default; 1: header (bold, tinted, bordered); 2: date yyyy-mm-dd; 3: wrapped text.
-_STYLES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd"/></numFmts>'
-    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
-    '<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
-    '<fill><patternFill patternType="solid"><fgColor rgb="FFE8EEF4"/><bgColor indexed="64"/></patternFill></fill>'
-    "</fills>"
-    '<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>'
-    '<border><left style="thin"><color auto="1"/></left><right style="thin"><color auto="1"/></right>'
-    '<top style="thin"><color auto="1"/></top><bottom style="thin"><color auto="1"/></bottom><diagonal/></border>'
-    "</borders>"
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" applyFill="1" applyBorder="1"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
-    '<alignment vertical="top" wrapText="1"/></xf></cellXfs>'
-    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-    "</styleSheet>"
-)
-
-
-def _sheet_xml(header: Sequence[str], rows: Iterable[Sequence[Any]], widths: Sequence[float]) -> str:
-    letters = [column_letter(i) for i in range(len(header))]
-    out = [
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
-        'state="frozen"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/><cols>'
-    ]
-    for index, width in enumerate(widths):
-        out.append(f'<col min="{index + 1}" max="{index + 1}" width="{width}" customWidth="1"/>')
-    out.append('</cols><sheetData><row r="1">')
-    for letter, name in zip(letters, header):
-        out.append(f'<c r="{letter}1" t="inlineStr" s="1"><is><t>{_escape_text(name)}</t></is></c>')
-    out.append("</row>")
-    append = out.append
-    row_number = 1
-    epoch = date(1899, 12, 30)
-    for row_number, row in enumerate(rows, start=2):
-        append(f'<row r="{row_number}">')
-        for letter, value in zip(letters, row):
-            if value is None or value == "":
-                continue
-            if value is True or value is False:
-                append(f'<c r="{letter}{row_number}" t="b"><v>{1 if value else 0}</v></c>')
-            elif isinstance(value, date):
-                day = value.date() if isinstance(value, datetime) else value
-                append(f'<c r="{letter}{row_number}" s="2"><v>{(day - epoch).days}</v></c>')
-            else:
-                append(
-                    f'<c r="{letter}{row_number}" t="inlineStr"><is><t xml:space="preserve">'
-                    f"{_escape_text(str(value))}</t></is></c>"
-                )
-        append("</row>")
-    last = f"{letters[-1]}{max(row_number, 2)}" if letters else "A1"
-    out.append(
-        f'</sheetData><autoFilter ref="A1:{last}"/>'
-        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-        "</worksheet>"
-    )
-    return "".join(out)
-
-
-def write_workbook(
-    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]], Sequence[float]]], title: str = ""
-) -> bytes:
-    """Return an XLSX with one sheet per ``(name, header, rows, column widths)``.
-
-    Cells are text (inline strings), booleans, dates (``yyyy-mm-dd``) or empty (None or "").
-    """
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-        count = len(sheets)
-        archive.writestr(
-            "[Content_Types].xml",
-            _CONTENT_TYPES.format(sheets="".join(_SHEET_TYPE.format(n=n) for n in range(1, count + 1))),
-        )
-        archive.writestr("_rels/.rels", _ROOT_RELS)
-        archive.writestr("docProps/app.xml", _APP)
-        archive.writestr(
-            "docProps/core.xml",
-            _CORE.format(title=_escape_text(title), now=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
-        )
-        sheet_entries = "".join(
-            f'<sheet name="{_escape_text(name)}" sheetId="{n}" r:id="rId{n}"/>'
-            for n, (name, *_rest) in enumerate(sheets, start=1)
-        )
-        defined = "".join(
-            f'<definedName name="_xlnm._FilterDatabase" localSheetId="{n}" hidden="1">'
-            f"'{_escape_text(name)}'!$A$1:${column_letter(len(header) - 1)}$1</definedName>"
-            for n, (name, header, *_rest) in enumerate(sheets)
-        )
-        archive.writestr(
-            "xl/workbook.xml",
-            (
-                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-                'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-                f"<bookViews><workbookView/></bookViews><sheets>{sheet_entries}</sheets>"
-                f"<definedNames>{defined}</definedNames></workbook>"
-            ),
-        )
-        rels = "".join(
-            f'<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-            f'relationships/worksheet" Target="worksheets/sheet{n}.xml"/>'
-            for n in range(1, count + 1)
-        )
-        archive.writestr(
-            "xl/_rels/workbook.xml.rels",
-            (
-                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                f'{rels}<Relationship Id="rId{count + 1}" Type="http://schemas.openxmlformats.org/officeDocument/'
-                f'2006/relationships/styles" Target="styles.xml"/></Relationships>'
-            ),
-        )
-        archive.writestr("xl/styles.xml", _STYLES)
-        for n, (_name, header, rows, widths) in enumerate(sheets, start=1):
-            archive.writestr(f"xl/worksheets/sheet{n}.xml", _sheet_xml(header, rows, widths))
-    return buffer.getvalue()

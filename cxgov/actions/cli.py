@@ -12,7 +12,7 @@ from flask_babel import ngettext
 
 from ..audit import security_event
 from ..extensions import db
-from ..i18n import lang_option, rendering_in, report_language
+from ..i18n import lang_option
 from ..orgs.models import Organisation
 from ..orgs.services import org_by_slug
 from .models import ACTION_STATUSES
@@ -69,11 +69,10 @@ def export_actions(org_slug: str, out: Path, lang: str | None) -> None:
     suffix = out.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise click.ClickException(_("Name the output file .xlsx or .csv."))
-    with rendering_in(report_language(lang, org.language)) as shown:
-        if suffix == ".xlsx":
-            out.write_bytes(action_plan_xlsx(org.id, org.name, shown))
-        else:
-            out.write_text(action_plan_csv(org.id, shown), encoding="utf-8-sig")
+    if suffix == ".xlsx":
+        out.write_bytes(action_plan_xlsx(org=org, lang=lang))
+    else:
+        out.write_bytes(action_plan_csv(org=org, lang=lang))
     security_event("export", detail=f"action plan {suffix[1:]} (cli)", org_id=org.id)
     db.session.commit()
     click.echo(_("Wrote %(file)s", file=out))

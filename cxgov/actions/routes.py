@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ..audit import security_event
 from ..cycles.models import Cycle
 from ..extensions import db
-from ..i18n import current_language, rendering_in, report_language
+from ..i18n import current_language
 from ..history.services import history_for_entity
 from ..nav import NAV_BADGES
 from ..orgs.models import EDIT_REGISTER, MANAGE, READ
@@ -377,7 +377,7 @@ def note_add(action_id: int) -> ResponseReturnValue:
 @bp.route("/export")
 @roles_required(READ)
 def export() -> ResponseReturnValue:
-    """Download the whole action plan as XLSX (default) or CSV (``?format=csv``)."""
+    """Download the whole action plan as XLSX (default) or CSV (``?format=csv``), in ``?lang=``."""
     from .export import action_plan_csv, action_plan_xlsx
 
     org = current_org()
@@ -387,13 +387,13 @@ def export() -> ResponseReturnValue:
     security_event("export", detail=f"action plan {fmt}", org_id=org.id)
     stamp = date.today().isoformat()
     # The export's language: ?lang=, else the organisation's (like a report).
-    with rendering_in(report_language(request.args.get("lang") or None, org.language)) as lang:
-        if fmt == "xlsx":
-            data = action_plan_xlsx(org.id, org.name, lang)
-            mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        else:
-            data = action_plan_csv(org.id, lang).encode("utf-8-sig")
-            mimetype = "text/csv"
+    lang = request.args.get("lang") or None
+    if fmt == "xlsx":
+        data = action_plan_xlsx(org=org, lang=lang)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        data = action_plan_csv(org=org, lang=lang)
+        mimetype = "text/csv"
     return Response(
         data,
         mimetype=mimetype,

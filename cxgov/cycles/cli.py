@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
@@ -212,7 +213,7 @@ def export(org: str, period: str, out: str, lang: str | None) -> None:
         raise click.ClickException(_("OUT must end in .xlsx."))
     tables = exports.cycle_tables(cycle=cycle, org=organisation, include_names=True, lang=lang)
     try:
-        exports.write_xlsx(tables, out)
+        Path(out).write_bytes(exports.cycle_xlsx(tables))
     except OSError as error:
         raise click.ClickException(
             _("Could not write %(file)s: %(error)s", file=out, error=error.strerror or error)
@@ -223,8 +224,8 @@ def export(org: str, period: str, out: str, lang: str | None) -> None:
         _(
             "Wrote %(file)s: %(answers)s, %(practices)s.",
             file=out,
-            answers=ngettext("%(num)d answer", "%(num)d answers", len(tables["Answers"][1])),
-            practices=ngettext("%(num)d practice", "%(num)d practices", len(tables["Practices"][1])),
+            answers=ngettext("%(num)d answer", "%(num)d answers", len(tables["Answers"].rows)),
+            practices=ngettext("%(num)d practice", "%(num)d practices", len(tables["Practices"].rows)),
         )
     )
 

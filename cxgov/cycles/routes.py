@@ -36,6 +36,7 @@ from ..mail.services import MailError, mail_is_configured
 from ..reports import figures
 from ..reports.context import VersionMark, change_notes, quarters_of, radar_data, trend_data
 from ..reports.selectors import report_accent
+from ..sheets import csv_bytes
 from . import exports, invitations, services
 from .answering import AnswerUrls, answer_autosave, answer_page, answer_submit
 from .forms import CycleCreateForm, DueDateForm, ReminderDaysForm, RespondentAddForm, RespondentExternalForm
@@ -752,11 +753,8 @@ def export(cycle_id: int, fmt: str) -> ResponseReturnValue:
     security_event("export", detail=f"cycle {cycle.period} {fmt}")
     stem = f"{org.slug}-{cycle.period}"
     if fmt == "xlsx":
-        buffer = io.BytesIO()
-        exports.write_xlsx(tables, buffer)
-        buffer.seek(0)
         return send_file(
-            buffer,
+            io.BytesIO(exports.cycle_xlsx(tables)),
             as_attachment=True,
             download_name=f"{stem}.xlsx",
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -764,7 +762,7 @@ def export(cycle_id: int, fmt: str) -> ResponseReturnValue:
     sheet = request.args.get("sheet", "Answers")
     if sheet not in tables:
         abort(404)
-    data = exports.to_csv(*tables[sheet]).encode("utf-8-sig")
+    data = csv_bytes(tables[sheet])
     return send_file(
         io.BytesIO(data), as_attachment=True, download_name=f"{stem}-{sheet.lower()}.csv", mimetype="text/csv"
     )

@@ -9,14 +9,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask.cli import AppGroup
 from sqlalchemy import select
-from xlsxwriter.exceptions import FileCreateError
 
 from ..audit import security_event
 from ..extensions import db
 from ..numbers import fmt_index
 from ..i18n import SUPPORTED_LANGUAGES, rendering_in
 from .catalog import framework_catalog, framework_catalog_clear
-from .export import write_framework_xlsx
+from .crosswalk import crosswalk_build, crosswalk_workbook
+from .export import framework_xlsx
 from .loader import load_framework_file
 from .models import FrameworkUpload
 from .translations import translation_gaps
@@ -117,7 +117,12 @@ def validate(path: Path) -> None:
     help="Write the practices, levels and next steps to this .xlsx file.",
 )
 @click.option("--version", "version", default=None, help="A specific version (default: newest).")
-@click.option("--lang", default=None, help="Language of the texts (default: English).")
+@click.option(
+    "--lang",
+    default=None,
+    type=click.Choice(list(SUPPORTED_LANGUAGES)),
+    help="Language of the texts and headers (default: English).",
+)
 def export(key: str, out: Path, version: str | None, lang: str | None) -> None:
     """Export a framework as a spreadsheet a consultant can review with a client."""
     catalog = framework_catalog().for_firms(None)
@@ -132,11 +137,11 @@ def export(key: str, out: Path, version: str | None, lang: str | None) -> None:
             _("No valid framework “%(key)s”. Valid frameworks: %(known)s.", key=wanted, known=known)
         )
     try:
-        write_framework_xlsx(fw, out, lang=lang)
-    except (OSError, FileCreateError) as error:
-        cause = error.args[0] if isinstance(error, FileCreateError) and error.args else error
-        reason = getattr(cause, "strerror", None) or cause
-        raise click.ClickException(_("Could not write %(file)s: %(error)s", file=out, error=reason)) from error
+        out.write_bytes(framework_xlsx(fw, lang=lang))
+    except OSError as error:
+        raise click.ClickException(
+            _("Could not write %(file)s: %(error)s", file=out, error=error.strerror or error)
+        ) from error
     security_event("export", detail=f"framework {fw.key} {fw.version} xlsx {out.name}")
     db.session.commit()
     click.echo(
@@ -172,8 +177,6 @@ def export(key: str, out: Path, version: str | None, lang: str | None) -> None:
 )
 def crosswalk(key: str, model_key: str, version: str | None, out: Path | None, lang: str | None) -> None:
     """Print how KEY covers a reference model: practices per element, then the coverage."""
-    from .crosswalk import PLAIN_LABELS, crosswalk_build, write_crosswalk_xlsx
-
     fw = framework_catalog().for_firms(None).get(key, version)
     if fw is None:
         wanted = f"{key} {version}" if version else key
@@ -197,11 +200,14 @@ def crosswalk(key: str, model_key: str, version: str | None, out: Path | None, l
         click.echo(f"{element.element_id}\t{element.title}\t{covering}")
     click.echo(f"coverage: {table.n_covered}/{len(table.elements)} elements ({fmt_index(100 * table.coverage)}%)")
     if out is not None:
+        with rendering_in(lang):
+            data = crosswalk_workbook(table)
         try:
-            with rendering_in(lang):
-                write_crosswalk_xlsx(table, out, PLAIN_LABELS)
-        except (OSError, FileCreateError) as error:
-            raise click.ClickException(_("Could not write %(file)s: %(error)s", file=out, error=error)) from error
+            out.write_bytes(data)
+        except OSError as error:
+            raise click.ClickException(
+                _("Could not write %(file)s: %(error)s", file=out, error=error.strerror or error)
+            ) from error
         security_event("export", detail=f"crosswalk {fw.key} {fw.version} {model_key} {out.name}")
         db.session.commit()
         click.echo(_("%(file)s: written", file=out))

@@ -7,10 +7,10 @@ crosswalk`` all read the same :class:`Crosswalk`, so they can never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, Any
 
-from .export import write_rows_xlsx
+from flask_babel import gettext as _
+
+from ..sheets import Cell, Sheet, xlsx_bytes
 from .model import Framework
 
 
@@ -59,39 +59,28 @@ def crosswalk_build(*, framework: Framework, model_key: str, lang: str | None = 
     return Crosswalk(framework.key, framework.version, model.key, model.title.get(lang), tuple(elements))
 
 
-def crosswalk_rows(crosswalk: Crosswalk, labels: dict[str, str]) -> tuple[list[str], list[list[Any]]]:
-    """Return ``(headers, rows)``: one row per element, with its covering practices."""
-    headers = [labels["element"], labels["title"], labels["practices"], labels["covered"]]
-    rows = [
+def crosswalk_sheet(crosswalk: Crosswalk) -> Sheet:
+    """Return one row per element with its covering practices; headers in the language being rendered."""
+    yes, no = _("yes"), _("no")
+    rows: list[list[Cell]] = [
         [
             e.element_id,
             e.title,
             "\n".join(f"{pid} {title}" for pid, title in e.practices),
-            labels["yes"] if e.covered else labels["no"],
+            yes if e.covered else no,
         ]
         for e in crosswalk.elements
     ]
-    return headers, rows
-
-
-def write_crosswalk_xlsx(crosswalk: Crosswalk, target: str | Path | IO[bytes], labels: dict[str, str]) -> None:
-    """Write the crosswalk with the project's XLSX writer (text never becomes a formula)."""
-    headers, rows = crosswalk_rows(crosswalk, labels)
-    write_rows_xlsx(
-        headers,
+    return Sheet(
+        crosswalk.model_key,
+        [_("Element"), _("Title"), _("Practices"), _("Covered")],
         rows,
-        target,
-        sheet=crosswalk.model_key,
-        header_text=f"{crosswalk.model_title} · {crosswalk.framework_key} {crosswalk.framework_version}",
+        widths=[12, 40, 60, 10],
+        wrap=True,
     )
 
 
-#: English labels for the CLI and tests; pages pass translated ones.
-PLAIN_LABELS = {
-    "element": "Element",
-    "title": "Title",
-    "practices": "Practices",
-    "covered": "Covered",
-    "yes": "yes",
-    "no": "no",
-}
+def crosswalk_workbook(crosswalk: Crosswalk) -> bytes:
+    """Return the crosswalk as XLSX bytes, headers in the language being rendered."""
+    title = f"{crosswalk.model_title} · {crosswalk.framework_key} {crosswalk.framework_version}"
+    return xlsx_bytes([crosswalk_sheet(crosswalk)], title=title, page_header=title)

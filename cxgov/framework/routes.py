@@ -18,9 +18,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ..audit import security_event
 from ..extensions import db
+from ..i18n import rendering_in, report_language
 from .catalog import Catalog, framework_catalog_for_user
 from .checks import REGISTER_CHECKS
-from .export import write_framework_xlsx
+from .crosswalk import crosswalk_build, crosswalk_workbook
+from .export import framework_xlsx
 from .forms import FrameworkUploadForm
 from .model import Framework
 from .services import MAX_UPLOAD_BYTES, FrameworkUploadError, framework_upload_create, safe_filename
@@ -50,6 +52,11 @@ def can_upload() -> bool:
 def _lang() -> str:
     locale = get_locale()
     return locale.language if locale is not None else "en"
+
+
+def _export_lang() -> str:
+    """Return an export's language: ``?lang=`` when it is one we have, else the page's."""
+    return report_language(request.args.get("lang") or None, _lang())
 
 
 def _framework_or_404(catalog: Catalog, key: str, version: str | None) -> Framework:
@@ -119,34 +126,19 @@ def practice(key: str, version: str, practice_id: str) -> ResponseReturnValue:
 def export_xlsx(key: str, version: str) -> ResponseReturnValue:
     """Download the framework as a spreadsheet for review with a client."""
     fw = _framework_or_404(framework_catalog_for_user(current_user), key, version)
-    buffer = io.BytesIO()
-    write_framework_xlsx(fw, buffer, lang=_lang())
-    buffer.seek(0)
+    data = framework_xlsx(fw, lang=_export_lang())
     security_event("export", detail=f"framework {fw.key} {fw.version} xlsx")
     return send_file(
-        buffer,
+        io.BytesIO(data),
         as_attachment=True,
         download_name=f"{fw.key}-{fw.version}.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
 
-def _crosswalk_labels() -> dict[str, str]:
-    return {
-        "element": _("Element"),
-        "title": _("Title"),
-        "practices": _("Practices"),
-        "covered": _("Covered"),
-        "yes": _("yes"),
-        "no": _("no"),
-    }
-
-
 @bp.route("/<key>/<version>/crosswalk/")
 def crosswalk(key: str, version: str) -> ResponseReturnValue:
     """Practices per element of every reference model the framework declares, with coverage."""
-    from .crosswalk import crosswalk_build
-
     fw = _framework_or_404(framework_catalog_for_user(current_user), key, version)
     tables = [crosswalk_build(framework=fw, model_key=m.key, lang=_lang()) for m in fw.reference_models]
     return render_template("framework/crosswalk.html", fw=fw, tables=tables, lang=_lang())
@@ -154,20 +146,17 @@ def crosswalk(key: str, version: str) -> ResponseReturnValue:
 
 @bp.route("/<key>/<version>/crosswalk/<model>.xlsx")
 def crosswalk_xlsx(key: str, version: str, model: str) -> ResponseReturnValue:
-    """Download one reference model's crosswalk as a spreadsheet."""
-    from .crosswalk import crosswalk_build, write_crosswalk_xlsx
-
+    """Download one reference model's crosswalk as a spreadsheet (in ``?lang=``, else the page's language)."""
     fw = _framework_or_404(framework_catalog_for_user(current_user), key, version)
-    try:
-        table = crosswalk_build(framework=fw, model_key=model, lang=_lang())
-    except KeyError:
-        abort(404)
-    buffer = io.BytesIO()
-    write_crosswalk_xlsx(table, buffer, _crosswalk_labels())
-    buffer.seek(0)
+    with rendering_in(_export_lang()) as lang:
+        try:
+            table = crosswalk_build(framework=fw, model_key=model, lang=lang)
+        except KeyError:
+            abort(404)
+        data = crosswalk_workbook(table)
     security_event("export", detail=f"crosswalk {fw.key} {fw.version} {table.model_key} xlsx")
     return send_file(
-        buffer,
+        io.BytesIO(data),
         as_attachment=True,
         download_name=f"{fw.key}-{fw.version}-{table.model_key}.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from ..i18n import rendering_in, report_language
 from .export import portfolio_xlsx
 from .selectors import ATTENTION_REASONS, SORTS, attention_label, portfolio_rows, portfolio_view
 
@@ -63,12 +64,13 @@ def index() -> ResponseReturnValue:
 @bp.route("/portfolio.xlsx")
 @login_required
 def export() -> ResponseReturnValue:
-    """The portfolio as shown (same filter and order) as an XLSX file."""
+    """The portfolio as shown (same filter and order) as an XLSX file, in ``?lang=`` (default: the page's)."""
     if not current_user.is_consultant:
         abort(403)
-    rows = portfolio_view(portfolio_rows(current_user, lang=str(get_locale() or "en")), **_params())
+    with rendering_in(report_language(request.args.get("lang") or None, str(get_locale() or "en"))) as lang:
+        data = portfolio_xlsx(portfolio_view(portfolio_rows(current_user, lang=lang), **_params()))
     return send_file(
-        io.BytesIO(portfolio_xlsx(rows)),
+        io.BytesIO(data),
         mimetype=XLSX_MIMETYPE,
         as_attachment=True,
         download_name=f"portfolio-{date.today().isoformat()}.xlsx",

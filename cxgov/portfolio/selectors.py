@@ -12,15 +12,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..actions.models import OPEN_STATUSES, Action
 from ..auth.models import User
 from ..cycles.models import Cycle, Respondent
 from ..extensions import db
+from ..messages import N_
 from ..orgs.models import Membership, Organisation, Role
 from ..register.health import register_snapshots, run_health_checks
 from ..reports.models import ReportVersion
+from ..sheets import Cell
 
 #: An open cycle whose due date is this close (or past) with answers missing needs reminders.
 REMIND_WITHIN_DAYS = 7
@@ -31,8 +34,6 @@ ATTENTION_REASONS: tuple[str, ...] = ("reminders_due", "ready_to_close", "report
 
 def attention_label(reason: str) -> str:
     """Return the display label of an attention reason."""
-    from flask_babel import gettext as _
-
     return {
         "reminders_due": _("Reminders due"),
         "ready_to_close": _("Cycle ready to close"),
@@ -236,29 +237,30 @@ def portfolio_view(
     return present + sorted(missing, key=lambda r: r.name.lower())
 
 
-EXPORT_HEADERS = [
-    "Organisation",
-    "Industry",
-    "Latest period",
-    "Index",
-    "Stage",
-    "Change",
-    "Open cycle",
-    "Answered",
-    "Invited",
-    "Due date",
-    "Days left",
-    "Register health",
-    "Open actions",
-    "Overdue actions",
-    "Last report",
-    "Needs attention",
-]
+#: The export's columns, in order (marked here, translated when the export is written).
+EXPORT_HEADERS = (
+    N_("Organisation"),
+    N_("Industry"),
+    N_("Latest period"),
+    N_("Index"),
+    N_("Stage"),
+    N_("Change"),
+    N_("Open cycle"),
+    N_("Answered"),
+    N_("Invited"),
+    N_("Due date"),
+    N_("Days left"),
+    N_("Register health"),
+    N_("Open actions"),
+    N_("Overdue actions"),
+    N_("Last report"),
+    N_("Needs attention"),
+)
 
 
-def portfolio_table(rows: list[PortfolioRow]) -> tuple[list[str], list[list[Any]]]:
-    """Return ``(headers, rows)`` of the portfolio for export."""
-    return EXPORT_HEADERS, [
+def portfolio_table(rows: list[PortfolioRow]) -> tuple[list[str], list[list[Cell]]]:
+    """Return ``(headers, rows)`` of the portfolio for export, words in the language being rendered."""
+    return [_(header) for header in EXPORT_HEADERS], [
         [
             r.name,
             r.industry,

@@ -28,6 +28,6 @@ ACCESS = {
                                                                         "practice_id": "B3"}),
     "actions.edit": Access(MANAGE, args=_action),
     "actions.note_add": Access(EDIT_REGISTER, "POST", args=_action, data=lambda ids: {"text": "Kick-off held."}),
-    "actions.export": Access(READ, query={"format": "csv"}),
+    "actions.export": Access(READ, query={"format": "csv", "lang": "da"}),
     "actions.followup": Access(READ, args=lambda ids: {"cycle_id": ids["action_cycle"]}),
 }

@@ -8,21 +8,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cxgov.actions import services
-from cxgov.actions.export import neutralise, write_csv
 from cxgov.extensions import db
-from cxgov.framework.export import FORMULA_PREFIXES
+from cxgov.register.transfer.spreadsheet import csv_unescape
+from cxgov.sheets import FORMULA_PREFIXES, Sheet, csv_bytes
 
 texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
 
 
 @given(texts)
 def test_csv_cells_never_start_a_formula(value):
-    out = io.StringIO()
-    write_csv(["Title"], [[value]], out)
-    (cell,) = list(csv.reader(io.StringIO(out.getvalue(), newline="")))[1]
+    """The one CSV writer (every export's) neutralises formula-like text reversibly."""
+    text = csv_bytes(Sheet("Action plan", ["Title"], [[value]])).decode("utf-8-sig")
+    (cell,) = list(csv.reader(io.StringIO(text, newline="")))[1]
     assert not cell.startswith(FORMULA_PREFIXES)
-    assert cell == (("'" + value) if value.startswith(FORMULA_PREFIXES) else value)
-    assert neutralise(neutralise(value)) == neutralise(value)
+    # an apostrophe is added only before (apostrophes and) a formula character, and the
+    # register import strips exactly that one again
+    assert cell in (value, "'" + value)
+    assert csv_unescape(cell) == value
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

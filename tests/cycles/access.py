@@ -51,5 +51,5 @@ ACCESS = {
     "cycles.submit": Access(ANSWER, "POST", args=_open, data=lambda ids: {"confirm_gaps": "y"}),
     "cycles.dashboard": Access(READ, args=_open),
     "cycles.practice": Access(READ, args=lambda ids: {"cycle_id": ids["cycle_closed"], "practice_id": "A1"}),
-    "cycles.export": Access(READ, args=lambda ids: {"cycle_id": ids["cycle_closed"], "fmt": "xlsx"}),
+    "cycles.export": Access(READ, args=lambda ids: {"cycle_id": ids["cycle_closed"], "fmt": "xlsx"}, query={"lang": "sv"}),
 }

@@ -19,7 +19,7 @@ def _pending(ids: dict[str, int]) -> dict[str, int]:
 
 ACCESS = {
     "register.export": Access(READ),
-    "register.export_xlsx": Access(READ),
+    "register.export_xlsx": Access(READ, query={"lang": "nb"}),
     "register.export_csv": Access(READ, query={"table": "touchpoints"}),
     "register.import_upload": Access(EDIT_REGISTER),
     "register.import_preview": Access(EDIT_REGISTER, args=_pending),

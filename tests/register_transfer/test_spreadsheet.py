@@ -197,11 +197,11 @@ def test_workbook_without_register_sheets_is_refused():
 
 
 def test_too_wide_files_are_refused():
-    from cxgov.xlsx import write_workbook
+    from cxgov.sheets import Sheet, xlsx_bytes
 
-    wide = write_workbook([("People", ["email", "name"], [["a@example.com", "A", *[""] * 250, "far away"]],
-                            [10, 10])])
-    # write_workbook only writes as many cells as the header has; build the wide row by hand
+    wide = xlsx_bytes([Sheet("People", ["email", "name"], [["a@example.com", "A", *[""] * 250, "far away"]],
+                             [10, 10])])
+    # xlsx_bytes only writes as many cells as the header has; build the wide row by hand
     book = openpyxl.Workbook()
     book.active.title = "People"
     book.active.append(["email", "name"])

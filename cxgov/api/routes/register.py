@@ -10,9 +10,7 @@ spreadsheet import itself, fed a CSV made from the JSON rows: the same all-or-no
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Callable
 
 from flask import g, jsonify, request
@@ -28,8 +26,9 @@ from ...register import services
 from ...register.models import Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint
 from ...register.tables import TABLES, RegisterField, RegisterTable
 from ...register.transfer import services as transfer
-from ...register.transfer.spreadsheet import CSV_FALSE, CSV_TRUE, SpreadsheetError
+from ...register.transfer.spreadsheet import SpreadsheetError
 from ...register.transfer.spreadsheet import TABLE_BY_KEY as SHEETS
+from ...sheets import Sheet, csv_bytes
 from ...tenancy import org_get
 from ..auth import api_access, current_token
 from ..problems import ApiProblem, service_call
@@ -400,25 +399,13 @@ class BulkResultSchema(Schema):
 
 
 def _csv_for(table: str, rows: list[dict[str, Any]]) -> bytes:
-    """Return the rows as the CSV the spreadsheet import reads: only the columns the rows name."""
+    """Return the rows as the CSV the spreadsheet import reads: only the columns the rows name.
+
+    Written by the exports' own CSV writer, so a value the import would read differently (one
+    starting with an apostrophe and ``=``) is escaped exactly as an exported file's is.
+    """
     names = [c.name for c in SHEETS[table].columns if any(c.name in row for row in rows)]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(names)
-    for row in rows:
-        cells = []
-        for name in names:
-            value = row.get(name)
-            if value is None:
-                cells.append("")
-            elif isinstance(value, bool):
-                cells.append(CSV_TRUE if value else CSV_FALSE)
-            elif isinstance(value, (date, datetime)):
-                cells.append(value.isoformat())
-            else:
-                cells.append(str(value))
-        writer.writerow(cells)
-    return buffer.getvalue().encode("utf-8")
+    return csv_bytes(Sheet(table, names, [[row.get(name) for name in names] for row in rows]))
 
 
 def _bulk(table: str, rows: list[dict[str, Any]], *, dry_run: bool) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from flask_babel import ngettext
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...extensions import db
-from ...i18n import lang_option, rendering_in, report_language
+from ...i18n import lang_option
 from ...orgs.services import org_by_slug
 from . import services
 from .spreadsheet import MAX_FILE_BYTES, TABLE_BY_KEY, SpreadsheetError
@@ -110,8 +110,11 @@ def export_command(org_slug: str, out: Path, table: str | None, lang: str | None
     org = _org(org_slug)
     if table is None and out.suffix.lower() == ".csv":
         raise click.ClickException(_("A CSV file holds one table: add --table (e.g. --table touchpoints)."))
-    with rendering_in(report_language(lang, org.language)):
-        data = services.register_export_csv(org=org, table=table) if table else services.register_export_xlsx(org=org)
+    data = (
+        services.register_export_csv(org=org, table=table)
+        if table
+        else services.register_export_xlsx(org=org, lang=lang)
+    )
     out.write_bytes(data)
     db.session.commit()  # the security log entry
     click.echo(

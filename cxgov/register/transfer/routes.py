@@ -43,9 +43,9 @@ def export() -> ResponseReturnValue:
 @bp.route("/export/register.xlsx")
 @roles_required(READ)
 def export_xlsx() -> ResponseReturnValue:
-    """Download the whole register as one XLSX workbook, a sheet per table."""
+    """Download the whole register as one XLSX workbook, a sheet per table, sheet names in ``?lang=``."""
     org = current_org()
-    data = services.register_export_xlsx(org=org)
+    data = services.register_export_xlsx(org=org, lang=request.args.get("lang") or None)
     return send_file(
         io.BytesIO(data),
         mimetype=XLSX_MIMETYPE,

@@ -35,6 +35,7 @@ from ...db import utcnow
 from ...extensions import db
 from ...history.models import ChangeLog
 from ...history.services import jsonable
+from ...i18n import rendering_in, report_language
 from ...orgs.models import Organisation
 from ..models import Channel, CxRole, DelegatedMandate, ImportBatch, Journey, Person, Touchpoint
 from .spreadsheet import (
@@ -290,9 +291,13 @@ def register_tables(*, org: Organisation) -> dict[str, list[list[Any]]]:
     return tables
 
 
-def register_export_xlsx(*, org: Organisation) -> bytes:
-    """Return the whole register as one workbook (a sheet per table) and log the export."""
-    data = write_xlsx(register_tables(org=org))
+def register_export_xlsx(*, org: Organisation, lang: str | None = None) -> bytes:
+    """Return the whole register as one workbook (a sheet per table) and log the export.
+
+    Sheet names are in ``lang`` (default: the organisation's language); columns keep the format's names.
+    """
+    with rendering_in(report_language(lang, org.language)):
+        data = write_xlsx(register_tables(org=org))
     security_event("export", detail=f"register xlsx {org.slug}", org_id=org.id)
     return data
 

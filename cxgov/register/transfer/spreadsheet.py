@@ -18,20 +18,27 @@ which reading removes again, so export → import is value-identical.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from ...messages import translations_of
 from ...validators import is_email, normalise_email, text_is_clean
+from ...sheets import CSV_FALSE as CSV_FALSE  # re-exported: the register's CSV words
+from ...sheets import CSV_TRUE as CSV_TRUE
+from ...sheets import FORMULA_PREFIXES as FORMULA_PREFIXES
+from ...sheets import Sheet, csv_bytes, xlsx_bytes
+from ...sheets import csv_escape as csv_escape
 from ...xlsx import MAX_COLUMNS as XLSX_MAX_COLUMNS
-from ...xlsx import TooWide, XlsxError, column_letter, read_sheets, write_workbook
+from ...xlsx import TooWide, XlsxError, column_letter, read_sheets
 from .. import rules
 from ..tables import TABLES as REGISTER_TABLES
 from ..tables import RegisterTable
@@ -55,18 +62,11 @@ MAX_HEADER_CHARS = 16 * 1024
 #: Longest cell of any file; the longest register text (a journey description) is 10,000.
 MAX_CELL_CHARS = 32 * 1024
 
-#: Characters that make a spreadsheet read a cell as a formula (tab/CR: tools strip them first).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-#: A value that needs a CSV apostrophe: apostrophes then a formula character. Apostrophes
-#: before a formula character are escaped too, so reading can always strip exactly one.
-_NEEDS_APOSTROPHE = re.compile(r"^'*[=+\-@\t\r]")
+#: An export's apostrophe before a formula-like value (cxgov.sheets.csv_escape), which reading strips.
 _HAS_APOSTROPHE = re.compile(r"^'+[=+\-@\t\r]")
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "ja", "j", "x"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "nej"})
-
-#: How booleans and dates are written to CSV.
-CSV_TRUE, CSV_FALSE = "TRUE", "FALSE"
 
 
 class SpreadsheetError(ValueError):
@@ -146,15 +146,27 @@ TABLES: tuple[TableSpec, ...] = tuple(_sheet_spec(table) for table in REGISTER_T
 TABLE_BY_KEY: dict[str, TableSpec] = {t.key: t for t in TABLES}
 
 
-def table_for_name(name: str) -> TableSpec | None:
-    """Return the table a sheet or file name means ("CX roles", "cx_roles.csv", "People")."""
-    stem = re.sub(r"\.(csv|txt|xlsx)$", "", name.strip(), flags=re.IGNORECASE)
-    wanted = re.sub(r"[\s_\-]+", "", stem).casefold()
+def _squash(name: str) -> str:
+    return re.sub(r"[\s_\-]+", "", name).casefold()
+
+
+@functools.cache
+def _tables_by_name() -> dict[str, TableSpec]:
+    """Return every name a table's sheet may have: its key, its sheet name in every language."""
+    names: dict[str, TableSpec] = {}
     for spec in TABLES:
-        for candidate in (spec.sheet, spec.key):
-            if re.sub(r"[\s_\-]+", "", candidate).casefold() == wanted:
-                return spec
-    return None
+        for candidate in (spec.key, *translations_of(spec.sheet).values()):
+            names.setdefault(_squash(candidate), spec)
+    return names
+
+
+def table_for_name(name: str) -> TableSpec | None:
+    """Return the table a sheet or file name means ("CX roles", "cx_roles.csv", "People", "Kundresor").
+
+    An export names its sheets in its language, so a sheet name in any supported language counts.
+    """
+    stem = re.sub(r"\.(csv|txt|xlsx)$", "", name.strip(), flags=re.IGNORECASE)
+    return _tables_by_name().get(_squash(stem))
 
 
 # --- checked values ---------------------------------------------------------------------------
@@ -399,7 +411,10 @@ def _read_xlsx(data: bytes) -> ParsedFile:
             break
     if not parsed.sheets:
         raise SpreadsheetError(
-            _("The workbook has none of the register's sheets (%(names)s).", names=", ".join(t.sheet for t in TABLES))
+            _(
+                "The workbook has none of the register's sheets (%(names)s).",
+                names=", ".join(_(t.sheet) for t in TABLES),
+            )
         )
     parsed.sheets.sort(key=lambda s: [t.key for t in TABLES].index(s.table))
     return parsed
@@ -497,11 +512,6 @@ def _table_from_header(header: Sequence[str]) -> TableSpec | None:
 def csv_unescape(value: str) -> str:
     """Remove the apostrophe an export put before a formula-like value."""
     return value[1:] if _HAS_APOSTROPHE.match(value) else value
-
-
-def csv_escape(value: str) -> str:
-    """Put an apostrophe before a formula-like value so spreadsheets show it as text."""
-    return "'" + value if _NEEDS_APOSTROPHE.match(value) else value
 
 
 def _bad_chars(value: str, multiline: bool) -> bool:
@@ -692,30 +702,17 @@ def _check_cell(column: Column, value: str, is_email: Any, normalise_email: Any)
     raise AssertionError(column.kind)
 
 
-# --- writing ----------------------------------------------------------------------------------
+# --- writing (the format is this module's; the file is cxgov.sheets', as for every export) ---
 
 
 #: Cell values for export: str, bool, date or None (empty).
 Cell = str | bool | date | None
 
 
-def _csv_cell(value: Cell) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return CSV_TRUE if value else CSV_FALSE
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    return csv_escape(str(value))
-
-
 def write_csv(table: str, rows: Iterable[Sequence[Cell]]) -> bytes:
     """Return one table as CSV: UTF-8 with a BOM (so Excel reads å, ä, ø), comma-separated."""
     spec = TABLE_BY_KEY[table]
-    frame = pd.DataFrame([[_csv_cell(v) for v in row] for row in rows], columns=spec.column_names, dtype=object)
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_bytes(Sheet(spec.sheet, spec.column_names, list(rows)))
 
 
 #: Column widths in characters for the XLSX sheets.
@@ -737,16 +734,20 @@ _WIDTHS = {
 
 
 def write_xlsx(tables: Mapping[str, Iterable[Sequence[Cell]]]) -> bytes:
-    """Return the register as one workbook, a sheet per table, every text written as text."""
-    return write_workbook(
+    """Return the register as one workbook, a sheet per table, every text written as text.
+
+    Sheet names are in the language being rendered (reading accepts them in every language);
+    the column headers are the format's own names, the same in every language.
+    """
+    return xlsx_bytes(
         [
-            (
-                spec.sheet,
+            Sheet(
+                _(spec.sheet),
                 spec.column_names,
-                tables.get(spec.key, ()),
-                [_WIDTHS.get(name, 14) for name in spec.column_names],
+                list(tables.get(spec.key, ())),
+                widths=[_WIDTHS.get(name, 14) for name in spec.column_names],
             )
             for spec in TABLES
         ],
-        title="Governance register",
+        title=_("Governance register"),
     )
