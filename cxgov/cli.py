@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from flask_babel import gettext
+from flask import has_app_context
+from flask_babel import gettext, refresh
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from .messages import N_
@@ -30,10 +31,17 @@ def _missing_table(error: Exception) -> str | None:
 
 
 def guard_unmigrated(group: click.Group) -> click.Group:
-    """Make ``group``'s commands say "run flask db upgrade" on an unmigrated database, not a traceback."""
+    """Make ``group``'s commands say "run flask db upgrade" on an unmigrated database, not a traceback.
+
+    Each command also resolves its language afresh (see :func:`cxgov.i18n.cli_language`).
+    """
     invoke = group.invoke
 
     def invoke_guarded(ctx: click.Context) -> Any:
+        if has_app_context():
+            # A command resolves its own language (cxgov.i18n.cli_language), as a fresh process
+            # would, not one cached by an earlier command in the same app context (tests).
+            refresh()
         try:
             return invoke(ctx)
         except (OperationalError, ProgrammingError) as error:

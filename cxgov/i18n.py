@@ -14,7 +14,8 @@ language of the text shown, and numbers, dates and framework text follow it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeGuard
@@ -105,10 +106,37 @@ def language_resolve(
     return default
 
 
+#: Where a command line names its language: cxgov's own variable first, then POSIX's order.
+CLI_LANGUAGE_VARIABLES = ("CXGOV_LANG", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def cli_language(environ: Mapping[str, str] | None = None, default: str = "en") -> str:
+    """Return the language ``flask`` commands speak: ``CXGOV_LANG``, else the shell's locale.
+
+    The first variable that is set decides, as in POSIX (``LC_ALL=C`` means the default);
+    ``sv_SE.UTF-8`` reads as ``sv``. A command's own ``--lang`` (reports, exports) wins over it.
+    """
+    environ = os.environ if environ is None else environ
+    for name in CLI_LANGUAGE_VARIABLES:
+        value = environ.get(name)
+        if not value:
+            continue
+        primary = value.split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
+        lang = LANGUAGE_ALIASES.get(primary, primary)
+        return lang if language_available(lang, default) else default
+    return default
+
+
 def select_locale() -> str:
-    """Return the locale for this request (Flask-Babel's locale selector)."""
+    """Return the locale for this request (Flask-Babel's locale selector).
+
+    Outside a request, a ``flask`` command speaks :func:`cli_language`; anything else (threads,
+    workers) the instance default unless it forces a language itself.
+    """
     default = _default()
     if not has_request_context():
+        if click.get_current_context(silent=True) is not None:
+            return cli_language(default=default)
         return default
     forced = getattr(g, "language_override", None)
     if forced and language_available(forced, default):

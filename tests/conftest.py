@@ -203,5 +203,8 @@ def pytest_configure(config):
     # .po is newer than its .mo. Compiling the stale ones here (atomically, so parallel workers
     # may race) lets `pytest` alone show every language, as `make test` does.
     catalogues_compile()
+    # `flask` commands speak the shell's language (cxgov.i18n.cli_language); tests expect English
+    # whatever the developer's LANG is. Tests of the CLI language set CXGOV_LANG themselves.
+    os.environ["CXGOV_LANG"] = "en"
     config.addinivalue_line("markers", "app_config(**kw): config overrides for the app fixture")
     config.addinivalue_line("markers", "e2e: browser test (Playwright + Debian's Chromium)")

@@ -30,6 +30,9 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from .loader import (
+    _l,
+    already_used,
+    unreadable_directory,
     LoadResult,
     Problem,
     version_key,
@@ -203,9 +206,7 @@ def build_catalog(directory: str | Path, uploads: list[FrameworkUpload]) -> Cata
         )
     except OSError as exc:
         label = str(directory)
-        catalog.invalid.append(
-            LoadResult(None, [Problem(label, "", f"directory could not be read: {exc.strerror or exc}")], label)
-        )
+        catalog.invalid.append(LoadResult(None, [Problem(label, "", unreadable_directory(exc))], label))
         files = []
     first_file: dict[tuple[str, str], str] = {}
     embedded: dict[tuple[str, str], list[Overlay]] = {}
@@ -220,10 +221,7 @@ def build_catalog(directory: str | Path, uploads: list[FrameworkUpload]) -> Cata
                     Problem(
                         result.path,
                         "key",
-                        f"framework key "
-                        f"'{framework.key}' version {framework.version} "
-                        f"is already used by "
-                        f"{first_file[(framework.key, framework.version)]}",
+                        already_used(framework.key, framework.version, first_file[(framework.key, framework.version)]),
                     )
                 ],
                 result.path,
@@ -256,8 +254,12 @@ def build_catalog(directory: str | Path, uploads: list[FrameworkUpload]) -> Cata
                         Problem(
                             label,
                             "version",
-                            f"version {framework.version} of '{framework.key}' is already "
-                            f"defined by {where} with different content",
+                            _l(
+                                "version %(version)s of '%(key)s' is already defined by %(where)s with different content",
+                                version=framework.version,
+                                key=framework.key,
+                                where=where,
+                            ),
                         )
                     ],
                     label,

@@ -13,9 +13,11 @@ import re
 import reprlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import yaml
+from flask_babel import gettext, lazy_gettext, lazy_ngettext
+from flask_babel.speaklater import LazyString
 
 from cxgov.framework.checks import REGISTER_CHECKS
 from cxgov.framework.model import (
@@ -86,18 +88,44 @@ MAX_PROBLEMS = 200
 MAX_TEXT_CHARS = 20_000
 
 
+#: A problem's message: translated when it is shown (the catalogue is built once, at start-up,
+#: and read by people in every language), so it is kept as a lazy gettext string.
+Message: TypeAlias = "LazyString | str"
+
+
+def _l(msgid: str, **values: Any) -> LazyString:
+    """Return ``msgid`` with its named ``%(values)s``, translated when it is read."""
+    return lazy_gettext(msgid, **values)
+
+
+def _ln(singular: str, plural: str, num: int, **values: Any) -> LazyString:
+    """Return the plural form for ``num`` (``%(num)d``), translated when it is read."""
+    return lazy_ngettext(singular, plural, num, **values)
+
+
+def _listed(items: Any, limit: int = 300) -> str:
+    """Return ids or names joined with commas, cut at ``limit`` characters for a message."""
+    text = ", ".join(str(item) for item in items)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a framework file, in plain English."""
+    """One thing wrong with a framework file, in the reader's language."""
 
     file: str  #: the file (or source label) the problem is in
     path: str  #: field path, e.g. ``dimensions[1].practices[3].levels``; "" for the whole file
-    message: str
+    text: Message  #: what is wrong, translated when read (see :attr:`message`)
     line: int | None = None  #: 1-based line in the file, where known
+
+    @property
+    def message(self) -> str:
+        """Return what is wrong in the language being rendered now (page, CLI ``--lang``)."""
+        return str(self.text)
 
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
-        return f"{where}: {self.path or '(file)'}: {self.message}"
+        return f"{where}: {self.path or gettext('(whole file)')}: {self.message}"
 
 
 @dataclass
@@ -148,6 +176,51 @@ class _TooManyProblems(Exception):
     """Raised internally once MAX_PROBLEMS is reached, to stop validating early."""
 
 
+class _AnchorRefused(yaml.composer.ComposerError):
+    """An anchor or alias, refused while composing; its message is ours, so it is translated."""
+
+    def __init__(self, message: LazyString, mark: Any) -> None:
+        super().__init__(None, None, str(message), mark)
+        self.message = message
+
+
+def yaml_error_detail(exc: yaml.MarkedYAMLError) -> Message:
+    """Return what a YAML error says: our own refusal in the reader's language, PyYAML's as it is."""
+    if isinstance(exc, _AnchorRefused):
+        return exc.message
+    return " ".join(str(x) for x in (exc.context, exc.problem) if x)[:300]
+
+
+def stopped_after() -> LazyString:
+    """Return the message that ends a list cut at MAX_PROBLEMS."""
+    return _l("stopped after %(num)d problems; fix these first", num=MAX_PROBLEMS)
+
+
+def file_too_large(size: int) -> LazyString:
+    return _l("file is %(size)d bytes; the limit is %(limit)d", size=size, limit=MAX_FILE_BYTES)
+
+
+def not_utf8(exc: UnicodeDecodeError) -> LazyString:
+    return _l("file is not UTF-8 text (%(reason)s at byte %(pos)d)", reason=exc.reason, pos=exc.start)
+
+
+def unreadable(exc: OSError) -> LazyString:
+    return _l("file could not be read: %(error)s", error=str(exc.strerror or exc)[:300])
+
+
+def unreadable_directory(exc: OSError) -> LazyString:
+    return _l("directory could not be read: %(error)s", error=str(exc.strerror or exc)[:300])
+
+
+def already_used(key: str, version: str, first: str) -> LazyString:
+    return _l(
+        "framework key '%(key)s' version %(version)s is already used by %(first)s",
+        key=key,
+        version=version,
+        first=first,
+    )
+
+
 class _TrackingLoader(yaml.SafeLoader):
     """A SafeLoader that records duplicate mapping keys and the line of every container."""
 
@@ -162,19 +235,21 @@ class _TrackingLoader(yaml.SafeLoader):
         # walked. The format has no use for anchors, aliases or ``<<`` merge keys, so none pass.
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
-            raise yaml.composer.ComposerError(
-                None,
-                None,
-                f"uses an alias (*{event.anchor[:40]}); anchors and aliases "
-                "are not allowed in a framework file: write the value out",
+            raise _AnchorRefused(
+                _l(
+                    "uses an alias (*%(name)s); anchors and aliases are not allowed in a framework file: "
+                    "write the value out",
+                    name=event.anchor[:40],
+                ),
                 event.start_mark,
             )
         if getattr(event, "anchor", None) is not None:
-            raise yaml.composer.ComposerError(
-                None,
-                None,
-                f"defines an anchor (&{event.anchor[:40]}); anchors and aliases "
-                "are not allowed in a framework file: write the value out",
+            raise _AnchorRefused(
+                _l(
+                    "defines an anchor (&%(name)s); anchors and aliases are not allowed in a framework file: "
+                    "write the value out",
+                    name=event.anchor[:40],
+                ),
                 event.start_mark,
             )
         return super().compose_node(parent, index)
@@ -230,24 +305,53 @@ def _shown(value: Any, limit: int = 80) -> str:
     return _BOUNDED.repr(value)[:limit]
 
 
-def _describe(value: Any) -> str:
+def _describe(value: Any) -> Message:
     """Name a YAML value's type the way a consultant editing the file would."""
     if value is None:
-        return "nothing (empty)"
+        return _l("nothing (empty)")
     if isinstance(value, bool):
-        return f"true/false ({str(value).lower()})"
+        return _l("true/false (%(value)s)", value=str(value).lower())
     # Numbers carry their value: "from 1 to 5, not a whole number (9)" says what to fix.
     if isinstance(value, int):
-        return f"a whole number ({value})"[:60]
+        return _l("a whole number (%(value)s)", value=str(value)[:40])
     if isinstance(value, float):
-        return f"a number ({value:g})"
+        return _l("a number (%(value)s)", value=f"{value:g}")
     if isinstance(value, str):
-        return "text"
+        return _l("text")
     if isinstance(value, dict):
-        return "a mapping"
+        return _l("a mapping")
     if isinstance(value, list):
-        return "a list"
-    return f"a {type(value).__name__}"
+        return _l("a list")
+    return _l("a value of type %(type)s", type=type(value).__name__)
+
+
+def _too_long() -> LazyString:
+    return _l("text is longer than %(limit)d characters", limit=MAX_TEXT_CHARS)
+
+
+def _unquoted_language(lang: Any) -> LazyString:
+    # YAML 1.1 reads a bare `no:` (Norwegian) as false, `on:` as true.
+    return _l("language code %(code)s must be text; quote it, e.g. 'no': ...", code=_shown(lang))
+
+
+def _not_a_list(what: Message, value: Any) -> LazyString:
+    return _l("%(what)s must be a list, not %(kind)s", what=what, kind=_describe(value))
+
+
+def _far_too_many(what: Message, count: int) -> LazyString:
+    return _l("%(what)s has %(count)d entries; that is far too many", what=what, count=count)
+
+
+def _one_of(field: str, allowed: Any, value: Any = None) -> LazyString:
+    if value is None:
+        return _l("%(field)s must be one of %(allowed)s", field=field, allowed=", ".join(allowed))
+    return _l(
+        "%(field)s must be one of %(allowed)s, not %(value)s", field=field, allowed=", ".join(allowed), value=value
+    )
+
+
+def _not_a_practice(pid: Any) -> LazyString:
+    return _l("'%(id)s' is not a practice of this framework", id=str(pid)[:80])
 
 
 def _is_number(value: Any) -> bool:
@@ -267,7 +371,7 @@ class _Validator:
         self.lines = lines
         self.problems: list[Problem] = []
 
-    def add(self, path: str, message: str, near: Any = None) -> None:
+    def add(self, path: str, message: Message, near: Any = None) -> None:
         """Record one problem; ``near`` is the closest container, used for the line number."""
         line = self.lines.get(id(near)) if isinstance(near, (dict, list)) else None
         self.problems.append(Problem(self.source, path, message, line))
@@ -276,19 +380,27 @@ class _Validator:
 
     # -- generic helpers -------------------------------------------------------------
     def fields(
-        self, data: dict[Any, Any], path: str, required: tuple[str, ...], optional: tuple[str, ...], what: str
+        self, data: dict[Any, Any], path: str, required: tuple[str, ...], optional: tuple[str, ...], what: Message
     ) -> None:
         """Report missing required and unknown fields of a mapping."""
         for name in required:
             if name not in data:
-                self.add(path, f"{what} is missing the required field '{name}'", data)
+                self.add(path, _l("%(what)s is missing the required field '%(name)s'", what=what, name=name), data)
         allowed = set(required) | set(optional)
         for name in data:
             if name not in allowed:
-                hint = f"; allowed fields are: {', '.join(required + optional)}"
-                self.add(_join(path, str(name)), f"unknown field '{name}' in {what}{hint}", data)
+                self.add(
+                    _join(path, str(name)),
+                    _l(
+                        "unknown field '%(name)s' in %(what)s; allowed fields are: %(allowed)s",
+                        name=str(name)[:80],
+                        what=what,
+                        allowed=", ".join(required + optional),
+                    ),
+                    data,
+                )
 
-    def unique_key(self, item: dict[Any, Any], path: str, what: str, keys: set[str]) -> None:
+    def unique_key(self, item: dict[Any, Any], path: str, keys: set[str]) -> None:
         """Check ``item``'s key: well-formed and not already in ``keys`` (which it joins)."""
         if "key" not in item:
             return
@@ -296,102 +408,131 @@ class _Validator:
         if not isinstance(key, str) or not KEY_RE.match(key):
             self.add(
                 f"{path}.key",
-                f"{what} key must be lower-case letters, digits, '-' or '_', starting with a letter",
+                _l("key must be lower-case letters, digits, '-' or '_', starting with a letter"),
                 item,
             )
         elif key in keys:
-            self.add(f"{path}.key", f"{what} key '{key}' is used twice", item)
+            self.add(f"{path}.key", _l("the key '%(key)s' is used twice", key=key), item)
         else:
             keys.add(key)
 
-    def mapping(self, value: Any, path: str, what: str, near: Any) -> bool:
+    def mapping(self, value: Any, path: str, what: Message, near: Any) -> bool:
         if isinstance(value, dict):
             return True
-        self.add(path, f"{what} must be a mapping of fields, not {_describe(value)}", near)
+        self.add(path, _l("%(what)s must be a mapping of fields, not %(kind)s", what=what, kind=_describe(value)), near)
         return False
 
     def text(self, value: Any, path: str, near: Any) -> bool:
         """Check a text field: a non-empty string or a {language: string} mapping with 'en'."""
         if isinstance(value, str):
             if not value.strip():
-                self.add(path, "text must not be empty", near)
+                self.add(path, _l("text must not be empty"), near)
                 return False
             if len(value) > MAX_TEXT_CHARS:
-                self.add(path, f"text is longer than {MAX_TEXT_CHARS} characters", near)
+                self.add(path, _too_long(), near)
                 return False
             return True
         if isinstance(value, dict):
             ok = True
             if not value:
-                self.add(path, "text mapping is empty; give at least an 'en' entry", value)
+                self.add(path, _l("text mapping is empty; give at least an 'en' entry"), value)
                 return False
             for lang, item in value.items():
                 if not isinstance(lang, str):
                     # YAML 1.1 reads a bare `no:` (Norwegian) as false, `on:` as true.
-                    self.add(path, f"language code {_shown(lang)} must be text; quote it, e.g. 'no': ...", value)
+                    self.add(path, _unquoted_language(lang), value)
                     ok = False
                     continue
                 if not LANG_RE.match(lang):
-                    self.add(_join(path, lang), f"'{lang}' is not a language code like 'en' or 'sv'", value)
+                    self.add(
+                        _join(path, lang),
+                        _l("'%(lang)s' is not a language code like 'en' or 'sv'", lang=lang[:40]),
+                        value,
+                    )
                     ok = False
                 if not isinstance(item, str) or not item.strip():
                     self.add(
-                        _join(path, lang), f"the '{lang}' text must be non-empty text, not {_describe(item)}", value
+                        _join(path, lang),
+                        _l(
+                            "the '%(lang)s' text must be non-empty text, not %(kind)s",
+                            lang=lang[:40],
+                            kind=_describe(item),
+                        ),
+                        value,
                     )
                     ok = False
                 elif len(item) > MAX_TEXT_CHARS:
-                    self.add(_join(path, lang), f"text is longer than {MAX_TEXT_CHARS} characters", value)
+                    self.add(_join(path, lang), _too_long(), value)
                     ok = False
             if "en" not in value:
-                self.add(path, "text mapping must include English ('en')", value)
+                self.add(path, _l("text mapping must include English ('en')"), value)
                 ok = False
             return ok
-        self.add(path, f"must be text or a mapping of language to text, not {_describe(value)}", near)
+        self.add(path, _l("must be text or a mapping of language to text, not %(kind)s", kind=_describe(value)), near)
         return False
 
     def text_list(
-        self, value: Any, path: str, near: Any, *, exactly: int | None = None, at_least: int = 0, what: str
+        self, value: Any, path: str, near: Any, *, exactly: int | None = None, at_least: int = 0, what: Message
     ) -> bool:
         """Check a list of text fields, with an exact or minimum length."""
         if not isinstance(value, list):
-            self.add(path, f"{what} must be a list, not {_describe(value)}", near)
+            self.add(path, _not_a_list(what, value), near)
             return False
         ok = True
         if exactly is not None and len(value) != exactly:
-            self.add(path, f"{what} must have exactly {exactly} entries (found {len(value)})", value)
+            self.add(
+                path,
+                _ln(
+                    "%(what)s must have exactly %(num)d entry (found %(found)d)",
+                    "%(what)s must have exactly %(num)d entries (found %(found)d)",
+                    exactly,
+                    what=what,
+                    found=len(value),
+                ),
+                value,
+            )
             ok = False
         if len(value) < at_least:
             self.add(
                 path,
-                f"{what} must have at least {at_least} entr{'y' if at_least == 1 else 'ies'} (found {len(value)})",
+                _ln(
+                    "%(what)s must have at least %(num)d entry (found %(found)d)",
+                    "%(what)s must have at least %(num)d entries (found %(found)d)",
+                    at_least,
+                    what=what,
+                    found=len(value),
+                ),
                 value,
             )
             ok = False
         if len(value) > 50:
-            self.add(path, f"{what} has {len(value)} entries; that is far too many", value)
+            self.add(path, _far_too_many(what, len(value)), value)
             return False
         for i, item in enumerate(value):
             ok = self.text(item, f"{path}[{i}]", value) and ok
         return ok
 
     def string_list(
-        self, value: Any, path: str, near: Any, *, what: str, non_empty: bool, hint: str = ""
+        self, value: Any, path: str, near: Any, *, what: Message, non_empty: bool, hint: Message = ""
     ) -> list[str] | None:
-        """Check a list of strings; return it when valid."""
+        """Check a list of strings; return it when valid (``hint`` follows a bad entry's message)."""
         if not isinstance(value, list):
-            self.add(path, f"{what} must be a list, not {_describe(value)}", near)
+            self.add(path, _not_a_list(what, value), near)
             return None
         if non_empty and not value:
-            self.add(path, f"{what} must not be empty", value)
+            self.add(path, _l("%(what)s must not be empty", what=what), value)
             return None
         if len(value) > 100:
-            self.add(path, f"{what} has {len(value)} entries; that is far too many", value)
+            self.add(path, _far_too_many(what, len(value)), value)
             return None
         good = True
         for i, item in enumerate(value):
             if not isinstance(item, str) or not item.strip():
+                message = _l(
+                    "each entry of %(what)s must be non-empty text, not %(kind)s", what=what, kind=_describe(item)
+                )
                 self.add(
-                    f"{path}[{i}]", f"each entry of {what} must be non-empty text, not {_describe(item)}{hint}", value
+                    f"{path}[{i}]", _l("%(problem)s (%(hint)s)", problem=message, hint=hint) if hint else message, value
                 )
                 good = False
         return value if good else None
@@ -399,24 +540,37 @@ class _Validator:
     # -- sections --------------------------------------------------------------------
     def root(self, data: Any) -> None:
         if not isinstance(data, dict):
-            self.add("", f"the file must be a mapping of fields (key, version, title, ...), not {_describe(data)}")
+            self.add(
+                "",
+                _l(
+                    "the file must be a mapping of fields (key, version, title, ...), not %(kind)s",
+                    kind=_describe(data),
+                ),
+            )
             return
-        self.fields(data, "", TOP_LEVEL_REQUIRED, TOP_LEVEL_OPTIONAL, "the framework")
+        self.fields(data, "", TOP_LEVEL_REQUIRED, TOP_LEVEL_OPTIONAL, _l("the framework"))
         if "key" in data:
             key = data["key"]
             if not isinstance(key, str) or not KEY_RE.match(key):
                 self.add(
                     "key",
-                    f"key must be lower-case letters, digits, '-' or '_', starting "
-                    f"with a letter (e.g. 'cx-governance'), not {_shown(key)}"[:300],
+                    _l(
+                        "key must be lower-case letters, digits, '-' or '_', starting with a letter "
+                        "(e.g. 'cx-governance'), not %(value)s",
+                        value=_shown(key),
+                    ),
                     data,
                 )
         if "version" in data:
             version = data["version"]
             if not isinstance(version, str):
-                self.add("version", f'version must be quoted text like "1.0", not {_describe(version)}', data)
+                self.add(
+                    "version", _l('version must be quoted text like "1.0", not %(kind)s', kind=_describe(version)), data
+                )
             elif not VERSION_RE.match(version):
-                self.add("version", f'version must look like "1.0" or "2.1.3", not {_shown(version)}'[:300], data)
+                self.add(
+                    "version", _l('version must look like "1.0" or "2.1.3", not %(value)s', value=_shown(version)), data
+                )
         for name in ("title", "description"):
             if name in data:
                 self.text(data[name], name, data)
@@ -435,18 +589,21 @@ class _Validator:
             return
         self.fields(value, "scoring", (), SCORING_FIELDS, "scoring")
         if "aggregation" in value and value["aggregation"] not in AGGREGATIONS:
-            self.add("scoring.aggregation", f"aggregation must be one of {', '.join(AGGREGATIONS)}", value)
+            self.add("scoring.aggregation", _one_of("aggregation", AGGREGATIONS), value)
         if "na_policy" in value and value["na_policy"] not in NA_POLICIES:
-            self.add("scoring.na_policy", f"na_policy must be one of {', '.join(NA_POLICIES)}", value)
+            self.add("scoring.na_policy", _one_of("na_policy", NA_POLICIES), value)
         for name, upper in (("disagreement_spread", 4.0), ("perception_gap", 4.0)):
             if name in value:
                 number = value[name]
                 if not _is_number(number) or not 0 < number <= upper:
                     self.add(
                         f"scoring.{name}",
-                        f"{name} must be a number above 0 and at most "
-                        f"{upper:g} (levels run 1-5), not "
-                        f"{_describe(number)}",
+                        _l(
+                            "%(field)s must be a number above 0 and at most %(upper)s (levels run 1-5), not %(kind)s",
+                            field=name,
+                            upper=f"{upper:g}",
+                            kind=_describe(number),
+                        ),
                         value,
                     )
         if "low_sample" in value:
@@ -454,26 +611,26 @@ class _Validator:
             if not _is_int(number) or not 1 <= number <= 10_000:
                 self.add(
                     "scoring.low_sample",
-                    f"low_sample must be a whole number of at least 1, not {_describe(number)}",
+                    _l("low_sample must be a whole number of at least 1, not %(kind)s", kind=_describe(number)),
                     value,
                 )
 
     def stages(self, value: Any, near: Any) -> None:
         if not isinstance(value, list):
-            self.add("stages", f"stages must be a list, not {_describe(value)}", near)
+            self.add("stages", _not_a_list("stages", value), near)
             return
         if not value:
-            self.add("stages", "there must be at least one stage", value)
+            self.add("stages", _l("there must be at least one stage"), value)
             return
         keys: set[str] = set()
         previous: float | None = None
         for i, stage in enumerate(value):
             path = f"stages[{i}]"
-            if not self.mapping(stage, path, "a stage", value):
+            if not self.mapping(stage, path, _l("a stage"), value):
                 previous = None
                 continue
-            self.fields(stage, path, STAGE_REQUIRED, STAGE_OPTIONAL, "a stage")
-            self.unique_key(stage, path, "stage", keys)
+            self.fields(stage, path, STAGE_REQUIRED, STAGE_OPTIONAL, _l("a stage"))
+            self.unique_key(stage, path, keys)
             if "name" in stage:
                 self.text(stage["name"], f"{path}.name", stage)
             if stage.get("description") is not None:
@@ -484,28 +641,36 @@ class _Validator:
             threshold = stage["min_index"]
             if not _is_number(threshold) or not 0 <= threshold <= 100:
                 self.add(
-                    f"{path}.min_index", f"min_index must be a number from 0 to 100, not {_describe(threshold)}", stage
+                    f"{path}.min_index",
+                    _l("min_index must be a number from 0 to 100, not %(kind)s", kind=_describe(threshold)),
+                    stage,
                 )
                 previous = None
                 continue
             if i == 0 and threshold != 0:
-                self.add(f"{path}.min_index", f"the first stage must start at min_index 0 (found {threshold:g})", stage)
+                self.add(
+                    f"{path}.min_index",
+                    _l("the first stage must start at min_index 0 (found %(found)s)", found=f"{threshold:g}"),
+                    stage,
+                )
             if previous is not None and threshold <= previous:
                 self.add(
                     f"{path}.min_index",
-                    f"stages must be in strictly ascending order of "
-                    f"min_index ({threshold:g} does not come after "
-                    f"{previous:g})",
+                    _l(
+                        "stages must be in strictly ascending order of min_index (%(this)s does not come after %(previous)s)",
+                        this=f"{threshold:g}",
+                        previous=f"{previous:g}",
+                    ),
                     stage,
                 )
             previous = threshold
 
     def dimensions(self, value: Any, near: Any) -> None:
         if not isinstance(value, list):
-            self.add("dimensions", f"dimensions must be a list, not {_describe(value)}", near)
+            self.add("dimensions", _not_a_list("dimensions", value), near)
             return
         if not value:
-            self.add("dimensions", "there must be at least one dimension", value)
+            self.add("dimensions", _l("there must be at least one dimension"), value)
             return
         keys: set[str] = set()
         codes: set[str] = set()
@@ -513,21 +678,21 @@ class _Validator:
         merged: dict[str, str] = {}
         for i, dim in enumerate(value):
             path = f"dimensions[{i}]"
-            if not self.mapping(dim, path, "a dimension", value):
+            if not self.mapping(dim, path, _l("a dimension"), value):
                 continue
-            self.fields(dim, path, DIMENSION_REQUIRED, (), "a dimension")
-            self.unique_key(dim, path, "dimension", keys)
+            self.fields(dim, path, DIMENSION_REQUIRED, (), _l("a dimension"))
+            self.unique_key(dim, path, keys)
             code = dim.get("code")
             code_ok = False
             if "code" in dim:
                 if not isinstance(code, str) or not CODE_RE.match(code):
                     self.add(
                         f"{path}.code",
-                        f"dimension code must be one capital letter (e.g. 'A'), not {_describe(code)}",
+                        _l("dimension code must be one capital letter (e.g. 'A'), not %(kind)s", kind=_describe(code)),
                         dim,
                     )
                 elif code in codes:
-                    self.add(f"{path}.code", f"dimension code '{code}' is used twice", dim)
+                    self.add(f"{path}.code", _l("dimension code '%(code)s' is used twice", code=code), dim)
                 else:
                     codes.add(code)
                     code_ok = True
@@ -538,10 +703,10 @@ class _Validator:
                 continue
             practices = dim["practices"]
             if not isinstance(practices, list):
-                self.add(f"{path}.practices", f"practices must be a list, not {_describe(practices)}", dim)
+                self.add(f"{path}.practices", _not_a_list("practices", practices), dim)
                 continue
             if not practices:
-                self.add(f"{path}.practices", "a dimension needs at least one practice", dim)
+                self.add(f"{path}.practices", _l("a dimension needs at least one practice"), dim)
                 continue
             for j, practice in enumerate(practices):
                 self.practice(
@@ -551,29 +716,42 @@ class _Validator:
             if merged_id in practice_ids:
                 self.add(
                     where,
-                    f"'{merged_id}' is listed in merges but is also a practice id; "
-                    f"a merged id must not be a practice of its own",
+                    _l(
+                        "'%(id)s' is listed in merges but is also a practice id; a merged id must not be a practice of its own",
+                        id=merged_id,
+                    ),
                 )
 
     def practice(
         self, data: Any, path: str, near: Any, code: str | None, practice_ids: dict[str, str], merged: dict[str, str]
     ) -> None:
-        if not self.mapping(data, path, "a practice", near):
+        if not self.mapping(data, path, _l("a practice"), near):
             return
-        self.fields(data, path, PRACTICE_REQUIRED, PRACTICE_OPTIONAL, "a practice")
+        self.fields(data, path, PRACTICE_REQUIRED, PRACTICE_OPTIONAL, _l("a practice"))
         pid = data.get("id")
         if "id" in data:
             if not isinstance(pid, str) or not PRACTICE_ID_RE.match(pid):
                 self.add(
                     f"{path}.id",
-                    f"practice id must be a capital letter and a number (e.g. 'B3'), not {_describe(pid)}",
+                    _l(
+                        "practice id must be a capital letter and a number (e.g. 'B3'), not %(kind)s",
+                        kind=_describe(pid),
+                    ),
                     data,
                 )
             else:
                 if code is not None and not pid.startswith(code):
-                    self.add(f"{path}.id", f"practice id '{pid}' must start with its dimension's code '{code}'", data)
+                    self.add(
+                        f"{path}.id",
+                        _l("practice id '%(id)s' must start with its dimension's code '%(code)s'", id=pid, code=code),
+                        data,
+                    )
                 if pid in practice_ids:
-                    self.add(f"{path}.id", f"practice id '{pid}' is used twice (first at {practice_ids[pid]})", data)
+                    self.add(
+                        f"{path}.id",
+                        _l("practice id '%(id)s' is used twice (first at %(first)s)", id=pid, first=practice_ids[pid]),
+                        data,
+                    )
                 else:
                     practice_ids[pid] = path
         for name in ("title", "good_looks_like"):
@@ -581,11 +759,11 @@ class _Validator:
                 self.text(data[name], f"{path}.{name}", data)
         if "levels" in data:
             self.text_list(
-                data["levels"], f"{path}.levels", data, exactly=5, what="levels (one descriptor per level 1-5)"
+                data["levels"], f"{path}.levels", data, exactly=5, what=_l("levels (one descriptor per level 1-5)")
             )
         if "next_steps" in data:
             self.text_list(
-                data["next_steps"], f"{path}.next_steps", data, exactly=4, what="next_steps (1→2, 2→3, 3→4, 4→5)"
+                data["next_steps"], f"{path}.next_steps", data, exactly=4, what=_l("next_steps (1→2, 2→3, 3→4, 4→5)")
             )
         if "evidence_prompts" in data:
             self.text_list(
@@ -598,29 +776,39 @@ class _Validator:
                 data,
                 what="sources",
                 non_empty=True,
-                hint=" (quote article ids: '000', since YAML reads 000 as 0)",
+                hint=_l("quote article ids: '000', since YAML reads 000 as 0"),
             )
         if "merges" in data:
             merges = self.string_list(data["merges"], f"{path}.merges", data, what="merges", non_empty=False)
             for k, item in enumerate(merges or ()):
                 if not PRACTICE_ID_RE.match(item):
-                    self.add(f"{path}.merges[{k}]", f"merged id must look like 'C8', not {_shown(item)}"[:300], data)
+                    self.add(
+                        f"{path}.merges[{k}]",
+                        _l("merged id must look like 'C8', not %(value)s", value=_shown(item)),
+                        data,
+                    )
                 elif item in merged:
-                    self.add(f"{path}.merges[{k}]", f"'{item}' is already merged at {merged[item]}", data)
+                    self.add(
+                        f"{path}.merges[{k}]",
+                        _l("'%(id)s' is already merged at %(where)s", id=item, where=merged[item]),
+                        data,
+                    )
                 else:
                     merged[item] = f"{path}.merges[{k}]"
         if "weight" in data:
             weight = data["weight"]
             if not _is_number(weight) or not 0 < weight <= 100:
                 self.add(
-                    f"{path}.weight", f"weight must be a number above 0 (at most 100), not {_describe(weight)}", data
+                    f"{path}.weight",
+                    _l("weight must be a number above 0 (at most 100), not %(kind)s", kind=_describe(weight)),
+                    data,
                 )
         if "default_target" in data:
             target = data["default_target"]
             if not _is_int(target) or not 1 <= target <= 5:
                 self.add(
                     f"{path}.default_target",
-                    f"default_target must be a whole number from 1 to 5, not {_describe(target)}",
+                    _l("default_target must be a whole number from 1 to 5, not %(kind)s", kind=_describe(target)),
                     data,
                 )
         if "register_checks" in data:
@@ -631,17 +819,22 @@ class _Validator:
                 if check not in REGISTER_CHECKS:
                     self.add(
                         f"{path}.register_checks[{k}]",
-                        f"unknown register check {_shown(check)}; known checks are: "
-                        f"{', '.join(sorted(REGISTER_CHECKS))}"[:600],
+                        _l(
+                            "unknown register check %(check)s; known checks are: %(known)s",
+                            check=_shown(check),
+                            known=_listed(sorted(REGISTER_CHECKS), 500),
+                        ),
                         data,
                     )
         hint = data.get("owner_hint")
         if hint is not None and (not isinstance(hint, str) or hint not in OWNER_HINTS):
             self.add(
                 f"{path}.owner_hint",
-                f"owner_hint must be one of "
-                f"{', '.join(sorted(OWNER_HINTS))}, not "
-                f"{_describe(hint) if not isinstance(hint, str) else _shown(hint)}"[:400],
+                _l(
+                    "owner_hint must be one of %(allowed)s, not %(value)s",
+                    allowed=", ".join(sorted(OWNER_HINTS)),
+                    value=_describe(hint) if not isinstance(hint, str) else _shown(hint),
+                ),
                 data,
             )
 
@@ -674,14 +867,16 @@ class _Validator:
             if not isinstance(key, str) or not KEY_RE.match(key):
                 self.add(
                     path,
-                    f"reference model key must be lower-case letters, digits, '-' or "
-                    f"'_' (e.g. 'iso-23592'), not {key!r}"[:300],
+                    _l(
+                        "reference model key must be lower-case letters, digits, '-' or '_' (e.g. 'iso-23592'), not %(value)s",
+                        value=_shown(key),
+                    ),
                     value,
                 )
                 continue
-            if not self.mapping(model, path, "a reference model", value):
+            if not self.mapping(model, path, _l("a reference model"), value):
                 continue
-            self.fields(model, path, REFERENCE_MODEL_FIELDS, (), "a reference model")
+            self.fields(model, path, REFERENCE_MODEL_FIELDS, (), _l("a reference model"))
             if "title" in model:
                 self.text(model["title"], f"{path}.title", model)
             elements = model.get("elements")
@@ -690,7 +885,10 @@ class _Validator:
                 if not isinstance(elements, dict) or not elements:
                     self.add(
                         f"{path}.elements",
-                        f"elements must be a non-empty mapping of element id to title, not {_describe(elements)}",
+                        _l(
+                            "elements must be a non-empty mapping of element id to title, not %(kind)s",
+                            kind=_describe(elements),
+                        ),
                         model,
                     )
                 else:
@@ -698,7 +896,7 @@ class _Validator:
                         if not isinstance(eid, str) or not eid.strip():
                             self.add(
                                 f"{path}.elements",
-                                f'element id {eid!r} must be text; quote it, e.g. "5.1": ...'[:300],
+                                _l('element id %(id)s must be text; quote it, e.g. "5.1": ...', id=_shown(eid)),
                                 elements,
                             )
                             continue
@@ -714,43 +912,62 @@ class _Validator:
         for key, elements in value.items():
             item_path = _join(path, str(key))
             if key not in models:
-                known = ", ".join(sorted(models)) if models else "none"
-                where = "" if declared else "; declare it under reference_models"
-                self.add(item_path, f"unknown reference model {key!r}; known models are: {known}{where}"[:400], value)
+                if not declared:
+                    message = _l(
+                        "unknown reference model %(model)s; declare it under reference_models", model=_shown(key)
+                    )
+                elif models:
+                    message = _l(
+                        "unknown reference model %(model)s; known models are: %(known)s",
+                        model=_shown(key),
+                        known=_listed(sorted(models)),
+                    )
+                else:
+                    message = _l("unknown reference model %(model)s", model=_shown(key))
+                self.add(item_path, message, value)
                 continue
             ids = self.string_list(
                 elements,
                 item_path,
                 value,
-                what=f"the {key} references",
+                what=_l("the %(model)s references", model=key),
                 non_empty=False,
-                hint=' (quote element ids: "5.1")',
+                hint=_l('quote element ids: "5.1"'),
             )
             for k, eid in enumerate(ids or ()):
                 if eid not in models[key]:
                     self.add(
                         f"{item_path}[{k}]",
-                        f"{eid!r} is not an element of {key}; known elements are: {', '.join(sorted(models[key]))}"[
-                            :400
-                        ],
+                        _l(
+                            "%(id)s is not an element of %(model)s; known elements are: %(known)s",
+                            id=_shown(eid),
+                            model=key,
+                            known=_listed(sorted(models[key])),
+                        ),
                         value,
                     )
 
     def next_step_effort(self, value: Any, path: str, near: Any) -> None:
         """Check one effort (small|medium|large) per next step."""
         if not isinstance(value, list):
-            self.add(path, f"next_step_effort must be a list, not {_describe(value)}", near)
+            self.add(path, _not_a_list("next_step_effort", value), near)
             return
         steps = near.get("next_steps")
         expected = len(steps) if isinstance(steps, list) else 4
         if len(value) != expected:
             self.add(
-                path, f"next_step_effort must have one entry per next step ({expected}), found {len(value)}", value
+                path,
+                _l(
+                    "next_step_effort must have one entry per next step (%(expected)d), found %(found)d",
+                    expected=expected,
+                    found=len(value),
+                ),
+                value,
             )
         for k, effort in enumerate(value):
             if effort not in EFFORTS:
-                shown = repr(effort) if isinstance(effort, str) else _describe(effort)
-                self.add(f"{path}[{k}]", f"effort must be one of {', '.join(EFFORTS)}, not {shown}"[:300], value)
+                shown = _shown(effort) if isinstance(effort, str) else _describe(effort)
+                self.add(f"{path}[{k}]", _one_of("effort", EFFORTS, shown), value)
 
     def depends_on(self, practices: dict[str, tuple[str, dict[str, Any]]]) -> None:
         """Check that dependencies name known practices and never go round in a circle."""
@@ -764,11 +981,11 @@ class _Validator:
             good: list[str] = []
             for k, other in enumerate(ids or ()):
                 if other == pid:
-                    self.add(f"{path}.depends_on[{k}]", f"practice '{pid}' cannot depend on itself", practice)
-                elif other not in practices:
                     self.add(
-                        f"{path}.depends_on[{k}]", f"'{other}' is not a practice of this framework"[:300], practice
+                        f"{path}.depends_on[{k}]", _l("practice '%(id)s' cannot depend on itself", id=pid), practice
                     )
+                elif other not in practices:
+                    self.add(f"{path}.depends_on[{k}]", _not_a_practice(other), practice)
                 else:
                     good.append(other)
             graph[pid] = good
@@ -776,24 +993,25 @@ class _Validator:
             path = practices[cycle[0]][0]
             self.add(
                 f"{path}.depends_on",
-                f"depends_on goes round in a circle: "
-                f"{' → '.join(cycle + [cycle[0]])}; one of these "
-                f"must not depend on the next",
+                _l(
+                    "depends_on goes round in a circle: %(circle)s; one of these must not depend on the next",
+                    circle=" → ".join(cycle + [cycle[0]])[:300],
+                ),
                 practices[cycle[0]][1],
             )
 
     def profiles(self, value: Any, near: Any, practices: dict[str, tuple[str, dict[str, Any]]]) -> None:
         """Check target profiles: unique keys, every practice given a valid target."""
         if not isinstance(value, list) or not value:
-            self.add("profiles", f"profiles must be a non-empty list, not {_describe(value)}", near)
+            self.add("profiles", _l("profiles must be a non-empty list, not %(kind)s", kind=_describe(value)), near)
             return
         keys: set[str] = set()
         for i, profile in enumerate(value):
             path = f"profiles[{i}]"
-            if not self.mapping(profile, path, "a profile", value):
+            if not self.mapping(profile, path, _l("a profile"), value):
                 continue
-            self.fields(profile, path, PROFILE_REQUIRED, PROFILE_OPTIONAL, "a profile")
-            self.unique_key(profile, path, "profile", keys)
+            self.fields(profile, path, PROFILE_REQUIRED, PROFILE_OPTIONAL, _l("a profile"))
+            self.unique_key(profile, path, keys)
             for name in ("name", "description"):
                 if name in profile:
                     self.text(profile[name], f"{path}.{name}", profile)
@@ -804,7 +1022,7 @@ class _Validator:
                 )
                 for k, pid in enumerate(ids or ()):
                     if pid not in practices:
-                        self.add(f"{path}.optional[{k}]", f"'{pid}' is not a practice of this framework"[:300], profile)
+                        self.add(f"{path}.optional[{k}]", _not_a_practice(pid), profile)
                     optional.add(pid)
             if "targets" not in profile:
                 continue
@@ -814,16 +1032,22 @@ class _Validator:
             for pid, level in targets.items():
                 item = _join(f"{path}.targets", str(pid))
                 if pid not in practices:
-                    self.add(item, f"'{pid}' is not a practice of this framework"[:300], targets)
+                    self.add(item, _not_a_practice(pid), targets)
                 if not _is_int(level) or not 1 <= level <= 5:
-                    self.add(item, f"a target must be a whole number from 1 to 5, not {_describe(level)}", targets)
+                    self.add(
+                        item,
+                        _l("a target must be a whole number from 1 to 5, not %(kind)s", kind=_describe(level)),
+                        targets,
+                    )
             missing = [pid for pid in practices if pid not in targets and pid not in optional]
             if missing:
                 self.add(
                     f"{path}.targets",
-                    f"profile '{profile.get('key')}' gives no target for "
-                    f"{', '.join(missing)}; give each a target or list "
-                    f"it under optional"[:600],
+                    _l(
+                        "profile '%(profile)s' gives no target for %(ids)s; give each a target or list it under optional",
+                        profile=str(profile.get("key"))[:80],
+                        ids=_listed(missing),
+                    ),
                     targets,
                 )
 
@@ -840,25 +1064,25 @@ class _Validator:
             previous = value["from"]
             if not isinstance(previous, str) or not VERSION_RE.match(previous):
                 self.add(
-                    "version_map.from", f'from must be a quoted version like "1.0", not {_describe(previous)}', value
+                    "version_map.from",
+                    _l('from must be a quoted version like "1.0", not %(kind)s', kind=_describe(previous)),
+                    value,
                 )
             elif previous == near.get("version"):
-                self.add("version_map.from", "a version cannot map onto itself", value)
+                self.add("version_map.from", _l("a version cannot map onto itself"), value)
         used_by: dict[str, list[tuple[str, str]]] = {}
         entries = value.get("practices")
         if "practices" in value and self.mapping(entries, "version_map.practices", "version_map.practices", value):
             for pid, entry in entries.items():
                 path = _join("version_map.practices", str(pid))
                 if pid not in practices:
-                    self.add(path, f"'{pid}' is not a practice of this version"[:300], entries)
-                if not self.mapping(entry, path, "a version_map entry", entries):
+                    self.add(path, _l("'%(id)s' is not a practice of this version", id=str(pid)[:80]), entries)
+                if not self.mapping(entry, path, _l("a version_map entry"), entries):
                     continue
-                self.fields(entry, path, MAPPING_FIELDS, (), "a version_map entry")
+                self.fields(entry, path, MAPPING_FIELDS, (), _l("a version_map entry"))
                 change = entry.get("change")
                 if "change" in entry and change not in CHANGES:
-                    self.add(
-                        f"{path}.change", f"change must be one of {', '.join(CHANGES)}, not {change!r}"[:300], entry
-                    )
+                    self.add(f"{path}.change", _one_of("change", CHANGES, _shown(change)), entry)
                     change = None
                 if "from" not in entry:
                     continue
@@ -867,7 +1091,11 @@ class _Validator:
                     continue
                 for k, old in enumerate(ids):
                     if not PRACTICE_ID_RE.match(old):
-                        self.add(f"{path}.from[{k}]", f"previous id must look like 'A1', not {old!r}"[:300], entry)
+                        self.add(
+                            f"{path}.from[{k}]",
+                            _l("previous id must look like 'A1', not %(value)s", value=_shown(old)),
+                            entry,
+                        )
                     used_by.setdefault(old, []).append((str(pid), str(change)))
                 if change is not None:
                     self.change_shape(path, entry, str(pid), change, ids)
@@ -875,18 +1103,22 @@ class _Validator:
             if missing:
                 self.add(
                     "version_map.practices",
-                    f"no entry for {', '.join(missing)}; every "
-                    f"practice of this version needs one (use "
-                    f"change: new with from: [] for a new one)"[:600],
+                    _l(
+                        "no entry for %(ids)s; every practice of this version needs one "
+                        "(use change: new with from: [] for a new one)",
+                        ids=_listed(missing),
+                    ),
                     entries,
                 )
         for old, users in used_by.items():
             if len(users) > 1 and any(change != "split" for _, change in users):
                 self.add(
                     "version_map.practices",
-                    f"'{old}' is the source of "
-                    f"{', '.join(p for p, _ in users)}; only a "
-                    f"split may have several successors"[:400],
+                    _l(
+                        "'%(id)s' is the source of %(ids)s; only a split may have several successors",
+                        id=old,
+                        ids=_listed(p for p, _ in users),
+                    ),
                     entries,
                 )
         if "retired" in value:
@@ -895,22 +1127,38 @@ class _Validator:
                 if old in used_by:
                     self.add(
                         f"version_map.retired[{k}]",
-                        f"'{old}' is retired but is also the source of {', '.join(p for p, _ in used_by[old])}",
+                        _l(
+                            "'%(id)s' is retired but is also the source of %(ids)s",
+                            id=old,
+                            ids=_listed(p for p, _ in used_by[old]),
+                        ),
                         value,
                     )
 
     def change_shape(self, path: str, entry: dict[str, Any], pid: str, change: str, ids: list[str]) -> None:
         """Check that the number of previous ids fits the kind of change."""
         if change == "new" and ids:
-            self.add(f"{path}.from", "a new practice has no previous ids: use from: []", entry)
+            self.add(f"{path}.from", _l("a new practice has no previous ids: use from: []"), entry)
         elif change == "merged" and len(ids) < 2:
-            self.add(f"{path}.from", "a merged practice needs at least two previous ids", entry)
+            self.add(f"{path}.from", _l("a merged practice needs at least two previous ids"), entry)
         elif change in ("kept", "renamed", "changed", "split") and len(ids) != 1:
-            self.add(f"{path}.from", f"a {change} practice has exactly one previous id (found {len(ids)})", entry)
+            self.add(
+                f"{path}.from",
+                _l(
+                    "a practice marked change: %(change)s has exactly one previous id (found %(found)d)",
+                    change=change,
+                    found=len(ids),
+                ),
+                entry,
+            )
         elif change == "kept" and ids[0] != pid:
             self.add(
                 f"{path}.change",
-                f"'{pid}' comes from '{ids[0]}': a practice whose id changed is renamed, not kept",
+                _l(
+                    "'%(id)s' comes from '%(old)s': a practice whose id changed is renamed, not kept",
+                    id=pid,
+                    old=ids[0][:80],
+                ),
                 entry,
             )
 
@@ -983,10 +1231,13 @@ def version_map_problems(framework: Framework, previous: Framework, source: str)
             Problem(
                 source,
                 "version_map",
-                (
-                    f"{previous.key} {previous.version} practices {', '.join(missing)} are not "
-                    f"accounted for: name each under a practice's from, or under retired"
-                )[:600],
+                _l(
+                    "%(key)s %(version)s practices %(ids)s are not accounted for: name each under a "
+                    "practice's from, or under retired",
+                    key=previous.key,
+                    version=previous.version,
+                    ids=_listed(missing),
+                ),
             )
         )
     unknown = sorted(accounted - set(old_ids))
@@ -995,11 +1246,14 @@ def version_map_problems(framework: Framework, previous: Framework, source: str)
             Problem(
                 source,
                 "version_map",
-                (
-                    f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
-                    f"{'a practice' if len(unknown) == 1 else 'practices'} of {previous.key} "
-                    f"{previous.version}"
-                )[:600],
+                _ln(
+                    "%(ids)s is not a practice of %(key)s %(version)s",
+                    "%(ids)s are not practices of %(key)s %(version)s",
+                    len(unknown),
+                    ids=_listed(unknown),
+                    key=previous.key,
+                    version=previous.version,
+                ),
             )
         )
     return problems
@@ -1080,25 +1334,37 @@ def load_framework_text(text: str, source: str = "<text>") -> LoadResult:
         return _load_text(text, source)
     except Exception as exc:  # the contract is "never raise"; report instead
         return LoadResult(
-            None, [Problem(source, "", f"could not be read: {type(exc).__name__}: {str(exc)[:400]}")], source
+            None,
+            [Problem(source, "", _l("could not be read: %(error)s", error=f"{type(exc).__name__}: {str(exc)[:400]}"))],
+            source,
         )
 
 
 def _load_text(text: str, source: str) -> LoadResult:
     if not isinstance(text, str):
-        return LoadResult(None, [Problem(source, "", "framework text must be a string")], source)
+        return LoadResult(None, [Problem(source, "", _l("framework text must be a string"))], source)
     loader = _TrackingLoader(text)
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        column = f", column {mark.column + 1}" if mark else ""
-        detail = " ".join(str(x) for x in (exc.context, exc.problem) if x)[:300]
-        message = f"is not valid YAML (line {line}{column}): {detail}" if line else f"is not valid YAML: {detail}"
+        detail = yaml_error_detail(exc)
+        message: Message = (
+            _l(
+                "is not valid YAML (line %(line)d, column %(column)d): %(detail)s",
+                line=mark.line + 1,
+                column=mark.column + 1,
+                detail=detail,
+            )
+            if mark
+            else _l("is not valid YAML: %(detail)s", detail=detail)
+        )
         return LoadResult(None, [Problem(source, "", message, line)], source)
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
-        return LoadResult(None, [Problem(source, "", f"is not valid YAML: {str(exc)[:400]}")], source)
+        return LoadResult(
+            None, [Problem(source, "", _l("is not valid YAML: %(detail)s", detail=str(exc)[:400]))], source
+        )
     finally:
         loader.dispose()
 
@@ -1113,16 +1379,19 @@ def _load_text(text: str, source: str) -> LoadResult:
             Problem(
                 source,
                 "",
-                f"the key '{name}' appears twice in the "
-                f"same mapping (line {line}); YAML would "
-                f"silently keep only the last one",
+                _l(
+                    "the key '%(key)s' appears twice in the same mapping (line %(line)d); "
+                    "YAML would silently keep only the last one",
+                    key=name[:80],
+                    line=line,
+                ),
                 line,
             )
         )
     try:
         validator.root(data)
     except _TooManyProblems:
-        validator.problems.append(Problem(source, "", f"stopped after {MAX_PROBLEMS} problems; fix these first"))
+        validator.problems.append(Problem(source, "", stopped_after()))
     if validator.problems:
         return LoadResult(None, validator.problems, source)
     return LoadResult(_build(data), [], source, translations_block=translations)
@@ -1135,14 +1404,12 @@ def load_framework_file(path: str | Path) -> LoadResult:
         file = Path(path)
         size = file.stat().st_size
         if size > MAX_FILE_BYTES:
-            return LoadResult(None, [Problem(label, "", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")], label)
+            return LoadResult(None, [Problem(label, "", file_too_large(size))], label)
         text = file.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        return LoadResult(
-            None, [Problem(label, "", f"file is not UTF-8 text ({exc.reason} at byte {exc.start})")], label
-        )
+        return LoadResult(None, [Problem(label, "", not_utf8(exc))], label)
     except OSError as exc:
-        return LoadResult(None, [Problem(label, "", f"file could not be read: {exc.strerror or exc}")], label)
+        return LoadResult(None, [Problem(label, "", unreadable(exc))], label)
     return load_framework_text(text, label)
 
 
@@ -1159,9 +1426,7 @@ def load_frameworks(directory: str | Path = DEFAULT_FRAMEWORK_DIR) -> FrameworkC
         )
     except OSError as exc:
         label = str(folder)
-        catalog.invalid.append(
-            LoadResult(None, [Problem(label, "", f"directory could not be read: {exc.strerror or exc}")], label)
-        )
+        catalog.invalid.append(LoadResult(None, [Problem(label, "", unreadable_directory(exc))], label))
         return catalog
     loaded: dict[tuple[str, str], LoadResult] = {}
     for file in files:
@@ -1171,13 +1436,7 @@ def load_frameworks(directory: str | Path = DEFAULT_FRAMEWORK_DIR) -> FrameworkC
             first = loaded[(framework.key, framework.version)].path
             result = LoadResult(
                 None,
-                [
-                    Problem(
-                        result.path,
-                        "key",
-                        f"framework key '{framework.key}' version {framework.version} is already used by {first}",
-                    )
-                ],
+                [Problem(result.path, "key", already_used(framework.key, framework.version, first))],
                 result.path,
             )
         if result.framework is None:
@@ -1239,10 +1498,12 @@ def version_map_against_library(
             Problem(
                 source,
                 "version_map.from",
-                (
-                    f"version {vmap.from_version} of '{framework.key}' is not in the library; the "
-                    f"map needs it to check that every earlier practice is accounted for"
-                )[:400],
+                _l(
+                    "version %(version)s of '%(key)s' is not in the library; the map needs it to check "
+                    "that every earlier practice is accounted for",
+                    version=vmap.from_version[:40],
+                    key=framework.key,
+                ),
             )
         ]
     return version_map_problems(framework, previous, source)

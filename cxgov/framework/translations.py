@@ -32,13 +32,24 @@ from .loader import (
     MAX_TEXT_CHARS,
     OVERLAY_NAME_RE,
     LoadResult,
+    Message,
     Problem,
     _describe,
+    _l,
+    _listed,
+    _ln,
     _shown,
+    _too_long,
     _TrackingLoader,
+    _unquoted_language,
+    file_too_large,
     is_overlay_file,
     load_framework_file,
     load_framework_text,
+    not_utf8,
+    stopped_after,
+    unreadable,
+    yaml_error_detail,
 )
 from .model import DEFAULT_LANGUAGE, Framework, Text
 
@@ -243,6 +254,20 @@ class _TooMany(Exception):
     pass
 
 
+def _a(part: str) -> Message:
+    """Name one item of a part ("a stage") in a message."""
+    return {"stages": _l("a stage"), "profiles": _l("a profile"), "dimensions": _l("a dimension")}[part]
+
+
+def _no_such(part: str, key: str, known: str) -> Message:
+    """Say that the framework has no stage, profile or dimension ``key``."""
+    if part == "stages":
+        return _l("the framework has no stage %(key)s; known: %(known)s", key=key, known=known)
+    if part == "profiles":
+        return _l("the framework has no profile %(key)s; known: %(known)s", key=key, known=known)
+    return _l("the framework has no dimension %(key)s; known: %(known)s", key=key, known=known)
+
+
 class _OverlayValidator:
     """Check one overlay mapping against its framework; collect problems and valid texts."""
 
@@ -253,7 +278,7 @@ class _OverlayValidator:
         self.problems: list[Problem] = []
         self.texts: list[tuple[str, str]] = []
 
-    def add(self, path: str, message: str, near: Any = None) -> None:
+    def add(self, path: str, message: Message, near: Any = None) -> None:
         line = self.lines.get(id(near)) if isinstance(near, (dict, list)) else None
         self.problems.append(Problem(self.source, path, message, line))
         if len(self.problems) >= MAX_PROBLEMS:
@@ -261,59 +286,84 @@ class _OverlayValidator:
 
     def text(self, value: Any, path: str, near: Any) -> None:
         if not isinstance(value, str) or not value.strip():
-            self.add(path, f"must be non-empty text, not {_describe(value)}", near)
+            self.add(path, _l("must be non-empty text, not %(kind)s", kind=_describe(value)), near)
         elif len(value) > MAX_TEXT_CHARS:
-            self.add(path, f"text is longer than {MAX_TEXT_CHARS} characters", near)
+            self.add(path, _too_long(), near)
         else:
             self.texts.append((path, value))
 
     def text_list(self, value: Any, path: str, near: Any, expected: int) -> None:
         if not isinstance(value, list):
-            self.add(path, f"must be a list, not {_describe(value)}", near)
+            self.add(path, _l("must be a list, not %(kind)s", kind=_describe(value)), near)
             return
         if len(value) != expected:
-            self.add(path, f"must have exactly {expected} entries, as many as the source (found {len(value)})", value)
+            self.add(
+                path,
+                _ln(
+                    "must have exactly %(num)d entry, as many as the source (found %(found)d)",
+                    "must have exactly %(num)d entries, as many as the source (found %(found)d)",
+                    expected,
+                    found=len(value),
+                ),
+                value,
+            )
             return
         for i, item in enumerate(value):
             self.text(item, f"{path}[{i}]", value)
 
-    def unknown_fields(self, data: dict[Any, Any], path: str, allowed: tuple[str, ...], what: str) -> None:
+    def unknown_fields(self, data: dict[Any, Any], path: str, allowed: tuple[str, ...], what: Message) -> None:
         for name in data:
             if name not in allowed:
                 self.add(
                     f"{path}.{name}" if path else str(name),
-                    f"unknown field {_shown(name)} in {what}; allowed fields are: {', '.join(allowed)}",
+                    _l(
+                        "unknown field %(name)s in %(what)s; allowed fields are: %(allowed)s",
+                        name=_shown(name),
+                        what=what,
+                        allowed=", ".join(allowed),
+                    ),
                     data,
                 )
 
     def root(self, data: Any, *, language: str | None, embedded: bool) -> str | None:
         """Validate the whole overlay; return its language (None when unusable)."""
         if not isinstance(data, dict):
-            self.add("", f"a translation must be a mapping of fields, not {_describe(data)}")
+            self.add("", _l("a translation must be a mapping of fields, not %(kind)s", kind=_describe(data)))
             return None
         fw = self.framework
         allowed = OVERLAY_TOP_FIELDS
-        self.unknown_fields(data, "", allowed, "a translation")
+        self.unknown_fields(data, "", allowed, _l("a translation"))
         if not embedded:
             for name in ("key", "version", "language"):
                 if name not in data:
-                    self.add("", f"a translation file is missing the required field '{name}'", data)
+                    self.add("", _l("a translation file is missing the required field '%(name)s'", name=name), data)
         lang = data.get("language", language)
         if not isinstance(lang, str) or not LANG_RE.match(lang):
-            self.add("language", f"{_shown(lang)} is not a language code like 'sv' or 'da'", data)
+            self.add("language", _l("%(value)s is not a language code like 'sv' or 'da'", value=_shown(lang)), data)
             lang = None
         elif language is not None and lang != language:
-            self.add("language", f"says '{lang}' but the translation is filed as '{language}'", data)
+            self.add(
+                "language",
+                _l("says '%(lang)s' but the translation is filed as '%(filed)s'", lang=lang, filed=str(language)[:40]),
+                data,
+            )
         elif lang == DEFAULT_LANGUAGE:
-            self.add("language", "English is the framework's own language; it needs no translation", data)
+            self.add("language", _l("English is the framework's own language; it needs no translation"), data)
         if fw is not None and not embedded:
             if "key" in data and data["key"] != fw.key:
-                self.add("key", f"{_shown(data['key'])} does not match the framework's key '{fw.key}'", data)
+                self.add(
+                    "key",
+                    _l("%(value)s does not match the framework's key '%(key)s'", value=_shown(data["key"]), key=fw.key),
+                    data,
+                )
             if "version" in data and str(data["version"]) != fw.version:
                 self.add(
                     "version",
-                    f"{_shown(data['version'])} does not match the framework's "
-                    f"version '{fw.version}' (quote it: \"{fw.version}\")",
+                    _l(
+                        "%(value)s does not match the framework's version '%(version)s' (quote it: \"%(version)s\")",
+                        value=_shown(data["version"]),
+                        version=fw.version,
+                    ),
                     data,
                 )
         if fw is None:
@@ -341,25 +391,27 @@ class _OverlayValidator:
             return
         value = data[part]
         if not isinstance(value, dict):
-            self.add(part, f"must be a mapping from {part[:-1]} key to its texts, not {_describe(value)}", data)
+            self.add(part, _l("must be a mapping from key to texts, not %(kind)s", kind=_describe(value)), data)
             return
         fields = NAMED_FIELDS[part]
         for key, item in value.items():
             path = f"{part}.{key}"
             if key not in known:
                 self.add(
-                    path, f"the framework has no {part[:-1]} {_shown(key)}; known: {', '.join(known)}"[:400], value
+                    path,
+                    _no_such(part, _shown(key), _listed(known)),
+                    value,
                 )
                 continue
             if not isinstance(item, dict):
-                self.add(path, f"must be a mapping of fields, not {_describe(item)}", value)
+                self.add(path, _l("must be a mapping of fields, not %(kind)s", kind=_describe(item)), value)
                 continue
-            self.unknown_fields(item, path, fields, f"a {part[:-1]}")
+            self.unknown_fields(item, path, fields, _a(part))
             for name in fields:
                 if name not in item:
                     continue
                 if name == "description" and optional_description and key in optional_description:
-                    self.add(f"{path}.description", "the source has no description here to translate", item)
+                    self.add(f"{path}.description", _l("the source has no description here to translate"), item)
                     continue
                 self.text(item[name], f"{path}.{name}", item)
 
@@ -368,7 +420,11 @@ class _OverlayValidator:
             return
         value = data["practices"]
         if not isinstance(value, dict):
-            self.add("practices", f"must be a mapping from practice id to its texts, not {_describe(value)}", data)
+            self.add(
+                "practices",
+                _l("must be a mapping from practice id to its texts, not %(kind)s", kind=_describe(value)),
+                data,
+            )
             return
         assert self.framework is not None
         known = {p.id: p for p in self.framework.practices}
@@ -376,12 +432,12 @@ class _OverlayValidator:
             path = f"practices.{pid}"
             practice = known.get(pid) if isinstance(pid, str) else None
             if practice is None:
-                self.add(path, f"the framework has no practice {_shown(pid)}", value)
+                self.add(path, _l("the framework has no practice %(id)s", id=_shown(pid)), value)
                 continue
             if not isinstance(item, dict):
-                self.add(path, f"must be a mapping of fields, not {_describe(item)}", value)
+                self.add(path, _l("must be a mapping of fields, not %(kind)s", kind=_describe(item)), value)
                 continue
-            self.unknown_fields(item, path, PRACTICE_FIELDS + PRACTICE_LIST_FIELDS, "a practice")
+            self.unknown_fields(item, path, PRACTICE_FIELDS + PRACTICE_LIST_FIELDS, _l("a practice"))
             for name in PRACTICE_FIELDS:
                 if name in item:
                     self.text(item[name], f"{path}.{name}", item)
@@ -408,9 +464,9 @@ def overlay_from_data(
     try:
         lang = validator.root(data, language=language, embedded=embedded)
         if framework is None and not validator.problems:
-            validator.add("key", "there is no valid framework with this key and version to translate")
+            validator.add("key", _l("there is no valid framework with this key and version to translate"))
     except _TooMany:
-        validator.problems.append(Problem(source, "", f"stopped after {MAX_PROBLEMS} problems; fix these first"))
+        validator.problems.append(Problem(source, "", stopped_after()))
         lang = None
     if validator.problems or lang is None or framework is None:
         return OverlayResult(None, validator.problems, source)
@@ -426,14 +482,18 @@ def parse_overlay_text(text: str, source: str) -> tuple[Any, dict[int, int], lis
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        detail = " ".join(str(x) for x in (exc.context, exc.problem) if x)[:300]
-        return None, {}, [Problem(source, "", f"is not valid YAML: {detail}", line)]
+        return None, {}, [Problem(source, "", _l("is not valid YAML: %(detail)s", detail=yaml_error_detail(exc)), line)]
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
-        return None, {}, [Problem(source, "", f"is not valid YAML: {str(exc)[:400]}")]
+        return None, {}, [Problem(source, "", _l("is not valid YAML: %(detail)s", detail=str(exc)[:400]))]
     finally:
         loader.dispose()
     problems = [
-        Problem(source, "", f"the key '{name}' appears twice in the same mapping (line {line})", line)
+        Problem(
+            source,
+            "",
+            _l("the key '%(key)s' appears twice in the same mapping (line %(line)d)", key=name[:80], line=line),
+            line,
+        )
         for name, line in loader.duplicates
     ]
     return data, loader.lines, problems
@@ -454,14 +514,12 @@ def load_overlay_file(
     label = label or file.name
     try:
         if file.stat().st_size > MAX_FILE_BYTES:
-            return OverlayResult(None, [Problem(label, "", f"file is larger than {MAX_FILE_BYTES} bytes")], label)
+            return OverlayResult(None, [Problem(label, "", file_too_large(file.stat().st_size))], label)
         text = file.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        return OverlayResult(
-            None, [Problem(label, "", f"file is not UTF-8 text ({exc.reason} at byte {exc.start})")], label
-        )
+        return OverlayResult(None, [Problem(label, "", not_utf8(exc))], label)
     except OSError as exc:
-        return OverlayResult(None, [Problem(label, "", f"file could not be read: {exc.strerror or exc}")], label)
+        return OverlayResult(None, [Problem(label, "", unreadable(exc))], label)
     data, lines, problems = parse_overlay_text(text, label)
     if problems:
         return OverlayResult(None, problems, label)
@@ -472,7 +530,17 @@ def load_overlay_file(
     if header is not None and framework is None:
         return OverlayResult(
             None,
-            [Problem(label, "key", f"there is no valid framework '{header[0]}' version {header[1]} to translate")],
+            [
+                Problem(
+                    label,
+                    "key",
+                    _l(
+                        "there is no valid framework '%(key)s' version %(version)s to translate",
+                        key=header[0][:80],
+                        version=header[1][:40],
+                    ),
+                )
+            ],
             label,
         )
     return overlay_from_data(data, framework=framework, source=label, lines=lines, language=named_lang)
@@ -498,9 +566,12 @@ def load_overlay_dir(directory: str | Path, frameworks: Mapping[tuple[str, str],
                         Problem(
                             result.path,
                             "language",
-                            (
-                                f"'{overlay.key}' {overlay.version} in '{overlay.language}' is already "
-                                f"translated by {seen[ident]}"
+                            _l(
+                                "'%(key)s' %(version)s in '%(lang)s' is already translated by %(first)s",
+                                key=overlay.key,
+                                version=overlay.version,
+                                lang=overlay.language,
+                                first=seen[ident],
                             ),
                         )
                     ],
@@ -524,16 +595,14 @@ def embedded_overlays(
             Problem(
                 source,
                 "translations",
-                f"must be a mapping from language code to the translated texts, not {_describe(block)}",
+                _l("must be a mapping from language code to the translated texts, not %(kind)s", kind=_describe(block)),
             )
         ]
     overlays: list[Overlay] = []
     problems: list[Problem] = []
     for lang, body in block.items():
         if not isinstance(lang, str):
-            problems.append(
-                Problem(source, "translations", f"language code {_shown(lang)} must be text; quote it, e.g. 'no': ...")
-            )
+            problems.append(Problem(source, "translations", _unquoted_language(lang)))
             continue
         result = overlay_from_data(body, framework=framework, source=source, lines=lines, language=lang, embedded=True)
         problems.extend(

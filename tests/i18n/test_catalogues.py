@@ -42,7 +42,7 @@ def entry_key(message) -> tuple:
 def fresh_extraction(tmp_path_factory) -> Catalog:
     """Extract the code's strings now, with the arguments scripts/messages uses."""
     script = (REPO / "scripts" / "messages").read_text()
-    keywords = re.findall(r"-k (\w+)", script)
+    keywords = re.findall(r"-k ([\w:,]+)", script)  # with a spec, e.g. _ln:1,2 (a plural)
     assert keywords, "scripts/messages names no extraction keywords"
     ignore = [arg for d in re.findall(r"--ignore-dirs '([^']*)'", script) for arg in ("--ignore-dirs", d)]
     out = tmp_path_factory.mktemp("pot") / "messages.pot"
