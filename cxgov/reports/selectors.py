@@ -1,36 +1,44 @@
 """Load everything a cycle's report shows, in a fixed small number of queries.
 
-:func:`report_context_for_cycle` turns database rows into the plain inputs of
-:func:`cxgov.reports.context.build_report_context`; nothing it returns is an ORM object.
-:func:`report_inputs_key` fingerprints the same inputs cheaply (a few aggregate queries), so
-a cached PDF can be found without building the context at all.
+:func:`report_inputs` gathers every input of a report into one plain :class:`ReportInputs`
+(nothing in it is an ORM object); :func:`report_context_from` builds the report context from
+that object alone, and :func:`report_inputs_key` is a hash of that same object. An input is
+therefore in the PDF cache key because it is an input: there is no second list to keep in step.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
+import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import func, select, union_all, literal
+from sqlalchemy import func, select
 
+from ..actions.selectors import action_followup
 from ..auth.models import User
 from ..cycles import services as cycle_services
 from ..cycles.models import Answer, Cycle, Respondent
 from ..extensions import db
+from ..framework.model import Framework
 from ..i18n import rendering_in, report_language
 from ..orgs.models import Membership, Organisation, Role, StoredFile
-from ..register.health import practice_map, register_snapshot, run_health_checks
+from ..portfolio.benchmark import BenchmarkView, benchmark_for_cycle
+from ..register.health import HealthReport, practice_map, register_snapshot, run_health_checks
+from ..scoring.engine import CycleResult
 from .context import (
     ActionInfo,
     Branding,
+    Narrative,
     OrgInfo,
     ReportContext,
     build_report_context,
-    Narrative,
     owners_from_snapshot,
     register_state_of,
     safe_accent,
@@ -113,13 +121,9 @@ def _data_timestamp(cycle: Cycle) -> datetime | None:
     return latest or cycle.opened_at or cycle.created_at
 
 
-def _actions(org: Organisation, cycle: Cycle, result, today: date) -> list[ActionInfo]:
-    try:
-        from ..actions.selectors import action_followup
-    except ImportError:  # the action plan is optional
-        return []
+def _actions(org: Organisation, cycle: Cycle, result: CycleResult, today: date) -> tuple[ActionInfo, ...]:
     items = action_followup(org.id, cycle, result=result, today=today)
-    return [
+    return tuple(
         ActionInfo(
             practice_id=i.practice_id or "",
             title=i.title,
@@ -130,7 +134,111 @@ def _actions(org: Organisation, cycle: Cycle, result, today: date) -> list[Actio
             overdue=i.overdue,
         )
         for i in items
-    ]
+    )
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """Everything one report is built from, as plain data.
+
+    The context is built from this object alone (:func:`report_context_from`) and the PDF
+    cache key is its hash (:func:`report_inputs_key`): a field added here is in both.
+    """
+
+    org: OrgInfo  #: carries the report's language
+    branding: Branding
+    framework: Framework  #: the cycle's snapshot, with the translations shown
+    period: str
+    result: CycleResult  #: stored when the cycle is closed, live when open
+    history: tuple[tuple[str, CycleResult], ...]  #: every closed quarter, oldest first
+    health: HealthReport  #: the register checks on the day
+    register_state: str
+    owners: Mapping[str, str]
+    evidence_notes: Mapping[str, list[tuple[str, str]]]
+    actions: tuple[ActionInfo, ...]
+    data_timestamp: datetime | None
+    profile: str
+    benchmark: BenchmarkView | None  #: the peers' figures (other organisations' closed cycles)
+    narrative: Narrative | None  #: what the consultant wrote (None: the automatic draft)
+
+
+def report_inputs(
+    org: Organisation,
+    cycle: Cycle,
+    *,
+    today: date | None = None,
+    narrative: Narrative | None = None,
+    lang: str | None = None,
+) -> ReportInputs:
+    """Gather every input of ``cycle``'s report in ``lang`` (default: the organisation's language).
+
+    ``today`` dates the register checks and the actions' overdue flags.
+    """
+    if cycle.org_id != org.id:
+        raise ValueError("the cycle belongs to another organisation")
+    today = today or date.today()
+    with rendering_in(report_language(lang, org.language)) as shown:
+        framework = cycle_services.cycle_framework(cycle)
+        snapshot = register_snapshot(org)
+        health = run_health_checks(snapshot, today, practice_map(framework))
+        state = register_state_of(snapshot)
+        # An empty or thin register is missing evidence: it must not confirm (or boost) any gap.
+        failing = frozenset(r.key for r in health.failing) if state == "ok" else frozenset()
+        result = cycle_services.cycle_score(cycle=cycle, org=org, failing_checks=failing)
+        brand = brand_source(org, org_consultant(org))
+        logos = _logos([org.logo_id, brand.firm_logo_id])
+        groups = tuple((g["key"], g["label"]) for g in cycle_services.org_groups(org))
+        return ReportInputs(
+            org=OrgInfo(
+                name=org.name,
+                slug=org.slug,
+                language=shown,
+                logo=_data_uri(logos.get(org.logo_id) if org.logo_id else None),
+                group_labels=groups,
+            ),
+            branding=Branding(
+                prepared_by=brand.prepared_by,
+                firm_name=brand.firm_name,
+                accent=brand.accent,
+                firm_logo=_data_uri(logos.get(brand.firm_logo_id) if brand.firm_logo_id else None),
+            ),
+            framework=framework,
+            period=cycle.period,
+            result=result,
+            history=tuple(cycle_services.closed_results(org)),
+            health=health,
+            register_state=state,
+            owners=owners_from_snapshot(snapshot, today),
+            evidence_notes=_evidence_notes(cycle),
+            actions=_actions(org, cycle, result, today),
+            data_timestamp=_data_timestamp(cycle),
+            profile=_profile_name(cycle, framework, shown),
+            benchmark=benchmark_for_cycle(cycle, lang=shown),
+            narrative=narrative,
+        )
+
+
+def report_context_from(inputs: ReportInputs, *, generated_at: datetime | None = None) -> ReportContext:
+    """Build the report context from ``inputs`` and nothing else (no database, no clock but ``generated_at``)."""
+    with rendering_in(inputs.org.language):
+        context = build_report_context(
+            org=inputs.org,
+            branding=inputs.branding,
+            framework=inputs.framework,
+            period=inputs.period,
+            result=inputs.result,
+            history=inputs.history,
+            health=inputs.health,
+            owners=inputs.owners,
+            evidence_notes=inputs.evidence_notes,
+            actions=inputs.actions,
+            generated_at=generated_at or datetime.now(UTC),
+            data_timestamp=inputs.data_timestamp,
+            narrative=inputs.narrative,
+            register_state=inputs.register_state,
+            profile=inputs.profile,
+        )
+    return replace(context, benchmark=inputs.benchmark)
 
 
 def report_context_for_cycle(
@@ -147,66 +255,8 @@ def report_context_for_cycle(
     ``lang`` is the report's language (default: the organisation's); every sentence, number and
     date of the context is written in it, whatever the reader's own interface language.
     """
-    if cycle.org_id != org.id:
-        raise ValueError("the cycle belongs to another organisation")
-    with rendering_in(report_language(lang, org.language)) as shown:
-        return _report_context(org, cycle, today=today, generated_at=generated_at, narrative=narrative, lang=shown)
-
-
-def _report_context(
-    org: Organisation,
-    cycle: Cycle,
-    *,
-    today: date | None,
-    generated_at: datetime | None,
-    narrative: Narrative | None,
-    lang: str,
-) -> ReportContext:
-    today = today or date.today()
-    generated_at = generated_at or datetime.now(UTC)
-    framework = cycle_services.cycle_framework(cycle)
-    snapshot = register_snapshot(org)
-    health = run_health_checks(snapshot, today, practice_map(framework))
-    state = register_state_of(snapshot)
-    # An empty or thin register is missing evidence: it must not confirm (or boost) any gap.
-    failing = frozenset(r.key for r in health.failing) if state == "ok" else frozenset()
-    result = cycle_services.cycle_score(cycle=cycle, org=org, failing_checks=failing)
-    history = cycle_services.closed_results(org)
-    consultant = org_consultant(org)
-    brand = brand_source(org, consultant)
-    logos = _logos([org.logo_id, brand.firm_logo_id])
-    groups = tuple((g["key"], g["label"]) for g in cycle_services.org_groups(org))
-    context = build_report_context(
-        org=OrgInfo(
-            name=org.name,
-            slug=org.slug,
-            language=lang,
-            logo=_data_uri(logos.get(org.logo_id) if org.logo_id else None),
-            group_labels=groups,
-        ),
-        branding=Branding(
-            prepared_by=brand.prepared_by,
-            firm_name=brand.firm_name,
-            accent=brand.accent,
-            firm_logo=_data_uri(logos.get(brand.firm_logo_id) if brand.firm_logo_id else None),
-        ),
-        framework=framework,
-        period=cycle.period,
-        result=result,
-        history=history,
-        health=health,
-        owners=owners_from_snapshot(snapshot, today),
-        evidence_notes=_evidence_notes(cycle),
-        actions=_actions(org, cycle, result, today),
-        generated_at=generated_at,
-        data_timestamp=_data_timestamp(cycle),
-        narrative=narrative,
-        register_state=state,
-        profile=_profile_name(cycle, framework, lang),
-    )
-    from ..portfolio.benchmark import benchmark_for_cycle  # the benchmark is the portfolio's feature
-
-    return replace(context, benchmark=benchmark_for_cycle(cycle, lang=lang))
+    inputs = report_inputs(org, cycle, today=today, narrative=narrative, lang=lang)
+    return report_context_from(inputs, generated_at=generated_at)
 
 
 def _profile_name(cycle: Cycle, framework, lang: str) -> str:
@@ -235,62 +285,59 @@ def render_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def report_inputs_key(org: Organisation, cycle: Cycle, *, today: date | None = None, lang: str | None = None) -> str:
-    """Return a hash of everything the report depends on, from a few aggregate queries.
+def report_inputs_key(inputs: ReportInputs) -> str:
+    """Return the PDF cache key: a hash of every input of the report and of its templates.
 
-    Any answer, register row, action or branding change alters it; so does the date (the
-    register checks depend on it) and the report templates. Equal keys mean equal contexts.
+    Equal keys mean equal contexts rendered by equal templates. The key is computed from the
+    gathered inputs field by field, whatever fields :class:`ReportInputs` has.
     """
-    from ..register.models import Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint
+    digest = hashlib.sha256(render_version().encode("ascii"))
+    for name, value in _fields_of(inputs).items():
+        digest.update(name.encode("utf-8"))
+        digest.update(_value_digest(value).encode("ascii"))
+    return digest.hexdigest()
 
-    tables = [Answer, Person, Channel, Journey, Touchpoint, CxRole, DelegatedMandate]
-    try:
-        from ..actions.models import Action
 
-        tables.append(Action)
-    except ImportError:
-        Action = None  # noqa: N806
-    parts = []
-    for model in tables:
-        where = (model.cycle_id == cycle.id) if model is Answer else (model.org_id == org.id)
-        parts.append(
-            select(
-                literal(model.__tablename__).label("t"),
-                func.count(model.id).label("n"),
-                func.max(model.updated_at).label("u"),
-            ).where(where)
-        )
-    # Any closed cycle's result feeds the trend; count and latest close cover additions.
-    parts.append(
-        select(
-            literal("cycle").label("t"), func.count(Cycle.id).label("n"), func.max(Cycle.closed_at).label("u")
-        ).where(Cycle.org_id == org.id, Cycle.status == "closed")
+def _fields_of(value: Any) -> dict[str, Any]:
+    """Return a dataclass instance's fields by name, tagged with its type (two kinds never collide)."""
+    fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    fields["__type__"] = type(value).__qualname__
+    return fields
+
+
+def _plain(value: Any) -> Any:
+    """Return a JSON-able form of one input value (``json.dumps`` hook for what JSON lacks)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _fields_of(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"a report input must be plain data, not {type(value).__name__}")
+
+
+#: id -> (weak reference, digest) of the large inputs that never change once built: framework
+#: snapshots and stored results come from process-wide caches, so the same objects recur from
+#: request to request and each is serialised once.
+_DIGESTS: dict[int, tuple[weakref.ref[Any], str]] = {}
+
+
+def _value_digest(value: Any) -> str:
+    """Return sha256 of one input's canonical JSON; a sequence hashes its items' digests in order."""
+    if isinstance(value, (tuple, list)):
+        return hashlib.sha256("".join(_value_digest(v) for v in value).encode("ascii")).hexdigest()
+    remembered = isinstance(value, (Framework, CycleResult))
+    if remembered:
+        hit = _DIGESTS.get(id(value))
+        if hit is not None and hit[0]() is value:
+            return hit[1]
+    canonical = json.dumps(
+        [type(value).__qualname__, value], default=_plain, sort_keys=True, ensure_ascii=False, separators=(",", ":")
     )
-    rows = sorted((t, n, str(u)) for t, n, u in db.session.execute(union_all(*parts)))
-    consultant = org_consultant(org)
-    brand = brand_source(org, consultant)
-    logos = _logos([org.logo_id, brand.firm_logo_id])
-    facts = {
-        "v": render_version(),
-        "today": (today or date.today()).isoformat(),
-        "lang": report_language(lang, org.language),  # a Danish and an English PDF differ
-        "cycle": [cycle.id, cycle.status, str(cycle.closed_at), cycle.framework_hash, cycle.targets or {}],
-        "org": [
-            org.name,
-            org.slug,
-            org.language,
-            org.service_promise,
-            org.respondent_groups,
-            org.logo_id,
-            logos[org.logo_id].sha256 if org.logo_id in logos else None,
-        ],
-        "brand": [
-            brand.prepared_by,
-            brand.firm_name,
-            brand.accent,
-            logos[brand.firm_logo_id].sha256 if brand.firm_logo_id in logos else None,
-        ],
-        "rows": rows,
-    }
-    canonical = json.dumps(facts, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    if remembered:
+        key = id(value)
+        _DIGESTS[key] = (weakref.ref(value, lambda _gone, key=key: _DIGESTS.pop(key, None)), digest)
+    return digest

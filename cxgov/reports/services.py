@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,7 +15,7 @@ from ..orgs.models import Organisation
 from .context import Narrative
 from .models import ReportPdfCache
 from .helper import render_report_pdf
-from .selectors import report_context_for_cycle, report_inputs_key
+from .selectors import report_context_from, report_inputs, report_inputs_key
 
 
 @dataclass(frozen=True)
@@ -35,9 +34,8 @@ def report_pdf_get(
     lang: str | None = None,
 ) -> PdfOutcome:
     """Return the cycle's live report PDF in ``lang`` (default: the organisation's), cached by its inputs."""
-    key = report_inputs_key(org, cycle, today=today, lang=lang)
-    if narrative is not None:  # the draft's words are inputs too
-        key = hashlib.sha256((key + repr(narrative)).encode("utf-8")).hexdigest()
+    inputs = report_inputs(org, cycle, today=today, narrative=narrative, lang=lang)
+    key = report_inputs_key(inputs)  # the draft's words are inputs too
     hit = db.session.execute(
         select(ReportPdfCache.pdf, ReportPdfCache.context_hash)
         .where(ReportPdfCache.cycle_id == cycle.id, ReportPdfCache.inputs_key == key)
@@ -45,7 +43,7 @@ def report_pdf_get(
     ).first()
     if hit is not None:
         return PdfOutcome(pdf=hit.pdf, context_hash=hit.context_hash, cached=True)
-    context = report_context_for_cycle(org, cycle, today=today, narrative=narrative, lang=lang)
+    context = report_context_from(inputs)
     context_hash = context.context_hash()
     # Inputs can change and change back (an edit undone): the context hash still matches.
     same = db.session.scalar(

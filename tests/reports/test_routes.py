@@ -13,7 +13,7 @@ from cxgov.extensions import db
 from cxgov.orgs.models import Role
 from cxgov.reports.context import fmt_index, fmt_level
 from cxgov.reports.models import ReportPdfCache
-from cxgov.reports.selectors import report_context_for_cycle, report_inputs_key
+from cxgov.reports.selectors import report_context_for_cycle, report_inputs, report_inputs_key
 from tests.conftest import login_as
 from tests.cycles.helpers import answer, make_cycle
 
@@ -105,7 +105,7 @@ def test_pdf_cache_hits_until_answers_register_or_branding_change(client, setup)
     assert db.session.scalar(select(func.count(ReportPdfCache.id)).where(ReportPdfCache.cycle_id == cycle.id)) == 1
 
     # Register change: a new CX sponsor changes the register health and the owners.
-    key_before = report_inputs_key(org, cycle)
+    key_before = report_inputs_key(report_inputs(org, cycle))
     from datetime import date
     from cxgov.register.models import CxRole, Person
     person = Person(org_id=org.id, name="Kjell Ødegård")
@@ -113,7 +113,7 @@ def test_pdf_cache_hits_until_answers_register_or_branding_change(client, setup)
     db.session.flush()
     db.session.add(CxRole(org_id=org.id, person_id=person.id, role="cx_sponsor", since=date(2025, 1, 1)))
     db.session.commit()
-    assert report_inputs_key(org, cycle) != key_before
+    assert report_inputs_key(report_inputs(org, cycle)) != key_before
     fourth = client.get(url)
     db.session.rollback()
     assert fourth.data != third.data
