@@ -14,7 +14,7 @@ import sys
 from datetime import datetime
 from typing import TextIO
 
-from flask import g, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import ForeignKey, String, insert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -178,7 +178,7 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
-def init_security_log(app) -> None:
+def init_security_log(app: Flask) -> None:
     """Send the ``cxgov.security`` logger to CXGOV_SECURITY_LOG (a file) or else to stderr.
 
     Installed once per process (several apps in one process share the logger). The file

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -15,13 +16,13 @@ def init_errors(app: Flask) -> None:
     """Register the error handlers."""
 
     @app.errorhandler(401)
-    def unauthorized(error: HTTPException):
+    def unauthorized(error: HTTPException) -> ResponseReturnValue:
         if is_api_request():
             return problem_for_exception(error)
         return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
         if is_api_request():
             return problem_for_exception(error)
         db.session.rollback()
@@ -33,7 +34,7 @@ def init_errors(app: Flask) -> None:
         ), 400
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):
+    def http_error(error: HTTPException) -> ResponseReturnValue:
         if is_api_request():  # programs get RFC 9457 problem details, not a page
             return problem_for_exception(error)
         db.session.rollback()
@@ -51,7 +52,7 @@ def init_errors(app: Flask) -> None:
         return render_template("errors/error.html", code=error.code, title=title, message=message), error.code or 500
 
     @app.errorhandler(Exception)
-    def server_error(error: Exception):
+    def server_error(error: Exception) -> ResponseReturnValue:
         if is_api_request():
             return problem_for_exception(error)
         db.session.rollback()

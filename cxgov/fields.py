@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField as _WTFormsDateField
 
@@ -13,7 +15,7 @@ class DateField(_WTFormsDateField):
     "Not a valid date value." gives no hint of what would be valid (WCAG 3.3.3).
     """
 
-    def process_formdata(self, valuelist):
+    def process_formdata(self, valuelist: list[Any]) -> None:
         try:
             super().process_formdata(valuelist)
         except ValueError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify
+from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
 from .extensions import db
@@ -11,7 +12,7 @@ from .extensions import db
 def init_health(app: Flask) -> None:
     """Register ``GET /health``: 200 when the database answers, 503 when it does not."""
 
-    def health():
+    def health() -> ResponseReturnValue:
         try:
             db.session.execute(text("SELECT 1"))
         except Exception as error:  # any database failure means "not healthy"

@@ -19,6 +19,7 @@ from typing import Callable
 
 from sqlalchemy import select
 
+from ..auth.models import User
 from ..cycles.models import Cycle
 from ..demo import DEMO_SPONSOR, DemoContext, demo_step
 from ..extensions import db
@@ -143,7 +144,7 @@ def _schedule(
     due: date,
     fate: str,
     rng: random.Random,
-    sponsor,
+    sponsor: User,
     people: list[Person],
     today: date,
 ) -> None:

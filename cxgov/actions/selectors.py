@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from sqlalchemy import Select, func, or_, select
 
@@ -144,6 +144,7 @@ def action_followup(
             overdue = row.due_date is not None and row.due_date < as_of
             category = "overdue" if overdue else ("due" if row.due_date is not None and row.due_date <= end else "open")
             done_day = None
+        current_practice_id = current_id(row.practice_id)
         items.append(
             ActionFollowUp(
                 action_id=row.id,
@@ -156,10 +157,10 @@ def action_followup(
                 done_at=done_day,
                 overdue=overdue,
                 category=category,
-                score_change=changes.get(current_id(row.practice_id)) if row.practice_id else None,
+                score_change=changes.get(current_practice_id) if current_practice_id is not None else None,
                 source_period=row.period,
                 carried=bool(row.carried),
-                current_practice_id=current_id(row.practice_id),
+                current_practice_id=current_practice_id,
             )
         )
     order = {c: i for i, c in enumerate(FOLLOWUP_CATEGORIES)}
@@ -184,7 +185,7 @@ def _cycle_result(cycle: Cycle) -> "CycleResult | None":
     return cycle_score(cycle=cycle, org=org)
 
 
-def _practice_translator(cycle: Cycle):
+def _practice_translator(cycle: Cycle) -> Callable[[str | None], str | None]:
     """Return a function taking an action's practice id to its id in ``cycle``'s framework.
 
     An action made on an earlier version's practice follows that practice's successor

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import case, func, select, update
+from sqlalchemy import ColumnElement, case, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import SecurityEvent, security_event_add, security_event_settle
@@ -182,13 +182,13 @@ def login_refusal_seconds(*, email: str, remote_addr: str, attempt_id: int | Non
 
     usual_since = now - timedelta(days=USUAL_ADDRESS_DAYS)
 
-    def last_success(*where) -> datetime | None:
+    def last_success(*where: ColumnElement[bool]) -> datetime | None:
         # bounded in time, so the query stays on the index of ``at`` however long the log grows
         return db.session.scalar(
             select(func.max(SecurityEvent.at)).where(succeeded, SecurityEvent.at > usual_since, *where)
         )
 
-    def failures(after: datetime, *where) -> tuple[int, datetime | None]:
+    def failures(after: datetime, *where: ColumnElement[bool]) -> tuple[int, datetime | None]:
         count, latest = db.session.execute(
             select(func.count(), func.max(earlier_at)).where(failed, SecurityEvent.at > after, *where)
         ).one()

@@ -17,7 +17,7 @@ from ..i18n import lang_option
 from ..framework.catalog import framework_catalog_for_org, frameworks_for_new_cycle
 from ..orgs.models import Organisation
 from . import exports, invitations, services
-from .models import period_valid
+from .models import Cycle, period_valid
 from ..numbers import fmt_index, fmt_level, fmt_signed
 
 cycle_cli = AppGroup("cycle", help="Quarterly self-assessment cycles.")
@@ -30,7 +30,7 @@ def _org(slug: str) -> Organisation:
     return org
 
 
-def _cycle(org: Organisation, period: str):
+def _cycle(org: Organisation, period: str) -> Cycle:
     period = period.strip().upper()
     if not period_valid(period):
         raise click.ClickException(_("%(period)s is not a quarter; write it like 2026-Q4.", period=period))

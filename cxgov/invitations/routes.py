@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..orgs.forms import EmptyForm
 from . import services
+from .models import Invitation
 
 bp = Blueprint("invitations", __name__, url_prefix="/invitations")
 
@@ -23,7 +24,7 @@ def pending() -> ResponseReturnValue:
     )
 
 
-def _own_invitation(invitation_id: int):
+def _own_invitation(invitation_id: int) -> Invitation:
     """Return the current user's own invitation; anybody else's does not exist (404)."""
     invitation = services.invitation_for_user(invitation_id=invitation_id, user=current_user)
     if invitation is None:

@@ -15,6 +15,7 @@ from ..orgs.models import MANAGE
 from ..register import services as register_services
 from ..tenancy import current_org, org_blueprint, roles_required
 from ..validators import CxForm
+from .sponsor import SponsorViews
 from .templates import industry_template, industry_templates, template_apply
 
 bp = org_blueprint("onboarding", __name__, url_prefix="/getting-started")
@@ -61,7 +62,7 @@ def templates() -> ResponseReturnValue:
 
 
 @bp.app_template_global("sponsor_views")
-def sponsor_views_global():
+def sponsor_views_global() -> SponsorViews:
     """Return the current organisation's sponsor mismatches, once per request (for the partial)."""
     from flask import request
 

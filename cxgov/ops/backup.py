@@ -22,7 +22,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import URL, Engine, create_engine, func, inspect, insert, select, text
+from sqlalchemy import URL, Connection, Engine, create_engine, func, inspect, insert, select, text
 
 from ..extensions import db
 from ..messages import N_
@@ -253,7 +253,7 @@ def _check_same_revision(source: Engine, target: Engine, source_tables: set[str]
         )
 
 
-def _reset_sequences(connection) -> None:
+def _reset_sequences(connection: Connection) -> None:
     """Move every id sequence past the copied ids, so new rows do not collide."""
     for table in db.metadata.sorted_tables:
         if "id" not in table.columns or not table.c.id.primary_key:

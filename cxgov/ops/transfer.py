@@ -36,7 +36,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypedDict
 
 from flask_babel import gettext as _
-from sqlalchemy import JSON, Table, bindparam, insert, select, update
+from sqlalchemy import JSON, Column, ColumnElement, Table, bindparam, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.types import TypeDecorator
@@ -171,12 +171,12 @@ def transfer_plan() -> TransferPlan:
     )
 
 
-def _fk_target(column) -> str | None:
+def _fk_target(column: Column[Any]) -> str | None:
     targets = {fk.column.table.name for fk in column.foreign_keys}
     return targets.pop() if len(targets) == 1 else None
 
 
-def _python_type(column) -> Any:
+def _python_type(column: Column[Any]) -> Any:
     kind = column.type.impl_instance if isinstance(column.type, TypeDecorator) else column.type
     if isinstance(kind, JSON):
         return JSON
@@ -189,7 +189,7 @@ def _python_type(column) -> Any:
 # --- export ---------------------------------------------------------------------------------------
 
 
-def _encode(column, value: Any) -> Any:
+def _encode(column: Column[Any], value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, enum.Enum):
@@ -203,7 +203,7 @@ def _encode(column, value: Any) -> Any:
     return value
 
 
-def _rows(table: Table, where) -> list[dict[str, Any]]:
+def _rows(table: Table, where: ColumnElement[bool]) -> list[dict[str, Any]]:
     return [dict(row) for row in db.session.execute(select(table).where(where).order_by(table.c.id)).mappings()]
 
 

@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from ..i18n import rendering_in, report_language
+from ..orgs.models import Organisation, Role
 from .export import portfolio_xlsx
 from .selectors import ATTENTION_REASONS, SORTS, attention_label, portfolio_rows, portfolio_view
 
@@ -29,7 +30,9 @@ def _params() -> dict:
     }
 
 
-def portfolio_page(others: list | None = None, pending_invitations: int = 0):
+def portfolio_page(
+    others: list[tuple[Organisation, Role]] | None = None, pending_invitations: int = 0
+) -> ResponseReturnValue:
     """Render the portfolio of the current consultant (also the consultant's home page).
 
     ``others`` are the organisations the consultant belongs to in another role (linked below).

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask.typing import ResponseReturnValue
@@ -18,9 +18,11 @@ from ..cycles import services as cycle_services
 from ..cycles.models import Cycle
 from ..extensions import db
 from ..i18n import available_languages, rendering_in, report_language
-from ..orgs.models import MANAGE, READ
+from ..orgs.models import MANAGE, READ, Organisation
 from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
 from .background import report_pdf_render_soon
+from .context import ReportContext
+from .models import ReportVersion
 from .narrative import KEY_MESSAGES
 from .render import report_vars
 from .roadmap import MAX_PER_QUARTER
@@ -64,19 +66,21 @@ def index() -> ResponseReturnValue:
     return render_template("reports/index.html", cycles=cycles, can_manage=_can_manage())
 
 
-def _lang(org) -> str:
+def _lang(org: Organisation) -> str:
     """Return the language this report is asked for (``?lang=``), else the organisation's."""
     return report_language(request.values.get("lang") or None, org.language)
 
 
-def _live_context(org, cycle):
+def _live_context(org: Organisation, cycle: Cycle) -> ReportContext:
     """The draft (with the consultant's words) for those who edit it; the plain live report otherwise."""
     if _can_manage():
         return report_draft_context(org=org, cycle=cycle, lang=_lang(org))
     return report_context_for_cycle(org, cycle, lang=_lang(org))
 
 
-def _render_report(cycle, versions, version, context) -> str:
+def _render_report(
+    cycle: Cycle, versions: list[ReportVersion], version: ReportVersion | None, context: ReportContext
+) -> str:
     """Render the report page in the report's own language, so ``<html lang>`` is the text's."""
     with rendering_in(context.language):
         return render_template(
@@ -168,7 +172,7 @@ def issue(cycle_id: int) -> ResponseReturnValue:
     return redirect(url_for("reports.version", cycle_id=cycle_id, number=number))
 
 
-def _version_or_404(org, cycle, number: int):
+def _version_or_404(org: Organisation, cycle: Cycle, number: int) -> ReportVersion:
     version = report_version_get(org=org, cycle=cycle, number=number)
     if version is None:
         abort(404)
@@ -231,7 +235,7 @@ def docx(cycle_id: int) -> ResponseReturnValue:
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _download(data: bytes, mimetype: str, name: str):
+def _download(data: bytes, mimetype: str, name: str) -> Response:
     response = send_file(
         io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, etag=file_etag(data)
     )
