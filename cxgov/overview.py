@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from flask_babel import gettext
 from markupsafe import Markup
@@ -21,7 +20,15 @@ from .cycles.models import Cycle, Respondent
 from .cycles.services import closed_results, cycle_framework, cycle_list
 from .extensions import db
 from .orgs.models import Organisation
-from .onboarding.checklist import NextAction, Step, checklist_steps, quarter_of, sponsor_next_action
+from .onboarding.checklist import (
+    ClosedCycleSummary,
+    NextAction,
+    OpenCycleSummary,
+    Step,
+    checklist_steps,
+    quarter_of,
+    sponsor_next_action,
+)
 from .orgs.models import Membership, Role
 from .register.health import register_snapshot, run_health_checks
 
@@ -114,7 +121,7 @@ def overview_for(org: Organisation, user: User, *, lang: str | None = None, acce
         )
         if all(step.done for step in checklist):
             checklist = []
-    open_summary: dict[str, Any] | None = None
+    open_summary: OpenCycleSummary | None = None
     if open_row is not None:
         open_cycle = db.session.get_one(Cycle, open_row.id)
         open_summary = {
@@ -124,7 +131,7 @@ def overview_for(org: Organisation, user: User, *, lang: str | None = None, acce
             "submitted": open_row.submitted,
             "due_date": open_cycle.due_date,
         }
-    latest_summary: dict[str, Any] | None = None
+    latest_summary: ClosedCycleSummary | None = None
     if latest is not None:
         latest_cycle = db.session.get_one(Cycle, latest.id)
         latest_summary = {

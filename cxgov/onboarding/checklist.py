@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Sequence
+from typing import Any, Sequence, TypedDict
 
 from ..messages import N_
 from ..register.health import RegisterSnapshot
@@ -127,18 +127,33 @@ class NextAction:
     period: str | None = None
 
 
+class OpenCycleSummary(TypedDict):
+    """The open cycle, as the next-action rule reads it."""
+
+    id: int
+    period: str
+    invited: int
+    submitted: int
+    due_date: date | None
+
+
+class ClosedCycleSummary(TypedDict):
+    """The latest closed cycle, as the next-action rule reads it."""
+
+    id: int
+    period: str
+    closed_on: date | None
+
+
 def sponsor_next_action(
     *,
     today: date,
-    open_cycle: dict[str, Any] | None,
-    latest_closed: dict[str, Any] | None,
+    open_cycle: OpenCycleSummary | None,
+    latest_closed: ClosedCycleSummary | None,
     current_quarter_has_cycle: bool,
     overdue_actions: int,
 ) -> NextAction | None:
-    """Return the next thing to do in the cycle's life, with its due date (None: nothing due).
-
-    ``open_cycle``: {id, period, invited, submitted, due_date}; ``latest_closed``: {id, period, closed_on}.
-    """
+    """Return the next thing to do in the cycle's life, with its due date (None: nothing due)."""
     if open_cycle is not None:
         due = open_cycle.get("due_date")
         if not open_cycle["invited"]:
