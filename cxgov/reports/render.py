@@ -49,6 +49,12 @@ class ReportFetchRefused(ValueError):
 
 
 # -- formatting and charts ---------------------------------------------------------------
+#: Appendix B's level bar: 7.5em of the row at font-size .6em (report.css .rp-bar), in its own em.
+BAR_OWN_EM = 7.5 / 0.6
+#: The target tick's font size in the row's em (report.css .rp-tick): its height is 1.1em.
+TICK_FONT_EM = 0.95
+
+
 class Fmt:
     """Number formatting for the templates (one place, so page and PDF agree)."""
 
@@ -64,11 +70,24 @@ class Fmt:
         return f"{max(0.0, min(100.0, value / scale * 100.0 + shift)):.1f}"
 
     @staticmethod
-    def em(value: float | None, length: float, offset: float = 0.0, scale: float = 5.0) -> str:
-        """Return ``offset + value/scale * length`` in em, for a bar of ``length`` em."""
-        if value is None:
-            return f"{offset:.2f}"
-        return f"{offset + max(0.0, min(scale, value)) / scale * length:.2f}"
+    def bar_style(level: float | None) -> str:
+        """Return the inline style of appendix B's level bar: the left border is the level.
+
+        The bar is 7.5em of the row long, which is 12.5em of its own (report.css gives it
+        font-size .6em, so that its height is .7em of the row).
+        """
+        filled = max(0.0, min(5.0, level or 0.0)) / 5 * BAR_OWN_EM
+        return f"border-left-width: {filled:.2f}em; padding-right: {BAR_OWN_EM - filled:.2f}em"
+
+    @staticmethod
+    def tick_left(target: float) -> str:
+        """Return the relative offset (in the tick's own em) that puts the target tick on the bar.
+
+        In the text run the tick follows the bar at 23em (fifth tab stop + the bar); the bar
+        itself starts 7.9em before the numbers (report.css .rp-bar).
+        """
+        place = -7.9 + max(0.0, min(5.0, target)) / 5 * 7.5
+        return f"{(place - 23.0) / TICK_FONT_EM:.2f}"
 
     @staticmethod
     def spread(value: float | None) -> str:
@@ -279,9 +298,13 @@ def pdf_style(accent: str = ctx.DEFAULT_ACCENT) -> tuple[list[Any], Any]:
 def lighter_ua_stylesheet(text: str) -> str:
     """Return WeasyPrint's UA stylesheet without its rules for every element's pseudo-elements.
 
-    A report has no footnotes or notes, and markers only on list items.
+    A report has no footnotes or notes, and markers only on list items. The ``@counter-style``
+    rules go too: WeasyPrint's own UA sheet has already put them in the ``UA_COUNTER_STYLE``
+    this copy is parsed with, and parsing them again logged "Invalid counter style name"
+    for ``disc`` and ``decimal``.
     """
     text = re.sub(r"(?m)^::marker\b", "li::marker", text)
+    text = re.sub(r"(?m)^@counter-style[^{]*\{[^}]*\}[ \t]*\n?", "", text)
     return re.sub(r"(?m)^::(?:footnote|note)-[a-z]+\s*\{[^}]*\}[ \t]*\n?", "", text)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
 import threading
 from dataclasses import replace
@@ -236,9 +237,31 @@ def test_pdf_stylesheet_has_no_var_left_and_uses_the_accent():
     assert "#abc\"" not in render.pdf_css_text('#abc"; } * { color: red')  # not a colour: default
 
 
+def test_pdf_layout_logs_no_warnings(caplog, monkeypatch, context):
+    """WeasyPrint has nothing to complain about: it logged "Invalid media type" for the page's width
+    queries, "Invalid counter style name" for the copied UA sheet, and "no required alt
+    description" (PDF/UA) for the client's logo, whose alt text was empty."""
+    monkeypatch.setattr(render, "_per_thread", threading.local())  # parse the stylesheets again
+    render.report_html_class.cache_clear()  # and the UA stylesheet
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        render_pdf(context)
+    render.report_html_class.cache_clear()
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
+
+
+def test_appendix_b_figures_are_one_positioned_run_per_practice(context):
+    """The numbers, the bar and the tick of a practice are one text run in one positioned box."""
+    html = render_pdf_html(context)
+    rows = re.findall(r'<span class="rp-nums" data-level="([^"]+)">(.*?)</span><b class="rp-pid">', html)
+    assert rows and len(rows) == sum(len(d.practices) for d in context.dimensions)
+    for _, run in rows:
+        assert run.count('class="rp-bar"') == 1 and run.count("&#9;") >= 3
+
+
 def test_lighter_ua_stylesheet_drops_only_the_universal_pseudo_element_rules():
     ua = ("p { margin: 1em }\n::marker { white-space: pre }\n"
           "::footnote-call { content: counter(footnote) }\n::note-callback { content: \" x\" }\n"
+          "@counter-style disc { system: cyclic; symbols: •; suffix: \" \" }\n"
           "li { display: list-item }\n")
     assert render.lighter_ua_stylesheet(ua) == ("p { margin: 1em }\nli::marker { white-space: pre }\n"
                                                 "li { display: list-item }\n")
