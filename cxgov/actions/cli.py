@@ -15,6 +15,7 @@ from ..extensions import db
 from ..i18n import lang_option
 from ..orgs.models import Organisation
 from ..orgs.services import org_by_slug
+from .export import action_plan_csv, action_plan_xlsx
 from .models import ACTION_STATUSES
 from .reminders import action_digests, action_digests_mail
 from .selectors import ActionFilters, actions_list
@@ -63,8 +64,6 @@ def list_actions(org_slug: str, status: str | None, overdue: bool) -> None:
 @lang_option
 def export_actions(org_slug: str, out: Path, lang: str | None) -> None:
     """Write the action plan to OUT (.xlsx, or .csv for comma-separated text)."""
-    from .export import action_plan_csv, action_plan_xlsx
-
     org = _org(org_slug)
     suffix = out.suffix.lower()
     if suffix not in (".xlsx", ".csv"):

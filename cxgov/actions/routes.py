@@ -21,6 +21,7 @@ from ..register.models import Person, Touchpoint
 from ..scoring.engine import CycleResult
 from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
 from . import selectors, services
+from .export import action_plan_csv, action_plan_xlsx
 from .forms import ActionForm, NoteForm
 from .models import ACTION_STATUSES, Action, status_label
 
@@ -378,8 +379,6 @@ def note_add(action_id: int) -> ResponseReturnValue:
 @roles_required(READ)
 def export() -> ResponseReturnValue:
     """Download the whole action plan as XLSX (default) or CSV (``?format=csv``), in ``?lang=``."""
-    from .export import action_plan_csv, action_plan_xlsx
-
     org = current_org()
     fmt = request.args.get("format", "xlsx")
     if fmt not in ("xlsx", "csv"):

@@ -759,8 +759,10 @@ def export(cycle_id: int, fmt: str) -> ResponseReturnValue:
             download_name=f"{stem}.xlsx",
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-    sheet = request.args.get("sheet", "Answers")
-    if sheet not in tables:
+    # ?sheet= names a sheet by its key, in any case (the page's buttons send "answers")
+    wanted = request.args.get("sheet", "Answers").casefold()
+    sheet = next((key for key in tables if key.casefold() == wanted), None)
+    if sheet is None:
         abort(404)
     data = csv_bytes(tables[sheet])
     return send_file(
