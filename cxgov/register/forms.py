@@ -1,18 +1,52 @@
-"""Register forms. Choices (people, journeys, channels) are filled per request from the org's data."""
+"""Register forms, built from the table declarations in :mod:`cxgov.register.tables`.
+
+Each declared field becomes one control: its label, help, required-ness, length and choices
+come from the declaration, so a field added to a table appears in its form without editing
+this module. A reference (a person, a journey, a channel) is a select named ``<field>_id``,
+filled per request with the organisation's active rows plus the row's current one. Every
+form carries the row's ``version_id`` (optimistic locking) and, through Flask-WTF, its CSRF
+token. The one form that is not a table's is the person removal (where ownership goes).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import Any, Callable, Sequence
 
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from sqlalchemy import select
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..auth.models import User
+from ..extensions import db
 from ..fields import DateField
-from ..validators import CxForm, email_check, no_control_chars
-from .models import CHANNEL_KINDS, CX_ROLE_KINDS, STAGES, channel_kind_label, cx_role_label
+from ..orgs.models import Membership, Organisation
+from ..validators import CxForm, email_check
+from . import queries
+from .models import Channel, Journey, Person
+from .tables import TABLE_BY_KEY, RegisterField, RegisterTable
+
+#: reference kind -> the model its select offers rows of
+REFERENCES: dict[str, type[Person] | type[Journey] | type[Channel]] = {
+    "person": Person,
+    "journey": Journey,
+    "channel": Channel,
+}
+
+#: reference kind -> the first option of an optional select ("nobody", "every channel")
+BLANK: dict[str, Any] = {"person": _l("— nobody —"), "channel": _l("— every channel —")}
 
 
 def optional_id(value: Any) -> int | None:
@@ -25,7 +59,7 @@ def optional_id(value: Any) -> int | None:
         return -1  # never a valid choice: the field reports "Not a valid choice"
 
 
-def version_check(_form: object, field: Any) -> None:
+def version_check(_form: object, field: Field) -> None:
     """The hidden version must be a number (a tampered value is refused, not a 500)."""
     if field.data and not str(field.data).isdigit():
         raise ValidationError(_l("The form is damaged; reload the page."))
@@ -40,90 +74,162 @@ class VersionedForm(CxForm):
         return int(self.version_id.data) if self.version_id.data else None
 
 
-def person_options(people: list, blank: Any) -> list[tuple[Any, str]]:
-    """Return select options for people: a blank choice, then "Name (inactive)" where needed."""
-    options: list[tuple[Any, str]] = [("", str(blank))]
+class VersionOnlyForm(VersionedForm):
+    """A post button (deactivate, reactivate) that carries the version it was shown with."""
+
+
+def person_options(people: Sequence[Person], blank: Any = None) -> list[tuple[Any, str]]:
+    """Return select options for people: a blank choice (if given), then "Name – title (inactive)"."""
+    options: list[tuple[Any, str]] = [("", str(blank))] if blank is not None else []
     for person in people:
         label = person.name + (f" – {person.title}" if person.title else "")
         if not person.active:
-            label += " " + str(_l("(inactive)"))
+            label += " " + _("(inactive)")
         options.append((person.id, label))
     return options
 
 
-class PersonForm(VersionedForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), no_control_chars])
-    email = EmailField(
-        _l("E-mail"),
-        validators=[Optional(), Length(max=254), email_check],
-        description=_l("Optional; imports find people and owners by e-mail."),
-    )
-    title = StringField(_l("Title"), validators=[Length(max=200), no_control_chars])
-    department = StringField(_l("Department"), validators=[Length(max=200), no_control_chars])
-    user_id = SelectField(
-        _l("cxgov account"),
-        coerce=optional_id,
-        validate_choice=True,
-        description=_l("Link the person to a member of this organisation, if they have an account."),
-    )
+# --- forms from declarations --------------------------------------------------------------
 
 
-class ChannelForm(VersionedForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), no_control_chars])
-    kind = SelectField(_l("Kind"), choices=[])
-    manager_id = SelectField(_l("Channel manager"), coerce=optional_id)
+def form_fields(table: RegisterTable) -> tuple[RegisterField, ...]:
+    """Return the declared fields a form edits, required ones first, else in declaration order.
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.kind.choices = [(k, channel_kind_label(k)) for k in CHANNEL_KINDS]
+    ``active`` is left out: deactivate and reactivate set it.
+    """
+    return tuple(sorted((f for f in table.fields if f.name != "active"), key=lambda f: not f.required))
 
 
-class JourneyForm(VersionedForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), no_control_chars])
-    description = TextAreaField(_l("Description"), validators=[Length(max=10_000)])
-    owner_id = SelectField(_l("Journey owner"), coerce=optional_id)
+def control_name(declared: RegisterField) -> str:
+    """Return the form control's name: ``owner_id`` for a reference, else the field's name."""
+    return f"{declared.name}_id" if declared.kind in REFERENCES else declared.name
 
 
-class TouchpointForm(VersionedForm):
-    journey_id = SelectField(_l("Journey"), coerce=optional_id, validators=[DataRequired()])
-    channel_id = SelectField(_l("Channel"), coerce=optional_id, validators=[DataRequired()])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), no_control_chars])
-    stage = StringField(
-        _l("Stage"),
-        validators=[Length(max=100), no_control_chars],
-        description=LazyString(lambda: _("E.g. %(stages)s.", stages=", ".join(_(s) for s in STAGES))),
-    )
-    owner_id = SelectField(_l("Owner"), coerce=optional_id)
-    desired_feeling = StringField(
-        _l("Feeling the customer should have"), validators=[Length(max=300), no_control_chars]
-    )
-    kpi = StringField(_l("KPI that shows it"), validators=[Length(max=200), no_control_chars])
-    kpi_target = StringField(_l("KPI target"), validators=[Length(max=100), no_control_chars])
-    hygiene_factor = BooleanField(_l("Hygiene factor (customers only notice it when it fails)"))
-    last_reviewed = DateField(_l("Last reviewed"), validators=[Optional()])
+def _help(declared: RegisterField) -> Any:
+    if declared.help is not None:
+        return declared.help
+    if declared.suggestions:
+        suggestions = declared.suggestions
+        return LazyString(lambda: _("E.g. %(stages)s.", stages=", ".join(_(s) for s in suggestions)))
+    return ""
 
 
-class CxRoleForm(VersionedForm):
-    person_id = SelectField(_l("Person"), coerce=optional_id, validators=[DataRequired()])
-    role = SelectField(_l("Role"), choices=[])
-    since = DateField(_l("Since"), validators=[DataRequired()])
-    until = DateField(_l("Until"), validators=[Optional()], description=_l("Leave empty while the role is held."))
-    note = StringField(_l("Note"), validators=[Length(max=500), no_control_chars])
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.role.choices = [(k, cx_role_label(k)) for k in CX_ROLE_KINDS]
+def _choices(declared: RegisterField) -> Callable[[], list[tuple[str, str]]]:
+    label = declared.choice_label or str
+    return lambda: [(value, label(value)) for value in declared.choices]
 
 
-class MandateForm(VersionedForm):
-    holder = StringField(
-        _l("Who may decide (role or team)"), validators=[DataRequired(), Length(max=200), no_control_chars]
-    )
-    decision = TextAreaField(_l("What they may decide on the spot"), validators=[DataRequired(), Length(max=500)])
-    limit = StringField(
-        _l("Limit"), validators=[Length(max=200), no_control_chars], description=_l("E.g. “up to 2,000 SEK”.")
-    )
-    channel_id = SelectField(_l("Channel"), coerce=optional_id)
+def _control(declared: RegisterField) -> Field:
+    """Return the unbound WTForms field for one declared field."""
+    presence: list[Any] = [DataRequired()] if declared.required else [Optional()]
+    length = [Length(max=declared.max_length)] if declared.max_length and declared.kind in ("text", "email") else []
+    common: dict[str, Any] = {"label": declared.label, "description": _help(declared)}
+    if declared.kind == "text":
+        render_kw = {"list": f"{declared.name}-suggestions"} if declared.suggestions else None
+        cls = TextAreaField if declared.multiline else StringField
+        return cls(validators=[*presence, *length], render_kw=render_kw, **common)
+    if declared.kind == "email":
+        return EmailField(validators=[Optional(), *length, email_check], **common)
+    if declared.kind in REFERENCES:
+        return SelectField(coerce=optional_id, validators=presence[:1] if declared.required else [], **common)
+    if declared.kind == "bool":
+        return BooleanField(**common)
+    if declared.kind == "date":
+        return DateField(validators=presence, **common)
+    if declared.kind == "choice":
+        return SelectField(choices=_choices(declared), validators=presence[:1] if declared.required else [], **common)
+    raise ValueError(f"no form control for field kind {declared.kind!r}")
+
+
+#: table -> controls that are not spreadsheet fields, after the declared ones
+EXTRA_CONTROLS: dict[str, Callable[[], dict[str, Field]]] = {
+    "people": lambda: {
+        "user_id": SelectField(
+            _l("cxgov account"),
+            coerce=optional_id,
+            description=_l("Link the person to a member of this organisation, if they have an account."),
+        )
+    },
+}
+
+
+@cache
+def table_form(key: str) -> type[VersionedForm]:
+    """Return the form class of register table ``key``, one control per declared field."""
+    table = TABLE_BY_KEY[key]
+    controls: dict[str, Any] = {control_name(f): _control(f) for f in form_fields(table)}
+    controls.update(EXTRA_CONTROLS.get(key, dict)())
+    return type(f"{key.title().replace('_', '')}Form", (VersionedForm,), controls)
+
+
+def _rows_offered(rows: Sequence[Journey | Channel], current: int | None) -> list[tuple[Any, str]]:
+    """Return options for journeys or channels: the active ones and the row's current one."""
+    return [
+        (row.id, row.name if row.active else f"{row.name} {_('(inactive)')}")
+        for row in rows
+        if row.active or row.id == current
+    ]
+
+
+def choices_fill(form: VersionedForm, *, key: str, org: Organisation, entity: Any, everyone: bool) -> None:
+    """Fill the form's reference selects with the organisation's rows.
+
+    People offered are the active ones and the row's current holder; ``everyone`` (a posted
+    form) accepts inactive people too, so that choosing one is refused by the register's rule,
+    in its words, as the import refuses it.
+    """
+    for declared in form_fields(TABLE_BY_KEY[key]):
+        if declared.kind not in REFERENCES:
+            continue
+        name = control_name(declared)
+        current = getattr(entity, name, None) if entity is not None else None
+        blank = None if declared.required else BLANK.get(declared.kind, "—")
+        options: list[tuple[Any, str]]
+        if declared.kind == "person":
+            options = person_options(queries.people_choices(org, [current], everyone=everyone), blank)
+        else:
+            rows = queries.journeys_all(org) if declared.kind == "journey" else queries.channels_all(org)
+            options = ([("", str(blank))] if blank is not None else []) + _rows_offered(rows, current)
+        form[name].choices = options  # type: ignore[attr-defined]
+    if key == "people":
+        members = db.session.scalars(
+            select(User).join(Membership).where(Membership.org_id == org.id).order_by(User.name)
+        )
+        form["user_id"].choices = [("", _("— no account —"))] + [  # type: ignore[attr-defined]
+            (u.id, f"{u.name} <{u.email}>") for u in members
+        ]
+
+
+def form_prefill(form: VersionedForm, *, key: str, args: Any, today: Any) -> None:
+    """Start a new row's form from the query string (``?journey=3``, ``?kind=complaints``) and today.
+
+    Links such as a health check's "fix" ask for a complaints channel or an ambassador role.
+    """
+    for declared in form_fields(TABLE_BY_KEY[key]):
+        control = form[control_name(declared)]
+        value = args.get(declared.name)
+        if declared.kind in REFERENCES and value:
+            control.data = optional_id(value)
+        elif declared.kind == "choice" and value in declared.choices:
+            control.data = value
+        elif declared.kind == "date" and declared.required:
+            control.data = today
+
+
+def form_values(form: VersionedForm, *, key: str, lookup: Callable[[type, int], Any]) -> dict[str, Any]:
+    """Return the form's declared fields as service arguments; references through ``lookup``."""
+    values: dict[str, Any] = {}
+    for declared in form_fields(TABLE_BY_KEY[key]):
+        data = form[control_name(declared)].data
+        if declared.kind in REFERENCES:
+            values[declared.name] = lookup(REFERENCES[declared.kind], data) if data else None
+        elif declared.kind == "email":
+            values[declared.name] = data or None
+        elif declared.kind == "text":
+            values[declared.name] = data or ""
+        else:
+            values[declared.name] = data
+    return values
 
 
 class PersonRemoveForm(VersionedForm):
@@ -134,10 +240,6 @@ class PersonRemoveForm(VersionedForm):
     )
     reassign_to = SelectField(_l("New owner"), coerce=optional_id)
 
-    def validate_reassign_to(self, field: Any) -> None:
+    def validate_reassign_to(self, field: Field) -> None:
         if self.ownership.data == "reassign" and not field.data:
             raise ValidationError(_l("Choose who takes over, or leave it unowned."))
-
-
-class VersionOnlyForm(VersionedForm):
-    """A post button (deactivate, reactivate) that carries the version it was shown with."""

@@ -32,7 +32,7 @@ from .models import Channel, Journey, Person, Touchpoint
 from .blueprint import bp
 
 #: kind -> (model, name of the owner field in its update service, the update service)
-OWNABLE: dict[str, tuple[type, str, Callable[..., Any]]] = {
+OWNABLE: dict[str, tuple[type[Touchpoint] | type[Journey] | type[Channel], str, Callable[..., Any]]] = {
     "touchpoint": (Touchpoint, "owner", services.touchpoint_update),
     "journey": (Journey, "owner", services.journey_update),
     "channel": (Channel, "manager", services.channel_update),
@@ -72,7 +72,7 @@ def owner_assign() -> ResponseReturnValue:
         flash(_("Choose a person to make the owner."), "warning")
         return redirect(back)
     model, field, update = OWNABLE[form.kind.data]
-    entity = org_get(model, form.entity_id.data)
+    entity: Touchpoint | Journey | Channel = org_get(model, form.entity_id.data)
     owner = org_get(Person, form.owner_id.data)
     yours = owner.name
     try:
@@ -165,4 +165,4 @@ def register_check_fix_url(key: str) -> str | None:
     if membership is None or membership.role not in EDIT_REGISTER:
         return None
     endpoint, args = CHECK_FIXES.get(key, (None, {}))
-    return url_for(endpoint, **args) if endpoint else None
+    return url_for(endpoint, **args) if endpoint else None  # type: ignore[arg-type]  # str query arguments

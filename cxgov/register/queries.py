@@ -9,15 +9,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Generic, Mapping, TypeVar
+from typing import Any, Callable, Generic, Mapping, TypeVar
 
 from sqlalchemy import Select, and_, func, or_, select, true
 from sqlalchemy.orm import aliased, contains_eager, selectinload
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..orgs.models import Organisation
 from .health import REVIEW_MAX_AGE_DAYS
 from .models import Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint
+from .tables import TABLE_BY_KEY, RegisterField, RegisterTable
 
 PER_PAGE = 100
 T = TypeVar("T")
@@ -81,11 +85,7 @@ class ListParams:
         return int(value) if value.isdigit() else None
 
 
-def _status(column: Any, status: str) -> Any:
-    return {"active": column.is_(True), "inactive": column.is_(False)}.get(status, true())
-
-
-def _paged(stmt: Select, count_stmt: Select, params: ListParams, order: list[Any]) -> Page:
+def _paged(stmt: Select[Any], count_stmt: Select[Any], params: ListParams, order: list[Any]) -> Page[Any]:
     total = db.session.scalar(count_stmt) or 0
     pages = max(1, math.ceil(total / PER_PAGE))
     page = min(params.page, pages)
@@ -93,286 +93,249 @@ def _paged(stmt: Select, count_stmt: Select, params: ListParams, order: list[Any
     return Page(items=items, total=total, page=page)
 
 
-def _ordered(column: Any, params: ListParams, tiebreak: Any) -> list[Any]:
-    column = column.desc() if params.desc else column.asc()
-    return [column.nulls_last(), tiebreak]
+# --- list pages from the declarations -----------------------------------------------------
+
+#: reference kind -> the model it points at
+REFERENCE_MODELS: dict[str, type[Person] | type[Journey] | type[Channel]] = {
+    "person": Person,
+    "journey": Journey,
+    "channel": Channel,
+}
 
 
-def _owner_filter(column: Any, params: ListParams, key: str = "owner") -> Any:
-    value = params.filters.get(key)
-    if value == "none":
-        return column.is_(None)
-    owner_id = params.int_filter(key)
-    return column == owner_id if owner_id is not None else true()
+@dataclass(frozen=True)
+class ExtraFilter:
+    """A list filter that is not one declared field's value (e.g. "due for review")."""
+
+    label: Any
+    #: (value, label) the filter offers; one option is shown as a checkbox
+    options: tuple[tuple[str, Any], ...]
+    #: (organisation, the filter's value, today) -> the SQL condition
+    condition: Callable[[Organisation, str, date], Any]
 
 
-TOUCHPOINT_SORTS = ("name", "journey", "channel", "stage", "owner", "last_reviewed", "updated")
-TOUCHPOINT_FILTERS = ("journey", "channel", "owner", "stage", "review", "hygiene")
+@dataclass(frozen=True)
+class ListSpec:
+    """How one register table is listed; its columns, sorts, filters and search are derived.
+
+    Every declared field is shown unless named in ``hidden``: ``title`` first (linked to the
+    row's page when the table has one), ``subtitle`` under it, yes/no fields as badges beside
+    it, every other field a sortable column in declaration order (``details`` joins a second
+    field into a column, e.g. a KPI and its target). Filters name declared fields; their
+    controls come from the field's kind.
+    """
+
+    table: str
+    model: Any
+    title: str
+    default_sort: str
+    filters: tuple[str, ...] = ()
+    subtitle: str | None = None
+    details: Mapping[str, str] = field(default_factory=dict)
+    hidden: tuple[str, ...] = ()
+    extra_filters: Mapping[str, ExtraFilter] = field(default_factory=dict)
+    #: the touchpoint field that points at this table's rows: a "Touchpoints" count column
+    touchpoints_by: str | None = None
+    #: "active" (the row's flag) or "held" (a CX role held today)
+    status: str = "active"
+
+    @property
+    def declared(self) -> RegisterTable:
+        return TABLE_BY_KEY[self.table]
+
+    def badges(self) -> tuple[RegisterField, ...]:
+        """Return the yes/no fields shown as badges beside the title."""
+        return tuple(f for f in self.declared.fields if f.kind == "bool" and f.name not in ("active", *self.hidden))
+
+    def columns(self) -> tuple[RegisterField, ...]:
+        """Return the fields shown as columns after the title, in declaration order."""
+        skip = {"active", self.title, self.subtitle, *self.hidden, *self.details.values()}
+        return tuple(f for f in self.declared.fields if f.name not in skip and f.kind != "bool")
+
+    def sorts(self) -> tuple[str, ...]:
+        """Return the columns a list can be sorted by."""
+        names = (self.title, *(f.name for f in self.columns()))
+        return names + (("updated",) if hasattr(self.model, "updated_at") else ())
+
+    def filter_fields(self) -> tuple[RegisterField, ...]:
+        return tuple(self.declared.field(name) for name in self.filters)
+
+    def params(self, args: Mapping[str, str]) -> ListParams:
+        """Read a list's query string (unknown values fall back to defaults)."""
+        return ListParams.from_args(args, self.sorts(), (*self.filters, *self.extra_filters), self.default_sort)
 
 
-def touchpoints_page(org: Organisation, params: ListParams, today: date | None = None) -> Page[Touchpoint]:
-    """Return one page of touchpoints with journey, channel and owner loaded."""
-    owner = aliased(Person)
-    conditions = [
-        Touchpoint.org_id == org.id,
-        _status(Touchpoint.active, params.status),
-        _owner_filter(Touchpoint.owner_id, params),
-    ]
-    for key, column in (("journey", Touchpoint.journey_id), ("channel", Touchpoint.channel_id)):
-        value = params.int_filter(key)
-        if value is not None:
-            conditions.append(column == value)
-    if params.filters.get("stage"):
-        conditions.append(Touchpoint.stage == params.filters["stage"])
-    if params.filters.get("review") == "stale":
-        cutoff = (today or date.today()) - timedelta(days=REVIEW_MAX_AGE_DAYS)
-        conditions.append(or_(Touchpoint.last_reviewed.is_(None), Touchpoint.last_reviewed < cutoff))
-    if params.filters.get("hygiene") in ("yes", "no"):
-        conditions.append(Touchpoint.hygiene_factor.is_(params.filters["hygiene"] == "yes"))
+def _status(spec: ListSpec, status: str, today: date) -> Any:
+    if spec.status == "held":
+        held = and_(CxRole.since <= today, or_(CxRole.until.is_(None), CxRole.until >= today))
+        return {"active": held, "inactive": ~held}.get(status, true())
+    column = spec.model.active
+    return {"active": column.is_(True), "inactive": column.is_(False)}.get(status, true())
+
+
+def _filter(declared: RegisterField, column: Any, value: str) -> Any:
+    """Return the condition of one declared field's filter value (true() for a value that means nothing)."""
+    if declared.kind in REFERENCE_MODELS:
+        if value == "none" and not declared.required:
+            return column.is_(None)
+        return column == int(value) if value.isdigit() else true()
+    if declared.kind == "choice":
+        return column == value if value in declared.choices else true()
+    if declared.kind == "bool":
+        return column.is_(value == "yes") if value in ("yes", "no") else true()
+    if declared.kind in ("text", "email"):
+        return column == value
+    return true()
+
+
+def rows_page(org: Organisation, spec: ListSpec, params: ListParams, today: date | None = None) -> Page[Any]:
+    """Return one page of a table's rows with their references loaded (two queries, plus counts)."""
+    today = today or date.today()
+    model = spec.model
+    fields = spec.declared.fields
+    aliases = {f.name: aliased(REFERENCE_MODELS[f.kind]) for f in fields if f.kind in REFERENCE_MODELS}
+    conditions: list[Any] = [model.org_id == org.id, _status(spec, params.status, today)]
+    for declared in spec.filter_fields():
+        value = params.filters.get(declared.name)
+        if value:
+            column = getattr(model, f"{declared.name}_id" if declared.name in aliases else declared.name)
+            conditions.append(_filter(declared, column, value))
+    for key, extra in spec.extra_filters.items():
+        if params.filters.get(key) in {value for value, _label in extra.options}:
+            conditions.append(extra.condition(org, params.filters[key], today))
     if params.q:
-        q = params.q
-        conditions.append(
-            or_(
-                Touchpoint.name.icontains(q, autoescape=True),
-                Touchpoint.desired_feeling.icontains(q, autoescape=True),
-                Touchpoint.kpi.icontains(q, autoescape=True),
-                Touchpoint.stage.icontains(q, autoescape=True),
-                Journey.name.icontains(q, autoescape=True),
-                Channel.name.icontains(q, autoescape=True),
-                owner.name.icontains(q, autoescape=True),
-            )
-        )
+        searched = [getattr(model, f.name) for f in fields if f.kind in ("text", "email")]
+        searched += [alias.name for alias in aliases.values()]
+        conditions.append(or_(*(column.icontains(params.q, autoescape=True) for column in searched)))
 
-    def joined(stmt: Select) -> Select:
-        return (
-            stmt.join(Journey, Touchpoint.journey_id == Journey.id)
-            .join(Channel, Touchpoint.channel_id == Channel.id)
-            .outerjoin(owner, Touchpoint.owner_id == owner.id)
-            .where(and_(*conditions))
-        )
+    def joined(stmt: Select[Any]) -> Select[Any]:
+        for name, alias in aliases.items():
+            on = getattr(model, f"{name}_id") == alias.id
+            stmt = stmt.join(alias, on) if spec.declared.field(name).required else stmt.outerjoin(alias, on)
+        return stmt.where(*conditions)
 
-    stmt = joined(select(Touchpoint)).options(
-        contains_eager(Touchpoint.journey),
-        contains_eager(Touchpoint.channel),
-        contains_eager(Touchpoint.owner.of_type(owner)),
+    stmt = joined(select(model)).options(
+        *(contains_eager(getattr(model, name).of_type(alias)) for name, alias in aliases.items())
     )
-    count = joined(select(func.count(Touchpoint.id)))
-    column = {
-        "name": func.lower(Touchpoint.name),
-        "journey": func.lower(Journey.name),
-        "channel": func.lower(Channel.name),
-        "stage": func.lower(Touchpoint.stage),
-        "owner": func.lower(owner.name),
-        "last_reviewed": Touchpoint.last_reviewed,
-        "updated": Touchpoint.updated_at,
-    }[params.sort]
-    return _paged(stmt, count, params, _ordered(column, params, Touchpoint.id))
-
-
-PERSON_SORTS = ("name", "email", "title", "department", "updated")
-PERSON_FILTERS = ("department", "owns")
-
-
-def people_page(org: Organisation, params: ListParams) -> Page[Person]:
-    """Return one page of people; ``extra`` maps person id -> touchpoints owned."""
-    conditions = [Person.org_id == org.id, _status(Person.active, params.status)]
-    if params.filters.get("department"):
-        conditions.append(Person.department == params.filters["department"])
-    if params.filters.get("owns") == "yes":
-        conditions.append(
-            or_(
-                Person.id.in_(
-                    select(Touchpoint.owner_id).where(Touchpoint.org_id == org.id, Touchpoint.active.is_(True))
-                ),
-                Person.id.in_(select(Journey.owner_id).where(Journey.org_id == org.id, Journey.active.is_(True))),
-                Person.id.in_(select(Channel.manager_id).where(Channel.org_id == org.id, Channel.active.is_(True))),
-            )
-        )
-    if params.q:
-        q = params.q
-        conditions.append(
-            or_(
-                Person.name.icontains(q, autoescape=True),
-                Person.email.icontains(q, autoescape=True),
-                Person.title.icontains(q, autoescape=True),
-                Person.department.icontains(q, autoescape=True),
-            )
-        )
-    stmt = select(Person).where(*conditions).options(selectinload(Person.user))
-    count = select(func.count(Person.id)).where(*conditions)
-    column = {
-        "name": func.lower(Person.name),
-        "email": Person.email,
-        "title": func.lower(Person.title),
-        "department": func.lower(Person.department),
-        "updated": Person.updated_at,
-    }[params.sort]
-    page = _paged(stmt, count, params, _ordered(column, params, Person.id))
-    ids = [p.id for p in page.items]
-    if ids:
-        page.extra = dict(
-            db.session.execute(
-                select(Touchpoint.owner_id, func.count())
-                .where(Touchpoint.owner_id.in_(ids), Touchpoint.active.is_(True))
-                .group_by(Touchpoint.owner_id)
-            ).all()
-        )
+    count = joined(select(func.count(model.id)))
+    page = _paged(stmt, count, params, _ordered(_sort_column(spec, params.sort, aliases), params, model.id))
+    if spec.touchpoints_by:
+        page.extra = _touchpoint_counts(getattr(Touchpoint, f"{spec.touchpoints_by}_id"), [r.id for r in page.items])
     return page
 
 
-CHANNEL_SORTS = ("name", "kind", "manager", "updated")
-CHANNEL_FILTERS = ("kind", "manager")
+def _sort_column(spec: ListSpec, sort: str, aliases: Mapping[str, Any]) -> Any:
+    if sort == "updated":
+        return spec.model.updated_at
+    if sort in aliases:
+        return func.lower(aliases[sort].name)
+    declared = spec.declared.field(sort)
+    column = getattr(spec.model, sort)
+    return func.lower(column) if declared.kind == "text" else column
+
+
+def _ordered(column: Any, params: ListParams, tiebreak: Any) -> list[Any]:
+    column = column.desc() if params.desc else column.asc()
+    return [column.nulls_last(), tiebreak]
 
 
 def _touchpoint_counts(column: Any, ids: list[int]) -> dict[int, int]:
     if not ids:
         return {}
     return dict(
-        db.session.execute(
+        db.session.execute(  # type: ignore[arg-type]
             select(column, func.count()).where(column.in_(ids), Touchpoint.active.is_(True)).group_by(column)
         ).all()
     )
 
 
-def channels_page(org: Organisation, params: ListParams) -> Page[Channel]:
-    """Return one page of channels with managers; ``extra`` maps channel id -> touchpoints."""
-    manager = aliased(Person)
-    conditions = [
-        Channel.org_id == org.id,
-        _status(Channel.active, params.status),
-        _owner_filter(Channel.manager_id, params, "manager"),
-    ]
-    if params.filters.get("kind"):
-        conditions.append(Channel.kind == params.filters["kind"])
-    if params.q:
-        conditions.append(
-            or_(Channel.name.icontains(params.q, autoescape=True), manager.name.icontains(params.q, autoescape=True))
-        )
-    stmt = (
-        select(Channel)
-        .outerjoin(manager, Channel.manager_id == manager.id)
-        .where(*conditions)
-        .options(contains_eager(Channel.manager.of_type(manager)))
+def filter_options(org: Organisation, spec: ListSpec) -> dict[str, list[tuple[str, str]]]:
+    """Return each declared filter's options as (value, label), one query per filter at most."""
+    options: dict[str, list[tuple[str, str]]] = {}
+    for declared in spec.filter_fields():
+        if declared.kind == "person":
+            options[declared.name] = [(str(p.id), p.name) for p in people_choices(org)]
+        elif declared.kind == "journey":
+            options[declared.name] = [(str(j.id), j.name) for j in journeys_all(org)]
+        elif declared.kind == "channel":
+            options[declared.name] = [(str(c.id), c.name) for c in channels_all(org)]
+        elif declared.kind == "choice":
+            label = declared.choice_label or str
+            options[declared.name] = [(value, label(value)) for value in declared.choices]
+        elif declared.kind == "bool":
+            options[declared.name] = [("yes", _("yes")), ("no", _("no"))]
+        else:
+            options[declared.name] = [(v, v) for v in distinct_values(org, spec.model, declared.name)]
+    return options
+
+
+def distinct_values(org: Organisation, model: Any, name: str) -> list[str]:
+    """Return the distinct non-empty values of a text field in the organisation's rows."""
+    column = getattr(model, name)
+    return list(
+        db.session.scalars(select(column).where(model.org_id == org.id, column != "").distinct().order_by(column))
     )
-    count = select(func.count(Channel.id)).outerjoin(manager, Channel.manager_id == manager.id).where(*conditions)
-    column = {
-        "name": func.lower(Channel.name),
-        "kind": Channel.kind,
-        "manager": func.lower(manager.name),
-        "updated": Channel.updated_at,
-    }[params.sort]
-    page = _paged(stmt, count, params, _ordered(column, params, Channel.id))
-    page.extra = _touchpoint_counts(Touchpoint.channel_id, [c.id for c in page.items])
-    return page
 
 
-JOURNEY_SORTS = ("name", "owner", "updated")
-JOURNEY_FILTERS = ("owner",)
+def _review_due(org: Organisation, value: str, today: date) -> Any:
+    cutoff = today - timedelta(days=REVIEW_MAX_AGE_DAYS)
+    return or_(Touchpoint.last_reviewed.is_(None), Touchpoint.last_reviewed < cutoff)
 
 
-def journeys_page(org: Organisation, params: ListParams) -> Page[Journey]:
-    """Return one page of journeys with owners; ``extra`` maps journey id -> touchpoints."""
-    owner = aliased(Person)
-    conditions = [
-        Journey.org_id == org.id,
-        _status(Journey.active, params.status),
-        _owner_filter(Journey.owner_id, params),
-    ]
-    if params.q:
-        conditions.append(
-            or_(
-                Journey.name.icontains(params.q, autoescape=True),
-                Journey.description.icontains(params.q, autoescape=True),
-                owner.name.icontains(params.q, autoescape=True),
-            )
-        )
-    stmt = (
-        select(Journey)
-        .outerjoin(owner, Journey.owner_id == owner.id)
-        .where(*conditions)
-        .options(contains_eager(Journey.owner.of_type(owner)))
+def _owns_something(org: Organisation, value: str, today: date) -> Any:
+    return or_(
+        Person.id.in_(select(Touchpoint.owner_id).where(Touchpoint.org_id == org.id, Touchpoint.active.is_(True))),
+        Person.id.in_(select(Journey.owner_id).where(Journey.org_id == org.id, Journey.active.is_(True))),
+        Person.id.in_(select(Channel.manager_id).where(Channel.org_id == org.id, Channel.active.is_(True))),
     )
-    count = select(func.count(Journey.id)).outerjoin(owner, Journey.owner_id == owner.id).where(*conditions)
-    column = {"name": func.lower(Journey.name), "owner": func.lower(owner.name), "updated": Journey.updated_at}[
-        params.sort
-    ]
-    page = _paged(stmt, count, params, _ordered(column, params, Journey.id))
-    page.extra = _touchpoint_counts(Touchpoint.journey_id, [j.id for j in page.items])
-    return page
 
 
-ROLE_SORTS = ("role", "person", "since", "until")
-ROLE_FILTERS = ("role", "person")
-
-
-def roles_page(org: Organisation, params: ListParams, today: date | None = None) -> Page[CxRole]:
-    """Return one page of CX roles with their people; "active" means held today."""
-    today = today or date.today()
-    held = and_(CxRole.since <= today, or_(CxRole.until.is_(None), CxRole.until >= today))
-    status = {"active": held, "inactive": ~held}.get(params.status, true())
-    conditions = [CxRole.org_id == org.id, status]
-    if params.filters.get("role"):
-        conditions.append(CxRole.role == params.filters["role"])
-    person_id = params.int_filter("person")
-    if person_id is not None:
-        conditions.append(CxRole.person_id == person_id)
-    if params.q:
-        conditions.append(
-            or_(Person.name.icontains(params.q, autoescape=True), CxRole.note.icontains(params.q, autoescape=True))
-        )
-    stmt = (
-        select(CxRole)
-        .join(Person, CxRole.person_id == Person.id)
-        .where(*conditions)
-        .options(contains_eager(CxRole.person))
+#: table -> how it is listed
+LISTS: dict[str, ListSpec] = {
+    spec.table: spec
+    for spec in (
+        ListSpec(
+            "touchpoints",
+            Touchpoint,
+            title="name",
+            subtitle="desired_feeling",
+            details={"kpi": "kpi_target"},
+            default_sort="name",
+            filters=("journey", "channel", "owner", "stage"),
+            extra_filters={
+                "review": ExtraFilter(_l("Due for review only"), (("stale", _l("Due for review only")),), _review_due)
+            },
+        ),
+        ListSpec(
+            "people",
+            Person,
+            title="name",
+            default_sort="name",
+            filters=("department",),
+            extra_filters={"owns": ExtraFilter(_l("Owns"), (("yes", _l("Owns something")),), _owns_something)},
+            touchpoints_by="owner",
+        ),
+        ListSpec(
+            "channels",
+            Channel,
+            title="name",
+            default_sort="name",
+            filters=("kind", "manager"),
+            touchpoints_by="channel",
+        ),
+        ListSpec(
+            "journeys",
+            Journey,
+            title="name",
+            subtitle="description",
+            default_sort="name",
+            filters=("owner",),
+            touchpoints_by="journey",
+        ),
+        ListSpec("cx_roles", CxRole, title="role", default_sort="role", filters=("role", "person"), status="held"),
+        ListSpec("mandates", DelegatedMandate, title="holder", default_sort="holder", filters=("channel",)),
     )
-    count = select(func.count(CxRole.id)).join(Person, CxRole.person_id == Person.id).where(*conditions)
-    column = {"role": CxRole.role, "person": func.lower(Person.name), "since": CxRole.since, "until": CxRole.until}[
-        params.sort
-    ]
-    return _paged(stmt, count, params, _ordered(column, params, CxRole.id))
-
-
-MANDATE_SORTS = ("holder", "decision", "limit", "channel")
-MANDATE_FILTERS = ("channel",)
-
-
-def mandates_page(org: Organisation, params: ListParams) -> Page[DelegatedMandate]:
-    """Return one page of delegated mandates with their channels."""
-    channel = aliased(Channel)
-    conditions = [DelegatedMandate.org_id == org.id, _status(DelegatedMandate.active, params.status)]
-    value = params.filters.get("channel")
-    if value == "none":
-        conditions.append(DelegatedMandate.channel_id.is_(None))
-    elif params.int_filter("channel") is not None:
-        conditions.append(DelegatedMandate.channel_id == params.int_filter("channel"))
-    if params.q:
-        q = params.q
-        conditions.append(
-            or_(
-                DelegatedMandate.holder.icontains(q, autoescape=True),
-                DelegatedMandate.decision.icontains(q, autoescape=True),
-                DelegatedMandate.limit.icontains(q, autoescape=True),
-            )
-        )
-    stmt = (
-        select(DelegatedMandate)
-        .outerjoin(channel, DelegatedMandate.channel_id == channel.id)
-        .where(*conditions)
-        .options(contains_eager(DelegatedMandate.channel.of_type(channel)))
-    )
-    count = (
-        select(func.count(DelegatedMandate.id))
-        .outerjoin(channel, DelegatedMandate.channel_id == channel.id)
-        .where(*conditions)
-    )
-    column = {
-        "holder": func.lower(DelegatedMandate.holder),
-        "decision": func.lower(DelegatedMandate.decision),
-        "limit": DelegatedMandate.limit,
-        "channel": func.lower(channel.name),
-    }[params.sort]
-    return _paged(stmt, count, params, _ordered(column, params, DelegatedMandate.id))
+}
 
 
 # --- choices and pages --------------------------------------------------------------------
@@ -408,32 +371,6 @@ def channels_all(org: Organisation, active_only: bool = False) -> list[Channel]:
     if active_only:
         stmt = stmt.where(Channel.active.is_(True))
     return list(db.session.scalars(stmt.order_by(func.lower(Channel.name))))
-
-
-def departments(org: Organisation) -> list[str]:
-    """Return the distinct non-empty departments of the organisation's people."""
-    return [
-        d
-        for d in db.session.scalars(
-            select(Person.department)
-            .where(Person.org_id == org.id, Person.department != "")
-            .distinct()
-            .order_by(Person.department)
-        )
-    ]
-
-
-def stages_used(org: Organisation) -> list[str]:
-    """Return the distinct non-empty stages used by the organisation's touchpoints."""
-    return [
-        s
-        for s in db.session.scalars(
-            select(Touchpoint.stage)
-            .where(Touchpoint.org_id == org.id, Touchpoint.stage != "")
-            .distinct()
-            .order_by(Touchpoint.stage)
-        )
-    ]
 
 
 @dataclass

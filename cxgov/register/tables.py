@@ -13,12 +13,12 @@ by e-mail), ``journey`` / ``channel`` (references by name), ``bool``, ``date``, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from flask_babel import lazy_gettext as _l
 
 from ..messages import N_
-from .models import CHANNEL_KINDS, CX_ROLE_KINDS
+from .models import CHANNEL_KINDS, CX_ROLE_KINDS, STAGES, channel_kind_label, cx_role_label
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,12 @@ class RegisterField:
     active_person: str | None = None
     #: rule: a date that cannot lie in the future; the refusal, a whole sentence (N_)
     not_future: str | None = None
+    #: form: a hint shown under the control (lazily translated)
+    help: Any = None
+    #: form: values offered while any text is allowed (English, marked with N_)
+    suggestions: tuple[str, ...] = ()
+    #: form and list: the display label of a ``choice`` value
+    choice_label: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,15 @@ TABLES: tuple[RegisterTable, ...] = (
         "people",
         N_("People"),
         (
-            RegisterField("email", "email", _l("E-mail"), "email", 254, default=None),
+            RegisterField(
+                "email",
+                "email",
+                _l("E-mail"),
+                "email",
+                254,
+                default=None,
+                help=_l("Optional; imports find people and owners by e-mail."),
+            ),
             _text("name", _l("Name"), 200, required=True),
             _text("title", _l("Title"), 200),
             _text("department", _l("Department"), 200),
@@ -95,7 +109,16 @@ TABLES: tuple[RegisterTable, ...] = (
         N_("Channels"),
         (
             _text("name", _l("Name"), 200, required=True),
-            RegisterField("kind", "choice", _l("Kind"), "kind", 20, required=True, choices=CHANNEL_KINDS),
+            RegisterField(
+                "kind",
+                "choice",
+                _l("Kind"),
+                "kind",
+                20,
+                required=True,
+                choices=CHANNEL_KINDS,
+                choice_label=channel_kind_label,
+            ),
             _active(
                 "manager",
                 _l("Channel manager"),
@@ -126,14 +149,27 @@ TABLES: tuple[RegisterTable, ...] = (
             RegisterField("journey", "journey", _l("Journey"), "journey", 200, required=True),
             RegisterField("channel", "channel", _l("Channel"), "channel", 200, required=True),
             _text("name", _l("Name"), 200, required=True),
-            _text("stage", _l("Stage"), 100),
+            _text("stage", _l("Stage"), 100, suggestions=STAGES),
             _active(
                 "owner", _l("Owner"), "owner_email", N_("%(name)s is inactive and cannot become touchpoint owner.")
             ),
-            _text("desired_feeling", _l("Desired feeling"), 300, multiline=True),
-            _text("kpi", _l("KPI"), 200),
+            _text(
+                "desired_feeling",
+                _l("Desired feeling"),
+                300,
+                multiline=True,
+                help=_l("Feeling the customer should have"),
+            ),
+            _text("kpi", _l("KPI"), 200, help=_l("KPI that shows it")),
             _text("kpi_target", _l("KPI target"), 100),
-            RegisterField("hygiene_factor", "bool", _l("Hygiene factor"), "hygiene_factor", default=False),
+            RegisterField(
+                "hygiene_factor",
+                "bool",
+                _l("Hygiene factor"),
+                "hygiene_factor",
+                default=False,
+                help=_l("Customers only notice it when it fails."),
+            ),
             RegisterField(
                 "last_reviewed",
                 "date",
@@ -157,9 +193,20 @@ TABLES: tuple[RegisterTable, ...] = (
                 N_("%(name)s is inactive and cannot take a CX role."),
                 required=True,
             ),
-            RegisterField("role", "choice", _l("Role"), "role", 30, required=True, choices=CX_ROLE_KINDS),
+            RegisterField(
+                "role",
+                "choice",
+                _l("Role"),
+                "role",
+                30,
+                required=True,
+                choices=CX_ROLE_KINDS,
+                choice_label=cx_role_label,
+            ),
             RegisterField("since", "date", _l("Since"), "since", required=True),
-            RegisterField("until", "date", _l("Until"), "until", default=None),
+            RegisterField(
+                "until", "date", _l("Until"), "until", default=None, help=_l("Leave empty while the role is held.")
+            ),
             _text("note", _l("Note"), 500, multiline=True),
         ),
         ("person_email", "role", "since"),
@@ -169,9 +216,9 @@ TABLES: tuple[RegisterTable, ...] = (
         "mandates",
         N_("Mandates"),
         (
-            _text("holder", _l("Who may decide"), 200, required=True),
+            _text("holder", _l("Who may decide"), 200, required=True, help=_l("A role or a team.")),
             _text("decision", _l("What they may decide"), 500, required=True, multiline=True),
-            _text("limit", _l("Limit"), 200),
+            _text("limit", _l("Limit"), 200, help=_l("E.g. “up to 2,000 SEK”.")),
             RegisterField("channel", "channel", _l("Channel"), "channel", 200, default=None),
             ACTIVE,
         ),
