@@ -45,6 +45,10 @@ REFERENCES: dict[str, type[Person] | type[Journey] | type[Channel]] = {
     "channel": Channel,
 }
 
+#: Text up to this many characters gets a one-line input even where line breaks are allowed
+#: (a desired feeling is a phrase); longer text gets a text area.
+SHORT_TEXT = 300
+
 #: reference kind -> the first option of an optional select ("nobody", "every channel")
 BLANK: dict[str, Any] = {"person": _l("— nobody —"), "channel": _l("— every channel —")}
 
@@ -125,9 +129,10 @@ def _control(declared: RegisterField) -> Field:
     length = [Length(max=declared.max_length)] if declared.max_length and declared.kind in ("text", "email") else []
     common: dict[str, Any] = {"label": declared.label, "description": _help(declared)}
     if declared.kind == "text":
+        if declared.multiline and (declared.max_length or 0) > SHORT_TEXT:
+            return TextAreaField(validators=[*presence, *length], **common)
         render_kw = {"list": f"{declared.name}-suggestions"} if declared.suggestions else None
-        cls = TextAreaField if declared.multiline else StringField
-        return cls(validators=[*presence, *length], render_kw=render_kw, **common)
+        return StringField(validators=[*presence, *length], render_kw=render_kw, **common)
     if declared.kind == "email":
         return EmailField(validators=[Optional(), *length, email_check], **common)
     if declared.kind in REFERENCES:

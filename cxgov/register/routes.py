@@ -34,7 +34,7 @@ from .forms import PersonRemoveForm, VersionedForm, VersionOnlyForm, person_opti
 from .health import REGISTER_CHECKS, health_framework, register_health
 from .models import Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint, channel_kind_label, cx_role_label
 from .table_views import TableView, table_views_register
-from .tables import TABLES
+from .tables import TABLE_BY_KEY, TABLES
 
 #: history entity type -> the model of its rows, for per-row history pages
 ENTITY_KINDS: dict[str, type[Person | Channel | Journey | Touchpoint | CxRole | DelegatedMandate]] = {
@@ -404,7 +404,13 @@ def entity_history(kind: str, entity_id: int) -> ResponseReturnValue:
 def touchpoint(touchpoint_id: int) -> ResponseReturnValue:
     """One touchpoint: its fields and its history."""
     tp = org_get(Touchpoint, touchpoint_id)
-    return render_template("register/touchpoint.html", tp=tp, history=_history(tp), toggle=VersionOnlyForm())
+    return render_template(
+        "register/touchpoint.html",
+        tp=tp,
+        declared=TABLE_BY_KEY["touchpoints"],
+        history=_history(tp),
+        toggle=VersionOnlyForm(),
+    )
 
 
 @bp.route("/people/<int:person_id>")

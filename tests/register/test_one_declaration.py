@@ -76,10 +76,12 @@ with client.session_transaction() as session:
 form_page = client.get(f"/o/o/register/touchpoints/{tp_id}/edit").get_data(as_text=True)
 saved = client.post(f"/o/o/register/touchpoints/{tp_id}/edit", data={**row, "moment_of_truth": "y"})
 list_page = client.get("/o/o/register/touchpoints").get_data(as_text=True)
+detail_page = client.get(f"/o/o/register/touchpoints/{tp_id}").get_data(as_text=True)
 with app.app_context():
     print(json.dumps({"form": 'name="moment_of_truth"' in form_page and "Moment of truth" in form_page,
                       "saved": saved.status_code, "form_stored": db.session.get(Touchpoint, tp_id).moment_of_truth,
-                      "list": 'data-testid="badge-moment_of_truth">Moment of truth<' in list_page}))
+                      "list": 'data-testid="badge-moment_of_truth">Moment of truth<' in list_page,
+                      "detail": "<dt class=\"col-5\">Moment of truth</dt>" in detail_page}))
 '''
 
 
@@ -122,3 +124,4 @@ def test_a_declared_field_reaches_history_export_and_import(tmp_path):
     assert pages["form"]  # the edit form has the field, with its declared label
     assert pages["saved"] == 302 and pages["form_stored"] is True  # and saves it
     assert pages["list"]  # the list shows it (a yes/no field: a badge beside the touchpoint's name)
+    assert pages["detail"]  # and so does the touchpoint's page
