@@ -195,14 +195,12 @@ def choices_fill(form: VersionedForm, *, key: str, org: Organisation, entity: An
         else:
             rows = queries.journeys_all(org) if declared.kind == "journey" else queries.channels_all(org)
             options = ([("", str(blank))] if blank is not None else []) + _rows_offered(rows, current)
-        form[name].choices = options  # type: ignore[attr-defined]
+        form[name].choices = options
     if key == "people":
         members = db.session.scalars(
             select(User).join(Membership).where(Membership.org_id == org.id).order_by(User.name)
         )
-        form["user_id"].choices = [("", _("— no account —"))] + [  # type: ignore[attr-defined]
-            (u.id, f"{u.name} <{u.email}>") for u in members
-        ]
+        form["user_id"].choices = [("", _("— no account —"))] + [(u.id, f"{u.name} <{u.email}>") for u in members]
 
 
 def form_prefill(form: VersionedForm, *, key: str, args: Any, today: Any) -> None:

@@ -243,7 +243,7 @@ def _touchpoint_counts(column: Any, ids: list[int]) -> dict[int, int]:
     if not ids:
         return {}
     return dict(
-        db.session.execute(  # type: ignore[arg-type]
+        db.session.execute(
             select(column, func.count()).where(column.in_(ids), Touchpoint.active.is_(True)).group_by(column)
         ).all()
     )

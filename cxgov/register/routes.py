@@ -151,7 +151,7 @@ def page_url(page: int) -> str:
 
 
 def _by() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
+    return current_user._get_current_object()
 
 
 def _history(entity: Any, limit: int = 15) -> list[ChangeLog]:

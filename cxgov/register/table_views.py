@@ -171,7 +171,7 @@ class TableView:
 
 
 def _by() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
+    return current_user._get_current_object()
 
 
 def _history(view: TableView, row: Any, limit: int) -> list[ChangeLog]:
