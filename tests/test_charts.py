@@ -302,3 +302,18 @@ def test_heatmap_numbers_are_centred_without_middle_anchors():
     assert abs(centre - (400 - min(84.0, 400 * 0.55 / 2) * 1.5)) < 0.11  # the first column's centre
     # Anything that is not a plain number keeps the middle anchor.
     assert 'text-anchor="middle"' in _centred_number(10, 10, "n/a", size=9, fill="#000")
+
+
+def test_heatmap_draws_rules_and_cells_as_few_paths():
+    """The row rules are one path and the cells one path per shade, whatever the number of rows."""
+    from cxgov.charts import HEAT_SHADES, heatmap
+
+    rows = [(f"A{i}", f"Practice {i}", (1.0 + i % 5, 3.0, None)) for i in range(40)]
+    root = parse(heatmap(rows, ["All", "Leaders", "Front line"], width=600))
+    assert not list(root.iter(f"{NS}rect")) and not list(root.iter(f"{NS}line"))
+    paths = list(root.iter(f"{NS}path"))
+    fills = [p.get("fill") for p in paths]
+    assert sorted(f for f in fills if f != "none") == sorted(HEAT_SHADES)  # levels 1-5: five shades
+    rule = next(p for p in paths if p.get("fill") == "none")
+    assert rule.get("d").count("M") == 40
+    assert sum(p.get("d").count("M") for p in paths if p.get("fill") != "none") == 80  # two cells a row
