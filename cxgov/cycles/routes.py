@@ -29,7 +29,7 @@ from ..framework.catalog import framework_catalog, framework_catalog_for_org, fr
 from ..framework.changes import practice_change_label, version_change_lines
 from ..framework.model import Framework
 from ..orgs.forms import EmptyForm
-from ..orgs.models import ANSWER, MANAGE, READ
+from ..orgs.models import ANSWER, MANAGE, READ, Organisation
 from ..scoring.engine import history_table
 from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
 from ..mail.services import MailError, mail_is_configured
@@ -72,11 +72,11 @@ def _profile_choices(frameworks: list[Any]) -> list[tuple[str, str]]:
     return choices
 
 
-def _framework_choice(key: str):
+def _framework_choice(key: str) -> Framework | None:
     return framework_catalog_for_org(current_org()).get(key)
 
 
-def _dimension_titles(framework) -> dict[str, str]:
+def _dimension_titles(framework: Framework) -> dict[str, str]:
     lang = _lang()
     return {d.key: f"{d.code}. {d.title.get(lang)}" for d in framework.dimensions}
 
@@ -640,7 +640,7 @@ def dashboard(cycle_id: int) -> ResponseReturnValue:
     return render_template("cycles/dashboard.html", **context)
 
 
-def _practice_history(org, cycle: Cycle, framework, practice_id: str) -> list[dict[str, Any]]:
+def _practice_history(org: Organisation, cycle: Cycle, framework: Framework, practice_id: str) -> list[dict[str, Any]]:
     """Return this practice's earlier closed quarters, read through the version maps.
 
     A quarter on an earlier version shows the score of the practice(s) this one comes from;

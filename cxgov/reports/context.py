@@ -1021,10 +1021,10 @@ def _sentences(
     *,
     result: CycleResult,
     stage_name: str,
-    title,
+    title: Callable[[str], str],
     top_gaps: list[PracticeResult],
     health_by_key: Mapping[str, _CheckLike],
-    glabel,
+    glabel: Callable[[str], str],
 ) -> tuple[str, ...]:
     """Write two or three sentences that say what the numbers say, and nothing else."""
     out: list[str] = []
@@ -1116,7 +1116,7 @@ def _action_text(title: str, practice_id: str, practice_title: str) -> str:
 
 
 def _follow_up(
-    actions: Iterable[ActionInfo], *, result: CycleResult, title, check_titles: Mapping[str, str]
+    actions: Iterable[ActionInfo], *, result: CycleResult, title: Callable[[str], str], check_titles: Mapping[str, str]
 ) -> ActionFollowUp:
     done, overdue, open_ = [], [], []
     for a in actions:
@@ -1201,7 +1201,7 @@ def human_date(moment: date | datetime, lang: str) -> str:
         return format_date(day, "long", locale="en")
 
 
-def _confidence(p: PracticeResult, glabel, group_labels: Mapping[str, str]) -> str:
+def _confidence(p: PracticeResult, glabel: Callable[[str], str], group_labels: Mapping[str, str]) -> str:
     """Return one sentence on how far a practice's finding can be trusted."""
     groups = ", ".join(f"{glabel(g)} {n}" for g, n in _ordered_groups(p.group_counts, group_labels) if n)
     text = ngettext("Based on %(num)d answer", "Based on %(num)d answers", p.n_answers)
@@ -1214,7 +1214,7 @@ def _confidence(p: PracticeResult, glabel, group_labels: Mapping[str, str]) -> s
 
 
 def _method_confidence(
-    result: CycleResult, framework: Framework, glabel, group_labels: Mapping[str, str]
+    result: CycleResult, framework: Framework, glabel: Callable[[str], str], group_labels: Mapping[str, str]
 ) -> tuple[str, ...]:
     """Return the method page's confidence statement, one sentence per point."""
     threshold = framework.scoring.low_sample
@@ -1294,7 +1294,13 @@ def _roadmap(gaps: Sequence[GapItem], framework: Framework, period: str, per_qua
     )
 
 
-def _heatmap(result: CycleResult, framework: Framework, title, glabel, group_labels: Mapping[str, str]) -> Heatmap:
+def _heatmap(
+    result: CycleResult,
+    framework: Framework,
+    title: Callable[[str], str],
+    glabel: Callable[[str], str],
+    group_labels: Mapping[str, str],
+) -> Heatmap:
     groups = [g for g, n in _ordered_groups(result.respondents_by_group, group_labels) if n]
     threshold = framework.scoring.low_sample
     return Heatmap(

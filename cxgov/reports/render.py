@@ -20,7 +20,8 @@ import re
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 from urllib.parse import unquote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -32,6 +33,9 @@ from cxgov.i18n import rendering_in, text_language
 from . import context as ctx
 from .figures import build_charts
 from .i18n import gettext, ngettext
+
+if TYPE_CHECKING:
+    from weasyprint.urls import URLFetcher
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC_ROOT = ROOT / "static"
@@ -210,7 +214,7 @@ def resolve_report_url(url: str, *, assets: Mapping[str, tuple[bytes, str]]) -> 
 
 def make_url_fetcher(
     assets: Mapping[str, tuple[bytes, str]] | None = None, on_fetch: Callable[[str], None] | None = None
-):
+) -> URLFetcher:
     """Return a WeasyPrint URL fetcher limited to :func:`resolve_report_url`."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -232,7 +236,7 @@ def make_url_fetcher(
     return ReportURLFetcher()
 
 
-def _this_module():
+def _this_module() -> ModuleType:
     import sys
 
     return sys.modules[__name__]

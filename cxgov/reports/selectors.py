@@ -259,7 +259,7 @@ def report_context_for_cycle(
     return report_context_from(inputs, generated_at=generated_at)
 
 
-def _profile_name(cycle: Cycle, framework, lang: str) -> str:
+def _profile_name(cycle: Cycle, framework: Framework, lang: str) -> str:
     """Return the framework profile the cycle used, in words ("" when the framework has none)."""
     key = getattr(cycle, "profile", None) or getattr(cycle, "profile_key", None)
     for profile in getattr(framework, "profiles", ()) or ():
@@ -339,5 +339,9 @@ def _value_digest(value: Any) -> str:
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     if remembered:
         key = id(value)
-        _DIGESTS[key] = (weakref.ref(value, lambda _gone, key=key: _DIGESTS.pop(key, None)), digest)
+
+        def forget(_gone: object, key: int = key) -> None:
+            _DIGESTS.pop(key, None)
+
+        _DIGESTS[key] = (weakref.ref(value, forget), digest)
     return digest
