@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence, SupportsFloat, SupportsIndex
 
 from flask_babel import gettext
 from markupsafe import Markup, escape
@@ -118,9 +118,10 @@ def _clean(value: object) -> float | None:
     """Return a finite float, or None for missing, non-numeric or non-finite values."""
     if value is None or isinstance(value, bool):
         return None
+    if not isinstance(value, (str, bytes, bytearray, SupportsFloat, SupportsIndex)):
+        return None  # not something float() takes
     try:
-        # Any value may come in; float() refusing it (caught below) is the check.
-        f = float(value)  # type: ignore[arg-type]
+        f = float(value)
     except (TypeError, ValueError):
         return None
     return f if math.isfinite(f) else None
