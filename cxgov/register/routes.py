@@ -16,13 +16,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth.models import User
 from ..extensions import db
-from ..history.models import ChangeLog
 from ..history.services import history_for_entity, history_for_org
 from ..messages import N_
 from ..nav import has_endpoint
@@ -33,7 +31,7 @@ from .blueprint import bp
 from .forms import PersonRemoveForm, VersionedForm, VersionOnlyForm, person_options
 from .health import REGISTER_CHECKS, health_framework, register_health
 from .models import Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint, channel_kind_label, cx_role_label
-from .table_views import TableView, table_views_register
+from .table_views import TableView, committed, editor, row_history, table_views_register
 from .tables import TABLE_BY_KEY, TABLES
 
 #: history entity type -> the model of its rows, for per-row history pages
@@ -148,14 +146,6 @@ def page_url(page: int) -> str:
     """Return the current list URL at ``page``."""
     args: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(), "page": str(page)}
     return url_for(str(request.endpoint), **args)
-
-
-def _by() -> User:
-    return current_user._get_current_object()
-
-
-def _history(entity: Any, limit: int = 15) -> list[ChangeLog]:
-    return history_for_entity(org=current_org(), entity_type=entity.__tablename__, entity_id=entity.id, limit=limit)
 
 
 # --- the six tables -----------------------------------------------------------------------
@@ -408,7 +398,7 @@ def touchpoint(touchpoint_id: int) -> ResponseReturnValue:
         "register/touchpoint.html",
         tp=tp,
         declared=TABLE_BY_KEY["touchpoints"],
-        history=_history(tp),
+        history=row_history(tp, 15),
         toggle=VersionOnlyForm(),
     )
 
@@ -423,7 +413,7 @@ def person(person_id: int) -> ResponseReturnValue:
         person=p,
         owned=queries.person_owned(p),
         roles=queries.person_roles(p),
-        history=_history(p),
+        history=row_history(p, 15),
         toggle=VersionOnlyForm(),
         today=date.today(),
     )
@@ -448,7 +438,7 @@ def person_remove(person_id: int) -> ResponseReturnValue:
         chosen = form.reassign_to.data if form.ownership.data == "reassign" else None
         target = org_get(Person, chosen) if chosen else None
         try:
-            counts = services.person_remove(person=p, reassign_to=target, by=_by(), version_id=form.version())
+            counts = services.person_remove(person=p, reassign_to=target, by=editor(), version_id=form.version())
         except (services.ConflictError, StaleDataError):
             db.session.rollback()
             flash(
@@ -460,7 +450,7 @@ def person_remove(person_id: int) -> ResponseReturnValue:
             db.session.rollback()
             flash(str(error), "danger")
         else:
-            if not _committed():
+            if not committed():
                 flash(_("Someone changed this meanwhile; nothing was changed."), "danger")
                 return redirect(url_for("register.person_remove", person_id=p.id))
             moved = counts["touchpoints"] + counts["journeys"] + counts["channels"]
@@ -487,13 +477,3 @@ def person_remove(person_id: int) -> ResponseReturnValue:
                 )
             return redirect(url_for("register.person", person_id=p.id))
     return render_template("register/person_remove.html", person=p, holdings=holdings, form=form)
-
-
-def _committed() -> bool:
-    """Commit; on a concurrent save (stale version at flush) roll back and return False."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        return False
-    return True

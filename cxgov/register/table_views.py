@@ -170,12 +170,14 @@ class TableView:
         return bool(row.is_active(today) if self.key == "cx_roles" else row.active)
 
 
-def _by() -> User:
+def editor() -> User:
+    """Return the signed-in user who makes the change (history names them)."""
     return current_user._get_current_object()
 
 
-def _history(view: TableView, row: Any, limit: int) -> list[ChangeLog]:
-    return history_for_entity(org=current_org(), entity_type=view.history_kind, entity_id=row.id, limit=limit)
+def row_history(row: Any, limit: int) -> list[ChangeLog]:
+    """Return the latest ``limit`` changes of a register row, newest first."""
+    return history_for_entity(org=current_org(), entity_type=row.__tablename__, entity_id=row.id, limit=limit)
 
 
 def _values(view: TableView, form: VersionedForm) -> dict[str, Any]:
@@ -206,7 +208,7 @@ def _yours(view: TableView, values: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
-def _commit() -> bool:
+def committed() -> bool:
     """Commit; on a concurrent save (stale version at flush) roll back and return False."""
     try:
         db.session.commit()
@@ -224,7 +226,7 @@ def _conflict(view: TableView, row: Any, form: VersionedForm, yours: dict[str, A
     rows = [
         (name, yours.get(name), theirs.get(name)) for name in theirs if name in yours and yours[name] != theirs[name]
     ]
-    last = _history(view, row, 1)
+    last = row_history(row, 1)
     form.process(formdata=None, obj=row)
     form.version_id.data = str(row.version_id)
     return render_template(
@@ -274,7 +276,7 @@ def _new(view: TableView) -> ResponseReturnValue:
         form_prefill(form, key=view.key, args=request.args, today=date.today())
     if form.validate_on_submit():
         try:
-            row = row_create(view.key, by=_by(), values=_values(view, form))
+            row = row_create(view.key, by=editor(), values=_values(view, form))
         except services.RegisterError as error:
             db.session.rollback()
             flash(str(error), "danger")
@@ -296,19 +298,19 @@ def _edit(view: TableView, row_id: int) -> ResponseReturnValue:
     context = {
         "heading": _(view.edit, name=view.name_of(row)),
         "cancel": view.row_url(row),
-        "history": _history(view, row, 5),
+        "history": row_history(row, 5),
     }
     if form.validate_on_submit():
         values = _values(view, form)
         try:
-            row_update(view.key, row=row, by=_by(), version_id=form.version(), values=values)
+            row_update(view.key, row=row, by=editor(), version_id=form.version(), values=values)
         except (services.ConflictError, StaleDataError):
             return _conflict(view, row, form, _yours(view, values), **context)
         except services.RegisterError as error:
             db.session.rollback()
             flash(str(error), "danger")
         else:
-            if not _commit():
+            if not committed():
                 return _conflict(view, row, form, _yours(view, values), **context)
             flash(view.saved(row), "success")
             return redirect(view.row_url(row))
@@ -324,7 +326,7 @@ def _set_active(view: TableView, row_id: int, active: bool) -> ResponseReturnVal
         flash(_("The form expired. Please try again."), "warning")
         return redirect(back)
     try:
-        row_set_active(view.key, row=row, active=active, by=_by(), version_id=form.version())
+        row_set_active(view.key, row=row, active=active, by=editor(), version_id=form.version())
     except (services.ConflictError, StaleDataError):
         db.session.rollback()
         flash(_("Someone else changed this record meanwhile; nothing was changed. Check it and try again."), "danger")
@@ -333,7 +335,7 @@ def _set_active(view: TableView, row_id: int, active: bool) -> ResponseReturnVal
         db.session.rollback()
         flash(str(error), "warning")
         return redirect(back)
-    if not _commit():
+    if not committed():
         flash(_("Someone else changed this record meanwhile; nothing was changed."), "danger")
         return redirect(back)
     flash(view.reactivated(row) if active else view.deactivated(row), "success")
