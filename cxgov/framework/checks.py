@@ -26,6 +26,22 @@ REGISTER_CHECKS: dict[str, str] = {
     "touchpoints_reviewed": N_("Touchpoints reviewed within the last two quarters"),
 }
 
+#: A practice's ``owner_hint`` (who usually owns its next step) -> how people read it. The keys
+#: are every hint a framework may name (the loader refuses others); English, marked with N_,
+#: translated by each reader's own gettext (pages, the report, workers).
+OWNER_HINT_LABELS: dict[str, str] = {
+    "sponsor": N_("CX sponsor"),
+    "insight_manager": N_("Insight manager"),
+    "channel_manager": N_("Channel manager"),
+    "omnichannel_lead": N_("Omnichannel lead"),
+    "journey_owner": N_("Journey owner"),
+    "ambassador": N_("CX ambassadors"),
+    "customer_board": N_("Customer board"),
+    "cx_team": N_("CX team"),
+    "hr": N_("HR manager"),
+    "leadership": N_("Management team"),
+}
+
 #: A practice's ``owner_hint`` -> the register's CX role whose active holder owns such a step.
 #: (channel_manager and journey_owner are answered from channels and journeys; hr and
 #: leadership have no register role.)

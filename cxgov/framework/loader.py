@@ -19,7 +19,7 @@ import yaml
 from flask_babel import gettext, lazy_gettext, lazy_ngettext
 from flask_babel.speaklater import LazyString
 
-from cxgov.framework.checks import REGISTER_CHECKS
+from cxgov.framework.checks import OWNER_HINT_LABELS, REGISTER_CHECKS
 from cxgov.framework.model import (
     CHANGES,
     EFFORTS,
@@ -31,20 +31,7 @@ from cxgov.framework.model import (
 DEFAULT_FRAMEWORK_DIR: Path = Path(__file__).resolve().parents[2] / "assessments"
 
 #: Register roles a practice's next step may name as its usual owner.
-OWNER_HINTS: frozenset[str] = frozenset(
-    {
-        "sponsor",
-        "insight_manager",
-        "channel_manager",
-        "omnichannel_lead",
-        "journey_owner",
-        "ambassador",
-        "customer_board",
-        "cx_team",
-        "hr",
-        "leadership",
-    }
-)
+OWNER_HINTS: frozenset[str] = frozenset(OWNER_HINT_LABELS)
 
 TOP_LEVEL_REQUIRED = ("key", "version", "title", "description", "level_names", "scoring", "stages", "dimensions")
 #: Added in format 1.1; a 1.0 file without them still loads.

@@ -12,7 +12,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -20,7 +19,7 @@ from ..audit import security_event
 from ..extensions import db
 from ..i18n import rendering_in, report_language
 from .catalog import Catalog, framework_catalog_for_user
-from .checks import REGISTER_CHECKS
+from .checks import OWNER_HINT_LABELS, REGISTER_CHECKS
 from .crosswalk import crosswalk_build, crosswalk_workbook
 from .export import framework_xlsx
 from .forms import FrameworkUploadForm
@@ -28,20 +27,6 @@ from .model import Framework
 from .services import MAX_UPLOAD_BYTES, FrameworkUploadError, framework_upload_create, safe_filename
 
 bp = Blueprint("framework", __name__, url_prefix="/frameworks")
-
-#: Who usually owns a practice's next step (``owner_hint`` in the YAML), as people read it.
-OWNER_HINT_LABELS = {
-    "sponsor": _l("CX sponsor"),
-    "insight_manager": _l("Insight manager"),
-    "channel_manager": _l("Channel managers"),
-    "omnichannel_lead": _l("Omnichannel lead"),
-    "journey_owner": _l("Journey owners"),
-    "ambassador": _l("CX ambassadors"),
-    "customer_board": _l("Customer board"),
-    "cx_team": _l("CX team"),
-    "hr": _l("HR"),
-    "leadership": _l("Leadership team"),
-}
 
 
 def can_upload() -> bool:
@@ -116,7 +101,7 @@ def practice(key: str, version: str, practice_id: str) -> ResponseReturnValue:
         dimension=fw.dimension(item.dimension_key),
         lang=_lang(),
         checks=REGISTER_CHECKS,
-        owner_labels=OWNER_HINT_LABELS,
+        owner_labels={hint: _(label) for hint, label in OWNER_HINT_LABELS.items()},
         previous=order[index - 1] if index > 0 else None,
         following=order[index + 1] if index + 1 < len(order) else None,
     )

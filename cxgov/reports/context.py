@@ -25,7 +25,7 @@ import re
 from cxgov import numbers
 from cxgov.charts import DEFAULT_ACCENT
 from cxgov.framework.changes import practice_change_label, version_change_lines
-from cxgov.framework.checks import OWNER_HINT_ROLES
+from cxgov.framework.checks import OWNER_HINT_LABELS, OWNER_HINT_ROLES
 from cxgov.framework.model import DEFAULT_LANGUAGE, Framework
 from cxgov.framework.translations import shows_fallback
 from cxgov.scoring.engine import REGISTER_FAILING_FACTOR, CycleResult, PracticeResult
@@ -491,21 +491,10 @@ def safe_accent(value: str | None) -> str:
 # -- owner roles -------------------------------------------------------------------------
 def owner_role_label(hint: str | None) -> str:
     """Return the role label used when the register names nobody for an owner hint."""
-    labels = {
-        "sponsor": _("CX sponsor"),
-        "insight_manager": _("Insight manager"),
-        "channel_manager": _("Channel manager"),
-        "omnichannel_lead": _("Omnichannel lead"),
-        "journey_owner": _("Journey owner"),
-        "ambassador": _("CX ambassadors"),
-        "customer_board": _("Customer board"),
-        "cx_team": _("CX team"),
-        "hr": _("HR manager"),
-        "leadership": _("Management team"),
-    }
     if hint is None:
         return _("CX sponsor")
-    return labels.get(hint, hint.replace("_", " ").capitalize())
+    label = OWNER_HINT_LABELS.get(hint)
+    return _(label) if label else hint.replace("_", " ").capitalize()
 
 
 # Phrases for "the register confirms it: ..." in the summary, per check key.

@@ -398,13 +398,6 @@ def _gc_paused() -> Iterator[None]:
         gc.collect(0)
 
 
-def render_pdf(
-    c: ctx.ReportContext, *, assets: Mapping[str, tuple[bytes, str]] | None = None, html: str | None = None
-) -> bytes:
-    """Render the report as PDF bytes (pass ``html`` to reuse an already rendered document)."""
-    return render_pdf_pages(c, assets=assets, html=html)[0]
-
-
 def render_pdf_pages(
     c: ctx.ReportContext, *, assets: Mapping[str, tuple[bytes, str]] | None = None, html: str | None = None
 ) -> tuple[bytes, int]:

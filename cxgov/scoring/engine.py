@@ -15,12 +15,10 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Sequence
+from typing import Any, Collection, Iterable, Mapping, Sequence
 
 from cxgov.framework.model import LEVEL_NUMBERS, Framework, Practice
 
-if TYPE_CHECKING:  # pandas stays at the edges: only the optional frame helper needs it
-    import pandas as pd
 
 ANSWER_KINDS = ("level", "na", "dont_know")
 DEFAULT_UPPER_GROUPS = ("leadership", "management")
@@ -475,7 +473,7 @@ def _score_dimension(
     )
 
 
-# -- trends and frames ---------------------------------------------------------------
+# -- trends ---------------------------------------------------------------
 def history_table(results: Sequence[tuple[str, CycleResult]]) -> list[dict[str, Any]]:
     """Return one row per period: period, index, stage_key, framework version and each
     dimension's index."""
@@ -498,16 +496,3 @@ def history_table(results: Sequence[tuple[str, CycleResult]]) -> list[dict[str, 
             }
         )
     return rows
-
-
-def answers_frame(answers: Iterable[Answer]) -> "pd.DataFrame":
-    """Return the answers as a DataFrame, one row per answer, for import/export edges."""
-    import pandas as pd  # imported lazily so scoring itself never needs pandas
-
-    columns = ["respondent_id", "group", "practice_id", "level", "kind"]
-    frame = pd.DataFrame(
-        [(a.respondent_id, a.group, a.practice_id, a.level, a.kind) for a in answers],
-        columns=columns,
-    )
-    frame["level"] = frame["level"].astype("Int64")
-    return frame

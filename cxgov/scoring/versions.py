@@ -25,31 +25,6 @@ from cxgov.scoring.engine import CycleResult, PracticeResult, weighted_mean
 CARRIED = ("kept", "renamed", "changed", "split")
 
 
-def map_levels(
-    levels: Mapping[str, float | None], vmap: VersionMap, weights: Mapping[str, float] | None = None
-) -> dict[str, float | None]:
-    """Return new id -> earlier level, for one step of ``vmap`` (the hand-checkable core).
-
-    ``levels`` are the earlier version's levels by earlier id; ``weights`` their weights
-    (1.0 where missing), used only to combine merged practices. New practices map to None.
-    """
-    weights = weights or {}
-    mapped: dict[str, float | None] = {}
-    for entry in vmap.practices:
-        if entry.change == "new" or not entry.from_ids:
-            mapped[entry.practice_id] = None
-        elif entry.change == "merged":
-            pairs = [
-                (float(level), float(weights.get(i, 1.0)))
-                for i in entry.from_ids
-                if (level := levels.get(i)) is not None
-            ]
-            mapped[entry.practice_id] = weighted_mean(pairs) if pairs else None
-        else:
-            mapped[entry.practice_id] = levels.get(entry.from_ids[0])
-    return mapped
-
-
 def version_chain(target: Framework, from_version: str, versions: Mapping[str, Framework]) -> list[VersionMap] | None:
     """Return the maps leading from ``from_version`` to ``target``, oldest first.
 
@@ -151,13 +126,3 @@ def successor_ids(practice_id: str, chain: Sequence[VersionMap]) -> tuple[str, .
     for vmap in chain:
         current = tuple(entry.practice_id for entry in vmap.practices if any(i in entry.from_ids for i in current))
     return current
-
-
-def practice_change(framework: Framework, practice_id: str) -> tuple[str, tuple[str, ...]] | None:
-    """Return (change, earlier ids) of a practice vs the previous version; None when kept or
-    when the framework has no map (nothing to say to the reader)."""
-    vmap = framework.version_map
-    entry = vmap.mapping(practice_id) if vmap is not None else None
-    if entry is None or entry.change == "kept":
-        return None
-    return entry.change, entry.from_ids

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from cxgov.reports import render
 from cxgov.reports.context import ActionInfo, fmt_index, fmt_level, step_role
 from cxgov.reports.narrative import plain
-from cxgov.reports.render import ReportFetchRefused, render_pdf, render_pdf_html, resolve_report_url
+from cxgov.reports.render import ReportFetchRefused, render_pdf_html, render_pdf_pages, resolve_report_url
 
 from . import samples
 
@@ -29,7 +29,7 @@ def context():
 
 @pytest.fixture(scope="module")
 def pdf_text(context) -> str:
-    data = render_pdf(context)
+    data = render_pdf_pages(context)[0]
     assert data.startswith(b"%PDF")
     reader = PdfReader(io.BytesIO(data))
     return "\n".join(page.extract_text() for page in reader.pages)
@@ -177,7 +177,7 @@ def test_pdf_fetches_only_what_it_ships(monkeypatch, context):
                                              firm_logo="http://example.org/logo.png"))
     html = render_pdf_html(hostile).replace(
         "</head>", '<link rel="stylesheet" href="https://example.org/x.css"></head>')
-    data = render_pdf(hostile, html=html)
+    data = render_pdf_pages(hostile, html=html)[0]
     assert data.startswith(b"%PDF")
     allowed = [u for u in asked if u.startswith(("cxgov-static:", "data:image/"))]
     refused = [u for u in asked if u not in allowed]
@@ -225,9 +225,9 @@ def test_document_that_is_not_xml_still_renders_through_weasyprints_parser(conte
     noted = replace(context, cover=replace(context.cover, org_name="Nordlys\x01 Energi"))
     html = render_pdf_html(noted)
     assert render.xml_tree(html) is None
-    data = render_pdf(noted)
+    data = render_pdf_pages(noted)[0]
     assert data.startswith(b"%PDF")
-    assert len(PdfReader(io.BytesIO(data)).pages) == len(PdfReader(io.BytesIO(render_pdf(context))).pages)
+    assert len(PdfReader(io.BytesIO(data)).pages) == len(PdfReader(io.BytesIO(render_pdf_pages(context)[0])).pages)
 
 
 def test_pdf_stylesheet_has_no_var_left_and_uses_the_accent():

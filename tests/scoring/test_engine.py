@@ -17,7 +17,6 @@ from cxgov.framework.model import (
 from cxgov.scoring import (
     Answer,
     CycleResult,
-    answers_frame,
     history_table,
     index_from_level,
     score_cycle,
@@ -479,8 +478,3 @@ def test_history_table_lists_index_and_dimensions_per_period():
     assert history_table([]) == []
 
 
-def test_answers_frame_keeps_non_answers_as_missing_levels():
-    frame = answers_frame([a(1, "A1", 3), a(2, "A1", "na")])
-    assert list(frame.columns) == ["respondent_id", "group", "practice_id", "level", "kind"]
-    assert frame["level"].isna().tolist() == [False, True]
-    assert frame["kind"].tolist() == ["level", "na"]

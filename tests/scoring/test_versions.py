@@ -12,16 +12,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from cxgov.framework.changes import practice_change_label
 from cxgov.framework.model import PracticeMapping, VersionMap
 from cxgov.scoring import score_cycle
-from cxgov.scoring.versions import (
-    map_levels,
-    map_result,
-    practice_change,
-    result_onto,
-    successor_ids,
-    version_chain,
-)
+from cxgov.scoring.versions import map_result, result_onto, successor_ids, version_chain
 from tests.scoring.test_engine import a, make_framework
 
 V1 = replace(make_framework({"alpha": ["A1", "A2"], "beta": ["B1", ("B2", {"weight": 3.0})],
@@ -45,15 +39,18 @@ V2_ANSWERS = [a(1, "A1", 3), a(1, "A3", 3), a(1, "B1", 3), a(2, "B1", 4), a(1, "
               a(1, "C2", 3), a(1, "E1", 2)]
 
 
-def test_map_levels_by_hand() -> None:
-    levels = {"A1": 2.0, "A2": 3.0, "B1": 1.0, "B2": 4.0, "C1": 2.5, "D1": 5.0}
-    mapped = map_levels(levels, MAP, weights={"B2": 3.0})
-    assert mapped == {"A1": 2.0, "A3": 3.0, "B1": 3.25, "C1": 2.5, "C2": 2.5, "E1": None}
+def test_map_result_by_hand() -> None:
+    old = score_cycle(framework=V1, answers=V1_ANSWERS)
+    mapped = map_result(old, MAP, {p.id: p.dimension_key for p in V2.practices})
+    levels = {p.practice_id: p.level for p in mapped.practices}
+    assert levels == {"A1": 2.0, "A3": 3.0, "B1": 3.25, "C1": 2.5, "C2": 2.5}  # E1 is new: no result
 
 
 def test_a_merge_of_unscored_practices_has_no_earlier_level() -> None:
-    assert map_levels({"B1": None}, MAP)["B1"] is None
-    assert map_levels({"B2": 4.0}, MAP)["B1"] == 4.0  # only the scored one counts
+    only_b2 = score_cycle(framework=V1, answers=[a(1, "B2", 4)])
+    assert map_result(only_b2, MAP).practice("B1").level == 4.0  # only the scored one counts
+    neither = score_cycle(framework=V1, answers=[a(1, "A1", 2)])
+    assert map_result(neither, MAP).practice("B1").level is None
 
 
 def test_scores_and_movers_across_the_version_change() -> None:
@@ -107,7 +104,9 @@ def test_map_result_moves_a_practice_into_its_new_dimension() -> None:
 
 
 def test_practice_change_names_what_the_reader_must_know() -> None:
-    assert practice_change(V2, "A1") is None
-    assert practice_change(V2, "E1") == ("new", ())
-    assert practice_change(V2, "B1") == ("merged", ("B1", "B2"))
-    assert practice_change(V1, "A1") is None
+    english = lambda text, **kw: text % kw  # noqa: E731 (the report passes its own gettext)
+    assert practice_change_label(V2, "A1", gettext=english) is None
+    assert practice_change_label(V2, "E1", gettext=english) == "New in 2: no earlier score."
+    assert practice_change_label(V2, "B1", gettext=english) == (
+        "Merged in 2 from B1, B2; earlier scores are their weighted mean.")
+    assert practice_change_label(V1, "A1", gettext=english) is None
