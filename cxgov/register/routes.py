@@ -44,7 +44,17 @@ ENTITY_KINDS: dict[str, type[Person | Channel | Journey | Touchpoint | CxRole | 
     "delegated_mandate": DelegatedMandate,
 }
 
-#: Field names in history and conflict tables: the declared labels (the first table's wins
+#: history entity type -> its declared table, whose field labels history and conflict tables show
+ENTITY_TABLES: dict[str, str] = {
+    "person": "people",
+    "channel": "channels",
+    "journey": "journeys",
+    "touchpoint": "touchpoints",
+    "cx_role": "cx_roles",
+    "delegated_mandate": "mandates",
+}
+
+#: Field names in history without a known table: the declared labels (the first table's wins
 #: where two tables share a name), plus a person's cxgov account.
 FIELD_LABELS: dict[str, Any] = {"user": _l("cxgov account")}
 for _table in TABLES:
@@ -72,14 +82,18 @@ ACTION_LABELS: dict[str, Any] = {
 
 
 @bp.app_template_global("register_field_label")
-def register_field_label(name: str) -> str:
-    """Return the display label of a history field."""
+def register_field_label(name: str, kind: str | None = None) -> str:
+    """Return the display label of a history field, as declared for the row's table (``kind``)."""
+    table = TABLE_BY_KEY.get(ENTITY_TABLES.get(kind or "", ""))
+    declared = next((f for f in table.fields if f.name == name), None) if table else None
+    if declared is not None:
+        return str(declared.label)
     return str(FIELD_LABELS.get(name, name.replace("_", " ")))
 
 
 @bp.app_template_filter("register_field_label_filter")
-def register_field_label_filter(name: str) -> str:
-    return register_field_label(name)
+def register_field_label_filter(name: str, kind: str | None = None) -> str:
+    return register_field_label(name, kind)
 
 
 @bp.app_template_global("register_entity_label")

@@ -1,0 +1,70 @@
+"""The register's pages come from the table declarations: every declared field has its form
+control and its list column (or badge), every table has the five generic views under its old
+endpoint names, and history names a field as its own table declares it."""
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from cxgov.extensions import db as _db
+from cxgov.orgs.models import Role
+from cxgov.register import services
+from cxgov.register.forms import control_name, form_fields
+from cxgov.register.queries import LISTS
+from cxgov.register.routes import TABLE_VIEWS
+from cxgov.register.tables import TABLE_BY_KEY, TABLES
+
+from .helpers import small_register
+
+VIEWS = {view.key: view for view in TABLE_VIEWS}
+
+
+@pytest.fixture
+def reg(make_org, client, login, make_member):
+    org = make_org(slug="nordlys", name="Nordlys")
+    login(client, make_member(org, Role.SPONSOR))
+    return small_register(org)
+
+
+def test_every_table_has_one_view_set_and_a_list():
+    assert {t.key for t in TABLES} == set(VIEWS) == set(LISTS)
+
+
+def test_the_five_endpoints_of_every_table_keep_their_names(app):
+    endpoints = set(app.view_functions)
+    for view in TABLE_VIEWS:
+        expected = {view.plural, f"{view.noun}_new", f"{view.noun}_edit", f"{view.noun}_reactivate"}
+        expected.add("person_remove" if view.key == "people" else f"{view.noun}_{view.deactivate_verb}")
+        assert {f"register.{name}" for name in expected} <= endpoints, view.key
+
+
+@pytest.mark.parametrize("key", [t.key for t in TABLES])
+def test_every_declared_field_is_in_the_form_and_the_list(client, reg, key):
+    view, table = VIEWS[key], TABLE_BY_KEY[key]
+    form = client.get(f"/o/nordlys/register/{view.plural}/new").get_data(as_text=True)
+    assert form.count("<h1") == 1
+    for declared in form_fields(table):
+        name = control_name(declared)
+        assert re.search(rf'name="{name}"', form), (key, name)
+        label = re.search(rf'<label[^>]*for="{name}"[^>]*>([^<]*)</label>', form)
+        assert label and html.unescape(label.group(1)).strip() == str(declared.label), (key, name)
+    listing = client.get(f"/o/nordlys/register/{view.plural}?status=all").get_data(as_text=True)
+    headers = [html.unescape(h) for h in re.findall(r'class="cx-sort[^"]*" href="[^"]*">([^<]*)<', listing)]
+    spec = LISTS[key]
+    shown = {spec.title, spec.subtitle, *spec.details.values(), *(f.name for f in spec.badges())}
+    for declared in table.fields:
+        if declared.name == "active":
+            continue
+        assert declared.name in shown or str(declared.label) in headers, (key, declared.name, headers)
+
+
+def test_history_labels_a_field_as_its_own_table_declares_it(client, reg):
+    services.touchpoint_update(touchpoint=reg["touchpoints"][0], owner=reg["bo"], by=None)
+    services.journey_update(journey=reg["move_in"], owner=reg["bo"], by=None)
+    _db.session.commit()
+    touchpoint = client.get(f"/o/nordlys/register/history/touchpoint/{reg['touchpoints'][0].id}").get_data(as_text=True)
+    journey = client.get(f"/o/nordlys/register/history/journey/{reg['move_in'].id}").get_data(as_text=True)
+    assert '<span class="text-muted">Owner:</span>' in touchpoint
+    assert '<span class="text-muted">Journey owner:</span>' in journey
