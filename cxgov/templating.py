@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from flask_login import current_user
 
-from .framework.model import Framework
+from .framework.model import Framework, language_of_part
 from .framework.translations import shows_fallback
 from .numbers import fmt_number, fmt_signed
 from .i18n import WEEK_LANGUAGES, available_languages, current_language, page_language, report_language
@@ -50,6 +50,8 @@ def init_templating(app: Flask) -> None:
         if current_language() in WEEK_LANGUAGES:
             return _("%(date)s (week %(week)d)", date=value.isoformat(), week=value.isocalendar().week)
         return value.isoformat()
+
+    app.add_template_filter(language_of_part, "language_of_part")
 
     # Every figure a page shows is rounded by cxgov.numbers, like the report and the CLI.
     app.add_template_filter(fmt_number, "num")

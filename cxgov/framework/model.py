@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from markupsafe import Markup
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -18,6 +19,29 @@ LEVEL_NUMBERS = (1, 2, 3, 4, 5)
 EFFORTS = ("small", "medium", "large")
 #: How a practice of this version relates to the previous version's practices.
 CHANGES = ("kept", "renamed", "changed", "split", "merged", "new")
+
+
+class SourceText(str):
+    """Framework text shown in its source language (English) because it has no translation yet.
+
+    A plain ``str`` everywhere (equality, hashing, JSON); pages and reports mark it
+    ``lang="en"`` (WCAG 3.1.2, language of parts) through the ``language_of_part`` filter, so a
+    screen reader reading a Swedish page pronounces the English sentence as English.
+    """
+
+    lang = DEFAULT_LANGUAGE
+
+
+def language_of_part(value: Any, lang: str | None) -> Any:
+    """Mark framework text that fell back to English with ``lang="en"`` on a ``lang`` page (WCAG 3.1.2).
+
+    ``value`` is a string from :meth:`Text.get` (a :class:`SourceText` when it fell back). For
+    element content only (the Jinja filter ``language_of_part``): attributes, titles and SVG
+    keep the plain text.
+    """
+    if isinstance(value, SourceText) and value and (lang or DEFAULT_LANGUAGE) != value.lang:
+        return Markup('<span lang="%s">%s</span>') % (value.lang, value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -42,7 +66,10 @@ class Text:
             if code == wanted:
                 return value
         values = dict(self.by_lang)
-        return values.get(wanted) or values[DEFAULT_LANGUAGE]
+        if values.get(wanted):
+            return values[wanted]
+        source = values[DEFAULT_LANGUAGE]
+        return source if wanted == DEFAULT_LANGUAGE else SourceText(source)
 
     def has(self, lang: str | None) -> bool:
         """Tell whether this text exists in ``lang`` itself (False: :meth:`get` falls back)."""

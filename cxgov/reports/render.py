@@ -28,6 +28,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from cxgov import numbers
+from cxgov.framework.model import language_of_part
 from cxgov.i18n import rendering_in, text_language
 
 from . import context as ctx
@@ -141,6 +142,7 @@ def _env() -> Environment:
     env.globals.update(
         _=gettext, gettext=gettext, ngettext=ngettext, text_language=text_language, page_footer_css=page_footer_css
     )
+    env.filters["language_of_part"] = language_of_part
     return env
 
 

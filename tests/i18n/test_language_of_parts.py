@@ -1,0 +1,91 @@
+"""WCAG 3.1.2: framework text that falls back to English on a Swedish page is marked lang="en".
+
+The Swedish overlay here lacks every practice title (an incomplete translation): pages and the
+report show those titles in English inside ``<span lang="en">``, and nothing else is marked.
+"""
+from __future__ import annotations
+
+import html
+import re
+import shutil
+
+import pytest
+import yaml
+from markupsafe import escape
+
+from cxgov.extensions import db
+from cxgov.framework.catalog import framework_catalog_clear
+from cxgov.framework.loader import DEFAULT_FRAMEWORK_DIR
+from cxgov.framework.model import SourceText, Text, language_of_part
+from cxgov.reports import render
+from cxgov.reports.selectors import report_context_for_cycle
+from tests.conftest import login_as
+from tests.reports.test_routes import _answered_cycle
+
+
+@pytest.fixture
+def untitled_sv(app, tmp_path):
+    """The shipped frameworks, with a Swedish 1.1 overlay that translates no practice title."""
+    folder = tmp_path / "assessments"
+    shutil.copytree(DEFAULT_FRAMEWORK_DIR, folder)
+    overlay_file = folder / "cx-governance-1.1.sv.yaml"
+    overlay = yaml.safe_load(overlay_file.read_text(encoding="utf-8"))
+    for texts in overlay["practices"].values():
+        texts.pop("title", None)
+    overlay_file.write_text(yaml.safe_dump(overlay, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    english = yaml.safe_load((folder / "cx-governance-1.1.yaml").read_text(encoding="utf-8"))
+    titles = {p["id"]: p["title"] for d in english["dimensions"] for p in d["practices"]}
+    app.config["ASSESSMENTS_DIR"] = str(folder)
+    framework_catalog_clear()
+    yield titles
+    framework_catalog_clear()
+
+
+def _marked(page: str) -> list[str]:
+    return [html.unescape(t) for t in re.findall(r"<span lang=\"en\">([^<]*)</span>", page)]
+
+
+def test_text_get_says_when_it_fell_back(app):
+    text = Text((("en", "Close the inner loop"),), (("da", "Luk den indre loop"),))
+    assert not isinstance(text.get("da"), SourceText) and not isinstance(text.get("en"), SourceText)
+    assert isinstance(text.get("sv"), SourceText) and text.get("sv") == "Close the inner loop"
+    assert str(language_of_part(text.get("sv"), "sv")) == '<span lang="en">Close the inner loop</span>'
+    assert language_of_part(text.get("da"), "da") == "Luk den indre loop"
+    assert language_of_part(text.get("en"), "en") == "Close the inner loop"
+    assert str(language_of_part(SourceText("<b>"), "sv")) == '<span lang="en">&lt;b&gt;</span>'
+
+
+def test_pages_mark_english_fallback_text(client, make_user, untitled_sv):
+    swede = make_user(is_consultant=True, language="sv")
+    login_as(client, swede)
+    page = client.get("/frameworks/cx-governance/1.1/practices/A1").get_data(as_text=True)
+    assert '<html lang="sv"' in page
+    assert _marked(page).count(untitled_sv["A1"]) >= 1
+    h1 = re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)
+    assert f'<span lang="en">{escape(untitled_sv["A1"])}</span>' in h1
+    # Translated text (the descriptors) is not marked; the attribute (title=) stays plain text.
+    assert all(text in untitled_sv.values() for text in _marked(page)), _marked(page)
+    assert 'title="<span' not in page
+    overview = client.get("/frameworks/cx-governance/1.1/").get_data(as_text=True)
+    assert set(_marked(overview)) == set(untitled_sv.values())
+
+
+def test_the_report_page_and_pdf_html_mark_english_fallback_text(client, make_org, make_member, make_user,
+                                                                   untitled_sv):
+    consultant = make_user(is_consultant=True)
+    org = make_org(language="sv", consultant=consultant)
+    cycle = _answered_cycle(org, make_member)
+    db.session.commit()
+    login_as(client, consultant)
+    page = client.get(f"/o/{org.slug}/reports/{cycle.id}?lang=sv").get_data(as_text=True)
+    gaps = report_context_for_cycle(org, cycle, lang="sv").gaps
+    assert gaps
+    for gap in gaps:
+        assert f'<span lang="en">{escape(gap.title)}</span>' in page, gap.title
+        assert gap.title == untitled_sv[gap.practice_id]
+        assert f'<span lang="en">{escape(gap.next_step)}</span>' not in page  # translated: not marked
+    context = report_context_for_cycle(org, cycle, lang="sv")
+    pdf_html = render.render_pdf_html(context)
+    assert f'<span lang="en">{escape(gaps[0].title)}</span>' in pdf_html
+    english = report_context_for_cycle(org, cycle, lang="en")
+    assert '<span lang="en">' not in render.render_pdf_html(english)
