@@ -31,3 +31,8 @@ def translations_of(message: str) -> dict[str, str]:
     catalogues directly, so it works without an app or a request.
     """
     return {lang: _catalogue(lang).gettext(message) for lang in SUPPORTED_LANGUAGES}
+
+
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a plural pair for extraction (``-k N_plural:1,2``); return it untranslated."""
+    return singular, plural

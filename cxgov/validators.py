@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtforms_translations
 from wtforms import Field, PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
+
+from .messages import N_, N_plural
 
 EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f.]+(\.[^@\s\x00-\x1f.]+)+$")
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
@@ -66,6 +70,59 @@ def no_control_chars(_form: object, field: Field) -> None:
             raise ValidationError(problem)
 
 
+#: WTForms' own messages that cxgov's forms can show (DataRequired, Length, Regexp, the date,
+#: integer and choice fields, CSRF). WTForms ships Swedish and bokmål but no Danish, so cxgov's
+#: catalogue carries them in every language; the rest still comes from WTForms' catalogue.
+WTFORMS_MESSAGES = frozenset(
+    {
+        N_("This field is required."),
+        N_("Invalid input."),
+        N_("Field must be between %(min)d and %(max)d characters long."),
+        N_("Not a valid choice."),
+        N_("Not a valid date value."),
+        N_("Not a valid integer value."),
+        N_("Invalid Choice: could not coerce."),
+        N_("Invalid CSRF Token."),
+        N_("CSRF token missing."),
+        N_("CSRF failed."),
+        N_("CSRF token expired."),
+    }
+)
+WTFORMS_PLURALS = frozenset(
+    {
+        N_plural("Field must be at least %(min)d character long.", "Field must be at least %(min)d characters long."),
+        N_plural("Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters."),
+        N_plural(
+            "'%(value)s' is not a valid choice for this field.", "'%(value)s' are not valid choices for this field."
+        ),
+    }
+)
+
+
+class FormTranslations:
+    """WTForms' messages in the page's language: cxgov's catalogue first, then WTForms' own."""
+
+    def gettext(self, string: str) -> str:
+        if string in WTFORMS_MESSAGES:
+            return str(get_translations().ugettext(string))
+        return str(wtforms_translations.gettext(string))
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        if (singular, plural) in WTFORMS_PLURALS:
+            return str(get_translations().ungettext(singular, plural, n))
+        return str(wtforms_translations.ngettext(singular, plural, n))
+
+
+FORM_TRANSLATIONS = FormTranslations()
+
+
+class TranslatedMeta(FlaskForm.Meta):
+    """Form meta that shows WTForms' own messages through :class:`FormTranslations`."""
+
+    def get_translations(self, form: Any) -> FormTranslations:
+        return FORM_TRANSLATIONS
+
+
 class CxForm(FlaskForm):
     """The base of every cxgov form: every text field obeys the shared text rule.
 
@@ -73,6 +130,8 @@ class CxForm(FlaskForm):
     (tests/security/test_text_rule.py fails for a form that does not derive from this class).
     Passwords are exempt: they are only ever hashed, never stored or shown.
     """
+
+    Meta = TranslatedMeta
 
     def validate(self, extra_validators: dict[str, list[Any]] | None = None) -> bool:
         """Validate as FlaskForm does, with the text rule on every text field."""

@@ -8,12 +8,14 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from ..i18n import SUPPORTED_LANGUAGES
-from ..validators import CxForm, email_check, no_control_chars
+from ..validators import CxForm, TranslatedMeta, email_check, no_control_chars
 
 from .models import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
+    Meta = TranslatedMeta  # WTForms' own messages in the page's language
+
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
     remember = BooleanField(_l("Keep me logged in"))

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from ..audit import security_event
 from ..cycles.models import Cycle, period_valid
 from ..extensions import db
-from ..i18n import lang_option, rendering_in
+from ..i18n import current_language, lang_option, rendering_in
 from ..orgs.models import Organisation
 from ..orgs.services import org_by_slug
 
@@ -64,10 +64,10 @@ def report_pdf_for(slug: str, period: str, lang: str | None = None) -> tuple[byt
 
     org = org_by_slug(slug)
     if org is None:
-        raise LookupError(f"no organisation {slug!r}")
+        raise LookupError(_("No organisation with the short name “%(slug)s”.", slug=slug))
     cycle = db.session.scalar(select(Cycle).where(Cycle.org_id == org.id, Cycle.period == period))
     if cycle is None:
-        raise LookupError(f"{slug} has no cycle for {period}")
+        raise LookupError(_("%(org)s has no cycle for %(period)s.", org=slug, period=period))
     context = report_context_for_cycle(org, cycle, lang=lang)
     # The context is plain data: end the read transaction before the slow rendering, so no
     # SQLite lock is held while another worker wants to read.
@@ -196,20 +196,32 @@ def _worker_init(config: dict[str, Any] | None) -> None:
     _WORKER["ctx"] = ctx
 
 
-def _batch_one(slug: str, period: str, out_dir: str, lang: str | None = None) -> tuple[str, str | None, int, float]:
-    """Render one organisation in a worker; return (slug, error or None, pages, seconds)."""
+def _batch_one(
+    slug: str, period: str, out_dir: str, lang: str | None = None, speaks: str | None = None
+) -> tuple[str, str | None, int, float]:
+    """Render one organisation in a worker; return (slug, error or None, pages, seconds).
+
+    The error is written in ``speaks``, the language the batch command prints in (its --lang,
+    else the command line's): a worker process has no command line of its own.
+    """
     started = time.perf_counter()
-    try:
-        data, pages = report_pdf_for(slug, period, lang)
-        (Path(out_dir) / f"{slug}-{period}.pdf").write_bytes(data)
-        return slug, None, pages, time.perf_counter() - started
-    except Exception as exc:  # one failing organisation must not stop the batch
-        detail = f"{type(exc).__name__}: {exc}"
-        if not isinstance(exc, (LookupError, OSError)):
-            detail += "\n" + "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return slug, detail.splitlines()[0], 0, time.perf_counter() - started
-    finally:
-        db.session.remove()
+    with rendering_in(speaks):
+        path = Path(out_dir) / f"{slug}-{period}.pdf"
+        try:
+            data, pages = report_pdf_for(slug, period, lang)
+            path.write_bytes(data)
+            return slug, None, pages, time.perf_counter() - started
+        except LookupError as exc:
+            return slug, str(exc), 0, time.perf_counter() - started
+        except OSError as exc:
+            detail = _("Could not write %(file)s: %(error)s", file=str(path), error=exc.strerror or exc)
+            return slug, detail, 0, time.perf_counter() - started
+        except Exception as exc:  # one failing organisation must not stop the batch
+            error = "".join(traceback.format_exception_only(type(exc), exc)).strip().splitlines()[0]
+            detail = _("The report could not be made: %(error)s", error=error)
+            return slug, detail, 0, time.perf_counter() - started
+        finally:
+            db.session.remove()
 
 
 def _worker_config() -> dict[str, Any]:
@@ -272,12 +284,13 @@ def batch_command(
     started = time.perf_counter()
     failures: list[tuple[str, str]] = []
     pages_total = 0
+    speaks = current_language()
     with click.progressbar(
         length=len(slugs), label=_("Reports for %(period)s", period=period), show_pos=True, file=sys.stderr
     ) as bar:
         if jobs == 1:
             for slug in slugs:
-                result = _batch_one(slug, period, out_dir, lang)
+                result = _batch_one(slug, period, out_dir, lang, speaks)
                 pages_total += _tally(result, failures)
                 bar.update(1)
         else:
@@ -285,7 +298,7 @@ def batch_command(
             with ProcessPoolExecutor(
                 max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=initargs
             ) as pool:
-                futures = [pool.submit(_batch_one, slug, period, out_dir, lang) for slug in slugs]
+                futures = [pool.submit(_batch_one, slug, period, out_dir, lang, speaks) for slug in slugs]
                 for future in as_completed(futures):
                     pages_total += _tally(future.result(), failures)
                     bar.update(1)

@@ -139,3 +139,15 @@ def test_cli_writes_reports_and_exports_in_the_chosen_language(runner, report, t
 
     refused = runner.invoke(args=["report", "pdf", slug, period, "--lang", "de", "-o", str(pdf)])
     assert refused.exit_code == 2 and "de" in refused.output
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_batch_failures_are_reported_in_the_batch_language(runner, report, tmp_path, jobs):
+    org, cycle, _ = report
+    out = tmp_path / "batch"
+    result = runner.invoke(args=["report", "batch", "--org", "no-such-org", "--org", org.slug, "--period", "2020-Q1",
+                                 "--lang", "sv", "-o", str(out), "--jobs", jobs])
+    assert result.exit_code == 1
+    assert _in("sv", "No organisation with the short name “%(slug)s”.") % {"slug": "no-such-org"} in result.output
+    assert _in("sv", "%(org)s has no cycle for %(period)s.") % {"org": org.slug, "period": "2020-Q1"} in result.output
+    assert "no organisation" not in result.output and "has no cycle" not in result.output
