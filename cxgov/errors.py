@@ -47,8 +47,14 @@ def init_errors(app: Flask) -> None:
             404: (_("Not found"), _("There is nothing here, or it is not yours to see.")),
             405: (_("Not allowed"), _("That method is not allowed here.")),
             413: (_("Too large"), _("The upload is larger than the allowed size.")),
+            429: (_("Too many requests"), _("Too many attempts in a short time. Wait a minute and try again.")),
         }
-        title, message = messages.get(error.code or 500, (error.name, error.description))
+        # Any other code gets a sentence in the reader's language too, never Werkzeug's English.
+        fallback = (
+            _("The request could not be handled"),
+            _("Please go back and try again (HTTP %(code)d).", code=error.code or 500),
+        )
+        title, message = messages.get(error.code or 500, fallback)
         return render_template("errors/error.html", code=error.code, title=title, message=message), error.code or 500
 
     @app.errorhandler(Exception)
