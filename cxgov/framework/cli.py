@@ -72,7 +72,12 @@ def translations(key: str | None, version: str | None) -> None:
         for problem in result.problems:
             click.echo(str(problem))
         click.echo(
-            f"{result.path}: refused: {len(result.problems)} problem{'s' if len(result.problems) != 1 else ''}",
+            ngettext(
+                "%(path)s: refused: %(num)d problem",
+                "%(path)s: refused: %(num)d problems",
+                len(result.problems),
+                path=result.path,
+            ),
             err=True,
         )
     if refused:
