@@ -16,6 +16,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from werkzeug.routing import rules as werkzeug_rules
 
 from cxgov import create_app
 from cxgov.auth.models import User
@@ -29,8 +30,44 @@ hypothesis_settings.register_profile("cxgov", deadline=None,
                                      suppress_health_check=[HealthCheck.too_slow])
 hypothesis_settings.load_profile("cxgov")
 
+
+def _memoise_url_builders() -> None:
+    """Let every test app reuse the URL builders werkzeug compiled for the first one.
+
+    Each test builds a fresh app, and werkzeug compiles two Python functions per URL rule
+    (about 190 rules) from a generated syntax tree: that was 40 % of building an app, and
+    the suite builds one per test. The builder's code depends only on the rule's text, its
+    parsed parts and its defaults (it reaches the rule's converters through its ``self``
+    argument), so the same inputs give the same function. Any other werkzeug keeps its own.
+    """
+    compile_builder = getattr(werkzeug_rules.Rule, "_compile_builder", None)
+    if compile_builder is None:
+        return
+    builders: dict[tuple[Any, ...], Any] = {}
+
+    def memoised(self: werkzeug_rules.Rule, append_unknown: bool = True) -> Any:
+        key = (self.rule, tuple(self._trace), append_unknown,
+               tuple(sorted((name, type(value), repr(value)) for name, value in (self.defaults or {}).items())),
+               tuple(sorted((name, type(converter)) for name, converter in self._converters.items())))
+        builder = builders.get(key)
+        if builder is None:
+            builder = builders[key] = compile_builder(self, append_unknown)
+        return builder
+
+    werkzeug_rules.Rule._compile_builder = memoised  # type: ignore[method-assign]
+
+
+_memoise_url_builders()
+
 TEST_PASSWORD = "correct horse battery"
 _TMP = Path(tempfile.mkdtemp(prefix="cxgov-tests-"))
+# The heavy-work slots (cxgov/ops/limits.py) are lock files in the temporary directory, shared
+# by every process of the host on purpose. For tests that meant one PDF at a time across both
+# xdist workers and every other checkout's test run on the machine: a render waited up to
+# 40 s for someone else's. Each test process (and what it spawns) gets its own temporary
+# directory, so its own slots, as if it were a host of its own.
+os.environ["TMPDIR"] = str(_TMP)
+tempfile.tempdir = None  # read TMPDIR again
 
 
 def database_url_for_tests() -> str:

@@ -6,16 +6,17 @@ access token (made in ``build``), so the matrix calls the API exactly as a progr
 from cxgov.orgs.models import EDIT_REGISTER, MANAGE, READ
 from tests.access import Access
 
-#: (database, user id) -> the secret of the token ``build`` made for them (kept by the process, as the
-#: snapshot is). Keyed by database too: the hostile-input test builds its own world with the same user
-#: ids, and its tokens must not replace the ones the tenancy matrix's restored snapshot holds.
-TOKENS: dict[tuple[str, int], str] = {}
+#: (database, user id, e-mail) -> the secret of the token ``build`` made for them (kept by the process,
+#: as the snapshot is). The hostile-input test builds its own world in the same database with the same
+#: user ids, and its tokens must not replace the ones the tenancy matrix's restored snapshot holds:
+#: its users' e-mails differ (hostile<n>@ against user<n>@), so the e-mail tells the two worlds apart.
+TOKENS: dict[tuple[str, int, str], str] = {}
 
 
-def token_key(user) -> tuple[str, int]:
+def token_key(user) -> tuple[str, int, str]:
     from cxgov.extensions import db
 
-    return str(db.engine.url), user.id
+    return str(db.engine.url), user.id, user.email
 
 
 def build(org, world) -> dict[str, object]:
