@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from flask_babel import ngettext
 
 from ..audit import security_event
 from ..extensions import db
-from ..i18n import lang_option
+from ..i18n import lang_option, rendering_in
 from ..orgs.models import Organisation
 from ..orgs.services import org_by_slug
 from .export import action_plan_csv, action_plan_xlsx
@@ -64,17 +65,19 @@ def list_actions(org_slug: str, status: str | None, overdue: bool) -> None:
 @lang_option
 def export_actions(org_slug: str, out: Path, lang: str | None) -> None:
     """Write the action plan to OUT (.xlsx, or .csv for comma-separated text)."""
-    org = _org(org_slug)
-    suffix = out.suffix.lower()
-    if suffix not in (".xlsx", ".csv"):
-        raise click.ClickException(_("Name the output file .xlsx or .csv."))
-    if suffix == ".xlsx":
-        out.write_bytes(action_plan_xlsx(org=org, lang=lang))
-    else:
-        out.write_bytes(action_plan_csv(org=org, lang=lang))
-    security_event("export", detail=f"action plan {suffix[1:]} (cli)", org_id=org.id)
-    db.session.commit()
-    click.echo(_("Wrote %(file)s", file=out))
+    # Messages and errors in the export's --lang when one is given (it wins over CXGOV_LANG).
+    with rendering_in(lang) if lang else nullcontext():
+        org = _org(org_slug)
+        suffix = out.suffix.lower()
+        if suffix not in (".xlsx", ".csv"):
+            raise click.ClickException(_("Name the output file .xlsx or .csv."))
+        if suffix == ".xlsx":
+            out.write_bytes(action_plan_xlsx(org=org, lang=lang))
+        else:
+            out.write_bytes(action_plan_csv(org=org, lang=lang))
+        security_event("export", detail=f"action plan {suffix[1:]} (cli)", org_id=org.id)
+        db.session.commit()
+        click.echo(_("Wrote %(file)s", file=out))
 
 
 @action_cli.command("remind")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 from ..audit import security_event
 from ..extensions import db
-from ..i18n import lang_option
+from ..i18n import lang_option, rendering_in
 from ..framework.catalog import framework_catalog_for_org, frameworks_for_new_cycle
 from ..orgs.models import Organisation
 from . import exports, invitations, services
@@ -207,27 +208,29 @@ def scores(org: str, period: str) -> None:
 @lang_option
 def export(org: str, period: str, out: str, lang: str | None) -> None:
     """Write ORG's PERIOD answers, practice scores and dimensions to OUT.xlsx."""
-    organisation = _org(org)
-    cycle = _cycle(organisation, period)
-    if not out.lower().endswith(".xlsx"):
-        raise click.ClickException(_("OUT must end in .xlsx."))
-    tables = exports.cycle_tables(cycle=cycle, org=organisation, include_names=True, lang=lang)
-    try:
-        Path(out).write_bytes(exports.cycle_xlsx(tables))
-    except OSError as error:
-        raise click.ClickException(
-            _("Could not write %(file)s: %(error)s", file=out, error=error.strerror or error)
-        ) from None
-    security_event("export", detail=f"cycle {cycle.period} xlsx (cli)", org_id=organisation.id)
-    db.session.commit()
-    click.echo(
-        _(
-            "Wrote %(file)s: %(answers)s, %(practices)s.",
-            file=out,
-            answers=ngettext("%(num)d answer", "%(num)d answers", len(tables["Answers"].rows)),
-            practices=ngettext("%(num)d practice", "%(num)d practices", len(tables["Practices"].rows)),
+    # Messages and errors in the export's --lang when one is given (it wins over CXGOV_LANG).
+    with rendering_in(lang) if lang else nullcontext():
+        organisation = _org(org)
+        cycle = _cycle(organisation, period)
+        if not out.lower().endswith(".xlsx"):
+            raise click.ClickException(_("OUT must end in .xlsx."))
+        tables = exports.cycle_tables(cycle=cycle, org=organisation, include_names=True, lang=lang)
+        try:
+            Path(out).write_bytes(exports.cycle_xlsx(tables))
+        except OSError as error:
+            raise click.ClickException(
+                _("Could not write %(file)s: %(error)s", file=out, error=error.strerror or error)
+            ) from None
+        security_event("export", detail=f"cycle {cycle.period} xlsx (cli)", org_id=organisation.id)
+        db.session.commit()
+        click.echo(
+            _(
+                "Wrote %(file)s: %(answers)s, %(practices)s.",
+                file=out,
+                answers=ngettext("%(num)d answer", "%(num)d answers", len(tables["Answers"].rows)),
+                practices=ngettext("%(num)d practice", "%(num)d practices", len(tables["Practices"].rows)),
+            )
         )
-    )
 
 
 @cycle_cli.command("invite")

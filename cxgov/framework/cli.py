@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -130,35 +131,37 @@ def validate(path: Path) -> None:
 )
 def export(key: str, out: Path, version: str | None, lang: str | None) -> None:
     """Export a framework as a spreadsheet a consultant can review with a client."""
-    catalog = framework_catalog().for_firms(None)
-    fw = catalog.get(key, version)
-    if fw is None:
-        known = (
-            ", ".join(f"{f.key} {f.version}" for k in sorted(catalog.versions) for f in catalog.all_versions(k))
-            or "none"
+    # Messages and errors in the export's --lang when one is given (it wins over CXGOV_LANG).
+    with rendering_in(lang) if lang else nullcontext():
+        catalog = framework_catalog().for_firms(None)
+        fw = catalog.get(key, version)
+        if fw is None:
+            known = (
+                ", ".join(f"{f.key} {f.version}" for k in sorted(catalog.versions) for f in catalog.all_versions(k))
+                or "none"
+            )
+            wanted = f"{key} {version}" if version else key
+            raise click.ClickException(
+                _("No valid framework “%(key)s”. Valid frameworks: %(known)s.", key=wanted, known=known)
+            )
+        try:
+            out.write_bytes(framework_xlsx(fw, lang=lang))
+        except OSError as error:
+            raise click.ClickException(
+                _("Could not write %(file)s: %(error)s", file=out, error=error.strerror or error)
+            ) from error
+        security_event("export", detail=f"framework {fw.key} {fw.version} xlsx {out.name}")
+        db.session.commit()
+        click.echo(
+            ngettext(
+                "%(file)s: %(key)s %(version)s, %(num)d practice",
+                "%(file)s: %(key)s %(version)s, %(num)d practices",
+                len(fw.practices),
+                file=out,
+                key=fw.key,
+                version=fw.version,
+            )
         )
-        wanted = f"{key} {version}" if version else key
-        raise click.ClickException(
-            _("No valid framework “%(key)s”. Valid frameworks: %(known)s.", key=wanted, known=known)
-        )
-    try:
-        out.write_bytes(framework_xlsx(fw, lang=lang))
-    except OSError as error:
-        raise click.ClickException(
-            _("Could not write %(file)s: %(error)s", file=out, error=error.strerror or error)
-        ) from error
-    security_event("export", detail=f"framework {fw.key} {fw.version} xlsx {out.name}")
-    db.session.commit()
-    click.echo(
-        ngettext(
-            "%(file)s: %(key)s %(version)s, %(num)d practice",
-            "%(file)s: %(key)s %(version)s, %(num)d practices",
-            len(fw.practices),
-            file=out,
-            key=fw.key,
-            version=fw.version,
-        )
-    )
 
 
 @framework_cli.command("crosswalk")

@@ -316,3 +316,13 @@ def test_sheet_names_are_unambiguous_in_every_language():
         for lang, name in translations_of(spec.sheet).items():
             assert table_for_name(name) is spec, (lang, name)
             assert table_for_name(f"{name}.csv") is spec
+
+
+def test_cli_exports_speak_their_lang(runner, world, tmp_path):
+    org, cycle, _ = world
+    refused = runner.invoke(args=["action", "export", org.slug, str(tmp_path / "a.txt"), "--lang", "sv"])
+    assert refused.exit_code != 0 and _in("sv", "Name the output file .xlsx or .csv.") in refused.output
+    done = runner.invoke(args=["cycle", "export", org.slug, cycle.period, str(tmp_path / "c.xlsx"), "--lang", "da"])
+    assert done.exit_code == 0 and _in("da", "Wrote %(file)s: %(answers)s, %(practices)s.").split("%")[0] in done.output
+    english = runner.invoke(args=["framework", "export", "cx-governance", "--xlsx", str(tmp_path / "f.xlsx")])
+    assert english.exit_code == 0 and "practices" in english.output
