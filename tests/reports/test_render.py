@@ -244,7 +244,7 @@ def test_pdf_layout_logs_no_warnings(caplog, monkeypatch, context):
     monkeypatch.setattr(render, "_per_thread", threading.local())  # parse the stylesheets again
     render.report_html_class.cache_clear()  # and the UA stylesheet
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
-        render_pdf(context)
+        render_pdf_pages(context)
     render.report_html_class.cache_clear()
     assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
 
