@@ -68,6 +68,7 @@ def _instance_secret_key(instance: Path) -> str:
 
 def register_extensions(app: Flask) -> None:
     """Bind database, migrations, login, CSRF and translations to the app."""
+    # Loaded when an app is built, not by `import cxgov` (pure modules and workers import the package).
     from . import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
     from .db import configure_sqlite
     from .extensions import babel, csrf, db, login_manager, migrate
@@ -78,6 +79,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
+    # Loaded when an app is built, not by `import cxgov` (pure modules and workers import the package).
     from .auth.routes import load_user_from_session
 
     login_manager.user_loader(load_user_from_session)
@@ -96,13 +98,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach every feature's blueprint; org-scoped ones must declare roles per view."""
-    from .blueprints import BLUEPRINTS
-    from .tenancy import check_org_views_declare_roles
-
-    from .health import init_health
-
-    # Like BLUEPRINTS(): the API's views and schemas load when an app is built, not with cxgov.
+    # Loaded when an app is built, not by `import cxgov` (pure modules and workers import the
+    # package); like BLUEPRINTS(), the API's views and schemas load with the app, not with cxgov.
     from .api.spec import init_api
+    from .blueprints import BLUEPRINTS
+    from .health import init_health
+    from .tenancy import check_org_views_declare_roles
 
     for blueprint in BLUEPRINTS():
         app.register_blueprint(blueprint)
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     """Security headers on every response; login required everywhere but the public pages."""
+    # Loaded when an app is built, not by `import cxgov` (pure modules and workers import the package).
     from .security import init_security
 
     init_security(app)
@@ -120,6 +122,7 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     """Friendly pages for 400/403/404/413/500; a 500 rolls back the request's work."""
+    # Loaded when an app is built, not by `import cxgov` (pure modules and workers import the package).
     from .errors import init_errors
 
     init_errors(app)
@@ -127,6 +130,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Globals and filters the templates share."""
+    # Loaded when an app is built, not by `import cxgov` (pure modules and workers import the package).
     from .templating import init_templating
 
     init_templating(app)
@@ -134,6 +138,7 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     """One ``flask`` command group per noun."""
+    # Loaded when an app is built, not by `import cxgov` (pure modules and workers import the package).
     from .cli import COMMANDS
 
     for command in COMMANDS():

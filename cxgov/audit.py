@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import datetime
+from logging.handlers import WatchedFileHandler
 from typing import TextIO
 
 from flask import Flask, g, has_request_context, request
@@ -184,7 +185,6 @@ def init_security_log(app: Flask) -> None:
     Installed once per process (several apps in one process share the logger). The file
     handler reopens the file when logrotate moves it; every worker appends whole lines.
     """
-    from logging.handlers import WatchedFileHandler
 
     path = app.config.get("SECURITY_LOG") or None
     for existing in list(log.handlers):

@@ -10,6 +10,8 @@ from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
+from .extensions import db
+
 #: Requests that only read begin a deferred transaction so they never queue behind writers.
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -79,7 +81,6 @@ def begin_writing() -> None:
     it ends the read transaction, and the next one starts with BEGIN IMMEDIATE, which waits its
     turn for the write lock. On PostgreSQL it just ends the read transaction.
     """
-    from .extensions import db
 
     db.session.commit()  # a GET has written nothing yet; this only ends the read snapshot
     if has_request_context():

@@ -7,6 +7,7 @@ running the same services the UI uses.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Callable
 
@@ -108,7 +109,6 @@ def demo_create() -> DemoContext:
 
 def _import_feature_steps() -> None:
     """Import the modules whose ``@demo_step`` functions extend the demo."""
-    import importlib
 
     for module in DEMO_MODULES:
         importlib.import_module(module)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Flask, Response, g, redirect, request, url_for
-from werkzeug.wrappers import Response as BaseResponse
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response as BaseResponse
 
 from .api.blueprint import is_api_endpoint
+from .audit import init_security_log, write_queued_security_events
 
 #: Endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = frozenset(
@@ -47,14 +49,10 @@ def init_security(app: Flask) -> None:
 
     proxies = int(app.config.get("PROXY_COUNT") or 0)
     if proxies > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         # Only as many X-Forwarded-* hops as there are proxies of ours: a client cannot spoof
         # its address past them (and so cannot dodge the per-address login limit).
         # Wrapping wsgi_app is Flask's documented way to add middleware; mypy sees a method there.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)  # type: ignore[method-assign]
-
-    from .audit import init_security_log, write_queued_security_events
 
     init_security_log(app)
     app.teardown_request(write_queued_security_events)

@@ -8,13 +8,14 @@ from typing import Any
 from flask import Flask, g
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
-from markupsafe import Markup
 from flask_login import current_user
+from markupsafe import Markup
 
 from .framework.model import Framework, language_of_part
 from .framework.translations import shows_fallback
-from .numbers import fmt_number, fmt_signed
 from .i18n import WEEK_LANGUAGES, available_languages, current_language, page_language, report_language
+from .nav import has_endpoint, org_nav
+from .numbers import fmt_number, fmt_signed
 from .orgs.models import EDIT_REGISTER, MANAGE, Role
 
 
@@ -56,8 +57,6 @@ def init_templating(app: Flask) -> None:
     # Every figure a page shows is rounded by cxgov.numbers, like the report and the CLI.
     app.add_template_filter(fmt_number, "num")
     app.add_template_filter(fmt_signed, "signed")
-
-    from .nav import has_endpoint, org_nav
 
     app.jinja_env.globals.update(
         current_user=current_user,

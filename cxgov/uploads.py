@@ -24,6 +24,7 @@ def stored_file_type(data: bytes) -> str:
 
     Stored files are only ever images; the type is never taken from a name or a file's own claim.
     """
+    # PIL is heavy to import: loaded only when an upload is checked
     from PIL import Image, UnidentifiedImageError
 
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from flask_babel import get_translations
@@ -148,7 +149,6 @@ class CxForm(FlaskForm):
 
 def slugify(text: str) -> str:
     """Return a URL slug made from ``text`` (ASCII letters, digits and dashes)."""
-    import unicodedata
 
     folded = unicodedata.normalize(
         "NFKD", text.replace("ø", "o").replace("Ø", "O").replace("æ", "ae").replace("Æ", "AE")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
@@ -19,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..auth.models import User
 from ..db import UTCDateTime, utcnow
 from ..extensions import Model
+from ..history.services import snapshot
 from ..register.models import Person, Touchpoint
 
 #: Lifecycle of an action; planned and in_progress are "open".
@@ -32,7 +34,6 @@ DROP_REASON_MAX = 1000
 
 def status_label(status: str) -> str:
     """Return the display label of an action status."""
-    from flask_babel import gettext as _
 
     return {"planned": _("Planned"), "in_progress": _("In progress"), "done": _("Done"), "dropped": _("Dropped")}.get(
         status, status
@@ -113,7 +114,6 @@ class Action(Model):
 
     def as_record(self) -> dict[str, Any]:
         """Return the fields the change history compares."""
-        from ..history.services import snapshot
 
         return snapshot(self, ACTION_HISTORY_FIELDS)
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..audit import security_event
 from ..cycles.models import Cycle
+from ..cycles.services import cycle_framework
 from ..extensions import db
-from ..i18n import current_language
 from ..history.services import history_for_entity
+from ..i18n import current_language
 from ..nav import NAV_BADGES
 from ..orgs.models import EDIT_REGISTER, MANAGE, READ
 from ..register.models import Person, Touchpoint
@@ -23,7 +25,7 @@ from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_r
 from . import selectors, services
 from .export import action_plan_csv, action_plan_xlsx
 from .forms import ActionForm, NoteForm
-from .models import ACTION_STATUSES, Action, status_label
+from .models import ACTION_STATUSES, Action, ActionCycleLink, status_label
 
 bp = org_blueprint("actions", __name__, url_prefix="/actions")
 
@@ -44,7 +46,6 @@ def actions_of_person(person: Person) -> list[Action]:
 @bp.app_template_global("open_action_for_practice")
 def open_action_for_practice(practice_id: str) -> int | None:
     """Return the id of an open action on ``practice_id`` in the current org (one query per request)."""
-    from flask import g
 
     cache = getattr(g, "_open_actions_by_practice", None)
     if cache is None:
@@ -64,14 +65,12 @@ def open_action_for_practice(practice_id: str) -> int | None:
 @bp.app_template_global("can_manage_actions")
 def can_manage_actions() -> bool:
     """Return True when the current member may create and edit actions."""
-    from flask import g
 
     return getattr(g, "membership", None) is not None and g.membership.role in MANAGE
 
 
 def _overdue_badge() -> int | None:
     """Count the overdue actions owned by the current user's register person (one query)."""
-    from flask import g
 
     org = getattr(g, "org", None)
     if org is None or not current_user.is_authenticated:
@@ -104,7 +103,6 @@ def _fill_choices(form: ActionForm, org_id: int, action: Action | None = None) -
         (p.id, p.name + (f" · {p.title}" if p.title else "")) for p in _people(org_id, owner_keep)
     ]
     tp_keep = action.touchpoint_id if action else None
-    from sqlalchemy.orm import selectinload
 
     query = (
         select(Touchpoint)
@@ -187,7 +185,6 @@ def detail(action_id: int) -> ResponseReturnValue:
     action = org_get(Action, action_id)
     titles = selectors.practice_titles(selectors.org_framework(org.id), current_language())
     source = db.session.get(Cycle, action.source_cycle_id) if action.source_cycle_id else None
-    from .models import ActionCycleLink
 
     carried = list(
         db.session.scalars(
@@ -407,7 +404,6 @@ def followup(cycle_id: int) -> ResponseReturnValue:
     org = current_org()
     cycle = org_get(Cycle, cycle_id)
     items = selectors.action_followup(org.id, cycle)
-    from ..cycles.services import cycle_framework
 
     titles = selectors.practice_titles(cycle_framework(cycle), current_language())
     return render_template(

@@ -11,18 +11,24 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import defer, selectinload
 
 from ..cycles.models import PERIOD_RE, Cycle
+from ..cycles.services import cycle_framework, cycle_score, framework_versions
 from ..extensions import db
+from ..framework.catalog import framework_catalog
 from ..framework.model import Framework
 from ..numbers import fmt_level
-from ..register.models import Person
-from .models import ACTION_STATUSES, OPEN_STATUSES, Action, ActionCycleLink
+from ..orgs.models import Organisation
+from ..register.models import Person, Touchpoint
+from ..scoring.engine import CycleResult
+from ..scoring.versions import successor_ids, version_chain
+from .models import ACTION_STATUSES, OPEN_STATUSES, Action, ActionCycleLink, status_label
 
 if TYPE_CHECKING:
     from ..history.models import ChangeLog
-    from ..scoring.engine import CycleResult
 
 #: Sort orders of the action plan page.
 SORTS: tuple[str, ...] = ("due", "priority", "practice", "updated")
@@ -174,12 +180,9 @@ def _midnight(day: date) -> datetime:
 
 def _cycle_result(cycle: Cycle) -> "CycleResult | None":
     """Return the cycle's stored result, or its live score while it is open."""
-    from ..scoring.engine import CycleResult
 
     if cycle.results is not None:
         return CycleResult.from_dict(cycle.results)
-    from ..cycles.services import cycle_score
-    from ..orgs.models import Organisation
 
     org = db.session.get_one(Organisation, cycle.org_id)
     return cycle_score(cycle=cycle, org=org)
@@ -191,8 +194,6 @@ def _practice_translator(cycle: Cycle) -> Callable[[str | None], str | None]:
     An action made on an earlier version's practice follows that practice's successor
     (the first one, for a split); a retired practice keeps its old id and has no score.
     """
-    from ..cycles.services import cycle_framework, framework_versions
-    from ..scoring.versions import successor_ids, version_chain
 
     framework = cycle_framework(cycle)
     known = {p.id for p in framework.practices}
@@ -259,10 +260,8 @@ def _filtered(query: Select, org_id: int, filters: ActionFilters, today: date) -
 
 def actions_list(org_id: int, filters: ActionFilters, today: date | None = None) -> list[Action]:
     """Return the organisation's actions matching ``filters``, in the chosen order, owners loaded."""
-    from sqlalchemy.orm import selectinload
 
     today = today or date.today()
-    from ..register.models import Touchpoint
 
     query = _filtered(select(Action), org_id, filters, today).options(
         selectinload(Action.owner),
@@ -346,9 +345,6 @@ def actions_for_person(org_id: int, person_id: int) -> list[Action]:
 
 def org_framework(org_id: int) -> Framework | None:
     """Return the framework of the organisation's newest cycle, else the default catalogue one."""
-    from ..cycles.services import cycle_framework
-
-    from sqlalchemy.orm import defer
 
     # The snapshot (and the stored results) are large JSON; the framework is cached by hash,
     # so they are only loaded when this process has not rebuilt that framework yet.
@@ -362,8 +358,6 @@ def org_framework(org_id: int) -> Framework | None:
     if cycle is not None:
         return cycle_framework(cycle)
     try:
-        from ..framework.catalog import framework_catalog
-
         catalog = framework_catalog()
     except Exception:  # noqa: BLE001 - labels are a nicety; the plan works without them
         return None
@@ -390,10 +384,6 @@ class HistoryRow:
 
 def readable_history(org_id: int, entries: Iterable["ChangeLog"]) -> list[HistoryRow]:
     """Return change log entries of actions with labels, owner names, periods and plain dates."""
-    from flask_babel import gettext as _
-
-    from ..register.models import Touchpoint
-    from .models import status_label
 
     entries = list(entries)
     labels = {

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -69,7 +70,6 @@ class User(UserMixin, Model):
 
     def set_password(self, password: str) -> None:
         """Hash and store ``password`` and end every other session of this user."""
-        from flask import current_app
 
         # Tests set a cheap method; production keeps Werkzeug's scrypt default.
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")

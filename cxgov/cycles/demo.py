@@ -23,9 +23,10 @@ import yaml
 from sqlalchemy import insert
 
 from ..auth.services import user_create
-from ..demo import DemoContext, demo_step
 from ..db import utcnow
+from ..demo import DemoContext, demo_step
 from ..extensions import db
+from ..framework.catalog import framework_catalog
 from ..orgs.models import ANSWER, Membership, Role
 from . import services
 from .models import Answer, Respondent
@@ -179,7 +180,6 @@ def _practice_offsets(rng: random.Random, framework: Framework, earlier: Framewo
 @demo_step
 def demo_cycles(ctx: DemoContext) -> None:
     """Create the demo's eight closed quarters and its open one."""
-    from ..framework.catalog import framework_catalog
 
     framework = framework_catalog().get("cx-governance")
     if framework is None:

@@ -14,20 +14,23 @@ from datetime import date
 from typing import Any, Iterable, Mapping
 
 from blinker import Namespace
-from sqlalchemy import func, select
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth.models import User
 from ..db import utcnow
 from ..extensions import db
-from ..framework.catalog import framework_translated
+from ..framework.catalog import framework_catalog, framework_translated
 from ..framework.model import Framework, Profile
 from ..numbers import round_half_up
 from ..orgs.models import ANSWER, DEFAULT_RESPONDENT_GROUPS, Membership, Organisation
+from ..register.health import failing_check_keys
 from ..scoring.engine import Answer as ScoringAnswer
 from ..scoring.engine import CycleResult, score_cycle
+from ..scoring.versions import result_onto
 from ..validators import is_email, normalise_email, text_is_clean
 from .models import NOTE_MAX_CHARS, Answer, Cycle, Respondent, period_valid
 
@@ -90,7 +93,6 @@ def org_group_sides(org: Organisation) -> tuple[tuple[str, ...], tuple[str, ...]
 
 def register_failing_checks(org: Organisation) -> frozenset[str]:
     """Return the keys of the register health checks that fail for ``org`` right now."""
-    from ..register.health import failing_check_keys
 
     return frozenset(failing_check_keys(org))
 
@@ -226,7 +228,6 @@ def framework_versions(framework: Framework) -> dict[str, Framework]:
     The catalogue gives the versions; ``framework`` itself (a cycle's snapshot) wins for its
     own version, so a cycle is always read against exactly what it asked.
     """
-    from ..framework.catalog import framework_catalog
 
     versions = {f.version: f for f in framework_catalog().all_versions(framework.key)}
     versions[framework.version] = framework
@@ -235,7 +236,6 @@ def framework_versions(framework: Framework) -> dict[str, Framework]:
 
 def result_on(result: CycleResult, framework: Framework) -> CycleResult | None:
     """Return a stored result carried onto ``framework``'s practice ids (None if unmappable)."""
-    from ..scoring.versions import result_onto
 
     if result.framework_key == framework.key and result.framework_version == framework.version:
         return result
@@ -257,7 +257,6 @@ def respondent_for(cycle: Cycle, user: User) -> Respondent | None:
 
 def cycle_respondents(cycle: Cycle) -> list[Respondent]:
     """Return the respondents of ``cycle`` with their users, by group then name (one query)."""
-    from sqlalchemy.orm import joinedload
 
     rows = db.session.scalars(
         select(Respondent).options(joinedload(Respondent.user)).where(Respondent.cycle_id == cycle.id)

@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from ..auth.models import User
 from ..extensions import db
-from .catalog import framework_catalog
+from .catalog import framework_catalog, version_tuple
 from .loader import Problem
-from .translations import load_framework_text_translated
 from .model import Framework
 from .models import FrameworkUpload
 from .scope import firm_of
+from .translations import load_framework_text_translated
 
 #: A real framework is a few hundred KB at most; anything larger is refused unread.
 MAX_UPLOAD_BYTES = 1_000_000
@@ -122,7 +122,6 @@ def framework_upload_create(*, data: bytes, filename: str, by: User | None) -> t
 
 def next_version(key: str) -> str:
     """Suggest the next free minor version of ``key`` (``1.0`` -> ``1.1``)."""
-    from .catalog import version_tuple
 
     taken = {f.version for f in framework_catalog().all_versions(key)}
     taken |= set(db.session.scalars(select(FrameworkUpload.version).where(FrameworkUpload.key == key)))

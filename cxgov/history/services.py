@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
 from ..extensions import db
@@ -111,7 +112,6 @@ def history_for_org(
     *, org: Organisation, entity_type: str | None = None, user_id: int | None = None, offset: int = 0, limit: int = 100
 ) -> list[ChangeLog]:
     """Return an organisation's changes, newest first, optionally of one type or user."""
-    from sqlalchemy.orm import selectinload
 
     query = select(ChangeLog).where(ChangeLog.org_id == org.id).options(selectinload(ChangeLog.user))
     if entity_type:

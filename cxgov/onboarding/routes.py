@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -11,11 +11,13 @@ from wtforms import RadioField
 from wtforms.validators import DataRequired
 
 from ..extensions import db
-from ..orgs.models import MANAGE
+from ..orgs.forms import EmptyForm
+from ..orgs.models import MANAGE, Membership, Role
+from ..orgs.services import OrgError, member_change_role
 from ..register import services as register_services
-from ..tenancy import current_org, org_blueprint, roles_required
+from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
 from ..validators import CxForm
-from .sponsor import SponsorViews
+from .sponsor import SponsorViews, sponsor_record_in_register, sponsor_views
 from .templates import industry_template, industry_templates, template_apply
 
 bp = org_blueprint("onboarding", __name__, url_prefix="/getting-started")
@@ -64,9 +66,6 @@ def templates() -> ResponseReturnValue:
 @bp.app_template_global("sponsor_views")
 def sponsor_views_global() -> SponsorViews:
     """Return the current organisation's sponsor mismatches, once per request (for the partial)."""
-    from flask import request
-
-    from .sponsor import sponsor_views
 
     # per request (the WSGI environ), not per app context, which tests share across requests
     if "cxgov.sponsor_views" not in request.environ:
@@ -75,7 +74,6 @@ def sponsor_views_global() -> SponsorViews:
 
 
 def _back() -> str:
-    from flask import request
 
     target = request.form.get("next", "")
     return target if target.startswith("/") and not target.startswith("//") else url_for("org.members")
@@ -85,10 +83,6 @@ def _back() -> str:
 @roles_required(MANAGE)
 def sponsor_to_register(membership_id: int) -> ResponseReturnValue:
     """Record a member with the sponsor role as the register's CX sponsor."""
-    from ..orgs.forms import EmptyForm
-    from ..orgs.models import Membership, Role
-    from ..tenancy import org_get
-    from .sponsor import sponsor_record_in_register
 
     membership = org_get(Membership, membership_id)
     if not EmptyForm().validate_on_submit() or membership.role != Role.SPONSOR:
@@ -109,11 +103,6 @@ def sponsor_to_register(membership_id: int) -> ResponseReturnValue:
 @roles_required(MANAGE)
 def sponsor_to_member(membership_id: int) -> ResponseReturnValue:
     """Give the register's CX sponsor the sponsor member role in cxgov."""
-    from ..orgs.forms import EmptyForm
-    from ..orgs.models import Membership, Role
-    from ..orgs.services import OrgError, member_change_role
-    from ..tenancy import current_role, org_get
-    from .sponsor import sponsor_views
 
     membership = org_get(Membership, membership_id)
     register_members = {m.id for _p, m in sponsor_views(current_org()).register_not_members}

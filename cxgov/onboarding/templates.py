@@ -12,8 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from sqlalchemy import func, select
 
 from ..auth.models import User
+from ..extensions import db
 from ..orgs.models import Organisation
 from ..register import services
 from ..register.models import CHANNEL_KINDS, Channel, Journey
@@ -52,9 +54,6 @@ def industry_template(key: str) -> IndustryTemplate | None:
 
 def template_apply(*, org: Organisation, template: IndustryTemplate, by: User | None) -> tuple[int, int]:
     """Add the template's journeys and channels the register lacks; return (journeys, channels) added."""
-    from sqlalchemy import func, select
-
-    from ..extensions import db
 
     have_journeys = set(db.session.scalars(select(func.lower(Journey.name)).where(Journey.org_id == org.id)))
     have_channels = set(db.session.scalars(select(func.lower(Channel.name)).where(Channel.org_id == org.id)))

@@ -22,7 +22,8 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import URL, Connection, Engine, create_engine, func, inspect, insert, select, text
+from sqlalchemy import URL, Connection, Engine, create_engine, func, insert, inspect, select, text
+from sqlalchemy.engine import make_url
 
 from ..extensions import db
 from ..messages import N_
@@ -47,7 +48,6 @@ class BackupError(click.ClickException):
 
 def sqlite_file(url: str | URL) -> Path | None:
     """Return the file of a SQLite database URL, or None for any other database."""
-    from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":

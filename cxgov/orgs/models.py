@@ -28,14 +28,12 @@ class Role(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        from flask_babel import gettext as _
-
         return {
-            "consultant": _("Consultant"),
-            "sponsor": _("CX sponsor"),
-            "ambassador": _("Ambassador"),
-            "respondent": _("Respondent"),
-            "viewer": _("Viewer"),
+            "consultant": gettext("Consultant"),
+            "sponsor": gettext("CX sponsor"),
+            "ambassador": gettext("Ambassador"),
+            "respondent": gettext("Respondent"),
+            "viewer": gettext("Viewer"),
         }[self.value]
 
 

@@ -15,6 +15,8 @@ from ..invitations.models import Invitation
 from ..invitations.services import InvitationError, invitation_create, invitations_for_org, invitations_pending_count
 from ..invitations.services import invitation_revoke as invitation_revoke_service
 from ..mail.services import mail_is_configured
+from ..overview import overview_for
+from ..portfolio.routes import portfolio_page
 from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_required
 from ..uploads import UploadError, logo_from_upload, stored_file_response
 from . import services
@@ -31,8 +33,6 @@ def home() -> ResponseReturnValue:
     orgs = services.orgs_for_user(current_user)
     pending = invitations_pending_count(current_user)
     if current_user.is_consultant:
-        from ..portfolio.routes import portfolio_page
-
         return portfolio_page(
             others=[(org, role) for org, role in orgs if role != Role.CONSULTANT], pending_invitations=pending
         )
@@ -69,7 +69,6 @@ def create() -> ResponseReturnValue:
 @roles_required(READ)
 def overview() -> ResponseReturnValue:
     """The organisation's start page: where things stand and where to go next."""
-    from ..overview import overview_for
 
     org = current_org()
     return render_template(

@@ -24,7 +24,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..cycles.models import Cycle
+from ..cycles.services import cycle_framework
 from ..extensions import db
+from ..numbers import round_half_up
 from ..orgs.models import Membership, Organisation, Role
 
 #: Below this many contributing organisations no benchmark is shown, whatever the setting says.
@@ -86,7 +88,6 @@ def quartiles(values: Sequence[float]) -> tuple[float, float, float]:
 
 
 def _whole(value: float) -> int:
-    from ..numbers import round_half_up
 
     return int(round_half_up(value, 0))
 
@@ -189,8 +190,6 @@ def benchmark_for_cycle(cycle: Cycle, *, by_industry: bool = False, lang: str | 
 
 def _dimension_titles(cycle: Cycle, lang: str | None) -> dict[str, str]:
     try:
-        from ..cycles.services import cycle_framework
-
         return {d.key: d.title.get(lang) for d in cycle_framework(cycle).dimensions}
     except Exception:  # a snapshot that cannot be rebuilt still benchmarks, by key
         return {}

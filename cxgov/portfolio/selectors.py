@@ -19,6 +19,7 @@ from ..actions.models import OPEN_STATUSES, Action
 from ..auth.models import User
 from ..cycles.models import Cycle, Respondent
 from ..extensions import db
+from ..framework.catalog import framework_catalog
 from ..messages import N_
 from ..orgs.models import Membership, Organisation, Role
 from ..register.health import register_snapshots, run_health_checks
@@ -90,7 +91,6 @@ def consultant_orgs(user: User) -> list[Organisation]:
 
 def _stage_names(lang: str | None) -> dict[tuple[str, str], str]:
     """Return (framework key, stage key) -> stage name from the framework catalogue."""
-    from ..framework.catalog import framework_catalog
 
     names: dict[tuple[str, str], str] = {}
     try:

@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Flask, current_app
 
 from ..extensions import db
+from .models import ReportVersion
+from .versions import report_version_render
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -33,8 +35,6 @@ def _pool() -> ThreadPoolExecutor:
 
 
 def _render(app: Flask, version_id: int) -> None:
-    from .models import ReportVersion
-    from .versions import report_version_render
 
     with app.app_context():
         try:
@@ -54,9 +54,6 @@ def report_pdf_render_soon(version_id: int) -> None:
     # current_app is typed as Flask but is a proxy; _get_current_object is Flask's way to the app.
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config.get("REPORT_RENDER_SYNC"):  # in this request's own session
-        from .models import ReportVersion
-        from .versions import report_version_render
-
         version = db.session.get(ReportVersion, version_id)
         if version is not None:
             report_version_render(version=version)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-
 import multiprocessing
 import os
 import sys
@@ -16,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..audit import security_event
@@ -28,6 +27,10 @@ from ..extensions import db
 from ..i18n import current_language, lang_option, rendering_in
 from ..orgs.models import Organisation
 from ..orgs.services import org_by_slug
+from .render import pdf_style, render_pdf_pages, report_html_class
+from .selectors import report_context_for_cycle
+from .versions import report_draft_context, report_version_get
+from .word import report_docx
 
 report_cli = AppGroup("report", help="Gap reports as PDF or Word, one organisation or all of them.")
 
@@ -59,8 +62,6 @@ def _cycle(org: Organisation, period: str) -> Cycle:
 
 def report_pdf_for(slug: str, period: str, lang: str | None = None) -> tuple[bytes, int]:
     """Render one organisation's report for ``period`` in ``lang``; return (pdf, page count)."""
-    from .render import render_pdf_pages
-    from .selectors import report_context_for_cycle
 
     org = org_by_slug(slug)
     if org is None:
@@ -139,8 +140,6 @@ def pdf_command(org_slug: str, period: str, output: str, lang: str | None) -> No
 @_speaks_lang
 def docx_command(org_slug: str, period: str, output: str, number: int | None, lang: str | None) -> None:
     """Write ORG's gap report for PERIOD (e.g. 2026-Q3) as a Word file (.docx)."""
-    from .versions import report_draft_context, report_version_get
-    from .word import report_docx
 
     if not period_valid(period):
         raise click.BadParameter(_("write the quarter as YYYY-Qn, e.g. 2026-Q3"), param_hint="PERIOD")
@@ -335,8 +334,6 @@ def _pool_start(config: dict[str, Any]) -> tuple[Any, tuple[Any, ...]]:
     """
     db.session.remove()
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
-        from .render import pdf_style, report_html_class
-
         report_html_class()  # import WeasyPrint and parse its stylesheets once, for every child
         pdf_style()
         db.engine.dispose()  # no open connection is copied into the children

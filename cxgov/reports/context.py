@@ -14,13 +14,14 @@ import functools
 import hashlib
 import json
 import math
+import re
 import types
 import typing
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
-import re
+from babel.dates import format_date
 
 from cxgov import numbers
 from cxgov.charts import DEFAULT_ACCENT
@@ -34,7 +35,7 @@ from . import narrative as markup
 from .i18n import gettext as _
 from .i18n import ngettext
 from .narrative import Block
-from .roadmap import DEFAULT_PER_QUARTER, next_periods, roadmap_sequence
+from .roadmap import DEFAULT_PER_QUARTER, MAX_PER_QUARTER, next_periods, prerequisites, roadmap_sequence
 from .stories import ActionFacts, PracticeFacts, Side, Story, auto_draft
 
 #: How many gaps the prioritised list shows.
@@ -1181,7 +1182,6 @@ def step_role(step: str | None, hint: str | None) -> str:
 
 def human_date(moment: date | datetime, lang: str) -> str:
     """Return a date the way people write it ("25 November 2026"), in the report's language."""
-    from babel.dates import format_date
 
     day = moment.date() if isinstance(moment, datetime) else moment
     try:
@@ -1249,7 +1249,6 @@ def _method_confidence(
 
 
 def _roadmap(gaps: Sequence[GapItem], framework: Framework, period: str, per_quarter: int) -> RoadmapView:
-    from .roadmap import MAX_PER_QUARTER, prerequisites
 
     per_quarter = max(1, min(MAX_PER_QUARTER, int(per_quarter or DEFAULT_PER_QUARTER)))
     with_step = [g for g in gaps if g.next_step]

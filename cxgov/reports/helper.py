@@ -14,6 +14,7 @@ Without the setting (tests, the CLI, ``run.py``) PDFs are laid out in the callin
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -22,6 +23,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from flask import current_app
+
+from cxgov.charts import DEFAULT_ACCENT
 
 from .context import ReportContext
 from .render import render_document, render_pdf_html, report_html_class
@@ -34,8 +37,6 @@ _pool_pid = 0
 def _die_with_parent() -> None:
     """Ask Linux to SIGKILL this process when the worker that started it dies."""
     with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-
         pr_set_pdeathsig = 1
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
@@ -70,8 +71,6 @@ _WARM_DOCUMENT = (
 
 def _warm(accent: str) -> int:
     """Lay out a one-line report in the helper: fonts, stylesheets and layout code get loaded."""
-    from .render import render_document
-
     return len(render_document(_WARM_DOCUMENT, accent)[0])
 
 
@@ -83,7 +82,6 @@ def helper_warm() -> None:
     """
     if not current_app.config.get("PDF_HELPER"):
         return
-    from cxgov.charts import DEFAULT_ACCENT
 
     _helper().submit(_warm, DEFAULT_ACCENT)
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import has_app_context
+from flask_babel import gettext as babel_gettext
+from flask_babel import ngettext as babel_ngettext
 
 
 def gettext(string: str, **variables: Any) -> str:
     """Translate ``string`` and interpolate ``%(name)s`` variables."""
     if has_app_context():
-        from flask_babel import gettext as babel_gettext
-
         return babel_gettext(string, **variables)
     return string % variables if variables else string
 
@@ -23,8 +23,6 @@ def gettext(string: str, **variables: Any) -> str:
 def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     """Translate with a plural form; ``num`` is available as ``%(num)d``."""
     if has_app_context():
-        from flask_babel import ngettext as babel_ngettext
-
         return babel_ngettext(singular, plural, num, **variables)
     variables.setdefault("num", num)
     return (singular if num == 1 else plural) % variables

@@ -17,13 +17,16 @@ import gc
 import mimetypes
 import posixpath
 import re
+import sys
 import threading
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 from urllib.parse import unquote
+from xml.etree import ElementTree
 
+import cssselect2
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
@@ -218,6 +221,7 @@ def make_url_fetcher(
     assets: Mapping[str, tuple[bytes, str]] | None = None, on_fetch: Callable[[str], None] | None = None
 ) -> URLFetcher:
     """Return a WeasyPrint URL fetcher limited to :func:`resolve_report_url`."""
+    # weasyprint is heavy to import: loaded only when this output is made
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     assets = dict(assets or {})
@@ -239,7 +243,6 @@ def make_url_fetcher(
 
 
 def _this_module() -> ModuleType:
-    import sys
 
     return sys.modules[__name__]
 
@@ -279,6 +282,7 @@ def pdf_css_text(accent: str) -> str:
 
 def pdf_style(accent: str = ctx.DEFAULT_ACCENT) -> tuple[list[Any], Any]:
     """Return this thread's (stylesheets, font configuration) for a report in ``accent``."""
+    # weasyprint is heavy to import: loaded only when this output is made
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
@@ -316,7 +320,6 @@ def lighter_ua_stylesheet(text: str) -> str:
 
 def xml_tree(document: str) -> Any:
     """Return the document parsed by expat, shaped like WeasyPrint's own parse; None if it is not XML."""
-    from xml.etree import ElementTree
 
     try:
         root = ElementTree.fromstring(_DOCTYPE.sub("", document, count=1))
@@ -335,7 +338,7 @@ def xml_tree(document: str) -> Any:
 @lru_cache(maxsize=1)
 def report_html_class() -> type:
     """Return WeasyPrint's ``HTML`` adapted to the report (see the comment above)."""
-    import cssselect2
+    # weasyprint is heavy to import: loaded only when this output is made
     import weasyprint
     from weasyprint import CSS, HTML
 
@@ -345,7 +348,7 @@ def report_html_class() -> type:
     svg_text_whole_runs_install()
     ua_file = Path(weasyprint.__file__).parent / "css" / "html5_ua.css"
     try:
-        from weasyprint.html import UA_COUNTER_STYLE
+        from weasyprint.html import UA_COUNTER_STYLE  # not in every release: the except keeps WeasyPrint's sheet
 
         ua_sheets = [CSS(string=lighter_ua_stylesheet(ua_file.read_text("utf-8")), counter_style=UA_COUNTER_STYLE)]
     except (ImportError, OSError):  # another WeasyPrint layout: keep its own stylesheet

@@ -23,10 +23,12 @@ from ..db import begin_writing
 from ..extensions import db
 from ..orgs.models import Organisation
 from .context import Narrative, ReportContext, human_date
+from .helper import render_report_pdf
 from .models import ReportDraft, ReportVersion
 from .narrative import KEY_MESSAGES, MAX_COMMENT, MAX_MESSAGE, MAX_SUMMARY
 from .roadmap import MAX_PER_QUARTER
 from .selectors import report_context_for_cycle
+from .word import report_docx
 
 
 class ReportError(ValueError):
@@ -153,7 +155,6 @@ def report_version_issue(
     ) + 1
     context = report_draft_context(org=org, cycle=cycle, today=now.date(), lang=lang)
     context = replace(context, status="issued", version=number, issued_on=human_date(now, context.language))
-    from .word import report_docx
 
     version = ReportVersion(
         org_id=org.id,
@@ -181,7 +182,6 @@ def report_version_render(*, version: ReportVersion) -> None:
     """
     if version.pdf is not None:
         return
-    from .helper import render_report_pdf
 
     version_id = version.id
     context = version_context(version)

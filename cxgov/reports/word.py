@@ -13,9 +13,9 @@ from typing import Any, Iterable, Sequence
 
 from cxgov import numbers
 
+from ..i18n import rendering_in
 from .context import ReportContext
 from .figures import build_charts
-from ..i18n import rendering_in
 from .i18n import gettext as _
 from .i18n import ngettext
 from .narrative import Block
@@ -24,6 +24,7 @@ _EFFORT = {"small": "small", "medium": "medium", "large": "large"}
 
 
 def _png(svg: str, width_px: int) -> bytes:
+    # cairosvg is heavy to import: loaded only when this output is made
     import cairosvg
 
     return cairosvg.svg2png(bytestring=svg.encode("utf-8"), output_width=width_px)
@@ -50,6 +51,7 @@ def _blocks(doc: Any, blocks: Sequence[Block]) -> None:
 
 
 def _table(doc: Any, header: Sequence[str], rows: Iterable[Sequence[str]], widths_cm: Sequence[float] = ()) -> Any:
+    # docx is heavy to import: loaded only when this output is made
     from docx.shared import Cm
 
     rows = list(rows)
@@ -74,6 +76,7 @@ def report_docx(c: ReportContext) -> bytes:
 
 
 def _report_docx(c: ReportContext, language: str) -> bytes:
+    # docx is heavy to import: loaded only when this output is made
     from docx import Document
     from docx.shared import Cm, Pt
 
