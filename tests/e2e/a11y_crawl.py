@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from axe_playwright_python.sync_playwright import Axe
+from axe_playwright_python.base import AXE_SCRIPT
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
@@ -35,9 +35,9 @@ AXE_OPTIONS = {
     "runOnly": {"type": "tag",
                 "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]},
     "resultTypes": ["violations"],
+    # The findings name their nodes by selector; the nodes' HTML would only be serialised and dropped.
+    "noHtml": True,
 }
-
-_axe = Axe()
 
 
 @dataclass
@@ -158,11 +158,13 @@ def _check(page, url: str, result: CrawlResult, who: str) -> None:
     h1 = page.evaluate("document.querySelectorAll('h1').length")
     if h1 != 1:
         result.headings.append(f"{who}: {url}: {h1} <h1>")
+    # axe-core (570 kB) once per page: resizing does not reload the page, so both runs share it.
+    page.evaluate(AXE_SCRIPT)
     for viewport in (WIDE, NARROW):
         page.set_viewport_size(viewport)
         # Let the page's resize handlers (scrollable tables become focusable regions) run first.
         page.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
-        findings = _axe.run(page, options=AXE_OPTIONS).response["violations"]
+        findings = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)["violations"]
         for violation in findings:
             result.findings.append(Finding(
                 url=f"{who}: {url}", width=viewport["width"], rule=violation["id"],

@@ -136,6 +136,9 @@ class EnglishSources:
     any_pattern: re.Pattern[str] | None = None
     #: (pattern, number of its own literal characters) per entry with placeholders
     patterns: list[tuple[re.Pattern[str], int]] = field(default_factory=list)
+    #: text -> what :meth:`matches` said: the menu, the footer and the table headings come back on
+    #: every page, and matching a text against every pattern is most of the crawl's own work
+    verdicts: dict[str, bool] = field(default_factory=dict)
 
     def matches(self, text: str) -> bool:
         """Return True when ``text`` is an English source, or one with its placeholders filled.
@@ -144,6 +147,12 @@ class EnglishSources:
         English left over, but a Danish sentence quoting an English action title that ends in
         ": reach level 3" is not the entry "%(practice)s %(title)s: reach level %(level)d".
         """
+        verdict = self.verdicts.get(text)
+        if verdict is None:
+            verdict = self.verdicts[text] = self._matches(text)
+        return verdict
+
+    def _matches(self, text: str) -> bool:
         if text in self.exact:
             return True
         if self.any_pattern is None or not self.any_pattern.fullmatch(text):
