@@ -1,10 +1,10 @@
 """The register's tables, declared once: each field's kind, label, spreadsheet column and rules.
 
-The spreadsheet format (:mod:`cxgov.register.transfer.spreadsheet`), the services' text checks
-(:mod:`cxgov.register.services`) and the import's checks against the register
-(:mod:`cxgov.register.transfer.services`) are derived from these declarations, and the rules'
-messages come from :mod:`cxgov.register.rules`, so a rule reads the same wherever a row is
-written: the form, the spreadsheet import (with its row), the CLI.
+The spreadsheet format (:mod:`cxgov.register.transfer.spreadsheet`), the one write path's
+checks (:mod:`cxgov.register.write`, which every writer uses: forms, spreadsheet import, CLI,
+API, org package) and history are derived from these declarations, and the rules' messages
+come from :mod:`cxgov.register.rules` or the declarations, so a rule reads the same wherever a
+row is written.
 
 Field kinds: ``text``, ``email``, ``person`` (a reference to a person, spreadsheets name them
 by e-mail), ``journey`` / ``channel`` (references by name), ``bool``, ``date``, ``choice``.
@@ -63,14 +63,26 @@ class RegisterTable:
     key_columns: tuple[str, ...]
     #: rule: (start, end) field names; the end may not come before the start
     date_order: tuple[str, str] | None = None
+    #: rule: field names whose values no two rows of an organisation share (text without regard
+    #: to case; a row with an empty one is not compared)
+    unique: tuple[str, ...] = ()
+    #: the refusal of a second such row, a whole sentence (N_) naming the fields as placeholders
+    unique_refusal: str | None = None
+
+    def __post_init__(self) -> None:
+        # looked up for every cell of a 10,000-row import: a dict, not a scan
+        object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
+        object.__setattr__(self, "_by_column", {f.column: f for f in self.fields})
 
     def field(self, name: str) -> RegisterField:
         """Return the field with model attribute ``name``."""
-        return next(f for f in self.fields if f.name == name)
+        by_name: dict[str, RegisterField] = self.__dict__["_by_name"]
+        return by_name[name]
 
     def by_column(self, column: str) -> RegisterField:
         """Return the field written to spreadsheet column ``column``."""
-        return next(f for f in self.fields if f.column == column)
+        by_column: dict[str, RegisterField] = self.__dict__["_by_column"]
+        return by_column[column]
 
 
 def _text(name: str, label: Any, max_length: int, **kw: Any) -> RegisterField:
@@ -103,6 +115,8 @@ TABLES: tuple[RegisterTable, ...] = (
             ACTIVE,
         ),
         ("email",),
+        unique=("email",),
+        unique_refusal=N_("Another person already has the e-mail address %(email)s."),
     ),
     RegisterTable(
         "channels",
@@ -128,6 +142,8 @@ TABLES: tuple[RegisterTable, ...] = (
             ACTIVE,
         ),
         ("name",),
+        unique=("name",),
+        unique_refusal=N_("A channel named “%(name)s” already exists."),
     ),
     RegisterTable(
         "journeys",
@@ -141,6 +157,8 @@ TABLES: tuple[RegisterTable, ...] = (
             ACTIVE,
         ),
         ("name",),
+        unique=("name",),
+        unique_refusal=N_("A journey named “%(name)s” already exists."),
     ),
     RegisterTable(
         "touchpoints",
@@ -181,6 +199,8 @@ TABLES: tuple[RegisterTable, ...] = (
             ACTIVE,
         ),
         ("journey", "channel", "name"),
+        unique=("journey", "channel", "name"),
+        unique_refusal=N_("“%(name)s” already exists on %(journey)s in %(channel)s."),
     ),
     RegisterTable(
         "cx_roles",

@@ -3,7 +3,7 @@ export, import and history follow.
 
 A temporary copy of the package gets a new touchpoint field, declared once in
 ``cxgov/register/tables.py`` with its model column; nothing else is edited. In the copy, a
-touchpoint written through the services records the field in its history, the export has the
+touchpoint written through the one write path records the field in its history, the export has the
 column and the value, an import of a changed file stores the new value, the edit form shows
 the field and saves it, and the touchpoint list shows it.
 """
@@ -25,6 +25,9 @@ from cxgov.extensions import db
 from cxgov.orgs.models import Organisation
 from cxgov.register import services
 from cxgov.register.models import Touchpoint
+from cxgov.register.write import register_rows_apply
+from cxgov.history.models import ChangeLog
+from sqlalchemy import select
 from cxgov.register.transfer import services as transfer
 from cxgov.register.transfer.spreadsheet import TABLE_BY_KEY
 from cxgov.xlsx import read_sheets
@@ -39,9 +42,12 @@ with app.app_context(), app.test_request_context():
     journey = services.journey_create(org=org, name="Move in", by=None)
     channel = services.channel_create(org=org, name="Web", kind="web", by=None)
     tp = services.touchpoint_create(org=org, journey=journey, channel=channel, name="Sign", by=None)
-    services.touchpoint_update(touchpoint=tp, moment_of_truth=True, by=None)
+    # the one write path takes the new field with no edit elsewhere, and records it in history
+    register_rows_apply(org=org, table="touchpoints", rows=[{"id": tp.id, "moment_of_truth": True}], by=None)
     db.session.commit()
     state = services.register_state(tp)
+    history = db.session.scalars(select(ChangeLog.changes).where(ChangeLog.entity_id == tp.id,
+                                                                 ChangeLog.entity_type == "touchpoint")).all()
     sheets = dict(read_sheets(transfer.register_export_xlsx(org=org), max_rows=100))
     header, row = sheets["Touchpoints"][0][1], sheets["Touchpoints"][1][1]
     # the same file with the field turned off again, imported
@@ -53,7 +59,7 @@ with app.app_context(), app.test_request_context():
     changes = [(c.column, c.before, c.after) for r in plan.rows["touchpoints"] for c in r.changes]
     transfer.import_apply(org=org, plan=plan, by=None)
     db.session.commit()
-    print(json.dumps({"state": state.get("moment_of_truth"), "header": header,
+    print(json.dumps({"state": state.get("moment_of_truth"), "history": history, "header": header,
                       "value": row[header.index("moment_of_truth")] if "moment_of_truth" in header else None,
                       "changes": changes, "stored": db.session.get(Touchpoint, tp.id).moment_of_truth}))
     org_id, tp_id = org.id, tp.id
@@ -103,21 +109,12 @@ def test_a_declared_field_reaches_history_export_and_import(tmp_path):
     indent = text.split(anchor)[0].rsplit("\n", 1)[1]
     tables.write_text(text.replace(anchor, anchor + indent + 'RegisterField("moment_of_truth", "bool", _l("Moment of truth"), '
                                    '"moment_of_truth", default=False),\n'))
-    # touchpoint_update takes the new field like any other: the services' keyword list is the one
-    # hand-written place left, and this copy adds it there (a form needs its input too).
-    services = copy / "cxgov/register/services.py"
-    text = services.read_text()
-    text = text.replace("hygiene_factor: bool = UNSET,", "hygiene_factor: bool = UNSET, moment_of_truth: bool = UNSET,", 1)
-    text = text.replace("hygiene_factor=UNSET if hygiene_factor is UNSET else bool(hygiene_factor),",
-                        "hygiene_factor=UNSET if hygiene_factor is UNSET else bool(hygiene_factor),\n"
-                        "         moment_of_truth=moment_of_truth,", 1)
-    services.write_text(text)
-
     result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=copy, capture_output=True, text=True, timeout=300,
                             env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(copy), "HOME": str(tmp_path)})
     assert result.returncode == 0, result.stderr[-3000:]
     seen, pages = (json.loads(line) for line in result.stdout.strip().splitlines()[-2:])
-    assert seen["state"] is True  # history records it
+    assert seen["state"] is True  # the row's history state has it
+    assert {"moment_of_truth": [False, True]} in seen["history"]  # and the change log records the change
     assert "moment_of_truth" in seen["header"] and seen["value"] == "True"  # the export writes it (a boolean cell)
     assert seen["changes"] == [["moment_of_truth", "TRUE", "FALSE"]]  # the import compares it
     assert seen["stored"] is False  # and stores it

@@ -43,7 +43,7 @@ def test_import_writes_and_a_bad_file_exits_1_with_every_problem(db, runner, mak
     bad.write_bytes(xlsx(tables))
     result = runner.invoke(args=["register", "import", org.slug, str(bad)])
     assert result.exit_code == 1
-    assert "Channels, row 2, column kind: unknown kind “pigeon”" in result.output
+    assert "Channels, row 2, column kind: “pigeon” is not a choice of “Kind”" in result.output
     assert "Touchpoints, row 2, column journey: unknown journey “Move out”" in result.output
     assert "nothing was imported" in result.output
     db.session.rollback()

@@ -119,13 +119,13 @@ def test_each_bad_cell_is_reported_with_row_column_and_reason():
     assert "row 2" in reasons[(7, "journey, channel, name")]
     assert len(errors) == 5
     people = cell_errors("email,name\r\nnot@an@email,X\r\n".encode(), "people.csv")
-    assert people == [(2, "email", "not a valid e-mail address: “not@an@email”")]
+    assert people == [(2, "email", "“not@an@email” is not a valid e-mail address.")]
 
 
 def test_unknown_kind_role_and_columns_are_reported():
-    assert "unknown kind" in cell_errors("name,kind\r\nWeb,website\r\n".encode(), "channels.csv")[0][2]
+    assert "is not a choice of “Kind”" in cell_errors("name,kind\r\nWeb,website\r\n".encode(), "channels.csv")[0][2]
     role = cell_errors("person_email,role,since\r\na@example.com,boss,2026-01-01\r\n".encode(), "cx_roles.csv")
-    assert role[0][:2] == (2, "role") and "unknown role" in role[0][2]
+    assert role[0][:2] == (2, "role") and "is not a choice of “Role”" in role[0][2]
     header = cell_errors("name,kind,colour\r\nWeb,web,red\r\n".encode(), "channels.csv")
     assert header[0][:2] == (1, "colour") and "unknown column" in header[0][2]
     missing = cell_errors("name\r\nWeb\r\n".encode(), "channels.csv")

@@ -15,12 +15,11 @@ from typing import Any, Callable
 
 from flask import g, jsonify, request
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...audit import security_event
 from ...extensions import db
-from ...history.models import ChangeLog
 from ...orgs.models import EDIT_REGISTER, READ
 from ...register import services
 from ...register.models import Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint
@@ -167,29 +166,23 @@ def _json_response(payload: Any, status: int = 200, etag: str | None = None) -> 
     return response
 
 
-def _resolve_refs(table: RegisterTable, values: dict[str, Any]) -> dict[str, Any]:
-    """Turn ``owner_id``-style ids into rows of this organisation; a foreign or unknown id is a 422."""
+def _field_values(table: RegisterTable, values: dict[str, Any]) -> dict[str, Any]:
+    """Return the request's fields as the write path's row: ``owner_id`` becomes ``owner`` (an id).
+
+    Whether the id names a row of this organisation is the write path's rule, so another
+    organisation's id is refused in the same words as on the form.
+    """
     out: dict[str, Any] = {}
-    errors = []
     for f in table.fields:
-        if f.kind in REFERENCE_MODELS:
-            key = _ref_name(f)
-            if key not in values:
-                continue
-            ref_id = values[key]
-            if ref_id is None:
-                out[f.name] = None
-                continue
-            model = REFERENCE_MODELS[f.kind]
-            target = db.session.scalar(select(model).where(model.id == ref_id, model.org_id == g.org.id))
-            if target is None:
-                errors.append({"pointer": f"#/{key}", "detail": f"No {f.kind} with id {ref_id} in this organisation."})
-            out[f.name] = target
-        elif f.name in values:
-            out[f.name] = values[f.name]
-    if errors:
-        raise ApiProblem(422, "Some references are not valid; nothing was changed.", errors=errors)
+        key = _ref_name(f) if f.kind in REFERENCE_MODELS else f.name
+        if key in values:
+            out[f.name] = values[key]
     return out
+
+
+def _api_field(table: RegisterTable, name: str) -> str:
+    """Return the request field of a declared field (references travel as ``<name>_id``)."""
+    return _ref_name(table.field(name)) if name and table.field(name).kind in REFERENCE_MODELS else name
 
 
 def _check_if_match(table: str, obj: Any) -> None:
@@ -201,9 +194,17 @@ def _check_if_match(table: str, obj: Any) -> None:
         raise ApiProblem(412, current_etag=row_etag(table, obj))
 
 
-def _service_call(run: Callable[[], Any]) -> Any:
-    """Run a register service; its refusals become problems (nothing written)."""
-    return service_call(run, stale=(services.ConflictError, StaleDataError), refused=services.RegisterError)
+def _service_call(table: RegisterTable, run: Callable[[], Any]) -> Any:
+    """Run a register service; its refusals become problems naming each field (nothing written)."""
+    try:
+        return service_call(run, stale=(services.ConflictError, StaleDataError), refused=services.RegisterError)
+    except ApiProblem as problem:
+        refused = problem.__context__  # the service's refusal, which service_call turned into a 422
+        if isinstance(refused, services.RowsRefused):
+            problem.errors = [
+                {"pointer": f"#/{_api_field(table, p.field)}", "detail": p.message} for p in refused.problems
+            ]
+        raise
 
 
 def _order_column(model: type, sort: str) -> Any:
@@ -281,8 +282,10 @@ def _register_table(table: RegisterTable) -> None:
     bp.route(f"/{key}/<{ID}:row_id>", methods=["GET"])(api_access(READ)(bp.response(200, row_schema)(read_row)))
 
     def create_row(values: dict[str, Any]) -> Any:
-        kwargs = _resolve_refs(table, values)
-        obj = _service_call(lambda: getattr(services, f"{noun}_create")(org=g.org, by=g.api_token.user, **kwargs))
+        kwargs = _field_values(table, values)
+        obj = _service_call(
+            table, lambda: getattr(services, f"{noun}_create")(org=g.org, by=g.api_token.user, **kwargs)
+        )
         db.session.commit()
         security_event("api_write", detail=f"token {current_token().name!r}: create {key} {obj.id}")
         return _json_response(row_schema().dump(row_data(table, obj)), 201, etag=row_etag(key, obj))
@@ -296,11 +299,12 @@ def _register_table(table: RegisterTable) -> None:
     def update_row(values: dict[str, Any], row_id: int) -> Any:
         obj: Any = org_get(model, row_id)
         _check_if_match(key, obj)
-        kwargs = _resolve_refs(table, values)
+        kwargs = _field_values(table, values)
         obj = _service_call(
+            table,
             lambda: getattr(services, f"{noun}_update")(
                 **{noun: obj}, by=g.api_token.user, version_id=obj.version_id, **kwargs
-            )
+            ),
         )
         db.session.commit()
         security_event("api_write", detail=f"token {current_token().name!r}: update {key} {obj.id}")
@@ -326,7 +330,7 @@ def _register_table(table: RegisterTable) -> None:
             run = lambda: services.cx_role_end(cx_role=obj, by=g.api_token.user)  # noqa: E731
         else:
             run = lambda: getattr(services, f"{noun}_deactivate")(**{noun: obj}, by=g.api_token.user)  # noqa: E731
-        _service_call(run)
+        _service_call(table, run)
         db.session.commit()
         security_event("api_write", detail=f"token {current_token().name!r}: deactivate {key} {obj.id}")
         return _json_response(row_schema().dump(row_data(table, obj)), etag=row_etag(key, obj))
@@ -408,6 +412,16 @@ def _csv_for(table: str, rows: list[dict[str, Any]]) -> bytes:
     return csv_bytes(Sheet(table, names, [[row.get(name) for name in names] for row in rows]))
 
 
+def _bulk_refused(row_errors: list[Any]) -> ApiProblem:
+    """Return the 422 of a bulk upsert that was refused, each problem at its row and field."""
+    errors = []
+    for e in row_errors:
+        index = e.row - 2 if e.row is not None else None  # the CSV's header is row 1
+        pointer = "#/rows" + (f"/{index}" if index is not None else "") + (f"/{e.column}" if e.column else "")
+        errors.append({"pointer": pointer, "row": index, "detail": e.reason})
+    return ApiProblem(422, f"{len(row_errors)} problem(s); nothing was written.", errors=errors)
+
+
 def _bulk(table: str, rows: list[dict[str, Any]], *, dry_run: bool) -> dict[str, Any]:
     """Plan (and unless ``dry_run`` apply) a bulk upsert through the spreadsheet import."""
     if not any(rows):
@@ -419,12 +433,7 @@ def _bulk(table: str, rows: list[dict[str, Any]], *, dry_run: bool) -> dict[str,
         raise ApiProblem(422, str(error)) from None
     plan = transfer.import_plan(org=g.org, checked=checked)
     if not plan.ok:
-        errors = []
-        for e in plan.errors:
-            index = e.row - 2 if e.row is not None else None  # the CSV's header is row 1
-            pointer = "#/rows" + (f"/{index}" if index is not None else "") + (f"/{e.column}" if e.column else "")
-            errors.append({"pointer": pointer, "row": index, "detail": e.reason})
-        raise ApiProblem(422, f"{len(plan.errors)} problem(s); nothing was written.", errors=errors)
+        raise _bulk_refused(plan.errors)
     plan_rows = [
         {
             "index": r.row - 2,
@@ -445,12 +454,13 @@ def _bulk(table: str, rows: list[dict[str, Any]], *, dry_run: bool) -> dict[str,
     if dry_run or not (plan.added or plan.changed):
         return result
     try:
-        batch = transfer.import_apply(org=g.org, plan=plan, by=token.user, filename=f"API token {token.name}"[:255])
+        transfer.import_apply(org=g.org, plan=plan, by=token.user, filename=f"API token {token.name}"[:255])
+    except transfer.ImportRefused as refused:
+        db.session.rollback()
+        raise _bulk_refused(refused.errors) from None
     except transfer.ImportConflict:
         db.session.rollback()
         raise ApiProblem(412, "The register changed while the rows were being written; nothing was written.") from None
-    # The import writes its history in one statement; name the token on those rows too.
-    db.session.execute(update(ChangeLog).where(ChangeLog.import_id == batch.id).values(via_token=token.name[:100]))
     db.session.commit()
     security_event("api_write", detail=f"token {token.name!r}: bulk {table} added={plan.added} changed={plan.changed}")
     result["written"] = True

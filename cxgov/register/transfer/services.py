@@ -16,6 +16,7 @@ are no per-row queries, so a 10,000-touchpoint file plans and applies in a few s
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -27,14 +28,12 @@ from typing import Any
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, select
 
 from ...audit import security_event
 from ...auth.models import User
 from ...db import utcnow
 from ...extensions import db
-from ...history.models import ChangeLog
-from ...history.services import jsonable
 from ...i18n import rendering_in, report_language
 from ...orgs.models import Organisation
 from ..models import Channel, CxRole, DelegatedMandate, ImportBatch, Journey, Person, Touchpoint
@@ -54,25 +53,11 @@ from .spreadsheet import (
 )
 from .. import rules
 from ..tables import TABLE_BY_KEY as REGISTER_TABLE_BY_KEY
-from ..tables import TABLES as REGISTER_TABLES
+from ..write import ConflictError, RegisterBatch, RowsRefused, register_rows_apply
 from .models import PendingImport
 
-#: Register table -> model.
-MODELS: dict[str, type] = {
-    "people": Person,
-    "channels": Channel,
-    "journeys": Journey,
-    "touchpoints": Touchpoint,
-    "cx_roles": CxRole,
-    "mandates": DelegatedMandate,
-}
 #: Declared kinds whose spreadsheet column names a row the model refers to by id.
 _REFERENCE_KINDS = ("person", "journey", "channel")
-#: Spreadsheet column -> model attribute, where they differ (references hold ids).
-_ATTRS: dict[str, dict[str, str]] = {
-    table.key: {f.column: f"{f.name}_id" for f in table.fields if f.kind in _REFERENCE_KINDS}
-    for table in REGISTER_TABLES
-}
 #: A pending import older than this is refused (and removed at the next upload).
 PENDING_LIFETIME = timedelta(hours=24)
 
@@ -230,6 +215,7 @@ class _Register:
         """Return a row of the register as typed spreadsheet values (as an export writes them)."""
         values: dict[str, Any] = {}
         for declared in REGISTER_TABLE_BY_KEY[table].fields:
+            value: Any
             if declared.kind == "person":
                 value = self.person_ref(getattr(obj, f"{declared.name}_id"))
             elif declared.kind in ("journey", "channel"):
@@ -286,7 +272,7 @@ def register_tables(*, org: Organisation) -> dict[str, list[list[Any]]]:
     tables: dict[str, list[list[Any]]] = {}
     for spec in TABLES:
         value_rows = [register.values(spec.key, obj) for obj in getattr(register, spec.key)]
-        value_rows.sort(key=lambda v, k=spec.key: _sort_key(k, v))
+        value_rows.sort(key=functools.partial(_sort_key, spec.key))
         tables[spec.key] = [[_cell(v[c]) for c in spec.column_names] for v in value_rows]
     return tables
 
@@ -578,224 +564,140 @@ def import_plan(*, org: Organisation, checked: CheckedFile) -> ImportPlan:
 
 
 class ImportRefused(ValueError):
-    """An import plan with problems; nothing was written."""
+    """An import plan with problems; nothing was written. ``errors`` names each row (also in the plan)."""
 
-
-def _entity_type(model: type) -> str:
-    return getattr(model, "change_type", None) or model.__tablename__
-
-
-#: Spreadsheet column -> the field name the register's history uses (see services.register_state).
-_HISTORY_FIELDS = {f.column: f.name for table in REGISTER_TABLES for f in table.fields if f.column != f.name}
-
-
-def _person_label(name: str, email: str | None) -> str:
-    """Return how history names a person (as services.person_ref does)."""
-    return f"{name} <{email}>" if email else name
+    def __init__(self, message: str, errors: list[RowError] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
 
 
 class ImportConflict(RuntimeError):
     """The register changed between planning and writing; the caller rolls back and re-plans."""
 
 
+def _refused(count: int, errors: list[RowError] | None = None) -> ImportRefused:
+    return ImportRefused(
+        ngettext(
+            "The file has %(num)d problem; nothing was imported.",
+            "The file has %(num)d problems; nothing was imported.",
+            count,
+        ),
+        errors,
+    )
+
+
+class _Ids:
+    """The ids the file's references name: rows of the register, and rows this import adds."""
+
+    def __init__(self, register: _Register) -> None:
+        self.people: dict[tuple[Any, ...], int] = {("email", p.email): p.id for p in register.people if p.email}
+        for name, matches in register.people_by_name.items():
+            if len(matches) == 1:
+                self.people[("name", name)] = matches[0].id
+        self.places: dict[str, dict[str, int]] = {
+            "journey": {name: row.id for name, row in register.journey_by_name.items()},
+            "channel": {name: row.id for name, row in register.channel_by_name.items()},
+        }
+
+    def resolve(self, kind: str, value: Any) -> Any:
+        """Return the id a spreadsheet value names (a person by e-mail or name, a place by name)."""
+        if value is None or value == "":
+            return None
+        if kind == "person":
+            return self.people[("email", value.email) if value.email else ("name", value.name)]
+        return self.places[kind][value.lower()]
+
+    def added(self, table: str, row: PlanRow, new_id: int) -> None:
+        """Remember a row the import added, so later tables may refer to it."""
+        if table == "people":
+            self.people[row.record.key()] = new_id
+        elif table in ("channels", "journeys"):
+            self.places[table[:-1]][row.record.values["name"].lower()] = new_id
+
+
+def _write_rows(table: str, plan_rows: list[PlanRow], ids: _Ids) -> list[dict[str, Any]]:
+    """Return the plan's added and changed rows as the write path's rows (declared fields, ids)."""
+    fields = REGISTER_TABLE_BY_KEY[table].fields
+    out = []
+    for row in plan_rows:
+        if row.action == "add":
+            present = [f for f in fields if f.column in row.record.values]
+            item: dict[str, Any] = {}
+        else:
+            changed = {change.column for change in row.changes}
+            present = [f for f in fields if f.column in changed]
+            item = {"id": row.target.id, "version": row.target.version_id}
+        for f in present:
+            value = row.record.values[f.column]
+            item[f.name] = ids.resolve(f.kind, value) if f.kind in _REFERENCE_KINDS else value
+        out.append(item)
+    return out
+
+
 def import_apply(
     *, org: Organisation, plan: ImportPlan, by: User | None, filename: str = "", sha256: str = ""
 ) -> ImportBatch:
-    """Write the plan in the current transaction (flush only); refuse a plan with problems.
+    """Write the plan through the register's one write path, all or nothing (flush only).
 
-    New rows go in with one multi-row INSERT per table; changed rows are updated through the
-    ORM so each UPDATE names the version the plan read (optimistic locking). Raises
-    ImportRefused for a plan with problems and ImportConflict when a planned row has changed.
+    Each table's added and changed rows go to :func:`~cxgov.register.write.register_rows_apply`
+    in one call (people first, as the others refer to them), which checks every rule and
+    writes the rows and their history, tied to one :class:`ImportBatch`. Raises
+    ImportRefused (every problem at its sheet, row and column; nothing written) and
+    ImportConflict when a planned row has changed since the plan.
     """
     if not plan.ok:
-        raise ImportRefused(
-            ngettext(
-                "The file has %(num)d problem; nothing was imported.",
-                "The file has %(num)d problems; nothing was imported.",
-                len(plan.errors),
-            )
-        )
-    user_id = by.id if by else None
+        raise _refused(len(plan.errors))
     batch = ImportBatch(
         org_id=org.id,
-        user_id=user_id,
+        user_id=by.id if by else None,
         filename=(filename or "")[:255],
         kind=plan.kind,
         rows_added=plan.added,
         rows_changed=plan.changed,
         rows_unchanged=plan.same,
     )
-    db.session.add(batch)
-    db.session.flush()
-    register = _load_register(org)
-    people: dict[tuple[Any, ...], int] = {("email", p.email): p.id for p in register.people if p.email}
-    for name, matches in register.people_by_name.items():
-        if len(matches) == 1:
-            people[("name", name)] = matches[0].id
-    channels = {name: row.id for name, row in register.channel_by_name.items()}
-    journeys = {name: row.id for name, row in register.journey_by_name.items()}
-    person_labels = {p.id: _person_label(p.name, p.email) for p in register.people}
-    channel_names = {row.id: row.name for row in register.channels}
-    journey_names = {row.id: row.name for row in register.journeys}
-
-    def history_value(table: str, column: str, stored: Any) -> Any:
-        """Return a stored value as history shows it: people and places by name, not id."""
-        if stored is None:
-            return None
-        if TABLE_BY_KEY[table].column(column).kind == "ref":
-            return person_labels.get(stored)
-        if column == "journey":
-            return journey_names.get(stored)
-        if column == "channel" and table in ("touchpoints", "mandates"):
-            return channel_names.get(stored)
-        return jsonable(stored)
-
-    def resolve(table: str, column: str, value: Any) -> Any:
-        kind = TABLE_BY_KEY[table].column(column).kind
-        if kind == "ref":
-            if value is None:
-                return None
-            return people[("email", value.email) if value.email else ("name", value.name)]
-        if column == "journey":
-            return journeys[value.lower()]
-        if column == "channel" and table in ("touchpoints", "mandates"):
-            return channels[value.lower()] if value else None
-        return value
-
-    now = utcnow()
-    history: list[dict[str, Any]] = []
-
-    def log(row: PlanRow, entity_id: int, action: str, changes: dict[str, Any]) -> None:
-        history.append(
-            {
-                "org_id": org.id,
-                "at": now,
-                "user_id": user_id,
-                "entity_type": _entity_type(MODELS[row.table]),
-                "entity_id": entity_id,
-                "entity_label": row.label[:300],
-                "action": action,
-                "changes": changes,
-                "import_id": batch.id,
-            }
-        )
-
-    # People first (others refer to them), then channels and journeys, then the rest.
-    for stage in (("people",), ("channels", "journeys"), ("touchpoints", "cx_roles", "mandates")):
-        for table in stage:
-            model = MODELS[table]
-            spec = TABLE_BY_KEY[table]
-            attrs = _ATTRS.get(table, {})
-            present = set(plan.columns.get(table, []))
-            adds = [row for row in plan.rows.get(table, []) if row.action == "add"]
-            updates = [row for row in plan.rows.get(table, []) if row.action == "change"]
-            if adds:
-                values = []
-                for row in adds:
-                    item = {"org_id": org.id, "version_id": 1, "created_at": now, "updated_at": now}
-                    for column in spec.columns:
-                        value = row.record.values[column.name] if column.name in present else column.default
-                        item[attrs.get(column.name, column.name)] = _store_value(
-                            table, column.name, resolve(table, column.name, value)
-                        )
-                    values.append(item)
-                ids = _insert_many(model, org, table, values)
-                for row, item, new_id in zip(adds, values, ids):
-                    if table == "people":
-                        people[row.record.key()] = new_id
-                        person_labels[new_id] = _person_label(item["name"], item["email"])
-                    elif table == "channels":
-                        channels[item["name"].lower()] = new_id
-                        channel_names[new_id] = item["name"]
-                    elif table == "journeys":
-                        journeys[item["name"].lower()] = new_id
-                        journey_names[new_id] = item["name"]
-                    changes = {}
-                    for column in spec.columns:
-                        after = history_value(table, column.name, item[attrs.get(column.name, column.name)])
-                        if after not in (None, ""):
-                            changes[_HISTORY_FIELDS.get(column.name, column.name)] = [None, after]
-                    log(row, new_id, "create", changes)
-            if updates:
-                objects = _load_objects(model, org, [row.target.id for row in updates])
-                for row in updates:
-                    obj = objects.get(row.target.id)
-                    if obj is None or obj.version_id != row.target.version_id:
-                        raise ImportConflict(row.label)
-                    changes = {}
-                    for change in row.changes:
-                        attr = attrs.get(change.column, change.column)
-                        new_value = _store_value(
-                            table, change.column, resolve(table, change.column, row.record.values[change.column])
-                        )
-                        changes[_HISTORY_FIELDS.get(change.column, change.column)] = [
-                            history_value(table, change.column, getattr(obj, attr)),
-                            history_value(table, change.column, new_value),
-                        ]
-                        setattr(obj, attr, new_value)
-                    action = "update"
-                    if [c.column for c in row.changes] == ["active"]:
-                        action = "reactivate" if row.record.values["active"] else "deactivate"
-                    log(row, obj.id, action, changes)
-                db.session.flush()
-    if history:
-        db.session.execute(insert(ChangeLog.__table__), history)
+    savepoint = db.session.begin_nested()  # a refusal of a later table takes back the earlier ones
+    try:
+        db.session.add(batch)
+        db.session.flush()
+        ids = _Ids(_load_register(org))
+        register_batch = RegisterBatch(import_batch=batch)
+        for spec in TABLES:
+            written = [row for row in plan.rows.get(spec.key, []) if row.action != "same"]
+            if not written:
+                continue
+            try:
+                new_ids = register_rows_apply(
+                    org=org, table=spec.key, rows=_write_rows(spec.key, written, ids), by=by, batch=register_batch
+                )
+            except RowsRefused as refused:
+                declared = REGISTER_TABLE_BY_KEY[spec.key]
+                errors = [
+                    RowError(
+                        written[p.index].sheet,
+                        written[p.index].row,
+                        declared.field(p.field).column if p.field else None,
+                        p.message,
+                    )
+                    for p in refused.problems
+                ]
+                plan.errors.extend(errors)
+                raise _refused(len(errors), errors) from None
+            except ConflictError as conflict:
+                raise ImportConflict(conflict.table) from None
+            for row, new_id in zip(written, new_ids):
+                if row.action == "add":
+                    ids.added(spec.key, row, new_id)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
     security_event(
         "import",
         detail=f"register {plan.kind} {filename[:100]} sha256={sha256[:16]} added={plan.added} changed={plan.changed}",
         org_id=org.id,
     )
     return batch
-
-
-def _natural_key(table: str, item: Any) -> tuple[Any, ...]:
-    """Return the key that tells new rows apart, from a row's stored column values."""
-    get = item.get if isinstance(item, dict) else item._mapping.get
-    if table == "people":
-        return ("email", get("email")) if get("email") else ("name", get("name"))
-    if table in ("channels", "journeys"):
-        return (get("name"),)
-    if table == "touchpoints":
-        return (get("journey_id"), get("channel_id"), get("name"))
-    if table == "cx_roles":
-        return (get("person_id"), get("role"), get("since"))
-    return (get("holder"), get("decision"), get("channel_id"))
-
-
-def _insert_many(model: type, org: Organisation, table: str, values: list[dict[str, Any]]) -> list[int]:
-    """Insert rows with one executemany and return their ids in order.
-
-    SQLite cannot return ids in order from a batched INSERT (SQLAlchemy then sends one
-    statement per row), so the ids are read back by natural key among the rows above the
-    previous highest id; the plan guarantees those keys are unique among the new rows.
-    """
-    table_obj = model.__table__  # type: ignore[attr-defined]
-    highest = db.session.scalar(select(func.max(table_obj.c.id))) or 0
-    db.session.execute(insert(table_obj), values)
-    new_rows = db.session.execute(select(table_obj).where(table_obj.c.org_id == org.id, table_obj.c.id > highest))
-    by_key = {_natural_key(table, row): row.id for row in new_rows}
-    return [by_key[_natural_key(table, item)] for item in values]
-
-
-def _load_objects(model: type, org: Organisation, ids: list[int]) -> dict[int, Any]:
-    """Load ORM objects by id in chunks (IN lists stay short), for version-checked updates."""
-    found: dict[int, Any] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for obj in db.session.scalars(select(model).where(model.org_id == org.id, model.id.in_(chunk))):
-            found[obj.id] = obj
-    return found
-
-
-def _store_value(table: str, column: str, value: Any) -> Any:
-    """Return the value as the model stores it (empty text columns hold "")."""
-    if (
-        value is None
-        and TABLE_BY_KEY[table].column(column).kind == "text"
-        and TABLE_BY_KEY[table].column(column).default == ""
-    ):
-        return ""
-    return value
 
 
 # --- pending imports -----------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ...messages import translations_of
-from ...validators import is_email, normalise_email, text_is_clean
+from ...validators import is_email, normalise_email
 from ...sheets import CSV_FALSE as CSV_FALSE  # re-exported: the register's CSV words
 from ...sheets import CSV_TRUE as CSV_TRUE
 from ...sheets import FORMULA_PREFIXES as FORMULA_PREFIXES
@@ -39,9 +39,10 @@ from ...sheets import Sheet, csv_bytes, xlsx_bytes
 from ...sheets import csv_escape as csv_escape
 from ...xlsx import MAX_COLUMNS as XLSX_MAX_COLUMNS
 from ...xlsx import TooWide, XlsxError, column_letter, read_sheets
-from .. import rules
+from ..rules import field_check, row_check
+from ..tables import TABLE_BY_KEY as REGISTER_TABLE_BY_KEY
 from ..tables import TABLES as REGISTER_TABLES
-from ..tables import RegisterTable
+from ..tables import RegisterField, RegisterTable
 
 #: Largest accepted upload; the app's MAX_CONTENT_LENGTH caps the whole request as well.
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -108,7 +109,8 @@ class TableSpec:
         return [c.name for c in self.columns]
 
     def column(self, name: str) -> Column:
-        return self._by_name[name]
+        by_name: dict[str, Column] = self.__dict__["_by_name"]
+        return by_name[name]
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {c.name: c for c in self.columns})
@@ -514,11 +516,6 @@ def csv_unescape(value: str) -> str:
     return value[1:] if _HAS_APOSTROPHE.match(value) else value
 
 
-def _bad_chars(value: str, multiline: bool) -> bool:
-    """Return True for control characters (multi-line text may hold tabs and line breaks)."""
-    return not text_is_clean(value, multiline=multiline)
-
-
 def parse_bool(value: str) -> bool | None:
     """Return True/False for yes/no words in English, Swedish and Danish, None if not one."""
     word = value.strip().casefold()
@@ -557,6 +554,7 @@ def check_file(parsed: ParsedFile) -> CheckedFile:
     rejected: dict[str, list[tuple[Record, frozenset[str]]]] = {}
     for sheet in parsed.sheets:
         spec = TABLE_BY_KEY[sheet.table]
+        declared = REGISTER_TABLE_BY_KEY[sheet.table]
         known = set(spec.column_names)
         positions: dict[str, int] = {}
         for index, name in enumerate(sheet.columns):
@@ -601,19 +599,17 @@ def check_file(parsed: ParsedFile) -> CheckedFile:
             values: dict[str, Any] = {}
             bad: set[str] = set()
             for name, index in positions.items():
-                column = spec.column(name)
                 raw = cells[index] if index < len(cells) else ""
                 raw = csv_unescape(raw) if unescape else raw
-                value, reason = _check_cell(column, raw.strip(), is_email, normalise_email)
+                value, reason = _check_cell(spec.column(name), declared.by_column(name), raw.strip())
                 if reason:
                     errors.append(RowError(sheet.sheet, row_number, name, reason))
                     bad.add(name)
                 values[name] = value
-            if spec.date_order:
-                start, end = spec.date_order
-                if values.get(start) and values.get(end) and values[end] < values[start]:
-                    errors.append(RowError(sheet.sheet, row_number, end, rules.date_order()))
-                    bad.add(end)
+            by_field = {declared.by_column(name).name: value for name, value in values.items()}
+            for field_name, reason in row_check(declared, by_field):
+                errors.append(RowError(sheet.sheet, row_number, declared.field(field_name).column, reason))
+                bad.add(declared.field(field_name).column)
             record = Record(spec.key, sheet.sheet, row_number, values)
             key_columns = ("email", "name") if spec.key == "people" else spec.key_columns
             if not bad.intersection(key_columns):
@@ -655,51 +651,34 @@ def check_file(parsed: ParsedFile) -> CheckedFile:
     )
 
 
-def _check_cell(column: Column, value: str, is_email: Any, normalise_email: Any) -> tuple[Any, str | None]:
-    """Return ``(typed value, None)`` or ``(None, reason)`` for one trimmed cell."""
+def _check_cell(column: Column, declared: RegisterField, value: str) -> tuple[Any, str | None]:
+    """Return ``(typed value, None)`` or ``(None, reason)`` for one trimmed cell.
+
+    The cell is typed here (yes/no words, dates, a person by e-mail or name, a choice however
+    it is spelled); the register's rules on the value are :func:`cxgov.register.rules.field_check`,
+    the same check and words as the forms, the API and every other writer.
+    """
     if value == "":
-        if column.required:
-            return None, _("a value is required")
-        return column.default, None
-    if column.max_length is not None and len(value) > column.max_length:
-        return None, _("too long (%(n)s characters; at most %(max)s)", n=len(value), max=column.max_length)
-    if column.kind in ("text", "choice", "email", "ref") and _bad_chars(value, column.multiline):
-        return None, _("contains control characters")
-    if column.kind == "text":
-        return value, None
-    if column.kind == "email":
-        if not is_email(value):
-            return None, _("not a valid e-mail address: “%(v)s”", v=value)
-        return normalise_email(value), None
-    if column.kind == "ref":
-        # An e-mail address names a person by e-mail; anything else names a person without one.
-        if is_email(value):
-            return PersonRef(normalise_email(value), None), None
-        return PersonRef(None, value), None
+        return field_check(declared, None)
     if column.kind == "bool":
         parsed = parse_bool(value)
         if parsed is None:
             return None, _("not yes or no: “%(v)s” (use TRUE or FALSE)", v=value)
-        return parsed, None
+        return field_check(declared, parsed)
     if column.kind == "date":
         parsed_date = parse_date(value)
         if parsed_date is None:
             return None, _("not a date: “%(v)s” (use YYYY-MM-DD)", v=value)
-        if column.not_future and parsed_date > date.today():
-            return None, rules.not_future(column.not_future)
-        return parsed_date, None
+        return field_check(declared, parsed_date)
     if column.kind == "choice":
-        chosen = _choice(value, column.choices)
-        if chosen is None:
-            what = _("kind") if column.name == "kind" else _("role")
-            return None, _(
-                "unknown %(what)s “%(v)s”; use one of: %(choices)s",
-                what=what,
-                v=value,
-                choices=", ".join(column.choices),
-            )
-        return chosen, None
-    raise AssertionError(column.kind)
+        return field_check(declared, _choice(value, column.choices) or value)
+    checked, reason = field_check(declared, value)
+    if reason or column.kind != "ref":
+        return checked, reason
+    # An e-mail address names a person by e-mail; anything else names a person without one.
+    if is_email(value):
+        return PersonRef(normalise_email(value), None), None
+    return PersonRef(None, value), None
 
 
 # --- writing (the format is this module's; the file is cxgov.sheets', as for every export) ---
