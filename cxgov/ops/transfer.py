@@ -48,6 +48,10 @@ from ..db import UTCDateTime, utcnow
 from ..extensions import Model, db
 from ..invitations.services import invitations_from_import
 from ..orgs.models import Membership, Organisation, Role
+from ..register.models import Person
+from ..register.tables import TABLES as REGISTER_TABLES
+from ..register.write import MODELS as REGISTER_MODELS
+from ..register.write import RegisterBatch, register_rows_check
 from ..uploads import UploadError, stored_file_type
 from ..validators import SLUG_RE, normalise_email, text_is_clean
 from .package import PackageError, package_seal, package_unpack, package_unpack_limit, package_verify
@@ -658,6 +662,35 @@ def org_import(*, payload: dict[str, Any], slug: str | None = None, by: User | N
         ) from error
 
 
+def _register_rules_check(org: Organisation, remap: _Remap) -> None:
+    """Refuse a package whose register breaks the register's rules, checked by its one write path.
+
+    The rows are copied as they are, with their own history, so they are checked in place,
+    each as if added by one batch that also adds every person in the package: the same
+    rules and words as a form or a spreadsheet import, and (as for a file that adds its people)
+    someone inactive may still own things, a state an export can hold.
+    """
+    people = set(db.session.scalars(select(Person.id).where(Person.org_id == org.id)))
+    batch = RegisterBatch(stated_people=people)
+    for table in REGISTER_TABLES:
+        model = REGISTER_MODELS[table.key]
+        ids = list(db.session.scalars(select(model.id).where(model.org_id == org.id).order_by(model.id)))
+        problems = register_rows_check(
+            org=org, table=table.key, rows=[{"id": i} for i in ids], batch=batch, stored_as_new=True
+        )
+        if problems:
+            first = problems[0]
+            package_ids = {new: old for old, new in remap.ids.get(model.__tablename__, {}).items()}
+            raise TransferError(
+                _(
+                    "The export's register breaks a rule (%(sheet)s, id %(id)s): %(reason)s Nothing was imported.",
+                    sheet=_(table.sheet),
+                    id=package_ids.get(ids[first.index], ids[first.index]),
+                    reason=first.message,
+                )
+            )
+
+
 def _import(plan: TransferPlan, payload: dict[str, Any], slug: str, by: User | None) -> ImportResult:
     tables = payload["tables"]
     remap = _Remap()
@@ -690,6 +723,7 @@ def _import(plan: TransferPlan, payload: dict[str, Any], slug: str, by: User | N
     _remap_polymorphic(remap, users, org_id)
     db.session.flush()
     org = db.session.get_one(Organisation, org_id)
+    _register_rules_check(org, remap)
     # members named in a package become invitations: nobody joins without their consent
     links = invitations_from_import(org=org, created_user_ids=created, by=by)
     members = db.session.scalars(select(Membership).where(Membership.org_id == org_id)).all()

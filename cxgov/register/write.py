@@ -239,6 +239,8 @@ class _Planned:
     version: int | None
     before: dict[str, Any]
     after: dict[str, Any]
+    #: the fields this row gives (an org package's stored row gives all of them)
+    given: frozenset[str] = frozenset()
 
 
 def _as_id(value: Any) -> Any:
@@ -247,9 +249,17 @@ def _as_id(value: Any) -> Any:
 
 
 def _prepare(
-    org: Organisation, table: RegisterTable, rows: Sequence[Mapping[str, Any]], problems: list[RowProblem]
+    org: Organisation,
+    table: RegisterTable,
+    rows: Sequence[Mapping[str, Any]],
+    problems: list[RowProblem],
+    stored_as_new: bool = False,
 ) -> tuple[list[_Planned], dict[int, Any]]:
-    """Check each row's fields without the register; return the planned writes and the stored rows."""
+    """Check each row's fields without the register; return the planned writes and the stored rows.
+
+    ``stored_as_new``: the rows are stored already (an org package copied them) and each is
+    checked whole, as if it were being added.
+    """
     model = MODELS[table.key]
     allowed = {f.name for f in table.fields} | set(_EXTRA_FIELDS.get(table.key, ())) | _ROW_KEYS
     if table.key == "cx_roles":
@@ -272,6 +282,8 @@ def _prepare(
             before = _stored_values(table, stored)
             after = dict(before)
             action = "update"
+            if stored_as_new:
+                before, action = {}, "create"
         else:
             before = {}
             after = {f.name: f.default for f in table.fields}
@@ -300,7 +312,9 @@ def _prepare(
                 problems.append(RowProblem(index, name, problem))
                 bad = True
             after[name] = checked
+        given = frozenset(name for name in row if name not in _ROW_KEYS)
         if action == "create":
+            given = frozenset(f.name for f in table.fields)
             for declared in table.fields:
                 if declared.name not in row:
                     after[declared.name], problem = field_check(declared, after[declared.name])
@@ -313,7 +327,7 @@ def _prepare(
         if action == "update" and "active" in row and set(row) - _ROW_KEYS == {"active"}:
             action = "reactivate" if row["active"] else "deactivate"
         version = stored_rows[row_id].version_id if row_id is not None else None
-        planned.append(_Planned(index, action, row_id, version, before, after))
+        planned.append(_Planned(index, action, row_id, version, before, after, given))
     return planned, stored_rows
 
 
@@ -334,7 +348,7 @@ def _check_references(
     stated = batch.stated_people if batch is not None else set()
     for plan in planned:
         for declared in table.fields:
-            if declared.kind not in REFERENCE_KINDS or declared.name not in rows[plan.index]:
+            if declared.kind not in REFERENCE_KINDS or declared.name not in plan.given:
                 continue
             ref_id = plan.after.get(declared.name)
             if ref_id is None:
@@ -432,10 +446,11 @@ def _check(
     table_key: str,
     rows: Sequence[Mapping[str, Any]],
     batch: RegisterBatch | None,
+    stored_as_new: bool = False,
 ) -> tuple[RegisterTable, list[_Planned], _References, list[RowProblem]]:
     table = TABLE_BY_KEY[table_key]
     problems: list[RowProblem] = []
-    planned, _stored = _prepare(org, table, rows, problems)
+    planned, _stored = _prepare(org, table, rows, problems, stored_as_new)
     wanted, users = _reference_ids(table, planned)
     refs = _load_references(wanted, users)
     _check_references(org, table, rows, planned, refs, batch, problems)
@@ -445,10 +460,19 @@ def _check(
 
 
 def register_rows_check(
-    *, org: Organisation, table: str, rows: Sequence[Mapping[str, Any]], batch: RegisterBatch | None = None
+    *,
+    org: Organisation,
+    table: str,
+    rows: Sequence[Mapping[str, Any]],
+    batch: RegisterBatch | None = None,
+    stored_as_new: bool = False,
 ) -> list[RowProblem]:
-    """Return every rule the rows would break if written to ``org``'s ``table``; writes nothing."""
-    return _check(org, table, list(rows), batch)[3]
+    """Return every rule the rows would break if written to ``org``'s ``table``; writes nothing.
+
+    ``stored_as_new``: the rows (``{"id": ...}``) are stored already, copied by an org package
+    with their own history; each is checked whole, as the write path checks a row it adds.
+    """
+    return _check(org, table, list(rows), batch, stored_as_new)[3]
 
 
 def _columns(table: RegisterTable, values: Mapping[str, Any]) -> dict[str, Any]:

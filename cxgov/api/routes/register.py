@@ -87,12 +87,14 @@ def _value_field(f: RegisterField, *, for_input: bool) -> fields.Field:
         return fields.Boolean(metadata={"description": label}, **extra)
     if f.kind == "date":
         return fields.Date(metadata={"description": label}, **extra)
-    validators: list[Any] = []
+    # Length and choices are the register's rules, refused by its one write path in the same words
+    # as on the form; the spec still documents them.
+    metadata: dict[str, Any] = {"description": label}
     if f.max_length:
-        validators.append(validate.Length(max=f.max_length))
+        metadata["maxLength"] = f.max_length
     if f.kind == "choice":
-        validators.append(validate.OneOf(f.choices))
-    return fields.String(validate=validators, metadata={"description": label}, **extra)
+        metadata["enum"] = list(f.choices)
+    return fields.String(metadata=metadata, **extra)
 
 
 def _schemas(table: RegisterTable) -> tuple[type[Schema], type[Schema], type[Schema], type[Schema]]:
