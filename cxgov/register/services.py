@@ -54,6 +54,7 @@ def person_ref(person: Person | None) -> str | None:
 
 
 def _given(**values: Any) -> dict[str, Any]:
+    """Return the fields given (not ``UNSET``); ``**more`` of a wrapper is any other declared field."""
     return {name: value for name, value in values.items() if value is not UNSET}
 
 
@@ -83,10 +84,20 @@ def person_create(
     user: User | None = None,
     active: bool = True,
     by: User | None,
+    **more: Any,
 ) -> Person:
     """Add a person to the register."""
     return _create(
-        org, "people", by, name=name, email=email, title=title, department=department, user=user, active=active
+        org,
+        "people",
+        by,
+        name=name,
+        email=email,
+        title=title,
+        department=department,
+        user=user,
+        active=active,
+        **more,
     )
 
 
@@ -101,6 +112,7 @@ def person_update(
     department: str = UNSET,
     user: User | None = UNSET,
     active: bool = UNSET,
+    **more: Any,
 ) -> Person:
     """Change a person's details (``UNSET`` fields stay as they are)."""
     return _update(
@@ -114,6 +126,7 @@ def person_update(
         department=department,
         user=user,
         active=active,
+        **more,
     )
 
 
@@ -225,9 +238,10 @@ def channel_create(
     manager: Person | None = None,
     active: bool = True,
     by: User | None,
+    **more: Any,
 ) -> Channel:
     """Add a channel."""
-    return _create(org, "channels", by, name=name, kind=kind, manager=manager, active=active)
+    return _create(org, "channels", by, name=name, kind=kind, manager=manager, active=active, **more)
 
 
 def channel_update(
@@ -239,9 +253,10 @@ def channel_update(
     kind: str = UNSET,
     manager: Person | None = UNSET,
     active: bool = UNSET,
+    **more: Any,
 ) -> Channel:
     """Change a channel's name, kind or manager."""
-    return _update(channel, "channels", by, version_id, name=name, kind=kind, manager=manager, active=active)
+    return _update(channel, "channels", by, version_id, name=name, kind=kind, manager=manager, active=active, **more)
 
 
 def channel_deactivate(*, channel: Channel, by: User | None, version_id: int | None = None) -> Channel:
@@ -265,9 +280,10 @@ def journey_create(
     owner: Person | None = None,
     active: bool = True,
     by: User | None,
+    **more: Any,
 ) -> Journey:
     """Add a journey."""
-    return _create(org, "journeys", by, name=name, description=description, owner=owner, active=active)
+    return _create(org, "journeys", by, name=name, description=description, owner=owner, active=active, **more)
 
 
 def journey_update(
@@ -279,9 +295,12 @@ def journey_update(
     description: str = UNSET,
     owner: Person | None = UNSET,
     active: bool = UNSET,
+    **more: Any,
 ) -> Journey:
     """Change a journey's name, description or owner."""
-    return _update(journey, "journeys", by, version_id, name=name, description=description, owner=owner, active=active)
+    return _update(
+        journey, "journeys", by, version_id, name=name, description=description, owner=owner, active=active, **more
+    )
 
 
 def journey_deactivate(*, journey: Journey, by: User | None, version_id: int | None = None) -> Journey:
@@ -312,6 +331,7 @@ def touchpoint_create(
     last_reviewed: date | None = None,
     active: bool = True,
     by: User | None,
+    **more: Any,
 ) -> Touchpoint:
     """Add a touchpoint on a journey, in a channel."""
     return _create(
@@ -329,6 +349,7 @@ def touchpoint_create(
         hygiene_factor=hygiene_factor,
         last_reviewed=last_reviewed,
         active=active,
+        **more,
     )
 
 
@@ -348,6 +369,7 @@ def touchpoint_update(
     hygiene_factor: bool = UNSET,
     last_reviewed: date | None = UNSET,
     active: bool = UNSET,
+    **more: Any,
 ) -> Touchpoint:
     """Change any field of a touchpoint (``UNSET`` fields stay as they are)."""
     return _update(
@@ -366,6 +388,7 @@ def touchpoint_update(
         hygiene_factor=hygiene_factor,
         last_reviewed=last_reviewed,
         active=active,
+        **more,
     )
 
 
@@ -391,9 +414,10 @@ def cx_role_create(
     until: date | None = None,
     note: str = "",
     by: User | None,
+    **more: Any,
 ) -> CxRole:
     """Give a person a CX role from ``since`` (until ``until``, or open-ended)."""
-    return _create(org, "cx_roles", by, person=person, role=role, since=since, until=until, note=note)
+    return _create(org, "cx_roles", by, person=person, role=role, since=since, until=until, note=note, **more)
 
 
 def cx_role_update(
@@ -406,9 +430,12 @@ def cx_role_update(
     since: date = UNSET,
     until: date | None = UNSET,
     note: str = UNSET,
+    **more: Any,
 ) -> CxRole:
     """Change a CX role's holder, kind, dates or note."""
-    return _update(cx_role, "cx_roles", by, version_id, person=person, role=role, since=since, until=until, note=note)
+    return _update(
+        cx_role, "cx_roles", by, version_id, person=person, role=role, since=since, until=until, note=note, **more
+    )
 
 
 def cx_role_end(
@@ -443,9 +470,12 @@ def mandate_create(
     channel: Channel | None = None,
     active: bool = True,
     by: User | None,
+    **more: Any,
 ) -> DelegatedMandate:
     """Define what a role or team may decide on the spot."""
-    return _create(org, "mandates", by, holder=holder, decision=decision, limit=limit, channel=channel, active=active)
+    return _create(
+        org, "mandates", by, holder=holder, decision=decision, limit=limit, channel=channel, active=active, **more
+    )
 
 
 def mandate_update(
@@ -458,6 +488,7 @@ def mandate_update(
     limit: str = UNSET,
     channel: Channel | None = UNSET,
     active: bool = UNSET,
+    **more: Any,
 ) -> DelegatedMandate:
     """Change a delegated mandate."""
     return _update(
@@ -470,6 +501,7 @@ def mandate_update(
         limit=limit,
         channel=channel,
         active=active,
+        **more,
     )
 
 

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, Callable
 
 from flask import g, jsonify, request
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -23,6 +23,7 @@ from ...extensions import db
 from ...orgs.models import EDIT_REGISTER, READ
 from ...register import services
 from ...register.models import Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint
+from ...register.rules import field_check
 from ...register.tables import TABLES, RegisterField, RegisterTable
 from ...register.transfer import services as transfer
 from ...register.transfer.spreadsheet import SpreadsheetError
@@ -70,6 +71,17 @@ def _ref_name(f: RegisterField) -> str:
     return f"{f.name}_id"
 
 
+def _declared_rules(f: RegisterField) -> Callable[[Any], None]:
+    """Return a marshmallow validator that applies a declared field's rules in the register's words."""
+
+    def check(value: Any) -> None:
+        _stored, problem = field_check(f, value)
+        if problem:
+            raise ValidationError(problem)
+
+    return check
+
+
 def _value_field(f: RegisterField, *, for_input: bool) -> fields.Field:
     """Return the marshmallow field of one declared register field."""
     required = for_input and f.required
@@ -86,15 +98,15 @@ def _value_field(f: RegisterField, *, for_input: bool) -> fields.Field:
     if f.kind == "bool":
         return fields.Boolean(metadata={"description": label}, **extra)
     if f.kind == "date":
-        return fields.Date(metadata={"description": label}, **extra)
-    # Length and choices are the register's rules, refused by its one write path in the same words
-    # as on the form; the spec still documents them.
+        return fields.Date(validate=_declared_rules(f), metadata={"description": label}, **extra)
+    # Length, choices and the rest are the register's rules (cxgov.register.rules), checked here
+    # with every other field error and refused in the same words as on the form and in a file.
     metadata: dict[str, Any] = {"description": label}
     if f.max_length:
         metadata["maxLength"] = f.max_length
     if f.kind == "choice":
         metadata["enum"] = list(f.choices)
-    return fields.String(metadata=metadata, **extra)
+    return fields.String(validate=_declared_rules(f), metadata=metadata, **extra)
 
 
 def _schemas(table: RegisterTable) -> tuple[type[Schema], type[Schema], type[Schema], type[Schema]]:
