@@ -79,6 +79,12 @@ def import_command(org_slug: str, file: Path, dry_run: bool, table: str | None) 
             org=org, plan=plan, by=None, filename=file.name, sha256=hashlib.sha256(data).hexdigest()
         )
         db.session.commit()
+    except services.ImportRefused as refused:
+        db.session.rollback()
+        for row_error in refused.errors:
+            click.echo(str(row_error), err=True)
+        click.echo(str(refused), err=True)
+        raise SystemExit(1) from None
     except (services.ImportConflict, StaleDataError) as error:
         db.session.rollback()
         raise click.ClickException(

@@ -187,6 +187,11 @@ def import_confirm(pending_id: int) -> ResponseReturnValue:
     except (services.ImportConflict, StaleDataError, IntegrityError):
         db.session.rollback()  # someone saved a row meanwhile: show the plan as it is now
         return _preview(db.session.get(PendingImport, pending_id), changed=True, status=409)
+    except services.ImportRefused as refused:
+        db.session.rollback()  # the register's write path refused a row: name each one, nothing written
+        for error in refused.errors:
+            flash(str(error), "danger")
+        return redirect(url_for("register.import_preview", pending_id=pending_id))
     flash(
         _(
             "Imported %(file)s: %(a)s added, %(c)s changed, %(s)s unchanged.",
