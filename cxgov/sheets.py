@@ -232,7 +232,9 @@ def _sheet_xml(sheet: Sheet, page_header: str) -> str:
                 append(f'<c r="{letter}{row_number}" t="b"><v>{1 if value else 0}</v></c>')
             elif isinstance(value, (int, float)):
                 if math.isfinite(value):
-                    append(f'<c r="{letter}{row_number}"><v>{value!r}</v></c>')
+                    # Through int()/float(): a numpy number's repr is "np.float64(1.5)", not a number.
+                    number = int(value) if isinstance(value, int) else float(value)
+                    append(f'<c r="{letter}{row_number}"><v>{number!r}</v></c>')
             elif isinstance(value, date):
                 day = value.date() if isinstance(value, datetime) else value
                 append(f'<c r="{letter}{row_number}" s="2"><v>{(day - _EXCEL_EPOCH).days}</v></c>')

@@ -5,7 +5,9 @@ default SQLite file (``.ci/run`` does both).
 """
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from itertools import count
 from pathlib import Path
@@ -92,6 +94,7 @@ _memoise_framework_directories()
 
 TEST_PASSWORD = "correct horse battery"
 _TMP = Path(tempfile.mkdtemp(prefix="cxgov-tests-"))
+atexit.register(shutil.rmtree, _TMP, True)  # every temporary file of the run lives here
 # The heavy-work slots (cxgov/ops/limits.py) are lock files in the temporary directory, shared
 # by every process of the host on purpose. For tests that meant one PDF at a time across both
 # xdist workers and every other checkout's test run on the machine: a render waited up to

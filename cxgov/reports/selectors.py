@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -272,15 +273,26 @@ def _profile_name(cycle: Cycle, framework: Framework, lang: str) -> str:
 # -- the cheap fingerprint of a report's inputs ------------------------------------------------
 @lru_cache(maxsize=1)
 def render_version() -> str:
-    """Return a hash of the report's templates and stylesheets (a deploy changes the PDF)."""
-    digest = hashlib.sha256()
-    files = sorted((TEMPLATES_ROOT / "reports").rglob("*.html")) + [
+    """Return a hash of everything besides the inputs that shapes the PDF, so a deploy renders anew.
+
+    That is the report's templates and stylesheets, the Python that builds the context and draws
+    its charts and numbers, and the compiled catalogues its words come from.
+    """
+    package = Path(__file__).resolve().parent
+    project = package.parent.parent
+    files = [
+        *sorted((TEMPLATES_ROOT / "reports").rglob("*.html")),
         STATIC_ROOT / "css" / "report.css",
         STATIC_ROOT / "css" / "report-pdf.css",
         STATIC_ROOT / "css" / "report-fonts.css",
+        *sorted(package.glob("*.py")),
+        package.parent / "charts.py",
+        package.parent / "numbers.py",
+        *sorted(project.glob("translations/*/LC_MESSAGES/messages.mo")),
     ]
+    digest = hashlib.sha256()
     for path in files:
-        digest.update(path.name.encode())
+        digest.update(str(path.relative_to(project)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

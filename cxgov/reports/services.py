@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,7 +16,7 @@ from ..orgs.models import Organisation
 from .context import Narrative
 from .models import ReportPdfCache
 from .helper import render_report_pdf
-from .selectors import report_context_from, report_inputs, report_inputs_key
+from .selectors import render_version, report_context_from, report_inputs, report_inputs_key
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,9 @@ def report_pdf_get(
     if hit is not None:
         return PdfOutcome(pdf=hit.pdf, context_hash=hit.context_hash, cached=True)
     context = report_context_from(inputs)
-    context_hash = context.context_hash()
-    # Inputs can change and change back (an edit undone): the context hash still matches.
+    # Inputs can change and change back (an edit undone): this hash still matches. It holds the
+    # render version too, so a deploy that changes how a report is drawn never reuses an old PDF.
+    context_hash = hashlib.sha256(f"{context.context_hash()}:{render_version()}".encode()).hexdigest()
     same = db.session.scalar(
         select(ReportPdfCache.pdf)
         .where(ReportPdfCache.cycle_id == cycle.id, ReportPdfCache.context_hash == context_hash)

@@ -209,3 +209,18 @@ def test_cli_docx(runner, setup, tmp_path):
     assert headings[:2] == ["Key messages", "Executive summary"]
     missing = runner.invoke(args=["report", "docx", org.slug, cycle.period, "--version", "3", "-o", str(out)])
     assert missing.exit_code == 1 and "no issued version 3" in missing.output
+
+
+def test_a_deploy_that_changes_how_reports_are_drawn_never_serves_the_old_pdf(client, setup, monkeypatch):
+    # The fallback that reuses a PDF of an equal context once found the pre-deploy PDF: a template,
+    # stylesheet, chart code or catalogue change left the context equal and the old PDF was served.
+    org, _, cycle, _, consultant = setup
+    login_as(client, consultant)
+    url = f"/o/{org.slug}/reports/{cycle.id}/report.pdf"
+    first = client.get(url)
+    monkeypatch.setattr("cxgov.reports.selectors.render_version", lambda: "after-a-deploy")
+    monkeypatch.setattr("cxgov.reports.services.render_version", lambda: "after-a-deploy", raising=False)
+    monkeypatch.setattr("cxgov.reports.services.render_report_pdf", lambda _context: b"%PDF-1.7 redrawn")
+    second = client.get(url)
+    assert second.data == b"%PDF-1.7 redrawn"
+    assert second.headers["ETag"] != first.headers["ETag"]
