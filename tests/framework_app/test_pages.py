@@ -52,7 +52,7 @@ def test_pages_render_for_every_role_and_a_plain_user(client, make_org, make_mem
     for text in ("What good looks like", "Initial", "Emerging", "Defined", "Managed", "Leading",
                  "Next step to 2 · Emerging", "Next step to 5 · Leading",
                  "Who the sponsor is and what the role covers in writing.",
-                 "Exactly one active CX sponsor", "Default target", "Leadership team"):
+                 "Exactly one active CX sponsor", "Default target", "Management team"):
         assert text in html, text
     assert html.count('data-level="') == 5
     assert "Upload a framework" not in library  # only consultants and admins upload
