@@ -5,7 +5,7 @@ under the endpoint names the pages, tests and links have always used (``register
 ``register.touchpoint_new``, ``register.touchpoint_edit``, ``register.touchpoint_deactivate``,
 ``register.touchpoint_reactivate``). The form comes from the table's declaration
 (:func:`cxgov.register.forms.table_form`), the list from its :class:`~cxgov.register.queries.ListSpec`,
-and every write goes through :data:`WRITES`, the one mapping from a table to its write path.
+and every write goes through the register's one write path (``register_rows_apply``) with the table's key.
 Views validate, call the write path, commit once, flash and redirect; a save from a stale
 version answers 409 with both versions side by side.
 """
@@ -33,76 +33,29 @@ from .blueprint import bp
 from .forms import VersionedForm, VersionOnlyForm, choices_fill, form_prefill, form_values, table_form
 from .health import REVIEW_MAX_AGE_DAYS
 from .tables import TABLE_BY_KEY
+from .write import MODELS, register_rows_apply
 
 # --- the write path -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RowWrites:
-    """How the views write one table's rows: the services and the keyword naming the row."""
-
-    row_keyword: str
-    create: Callable[..., Any]
-    update: Callable[..., Any]
-    #: None: the table has its own removal page (a person's ownership must go somewhere)
-    deactivate: Callable[..., Any] | None
-    reactivate: Callable[..., Any]
-
-
-#: table -> its write path; the only place the views name a service that writes rows
-WRITES: dict[str, RowWrites] = {
-    "touchpoints": RowWrites(
-        "touchpoint",
-        services.touchpoint_create,
-        services.touchpoint_update,
-        services.touchpoint_deactivate,
-        services.touchpoint_reactivate,
-    ),
-    "people": RowWrites("person", services.person_create, services.person_update, None, services.person_reactivate),
-    "channels": RowWrites(
-        "channel",
-        services.channel_create,
-        services.channel_update,
-        services.channel_deactivate,
-        services.channel_reactivate,
-    ),
-    "journeys": RowWrites(
-        "journey",
-        services.journey_create,
-        services.journey_update,
-        services.journey_deactivate,
-        services.journey_reactivate,
-    ),
-    "cx_roles": RowWrites(
-        "cx_role", services.cx_role_create, services.cx_role_update, services.cx_role_end, services.cx_role_reactivate
-    ),
-    "mandates": RowWrites(
-        "mandate",
-        services.mandate_create,
-        services.mandate_update,
-        services.mandate_deactivate,
-        services.mandate_reactivate,
-    ),
-}
+# Every write of these pages goes through the register's one write path,
+# :func:`cxgov.register.write.register_rows_apply`, with the table's key: the rows' rules are
+# checked there, the same as for the spreadsheet import, the CLI and the API.
 
 
 def row_create(key: str, *, by: User, values: dict[str, Any]) -> Any:
     """Create a row of table ``key`` from form values; flushes, the view commits."""
-    return WRITES[key].create(org=current_org(), by=by, **values)
+    (row_id,) = register_rows_apply(org=current_org(), table=key, rows=[values], by=by)
+    return db.session.get(MODELS[key], row_id)
 
 
 def row_update(key: str, *, row: Any, by: User, version_id: int | None, values: dict[str, Any]) -> Any:
     """Change a row of table ``key``, refusing a stale ``version_id``; flushes, the view commits."""
-    writes = WRITES[key]
-    return writes.update(**{writes.row_keyword: row}, by=by, version_id=version_id, **values)
+    register_rows_apply(org=current_org(), table=key, rows=[{"id": row.id, "version": version_id, **values}], by=by)
+    return row
 
 
 def row_set_active(key: str, *, row: Any, active: bool, by: User, version_id: int | None) -> Any:
-    """Deactivate (or end) or reactivate a row of table ``key``; flushes, the view commits."""
-    writes = WRITES[key]
-    write = writes.reactivate if active else writes.deactivate
-    assert write is not None, f"{key} rows are not deactivated here"
-    return write(**{writes.row_keyword: row}, by=by, version_id=version_id)
+    """Deactivate (a CX role: end) or reactivate a row of table ``key``; flushes, the view commits."""
+    return row_update(key, row=row, by=by, version_id=version_id, values={"active": active})
 
 
 # --- what differs between tables ----------------------------------------------------------
@@ -138,7 +91,7 @@ class TableView:
     deactivate_verb: str = "deactivate"
     #: the row's own page, if it has one (saves and toggles return there)
     page: Callable[[Any], str] | None = None
-    #: the link that replaces "deactivate" in the list (a person's removal page)
+    #: the page that replaces "deactivate" (a person's removal asks where their ownership goes)
     remove: Callable[[Any], str] | None = None
     #: service arguments that are not declared fields (a person's cxgov account)
     extra_values: Callable[[VersionedForm], dict[str, Any]] | None = None
@@ -367,7 +320,7 @@ def table_views_register(view: TableView) -> None:
         (f"{rule}/edit", f"{view.noun}_edit", edit, EDIT_REGISTER, ["GET", "POST"]),
         (f"{rule}/reactivate", f"{view.noun}_reactivate", reactivate, EDIT_REGISTER, ["POST"]),
     ]
-    if WRITES[view.key].deactivate is not None:
+    if view.remove is None:
         verb = view.deactivate_verb
         views.append((f"{rule}/{verb}", f"{view.noun}_{verb}", deactivate, EDIT_REGISTER, ["POST"]))
     for url, endpoint, function, roles, methods in views:
