@@ -26,6 +26,7 @@ from ..auth.models import User
 from ..extensions import db
 from ..history.models import ChangeLog
 from ..history.services import history_for_entity, jsonable
+from ..messages import N_
 from ..orgs.models import EDIT_REGISTER, READ
 from ..tenancy import current_org, org_get, roles_required
 from . import queries, services
@@ -83,10 +84,10 @@ class TableView:
     saved: Callable[[Any], str]
     added: Callable[[Any], str]
     empty: str
-    deactivate_label: str
-    reactivate_label: str
     deactivated: Callable[[Any], str]
     reactivated: Callable[[Any], str]
+    deactivate_label: str = N_("Deactivate")
+    reactivate_label: str = N_("Reactivate")
     #: the URL suffix and endpoint suffix of "deactivate" (a CX role is ended)
     deactivate_verb: str = "deactivate"
     #: the row's own page, if it has one (saves and toggles return there)

@@ -77,6 +77,28 @@ def report_pdf_for(slug: str, period: str, lang: str | None = None) -> tuple[byt
         return render_pdf_pages(context)
 
 
+def _write_report(output: str, data: bytes, *, started: float, what: str) -> None:
+    """Write a report file, log the export, commit and say how large it is and how long it took."""
+    try:
+        Path(output).write_bytes(data)
+    except OSError as exc:
+        raise click.ClickException(
+            _("Could not write %(file)s: %(error)s", file=output, error=exc.strerror or exc)
+        ) from None
+    security_event("export", detail=f"{what} (cli)")
+    db.session.commit()
+    click.echo(
+        ngettext(
+            "%(file)s: %(size)s byte in %(seconds)s s",
+            "%(file)s: %(size)s bytes in %(seconds)s s",
+            len(data),
+            file=output,
+            size=f"{len(data):,}",
+            seconds=f"{time.perf_counter() - started:.2f}",
+        )
+    )
+
+
 @report_cli.command("pdf")
 @click.argument("org_slug")
 @click.argument("period")
@@ -98,24 +120,7 @@ def pdf_command(org_slug: str, period: str, output: str, lang: str | None) -> No
     _cycle(org, period)
     started = time.perf_counter()
     data, _pages = report_pdf_for(org.slug, period, lang)
-    try:
-        Path(output).write_bytes(data)
-    except OSError as exc:
-        raise click.ClickException(
-            _("Could not write %(file)s: %(error)s", file=output, error=exc.strerror or exc)
-        ) from None
-    security_event("export", detail=f"report pdf {org.slug} {period} (cli)")
-    db.session.commit()
-    click.echo(
-        ngettext(
-            "%(file)s: %(size)s byte in %(seconds)s s",
-            "%(file)s: %(size)s bytes in %(seconds)s s",
-            len(data),
-            file=output,
-            size=f"{len(data):,}",
-            seconds=f"{time.perf_counter() - started:.2f}",
-        )
-    )
+    _write_report(output, data, started=started, what=f"report pdf {org.slug} {period}")
 
 
 @report_cli.command("docx")
@@ -155,24 +160,7 @@ def docx_command(org_slug: str, period: str, output: str, number: int | None, la
         data = version.docx
     else:
         data = report_docx(report_draft_context(org=org, cycle=cycle, lang=lang))
-    try:
-        Path(output).write_bytes(data)
-    except OSError as exc:
-        raise click.ClickException(
-            _("Could not write %(file)s: %(error)s", file=output, error=exc.strerror or exc)
-        ) from None
-    security_event("export", detail=f"report docx {org.slug} {period} (cli)")
-    db.session.commit()
-    click.echo(
-        ngettext(
-            "%(file)s: %(size)s byte in %(seconds)s s",
-            "%(file)s: %(size)s bytes in %(seconds)s s",
-            len(data),
-            file=output,
-            size=f"{len(data):,}",
-            seconds=f"{time.perf_counter() - started:.2f}",
-        )
-    )
+    _write_report(output, data, started=started, what=f"report docx {org.slug} {period}")
 
 
 # -- batch -------------------------------------------------------------------------------------
