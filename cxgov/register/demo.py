@@ -539,9 +539,9 @@ def register_demo(ctx: DemoContext) -> None:
         )
 
     journeys: dict[str, Journey] = {}
-    for name, (description, owner, _moments) in JOURNEYS.items():
+    for name, (description, owner_name, _moments) in JOURNEYS.items():
         journeys[name] = services.journey_create(
-            org=org, name=name, description=description, owner=people[owner], by=by
+            org=org, name=name, description=description, owner=people[owner_name], by=by
         )
 
     touchpoints = []

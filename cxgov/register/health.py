@@ -32,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from flask import g
 from flask_babel import gettext as _
@@ -60,6 +60,9 @@ OWNER_MAX_SHARE = 0.25
 OWNER_CONCENTRATION_MIN_TOUCHPOINTS = 4
 
 STATUSES = ("ok", "warn", "fail", "na")
+
+#: The register tables a snapshot reads, one query each.
+_RegisterModel = type[Person] | type[Channel] | type[Journey] | type[Touchpoint] | type[CxRole] | type[DelegatedMandate]
 
 
 # --- plain data ---------------------------------------------------------------------------
@@ -229,7 +232,8 @@ class HealthReport:
 # --- the checks ---------------------------------------------------------------------------
 
 #: (status, count, offending rows, detail, progress 0-1 or None for "na")
-CheckFn = Callable[[RegisterSnapshot, date], tuple[str, int, list[OffendingRow], str, float | None]]
+CheckOutcome = tuple[str, int, list[OffendingRow], str, float | None]
+CheckFn = Callable[[RegisterSnapshot, date], CheckOutcome]
 CHECK_FUNCTIONS: dict[str, CheckFn] = {}
 
 
@@ -254,7 +258,7 @@ def _share(passing: int, total: int) -> float:
 
 
 @_check("touchpoints_unowned")
-def check_touchpoints_unowned(snap: RegisterSnapshot, today: date):
+def check_touchpoints_unowned(snap: RegisterSnapshot, today: date) -> CheckOutcome:
     """Fail for every active touchpoint without an owner; not enough data without touchpoints."""
     touchpoints = snap.active_touchpoints()
     if not touchpoints:
@@ -275,7 +279,7 @@ def check_touchpoints_unowned(snap: RegisterSnapshot, today: date):
 
 
 @_check("journeys_unowned")
-def check_journeys_unowned(snap: RegisterSnapshot, today: date):
+def check_journeys_unowned(snap: RegisterSnapshot, today: date) -> CheckOutcome:
     """Fail for every active journey without an owner; not enough data without journeys."""
     journeys = [j for j in snap.journeys if j.active]
     if not journeys:
@@ -296,7 +300,7 @@ def check_journeys_unowned(snap: RegisterSnapshot, today: date):
 
 
 @_check("channels_without_manager")
-def check_channels_without_manager(snap: RegisterSnapshot, today: date):
+def check_channels_without_manager(snap: RegisterSnapshot, today: date) -> CheckOutcome:
     """Fail for every active channel without a manager; not enough data without channels."""
     channels = [c for c in snap.channels if c.active]
     if not channels:
@@ -317,7 +321,7 @@ def check_channels_without_manager(snap: RegisterSnapshot, today: date):
 
 
 @_check("sponsor")
-def check_sponsor(snap: RegisterSnapshot, today: date):
+def check_sponsor(snap: RegisterSnapshot, today: date) -> CheckOutcome:
     """Pass with exactly one active CX sponsor; fail with none or several (list them)."""
     sponsors = snap.active_role_holders("cx_sponsor", today)
     if len(sponsors) == 1:
@@ -339,7 +343,7 @@ def check_sponsor(snap: RegisterSnapshot, today: date):
 
 
 @_check("ambassadors_per_channel")
-def check_ambassadors(snap: RegisterSnapshot, today: date):
+def check_ambassadors(snap: RegisterSnapshot, today: date) -> CheckOutcome:
     """Fail when there are fewer active ambassadors than active channels (count = shortfall)."""
     ambassadors = snap.active_role_holders("ambassador", today)
     channels = [c for c in snap.channels if c.active]
@@ -363,7 +367,7 @@ def check_ambassadors(snap: RegisterSnapshot, today: date):
 
 
 @_check("customer_board")
-def check_customer_board(snap: RegisterSnapshot, today: date):
+def check_customer_board(snap: RegisterSnapshot, today: date) -> CheckOutcome:
     """Pass with at least three active board members; warn with one or two; fail with none."""
     members = snap.active_role_holders("customer_board", today)
     detail = ngettext(
@@ -384,7 +388,7 @@ def check_customer_board(snap: RegisterSnapshot, today: date):
 
 
 @_check("insight_manager")
-def check_insight_manager(snap: RegisterSnapshot, today: date):
+def check_insight_manager(snap: RegisterSnapshot, today: date) -> CheckOutcome:
     """Pass when at least one active person is insight manager."""
     managers = snap.active_role_holders("insight_manager", today)
     if managers:
@@ -404,7 +408,7 @@ def check_insight_manager(snap: RegisterSnapshot, today: date):
 
 
 @_check("complaints_channel")
-def check_complaints_channel(snap: RegisterSnapshot, today: date):
+def check_complaints_channel(snap: RegisterSnapshot, today: date) -> CheckOutcome:
     """Pass when an active channel of kind "complaints" exists."""
     found = [c for c in snap.channels if c.active and c.kind == "complaints"]
     if found:
@@ -413,7 +417,7 @@ def check_complaints_channel(snap: RegisterSnapshot, today: date):
 
 
 @_check("omnichannel_lead")
-def check_omnichannel_lead(snap: RegisterSnapshot, today: date):
+def check_omnichannel_lead(snap: RegisterSnapshot, today: date) -> CheckOutcome:
     """Pass with exactly one active omnichannel lead; fail with none, warn with several."""
     leads = snap.active_role_holders("omnichannel_lead", today)
     if len(leads) == 1:
@@ -434,7 +438,7 @@ def check_omnichannel_lead(snap: RegisterSnapshot, today: date):
 
 
 @_check("service_promise")
-def check_service_promise(snap: RegisterSnapshot, today: date):
+def check_service_promise(snap: RegisterSnapshot, today: date) -> CheckOutcome:
     """Pass when the organisation's service promise text is written down."""
     if snap.service_promise.strip():
         return "ok", 0, [], _("The service promise is written down."), 1.0
@@ -442,7 +446,7 @@ def check_service_promise(snap: RegisterSnapshot, today: date):
 
 
 @_check("delegated_mandates")
-def check_delegated_mandates(snap: RegisterSnapshot, today: date):
+def check_delegated_mandates(snap: RegisterSnapshot, today: date) -> CheckOutcome:
     """Pass when at least one active delegated mandate is defined."""
     mandates = [m for m in snap.mandates if m.active]
     if mandates:
@@ -457,7 +461,7 @@ def check_delegated_mandates(snap: RegisterSnapshot, today: date):
 
 
 @_check("inactive_owners")
-def check_inactive_owners(snap: RegisterSnapshot, today: date):
+def check_inactive_owners(snap: RegisterSnapshot, today: date) -> CheckOutcome:
     """Fail for every active journey, channel and touchpoint owned by an inactive person."""
     inactive = {p.id: p for p in snap.people if not p.active}
     owned_journeys = [j for j in snap.journeys if j.active and j.owner_id is not None]
@@ -496,7 +500,7 @@ def check_inactive_owners(snap: RegisterSnapshot, today: date):
 
 
 @_check("owner_concentration")
-def check_owner_concentration(snap: RegisterSnapshot, today: date):
+def check_owner_concentration(snap: RegisterSnapshot, today: date) -> CheckOutcome:
     """Fail for every person owning more than a quarter of all active touchpoints."""
     touchpoints = snap.active_touchpoints()
     total = len(touchpoints)
@@ -513,8 +517,8 @@ def check_owner_concentration(snap: RegisterSnapshot, today: date):
             None,
         )
     owned = Counter(t.owner_id for t in touchpoints if t.owner_id is not None)
-    heavy = [(snap.person(pid), n) for pid, n in owned.items() if n > OWNER_MAX_SHARE * total]
-    heavy = sorted(((p, n) for p, n in heavy if p is not None), key=lambda item: (-item[1], item[0].name))
+    over = [(snap.person(pid), n) for pid, n in owned.items() if n > OWNER_MAX_SHARE * total]
+    heavy = sorted(((p, n) for p, n in over if p is not None), key=lambda item: (-item[1], item[0].name))
     bad = [
         OffendingRow(_("%(name)s (%(owned)d of %(total)d)", name=p.name, owned=n, total=total), "person", p.id)
         for p, n in heavy
@@ -537,7 +541,7 @@ def check_owner_concentration(snap: RegisterSnapshot, today: date):
 
 
 @_check("touchpoints_reviewed")
-def check_touchpoints_reviewed(snap: RegisterSnapshot, today: date):
+def check_touchpoints_reviewed(snap: RegisterSnapshot, today: date) -> CheckOutcome:
     """Fail for every active touchpoint never reviewed or last reviewed over 183 days ago."""
     touchpoints = snap.active_touchpoints()
     if not touchpoints:
@@ -634,8 +638,8 @@ def register_snapshots(orgs: "list[Organisation]") -> dict[int, RegisterSnapshot
     """Load the registers of several organisations in six queries in all (the portfolio's need)."""
     ids = [org.id for org in orgs]
 
-    def rows(*columns, model) -> dict[int, list]:
-        grouped: dict[int, list] = {org_id: [] for org_id in ids}
+    def rows(*columns: Any, model: _RegisterModel) -> dict[int, list[tuple[Any, ...]]]:
+        grouped: dict[int, list[tuple[Any, ...]]] = {org_id: [] for org_id in ids}
         if ids:
             for row in db.session.execute(
                 select(model.org_id, *columns).where(model.org_id.in_(ids)).order_by(model.id)

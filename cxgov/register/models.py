@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ..auth.models import User
 from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 from ..messages import N_
 
 #: Kinds of channel; "complaints" marks a complaints channel (a health check looks for one).
@@ -100,7 +100,7 @@ class _Versioned:
         return {"version_id_col": cls.version_id}
 
 
-class Person(_Versioned, db.Model):
+class Person(_Versioned, Model):
     """Someone in the client organisation who can own things; need not be a cxgov user."""
 
     __table_args__ = (UniqueConstraint("org_id", "email", name="uq_person_org_id_email"),)
@@ -126,7 +126,7 @@ class Person(_Versioned, db.Model):
         return self.name
 
 
-class Channel(_Versioned, db.Model):
+class Channel(_Versioned, Model):
     """A way customers reach the organisation (phone, web, store, ...), with its manager."""
 
     __table_args__ = (UniqueConstraint("org_id", "name", name="uq_channel_org_id_name"),)
@@ -148,7 +148,7 @@ class Channel(_Versioned, db.Model):
         return self.name
 
 
-class Journey(_Versioned, db.Model):
+class Journey(_Versioned, Model):
     """A customer journey (e.g. "Move in"), owned end to end by one person."""
 
     __table_args__ = (UniqueConstraint("org_id", "name", name="uq_journey_org_id_name"),)
@@ -169,7 +169,7 @@ class Journey(_Versioned, db.Model):
         return self.name
 
 
-class Touchpoint(_Versioned, db.Model):
+class Touchpoint(_Versioned, Model):
     """One moment where a customer meets the organisation on a journey, in a channel."""
 
     __table_args__ = (
@@ -210,7 +210,7 @@ class Touchpoint(_Versioned, db.Model):
         return f"{self.name} ({journey} · {channel})"
 
 
-class CxRole(_Versioned, db.Model):
+class CxRole(_Versioned, Model):
     """A CX role a person holds over a period (sponsor, ambassador, customer board, ...)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -242,7 +242,7 @@ class CxRole(_Versioned, db.Model):
         return f"{cx_role_label(self.role)}: {person}"
 
 
-class DelegatedMandate(_Versioned, db.Model):
+class DelegatedMandate(_Versioned, Model):
     """What a role or team may decide on the spot, up to what limit, in which channel."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -265,7 +265,7 @@ class DelegatedMandate(_Versioned, db.Model):
         return f"{self.holder}: {self.decision}"[:300]
 
 
-class ImportBatch(db.Model):
+class ImportBatch(Model):
     """One spreadsheet import; the history entries it wrote point back at it."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

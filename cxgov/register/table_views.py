@@ -172,7 +172,9 @@ def committed() -> bool:
     return True
 
 
-def _conflict(view: TableView, row: Any, form: VersionedForm, yours: dict[str, Any], **context: Any) -> Any:
+def _conflict(
+    view: TableView, row: Any, form: VersionedForm, yours: dict[str, Any], **context: Any
+) -> ResponseReturnValue:
     """Answer 409: your values beside the saved ones; the form now holds the saved version."""
     db.session.rollback()
     db.session.refresh(row)

@@ -338,6 +338,8 @@ def _register_table(table: RegisterTable) -> None:
         obj: Any = org_get(model, row_id)
         if request.if_match:
             _check_if_match(key, obj)
+        # Each service returns something different (a mapping, the row); the result is not used.
+        run: Callable[[], object]
         if key == "people":
             run = lambda: services.person_remove(person=obj, reassign_to=None, by=g.api_token.user)  # noqa: E731
         elif key == "cx_roles":

@@ -12,12 +12,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ...extensions import db
 from ...i18n import lang_option
+from ...orgs.models import Organisation
 from ...orgs.services import org_by_slug
 from . import services
 from .spreadsheet import MAX_FILE_BYTES, TABLE_BY_KEY, SpreadsheetError
 
 
-def _org(slug: str):
+def _org(slug: str) -> Organisation:
+    """Return the organisation with ``slug``, or stop the command with a message."""
     org = org_by_slug(slug)
     if org is None:
         raise click.ClickException(_("No organisation “%(slug)s”.", slug=slug))
@@ -56,8 +58,8 @@ def import_command(org_slug: str, file: Path, dry_run: bool, table: str | None) 
     if plan.ignored_sheets:
         click.echo(_("Ignored sheets (not part of the register): %(names)s", names=", ".join(plan.ignored_sheets)))
     if not plan.ok:
-        for error in plan.errors:
-            click.echo(str(error), err=True)
+        for problem in plan.errors:
+            click.echo(str(problem), err=True)
         click.echo(
             ngettext(
                 "%(num)d problem; nothing was imported.", "%(num)d problems; nothing was imported.", len(plan.errors)

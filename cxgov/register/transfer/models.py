@@ -8,10 +8,10 @@ from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ...db import UTCDateTime, utcnow
-from ...extensions import db
+from ...extensions import Model
 
 
-class PendingImport(db.Model):
+class PendingImport(Model):
     """An uploaded register file awaiting confirmation.
 
     The preview and the confirmation both rebuild the plan from these bytes, so the browser

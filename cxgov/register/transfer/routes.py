@@ -120,7 +120,7 @@ def _pending(pending_id: int) -> PendingImport | None:
     return pending
 
 
-def _preview(pending: PendingImport, *, changed: bool = False, status: int = 200):
+def _preview(pending: PendingImport, *, changed: bool = False, status: int = 200) -> ResponseReturnValue:
     """Render the preview of a pending import, or its problems, against the register as it is now."""
     try:
         plan = services.pending_plan(org=current_org(), pending=pending)
@@ -186,11 +186,14 @@ def import_confirm(pending_id: int) -> ResponseReturnValue:
         db.session.commit()
     except (services.ImportConflict, StaleDataError, IntegrityError):
         db.session.rollback()  # someone saved a row meanwhile: show the plan as it is now
-        return _preview(db.session.get(PendingImport, pending_id), changed=True, status=409)
+        pending = _pending(pending_id)
+        if pending is None:
+            return redirect(url_for("register.import_upload"))
+        return _preview(pending, changed=True, status=409)
     except services.ImportRefused as refused:
         db.session.rollback()  # the register's write path refused a row: name each one, nothing written
-        for error in refused.errors:
-            flash(str(error), "danger")
+        for problem in refused.errors:
+            flash(str(problem), "danger")
         return redirect(url_for("register.import_preview", pending_id=pending_id))
     flash(
         _(
