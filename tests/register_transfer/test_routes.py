@@ -6,12 +6,14 @@ import re
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from cxgov.history.models import ChangeLog
 from cxgov.orgs.models import Role
 from cxgov.register.models import ImportBatch, Person, Touchpoint
+from cxgov.register.transfer import services
 from cxgov.register.transfer.models import PendingImport
+from cxgov.register.transfer.services import pending_close, pending_create
 from tests.register_transfer.helpers import small_tables, xlsx
 
 
@@ -29,6 +31,11 @@ def ambassador(org, make_member, client, login):
 
 def count(db, model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
+
+
+def open_pending(db) -> int:
+    """Count the uploads that can still be confirmed (closed ones stay, without their bytes)."""
+    return db.session.scalar(select(func.count()).select_from(PendingImport).where(PendingImport.state == "open"))
 
 
 def upload(client, org, data: bytes, filename: str = "register.xlsx", table: str = ""):
@@ -54,7 +61,7 @@ def test_preview_then_confirm_applies(db, client, org, ambassador):
     done = client.post(f"/o/{org.slug}/register/import/{pending_id}/confirm", data={"digest": digest_of(html)})
     assert done.status_code == 302 and done.headers["Location"].endswith(f"/o/{org.slug}/register/")
     db.session.rollback()
-    assert count(db, Touchpoint) == 2 and count(db, PendingImport) == 0
+    assert count(db, Touchpoint) == 2 and open_pending(db) == 0
     batch = db.session.scalar(select(ImportBatch))
     assert batch.user_id == ambassador.id and batch.rows_added == 10 and batch.filename == "register.xlsx"
     assert count(db, ChangeLog) == 10
@@ -118,7 +125,8 @@ def test_cancel_forgets_the_upload(db, client, org, ambassador):
     response = client.post(f"/o/{org.slug}/register/import/{pending_id}/cancel")
     assert response.status_code == 302
     db.session.rollback()
-    assert count(db, PendingImport) == 0 and count(db, Person) == 0
+    assert open_pending(db) == 0 and count(db, Person) == 0
+    assert db.session.get(PendingImport, pending_id).data == b""  # the file itself is forgotten
 
 
 def test_viewer_exports_but_cannot_import(db, client, org, make_member, login):
@@ -138,11 +146,113 @@ def test_viewer_exports_but_cannot_import(db, client, org, make_member, login):
 
 @pytest.mark.app_config(WTF_CSRF_ENABLED=True)
 def test_confirm_without_csrf_token_applies_nothing(db, client, org, ambassador):
-    from cxgov.register.transfer.services import pending_create
-
     pending = pending_create(org=org, by=ambassador, data=xlsx(small_tables()), filename="register.xlsx")
     db.session.commit()
     response = client.post(f"/o/{org.slug}/register/import/{pending.id}/confirm", data={"digest": "0" * 64})
     assert response.status_code in (400, 409)
     db.session.rollback()
     assert count(db, Person) == 0
+
+
+def _previewed(db, client, org) -> tuple[int, str]:
+    """Upload the small register and open its preview: the pending id and the digest seen."""
+    upload(client, org, xlsx(small_tables()))
+    pending_id = db.session.scalar(select(func.max(PendingImport.id)))
+    html = client.get(f"/o/{org.slug}/register/import/{pending_id}").get_data(as_text=True)
+    return pending_id, digest_of(html)
+
+
+def _written(db) -> tuple[int, int, int, int]:
+    db.session.rollback()
+    return count(db, ImportBatch), count(db, Person), count(db, Touchpoint), count(db, ChangeLog)
+
+
+def test_a_second_confirm_says_it_was_imported_and_writes_nothing(db, client, org, ambassador):
+    pending_id, digest = _previewed(db, client, org)
+    confirm = f"/o/{org.slug}/register/import/{pending_id}/confirm"
+    assert client.post(confirm, data={"digest": digest}).status_code == 302
+    once = _written(db)
+    assert once[0] == 1 and once[2] == 2
+    again = client.post(confirm, data={"digest": digest})
+    assert again.status_code == 302 and again.headers["Location"].endswith("/register/import")
+    assert "This file has already been imported; nothing was changed." in client.get(
+        again.headers["Location"]
+    ).get_data(as_text=True)
+    assert _written(db) == once
+    # the preview and a cancel after the import say the same and change nothing
+    preview = client.get(f"/o/{org.slug}/register/import/{pending_id}")
+    assert preview.status_code == 302
+    assert client.post(f"/o/{org.slug}/register/import/{pending_id}/cancel").status_code == 302
+    assert db.session.get(PendingImport, pending_id).state == "imported" and _written(db) == once
+
+
+def test_confirm_after_cancel_says_it_was_cancelled_and_writes_nothing(db, client, org, ambassador):
+    pending_id, digest = _previewed(db, client, org)
+    assert client.post(f"/o/{org.slug}/register/import/{pending_id}/cancel").status_code == 302
+    client.get(f"/o/{org.slug}/register/import")  # read the cancel's own message
+    response = client.post(f"/o/{org.slug}/register/import/{pending_id}/confirm", data={"digest": digest})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/register/import")
+    assert "This import was cancelled; nothing was changed." in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert _written(db) == (0, 0, 0, 0)
+    assert db.session.get(PendingImport, pending_id).state == "cancelled"
+
+
+def test_a_confirm_that_loses_the_race_says_so_and_writes_nothing(db, client, org, ambassador, monkeypatch):
+    """Another confirmation of the same upload commits while this one is planning.
+
+    This request loaded the upload while it was still open; its write must find it closed,
+    answer a message and add nothing (it used to reload the upload with a bare get and 500).
+    """
+    pending_id, digest = _previewed(db, client, org)
+    plan_now = services.pending_plan
+
+    def plan_while_another_confirms(*, org, pending):  # runs inside the request: db.session is the request's
+        plan = plan_now(org=org, pending=pending)
+        # the other request, the same steps as the view (its own plan, read before it closes)
+        other_plan = plan_now(org=org, pending=pending)
+        other = db.session.get(PendingImport, pending.id)
+        assert services.pending_close(pending=other, state="imported")
+        services.import_apply(org=org, plan=other_plan, by=None, filename="register.xlsx")
+        db.session.commit()
+        return plan
+
+    monkeypatch.setattr(services, "pending_plan", plan_while_another_confirms)
+    response = client.post(f"/o/{org.slug}/register/import/{pending_id}/confirm", data={"digest": digest})
+    monkeypatch.undo()
+    assert response.status_code == 302 and response.headers["Location"].endswith("/register/import")
+    assert "This file has already been imported; nothing was changed." in client.get(
+        response.headers["Location"]
+    ).get_data(as_text=True)
+    batches, people, touchpoints, changes = _written(db)
+    assert (batches, touchpoints, changes) == (1, 2, 10)  # the other confirmation's import, once
+
+
+def test_pending_close_refuses_an_upload_closed_meanwhile(db, org, ambassador):
+    pending = pending_create(org=org, by=ambassador, data=b"email,name\r\n", filename="people.csv")
+    db.session.commit()
+    assert pending.is_open
+    # another request closes it; this session's copy still says "open"
+    db.session.execute(
+        update(PendingImport).where(PendingImport.id == pending.id).values(state="cancelled"),
+        execution_options={"synchronize_session": False},
+    )
+    assert pending.state == "open"
+    assert pending_close(pending=pending, state="imported") is False
+    db.session.commit()
+    db.session.refresh(pending)
+    assert pending.state == "cancelled" and pending.data == b"email,name\r\n"
+    with pytest.raises(ValueError):
+        pending_close(pending=pending, state="open")
+
+
+def test_another_organisations_upload_answers_404_and_stays_open(db, client, org, ambassador, make_org):
+    theirs = pending_create(org=make_org(), by=None, data=xlsx(small_tables()), filename="register.xlsx")
+    db.session.commit()
+    base = f"/o/{org.slug}/register/import/{theirs.id}"
+    assert client.get(base).status_code == 404
+    assert client.post(f"{base}/confirm", data={"digest": "0" * 64}).status_code == 404
+    assert client.post(f"{base}/cancel").status_code == 404
+    db.session.rollback()
+    assert db.session.get(PendingImport, theirs.id).state == "open" and _written(db) == (0, 0, 0, 0)

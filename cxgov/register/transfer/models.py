@@ -11,11 +11,17 @@ from ...db import UTCDateTime, utcnow
 from ...extensions import Model
 
 
+#: The life of a pending import: open, then imported or cancelled (closed either way).
+PENDING_STATES: tuple[str, ...] = ("open", "imported", "cancelled")
+
+
 class PendingImport(Model):
     """An uploaded register file awaiting confirmation.
 
     The preview and the confirmation both rebuild the plan from these bytes, so the browser
-    never carries the data; the file is deleted once applied or cancelled, and expires.
+    never carries the data. Once applied or cancelled the bytes are dropped but the row stays
+    (closed) until it expires, so a second confirmation, or one after a cancel, is told what
+    happened instead of finding nothing.
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,3 +37,10 @@ class PendingImport(Model):
     #: Identifies the exact bytes (shown in the preview, recorded in the security log).
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    #: One of PENDING_STATES: "open" until it is confirmed ("imported") or "cancelled".
+    state: Mapped[str] = mapped_column(String(10), default="open", server_default="open")
+
+    @property
+    def is_open(self) -> bool:
+        """Return True while the file can still be previewed, confirmed or cancelled."""
+        return self.state == "open"

@@ -111,13 +111,32 @@ def import_upload() -> ResponseReturnValue:
     return render_template("register/transfer/upload.html", form=form, tables=TABLES), status
 
 
-def _pending(pending_id: int) -> PendingImport | None:
-    """Return the organisation's pending import, or None (with a message) when it expired."""
+def _pending(pending_id: int, *, expired_ok: bool = False) -> PendingImport | None:
+    """Return the organisation's open pending import, or None with a message saying why not.
+
+    Every view of a pending import loads it here, through ``org_get``: another organisation's
+    id answers 404. An upload that was imported or cancelled already (perhaps by a request
+    running at the same time) or that expired answers a message, and nothing is changed.
+    """
     pending = org_get(PendingImport, pending_id)
-    if services.pending_expired(pending):
+    if pending.state == "imported":
+        flash(_("This file has already been imported; nothing was changed."), "info")
+        return None
+    if pending.state == "cancelled":
+        flash(_("This import was cancelled; nothing was changed. Upload the file again to import it."), "info")
+        return None
+    if not expired_ok and services.pending_expired(pending):
         flash(_("That upload is more than a day old. Please upload the file again."), "warning")
         return None
     return pending
+
+
+def _closed_meanwhile(pending_id: int) -> ResponseReturnValue:
+    """Answer when another request closed the pending import first: roll back, say how it ended."""
+    db.session.rollback()
+    if _pending(pending_id, expired_ok=True) is not None:  # that request failed, so it is open again
+        return redirect(url_for("register.import_preview", pending_id=pending_id))
+    return redirect(url_for("register.import_upload"))
 
 
 def _preview(pending: PendingImport, *, changed: bool = False, status: int = 200) -> ResponseReturnValue:
@@ -181,8 +200,10 @@ def import_confirm(pending_id: int) -> ResponseReturnValue:
         return _preview(pending, changed=True, status=409)
     filename = pending.filename
     try:
+        # Closed first: a second confirmation racing this one waits here and then finds it closed.
+        if not services.pending_close(pending=pending, state="imported"):
+            return _closed_meanwhile(pending_id)
         batch = services.import_apply(org=org, plan=plan, by=current_user, filename=filename, sha256=pending.sha256)
-        services.pending_delete(pending=pending)
         db.session.commit()
     except (services.ImportConflict, StaleDataError, IntegrityError):
         db.session.rollback()  # someone saved a row meanwhile: show the plan as it is now
@@ -212,9 +233,10 @@ def import_confirm(pending_id: int) -> ResponseReturnValue:
 @roles_required(EDIT_REGISTER)
 def import_cancel(pending_id: int) -> ResponseReturnValue:
     """Forget an uploaded file without importing it."""
-    pending = org_get(PendingImport, pending_id)
-    if EmptyForm().validate_on_submit():
-        services.pending_delete(pending=pending)
+    pending = _pending(pending_id, expired_ok=True)
+    if pending is not None and EmptyForm().validate_on_submit():
+        if not services.pending_close(pending=pending, state="cancelled"):
+            return _closed_meanwhile(pending_id)
         db.session.commit()
         flash(_("The import was cancelled; nothing was changed."), "info")
     return redirect(url_for("register.import_upload"))

@@ -23,12 +23,12 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select, update
 
 from ...audit import security_event
 from ...auth.models import User
@@ -54,7 +54,7 @@ from .spreadsheet import (
 from .. import rules
 from ..tables import TABLE_BY_KEY as REGISTER_TABLE_BY_KEY
 from ..write import ConflictError, RegisterBatch, RowsRefused, register_rows_apply
-from .models import PendingImport
+from .models import PENDING_STATES, PendingImport
 
 #: Declared kinds whose spreadsheet column names a row the model refers to by id.
 _REFERENCE_KINDS = ("person", "journey", "channel")
@@ -75,7 +75,7 @@ __all__ = [
     "pending_create",
     "pending_expired",
     "pending_plan",
-    "pending_delete",
+    "pending_close",
     "plan_rows_for_display",
     "display_value",
     "register_tables",
@@ -735,10 +735,29 @@ def pending_plan(*, org: Organisation, pending: PendingImport) -> ImportPlan:
     return import_plan(org=org, checked=checked)
 
 
-def pending_delete(*, pending: PendingImport) -> None:
-    """Forget a pending import (applied or cancelled)."""
-    db.session.delete(pending)
-    db.session.flush()
+def pending_close(*, pending: PendingImport, state: str) -> bool:
+    """Close an open pending import as "imported" or "cancelled" and drop its bytes (flush only).
+
+    Returns False, changing nothing, when it is closed already. The state changes in one
+    conditional UPDATE, so of two requests closing the same upload at once exactly one wins:
+    PostgreSQL makes the second wait for the first to commit and then matches no row; SQLite
+    runs writing requests one after the other anyway.
+    """
+    if state not in PENDING_STATES or state == "open":
+        raise ValueError(f"a pending import cannot be closed as {state!r}")
+    result = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            update(PendingImport)
+            .where(PendingImport.id == pending.id, PendingImport.state == "open")
+            .values(state=state, data=b""),
+            execution_options={"synchronize_session": False},
+        ),
+    )
+    if result.rowcount != 1:
+        return False
+    db.session.expire(pending, ["state", "data"])
+    return True
 
 
 #: Most added or changed rows the preview lists per table (the counts are always complete).
