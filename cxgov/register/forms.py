@@ -11,12 +11,11 @@ token. The one form that is not a table's is the person removal (where ownership
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence, cast
 
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from wtforms import (
     BooleanField,
     EmailField,
@@ -30,20 +29,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..auth.models import User
-from ..extensions import db
 from ..fields import DateField
-from ..orgs.models import Membership, Organisation
 from ..validators import CxForm, email_check
 from . import queries
 from .models import Channel, Journey, Person
 from .tables import TABLE_BY_KEY, RegisterField, RegisterTable
 
 #: reference kind -> the model its select offers rows of
-REFERENCES: dict[str, type[Person] | type[Journey] | type[Channel]] = {
-    "person": Person,
-    "journey": Journey,
-    "channel": Channel,
-}
+REFERENCES = queries.REFERENCE_MODELS
 
 #: Text up to this many characters gets a one-line input even where line breaks are allowed
 #: (a desired feeling is a phrase); longer text gets a text area.
@@ -167,7 +160,7 @@ def table_form(key: str) -> type[VersionedForm]:
     return type(f"{key.title().replace('_', '')}Form", (VersionedForm,), controls)
 
 
-def _rows_offered(rows: Sequence[Journey | Channel], current: int | None) -> list[tuple[Any, str]]:
+def _rows_offered(rows: Sequence[Journey] | Sequence[Channel], current: int | None) -> list[tuple[Any, str]]:
     """Return options for journeys or channels: the active ones and the row's current one."""
     return [
         (row.id, row.name if row.active else f"{row.name} {_('(inactive)')}")
@@ -176,12 +169,18 @@ def _rows_offered(rows: Sequence[Journey | Channel], current: int | None) -> lis
     ]
 
 
-def choices_fill(form: VersionedForm, *, key: str, org: Organisation, entity: Any, everyone: bool) -> None:
-    """Fill the form's reference selects with the organisation's rows.
+def choices_fill(
+    form: VersionedForm,
+    *,
+    key: str,
+    entity: Any,
+    rows: Mapping[str, Sequence[Person] | Sequence[Journey] | Sequence[Channel]],
+    members: Sequence[User] = (),
+) -> None:
+    """Fill the form's selects from rows read by the caller (:func:`queries.form_rows`).
 
-    People offered are the active ones and the row's current holder; ``everyone`` (a posted
-    form) accepts inactive people too, so that choosing one is refused by the register's rule,
-    in its words, as the import refuses it.
+    ``rows`` holds, per reference field, the rows to offer; journeys and channels are offered
+    when active or the row's current one. ``members`` are the accounts a person may be linked to.
     """
     for declared in form_fields(TABLE_BY_KEY[key]):
         if declared.kind not in REFERENCES:
@@ -189,17 +188,15 @@ def choices_fill(form: VersionedForm, *, key: str, org: Organisation, entity: An
         name = control_name(declared)
         current = getattr(entity, name, None) if entity is not None else None
         blank = None if declared.required else BLANK.get(declared.kind, "—")
+        offered = rows[declared.name]
         options: list[tuple[Any, str]]
         if declared.kind == "person":
-            options = person_options(queries.people_choices(org, [current], everyone=everyone), blank)
+            options = person_options(cast("Sequence[Person]", offered), blank)
         else:
-            rows = queries.journeys_all(org) if declared.kind == "journey" else queries.channels_all(org)
-            options = ([("", str(blank))] if blank is not None else []) + _rows_offered(rows, current)
+            places = cast("Sequence[Journey] | Sequence[Channel]", offered)
+            options = ([("", str(blank))] if blank is not None else []) + _rows_offered(places, current)
         form[name].choices = options
     if key == "people":
-        members = db.session.scalars(
-            select(User).join(Membership).where(Membership.org_id == org.id).order_by(User.name)
-        )
         form["user_id"].choices = [("", _("— no account —"))] + [(u.id, f"{u.name} <{u.email}>") for u in members]
 
 

@@ -17,8 +17,9 @@ from sqlalchemy.orm import aliased, contains_eager, selectinload
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..auth.models import User
 from ..extensions import db
-from ..orgs.models import Organisation
+from ..orgs.models import Membership, Organisation
 from .health import REVIEW_MAX_AGE_DAYS
 from .models import Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint
 from .tables import TABLE_BY_KEY, RegisterField, RegisterTable
@@ -339,6 +340,34 @@ LISTS: dict[str, ListSpec] = {
 
 
 # --- choices and pages --------------------------------------------------------------------
+
+
+def form_rows(
+    org: Organisation, *, key: str, current: Mapping[str, int | None], everyone: bool
+) -> dict[str, list[Person] | list[Journey] | list[Channel]]:
+    """Return, per reference field of table ``key``, the rows its form select offers.
+
+    People: the active ones plus the row's current holder (``current``: field name -> id);
+    ``everyone`` (a posted form) adds inactive people, so that choosing one is refused by the
+    register's rule, in its words, as the import refuses it. Journeys and channels: all of the
+    organisation's (the form offers the active ones and the current one).
+    """
+    rows: dict[str, list[Person] | list[Journey] | list[Channel]] = {}
+    for declared in TABLE_BY_KEY[key].fields:
+        if declared.kind == "person":
+            rows[declared.name] = people_choices(org, [current.get(declared.name)], everyone=everyone)
+        elif declared.kind == "journey":
+            rows[declared.name] = journeys_all(org)
+        elif declared.kind == "channel":
+            rows[declared.name] = channels_all(org)
+    return rows
+
+
+def org_members(org: Organisation) -> list[User]:
+    """Return the organisation's members' accounts by name (a person may be linked to one)."""
+    return list(
+        db.session.scalars(select(User).join(Membership).where(Membership.org_id == org.id).order_by(User.name))
+    )
 
 
 def people_choices(org: Organisation, include: list[int | None] | None = None, everyone: bool = False) -> list[Person]:

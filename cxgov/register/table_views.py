@@ -195,6 +195,20 @@ def _conflict(
     ), 409
 
 
+def _choices_fill(form: VersionedForm, view: TableView, *, entity: Any) -> None:
+    """Read what the form's selects offer and fill them (a posted form accepts inactive people)."""
+    org = current_org()
+    references = [f.name for f in TABLE_BY_KEY[view.key].fields if f.kind in queries.REFERENCE_MODELS]
+    current = {name: getattr(entity, f"{name}_id", None) for name in references} if entity is not None else {}
+    choices_fill(
+        form,
+        key=view.key,
+        entity=entity,
+        rows=queries.form_rows(org, key=view.key, current=current, everyone=request.method == "POST"),
+        members=queries.org_members(org) if view.key == "people" else (),
+    )
+
+
 # --- the five views -----------------------------------------------------------------------
 
 
@@ -227,7 +241,7 @@ def _list(view: TableView) -> ResponseReturnValue:
 
 def _new(view: TableView) -> ResponseReturnValue:
     form = table_form(view.key)()
-    choices_fill(form, key=view.key, org=current_org(), entity=None, everyone=request.method == "POST")
+    _choices_fill(form, view, entity=None)
     if request.method == "GET":
         form_prefill(form, key=view.key, args=request.args, today=date.today())
     if form.validate_on_submit():
@@ -248,7 +262,7 @@ def _new(view: TableView) -> ResponseReturnValue:
 def _edit(view: TableView, row_id: int) -> ResponseReturnValue:
     row = org_get(view.model, row_id)
     form = table_form(view.key)(obj=row)
-    choices_fill(form, key=view.key, org=current_org(), entity=row, everyone=request.method == "POST")
+    _choices_fill(form, view, entity=row)
     if request.method == "GET":
         form.version_id.data = str(row.version_id)
     context = {

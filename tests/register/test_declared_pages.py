@@ -7,11 +7,13 @@ import html
 import re
 
 import pytest
+from sqlalchemy import event
 
 from cxgov.extensions import db as _db
 from cxgov.orgs.models import Role
 from cxgov.register import services
-from cxgov.register.forms import control_name, form_fields
+from cxgov.register.forms import choices_fill, control_name, form_fields, table_form
+from cxgov.register.models import Journey, Person, Touchpoint
 from cxgov.register.queries import LISTS
 from cxgov.register.routes import TABLE_VIEWS
 from cxgov.register.tables import TABLE_BY_KEY, TABLES
@@ -68,3 +70,34 @@ def test_history_labels_a_field_as_its_own_table_declares_it(client, reg):
     journey = client.get(f"/o/nordlys/register/history/journey/{reg['move_in'].id}").get_data(as_text=True)
     assert '<span class="text-muted">Owner:</span>' in touchpoint
     assert '<span class="text-muted">Journey owner:</span>' in journey
+
+
+def test_a_form_is_filled_from_the_rows_it_is_given_without_reading_the_database(app):
+    """The queries live in queries.form_rows; the form only turns the rows it receives into options."""
+    anna = Person(id=7, org_id=1, name="Anna", title="Lead", active=True)
+    gone = Person(id=8, org_id=1, name="Gösta", title="", active=False)
+    move_in = Journey(id=3, org_id=1, name="Move in", active=True)
+    old = Journey(id=4, org_id=1, name="Old", active=False)
+    current = Touchpoint(id=1, org_id=1, journey_id=4, channel_id=5, owner_id=8, name="Sign")
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.test_request_context():
+        form = table_form("touchpoints")(formdata=None)
+        event.listen(_db.engine, "before_cursor_execute", record)
+        try:
+            choices_fill(
+                form,
+                key="touchpoints",
+                entity=current,
+                rows={"journey": [move_in, old], "channel": [], "owner": [anna, gone]},
+            )
+        finally:
+            event.remove(_db.engine, "before_cursor_execute", record)
+        assert statements == []
+        assert form.owner_id.choices == [("", "— nobody —"), (7, "Anna – Lead"), (8, "Gösta (inactive)")]
+        # a journey is offered while active, or when it is the row's own (shown as inactive)
+        assert form.journey_id.choices == [(3, "Move in"), (4, "Old (inactive)")]
+        assert form.channel_id.choices == []
