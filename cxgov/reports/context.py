@@ -19,7 +19,7 @@ import types
 import typing
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from babel.dates import format_date
 
@@ -27,7 +27,7 @@ from cxgov import numbers
 from cxgov.charts import DEFAULT_ACCENT
 from cxgov.framework.changes import practice_change_label, version_change_lines
 from cxgov.framework.checks import OWNER_HINT_LABELS, OWNER_HINT_ROLES
-from cxgov.framework.model import DEFAULT_LANGUAGE, Framework
+from cxgov.framework.model import DEFAULT_LANGUAGE, Framework, SourceText
 from cxgov.framework.translations import shows_fallback
 from cxgov.scoring.engine import REGISTER_FAILING_FACTOR, CycleResult, PracticeResult
 
@@ -436,12 +436,24 @@ class ReportContext:
     translation_note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the context as plain JSON-able data."""
-        return asdict(self)
+        """Return the context as plain JSON-able data.
+
+        JSON keeps no ``SourceText`` (framework text shown in English because its translation is
+        missing), so where each one sits is listed under ``source_texts``: an issued version
+        rebuilt from its stored JSON still marks that text ``lang="en"`` (WCAG 3.1.2).
+        """
+        data = asdict(self)  # asdict deep-copies, which keeps the SourceText class
+        paths = [list(path) for path in _source_text_paths(data, ())]
+        if paths:
+            data[SOURCE_TEXTS_KEY] = paths
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "ReportContext":
         """Rebuild a context from :meth:`to_dict` data (an issued version's stored context)."""
+        data = dict(data)
+        for path in data.pop(SOURCE_TEXTS_KEY, None) or ():
+            data = _marked_at(data, tuple(path))
         return _decode(cls, data)
 
     def context_hash(self) -> str:
@@ -451,6 +463,40 @@ class ReportContext:
         data["cover"].pop("date", None)
         canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+#: The key of :meth:`ReportContext.to_dict` data that lists where English fallback text sits.
+SOURCE_TEXTS_KEY = "source_texts"
+
+
+def _source_text_paths(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
+    """Yield the path (keys and indexes) of every ``SourceText`` inside ``to_dict`` data."""
+    if isinstance(value, SourceText):
+        yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _source_text_paths(item, (*path, key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _source_text_paths(item, (*path, index))
+
+
+def _marked_at(value: Any, path: tuple[Any, ...]) -> Any:
+    """Return ``value`` with the string at ``path`` made a ``SourceText`` (copies along the path only).
+
+    A path that does not fit the data (hand-edited JSON) changes nothing: a missing mark is
+    better than a version that no longer opens.
+    """
+    if not path:
+        return SourceText(value) if isinstance(value, str) else value
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict) and head in value:
+        return {**value, head: _marked_at(value[head], rest)}
+    if isinstance(value, (list, tuple)) and isinstance(head, int) and 0 <= head < len(value):
+        items = list(value)
+        items[head] = _marked_at(items[head], rest)
+        return items
+    return value
 
 
 def _decode(kind: Any, value: Any) -> Any:

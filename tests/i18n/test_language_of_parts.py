@@ -6,18 +6,23 @@ report show those titles in English inside ``<span lang="en">``, and nothing els
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 
 import pytest
 import yaml
 from markupsafe import escape
+from sqlalchemy import select
 
 from cxgov.extensions import db
 from cxgov.framework.catalog import framework_catalog_clear
 from cxgov.framework.loader import DEFAULT_FRAMEWORK_DIR
 from cxgov.framework.model import SourceText, Text, language_of_part
 from cxgov.reports import render
+from cxgov.reports.context import ReportContext
+from cxgov.reports.models import ReportVersion
+from cxgov.reports.versions import version_context
 from cxgov.reports.selectors import report_context_for_cycle
 from tests.conftest import login_as
 from tests.reports.test_routes import _answered_cycle
@@ -89,3 +94,36 @@ def test_the_report_page_and_pdf_html_mark_english_fallback_text(client, make_or
     assert f'<span lang="en">{escape(gaps[0].title)}</span>' in pdf_html
     english = report_context_for_cycle(org, cycle, lang="en")
     assert '<span lang="en">' not in render.render_pdf_html(english)
+
+
+def test_a_stored_context_keeps_its_english_marks(client, make_org, make_member, make_user, untitled_sv):
+    """JSON has no SourceText: the stored context says where each sits, and the rebuilt one marks it."""
+    consultant = make_user(is_consultant=True)
+    org = make_org(language="sv", consultant=consultant)
+    cycle = _answered_cycle(org, make_member)
+    db.session.commit()
+    context = report_context_for_cycle(org, cycle, lang="sv")
+    stored = json.loads(json.dumps(context.to_dict()))
+    assert ["gaps", 0, "title"] in stored["source_texts"]
+    rebuilt = ReportContext.from_dict(stored)
+    assert rebuilt == context
+    assert isinstance(rebuilt.gaps[0].title, SourceText)
+    assert isinstance(rebuilt.dimensions[0].practices[0].title, SourceText)
+    assert not isinstance(rebuilt.gaps[0].next_step, SourceText)  # translated: stays plain
+    assert rebuilt.context_hash() == context.context_hash()
+    english = report_context_for_cycle(org, cycle, lang="en").to_dict()
+    assert "source_texts" not in english  # nothing fell back: the stored form is as before
+    # A path that no longer fits (hand-edited JSON) leaves the text unmarked, not broken.
+    stored["source_texts"].append(["gaps", 99, "title"])
+    assert ReportContext.from_dict(stored) == context
+
+    login_as(client, consultant)
+    base = f"/o/{org.slug}/reports/{cycle.id}"
+    assert client.post(f"{base}/issue?lang=sv").status_code == 302
+    version = db.session.scalar(select(ReportVersion).where(ReportVersion.cycle_id == cycle.id))
+    assert version.context["language"] == "sv" and version.context["source_texts"]
+    page = client.get(f"{base}/v1").get_data(as_text=True)
+    for gap in context.gaps:
+        assert f'<span lang="en">{escape(gap.title)}</span>' in page, gap.title
+    pdf_html = render.render_pdf_html(version_context(version))
+    assert f'<span lang="en">{escape(context.gaps[0].title)}</span>' in pdf_html
