@@ -16,6 +16,7 @@ from logging.handlers import WatchedFileHandler
 from typing import TextIO
 
 from flask import Flask, g, has_request_context, request
+from flask_babel import force_locale
 from flask_login import current_user
 from sqlalchemy import ForeignKey, String, insert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,6 +25,10 @@ from .db import UTCDateTime, utcnow
 from .extensions import Model, db
 
 log = logging.getLogger("cxgov.security")
+
+#: Security events are written in one language, whoever caused them and whatever language
+#: their page was in, so that an operator can read the log and grep it for one wording.
+LOG_LANGUAGE = "en"
 
 
 class SecurityEvent(Model):
@@ -58,6 +63,18 @@ def escape_for_log(value: object, limit: int = 500) -> str:
     return "".join(out)
 
 
+def log_text(value: object) -> str:
+    """Return ``value`` as text in the log's language (a lazy gettext message is translated into it).
+
+    A service error raised with ``lazy_gettext`` reads in the user's language on their page and
+    in :data:`LOG_LANGUAGE` here; a plain ``str`` is returned as it is.
+    """
+    if isinstance(value, str):
+        return value
+    with force_locale(LOG_LANGUAGE):
+        return str(value)
+
+
 def _event_values(
     action: str, *, result: str, actor: str | None, detail: str, org_id: int | None, user_id: int | None = None
 ) -> dict:
@@ -76,7 +93,7 @@ def _event_values(
         "actor": escape_for_log(actor or "", 254),
         "org_id": org_id,
         "remote_addr": escape_for_log(remote, 64),
-        "detail": escape_for_log(detail, 500),
+        "detail": escape_for_log(log_text(detail), 500),
     }
 
 

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from ..audit import security_event
+from ..audit import log_text, security_event
 from ..extensions import db
 from ..i18n import rendering_in, report_language
 from .catalog import Catalog, framework_catalog_for_user
@@ -166,7 +166,7 @@ def upload() -> ResponseReturnValue:
             db.session.rollback()
             problems = error.problems
             form.file.errors = [str(error)]
-            security_event("framework_upload", result="refused", detail=f"{filename}: {error}"[:500])
+            security_event("framework_upload", result="refused", detail=f"{filename}: {log_text(error)}"[:500])
         except IntegrityError:  # another upload of the same key and version won the race
             db.session.rollback()
             form.file.errors = [

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import select
 
 from ..auth.models import User
 from ..extensions import db
 from .catalog import framework_catalog, version_tuple
-from .loader import Problem
+from .loader import Message, Problem
 from .model import Framework
 from .models import FrameworkUpload
 from .scope import firm_of
@@ -23,9 +23,13 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class FrameworkUploadError(ValueError):
-    """An upload that is refused; ``problems`` lists what the loader found, if anything."""
+    """An upload that is refused; ``problems`` lists what the loader found, if anything.
 
-    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+    The message is a lazy gettext string, translated when read: the form shows it in the
+    uploader's language and the security log in its own (:func:`cxgov.audit.log_text`).
+    """
+
+    def __init__(self, message: Message, problems: list[Problem] | None = None) -> None:
         super().__init__(message)
         self.problems = problems or []
 
@@ -40,10 +44,10 @@ def safe_filename(filename: str) -> str:
 def framework_upload_decode(data: bytes) -> str:
     """Return the upload as text, refusing empty, too large, binary and non-UTF-8 files."""
     if not data:
-        raise FrameworkUploadError(_("The file is empty."))
+        raise FrameworkUploadError(_l("The file is empty."))
     if len(data) > MAX_UPLOAD_BYTES:
         raise FrameworkUploadError(
-            _(
+            _l(
                 "The file is larger than %(limit)s KB; a framework is usually well under 300 KB.",
                 limit=MAX_UPLOAD_BYTES // 1000,
             )
@@ -52,13 +56,13 @@ def framework_upload_decode(data: bytes) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise FrameworkUploadError(
-            _(
+            _l(
                 "The file is not UTF-8 text (byte %(pos)d cannot be read). Save it as UTF-8 and upload it again.",
                 pos=error.start,
             )
         ) from None
     if "\x00" in text:
-        raise FrameworkUploadError(_("The file is not a text file."))
+        raise FrameworkUploadError(_l("The file is not a text file."))
     return text
 
 
@@ -69,7 +73,7 @@ def framework_upload_create(*, data: bytes, filename: str, by: User | None) -> t
     result = load_framework_text_translated(text, name)
     if result.framework is None:
         raise FrameworkUploadError(
-            ngettext(
+            _ln(
                 "The framework was not saved: %(num)d problem to fix.",
                 "The framework was not saved: %(num)d problems to fix.",
                 len(result.problems),
@@ -89,14 +93,14 @@ def framework_upload_create(*, data: bytes, filename: str, by: User | None) -> t
     if existing_hash is not None:
         if existing_hash == framework.content_hash:
             raise FrameworkUploadError(
-                _(
+                _l(
                     "Version %(version)s of “%(key)s” is already in the library with exactly this content.",
                     version=framework.version,
                     key=framework.key,
                 )
             )
         raise FrameworkUploadError(
-            _(
+            _l(
                 "Version %(version)s of “%(key)s” already exists with "
                 "different content. Versions never change, so that old "
                 "assessments keep their meaning: give your file a new "

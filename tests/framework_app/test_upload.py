@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import logging
 
 import pytest
 from sqlalchemy import func, select
@@ -144,3 +145,21 @@ def test_other_users_cannot_upload(client, db, make_org, make_member, make_user,
 def test_upload_without_csrf_token_saves_nothing(client, db, consultant):
     assert post(client, variant(version="2.0").encode()).status_code == 400
     assert uploads(db) == 0
+
+
+@pytest.mark.parametrize("data, english", [
+    (BROKEN_TEXT.encode(), "The framework was not saved: "),
+    (SHIPPED_TEXT.encode(), "is already in the library with exactly this content"),
+    (b"", "The file is empty."),
+])
+def test_a_refusal_reads_in_the_uploaders_language_and_is_logged_in_english(client, db, make_user, caplog,
+                                                                            data, english):
+    """The security log has one language (cxgov.audit.LOG_LANGUAGE), so an operator can read and grep it."""
+    login_as(client, make_user(is_consultant=True, language="sv"))
+    with caplog.at_level(logging.INFO, logger="cxgov.security"):
+        html = post(client, data, "fel.yaml").get_data(as_text=True)
+    assert '<html lang="sv"' in html and english not in html  # the uploader reads Swedish
+    (event,) = events(db, "refused")
+    assert event.detail.startswith("fel.yaml: ") and english in event.detail
+    (line,) = [r.getMessage() for r in caplog.records if "action=framework_upload" in r.getMessage()]
+    assert english in line
