@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 import click
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .auth.models import User
 from .auth.services import user_create
+from .cli_help import CliGroup
 from .extensions import db
 from .orgs.models import Membership, Organisation, Role
 from .orgs.services import org_create
@@ -132,7 +132,7 @@ def demo_banner(base_url: str) -> str:
     )
 
 
-demo_cli = AppGroup("demo", help="The demo workspace.")
+demo_cli = CliGroup("demo", help="The demo workspace.")
 
 
 @demo_cli.command("create")

@@ -19,7 +19,8 @@ def N_(message: str) -> str:
 
 
 @functools.cache
-def _catalogue(lang: str) -> support.NullTranslations:
+def compiled_catalogue(lang: str) -> support.NullTranslations:
+    """Return the compiled catalogue of ``lang``, read directly: for text shown without an app."""
     return support.Translations.load(str(TRANSLATIONS_DIR), [lang])
 
 
@@ -30,7 +31,7 @@ def translations_of(message: str) -> dict[str, str]:
     exported in Danish must import in a Swedish or English organisation too. Reads the compiled
     catalogues directly, so it works without an app or a request.
     """
-    return {lang: _catalogue(lang).gettext(message) for lang in SUPPORTED_LANGUAGES}
+    return {lang: compiled_catalogue(lang).gettext(message) for lang in SUPPORTED_LANGUAGES}
 
 
 def N_plural(singular: str, plural: str) -> tuple[str, str]:

@@ -7,11 +7,11 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ..audit import security_event
+from ..cli_help import CliGroup
 from ..extensions import db
 from ..i18n import lang_option, rendering_in
 from ..orgs.models import Organisation
@@ -21,7 +21,7 @@ from .models import ACTION_STATUSES
 from .reminders import action_digests, action_digests_mail
 from .selectors import ActionFilters, actions_list
 
-action_cli = AppGroup("action", help="The action plan of an organisation.")
+action_cli = CliGroup("action", help="The action plan of an organisation.")
 
 
 def _org(slug: str) -> Organisation:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..auth.models import User
+from ..cli_help import CliGroup
 from ..db import utcnow
 from ..extensions import db
 from ..orgs.services import org_by_slug
@@ -15,7 +15,7 @@ from ..validators import normalise_email
 from .models import ApiToken
 from .tokens import TokenError, token_create, token_revoke, tokens_of
 
-token_cli = AppGroup("token", help="Personal access tokens for the JSON API.")
+token_cli = CliGroup("token", help="Personal access tokens for the JSON API.")
 
 
 def _user(email: str) -> User:

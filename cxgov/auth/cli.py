@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from ..cli_help import CliGroup
 from ..extensions import db
 from .services import AccountError, user_create
 
-user_cli = AppGroup("user", help="Manage user accounts.")
+user_cli = CliGroup("user", help="Manage user accounts.")
 
 
 @user_cli.command("create")

@@ -7,21 +7,21 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..audit import security_event
+from ..cli_help import CliGroup
 from ..extensions import db
-from ..i18n import lang_option, rendering_in
 from ..framework.catalog import framework_catalog_for_org, frameworks_for_new_cycle
+from ..i18n import lang_option, rendering_in
+from ..numbers import fmt_index, fmt_level, fmt_signed
 from ..orgs.models import Organisation
 from . import exports, invitations, services
 from .models import Cycle, period_valid
-from ..numbers import fmt_index, fmt_level, fmt_signed
 
-cycle_cli = AppGroup("cycle", help="Quarterly self-assessment cycles.")
+cycle_cli = CliGroup("cycle", help="Quarterly self-assessment cycles.")
 
 
 def _org(slug: str) -> Organisation:

@@ -8,13 +8,13 @@ from pathlib import Path
 import click
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..audit import security_event
+from ..cli_help import CliGroup
 from ..extensions import db
-from ..numbers import fmt_index
 from ..i18n import SUPPORTED_LANGUAGES, rendering_in
+from ..numbers import fmt_index
 from .catalog import framework_catalog, framework_catalog_clear
 from .crosswalk import crosswalk_build, crosswalk_workbook
 from .export import framework_xlsx
@@ -22,7 +22,7 @@ from .loader import load_framework_file
 from .models import FrameworkUpload
 from .translations import translation_gaps
 
-framework_cli = AppGroup("framework", help="List, validate and export maturity frameworks.")
+framework_cli = CliGroup("framework", help="List, validate and export maturity frameworks.")
 
 
 @framework_cli.command("list")

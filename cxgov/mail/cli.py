@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from ..cli_help import CliGroup
 from ..cycles.invitations import reminders_scheduled_queue
 from ..extensions import db
 from .models import MAIL_STATUSES, MailMessage
 from .services import mail_send_pending
 
-mail_cli = AppGroup("mail", help="Outgoing e-mail: the queue and its sender.")
+mail_cli = CliGroup("mail", help="Outgoing e-mail: the queue and its sender.")
 
 
 @mail_cli.command("send-pending")

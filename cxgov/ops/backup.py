@@ -19,16 +19,16 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import URL, Connection, Engine, create_engine, func, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 
+from ..cli_help import CliGroup
 from ..extensions import db
 from ..messages import N_
 
-backup_cli = AppGroup("backup", help="Back up the database and restore a backup into an empty database.")
+backup_cli = CliGroup("backup", help="Back up the database and restore a backup into an empty database.")
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 PG_DUMP_HINT = N_(

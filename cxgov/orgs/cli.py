@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..auth.services import user_by_email
+from ..cli_help import CliGroup
 from ..extensions import db
 from ..i18n import SUPPORTED_LANGUAGES
-from .models import Organisation, Role
 from ..invitations.services import InvitationError, invitation_create
+from .models import Organisation, Role
 from .services import OrgError, org_by_slug, org_create
 
-org_cli = AppGroup("org", help="Manage client organisations.")
+org_cli = CliGroup("org", help="Manage client organisations.")
 
 
 @org_cli.command("create")
 @click.argument("name")
 @click.option("--slug", default=None, help="Short name in URLs (made from the name if left out).")
-@click.option("--industry", default="")
-@click.option("--language", default="en", type=click.Choice(list(SUPPORTED_LANGUAGES)))
+@click.option("--industry", default="", help="Its industry, for the benchmark among clients of the same industry.")
+@click.option(
+    "--language",
+    default="en",
+    type=click.Choice(list(SUPPORTED_LANGUAGES)),
+    help="Its language, the default of its pages, reports and e-mails.",
+)
 @click.option("--consultant", "consultant_email", default=None, help="E-mail of the consultant who serves it.")
 def create_org(name: str, slug: str | None, industry: str, language: str, consultant_email: str | None) -> None:
     """Create a client organisation."""

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from ..cli_help import CliGroup
 from ..cycles.services import cycle_by_period
 from ..orgs.services import org_by_slug
 from .benchmark import benchmark_for_cycle, min_peers
 
-benchmark_cli = AppGroup("benchmark", help="The anonymised benchmark among a consultancy's clients.")
+benchmark_cli = CliGroup("benchmark", help="The anonymised benchmark among a consultancy's clients.")
 
 
 @benchmark_cli.command("show")

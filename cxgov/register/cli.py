@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import click
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from ..cli_help import CliGroup
 from ..orgs.services import org_by_slug
 from .health import register_health
 from .transfer.cli import export_command, import_command
 
-register_cli = AppGroup("register", help="The governance register: health checks, import and export.")
+register_cli = CliGroup("register", help="The governance register: health checks, import and export.")
 
 STATUS_WORDS = {"ok": "PASS", "warn": "WARN", "fail": "FAIL", "na": "N/A "}
 

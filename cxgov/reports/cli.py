@@ -16,12 +16,12 @@ from typing import Any
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..audit import security_event
+from ..cli_help import CliGroup
 from ..cycles.models import Cycle, period_valid
 from ..extensions import db
 from ..i18n import current_language, lang_option, rendering_in
@@ -32,7 +32,7 @@ from .selectors import report_context_for_cycle
 from .versions import report_draft_context, report_version_get
 from .word import report_docx
 
-report_cli = AppGroup("report", help="Gap reports as PDF or Word, one organisation or all of them.")
+report_cli = CliGroup("report", help="Gap reports as PDF or Word, one organisation or all of them.")
 
 
 def _speaks_lang(command: Any) -> Any:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.orm.exc import StaleDataError
 
+from ...cli_help import CliCommand
 from ...extensions import db
 from ...i18n import lang_option
 from ...orgs.models import Organisation
@@ -26,7 +27,7 @@ def _org(slug: str) -> Organisation:
     return org
 
 
-@click.command("import")
+@click.command("import", cls=CliCommand)
 @click.argument("org_slug")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the file and print the plan; write nothing.")
@@ -103,7 +104,7 @@ def import_command(org_slug: str, file: Path, dry_run: bool, table: str | None) 
     )
 
 
-@click.command("export")
+@click.command("export", cls=CliCommand)
 @click.argument("org_slug")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option(

@@ -1,0 +1,210 @@
+"""``flask ... --help`` in the command line's language, and the extraction of the help texts.
+
+Click keeps a command's help (its docstring or ``help=``) and an option's ``help=`` as the
+English text it was given when the module was imported, long before anyone asks for help, and
+with no request and often no app context. So the English text stays the msgid, and
+:class:`CliCommand` and :class:`CliGroup` translate it when the help is shown, through the
+compiled catalogue of :func:`cxgov.i18n.cli_language` (``CXGOV_LANG``, else the shell's locale).
+Click's own words around them ("Usage:", "Options", "[required]") come from cxgov's catalogue
+too, so a Swedish help page has no English left but the option names and codes.
+
+pybabel does not extract docstrings or bare ``help="..."`` texts; :func:`extract` (named in
+babel.cfg) adds them to what Babel's Python extractor finds.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from collections.abc import Iterator, Sequence
+from typing import IO, Any
+
+import click
+from babel.messages.extract import extract_python
+from babel.support import NullTranslations
+from flask import current_app
+from flask.cli import AppGroup
+
+from .i18n import cli_language
+from .messages import N_, compiled_catalogue
+
+#: The help of every command's --help option, click's own words (a marker: it is looked up as
+#: the option's help text like any other).
+HELP_OPTION = N_("Show this message and exit.")
+
+
+def cli_gettext(text: str, **variables: Any) -> str:
+    """Return ``text`` in the command line's language; works without an app, request or click context."""
+    translated = _catalogue().gettext(text)
+    return translated % variables if variables else translated
+
+
+def cli_pgettext(context: str, text: str, **variables: Any) -> str:
+    """Return ``text`` of ``context`` in the command line's language (``-k cli_pgettext:1c,2``).
+
+    Click's own words on a help page have the context "command line": "Options" is also a column
+    of the web pages, with another meaning.
+    """
+    translated = str(_catalogue().pgettext(context, text))
+    return translated % variables if variables else translated
+
+
+def _catalogue() -> NullTranslations:
+    default = current_app.config.get("BABEL_DEFAULT_LOCALE", "en") if current_app else "en"
+    return compiled_catalogue(cli_language(default=default))
+
+
+def option_help_record(param: click.Parameter, ctx: click.Context) -> tuple[str, str] | None:
+    """Return an option's help row (its spellings, its help and extras) in the command line's language.
+
+    Click's ``Option.get_help_record`` with the text and the bracketed extras translated.
+    """
+    if not isinstance(param, click.Option):
+        return param.get_help_record(ctx)
+    if param.hidden:
+        return None
+    text = cli_gettext(param.help) if param.help else ""
+    extra = param.get_help_extra(ctx)
+    items: list[str] = []
+    if "envvars" in extra:
+        items.append(cli_pgettext("command line", "env var: %(var)s", var=", ".join(extra["envvars"])))
+    if "default" in extra:
+        items.append(cli_pgettext("command line", "default: %(default)s", default=extra["default"]))
+    if "range" in extra:
+        items.append(extra["range"])
+    if "required" in extra:
+        items.append(cli_pgettext("command line", "required"))
+    if items:
+        joined = "; ".join(items)
+        text = f"{text}  [{joined}]" if text else f"[{joined}]"
+    return param.get_help_spec(ctx), text
+
+
+class TranslatedHelp(click.Command):
+    """A command whose help page is in the command line's language (see the module docstring)."""
+
+    # The English texts click was given; ``help`` and ``short_help`` read them translated, so
+    # every place click shows them (the page, the parent's list of commands) speaks the language.
+    _help_source: str | None = None
+    _short_help_source: str | None = None
+
+    @property
+    def help(self) -> str | None:
+        source = self._help_source
+        return cli_gettext(inspect.cleandoc(source)) if source else source
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        self._help_source = value
+
+    @property
+    def short_help(self) -> str | None:
+        source = self._short_help_source
+        return cli_gettext(inspect.cleandoc(source)) if source else source
+
+    @short_help.setter
+    def short_help(self, value: str | None) -> None:
+        self._short_help_source = value
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the usage line with a translated "Usage:"."""
+        pieces = self.collect_usage_pieces(ctx)
+        usage = cli_pgettext("command line", "Usage:")
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=f"{usage} ")
+
+    def format_arguments(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the documented positional arguments under a translated heading."""
+        arguments = [param for param in self.get_params(ctx) if isinstance(param, click.Argument)]
+        if any(argument.help is not None for argument in arguments):
+            with formatter.section(cli_pgettext("command line", "Positional arguments")):
+                formatter.write_dl(
+                    [(arg.make_metavar(ctx), cli_gettext(arg.help) if arg.help else "") for arg in arguments]
+                )
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the options, their help translated, under a translated heading."""
+        rows = [
+            row
+            for param in self.get_params(ctx)
+            if not isinstance(param, click.Argument) and (row := option_help_record(param, ctx)) is not None
+        ]
+        if rows:
+            with formatter.section(cli_pgettext("command line", "Options")):
+                formatter.write_dl(rows)
+
+
+class CliCommand(TranslatedHelp):
+    """A ``flask`` subcommand whose --help is in the command line's language."""
+
+
+class CliGroup(TranslatedHelp, AppGroup):
+    """A ``flask`` command group (one per noun) whose --help, and its commands', speak the CLI's language.
+
+    Its commands are :class:`CliCommand` and its subgroups :class:`CliGroup` unless they say
+    otherwise; as Flask's ``AppGroup``, commands run inside the app context.
+    """
+
+    command_class = CliCommand
+
+    def group(self, *args: Any, **kwargs: Any) -> Any:
+        """Add a subgroup, a :class:`CliGroup` by default (AppGroup would make it an AppGroup)."""
+        kwargs.setdefault("cls", CliGroup)
+        return super().group(*args, **kwargs)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the options, then the commands with their short help, under translated headings."""
+        super().format_options(ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the subcommands and their short help under a translated heading."""
+        commands = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
+        shown = [(name, command) for name, command in commands if command is not None and not command.hidden]
+        if not shown:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _command in shown)
+        with formatter.section(cli_pgettext("command line", "Commands")):
+            formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in shown])
+
+
+def cli_help_texts(source: str) -> Iterator[tuple[int, str]]:
+    """Yield (line, text) of every help text in Python ``source`` that click shows.
+
+    These are string literals given as ``help=`` or ``short_help=`` to any call, and the
+    docstrings of functions decorated with ``….command(…)``/``….group(…)`` (or a bare
+    ``command``/``group``) that have no ``help=`` of their own, cleaned as click cleans them.
+    """
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                value = keyword.value
+                if keyword.arg in ("help", "short_help") and isinstance(value, ast.Constant):
+                    if isinstance(value.value, str) and value.value.strip():
+                        yield value.lineno, inspect.cleandoc(value.value)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _is_command(node.decorator_list):
+            docstring = ast.get_docstring(node, clean=True)
+            if docstring:
+                yield node.lineno, docstring
+
+
+def _is_command(decorators: Sequence[ast.expr]) -> bool:
+    """Tell whether a function is made a click command whose help is its docstring."""
+    for decorator in decorators:
+        call = decorator if isinstance(decorator, ast.Call) else None
+        target = call.func if call is not None else decorator
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", None)
+        if name in ("command", "group"):
+            return call is None or not any(keyword.arg == "help" for keyword in call.keywords)
+    return False
+
+
+def extract(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any) -> Iterator[Any]:
+    """Babel extraction method for cxgov's Python: gettext calls as usual, plus the CLI's help texts.
+
+    Yields Babel's (line, function name, message, comments); a help text has no function name.
+    """
+    yield from extract_python(fileobj, keywords, comment_tags, options)
+    fileobj.seek(0)
+    source = fileobj.read().decode(options.get("encoding", "utf-8"))
+    for line, text in cli_help_texts(source):
+        yield line, None, text, []
