@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from flask.cli import FlaskGroup
 
 from cxgov.cli import COMMANDS
-from cxgov.cli_help import TranslatedHelp, cli_help_texts, option_help_record
+from cxgov.cli_help import CliCommand, TranslatedHelp, cli_help_texts, option_help_record
 
 LANGUAGES = ["sv", "da", "nb"]
 #: Option help texts that may read the same in a language as in English (codes and names only).
@@ -158,3 +158,12 @@ def helper():
 def test_the_extraction_finds_docstrings_and_help_texts():
     texts = [text for _line, text in cli_help_texts(SOURCE)]
     assert sorted(texts) == sorted(["The things.", "How big it is.", "Make a thing.\n\nLonger text.", "Keep it."])
+
+
+def test_argument_help_is_translated_too(monkeypatch):
+    """No cxgov argument documents itself yet; one that does gets the same treatment."""
+    command = CliCommand("show", help="The quarter, e.g. 2026-Q3.",
+                         params=[click.Argument(["period"], help="The quarter, e.g. 2026-Q3.")])
+    monkeypatch.setenv("CXGOV_LANG", "sv")
+    page = command.get_help(click.Context(command, info_name="show"))
+    assert "Positionsargument:\n  PERIOD  Kvartalet, t.ex. 2026-Q3." in page
