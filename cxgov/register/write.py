@@ -111,6 +111,22 @@ class RegisterBatch:
     stated_people: set[int] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class BatchRow:
+    """A row that an earlier table of the same batch adds, referred to before it has an id.
+
+    An import's preview asks :func:`register_rows_check` about every table before anything is
+    written, so a touchpoint on a journey the file adds refers to the journey this way. It is
+    of the organisation by construction, and a person the batch adds is one it states.
+    """
+
+    kind: str
+    #: how history and refusals name the row
+    name: str
+    #: what tells it from other rows the batch adds (an import's natural key)
+    key: tuple[Any, ...]
+
+
 # --- reading what the checks need ------------------------------------------------------------------
 
 
@@ -144,13 +160,15 @@ class _References:
     #: (kind, id) -> its history value, computed once per call (a few hundred owners, 10,000 rows)
     names: dict[tuple[str, int], str | None] = field(default_factory=dict)
 
-    def get(self, kind: str, ref_id: int | None) -> Any:
-        return None if ref_id is None else self.rows[kind].get(ref_id)
+    def get(self, kind: str, ref_id: int | BatchRow | None) -> Any:
+        return None if ref_id is None or isinstance(ref_id, BatchRow) else self.rows[kind].get(ref_id)
 
-    def history_value(self, kind: str, ref_id: int | None) -> str | None:
+    def history_value(self, kind: str, ref_id: int | BatchRow | None) -> str | None:
         """Return how history names a referenced row: a person as "Name <email>", a place by name."""
         if ref_id is None:
             return None
+        if isinstance(ref_id, BatchRow):
+            return ref_id.name
         key = (kind, ref_id)
         if key not in self.names:
             row = self.rows[kind].get(ref_id)
@@ -351,8 +369,8 @@ def _check_references(
             if declared.kind not in REFERENCE_KINDS or declared.name not in plan.given:
                 continue
             ref_id = plan.after.get(declared.name)
-            if ref_id is None:
-                continue
+            if ref_id is None or isinstance(ref_id, BatchRow):
+                continue  # a row the batch adds: of this organisation, and a person it adds is one it states
             target = refs.get(declared.kind, ref_id)
             if target is None or target.org_id != org.id:
                 problems.append(
@@ -386,7 +404,12 @@ def _unique_key(table: RegisterTable, values: Mapping[str, Any]) -> tuple[Any, .
 def _check_unique(
     org: Organisation, table: RegisterTable, planned: list[_Planned], refs: _References, problems: list[RowProblem]
 ) -> None:
-    """Refuse a second row with the same unique key, in the register or earlier in the call."""
+    """Refuse two rows with one unique key in the register as it will stand after the call.
+
+    A row the call changes counts with its new values, not its stored ones, so a batch may swap
+    or rotate names (A→B and B→A) or give a new row the name another row gives up. Of two rows
+    of the call that end with one key, the later is refused.
+    """
     if not table.unique or table.unique_refusal is None:
         return
     keyed = [
@@ -397,10 +420,16 @@ def _check_unique(
     ]
     if not keyed:
         return
+    in_call = {plan.row_id for plan in planned if plan.row_id is not None}
+    # Keys held after the call: stored rows the call leaves alone, and the call's rows that keep theirs.
+    held: set[tuple[Any, ...]] = set()
+    keyed_ids = {id(plan) for plan, _key in keyed}
+    for plan in planned:
+        if id(plan) not in keyed_ids and (key := _unique_key(table, plan.after)) is not None:
+            held.add(key)
     t = _table(MODELS[table.key])
-    text_field = next(name for name in table.unique if table.field(name).kind in ("text", "email"))
+    text_field = _unique_text_field(table)
     column = t.c[text_field]
-    existing: dict[tuple[Any, ...], int] = {}
     texts = sorted({str(plan.after[text_field]).lower() for plan, _key in keyed})
     columns = [t.c[f"{name}_id"] if table.field(name).kind in REFERENCE_KINDS else t.c[name] for name in table.unique]
     for start in range(0, len(texts), _CHUNK):
@@ -408,13 +437,10 @@ def _check_unique(
             t.c.org_id == org.id, func.lower(column).in_(texts[start : start + _CHUNK])
         )
         for row in db.session.execute(query):
-            key = tuple(v.lower() if isinstance(v, str) else v for v in row[1:])
-            existing[key] = row[0]
-    seen: dict[tuple[Any, ...], int | None] = {}
+            if row[0] not in in_call:
+                held.add(tuple(v.lower() if isinstance(v, str) else v for v in row[1:]))
     for plan, key in keyed:
-        other = existing.get(key)
-        taken = (other is not None and other != plan.row_id) or (key in seen and seen[key] != plan.row_id)
-        if taken:
+        if key in held:
             names = {
                 f.name: refs.history_value(f.kind, plan.after[f.name])
                 if f.kind in REFERENCE_KINDS
@@ -423,7 +449,12 @@ def _check_unique(
                 if f.name in table.unique
             }
             problems.append(RowProblem(plan.index, table.unique[-1], _(table.unique_refusal, **names)))
-        seen[key] = plan.row_id
+        held.add(key)
+
+
+def _unique_text_field(table: RegisterTable) -> str:
+    """Return the text field of a table's unique key (the names, or the e-mail address)."""
+    return next(name for name in table.unique if table.field(name).kind in ("text", "email"))
 
 
 def _reference_ids(table: RegisterTable, planned: list[_Planned]) -> tuple[dict[str, set[int]], set[int]]:
@@ -433,7 +464,7 @@ def _reference_ids(table: RegisterTable, planned: list[_Planned]) -> tuple[dict[
         for f in table.fields:
             if f.kind in REFERENCE_KINDS:
                 for values in (plan.before, plan.after):
-                    if values.get(f.name) is not None:
+                    if values.get(f.name) is not None and not isinstance(values[f.name], BatchRow):
                         wanted[f.kind].add(values[f.name])
         for values in (plan.before, plan.after):
             if values.get("user"):
@@ -471,8 +502,22 @@ def register_rows_check(
 
     ``stored_as_new``: the rows (``{"id": ...}``) are stored already, copied by an org package
     with their own history; each is checked whole, as the write path checks a row it adds.
+    As :func:`register_rows_apply` does, the people whose active flag the rows set are noted
+    in ``batch``, so checking a batch's tables in turn refuses what applying them would.
     """
-    return _check(org, table, list(rows), batch, stored_as_new)[3]
+    rows = list(rows)
+    _spec, planned, _refs, problems = _check(org, table, rows, batch, stored_as_new)
+    for plan in planned:
+        if plan.row_id is not None:
+            _note_stated(batch, table, plan, rows[plan.index])
+    return problems
+
+
+def _note_stated(batch: RegisterBatch | None, table: str, plan: _Planned, row: Mapping[str, Any]) -> None:
+    """Note a person whose row or active flag the batch writes: it may give them things while inactive."""
+    if batch is not None and table == "people" and (plan.action == "create" or "active" in row):
+        assert plan.row_id is not None
+        batch.stated_people.add(plan.row_id)
 
 
 def _columns(table: RegisterTable, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -501,6 +546,8 @@ def register_rows_apply(
     :class:`ConflictError` when a row changed since the ``version`` given (or during the write).
     """
     rows = list(rows)
+    if any(isinstance(value, BatchRow) for row in rows for value in row.values()):
+        raise TypeError("a BatchRow stands for a row not written yet: only register_rows_check takes one")
     db.session.flush()  # rows the caller added through the ORM are seen by the checks
     spec, planned, refs, problems = _check(org, table, rows, batch)
     if problems:
@@ -509,6 +556,26 @@ def register_rows_apply(
     t = _table(model)
     now = utcnow()
     ids: list[int] = [0] * len(planned)
+    changed: dict[int, dict[str, Any]] = {}
+    for plan in planned:
+        if plan.action != "create":
+            values = {name: value for name, value in plan.after.items() if plan.before.get(name) != value}
+            if values:  # a row the call leaves as it is: nothing to write, nothing to record
+                changed[plan.index] = values
+    # Changed rows first, then new ones: a new row may take a name a changed row gives up.
+    _step_aside(spec, t, [plan for plan in planned if plan.index in changed])
+    for plan in planned:
+        if plan.index not in changed:
+            continue
+        assert plan.row_id is not None
+        result = db.session.execute(
+            update(t)
+            .where(t.c.id == plan.row_id, t.c.version_id == plan.version)
+            .values(**_columns(spec, changed[plan.index]), version_id=(plan.version or 0) + 1, updated_at=now)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConflictError(table, plan.row_id, plan.version)
+        _expire(model, plan.row_id)
     creates = [plan for plan in planned if plan.action == "create"]
     if creates:
         items = [
@@ -525,23 +592,11 @@ def register_rows_apply(
     for plan in planned:
         assert plan.row_id is not None
         ids[plan.index] = plan.row_id
+        if plan.action != "create" and plan.index not in changed:
+            continue
         before = _history_state(spec, plan.before, refs) if plan.action != "create" else {}
-        after = _history_state(spec, plan.after, refs)
-        changes = _changes(plan.action, before, after)
-        if plan.action != "create":
-            changed = {name: value for name, value in plan.after.items() if plan.before.get(name) != value}
-            if not changed:
-                continue  # nothing to write, nothing to record
-            result = db.session.execute(
-                update(t)
-                .where(t.c.id == plan.row_id, t.c.version_id == plan.version)
-                .values(**_columns(spec, changed), version_id=(plan.version or 0) + 1, updated_at=now)
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                raise ConflictError(table, plan.row_id, plan.version)
-            _expire(model, plan.row_id)
-        if batch is not None and table == "people" and (plan.action == "create" or "active" in rows[plan.index]):
-            batch.stated_people.add(plan.row_id)
+        changes = _changes(plan.action, before, _history_state(spec, plan.after, refs))
+        _note_stated(batch, table, plan, rows[plan.index])
         history.append(
             {
                 "org_id": org.id,
@@ -559,6 +614,30 @@ def register_rows_apply(
     if history:
         db.session.execute(insert(_table(ChangeLog)), history)
     return ids
+
+
+def _step_aside(table: RegisterTable, t: Table, changing: list[_Planned]) -> None:
+    """Move rows that change their unique key out of each other's way before they are written.
+
+    The database's unique index (e.g. ``uq_channel_org_id_name``) is checked row by row on
+    SQLite and PostgreSQL alike, so in a swap the first UPDATE would meet the second row's
+    old name. Each such row first takes a stand-in value no row can hold (a control character,
+    which every writer refuses) without a new version; its real UPDATE follows.
+    """
+    if not table.unique:
+        return
+    moving = [plan for plan in changing if _unique_key(table, plan.after) != _unique_key(table, plan.before)]
+    if len(moving) < 2:
+        return  # one row alone cannot meet another row's old key
+    column = _unique_text_field(table)
+    for plan in moving:
+        result = db.session.execute(
+            update(t)
+            .where(t.c.id == plan.row_id, t.c.version_id == plan.version)
+            .values({column: f"\x01{plan.row_id}"})
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConflictError(table.key, plan.row_id or 0, plan.version)
 
 
 def register_row_delete(*, org: Organisation, entity: Any, by: User | None) -> None:

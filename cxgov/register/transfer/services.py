@@ -51,9 +51,17 @@ from .spreadsheet import (
     write_csv,
     write_xlsx,
 )
-from .. import rules
 from ..tables import TABLE_BY_KEY as REGISTER_TABLE_BY_KEY
-from ..write import ConflictError, RegisterBatch, RowsRefused, register_rows_apply
+from ..tables import RegisterField
+from ..write import (
+    BatchRow,
+    ConflictError,
+    RegisterBatch,
+    RowProblem,
+    RowsRefused,
+    register_rows_apply,
+    register_rows_check,
+)
 from .models import PENDING_STATES, PendingImport
 
 #: Declared kinds whose spreadsheet column names a row the model refers to by id.
@@ -348,9 +356,6 @@ class _Planner:
         # Names the file itself defines, so references may point at rows added by this import.
         defined = checked.defined
         self.file_people = set(defined.get("people", ()))
-        #: People rows of the file by key, and whether the file says if they are active.
-        self.file_people_values = {record.key(): record.values for record in checked.records.get("people", ())}
-        self.file_sets_active = "active" in checked.columns.get("people", ())
         self.file_channels = {key[0] for key in defined.get("channels", ())}
         self.file_journeys = {key[0] for key in defined.get("journeys", ())}
 
@@ -417,45 +422,36 @@ class _Planner:
                 ok = False
         return ok
 
-    def person_active(self, ref: PersonRef) -> tuple[bool, str]:
-        """Return whether the referenced person may take something new here, and their name.
+    def check_writes(self, rows: dict[str, list[PlanRow]]) -> None:
+        """Ask the register's write path what applying the plan would refuse, table by table.
 
-        As in the forms, a person who is inactive in the register cannot; the file may
-        reactivate them first (people are written before what refers to them). A person the
-        file itself adds, or deactivates, describes a state an export can hold (someone left
-        while owning things, which the health check lists), so the round trip stays whole.
+        The rows go to :func:`~cxgov.register.write.register_rows_check` as
+        :func:`import_apply` gives them to ``register_rows_apply`` (people first; a row the
+        file adds is referred to as a :class:`~cxgov.register.write.BatchRow` until it has an
+        id), so the preview refuses exactly what applying would, in the same words: an
+        inactive person given something new, a name taken, and every rule declared later.
         """
-        key = ("email", ref.email) if ref.email else ("name", ref.name)
-        in_file = self.file_people_values.get(key)
-        if ref.email:
-            stored = self.reg.person_by_email.get(ref.email)
-        else:
-            matches = self.reg.people_by_name.get(ref.name or "", [])
-            stored = matches[0] if len(matches) == 1 else None
-        if stored is None:
-            return True, ref.text
-        reactivated = in_file is not None and self.file_sets_active and bool(in_file.get("active"))
-        return bool(stored.active) or reactivated, stored.name
-
-    def check_rules(self, table: str, record: Record, action: str, changes: list[FieldChange]) -> bool:
-        """Apply the declared rules that need the register: an inactive person takes nothing new."""
-        ok = True
-        changed = {change.column for change in changes}
-        for declared in REGISTER_TABLE_BY_KEY[table].fields:
-            ref = record.values.get(declared.column)
-            if not declared.active_person or not isinstance(ref, PersonRef):
+        ids = _Ids(self.reg)
+        batch = RegisterBatch()
+        for spec in TABLES:
+            fields = REGISTER_TABLE_BY_KEY[spec.key].fields
+            written: list[PlanRow] = []
+            items: list[dict[str, Any]] = []
+            for row in rows.get(spec.key, []):
+                if row.action == "same":
+                    continue
+                try:
+                    items.append(_write_row(fields, row, ids))
+                except KeyError:
+                    continue  # it names a row of the file that is refused itself, reported at that row
+                written.append(row)
+            if not written:
                 continue
-            if action != "add" and declared.column not in changed:
-                continue  # keeping an inactive owner is a health finding, not a new assignment
-            active, name = self.person_active(ref)
-            if not active:
-                self.errors.append(
-                    RowError(
-                        record.sheet, record.row, declared.column, rules.inactive_person(name, declared.active_person)
-                    )
-                )
-                ok = False
-        return ok
+            problems = register_rows_check(org=self.org, table=spec.key, rows=items, batch=batch)
+            self.errors.extend(_row_errors(spec.key, written, problems))
+            for row in written:
+                if row.action == "add":
+                    ids.added(spec.key, row, BatchRow(spec.key, row.label, row.record.key()))
 
     # matching -----------------------------------------------------------------------------------
 
@@ -495,9 +491,8 @@ class _Planner:
                 target = index.get(key)
                 label = _row_label(spec.key, record.values)
                 if target is None:
-                    if self.check_rules(spec.key, record, "add", []):
-                        table_rows.append(PlanRow(spec.key, record.sheet, record.row, label, "add", record))
-                        count.added += 1
+                    table_rows.append(PlanRow(spec.key, record.sheet, record.row, label, "add", record))
+                    count.added += 1
                     continue
                 matched.add(id(target))
                 before = self.reg.values(spec.key, target)
@@ -513,8 +508,6 @@ class _Planner:
                     if differs:
                         changes.append(FieldChange(column, display_value(old), display_value(new)))
                 action = "change" if changes else "same"
-                if not self.check_rules(spec.key, record, action, changes):
-                    continue
                 table_rows.append(PlanRow(spec.key, record.sheet, record.row, label, action, record, changes, target))
                 if changes:
                     count.changed += 1
@@ -523,6 +516,7 @@ class _Planner:
             count.untouched = len(index) - len(matched)
             rows[spec.key] = table_rows
             counts[spec.key] = count
+        self.check_writes(rows)
         order = {sheet: i for i, sheet in enumerate(self.checked.sheets.values())}
         table_of = {sheet: table for table, sheet in self.checked.sheets.items()}
 
@@ -590,11 +584,13 @@ class _Ids:
     """The ids the file's references name: rows of the register, and rows this import adds."""
 
     def __init__(self, register: _Register) -> None:
-        self.people: dict[tuple[Any, ...], int] = {("email", p.email): p.id for p in register.people if p.email}
+        self.people: dict[tuple[Any, ...], int | BatchRow] = {
+            ("email", p.email): p.id for p in register.people if p.email
+        }
         for name, matches in register.people_by_name.items():
             if len(matches) == 1:
                 self.people[("name", name)] = matches[0].id
-        self.places: dict[str, dict[str, int]] = {
+        self.places: dict[str, dict[str, int | BatchRow]] = {
             "journey": {name: row.id for name, row in register.journey_by_name.items()},
             "channel": {name: row.id for name, row in register.channel_by_name.items()},
         }
@@ -607,31 +603,47 @@ class _Ids:
             return self.people[("email", value.email) if value.email else ("name", value.name)]
         return self.places[kind][value.lower()]
 
-    def added(self, table: str, row: PlanRow, new_id: int) -> None:
-        """Remember a row the import added, so later tables may refer to it."""
+    def added(self, table: str, row: PlanRow, new_id: int | BatchRow) -> None:
+        """Remember a row the import adds (its id, or while planning a stand-in), so later tables may refer to it."""
         if table == "people":
             self.people[row.record.key()] = new_id
         elif table in ("channels", "journeys"):
             self.places[table[:-1]][row.record.values["name"].lower()] = new_id
 
 
+def _row_errors(table: str, written: list[PlanRow], problems: list[RowProblem]) -> list[RowError]:
+    """Return the write path's refusals of a table's rows at their sheet, row and column."""
+    declared = REGISTER_TABLE_BY_KEY[table]
+    return [
+        RowError(
+            written[p.index].sheet,
+            written[p.index].row,
+            declared.field(p.field).column if p.field else None,
+            p.message,
+        )
+        for p in problems
+    ]
+
+
 def _write_rows(table: str, plan_rows: list[PlanRow], ids: _Ids) -> list[dict[str, Any]]:
     """Return the plan's added and changed rows as the write path's rows (declared fields, ids)."""
     fields = REGISTER_TABLE_BY_KEY[table].fields
-    out = []
-    for row in plan_rows:
-        if row.action == "add":
-            present = [f for f in fields if f.column in row.record.values]
-            item: dict[str, Any] = {}
-        else:
-            changed = {change.column for change in row.changes}
-            present = [f for f in fields if f.column in changed]
-            item = {"id": row.target.id, "version": row.target.version_id}
-        for f in present:
-            value = row.record.values[f.column]
-            item[f.name] = ids.resolve(f.kind, value) if f.kind in _REFERENCE_KINDS else value
-        out.append(item)
-    return out
+    return [_write_row(fields, row, ids) for row in plan_rows]
+
+
+def _write_row(fields: tuple[RegisterField, ...], row: PlanRow, ids: _Ids) -> dict[str, Any]:
+    """Return one added or changed row as the write path's row; KeyError names a reference not found."""
+    if row.action == "add":
+        present = [f for f in fields if f.column in row.record.values]
+        item: dict[str, Any] = {}
+    else:
+        changed = {change.column for change in row.changes}
+        present = [f for f in fields if f.column in changed]
+        item = {"id": row.target.id, "version": row.target.version_id}
+    for f in present:
+        value = row.record.values[f.column]
+        item[f.name] = ids.resolve(f.kind, value) if f.kind in _REFERENCE_KINDS else value
+    return item
 
 
 def import_apply(
@@ -671,16 +683,7 @@ def import_apply(
                     org=org, table=spec.key, rows=_write_rows(spec.key, written, ids), by=by, batch=register_batch
                 )
             except RowsRefused as refused:
-                declared = REGISTER_TABLE_BY_KEY[spec.key]
-                errors = [
-                    RowError(
-                        written[p.index].sheet,
-                        written[p.index].row,
-                        declared.field(p.field).column if p.field else None,
-                        p.message,
-                    )
-                    for p in refused.problems
-                ]
+                errors = _row_errors(spec.key, written, refused.problems)
                 plan.errors.extend(errors)
                 raise _refused(len(errors), errors) from None
             except ConflictError as conflict:
