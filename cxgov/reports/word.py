@@ -12,6 +12,7 @@ import io
 from typing import Any, Iterable, Sequence
 
 from cxgov import numbers
+from cxgov.framework.model import SourceText
 
 from ..i18n import rendering_in
 from .context import ReportContext
@@ -22,6 +23,60 @@ from .narrative import Block
 
 _EFFORT = {"small": "small", "medium": "medium", "large": "large"}
 
+#: Word's language tag (``w:lang``) per report language; another code is written as it is.
+WORD_LANGUAGES = {"en": "en-GB", "sv": "sv-SE", "da": "da-DK", "nb": "nb-NO"}
+
+#: Text for one paragraph or cell: a string, or pieces that each become a run, so that a piece
+#: of framework text shown in English (a ``SourceText``) can carry its own language.
+Pieces = str | Sequence[str]
+
+
+def word_language(lang: str) -> str:
+    """Return the ``w:lang`` tag Word reads for ``lang`` (spelling, hyphenation, screen readers)."""
+    return WORD_LANGUAGES.get(lang, lang)
+
+
+def _set_language(r_pr: Any, lang: str) -> None:
+    """Give a run's (or the document default's) properties the language ``lang``."""
+    # docx is heavy to import: loaded only when this output is made
+    from docx.oxml.ns import qn
+
+    element = r_pr.find(qn("w:lang"))
+    if element is None:
+        element = r_pr.makeelement(qn("w:lang"), {})
+        r_pr.append(element)
+    element.set(qn("w:val"), word_language(lang))
+
+
+def _default_run_properties(doc: Any) -> Any:
+    """Return the styles' ``docDefaults/rPrDefault/rPr`` (what every run inherits), made if missing."""
+    # docx is heavy to import: loaded only when this output is made
+    from docx.oxml.ns import qn
+
+    parent = doc.styles.element
+    for tag in ("w:docDefaults", "w:rPrDefault", "w:rPr"):
+        child = parent.find(qn(tag))
+        if child is None:
+            child = parent.makeelement(qn(tag), {})
+            parent.insert(0, child)
+        parent = child
+    return parent
+
+
+def _runs(paragraph: Any, pieces: Pieces) -> Any:
+    """Add ``pieces`` to ``paragraph`` as runs; framework text shown in English is marked English.
+
+    WCAG 3.1.2 (language of parts): the document's language is the report's, so an English
+    fallback sentence gets ``w:lang`` of its own, as the page and the PDF give it ``lang="en"``.
+    """
+    for piece in (pieces,) if isinstance(pieces, str) else pieces:
+        if not piece:
+            continue
+        run = paragraph.add_run(piece)
+        if isinstance(piece, SourceText):
+            _set_language(run._r.get_or_add_rPr(), piece.lang)
+    return paragraph
+
 
 def _png(svg: str, width_px: int) -> bytes:
     # cairosvg is heavy to import: loaded only when this output is made
@@ -30,15 +85,20 @@ def _png(svg: str, width_px: int) -> bytes:
     return cairosvg.svg2png(bytestring=svg.encode("utf-8"), output_width=width_px)
 
 
-def _para(doc: Any, text: str = "", style_id: str | None = None) -> Any:
+def _para(doc: Any, text: Pieces = "", style_id: str | None = None) -> Any:
     """Add a paragraph; styles are set by id (python-docx's lookup by name scans every style)."""
-    paragraph = doc.add_paragraph(text)
+    paragraph = _runs(doc.add_paragraph(), text)
     if style_id:
         paragraph._p.style = style_id
     return paragraph
 
 
-def _heading(doc: Any, text: str, level: int) -> Any:
+def _cell(cell: Any, text: Pieces) -> None:
+    """Write ``text`` into a table cell (its first paragraph), marking English framework text."""
+    _runs(cell.paragraphs[0], text)
+
+
+def _heading(doc: Any, text: Pieces, level: int) -> Any:
     return _para(doc, text, "Title" if level == 0 else f"Heading{level}")
 
 
@@ -50,19 +110,19 @@ def _blocks(doc: Any, blocks: Sequence[Block]) -> None:
                 paragraph.add_run(run.text).bold = run.bold
 
 
-def _table(doc: Any, header: Sequence[str], rows: Iterable[Sequence[str]], widths_cm: Sequence[float] = ()) -> Any:
+def _table(doc: Any, header: Sequence[str], rows: Iterable[Sequence[Pieces]], widths_cm: Sequence[float] = ()) -> Any:
     # docx is heavy to import: loaded only when this output is made
     from docx.shared import Cm
 
     rows = list(rows)
     table = doc.add_table(rows=1 + len(rows), cols=len(header))
     table._tbl.tblPr.style = "LightList-Accent1"
-    for i, text in enumerate(header):
-        table.rows[0].cells[i].text = text
+    for i, head in enumerate(header):
+        table.rows[0].cells[i].text = head
     for r, row in enumerate(rows, start=1):
         cells = table.rows[r].cells
         for i, text in enumerate(row):
-            cells[i].text = text
+            _cell(cells[i], text)
     for i, width in enumerate(widths_cm):
         for row in table.rows:
             row.cells[i].width = Cm(width)
@@ -83,6 +143,8 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
     f = numbers
     doc = Document()
     doc.core_properties.language = language  # the document language, as the PDF's lang
+    # ... and the language Word reads: every run's default (the template says en-US)
+    _set_language(_default_run_properties(doc), language)
     section = doc.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
     section.left_margin = section.right_margin = Cm(1.8)
@@ -93,7 +155,7 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
     _para(doc, f"{_('CX governance gap report')} · {status}")
     _heading(doc, c.cover.org_name, level=0)
     _para(doc, c.cover.period)
-    _para(doc, f"{c.cover.framework_title} · {_('version %(v)s', v=c.cover.framework_version)}")
+    _para(doc, (c.cover.framework_title, f" · {_('version %(v)s', v=c.cover.framework_version)}"))
     who = ", ".join(x for x in (c.cover.prepared_by, c.cover.firm_name) if x)
     if who:
         _para(doc, f"{_('Prepared by')}: {who}")
@@ -125,7 +187,7 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
         next((s for s in c.stories if s.kind == "perception"), None),
     )
     if story is not None and story.high and story.low:
-        _heading(doc, f"{story.practice_id} {story.title}: {_('two views of the same practice')}", level=2)
+        _heading(doc, (f"{story.practice_id} ", story.title, f": {_('two views of the same practice')}"), level=2)
         table = doc.add_table(rows=1, cols=2)
         for cell, side in zip(table.rows[0].cells, (story.high, story.low)):
             cell.text = f"{side.group} · {_('level %(l)s', l=f.fmt_level(side.level))}"
@@ -136,7 +198,7 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
     _heading(doc, _("Executive summary"), level=1)
     _blocks(doc, c.narrative.summary)
     if c.summary.stage_description:
-        _para(doc, f"{c.summary.stage}. {c.summary.stage_description}")
+        _para(doc, (c.summary.stage, ". ", c.summary.stage_description))
 
     # Charts
     charts = build_charts(c)
@@ -147,7 +209,7 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
         [_("Dimension"), _("Score"), _("Target"), _("Gap"), _("Index"), _("Change")],
         [
             [
-                f"{d.code} {d.title}",
+                (f"{d.code} ", d.title),
                 f.fmt_level(d.score),
                 f.fmt_level(d.target),
                 f.fmt_level(d.gap),
@@ -209,7 +271,7 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
         doc,
         [_("Practice"), _("All")] + [f"{g.label} (n = {g.n})" for g in c.heatmap.groups],
         [
-            [f"{row.id} {row.title}", f.fmt_level(row.level)] + [f.fmt_level(v) for v in row.levels]
+            [(f"{row.id} ", row.title), f.fmt_level(row.level)] + [f.fmt_level(v) for v in row.levels]
             for row in c.heatmap.rows
         ],
     )
@@ -217,13 +279,16 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
     # Gaps
     _heading(doc, _("Prioritised gaps and next steps"), level=1)
     for g in c.gaps:
-        _heading(doc, f"{g.rank}. {g.practice_id} {g.title}", level=2)
+        _heading(doc, (f"{g.rank}. {g.practice_id} ", g.title), level=2)
         _para(
             doc,
-            f"{g.dimension} · "
-            + _("level %(l)s, target %(t)s, gap %(g)s", l=f.fmt_level(g.level), t=g.target, g=f.fmt_level(g.gap))
-            + " · "
-            + _("priority %(p)s", p=f.fmt_level(g.priority)),
+            (
+                g.dimension,
+                " · "
+                + _("level %(l)s, target %(t)s, gap %(g)s", l=f.fmt_level(g.level), t=g.target, g=f.fmt_level(g.gap))
+                + " · "
+                + _("priority %(p)s", p=f.fmt_level(g.priority)),
+            ),
         )
         if g.change_note:
             _para(doc, g.change_note)
@@ -232,12 +297,12 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
             table._tbl.tblPr.style = "TableGrid"
             table.rows[0].cells[0].text = _("Now: level %(n)d", n=g.current_step)
             table.rows[0].cells[1].text = _("Target: level %(n)d", n=g.target)
-            table.rows[1].cells[0].text = g.current_text
-            table.rows[1].cells[1].text = g.target_text
+            _cell(table.rows[1].cells[0], g.current_text)
+            _cell(table.rows[1].cells[1], g.target_text)
         if g.next_step:
             p = _para(doc)
             p.add_run(_("Next step") + ": ").bold = True
-            p.add_run(g.next_step)
+            _runs(p, g.next_step)
         p = _para(doc)
         p.add_run(_("Accountable") + ": ").bold = True
         p.add_run(
@@ -258,8 +323,11 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
                 [_("Practice"), _("Step"), _("Accountable"), _("Effort")],
                 [
                     [
-                        f"{s.practice_id} {s.title}"
-                        + (f"\n{_('after %(ids)s', ids=', '.join(s.after))}" if s.after else ""),
+                        (
+                            f"{s.practice_id} ",
+                            s.title,
+                            f"\n{_('after %(ids)s', ids=', '.join(s.after))}" if s.after else "",
+                        ),
                         s.step,
                         s.owner if s.owner_from_register else _("Role to fill: %(role)s", role=s.owner_role),
                         _(_EFFORT.get(s.effort, "\u2013")),
@@ -293,7 +361,7 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
                 [_("Practice"), _("Action"), _("Owner"), _("Date"), _("Level change")],
                 [
                     [
-                        f"{a.practice_id} {a.practice_title}",
+                        (f"{a.practice_id} ", a.practice_title),
                         a.title + (f"\n\u26a0 {a.warning}" if a.warning else ""),
                         a.owner,
                         a.completed or a.due or "\u2013",
@@ -315,8 +383,13 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
     )
     _para(
         doc,
-        f"{_('Framework')}: {c.cover.framework_title}, {_('version %(v)s', v=c.method.framework_version)}"
-        + (f" · {_('Profile')}: {c.method.profile}" if c.method.profile else ""),
+        (
+            f"{_('Framework')}: ",
+            c.cover.framework_title,
+            f", {_('version %(v)s', v=c.method.framework_version)}",
+            f" · {_('Profile')}: " if c.method.profile else "",
+            c.method.profile,
+        ),
     )
     _para(doc, f"{_('Answers as of')}: {c.method.data_date or '–'}")
     for head, text in c.method.formulas:
@@ -344,7 +417,7 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
             _para(doc, ngettext("and %(num)d more", "and %(num)d more", check.more))
     _heading(doc, _("Appendix B · Practices by dimension"), level=1)
     for d in c.dimensions:
-        _heading(doc, f"{d.code} · {d.title}", level=2)
+        _heading(doc, (f"{d.code} · ", d.title), level=2)
         # The same figures, warnings and notes as the PDF's appendix, so nothing is lost in Word.
         facts = [
             _("Score %(v)s", v=f.fmt_level(d.score)),
@@ -362,7 +435,7 @@ def _report_docx(c: ReportContext, language: str) -> bytes:
             [_("Practice"), _("Level"), _("Target"), _("Gap"), _("Spread"), _("Change")],
             [
                 [
-                    f"{p.id} {p.title}",
+                    (f"{p.id} ", p.title),
                     f.fmt_level(p.level),
                     str(p.target),
                     f.fmt_level(p.gap),

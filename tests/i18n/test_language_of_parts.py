@@ -6,10 +6,12 @@ report show those titles in English inside ``<span lang="en">``, and nothing els
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 import shutil
 
+import docx
 import pytest
 import yaml
 from markupsafe import escape
@@ -23,9 +25,12 @@ from cxgov.reports import render
 from cxgov.reports.context import ReportContext
 from cxgov.reports.models import ReportVersion
 from cxgov.reports.versions import version_context
+from cxgov.reports.word import report_docx
 from cxgov.reports.selectors import report_context_for_cycle
 from tests.conftest import login_as
 from tests.reports.test_routes import _answered_cycle
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 @pytest.fixture
@@ -127,3 +132,35 @@ def test_a_stored_context_keeps_its_english_marks(client, make_org, make_member,
         assert f'<span lang="en">{escape(gap.title)}</span>' in page, gap.title
     pdf_html = render.render_pdf_html(version_context(version))
     assert f'<span lang="en">{escape(context.gaps[0].title)}</span>' in pdf_html
+
+
+def _word_languages(data: bytes) -> tuple[str, dict[str, set[str]]]:
+    """Return a .docx file's default run language and, per w:lang of a run, the runs' texts."""
+    document = docx.Document(io.BytesIO(data))
+    default = document.styles.element.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}lang").get(f"{W}val")
+    marked: dict[str, set[str]] = {}
+    for run in document.element.body.iter(f"{W}r"):
+        lang = run.find(f"{W}rPr/{W}lang")
+        if lang is not None:
+            marked.setdefault(lang.get(f"{W}val"), set()).add("".join(t.text or "" for t in run.iter(f"{W}t")))
+    return default, marked
+
+
+def test_the_word_report_is_in_its_language_and_marks_english_fallback_text(make_org, make_member, untitled_sv):
+    org = make_org(language="sv")
+    cycle = _answered_cycle(org, make_member)
+    db.session.commit()
+    context = report_context_for_cycle(org, cycle, lang="sv")
+    default, marked = _word_languages(report_docx(context))
+    assert default == "sv-SE"  # the template said en-US for every run
+    assert set(marked) == {"en-GB"}
+    assert {g.title for g in context.gaps} <= marked["en-GB"]
+    assert marked["en-GB"] <= set(untitled_sv.values())  # nothing translated is marked English
+    # An issued version rebuilt from its stored JSON marks the same runs.
+    stored = ReportContext.from_dict(json.loads(json.dumps(context.to_dict())))
+    assert _word_languages(report_docx(stored)) == (default, marked)
+
+    english_default, english_marked = _word_languages(report_docx(report_context_for_cycle(org, cycle, lang="en")))
+    assert english_default == "en-GB" and english_marked == {}
+    danish_default, danish_marked = _word_languages(report_docx(report_context_for_cycle(org, cycle, lang="da")))
+    assert danish_default == "da-DK" and danish_marked == {}  # Danish is complete
