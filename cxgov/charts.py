@@ -876,8 +876,12 @@ def level_distribution(
                 f' height="{_n(h)}" fill="{accent}"/>'
             )
         parts.append(_label(cx, base - h - 3, str(c), size=9, fill=INK if c else SUBTLE))
-        # TRANSLATORS: the short axis label of maturity level 1..5 under a tiny column chart
-        parts.append(_label(cx, base + 10.5, gettext("L%(level)d", level=lvl), size=8.5, fill=SUBTLE))
+        # TRANSLATORS: the short axis label of maturity level 1..5 under a tiny column chart; the
+        # language's own word where it fits (Niveau 1, Nivå 1), not a letter a reader must guess
+        name = gettext("L%(level)d", level=lvl)
+        # a label wider than its column would run into the next one: the number alone is still read
+        fits = _text_width(name, 8.5) <= band - 4
+        parts.append(_label(cx, base + 10.5, name if fits else str(lvl), size=8.5, fill=SUBTLE))
     return _svg(width_f, height_f, title, parts)
 
 

@@ -5,6 +5,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from flask_babel import force_locale
 from markupsafe import Markup
 
 from cxgov.charts import (
@@ -317,3 +318,13 @@ def test_heatmap_draws_rules_and_cells_as_few_paths():
     rule = next(p for p in paths if p.get("fill") == "none")
     assert rule.get("d").count("M") == 40
     assert sum(p.get("d").count("M") for p in paths if p.get("fill") != "none") == 80  # two cells a row
+
+
+@pytest.mark.parametrize("lang, label", [("en", "L%d"), ("sv", "Nivå %d"), ("da", "Niveau %d"), ("nb", "Nivå %d")])
+def test_level_labels_are_the_languages_own_short_form(app, lang, label):
+    """Danish readers read "Niveau 1", not "N1"; a column too narrow for the word shows the number."""
+    with app.test_request_context(), force_locale(lang):
+        for width in (240, 300):  # the cycle pages' two sizes
+            assert texts(parse(level_distribution({1: 1}, width=width)))[1::2] == [label % n for n in range(1, 6)]
+        narrow = texts(parse(level_distribution({1: 1}, width=100)))[1::2]  # 20 px a column
+        assert narrow == ([label % n for n in range(1, 6)] if lang == "en" else [str(n) for n in range(1, 6)])
