@@ -21,8 +21,9 @@ from ..auth.models import User
 from ..extensions import db
 from ..orgs.models import Membership, Organisation
 from .health import REVIEW_MAX_AGE_DAYS
-from .models import Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint
-from .tables import TABLE_BY_KEY, RegisterField, RegisterTable
+from .models import Channel, CxRole, Journey, Person, Touchpoint
+from .tables import TABLE_BY_KEY, TABLES, RegisterField, RegisterTable
+from .write import MODELS, REFERENCE_KINDS
 
 PER_PAGE = 100
 T = TypeVar("T")
@@ -96,12 +97,8 @@ def _paged(stmt: Select[Any], count_stmt: Select[Any], params: ListParams, order
 
 # --- list pages from the declarations -----------------------------------------------------
 
-#: reference kind -> the model it points at
-REFERENCE_MODELS: dict[str, type[Person] | type[Journey] | type[Channel]] = {
-    "person": Person,
-    "journey": Journey,
-    "channel": Channel,
-}
+#: reference kind -> the model it points at (the one write path's table)
+REFERENCE_MODELS = REFERENCE_KINDS
 
 
 @dataclass(frozen=True)
@@ -117,40 +114,81 @@ class ExtraFilter:
 
 @dataclass(frozen=True)
 class ListSpec:
-    """How one register table is listed; its columns, sorts, filters and search are derived.
+    """How one register table is listed: derived from its declaration, plus what is its own.
 
-    Every declared field is shown unless named in ``hidden``: ``title`` first (linked to the
-    row's page when the table has one), ``subtitle`` under it, yes/no fields as badges beside
-    it, every other field a sortable column in declaration order (``details`` joins a second
-    field into a column, e.g. a KPI and its target). Filters name declared fields; their
-    controls come from the field's kind.
+    From the declaration: the ``title`` (the first required text field, else the first required
+    choice: the row's name), linked to the row's page; yes/no fields as badges beside it; every
+    other field a sortable column in declaration order; a filter for every reference, choice
+    and text field with suggested values; the search over every text field and referenced
+    name; the status filter (the ``active`` flag, or a held period for a table with a date
+    order); a "Touchpoints" count when touchpoints refer to the table's rows.
+
+    Given per table: a ``subtitle`` shown under the title, ``details`` joining a second field
+    into a column (a KPI and its target), ``text_filters`` (free-text fields whose values group
+    rows, e.g. a department) and ``extra_filters`` that are no field's value.
     """
 
     table: str
-    model: Any
-    title: str
-    default_sort: str
-    filters: tuple[str, ...] = ()
     subtitle: str | None = None
     details: Mapping[str, str] = field(default_factory=dict)
-    hidden: tuple[str, ...] = ()
+    text_filters: tuple[str, ...] = ()
     extra_filters: Mapping[str, ExtraFilter] = field(default_factory=dict)
-    #: the touchpoint field that points at this table's rows: a "Touchpoints" count column
-    touchpoints_by: str | None = None
-    #: "active" (the row's flag) or "held" (a CX role held today)
-    status: str = "active"
 
     @property
     def declared(self) -> RegisterTable:
         return TABLE_BY_KEY[self.table]
 
+    @property
+    def model(self) -> Any:
+        return MODELS[self.table]
+
+    @property
+    def title(self) -> str:
+        """Return the field that names a row: the first required text, else the first required choice."""
+        for kind in ("text", "choice"):
+            for f in self.declared.fields:
+                if f.required and f.kind == kind:
+                    return f.name
+        raise ValueError(f"register table {self.table} has no required text or choice field to name its rows")
+
+    @property
+    def default_sort(self) -> str:
+        return self.title
+
+    @property
+    def filters(self) -> tuple[str, ...]:
+        """Return the declared fields a list filters by: references, choices, suggested texts."""
+        derived = tuple(
+            f.name
+            for f in self.declared.fields
+            if f.kind in REFERENCE_MODELS or f.kind == "choice" or (f.kind == "text" and f.suggestions)
+        )
+        return derived + tuple(name for name in self.text_filters if name not in derived)
+
+    @property
+    def touchpoints_by(self) -> str | None:
+        """Return the touchpoint field that points at this table's rows (a "Touchpoints" count column)."""
+        for f in TABLE_BY_KEY["touchpoints"].fields:
+            if REFERENCE_MODELS.get(f.kind) is self.model:
+                return f.name
+        return None
+
+    @property
+    def status(self) -> str:
+        """Return "active" (the row's flag) or "held" (a period, e.g. a CX role held today)."""
+        if any(f.name == "active" for f in self.declared.fields):
+            return "active"
+        if self.declared.date_order is None:
+            raise ValueError(f"register table {self.table} has neither an active flag nor a date order")
+        return "held"
+
     def badges(self) -> tuple[RegisterField, ...]:
         """Return the yes/no fields shown as badges beside the title."""
-        return tuple(f for f in self.declared.fields if f.kind == "bool" and f.name not in ("active", *self.hidden))
+        return tuple(f for f in self.declared.fields if f.kind == "bool" and f.name != "active")
 
     def columns(self) -> tuple[RegisterField, ...]:
         """Return the fields shown as columns after the title, in declaration order."""
-        skip = {"active", self.title, self.subtitle, *self.hidden, *self.details.values()}
+        skip = {"active", self.title, self.subtitle, *self.details.values()}
         return tuple(f for f in self.declared.fields if f.name not in skip and f.kind != "bool")
 
     def sorts(self) -> tuple[str, ...]:
@@ -168,7 +206,8 @@ class ListSpec:
 
 def _status(spec: ListSpec, status: str, today: date) -> Any:
     if spec.status == "held":
-        held = and_(CxRole.since <= today, or_(CxRole.until.is_(None), CxRole.until >= today))
+        start, end = (getattr(spec.model, name) for name in spec.declared.date_order or ())
+        held = and_(start <= today, or_(end.is_(None), end >= today))
         return {"active": held, "inactive": ~held}.get(status, true())
     column = spec.model.active
     return {"active": column.is_(True), "inactive": column.is_(False)}.get(status, true())
@@ -291,52 +330,24 @@ def _owns_something(org: Organisation, value: str, today: date) -> Any:
     )
 
 
-#: table -> how it is listed
-LISTS: dict[str, ListSpec] = {
-    spec.table: spec
-    for spec in (
-        ListSpec(
-            "touchpoints",
-            Touchpoint,
-            title="name",
-            subtitle="desired_feeling",
-            details={"kpi": "kpi_target"},
-            default_sort="name",
-            filters=("journey", "channel", "owner", "stage"),
-            extra_filters={
-                "review": ExtraFilter(_l("Due for review only"), (("stale", _l("Due for review only")),), _review_due)
-            },
-        ),
-        ListSpec(
-            "people",
-            Person,
-            title="name",
-            default_sort="name",
-            filters=("department",),
-            extra_filters={"owns": ExtraFilter(_l("Owns"), (("yes", _l("Owns something")),), _owns_something)},
-            touchpoints_by="owner",
-        ),
-        ListSpec(
-            "channels",
-            Channel,
-            title="name",
-            default_sort="name",
-            filters=("kind", "manager"),
-            touchpoints_by="channel",
-        ),
-        ListSpec(
-            "journeys",
-            Journey,
-            title="name",
-            subtitle="description",
-            default_sort="name",
-            filters=("owner",),
-            touchpoints_by="journey",
-        ),
-        ListSpec("cx_roles", CxRole, title="role", default_sort="role", filters=("role", "person"), status="held"),
-        ListSpec("mandates", DelegatedMandate, title="holder", default_sort="holder", filters=("channel",)),
-    )
+#: table -> what its list has of its own; the rest comes from the declaration
+LIST_OWN: dict[str, dict[str, Any]] = {
+    "touchpoints": {
+        "subtitle": "desired_feeling",
+        "details": {"kpi": "kpi_target"},
+        "extra_filters": {
+            "review": ExtraFilter(_l("Due for review only"), (("stale", _l("Due for review only")),), _review_due)
+        },
+    },
+    "people": {
+        "text_filters": ("department",),
+        "extra_filters": {"owns": ExtraFilter(_l("Owns"), (("yes", _l("Owns something")),), _owns_something)},
+    },
+    "journeys": {"subtitle": "description"},
 }
+
+#: table -> how it is listed (every declared table has a list)
+LISTS: dict[str, ListSpec] = {table.key: ListSpec(table.key, **LIST_OWN.get(table.key, {})) for table in TABLES}
 
 
 # --- choices and pages --------------------------------------------------------------------

@@ -3,6 +3,7 @@ control and its list column (or badge), every table has the five generic views u
 endpoint names, and history names a field as its own table declares it."""
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 
@@ -14,9 +15,9 @@ from cxgov.orgs.models import Role
 from cxgov.register import services
 from cxgov.register.forms import choices_fill, control_name, form_fields, table_form
 from cxgov.register.models import Journey, Person, Touchpoint
-from cxgov.register.queries import LISTS
+from cxgov.register.queries import LISTS, ListSpec
 from cxgov.register.routes import TABLE_VIEWS
-from cxgov.register.tables import TABLE_BY_KEY, TABLES
+from cxgov.register.tables import TABLE_BY_KEY, TABLES, RegisterField
 
 from .helpers import small_register
 
@@ -101,3 +102,28 @@ def test_a_form_is_filled_from_the_rows_it_is_given_without_reading_the_database
         # a journey is offered while active, or when it is the row's own (shown as inactive)
         assert form.journey_id.choices == [(3, "Move in"), (4, "Old (inactive)")]
         assert form.channel_id.choices == []
+
+
+def test_a_list_derives_its_title_filters_columns_status_and_counts_from_the_declaration():
+    expected = {
+        "people": ("name", "active", "owner"),
+        "channels": ("name", "active", "channel"),
+        "journeys": ("name", "active", "journey"),
+        "touchpoints": ("name", "active", None),
+        "cx_roles": ("role", "held", None),
+        "mandates": ("holder", "active", None),
+    }
+    assert {key: (s.title, s.status, s.touchpoints_by) for key, s in LISTS.items()} == expected
+    for key, spec in LISTS.items():
+        for declared in TABLE_BY_KEY[key].fields:
+            if declared.kind in ("person", "journey", "channel", "choice"):
+                assert declared.name in spec.filters, (key, declared.name)
+
+
+def test_a_field_added_to_a_declaration_becomes_a_column_a_sort_and_a_filter(monkeypatch):
+    table = TABLE_BY_KEY["mandates"]
+    tier = RegisterField("tier", "choice", "Tier", "tier", 20, choices=("gold", "silver"))
+    monkeypatch.setitem(TABLE_BY_KEY, "mandates", dataclasses.replace(table, fields=(*table.fields, tier)))
+    spec = ListSpec("mandates")
+    assert "tier" in spec.filters and "tier" in spec.sorts()
+    assert [f.name for f in spec.columns()] == ["decision", "limit", "channel", "tier"]
