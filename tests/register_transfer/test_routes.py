@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 
 import openpyxl
 import pytest
@@ -256,3 +257,41 @@ def test_another_organisations_upload_answers_404_and_stays_open(db, client, org
     assert client.post(f"{base}/cancel").status_code == 404
     db.session.rollback()
     assert db.session.get(PendingImport, theirs.id).state == "open" and _written(db) == (0, 0, 0, 0)
+
+
+def test_two_confirmations_at_once_import_once_on_postgresql(app, db, client, org, ambassador, login, monkeypatch):
+    """Two requests confirm the same upload at the same moment (PostgreSQL runs them in parallel).
+
+    Both load the open upload and plan it before either writes; one imports, the other waits
+    for it at the close and then answers that the file was imported, writing nothing.
+    """
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs writing requests one after the other; the test above covers the interleaving")
+    pending_id, digest = _previewed(db, client, org)
+    other_client = app.test_client()
+    login(other_client, ambassador)
+    both_planned = threading.Barrier(2, timeout=30)
+    plan_now = services.pending_plan
+
+    def plan_then_wait(*, org, pending):
+        plan = plan_now(org=org, pending=pending)
+        both_planned.wait()
+        return plan
+
+    monkeypatch.setattr(services, "pending_plan", plan_then_wait)
+    answers: list = [None, None]
+
+    def confirm(index: int, who) -> None:
+        answers[index] = who.post(f"/o/{org.slug}/register/import/{pending_id}/confirm", data={"digest": digest})
+
+    threads = [threading.Thread(target=confirm, args=(i, c)) for i, c in enumerate((client, other_client))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    monkeypatch.undo()
+    locations = sorted(answer.headers["Location"] for answer in answers)
+    assert [answer.status_code for answer in answers] == [302, 302]
+    assert locations[0].endswith("/register/") and locations[1].endswith("/register/import"), locations
+    batches, _people, touchpoints, changes = _written(db)
+    assert (batches, touchpoints, changes) == (1, 2, 10)
