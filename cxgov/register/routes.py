@@ -16,7 +16,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth.models import User
@@ -24,7 +23,7 @@ from ..extensions import db
 from ..history.services import history_for_entity, history_for_org
 from ..messages import N_
 from ..nav import has_endpoint
-from ..orgs.models import EDIT_REGISTER, MANAGE, READ, Membership, Organisation
+from ..orgs.models import EDIT_REGISTER, MANAGE, READ, Organisation
 from ..tenancy import current_org, org_get, roles_required
 from . import queries, services
 from .blueprint import bp
@@ -166,16 +165,15 @@ def page_url(page: int) -> str:
 
 
 def _person_account(form: VersionedForm) -> dict[str, Any]:
-    """Return the cxgov account a person form links (a member of this organisation), 404 otherwise."""
+    """Return the cxgov account a person form links.
+
+    Whether it may be linked (a member of this organisation, no other person linked to it) is
+    the register's rule, checked by its write path for every writer and refused in its words.
+    """
     user_id = form["user_id"].data
     if not user_id:
         return {"user": None}
-    user = db.session.scalar(
-        select(User).join(Membership).where(Membership.org_id == current_org().id, User.id == user_id)
-    )
-    if user is None:
-        abort(404)
-    return {"user": user}
+    return {"user": db.session.get(User, user_id) or user_id}
 
 
 def _may_manage() -> bool:

@@ -24,6 +24,16 @@ def inactive_person(name: str, refusal: str) -> str:
     return _(refusal, name=name)
 
 
+def account_not_member() -> str:
+    """Return the refusal for linking a person to a cxgov account that is not a member of the organisation."""
+    return _("The cxgov account chosen is not a member of this organisation.")
+
+
+def account_taken(account: str, name: str) -> str:
+    """Return the refusal for linking a second person of an organisation to one cxgov account."""
+    return _("The cxgov account %(account)s is already linked to %(name)s.", account=account, name=name)
+
+
 def date_order() -> str:
     """Return the refusal for an end date before its start date."""
     return _("The end date cannot be before the start date.")

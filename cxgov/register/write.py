@@ -38,7 +38,7 @@ from ..db import utcnow
 from ..extensions import db
 from ..history.models import ChangeLog
 from ..history.services import jsonable
-from ..orgs.models import Organisation
+from ..orgs.models import Membership, Organisation
 from . import rules
 from .rules import field_check, row_check
 from .models import Channel, CxRole, DelegatedMandate, ImportBatch, Journey, Person, Touchpoint, cx_role_label
@@ -388,6 +388,59 @@ def _check_references(
                 )
 
 
+def _check_accounts(
+    org: Organisation,
+    table: RegisterTable,
+    planned: list[_Planned],
+    refs: _References,
+    stored_as_new: bool,
+    problems: list[RowProblem],
+) -> None:
+    """Refuse linking a person to a cxgov account outside the organisation, or one another person has.
+
+    As for an inactive owner, only a link the call makes is checked: a copied register (an org
+    package) keeps its links as they were, and so does a row whose other fields change (a
+    member who left may still be linked). Like names, an account is judged on the register as
+    it stands after the call, so one call may move a link from one person to another.
+    """
+    if table.key != "people" or stored_as_new:
+        return
+    linking = [
+        plan
+        for plan in planned
+        if plan.after.get("user") is not None
+        and (plan.action == "create" or plan.before.get("user") != plan.after["user"])
+    ]
+    if not linking:
+        return
+    accounts = {plan.after["user"] for plan in linking}
+    members: set[int] = set()
+    holders: dict[int, str] = {}  # account -> the person linked to it after the call
+    in_call = {plan.row_id for plan in planned if plan.row_id is not None}
+    for chunk in _chunks(accounts):
+        members.update(
+            db.session.scalars(
+                select(Membership.user_id).where(Membership.org_id == org.id, Membership.user_id.in_(chunk))
+            )
+        )
+        query = select(Person.id, Person.user_id, Person.name).where(Person.org_id == org.id, Person.user_id.in_(chunk))
+        holders.update((row.user_id, row.name) for row in db.session.execute(query) if row.id not in in_call)
+    linking_ids = {id(plan) for plan in linking}
+    for plan in planned:
+        kept = plan.after.get("user")
+        if id(plan) not in linking_ids and kept is not None and kept in accounts:
+            holders[kept] = plan.after["name"]
+    for plan in linking:
+        account = plan.after["user"]
+        if account not in members:
+            problems.append(RowProblem(plan.index, "user", rules.account_not_member()))
+        elif account in holders:
+            email = refs.users.get(account) or str(account)
+            problems.append(RowProblem(plan.index, "user", rules.account_taken(email, holders[account])))
+        else:
+            holders[account] = plan.after["name"]
+
+
 def _unique_key(table: RegisterTable, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
     """Return the row's value of its table's unique key (names without regard to case), or None."""
     if not table.unique:
@@ -486,6 +539,7 @@ def _check(
     refs = _load_references(wanted, users)
     _check_references(org, table, rows, planned, refs, batch, problems)
     _check_unique(org, table, planned, refs, problems)
+    _check_accounts(org, table, planned, refs, stored_as_new, problems)
     problems.sort(key=lambda p: p.index)
     return table, planned, refs, problems
 

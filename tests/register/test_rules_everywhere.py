@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from cxgov.orgs.models import Role
+from cxgov.orgs.models import Membership, Role
 from cxgov.register import services
 from cxgov.register.models import Channel, CxRole, Journey, Person, Touchpoint
 from cxgov.register.tables import TABLE_BY_KEY
@@ -359,3 +359,63 @@ def test_history_rows_have_one_shape_whichever_writer_made_them(db, client, make
                       for who in ("Form", "Api", "File")}
     assert entries["Api"].via_token == "test" and entries["File"].import_id is not None
     assert _count(db, DelegatedMandate) == 4
+
+
+def test_a_person_account_link_is_the_write_paths_rule_for_every_writer(db, client, login, make_org, make_member,
+                                                                       make_user, make_token, tmp_path, runner):
+    """A person may be linked to a cxgov account that is a member of the organisation and that no other
+    person of it is linked to; the form, the services (onboarding, demo) and the write path refuse alike.
+    The spreadsheet and the API carry no account, so they cannot make a link at all."""
+    org, _gone, _journey, _channel, al = _world(db, make_org)
+    editor = make_member(org, Role.CONSULTANT, email="editor@example.com")
+    token = make_token(editor)
+    outsider = make_user(email="out@example.com", name="Out Sider")
+    elsewhere = make_org()
+    make_member(elsewhere, Role.SPONSOR, email="else@example.com")
+    linked = make_member(org, Role.AMBASSADOR, email="amb@example.com", name="Amb Assador")
+    services.person_update(person=al, user=linked, by=None)
+    db.session.commit()
+    not_member = "The cxgov account chosen is not a member of this organisation."
+    taken = "The cxgov account amb@example.com is already linked to Al Here."
+    for account, message in ((outsider, not_member), (linked, taken)):
+        before = fingerprint()
+        with pytest.raises(RowsRefused) as refused:
+            register_rows_apply(org=org, table="people", rows=[{"name": "New", "user": account.id}], by=None)
+        assert [(p.index, p.field, p.message) for p in refused.value.problems] == [(0, "user", message)]
+        db.session.rollback()
+        with pytest.raises(services.RegisterError, match=message):
+            services.person_create(org=org, name="New", user=account, by=None)
+        db.session.rollback()
+        gone = db.session.get(Person, _gone.id)
+        with pytest.raises(services.RegisterError, match=message):
+            services.person_update(person=gone, user=account, by=None)
+        db.session.rollback()
+        assert fingerprint() == before
+    # the form: it offers members only, and refuses an account someone has in the write path's words
+    login(client, editor)
+    before = fingerprint()
+    response = client.post(f"/o/{org.slug}/register/people/new", data={"name": "New", "user_id": str(linked.id)})
+    assert response.status_code == 200 and taken in response.get_data(as_text=True)
+    response = client.post(f"/o/{org.slug}/register/people/new", data={"name": "New", "user_id": str(outsider.id)})
+    assert response.status_code == 200 and "Not a valid choice" in response.get_data(as_text=True)
+    assert fingerprint() == before
+    # a link may move from one person to another in one call, and an unchanged link is kept as it is
+    register_rows_apply(org=org, table="people", by=None,
+                        rows=[{"id": al.id, "user": None}, {"id": _gone.id, "user": linked.id}])
+    db.session.delete(db.session.scalar(select(Membership).where(Membership.user_id == linked.id)))
+    db.session.commit()
+    services.person_update(person=db.session.get(Person, _gone.id), title="Left, still linked", by=None)
+    db.session.commit()
+    assert db.session.get(Person, _gone.id).user_id == linked.id
+    # no other writer can make a link: the file has no account column, the API no account field
+    rows = [["new@example.com", "New", "", "", True]]
+    header = b"email,name,title,department,active,user\r\n"
+    path = tmp_path / "people.csv"
+    path.write_bytes(header + b"new@example.com,New,,,TRUE,amb@example.com\r\n")
+    result = runner.invoke(args=["register", "import", org.slug, str(path)])
+    assert result.exit_code == 1 and "column user: unknown column" in result.output
+    assert _import_errors(org, "people", rows) == []
+    response = client.post(f"/api/v1/orgs/{org.slug}/register/people", headers=bearer(token),
+                           json={"name": "New", "user_id": linked.id})
+    assert response.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(Person).where(Person.name == "New")) == 0
