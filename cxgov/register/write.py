@@ -222,7 +222,7 @@ def _entity_label(table: RegisterTable, values: Mapping[str, Any], refs: _Refere
     if table.key == "touchpoints":
         journey = refs.history_value("journey", values["journey"]) or "?"
         channel = refs.history_value("channel", values["channel"]) or "?"
-        return f"{values['name']} ({journey} · {channel})"
+        return f"{values['name']} ({journey} · {channel})"[:300]  # three names of 200 each; the column holds 300
     if table.key == "cx_roles":
         person = refs.get("person", values["person"])
         return f"{cx_role_label(values['role'])}: {person.name if person is not None else '?'}"[:300]

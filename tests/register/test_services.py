@@ -37,6 +37,17 @@ def test_create_update_deactivate_write_history_with_before_and_after(db, make_o
     assert log[1].entity_label == "Sign up (Move in · Phone)"
 
 
+def test_a_touchpoint_with_the_longest_names_keeps_a_history_label_that_fits_its_column(db, make_org):
+    """Three names of 200 characters make a 400+ character label; PostgreSQL refuses over 300."""
+    org = make_org()
+    journey = services.journey_create(org=org, name="j" * 200, by=None)
+    channel = services.channel_create(org=org, name="c" * 200, kind="web", by=None)
+    tp = services.touchpoint_create(org=org, journey=journey, channel=channel, name="t" * 200, by=None)
+    db.session.commit()
+    label = entries(db, "touchpoint", tp.id)[0].entity_label
+    assert len(label) == 300 and label.startswith("t" * 200 + " (jjj")
+
+
 def test_an_update_that_changes_nothing_writes_no_history(db, make_org):
     reg = small_register(make_org())
     tp = reg["touchpoints"][0]
