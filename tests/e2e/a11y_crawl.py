@@ -1,28 +1,42 @@
-"""Crawl the app as one person and check every page with axe-core at two widths.
+"""Crawl the app as each role, then check the pages found with axe-core at two widths.
 
-The crawl follows same-origin links (GET only) from the landing page, so a new page is checked
-as soon as something links to it; nobody has to add it to a list. Links are found by fetching
-the HTML with the browser context's request client (same cookies, no rendering), and only the
-pages chosen for checking are rendered. URLs are grouped by Flask endpoint: at most
-``PER_ENDPOINT`` instances of each are followed per role and checked over the whole run (the
-second instance catches what depends on data, an empty list against a full one, without
-checking all 40 touchpoints one by one).
+The crawl has two steps, so that the expensive one can be shared out between test processes:
+
+1. :func:`crawl_plan` follows same-origin links (GET only) from each role's landing page through
+   the Flask test client (no browser, no rendering), so a new page is checked as soon as something
+   links to it; nobody has to add it to a list. It records every error answer and decides which
+   pages are checked, by which role. URLs are grouped by Flask endpoint: at most ``PER_ENDPOINT``
+   instances of each are followed per role and checked over the whole run (the second instance
+   catches what depends on data, an empty list against a full one, without checking all 40
+   touchpoints one by one). A page is checked as the first role that reaches it.
+2. :func:`page_check` renders one planned page in Chromium and runs axe-core on it at 1366 px and
+   390 px. :meth:`CrawlPlan.group` splits the plan into groups of whole endpoints, one test each,
+   so pytest-xdist can run them on both cores.
+
+A second instance of an endpoint whose markup has the same *structure* as the first's (the same
+elements, classes, ids, roles and ARIA, the same empty and non-empty texts: only the words, the
+link targets and the form values differ, as for a list sorted by another column) cannot give axe
+anything new to find, so it is rendered for the 390 px width check only (which depends on the
+words' lengths), not run through axe again. See :func:`markup_skeleton`.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import deque
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any, Iterator
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from axe_playwright_python.base import AXE_SCRIPT
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 WIDE = {"width": 1366, "height": 900}
 NARROW = {"width": 390, "height": 844}
 PER_ENDPOINT = 2
+#: The test client's origin: plans hold paths, so the browser can load them from any server.
+CLIENT_ORIGIN = "http://localhost"
 
 #: Endpoints that never answer a page: files, logout, health probes.
 SKIP_ENDPOINTS = {"static", "health", "org.logo", "auth.logout"}
@@ -56,16 +70,64 @@ class Finding:
         return f"[{self.impact}] {self.rule} @{self.width}px {self.url}: {self.help} ({len(self.targets)}: {shown})"
 
 
-@dataclass
-class CrawlResult:
-    """What the crawl saw, over every role."""
+@dataclass(frozen=True)
+class PlannedCheck:
+    """One page to render, as one role; ``axe`` is False for a structural twin (width check only)."""
 
-    visited: int = 0
-    checked: dict[str, list[str]] = field(default_factory=dict)  # endpoint -> URLs checked
+    who: str
+    path: str  # path and query, without the origin
+    endpoint: str
+    axe: bool
+    size: int  # characters of HTML: axe-core's time grows with the page
+
+    @property
+    def cost(self) -> int:
+        """Return a rough measure of the check's time: two axe runs, or one width measurement."""
+        return 20_000 + self.size * (2 if self.axe else 0) + 5_000 * (1 if self.axe else 0)
+
+
+@dataclass
+class CrawlPlan:
+    """What the link crawl found over every role, and which pages to check as whom."""
+
+    visited: dict[str, int] = field(default_factory=dict)  # who -> pages reached
+    errors: list[str] = field(default_factory=list)  # "who: url: status"
+    checks: list[PlannedCheck] = field(default_factory=list)
+
+    def group(self, index: int, groups: int) -> list[PlannedCheck]:
+        """Return the checks of group ``index`` of ``groups``: whole endpoints of about equal cost.
+
+        The costliest endpoint goes to the cheapest group so far, and so on. Every check is in
+        exactly one group (tests/e2e/test_accessibility.py proves it), and the grouping depends
+        only on the plan, so every test process that crawls the same demo agrees on it.
+        """
+        costs: dict[str, int] = {}
+        for check in self.checks:
+            costs[check.endpoint] = costs.get(check.endpoint, 0) + check.cost
+        totals = [0] * groups
+        owner: dict[str, int] = {}
+        for endpoint in sorted(costs, key=lambda e: (-costs[e], e)):
+            cheapest = totals.index(min(totals))
+            owner[endpoint] = cheapest
+            totals[cheapest] += costs[endpoint]
+        return [check for check in self.checks if owner[check.endpoint] == index]
+
+
+@dataclass
+class CheckResult:
+    """What the browser saw on the pages of one group."""
+
     findings: list[Finding] = field(default_factory=list)
     too_wide: list[str] = field(default_factory=list)  # "who: url: scrollWidth px"
     errors: list[str] = field(default_factory=list)  # "who: url: status"
     headings: list[str] = field(default_factory=list)  # "who: url: n <h1>" when n != 1
+
+    def problems(self, allowed: dict[str, str]) -> list[str]:
+        """Return every problem that fails the test: serious or critical findings, unexplained others."""
+        blocking = [str(f) for f in self.findings if f.impact in ("serious", "critical") or f.rule not in allowed]
+        return ([f"error page: {line}" for line in self.errors] + blocking
+                + [f"wider than 390 px: {line}" for line in self.too_wide]
+                + [f"not one <h1>: {line}" for line in self.headings])
 
 
 class _Links(HTMLParser):
@@ -117,60 +179,137 @@ def endpoint_of(app, url: str) -> str | None:
     return endpoint
 
 
-def crawl(app, context, base_url: str, start: str, result: CrawlResult, who: str,
-          max_pages: int = 300) -> None:
-    """Visit every page ``context``'s user reaches from ``start``; axe-check the new ones."""
-    page = None
-    followed: dict[str, int] = {}
-    start_url = urljoin(base_url, start)
+@dataclass(frozen=True)
+class Reached:
+    """A page the crawl reached: where the request landed (after redirects) and its HTML."""
+
+    url: str
+    endpoint: str
+    html: str
+
+
+def pages_reached(app, client, who: str, start: str, errors: list[str], *, headers: dict[str, str] | None = None,
+                  skip: set[str] = SKIP_ENDPOINTS, max_pages: int = 300) -> Iterator[Reached]:
+    """Yield every HTML page ``client``'s user reaches from ``start`` by following links; note errors.
+
+    Shared by the accessibility crawl and the no-English crawl (tests/i18n), so both reach the
+    same pages.
+    """
+    start_url = urljoin(CLIENT_ORIGIN, start)
     queue: deque[str] = deque([start_url])
-    queued = {start_url}
+    queued, followed = {start_url}, {}
     visited = 0
     while queue and visited < max_pages:
         url = queue.popleft()
-        response = context.request.get(url)
-        if response.status >= 400:
-            result.errors.append(f"{who}: {url}: {response.status}")
+        response = client.get(url, headers=headers, follow_redirects=True)
+        if response.status_code >= 400:
+            errors.append(f"{who}: {url}: {response.status_code}")
             continue
-        if "text/html" not in (response.headers.get("content-type") or ""):
+        if not (response.content_type or "").startswith("text/html"):
             continue
         visited += 1
-        landed = urldefrag(response.url)[0]
-        endpoint = endpoint_of(app, landed) or "?"
-        checked = result.checked.setdefault(endpoint, [])
-        if landed not in checked and len(checked) < PER_ENDPOINT:
-            checked.append(landed)
-            if page is None:
-                page = context.new_page()
-                page.set_default_timeout(15_000)
-            page.set_viewport_size(WIDE)
-            page.goto(landed)
-            _check(page, landed, result, who)
-        parser = _Links()
-        parser.feed(response.text())
-        queue.extend(links_to_follow(app, landed, parser.hrefs, base_url, queued, followed))
-    result.visited += visited
-    if page is not None:
-        page.close()
+        query = response.request.query_string.decode()
+        landed = urljoin(CLIENT_ORIGIN, response.request.path + (f"?{query}" if query else ""))
+        html = response.get_data(as_text=True)
+        yield Reached(url=landed, endpoint=endpoint_of(app, landed) or "?", html=html)
+        links = _Links()
+        links.feed(html)
+        queue.extend(links_to_follow(app, landed, links.hrefs, CLIENT_ORIGIN, queued, followed, skip=skip))
 
 
-def _check(page, url: str, result: CrawlResult, who: str) -> None:
+def crawl_plan(app, roles: list[tuple[str, Any, str]]) -> CrawlPlan:
+    """Crawl as each ``(who, test client logged in as them, start path)`` in order; plan the checks."""
+    plan = CrawlPlan()
+    checked: dict[str, list[str]] = {}  # endpoint -> paths planned
+    skeletons: dict[str, set[str]] = {}  # endpoint -> structures axe will see
+    for who, client, start in roles:
+        plan.visited[who] = 0
+        for page in pages_reached(app, client, who, start, plan.errors):
+            plan.visited[who] += 1
+            path = page.url.removeprefix(CLIENT_ORIGIN)
+            paths = checked.setdefault(page.endpoint, [])
+            if path in paths or len(paths) >= PER_ENDPOINT:
+                continue
+            paths.append(path)
+            skeleton = markup_skeleton(page.html)
+            seen = skeletons.setdefault(page.endpoint, set())
+            plan.checks.append(PlannedCheck(who=who, path=path, endpoint=page.endpoint, axe=skeleton not in seen,
+                                            size=len(page.html)))
+            seen.add(skeleton)
+    return plan
+
+
+class _Skeleton(HTMLParser):
+    #: Attributes that carry the organisation's data or a link target: only whether they are
+    #: empty matters to axe (an empty alt, an empty aria-label, a link to nowhere).
+    DATA_ATTRIBUTES = frozenset({"href", "src", "srcset", "action", "value", "title", "alt", "placeholder",
+                                 "aria-label", "aria-description", "aria-valuetext", "aria-valuenow",
+                                 "content", "datetime", "download"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        shown = []
+        for name, value in sorted(attrs, key=lambda a: a[0]):
+            if name in self.DATA_ATTRIBUTES or name.startswith("data-"):
+                shown.append(f"{name}{'+' if value else '-'}")
+            else:
+                shown.append(f"{name}={value!r}")
+        self.parts.append(f"<{tag} {' '.join(shown)}>")
+
+    def handle_endtag(self, tag):
+        self.parts.append(f"</{tag}>")
+
+    def handle_data(self, data):
+        if data.strip():
+            self.parts.append("T")
+
+
+def markup_skeleton(html: str) -> str:
+    """Return a digest of the page's structure: what axe-core's rules look at, without the words.
+
+    Kept: every element in order, every attribute name, the values of the attributes rules read
+    (class, id, for, role, aria-* references and states, type, lang, tabindex, style, name,
+    autocomplete ...), and for texts and data attributes whether they are empty. Dropped: the
+    words themselves, link targets and form values, which differ between two records or two
+    sort orders and which no rule in ``AXE_OPTIONS`` judges by anything but their presence.
+    """
+    parser = _Skeleton()
+    parser.feed(html)
+    parser.close()
+    return hashlib.sha256("".join(parser.parts).encode()).hexdigest()
+
+
+def page_check(page, base_url: str, check: PlannedCheck, result: CheckResult) -> None:
+    """Render ``check``'s page in ``page`` (the role's logged-in tab) and record what is wrong.
+
+    axe-core must already be on the page: the role's browser context adds it as an init script,
+    so it is handed to Chromium once per role instead of once per page.
+    """
+    url = base_url + check.path
+    where = f"{check.who}: {url}"
+    page.set_viewport_size(WIDE if check.axe else NARROW)
+    response = page.goto(url)
+    if response is None or response.status >= 400:
+        result.errors.append(f"{where}: {response.status if response else 'no response'}")
+        return
     h1 = page.evaluate("document.querySelectorAll('h1').length")
     if h1 != 1:
-        result.headings.append(f"{who}: {url}: {h1} <h1>")
-    # axe-core (570 kB) once per page: resizing does not reload the page, so both runs share it.
-    page.evaluate(AXE_SCRIPT)
-    for viewport in (WIDE, NARROW):
+        result.headings.append(f"{where}: {h1} <h1>")
+    for viewport in (WIDE, NARROW) if check.axe else (NARROW,):
         page.set_viewport_size(viewport)
         # Let the page's resize handlers (scrollable tables become focusable regions) run first.
         page.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
-        findings = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)["violations"]
-        for violation in findings:
-            result.findings.append(Finding(
-                url=f"{who}: {url}", width=viewport["width"], rule=violation["id"],
-                impact=violation["impact"] or "", help=violation["help"],
-                targets=[", ".join(map(str, n["target"])) for n in violation["nodes"]]))
+        if check.axe:
+            findings = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)["violations"]
+            for violation in findings:
+                result.findings.append(Finding(
+                    url=where, width=viewport["width"], rule=violation["id"],
+                    impact=violation["impact"] or "", help=violation["help"],
+                    targets=[", ".join(map(str, n["target"])) for n in violation["nodes"]]))
         if viewport is NARROW:
             width = page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
             if width > viewport["width"]:
-                result.too_wide.append(f"{who}: {url}: {width}px")
+                result.too_wide.append(f"{where}: {width}px")

@@ -2,16 +2,27 @@
 
 The server runs in a thread on a free localhost port and shares the test database, so a
 test can prepare data with the usual factories and then act as a person would.
+
+Tests that only read the demo workspace (the accessibility crawl) share one ``demo_site`` per
+test process instead: its own database, the demo built once, one server.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
-from typing import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
+from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
+
+from cxgov.demo import demo_create
+from cxgov.extensions import db
+from tests.conftest import _create_postgres_database_if_missing, database_url_for_tests, make_test_app
 
 CHROMIUM = os.environ.get("CXGOV_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -24,9 +35,9 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    """Serve the test app on 127.0.0.1:<free port>; yield its base URL."""
+@contextlib.contextmanager
+def serving(app) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1:<free port> in a thread; yield its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -35,6 +46,68 @@ def live_server(app) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """Serve the test app on 127.0.0.1:<free port>; yield its base URL."""
+    with serving(app) as base_url:
+        yield base_url
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    """The demo workspace on its own database and server, for tests that only read it."""
+
+    app: Any
+    base_url: str
+
+
+def _database_beside_tests(name: str) -> str:
+    """Return the URL of database ``name`` beside this process's test database (which ``app`` empties)."""
+    url = make_url(database_url_for_tests())
+    if url.get_backend_name() == "sqlite":
+        url = url.set(database=str(Path(url.database or "test.sqlite3").with_name(f"{name}.sqlite3")))
+    else:
+        url = url.set(database=f"{url.database}_{name}")  # .ci/run drops every cxgov_test* database
+    return url.render_as_string(hide_password=False)
+
+
+@contextlib.contextmanager
+def demo_database(name: str) -> Iterator[Any]:
+    """Yield an app on a database of its own that holds the demo workspace; drop it afterwards.
+
+    For tests that only read the demo (crawls): built once per test process instead of once per
+    test. They must not write, as every later test of the process sees the same workspace.
+    """
+    url = _database_beside_tests(name)
+    _create_postgres_database_if_missing(url)
+    # A browser that revisits the demo's pages keeps the stylesheets and scripts instead of asking
+    # the server again for each page (four requests per page otherwise).
+    app = make_test_app(SQLALCHEMY_DATABASE_URI=url, SEND_FILE_MAX_AGE_DEFAULT=3600)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        demo_create()
+        db.session.commit()
+        db.session.remove()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_site() -> Iterator[DemoSite]:
+    """Serve the demo workspace from its own database, built once per test process.
+
+    Building it per test would cost each of the accessibility crawl's groups a demo and a link crawl.
+    """
+    with demo_database("demo_site") as app, serving(app) as base_url:
+        yield DemoSite(app=app, base_url=base_url)
 
 
 @pytest.fixture(scope="session")

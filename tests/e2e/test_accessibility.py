@@ -1,18 +1,26 @@
 """WCAG 2.2 AA on every page of the demo workspace, for every role, at 1366 px and 390 px.
 
-One browser, one crawl per role (see a11y_crawl.py): 0 serious or critical axe violations,
-moderate and minor ones only when explained in ``ALLOWED`` below, and no page wider than a
-390 px phone screen. docs/accessibility.md says what this covers and what it cannot.
+A link crawl per role plans the pages (see a11y_crawl.py); the browser checks them in ``GROUPS``
+tests of whole endpoints, which pytest-xdist spreads over the cores. Each group: 0 serious or
+critical axe violations, moderate and minor ones only when explained in ``ALLOWED`` below, no
+page wider than a 390 px phone screen, one <h1> per page. The crawl itself: no page a role can
+reach answers an error. docs/accessibility.md says what this covers and what it cannot.
 """
 from __future__ import annotations
 
-import pytest
+from typing import Callable, Iterator
 
-from cxgov.demo import (DEMO_ADMIN, DEMO_AMBASSADOR, DEMO_CONSULTANT, DEMO_PASSWORD, DEMO_SPONSOR,
-                        demo_create)
+import pytest
+from axe_playwright_python.base import AXE_SCRIPT
+from sqlalchemy import select
+
+from cxgov.auth.models import User
+from cxgov.demo import DEMO_ADMIN, DEMO_AMBASSADOR, DEMO_CONSULTANT, DEMO_PASSWORD, DEMO_SPONSOR
 from cxgov.extensions import db
-from tests.e2e.a11y_crawl import CrawlResult, crawl
-from tests.e2e.conftest import log_in
+from tests.conftest import login_as
+from tests.e2e.a11y_crawl import (NARROW, WIDE, CheckResult, CrawlPlan, PlannedCheck, crawl_plan,
+                                  markup_skeleton, page_check)
+from tests.e2e.conftest import DemoSite, log_in
 
 #: (who, e-mail or None for a visitor who is not logged in, where they land). A page is checked
 #: once, as the first role that reaches it: the respondent comes first so the answering page is
@@ -27,36 +35,146 @@ ROLES = [
     ("visitor", None, "/login"),
 ]
 
+#: How many tests share the checks: enough for two workers to finish together (each group is
+#: 10-20 pages), few enough that each worker's one-off cost (demo, crawl, role logins) stays small.
+GROUPS = 6
+
 #: rule id -> why a moderate or minor axe finding is accepted. Serious and critical findings
 #: are never accepted.
 ALLOWED: dict[str, str] = {}
 
+#: The plan of each demo site (one per test process), made by the first test that needs it.
+_plans: dict[int, CrawlPlan] = {}
+
 
 @pytest.fixture
-def demo_workspace(app):
-    demo_create()
-    db.session.commit()
+def plan(demo_site: DemoSite) -> CrawlPlan:
+    """Crawl the demo as every role (once per test process) and return the plan."""
+    if id(demo_site) not in _plans:
+        app = demo_site.app
+        with app.app_context():
+            users = {u.email: u for u in db.session.scalars(select(User))}
+            roles = []
+            for who, email, start in ROLES:
+                client = app.test_client()
+                if email:
+                    login_as(client, users[email])
+                roles.append((who, client, start))
+            _plans[id(demo_site)] = crawl_plan(app, roles)
+            db.session.remove()
+    return _plans[id(demo_site)]
 
 
-def test_every_page_passes_axe_for_every_role(app, demo_workspace, live_server, browser):
-    result = CrawlResult()
-    for who, email, start in ROLES:
-        context = browser.new_context(viewport={"width": 1366, "height": 900})
-        if email:
+@pytest.fixture(scope="session")
+def role_tab(browser, demo_site: DemoSite) -> Iterator[Callable[[str], object]]:
+    """Return who -> a tab logged in as them on the demo site (one context per role, made on first use).
+
+    Each context adds axe-core to every page it loads, so the 570 kB script crosses from Python to
+    Chromium once per role instead of once per page.
+    """
+    tabs: dict[str, object] = {}
+    contexts = []
+
+    def tab(who: str):
+        if who not in tabs:
+            email = next(email for name, email, _start in ROLES if name == who)
+            context = browser.new_context(viewport=WIDE)
+            contexts.append(context)
             page = context.new_page()
-            log_in(page, live_server, email, DEMO_PASSWORD)
-            page.wait_for_load_state()
-            page.close()
-        crawl(app, context, live_server, start, result, who)
+            page.set_default_timeout(15_000)
+            if email:
+                log_in(page, demo_site.base_url, email, DEMO_PASSWORD)
+                page.wait_for_load_state()
+            context.add_init_script(script=AXE_SCRIPT)
+            tabs[who] = page
+        return tabs[who]
+
+    yield tab
+    for context in contexts:
         context.close()
-    checked = sum(len(urls) for urls in result.checked.values())
-    print(f"\n{result.visited} pages visited, {checked} pages of {len(result.checked)} endpoints "
-          "checked with axe at 1366 and 390 px")
-    print("\n".join(map(str, result.findings)))
-    blocking = [str(f) for f in result.findings
-                if f.impact in ("serious", "critical") or f.rule not in ALLOWED]
+
+
+def test_every_role_reaches_its_pages_without_an_error(plan: CrawlPlan):
+    checked = len(plan.checks)
+    print(f"\n{sum(plan.visited.values())} pages visited ({plan.visited}); {checked} pages of "
+          f"{len({c.endpoint for c in plan.checks})} endpoints planned, "
+          f"{sum(c.axe for c in plan.checks)} of them through axe")
     assert checked > 40, "the crawl found too few pages: did logging in fail?"
-    problems = ([f"error page: {line}" for line in result.errors] + blocking
-                + [f"wider than 390 px: {line}" for line in result.too_wide]
-                + [f"not one <h1>: {line}" for line in result.headings])
+    assert all(plan.visited[who] > (1 if email else 0) for who, email, _ in ROLES), plan.visited
+    assert not plan.errors, f"{len(plan.errors)} links answer an error:\n" + "\n".join(plan.errors)
+
+
+def test_the_groups_share_out_every_planned_page_once(plan: CrawlPlan):
+    groups = [plan.group(index, GROUPS) for index in range(GROUPS)]
+    assert sorted((c for g in groups for c in g), key=repr) == sorted(plan.checks, key=repr)
+    assert all(groups), "a group has no pages: lower GROUPS"
+    endpoints = [{c.endpoint for c in g} for g in groups]
+    assert all(a.isdisjoint(b) for i, a in enumerate(endpoints) for b in endpoints[i + 1:])
+
+
+@pytest.mark.parametrize("group", range(GROUPS), ids=lambda g: f"group{g + 1}of{GROUPS}")
+def test_every_page_passes_axe_for_every_role(plan: CrawlPlan, role_tab, demo_site: DemoSite, group: int):
+    checks = plan.group(group, GROUPS)
+    result = CheckResult()
+    for check in checks:
+        page_check(role_tab(check.who), demo_site.base_url, check, result)
+    for who in {check.who for check in checks}:
+        role_tab(who).goto("about:blank")  # no page's timers run on while other tests do
+    print(f"\n{len(checks)} pages ({sum(c.axe for c in checks)} through axe at 1366 and 390 px): "
+          + ", ".join(sorted({c.endpoint for c in checks})))
+    print("\n".join(map(str, result.findings)))
+    problems = result.problems(ALLOWED)
     assert not problems, f"{len(problems)} accessibility problems:\n" + "\n".join(problems)
+
+
+def test_structural_twins_differ_only_in_words_targets_and_values():
+    page = ('<main><h1>{title}</h1><a href="{href}" class="btn">{link}</a>'
+            '<input name="q" value="{value}" aria-label="{label}"><td data-sort="{sort}">{cell}</td></main>')
+    first = markup_skeleton(page.format(title="Touchpoints", href="/t/1", link="Open", value="a", label="Search",
+                                        sort="1", cell="Ann"))
+    assert first == markup_skeleton(page.format(title="Kontaktpunkter", href="/t/2?sort=name", link="Öppna",
+                                                value="b", label="Sök", sort="9", cell="Bo Ærø"))
+    # What axe judges is kept: an empty link or label, another class, id or element.
+    assert first != markup_skeleton(page.format(title="T", href="/t/1", link="", value="a", label="Search",
+                                                sort="1", cell="Ann"))
+    assert first != markup_skeleton(page.format(title="T", href="/t/1", link="Open", value="a", label="",
+                                                sort="1", cell="Ann"))
+    assert first != markup_skeleton(page.replace('class="btn"', 'class="btn btn-light"').format(
+        title="T", href="/t/1", link="Open", value="a", label="Search", sort="1", cell="Ann"))
+    assert first != markup_skeleton(page.replace("<main>", '<main id="x">').format(
+        title="T", href="/t/1", link="Open", value="a", label="Search", sort="1", cell="Ann"))
+    assert first != markup_skeleton(page.replace("</main>", "<img></main>").format(
+        title="T", href="/t/1", link="Open", value="a", label="Search", sort="1", cell="Ann"))
+
+
+#: A page with what the check must catch: an image without alt text shown only on phones, a form
+#: field without a label at both widths, two <h1>, a 600 px wide block.
+BROKEN_PAGE = """<!doctype html><html lang="en"><head><title>Broken</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>.phone { display: none } @media (max-width: 600px) { .phone { display: block } }</style></head>
+<body><main><h1>One</h1><h1>Two</h1><input type="text"><img class="phone" src="/x.png">
+<div style="width: 600px">wide</div></main></body></html>"""
+
+
+def test_a_new_violation_fails_the_check_at_the_width_it_shows(browser):
+    context = browser.new_context(viewport=WIDE)
+    context.add_init_script(script=AXE_SCRIPT)
+    context.route("http://a11y.test/**", lambda route: route.fulfill(
+        status=200, content_type="text/html", body=BROKEN_PAGE))
+    try:
+        page = context.new_page()
+        result = CheckResult()
+        page_check(page, "http://a11y.test", PlannedCheck("visitor", "/broken", "x.broken", True, 0), result)
+        found = {(f.rule, f.width) for f in result.findings}
+        assert {("label", 1366), ("label", 390), ("image-alt", 390)} <= found
+        assert ("image-alt", 1366) not in found  # the image is hidden on wide screens
+        assert result.too_wide and result.headings
+        assert any("[critical] image-alt @390px" in p for p in result.problems({}))
+
+        # A structural twin is measured at 390 px only, without axe.
+        twin = CheckResult()
+        page_check(page, "http://a11y.test", PlannedCheck("visitor", "/broken2", "x.broken", False, 0), twin)
+        assert not twin.findings and twin.too_wide and twin.headings
+        assert page.viewport_size == NARROW
+    finally:
+        context.close()

@@ -20,24 +20,23 @@ from __future__ import annotations
 
 import json
 import re
-from collections import deque
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Iterator
-from urllib.parse import urljoin
 
 import pytest
 from sqlalchemy import String, Text, select
 
 from cxgov.auth.models import User
 from cxgov.catalogues import TRANSLATIONS, catalogue_read
-from cxgov.demo import DEMO_ADMIN, DEMO_AMBASSADOR, DEMO_CONSULTANT, DEMO_SLUG, DEMO_SPONSOR, demo_create
+from cxgov.demo import DEMO_ADMIN, DEMO_AMBASSADOR, DEMO_CONSULTANT, DEMO_SLUG, DEMO_SPONSOR
 from cxgov.extensions import db
 from cxgov.framework.model import Text as FrameworkText
 from cxgov.orgs.models import Organisation
 from tests.conftest import login_as
 from tests.e2e.a11y_crawl import SKIP_ENDPOINTS as A11Y_SKIP_ENDPOINTS
-from tests.e2e.a11y_crawl import links_to_follow
+from tests.e2e.a11y_crawl import pages_reached
+from tests.e2e.conftest import demo_database
 
 #: The languages with a catalogue; the catalogue test fails when one the app offers is missing.
 LANGUAGES = sorted(p.parents[1].name for p in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
@@ -237,41 +236,37 @@ class LanguageCrawl:
 def crawl_language(app, client, who: str, crawl: LanguageCrawl, sources: EnglishSources,
                    own_words: set[str], max_pages: int = 250) -> None:
     """Visit every page ``client``'s user reaches from the landing page and collect English left."""
-    base = "http://localhost"
-    start = urljoin(base, "/" if who != "visitor" else "/login")
-    queue, queued, followed = deque([start]), {start}, {}
-    headers = {"Accept-Language": crawl.lang}
-    visited = 0
-    while queue and visited < max_pages:
-        url = queue.popleft()
-        response = client.get(url, headers=headers, follow_redirects=True)
-        if response.status_code >= 400:
-            crawl.errors.append(f"{who}: {url}: {response.status_code}")
-            continue
-        if not (response.content_type or "").startswith("text/html"):
-            continue
-        visited += 1
-        landed = urljoin(base, response.request.path + (f"?{response.request.query_string.decode()}"
-                                                         if response.request.query_string else ""))
+    start = "/" if who != "visitor" else "/login"
+    for reached in pages_reached(app, client, who, start, crawl.errors, headers={"Accept-Language": crawl.lang},
+                                 skip=SKIP_ENDPOINTS, max_pages=max_pages):
+        crawl.pages += 1
         page = _Page()
-        page.feed(response.get_data(as_text=True))
+        page.feed(reached.html)
         if page.lang and page.lang.split("-")[0] != crawl.lang:
-            crawl.wrong_lang.append(f"{who}: {landed}: <html lang={page.lang}>")
+            crawl.wrong_lang.append(f"{who}: {reached.url}: <html lang={page.lang}>")
         for text in page.texts:
             for piece in _pieces(text):
                 if piece in ALLOWED or piece in own_words or not re.search(r"[A-Za-z]{2}", piece):
                     continue
                 if sources.matches(piece):
-                    crawl.english.setdefault(piece, f"{who}: {landed}")
-        queue.extend(links_to_follow(app, landed, page.links, base, queued, followed, skip=SKIP_ENDPOINTS))
-    crawl.pages += visited
+                    crawl.english.setdefault(piece, f"{who}: {reached.url}")
+
+
+@pytest.fixture(scope="session")
+def demo_app() -> Iterator[Any]:
+    """The demo workspace on a database of its own, built once per test process for every language.
+
+    The crawl only reads it, apart from the language each test sets first.
+    """
+    with demo_database("i18n_demo") as app:
+        yield app
 
 
 @pytest.fixture
-def demo(app):
-    demo_create()
-    db.session.commit()
-    return db.session.scalar(select(Organisation).where(Organisation.slug == DEMO_SLUG))
+def demo(demo_app) -> Iterator[Organisation]:
+    with demo_app.app_context():
+        yield db.session.scalar(select(Organisation).where(Organisation.slug == DEMO_SLUG))
+        db.session.remove()
 
 
 def _set_language(org: Organisation, lang: str) -> None:
@@ -285,27 +280,26 @@ def _set_language(org: Organisation, lang: str) -> None:
 
 
 @pytest.mark.skipif(not LANGUAGES, reason="no catalogue yet: test_every_interface_language_has_a_catalogue fails")
-def test_no_english_is_left_on_any_page_in_any_language(app, demo):
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_english_is_left_on_any_page(demo_app, demo, lang):
+    """One test per language, so pytest-xdist can crawl the languages on both cores."""
     from cxgov.framework.catalog import framework_catalog
 
     catalog = framework_catalog()
     frameworks = [fw for key in catalog.versions for fw in catalog.all_versions(key)]
+    _set_language(demo, lang)
     own_words = user_data_texts()
     users = {u.email: u for u in db.session.scalars(select(User))}
-    report, total = [], 0
-    for lang in LANGUAGES:
-        _set_language(demo, lang)
-        sources = english_sources(lang, frameworks)
-        crawl = LanguageCrawl(lang)
-        for who, email in ROLES:
-            client = app.test_client()
-            if email:
-                login_as(client, users[email])
-            crawl_language(app, client, who, crawl, sources, own_words)
-        total += crawl.pages
-        assert crawl.pages > 40, f"{lang}: the crawl reached only {crawl.pages} pages: did logging in fail?"
-        report += [f"{lang}: {text!r} on {where}" for text, where in sorted(crawl.english.items())]
-        report += [f"{lang}: error page {line}" for line in crawl.errors]
-        report += [f"{lang}: {line}" for line in crawl.wrong_lang]
-    print(f"\n{total} pages crawled in {', '.join(LANGUAGES)}")
+    sources = english_sources(lang, frameworks)
+    crawl = LanguageCrawl(lang)
+    for who, email in ROLES:
+        client = demo_app.test_client()
+        if email:
+            login_as(client, users[email])
+        crawl_language(demo_app, client, who, crawl, sources, own_words)
+    print(f"\n{crawl.pages} pages crawled in {lang}")
+    assert crawl.pages > 40, f"{lang}: the crawl reached only {crawl.pages} pages: did logging in fail?"
+    report = [f"{lang}: {text!r} on {where}" for text, where in sorted(crawl.english.items())]
+    report += [f"{lang}: error page {line}" for line in crawl.errors]
+    report += [f"{lang}: {line}" for line in crawl.wrong_lang]
     assert not report, f"{len(report)} English texts or problems left:\n" + "\n".join(report[:200])
