@@ -4,7 +4,8 @@ Which field a rule applies to is declared in :mod:`cxgov.register.tables`. The c
 need no database are here (pure: the spreadsheet reader types each cell, then checks it with
 :func:`field_check` and :func:`row_check`); the one write path
 (:mod:`cxgov.register.write`) runs the same checks and adds those that need the register
-(unique within the organisation, an active person, same-organisation references).
+(unique within the organisation, an active person, same-organisation references, a person's
+cxgov account: a member of the organisation, linked to no other person of it).
 """
 
 from __future__ import annotations

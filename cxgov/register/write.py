@@ -4,7 +4,8 @@ Every writer of register rows comes through :func:`register_rows_apply`: the for
 (:mod:`cxgov.register.services`), the spreadsheet import and the API's bulk upsert
 (:mod:`cxgov.register.transfer.services`), the CLI, the API's row endpoints, onboarding and the
 demo. The org package (:mod:`cxgov.ops.transfer`) copies rows and their history verbatim and
-checks them with :func:`register_rows_check`, the same checks without the writing.
+checks them with :func:`register_rows_check`, the same checks without the writing; the
+import's preview asks it too, so it refuses exactly what applying would.
 
 A row is a dict of declared field values (:mod:`cxgov.register.tables`): references as ids (or
 the referenced row itself), plus ``id`` (and optionally ``version``, the ``version_id`` the editor
@@ -13,10 +14,13 @@ declared default on a new row). ``active`` deactivates or reactivates; for a CX 
 no such column, ``active: False`` ends the role (its last day yesterday, or its start day) and
 ``active: True`` reopens it.
 
-Every row of a call is checked before anything is written; a refused call raises
+Every row of a call is checked before anything is written, against the register as it will
+stand after the call (so one call may swap two names, or move a person's cxgov account link
+from one person to another); a refused call raises
 :class:`RowsRefused` with every problem (the row's position and the field), and writes nothing.
-New rows go in with one multi-row INSERT, changed rows with one version-checked UPDATE each
-(a stale ``version`` or a row saved meanwhile raises :class:`ConflictError`), and the change
+Changed rows are written first, with one version-checked UPDATE each (a stale ``version`` or
+a row saved meanwhile raises :class:`ConflictError`), then new rows with one multi-row INSERT
+(so a new row may take a name a changed row gives up), and the change
 log with one multi-row INSERT, in the same shape whoever wrote: ``{field: [before, after]}``
 with people and places by name. Services flush only; the caller commits once.
 """
