@@ -27,12 +27,13 @@ from ..extensions import db
 from ..history.models import ChangeLog
 from ..history.services import history_for_entity, jsonable
 from ..messages import N_
-from ..orgs.models import EDIT_REGISTER, READ
+from ..orgs.models import EDIT_REGISTER, READ, Organisation
 from ..tenancy import current_org, org_get, roles_required
 from . import queries, services
 from .blueprint import bp
 from .forms import VersionedForm, VersionOnlyForm, choices_fill, form_prefill, form_values, table_form
 from .health import REVIEW_MAX_AGE_DAYS
+from .models import Person
 from .tables import TABLE_BY_KEY
 from .write import MODELS, register_rows_apply
 
@@ -205,8 +206,18 @@ def _choices_fill(form: VersionedForm, view: TableView, *, entity: Any) -> None:
         key=view.key,
         entity=entity,
         rows=queries.form_rows(org, key=view.key, current=current, everyone=request.method == "POST"),
-        members=queries.org_members(org) if view.key == "people" else (),
+        members=_accounts(org, entity) if view.key == "people" else (),
     )
+
+
+def _accounts(org: Organisation, person: Person | None) -> list[User]:
+    """Return the accounts a person may be linked to: the members, and the one they have (a member who left).
+
+    The write path accepts a link kept as it is, so editing such a person need not drop it.
+    """
+    members = queries.org_members(org)
+    kept = person.user if person is not None else None
+    return members + [kept] if kept is not None and kept not in members else members
 
 
 # --- the five views -----------------------------------------------------------------------

@@ -406,7 +406,13 @@ def test_a_person_account_link_is_the_write_paths_rule_for_every_writer(db, clie
     db.session.commit()
     services.person_update(person=db.session.get(Person, _gone.id), title="Left, still linked", by=None)
     db.session.commit()
-    assert db.session.get(Person, _gone.id).user_id == linked.id
+    gone = db.session.get(Person, _gone.id)
+    response = client.post(f"/o/{org.slug}/register/people/{gone.id}/edit",  # the form keeps the link too
+                           data={"name": gone.name, "email": gone.email, "title": "Edited", "department": "",
+                                 "active": "y", "user_id": str(linked.id), "version_id": str(gone.version_id)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Person, _gone.id).user_id == linked.id and db.session.get(Person, _gone.id).title == "Edited"
     # no other writer can make a link: the file has no account column, the API no account field
     rows = [["new@example.com", "New", "", "", True]]
     header = b"email,name,title,department,active,user\r\n"
