@@ -42,6 +42,7 @@ from cxgov.extensions import db
 from cxgov.orgs.models import Membership, Organisation, Role
 from tests.access import Access
 from tests.conftest import TEST_PASSWORD, _empty_all_tables, make_test_app
+from tests.fingerprint import fingerprint
 from tests.test_tenancy import ACCESS, MODULES, World, sign_in
 
 SCRIPT = "<script>alert(1)</script>"
@@ -269,20 +270,6 @@ def _cross_org_references() -> list[str]:
     return problems
 
 
-def _table_digests() -> dict[str, str]:
-    """Return a digest per table (the security log excluded), to name what a request changed."""
-    import hashlib
-
-    digests = {}
-    for table in db.metadata.sorted_tables:
-        if table.name == "security_event":
-            continue
-        rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
-        digests[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
-    db.session.rollback()
-    return digests
-
-
 def _check_html(body: str, where: str) -> None:
     assert "<script>alert(1)" not in body, f"{where}: a posted <script> is shown unescaped"
     for result in SSTI_RESULTS:
@@ -306,7 +293,8 @@ def _post(target: Target, client, data: dict[str, Any], *, other_url: bool = Fal
     state: Hostile = app.hostile_state
     url = target.url_other if other_url else target.url_own
     _login(app, client)
-    before = _table_digests()
+    before = fingerprint()
+    db.session.rollback()  # the request starts its own transaction
     state.exceptions.clear()
     payload: dict[str, Any] = {}
     for name, value in data.items():
@@ -333,8 +321,7 @@ def _post(target: Target, client, data: dict[str, Any], *, other_url: bool = Fal
     if other_url:
         assert response.status_code == 404, f"{where}: another organisation's ids must answer 404"
     if refused:
-        after = _table_digests()
-        changed = sorted(name for name in after if after[name] != before.get(name))
+        changed = fingerprint().changed_since(before)
         assert not changed, f"{where}: the request was refused but these tables changed: {changed}\n{flashes}"
     else:
         assert not _cross_org_references(), f"{where}: a row now points into another organisation"

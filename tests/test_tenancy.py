@@ -7,7 +7,6 @@ Own org with another org's object ids: 404 as well.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib
 import sqlite3
 from dataclasses import dataclass
@@ -17,7 +16,6 @@ from typing import Any, Callable
 import pytest
 from flask import url_for
 
-from cxgov.audit import SecurityEvent
 from cxgov.auth.models import User
 from cxgov.extensions import db
 from cxgov.orgs.models import Organisation, Role
@@ -26,6 +24,7 @@ from tests.access import Access
 from tests.conftest import _TMP
 from tests.conftest import _empty_all_tables as empty_all_tables
 from tests.conftest import login_as
+from tests.fingerprint import fingerprint  # also imported from here by other features' tests
 
 TESTS_DIR = Path(__file__).parent
 
@@ -124,23 +123,6 @@ def fresh_world(make_org, make_member) -> World:
 
 def org_scoped_endpoints(app) -> set[str]:
     return {rule.endpoint for rule in app.url_map.iter_rules() if "<org_slug>" in rule.rule}
-
-
-def fingerprint() -> str:
-    """Return a hash of every row of every table except the security log.
-
-    Rows are read through the driver, without SQLAlchemy's type processing: the hash only
-    has to change when a row does, and the matrix takes hundreds of fingerprints.
-    """
-    digest = hashlib.sha256()
-    connection = db.session.connection()
-    for table in db.metadata.sorted_tables:
-        if table.name == SecurityEvent.__tablename__:
-            continue
-        order = ", ".join(f'"{column.name}"' for column in table.primary_key.columns)
-        rows = connection.exec_driver_sql(f'SELECT * FROM "{table.name}" ORDER BY {order}').all()
-        digest.update(repr((table.name, rows)).encode())
-    return digest.hexdigest()
 
 
 def request(client, endpoint: str, access: Access, org: Organisation, ids: dict[str, int]):
