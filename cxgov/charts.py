@@ -197,11 +197,35 @@ def _wrap(label: str, max_chars: int, max_lines: int = 2) -> list[str]:
     return [_ellipsize(line, max_chars) for line in lines if line] or [""]
 
 
+def language_of(label: object) -> str | None:
+    """Return the language a label says it is in, else None (the chart's, i.e. the page's).
+
+    Framework text shown in English because its translation is missing is a ``SourceText``
+    (:mod:`cxgov.framework.model`), which carries ``lang``; its ``<text>`` gets that language.
+    """
+    lang = getattr(label, "lang", None)
+    return lang if isinstance(lang, str) and not isinstance(label, Markup) else None
+
+
 def _label(
-    x: float, y: float, s: str, *, size: float = 11, fill: str = INK, anchor: str = "middle", weight: str | None = None
+    x: float,
+    y: float,
+    s: str,
+    *,
+    size: float = 11,
+    fill: str = INK,
+    anchor: str = "middle",
+    weight: str | None = None,
+    lang: str | None = None,
 ) -> str:
-    """Return one <text> element with its baseline at ``y``."""
+    """Return one <text> element with its baseline at ``y``; ``lang`` when it differs from the page's.
+
+    Both ``xml:lang`` (SVG 1.1, standalone SVG) and ``lang`` (SVG 2, inline in HTML) are
+    written, so screen readers and the PDF read an English label in a Swedish report as English.
+    """
     extra = f' font-weight="{weight}"' if weight else ""
+    if lang:
+        extra += f' xml:lang="{_text(lang)}" lang="{_text(lang)}"'
     return (
         f'<text x="{_n(x)}" y="{_n(y)}" font-family="{FONT_FAMILY}" font-size="{_n(size)}"'
         f' fill="{fill}" text-anchor="{anchor}"{extra}>{_text(s)}</text>'
@@ -340,7 +364,9 @@ def _legend(series: Sequence[Series], width: float, top: float, accent: str) -> 
             f" {_stroke_attrs(style, colour)}/>"
         )
         parts.append(_marker(style.marker, x + 13, y, colour))
-        parts.append(_label(x + 32, y + 3.8, _ellipsize(s.name, 40), size=10.5, anchor="start"))
+        parts.append(
+            _label(x + 32, y + 3.8, _ellipsize(s.name, 40), size=10.5, anchor="start", lang=language_of(s.name))
+        )
     return parts, rows * _LEGEND_ROW + 4
 
 
@@ -391,6 +417,7 @@ def radar_chart(
     lo, hi = _bounds(min_value, max_value, 0, 5)
     width = max(160.0, float(_clean(size) or 420))
     labels = [str(a) for a in axes]
+    label_langs = [language_of(a) for a in axes]
     n = len(labels)
     if n == 0:
         return _no_data(width, width * 0.6, title)
@@ -518,9 +545,9 @@ def radar_chart(
         _, y = point(0, v)
         parts.append(_label(cx - 5, cy + y + 3, _v(v), size=8.5, fill=SUBTLE, anchor="end"))
 
-    for x_rel, y0, lines in label_parts:
+    for (x_rel, y0, lines), lang in zip(label_parts, label_langs):
         for k, line in enumerate(lines):
-            parts.append(_label(cx + x_rel, cy + y0 + (k + 1) * line_h - 3, line, size=font))
+            parts.append(_label(cx + x_rel, cy + y0 + (k + 1) * line_h - 3, line, size=font, lang=lang))
 
     height = chart_h
     if len(series) > 1:
@@ -784,10 +811,10 @@ def bar_chart(
         )
         parts.append(_label(x, plot_bottom + 12, _v(t), size=9, fill=SUBTLE))
 
-    for i, (name, v, target) in enumerate(zip(shown, vals, tgts)):
+    for i, (name, v, target, label) in enumerate(zip(shown, vals, tgts, labels)):
         y = top + i * row + 5
         mid = y + bh / 2
-        parts.append(_label(left - 10, mid + font * 0.36, name, size=font, anchor="end"))
+        parts.append(_label(left - 10, mid + font * 0.36, name, size=font, anchor="end", lang=language_of(label)))
         parts.append(f'<rect x="{_n(left)}" y="{_n(y)}" width="{_n(plot_w)}" height="{_n(bh)}" fill="{TRACK}"/>')
         end = left
         if v is not None and v > 0:
@@ -995,6 +1022,7 @@ def heatmap(
                 size=9,
                 fill=INK,
                 anchor="start",
+                lang=language_of(name),
             )
         )
         for j in range(n_cols):

@@ -32,15 +32,21 @@ class SourceText(str):
     lang = DEFAULT_LANGUAGE
 
 
-def language_of_part(value: Any, lang: str | None) -> Any:
+def language_of_part(value: Any, lang: str | None, text_lang: str | None = None) -> Any:
     """Mark framework text that fell back to English with ``lang="en"`` on a ``lang`` page (WCAG 3.1.2).
 
-    ``value`` is a string from :meth:`Text.get` (a :class:`SourceText` when it fell back). For
-    element content only (the Jinja filter ``language_of_part``): attributes, titles and SVG
-    keep the plain text.
+    ``value`` is a string from :meth:`Text.get` (a :class:`SourceText` when it fell back).
+    ``text_lang`` is the language other text is in when it is not the page's (a report's text
+    on a page in the reader's language); it is marked too. For element content only (the Jinja
+    filter ``language_of_part``): attributes and titles keep the plain text, and SVG labels
+    carry their own ``lang`` (:func:`cxgov.charts.language_of`).
     """
-    if isinstance(value, SourceText) and value and (lang or DEFAULT_LANGUAGE) != value.lang:
-        return Markup('<span lang="%s">%s</span>') % (value.lang, value)
+    if not isinstance(value, str) or not value:
+        return value
+    page = lang or DEFAULT_LANGUAGE
+    own = value.lang if isinstance(value, SourceText) else (text_lang or page)
+    if own != page:
+        return Markup('<span lang="%s">%s</span>') % (own, value)
     return value
 
 

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import html
 import io
+from datetime import date
 import json
 import re
 import shutil
 
 import docx
+import lxml.html
 import pytest
 import yaml
 from markupsafe import escape
 from sqlalchemy import select
 
+from cxgov.actions.services import action_create
 from cxgov.extensions import db
 from cxgov.framework.catalog import framework_catalog_clear
 from cxgov.framework.loader import DEFAULT_FRAMEWORK_DIR
@@ -164,3 +167,92 @@ def test_the_word_report_is_in_its_language_and_marks_english_fallback_text(make
     assert english_default == "en-GB" and english_marked == {}
     danish_default, danish_marked = _word_languages(report_docx(report_context_for_cycle(org, cycle, lang="da")))
     assert danish_default == "da-DK" and danish_marked == {}  # Danish is complete
+
+
+@pytest.fixture
+def bare_sv(untitled_sv, app):
+    """Also no Swedish framework title, dimension titles or stage texts: every section shows some English."""
+    folder = app.config["ASSESSMENTS_DIR"]
+    overlay_file = f"{folder}/cx-governance-1.1.sv.yaml"
+    with open(overlay_file, encoding="utf-8") as handle:
+        overlay = yaml.safe_load(handle)
+    overlay.pop("title", None)
+    overlay["stages"] = {}
+    for texts in overlay["dimensions"].values():
+        texts.pop("title", None)
+    with open(overlay_file, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(overlay, handle, allow_unicode=True, sort_keys=False)
+    framework_catalog_clear()
+    english = yaml.safe_load(open(f"{folder}/cx-governance-1.1.yaml", encoding="utf-8"))
+    yield {
+        "framework": english["title"],
+        "dimensions": {d["title"] for d in english["dimensions"]},
+        "practices": set(untitled_sv.values()),
+        "stages": {s["name"] for s in english.get("stages", [])},
+    }
+
+
+def _language_at(node) -> str | None:
+    """Return the language in force at ``node``: its own lang / xml:lang or its nearest ancestor's."""
+    for element in (node, *node.iterancestors()):
+        lang = element.get("lang") or element.get("xml:lang")
+        if lang:
+            return lang
+    return None
+
+
+def test_every_report_section_marks_english_fallback_text(client, make_org, make_member, make_user, bare_sv):
+    """Key messages, summary, charts (their table and SVG labels), actions, method, cover and contents."""
+    consultant = make_user(is_consultant=True)
+    org = make_org(language="sv", consultant=consultant)
+    cycle = _answered_cycle(org, make_member)
+    action_create(org=org, by=None, title="Ring tillbaka kunderna", practice_id="A1", due_date=date(2026, 9, 1))
+    db.session.commit()
+    login_as(client, consultant)
+    page = client.get(f"/o/{org.slug}/reports/{cycle.id}?lang=sv").get_data(as_text=True)
+    context = report_context_for_cycle(org, cycle, lang="sv")
+    english = {bare_sv["framework"], *bare_sv["dimensions"], *bare_sv["practices"], *bare_sv["stages"]}
+    for name, markup in (("page", page), ("pdf", render.render_pdf_html(context))):
+        root = lxml.html.fromstring(markup)
+        article = root if name == "pdf" else root.xpath("//article")[0]
+        assert root.get("lang") == "sv"
+        seen: dict[str, set[str]] = {}
+        for element in article.iter():
+            if not isinstance(element.tag, str) or element.tag in ("style", "script", "title"):
+                continue
+            for text in (element.text, *(child.tail for child in element)):
+                text = " ".join((text or "").split())
+                if text in english:
+                    seen.setdefault(_language_at(element), set()).add(text)
+        # English fallback text anywhere in the report is inside lang="en", never read as Swedish.
+        assert set(seen) == {"en"}, (name, {k: sorted(v)[:3] for k, v in seen.items()})
+        shown = seen["en"]
+        assert bare_sv["framework"] in shown  # cover and method
+        assert bare_sv["dimensions"] <= shown  # charts table, contents, appendix B
+        rows = (*context.actions.done, *context.actions.overdue, *context.actions.open)
+        assert rows and rows[0].practice_title in shown  # the action plan's table
+        if context.summary.stage:
+            assert context.summary.stage in shown  # key messages
+        # SVG labels: the radar (or bars) and the trend legend name the dimensions, the heatmap
+        # the practices; each label of English text carries xml:lang and lang "en".
+        labels = [(t.get("lang"), t.get("{http://www.w3.org/XML/1998/namespace}lang") or t.get("xml:lang"),
+                   "".join(t.itertext()).rstrip("\u2026")) for t in article.iter("text")]
+        marked = [text for lang, xml_lang, text in labels if lang == "en" and xml_lang == "en"]
+        assert marked and all(any(text in full for full in english) for text in marked), marked[:5]
+        assert not [text for lang, _x, text in labels if lang is None and text in english]
+        for title in bare_sv["dimensions"]:
+            assert any(title.startswith(text) for text in marked), title
+
+
+def test_the_report_editor_marks_report_text_in_another_language(client, make_org, make_member, make_user,
+                                                                 untitled_sv):
+    """A Swedish report edited by an English-speaking consultant: its Swedish gap titles say so."""
+    consultant = make_user(is_consultant=True, language="en")
+    org = make_org(language="da", consultant=consultant)
+    cycle = _answered_cycle(org, make_member)
+    db.session.commit()
+    login_as(client, consultant)
+    page = client.get(f"/o/{org.slug}/reports/{cycle.id}/edit").get_data(as_text=True)
+    assert '<html lang="en"' in page
+    gap = report_context_for_cycle(org, cycle, lang="da").gaps[0]
+    assert f'<span lang="da">{escape(gap.title)}</span>' in page
