@@ -152,7 +152,30 @@ def _env() -> Environment:
 def render_pdf_html(c: ctx.ReportContext) -> str:
     """Return the final HTML document WeasyPrint lays out, in the report's language."""
     with rendering_in(c.language):
-        return _env().get_template("reports/pdf.html").render(**report_vars(c))
+        return toc_page_numbers(_env().get_template("reports/pdf.html").render(**report_vars(c)))
+
+
+_TOC = re.compile(r'<nav class="rp-toc".*?</nav>', re.DOTALL)
+_TOC_TARGET = re.compile(r'href="#([A-Za-z0-9_-]+)"')
+
+
+def toc_page_numbers(document: str) -> str:
+    """Return ``document`` with one page-number rule per contents entry, naming its target.
+
+    ``target-counter(attr(href), page)`` in one rule would do, but WeasyPrint 70 files the page
+    number it misses under no anchor (the ``attr()`` is not resolved there) and as a counter of
+    the contents' own page, so the cover page was laid out a third time once the page count
+    was known (each pass ~20 ms). Naming each target gives WeasyPrint the anchor: the cover page
+    is laid out twice, the least a contents with page numbers needs (with the fix in pdf_targets).
+    """
+    toc = _TOC.search(document)
+    if toc is None:
+        return document
+    rules = "".join(
+        f'.rp-toc a[href="#{anchor}"]::after {{ content: target-counter(url(#{anchor}), page); }}'
+        for anchor in _TOC_TARGET.findall(toc.group(0))
+    )
+    return document.replace("</head>", f"<style>{rules}</style>\n</head>", 1)
 
 
 # -- the URL fetcher ---------------------------------------------------------------------
@@ -342,10 +365,12 @@ def report_html_class() -> type:
     import weasyprint
     from weasyprint import CSS, HTML
 
-    # svg_text imports WeasyPrint, which the app loads only once a PDF is laid out.
+    # svg_text and pdf_targets import WeasyPrint, which the app loads only once a PDF is laid out.
+    from .pdf_targets import target_counters_install
     from .svg_text import svg_text_whole_runs_install
 
     svg_text_whole_runs_install()
+    target_counters_install()
     ua_file = Path(weasyprint.__file__).parent / "css" / "html5_ua.css"
     try:
         from weasyprint.html import UA_COUNTER_STYLE  # not in every release: the except keeps WeasyPrint's sheet

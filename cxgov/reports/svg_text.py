@@ -13,8 +13,8 @@ one line WeasyPrint has already laid out to measure it: the same glyphs at the s
 
 from __future__ import annotations
 
+import re
 import threading
-from math import inf
 from typing import Any
 
 import weasyprint
@@ -25,17 +25,25 @@ from weasyprint.matrix import Matrix
 from weasyprint.svg.bounding_box import extend_bounding_box
 from weasyprint.svg.text import Style, TextBox
 from weasyprint.svg.utils import normalize, size
-from weasyprint.text.line_break import split_first_line
+from weasyprint.text.ffi import FROM_UNITS, pango
+from weasyprint.text.line_break import create_layout, line_size
 
 #: Attributes that give a text node per-character layout: those keep WeasyPrint's own path.
 _PER_CHARACTER = ("dx", "dy", "rotate", "textLength")
+#: A coordinate as the report's charts write it: one plain number (normalize() is four regexes).
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _lock = threading.Lock()
 _installed = False
 
 
 def _single(value: str | None) -> bool:
     """Return whether an ``x``/``y`` attribute holds at most one coordinate."""
-    return value is None or len(normalize(value).strip().split(" ")) <= 1
+    return value is None or bool(_PLAIN_NUMBER.fullmatch(value)) or len(normalize(value).strip().split(" ")) <= 1
+
+
+def _coordinate(value: str, font_size: float, reference: float) -> float:
+    """Return one ``x``/``y`` coordinate in user units, as WeasyPrint reads it."""
+    return float(value) if _PLAIN_NUMBER.fullmatch(value) else size(normalize(value).strip(), font_size, reference)
 
 
 def svg_text_whole_runs_install() -> bool:
@@ -98,7 +106,19 @@ def _whole_run_text(original: Any) -> Any:
                 weight = 400
         style["font_weight"] = weight
 
-        layout, _, _, width, height, baseline = split_first_line(content, style, svg.context, inf, 0)
+        # One Pango layout per distinct label and font in this drawing, made once: split_first_line
+        # made it, measured it and dropped it, and drawing made it again (reactivate). The
+        # heatmap repeats the same few numbers a hundred times.
+        key = (content, tuple(style["font_family"]), style["font_style"], weight, font_size, style["direction"])
+        layouts = svg.__dict__.setdefault("_cxgov_text_layouts", {})
+        known = layouts.get(key)
+        if known is None:
+            layout = create_layout(content, style, svg.context, None, 0)
+            first_line, _ = layout.get_first_line()
+            width, height = line_size(first_line, style)
+            baseline = pango.pango_layout_get_baseline(layout.layout) * FROM_UNITS
+            known = layouts[key] = (layout, style, width, height, baseline)
+        layout, style, width, height, baseline = known
 
         ascent, descent = font_size * 0.8, font_size * 0.2
         y_align = 0.0
@@ -119,8 +139,8 @@ def _whole_run_text(original: Any) -> Any:
 
         # As WeasyPrint positions the first letter (including its test of the value, not of
         # the attribute, before it resets the pending dx/dy).
-        x = size(normalize(attrib["x"]).strip(), font_size, svg.inner_width) if "x" in attrib else None
-        y = size(normalize(attrib["y"]).strip(), font_size, svg.inner_height) if "y" in attrib else None
+        x = _coordinate(attrib["x"], font_size, svg.inner_width) if "x" in attrib else None
+        y = _coordinate(attrib["y"], font_size, svg.inner_height) if "y" in attrib else None
         if x:
             svg.cursor_d_position[0] = 0
         if y:
@@ -138,7 +158,6 @@ def _whole_run_text(original: Any) -> Any:
         svg.stream.push_state()
         fill, stroke = svg.set_graphical_state(node, font_size)
         svg.stream.begin_text()
-        layout.reactivate(style)
         svg.fill_stroke(fill, stroke, text=True)
         text_box = TextBox(layout, style)
         text_box.baseline = baseline

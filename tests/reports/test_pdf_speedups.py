@@ -114,3 +114,66 @@ def test_footer_words_are_one_translatable_sentence_escaped_for_css(monkeypatch)
     assert '"sida " counter(page) " \\22 av\\22  \\3c " counter(pages) "\\3e  \\26  \\5c "' in css
     assert not re.search(r"[<>&]", css)
     assert "@page cover { @bottom-right { content: none; } }" in css
+
+
+@pytest.fixture(scope="module")
+def sample_pdf(tmp_path_factory):
+    """The sample report's HTML, PDF text per page, and how often WeasyPrint laid out each page."""
+    import logging
+
+    from weasyprint.logger import PROGRESS_LOGGER
+
+    context = samples.sample_context()
+    html = render.render_pdf_html(context)
+    made: list[str] = []
+
+    class Pages(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            message = record.getMessage()
+            if "Creating layout - Page" in message and "up-to-date" not in message:
+                made.append(message.rsplit(" ", 1)[1])
+
+    handler, level = Pages(), PROGRESS_LOGGER.level
+    PROGRESS_LOGGER.addHandler(handler)
+    PROGRESS_LOGGER.setLevel(logging.INFO)
+    try:
+        pdf, pages = render.render_document(html, context.cover.accent)
+    finally:
+        PROGRESS_LOGGER.removeHandler(handler)
+        PROGRESS_LOGGER.setLevel(level)
+    path = tmp_path_factory.mktemp("toc") / "report.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return html, text.split("\f")[:pages], made
+
+
+def test_contents_page_is_laid_out_twice_and_every_entry_names_its_target(sample_pdf):
+    html, _, made = sample_pdf
+    assert made.count("1") == 2  # once with unknown page numbers, once with them; was three times
+    assert all(made.count(str(n)) == 1 for n in range(2, 6))
+    toc = re.search(r'<nav class="rp-toc".*?</nav>', html, re.DOTALL).group(0)
+    for anchor in re.findall(r'href="#([\w-]+)"', toc):
+        assert f'a[href="#{anchor}"]::after {{ content: target-counter(url(#{anchor}), page); }}' in html
+
+
+def test_contents_page_numbers_are_the_pages_their_sections_start_on(sample_pdf):
+    _, texts, _ = sample_pdf
+    entries = dict(re.findall(r"^\s*(\S.*?\S)\s{3,}(\d+)\s*$", texts[0], re.MULTILINE))
+    assert len(entries) >= 10
+    for title in ("Key messages", "Roadmap for the next three quarters", "Appendix B · Practices by dimension"):
+        page = int(entries[title])
+        assert texts[page - 1].lstrip().startswith(title), title  # each of these sections starts a page
+
+
+def test_repeated_labels_share_one_layout_and_land_where_weasyprint_puts_them(tmp_path):
+    repeated = SVG_DOC.replace(
+        "</svg>",
+        '<text x="300" y="20" font-size="9" fill="#333333">4.0</text><text x="300" y="40" font-size="9">4.0</text></svg>',
+    )
+    fast = _words(render.render_document(repeated, "#1f5f8b")[0], tmp_path, "fast")
+    with weasyprints_own_svg_text():
+        own = _words(render.render_document(repeated, "#1f5f8b")[0], tmp_path, "own")
+    assert [w[0] for w in fast].count("4.0") == 3
+    assert [w[0] for w in fast] == [w[0] for w in own]
+    for (word, *box_fast), (_, *box_own) in zip(fast, own):
+        assert all(abs(a - b) < 1.0 for a, b in zip(box_fast, box_own)), (word, box_fast, box_own)
