@@ -8,6 +8,7 @@ scored result so a closed cycle's numbers never change.
 
 from __future__ import annotations
 
+import copy
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -211,6 +212,32 @@ def _closed_results(
     return [(r.period, found[(r.id, r.created_at, r.closed_at)]) for r in rows]
 
 
+#: cycle id -> (a private copy of the stored results, the result decoded from them). The same
+#: object while the stored results are equal, so the report's cache key digests it once.
+_stored_results: dict[int, tuple[dict[str, Any], CycleResult]] = {}
+
+
+def stored_result(cycle: Cycle) -> CycleResult:
+    """Return a closed cycle's stored result, the same object for as long as its stored data is equal.
+
+    Compared, not assumed: the stored results are matched against a private copy (dict equality
+    costs a fiftieth of decoding them), so a changed row never returns an old result.
+    """
+    results = cycle.results
+    if results is None:
+        raise ValueError(f"cycle {cycle.id} has no stored results")
+    with _results_lock:
+        kept = _stored_results.get(cycle.id)
+    if kept is not None and kept[0] == results:
+        return kept[1]
+    decoded = CycleResult.from_dict(results)
+    with _results_lock:
+        if len(_stored_results) >= _RESULTS_CACHE_SIZE:
+            _stored_results.clear()
+        _stored_results[cycle.id] = (copy.deepcopy(results), decoded)
+    return decoded
+
+
 def previous_closed_result(cycle: Cycle) -> tuple[str, CycleResult] | None:
     """Return (period, stored result) of the last closed cycle before ``cycle``."""
     found = _closed_results(Cycle.org_id == cycle.org_id, Cycle.period < cycle.period, newest_first=True, limit=1)
@@ -356,7 +383,7 @@ def cycle_score(
 ) -> CycleResult:
     """Return the cycle's result: stored when closed, computed live from the snapshot otherwise."""
     if cycle.is_closed and cycle.results is not None:
-        return CycleResult.from_dict(cycle.results)
+        return stored_result(cycle)
     if answers is None:
         answers = cycle_answers(cycle)
     if failing_checks is None:

@@ -252,12 +252,15 @@ def pdf(cycle_id: int) -> ResponseReturnValue:
     narrative = draft_narrative(report_draft_get(org=org, cycle=cycle)) if _can_manage() else None
     outcome = report_pdf_get(org=org, cycle=cycle, narrative=narrative, lang=_lang(org))
     security_event("export", detail=f"report pdf {cycle.period}" + (" (cached)" if outcome.cached else ""))
+    # Named before the commit, which expires the rows: reading cycle.period after it would load
+    # the cycle again with its framework snapshot (a fifth of a cached download).
+    name = f"{org.slug}-{cycle.period}-report.pdf"
     db.session.commit()
     response = send_file(
         io.BytesIO(outcome.pdf),
         mimetype="application/pdf",
         as_attachment=True,
-        download_name=f"{org.slug}-{cycle.period}-report.pdf",
+        download_name=name,
         etag=outcome.context_hash,
     )
     response.headers["Cache-Control"] = "private, no-cache"

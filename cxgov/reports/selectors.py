@@ -12,7 +12,9 @@ import base64
 import dataclasses
 import hashlib
 import json
+import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -20,7 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import Integer, String, bindparam, cast, func, literal, select, union_all
 
 from ..actions.selectors import action_followup
 from ..auth.models import User
@@ -28,10 +31,12 @@ from ..cycles import services as cycle_services
 from ..cycles.models import Answer, Cycle, Respondent
 from ..extensions import db
 from ..framework.model import Framework
+from ..history.models import ChangeLog
 from ..i18n import rendering_in, report_language
 from ..orgs.models import Membership, Organisation, Role, StoredFile
 from ..portfolio.benchmark import BenchmarkView, benchmark_for_cycle
-from ..register.health import HealthReport, practice_map, register_snapshot, run_health_checks
+from ..register.health import HealthReport, RegisterSnapshot, practice_map, register_snapshot, run_health_checks
+from ..register.models import Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint
 from ..scoring.engine import CycleResult
 from .context import (
     ActionInfo,
@@ -138,6 +143,114 @@ def _actions(org: Organisation, cycle: Cycle, result: CycleResult, today: date) 
     )
 
 
+# -- the register, read again only when it changed ----------------------------------------
+#: Every table :func:`register_snapshot` reads (tests/reports/test_register_stamp.py checks that
+#: the two agree). Each row carries a version counter raised by every UPDATE and an update time.
+REGISTER_MODELS = (Person, Channel, Journey, Touchpoint, CxRole, DelegatedMandate)
+
+
+def register_stamp(org_id: int) -> tuple[tuple[str | None, ...], ...]:
+    """Return what identifies the state of an organisation's register, in one aggregate query.
+
+    Per register table: rows, sum and max of ids, sum of version counters, newest update time;
+    and the organisation's newest change-log entry. An UPDATE raises a version (the register's
+    write path and the ORM both do) and sets the update time; an INSERT adds a row with a new id
+    (SQLite reuses an id only after the newest row was deleted, and then the count, the version
+    sum or the newer update time moves); a DELETE drops the count unless rows were added too,
+    which changes the ids; and every write through the register's write path adds a change-log
+    entry with a new id.
+    """
+    rows = db.session.execute(_register_stamp_query(), {"org_id": org_id}).all()
+    return tuple(sorted((tuple(row) for row in rows), key=repr))
+
+
+@lru_cache(maxsize=1)
+def _register_stamp_query() -> Any:
+    """Build the stamp's statement once (building it cost as much as running it)."""
+    org_id = bindparam("org_id", type_=Integer)
+    parts = [
+        select(
+            literal(model.__tablename__, String),
+            cast(func.count(), String),
+            cast(func.sum(model.id), String),
+            cast(func.max(model.id), String),
+            cast(func.sum(model.version_id), String),
+            cast(func.max(model.updated_at), String),
+        ).where(model.org_id == org_id)
+        for model in REGISTER_MODELS
+    ]
+    empty = literal("", String)
+    parts.append(
+        select(
+            literal(ChangeLog.__tablename__, String), cast(func.max(ChangeLog.id), String), empty, empty, empty, empty
+        ).where(ChangeLog.org_id == org_id)
+    )
+    return union_all(*parts)
+
+
+@dataclass(frozen=True)
+class RegisterRead:
+    """One organisation's register and what the report derives from it on one day."""
+
+    snapshot: RegisterSnapshot
+    health: HealthReport
+    state: str  #: ok | thin | empty
+    owners: Mapping[str, str]
+
+
+class _RegisterMemo:
+    """Per app: org id -> (stamp, snapshot, derived reads), the most recently used few kept."""
+
+    SIZE = 64
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.entries: OrderedDict[int, tuple[Any, RegisterSnapshot, dict[Any, RegisterRead]]] = OrderedDict()
+
+
+def register_read(
+    org: Organisation, *, today: date, practices: Mapping[str, tuple[str, ...]], lang: str
+) -> RegisterRead:
+    """Return ``org``'s register snapshot, health on ``today``, state and owners.
+
+    Reading 1,000 touchpoints and checking them cost most of a cached download, so the snapshot
+    is kept per app and read again only when :func:`register_stamp` moved. The stamp is read
+    before the rows: a write committed between the two (PostgreSQL's read committed) leaves a
+    newer snapshot under an older stamp, which is read again next time, never served stale.
+    The results are the same objects while nothing changed, so their key digests are kept too.
+    """
+    stamp = (org.service_promise or "", register_stamp(org.id))
+    memo = current_app.extensions.setdefault("cxgov_report_registers", _RegisterMemo())
+    with memo.lock:
+        entry = memo.entries.get(org.id)
+        if entry is not None and entry[0] == stamp:
+            memo.entries.move_to_end(org.id)
+        else:
+            entry = None
+    if entry is None:
+        entry = (stamp, register_snapshot(org), {})
+        with memo.lock:
+            memo.entries[org.id] = entry
+            memo.entries.move_to_end(org.id)
+            while len(memo.entries) > memo.SIZE:
+                memo.entries.popitem(last=False)
+    _, snapshot, derived = entry
+    # The checks' words follow the language; their verdicts follow the day and the framework.
+    on = (today, lang, tuple(sorted(practices.items())))
+    read = derived.get(on)
+    if read is None:
+        read = RegisterRead(
+            snapshot=snapshot,
+            health=run_health_checks(snapshot, today, practices),
+            state=register_state_of(snapshot),
+            owners=owners_from_snapshot(snapshot, today),
+        )
+        if len(derived) > 8:  # a new day or language: the old ones are not asked for again
+            derived.clear()
+        derived[on] = read
+    return read
+
+
 @dataclass(frozen=True)
 class ReportInputs:
     """Everything one report is built from, as plain data.
@@ -180,9 +293,8 @@ def report_inputs(
     today = today or date.today()
     with rendering_in(report_language(lang, org.language)) as shown:
         framework = cycle_services.cycle_framework(cycle)
-        snapshot = register_snapshot(org)
-        health = run_health_checks(snapshot, today, practice_map(framework))
-        state = register_state_of(snapshot)
+        register = register_read(org, today=today, practices=practice_map(framework), lang=shown)
+        health, state = register.health, register.state
         # An empty or thin register is missing evidence: it must not confirm (or boost) any gap.
         failing = frozenset(r.key for r in health.failing) if state == "ok" else frozenset()
         result = cycle_services.cycle_score(cycle=cycle, org=org, failing_checks=failing)
@@ -209,7 +321,7 @@ def report_inputs(
             history=tuple(cycle_services.closed_results(org)),
             health=health,
             register_state=state,
-            owners=owners_from_snapshot(snapshot, today),
+            owners=register.owners,
             evidence_notes=_evidence_notes(cycle),
             actions=_actions(org, cycle, result, today),
             data_timestamp=_data_timestamp(cycle),
@@ -331,8 +443,9 @@ def _plain(value: Any) -> Any:
 
 
 #: id -> (weak reference, digest) of the large inputs that never change once built: framework
-#: snapshots and stored results come from process-wide caches, so the same objects recur from
-#: request to request and each is serialised once.
+#: snapshots and stored results come from process-wide caches, and health reports from the
+#: register memo (:func:`register_read`), so the same objects recur from request to request and
+#: each is serialised once.
 _DIGESTS: dict[int, tuple[weakref.ref[Any], str]] = {}
 
 
@@ -340,7 +453,7 @@ def _value_digest(value: Any) -> str:
     """Return sha256 of one input's canonical JSON; a sequence hashes its items' digests in order."""
     if isinstance(value, (tuple, list)):
         return hashlib.sha256("".join(_value_digest(v) for v in value).encode("ascii")).hexdigest()
-    remembered = isinstance(value, (Framework, CycleResult))
+    remembered = isinstance(value, (Framework, CycleResult, HealthReport))
     if remembered:
         hit = _DIGESTS.get(id(value))
         if hit is not None and hit[0]() is value:
