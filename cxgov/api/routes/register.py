@@ -28,6 +28,7 @@ from ...register.tables import TABLES, RegisterField, RegisterTable
 from ...register.transfer import services as transfer
 from ...register.transfer.spreadsheet import SpreadsheetError
 from ...register.transfer.spreadsheet import TABLE_BY_KEY as SHEETS
+from ...register.write import REFERENCE_KINDS
 from ...sheets import Sheet, csv_bytes
 from ...tenancy import org_get
 from ..auth import api_access, current_token
@@ -63,7 +64,8 @@ SORT_FIELD = {
     "cx_roles": "since",
     "mandates": "holder",
 }
-REFERENCE_MODELS: dict[str, Any] = {"person": Person, "journey": Journey, "channel": Channel}
+#: reference kind -> the model it points at (the one write path's table)
+REFERENCE_MODELS = REFERENCE_KINDS
 BULK_MAX_ROWS = 5000
 
 
