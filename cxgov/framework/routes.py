@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import log_text, security_event
@@ -23,7 +24,7 @@ from .checks import OWNER_HINT_LABELS, REGISTER_CHECKS
 from .crosswalk import crosswalk_build, crosswalk_workbook
 from .export import framework_xlsx
 from .forms import FrameworkUploadForm
-from .model import Framework
+from .model import Framework, language_of_part
 from .services import MAX_UPLOAD_BYTES, FrameworkUploadError, framework_upload_create, safe_filename
 
 bp = Blueprint("framework", __name__, url_prefix="/frameworks")
@@ -178,12 +179,12 @@ def upload() -> ResponseReturnValue:
             security_event("framework_upload", result="refused", detail=f"{filename}: race")
         else:
             security_event("framework_upload", detail=f"{fw.key} {fw.version} {filename} sha256={fw.content_hash}")
+            lang = _lang()
+            # The title is interpolated as markup, so an untranslated (English) title keeps its
+            # lang="en" inside the translated sentence (WCAG 3.1.2); the sentence itself is escaped.
             flash(
-                _(
-                    "“%(title)s” version %(version)s is now in the library.",
-                    title=fw.title.get(_lang()),
-                    version=fw.version,
-                ),
+                Markup(escape(_("“%(title)s” version %(version)s is now in the library.")))
+                % {"title": language_of_part(fw.title.get(lang), lang), "version": fw.version},
                 "success",
             )
             return redirect(url_for("framework.framework", key=fw.key, version=fw.version))

@@ -31,6 +31,7 @@ from cxgov.reports.versions import version_context
 from cxgov.reports.word import report_docx
 from cxgov.reports.selectors import report_context_for_cycle
 from tests.conftest import login_as
+from tests.framework_app.conftest import variant
 from tests.reports.test_routes import _answered_cycle
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -256,3 +257,50 @@ def test_the_report_editor_marks_report_text_in_another_language(client, make_or
     assert '<html lang="en"' in page
     gap = report_context_for_cycle(org, cycle, lang="da").gaps[0]
     assert f'<span lang="da">{escape(gap.title)}</span>' in page
+
+
+def test_english_text_inside_a_translated_sentence_is_marked(client, make_user, bare_sv, app):
+    """A level name, framework title or stage name put into a Swedish sentence keeps lang="en"."""
+    folder = app.config["ASSESSMENTS_DIR"]
+    overlay_file = f"{folder}/cx-governance-1.1.sv.yaml"
+    with open(overlay_file, encoding="utf-8") as handle:
+        overlay = yaml.safe_load(handle)
+    overlay.pop("level_names", None)
+    with open(overlay_file, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(overlay, handle, allow_unicode=True, sort_keys=False)
+    framework_catalog_clear()
+    english = yaml.safe_load(open(f"{folder}/cx-governance-1.1.yaml", encoding="utf-8"))
+    swede = make_user(is_consultant=True, language="sv")
+    login_as(client, swede)
+
+    practice = lxml.html.fromstring(client.get("/frameworks/cx-governance/1.1/practices/A1").get_data(as_text=True))
+    labels = practice.find_class("cx-next-label")
+    assert labels
+    for label, level_name in zip(labels, english["level_names"][1:]):
+        (span,) = label.findall("span")
+        assert span.get("lang") == "en" and span.text == level_name
+        assert "<" not in label.text_content()  # the sentence around it is escaped text
+
+    crosswalk = client.get("/frameworks/cx-governance/1.1/crosswalk/").get_data(as_text=True)
+    assert f'<span lang="en">{escape(bare_sv["framework"])}</span>' in crosswalk
+
+    # A framework uploaded in English only: the Swedish "is now in the library" names it in English.
+    response = client.post("/frameworks/upload", follow_redirects=True, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(variant(version="1.2", title="Our <b> framework").encode()),
+                                          "ours.yaml")})
+    alert = lxml.html.fromstring(response.get_data(as_text=True)).find_class("alert-success")[0]
+    (span,) = alert.findall("span")
+    assert span.get("lang") == "en" and span.text == "Our <b> framework" and not alert.findall(".//b")
+    assert "Our <b> framework" not in alert.text  # the title is inside its span, the rest is Swedish
+
+
+def test_cycle_pages_mark_english_stage_and_level_names(client, make_org, make_member, make_user, bare_sv):
+    consultant = make_user(is_consultant=True, language="sv")
+    org = make_org(language="sv", consultant=consultant)
+    cycle = _answered_cycle(org, make_member)
+    db.session.commit()
+    login_as(client, consultant)
+    dashboard = client.get(f"/o/{org.slug}/cycles/{cycle.id}/").get_data(as_text=True)
+    stage = report_context_for_cycle(org, cycle, lang="sv").summary.stage
+    assert stage in bare_sv["stages"]
+    assert f'<div class="fw-semibold"><span lang="en">{escape(stage)}</span></div>' in dashboard
