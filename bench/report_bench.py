@@ -278,6 +278,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--db", default="/tmp/cxgov-report-bench.db")
     parser.add_argument("--batch-orgs", type=int, default=20)
+    parser.add_argument("--download-only", action="store_true",
+                        help="only the cached PDF download (same data: 1,000 touchpoints, the batch's peers)")
     parser.add_argument("--sections", action="store_true",
                         help="also print each PDF section's CPU time, pages and boxes (demo only)")
     args = parser.parse_args()
@@ -303,6 +305,11 @@ def main() -> None:
                                   .order_by(Cycle.period.desc()).limit(1))
         print(f"cxgov report bench: {os.cpu_count()} CPUs, load average "
               f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}, {args.runs} runs per figure\n")
+        if args.download_only:
+            grow_register(org, 1000)
+            copy_orgs(org, cycle, args.batch_orgs)
+            cached_download(app, args.runs)
+            return
         measure_org(app, org, cycle, args.runs, "Demo organisation")
         if args.sections:
             from cxgov.reports.selectors import report_context_for_cycle
@@ -324,28 +331,40 @@ def main() -> None:
         print(f"  {jobs} processes          {many:6.1f} s  ({args.batch_orgs / many:.2f} reports/s)  exit {code2}: {out2}")
         print(f"  speed-up             {one / many:6.2f}x  (target >= 1.7x on two cores)")
 
-        print("\nCached PDF download (test client, consultant logged in)")
-        from cxgov.auth.models import User
-        from tests.conftest import login_as
+        cached_download(app, args.runs)
 
-        consultant = db.session.scalar(select(User).where(User.email == "consultant@demo.cxgov.example"))
-        org = db.session.scalar(select(Organisation).where(Organisation.slug == "nordlys"))
-        cycle = db.session.scalar(select(Cycle).where(Cycle.org_id == org.id, Cycle.status == "closed")
-                                  .order_by(Cycle.period.desc()).limit(1))
-        client = app.test_client()
-        login_as(client, consultant)
-        url = f"/o/{org.slug}/reports/{cycle.id}/report.pdf"
-        started = time.perf_counter()
-        first = client.get(url)
-        print(f"  first download (renders)  {(time.perf_counter() - started) * 1000:8.0f} ms, status {first.status_code}")
-        times = []
-        for _ in range(max(args.runs, 10)):
-            started = time.perf_counter()
-            again = client.get(url)
-            times.append(time.perf_counter() - started)
-            assert again.data == first.data
-        print(f"  cached download           {statistics.median(times) * 1000:8.1f} ms median, "
-              f"{max(times) * 1000:.1f} ms max  (target < 20 ms)")
+
+def cached_download(app, runs: int) -> None:
+    """Time the cached PDF download through the test client: wall and CPU per request, medians."""
+    from sqlalchemy import select
+
+    from cxgov.auth.models import User
+    from cxgov.cycles.models import Cycle
+    from cxgov.extensions import db
+    from cxgov.orgs.models import Organisation
+    from tests.conftest import login_as
+
+    print("\nCached PDF download (test client, consultant logged in)")
+    consultant = db.session.scalar(select(User).where(User.email == "consultant@demo.cxgov.example"))
+    org = db.session.scalar(select(Organisation).where(Organisation.slug == "nordlys"))
+    cycle = db.session.scalar(select(Cycle).where(Cycle.org_id == org.id, Cycle.status == "closed")
+                              .order_by(Cycle.period.desc()).limit(1))
+    client = app.test_client()
+    login_as(client, consultant)
+    url = f"/o/{org.slug}/reports/{cycle.id}/report.pdf"
+    started = time.perf_counter()
+    first = client.get(url)
+    print(f"  first download (renders)  {(time.perf_counter() - started) * 1000:8.0f} ms, status {first.status_code}")
+    walls, cpus = [], []
+    for _ in range(max(runs, 30)):
+        started, cpu = time.perf_counter(), time.process_time()
+        again = client.get(url)
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+        assert again.data == first.data
+    # On a busy machine the wall time is mostly waiting for a core; the CPU time is the work.
+    print(f"  cached download           {statistics.median(walls) * 1000:8.1f} ms wall median, "
+          f"{statistics.median(cpus) * 1000:.1f} ms cpu median, {max(walls) * 1000:.1f} ms max wall  (target < 20 ms)")
 
 
 if __name__ == "__main__":
