@@ -21,10 +21,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any, Iterator
 
 import pytest
+from lxml import etree
 from sqlalchemy import String, Text, select
 
 from cxgov.auth.models import User
@@ -69,39 +69,44 @@ TEXT_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt", "aria-descriptio
 PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%[sd]|\{\w*\}")
 
 
-class _Page(HTMLParser):
-    """Collect a page's texts (text nodes, spoken attributes, script messages) and its links."""
+#: Elements whose contents are not words: scripts, and codes a file or command must contain as they are.
+NOT_WORDS = {"script", "style", "code", "kbd", "samp"}
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.texts: list[str] = []
-        self.links: list[str] = []
-        self.lang: str | None = None
-        self._skip = 0
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {k: v or "" for k, v in attrs}
-        if tag == "html":
-            self.lang = values.get("lang")
-        if tag in ("script", "style", "code", "kbd", "samp"):
-            self._skip += 1  # not words: scripts, and codes a file or command must contain as they are
-        if tag == "a" and values.get("href"):
-            self.links.append(values["href"])
-        for name, value in values.items():
+@dataclass
+class _Page:
+    """A page's texts (text nodes, spoken attributes, script messages) and its <html lang>."""
+
+    texts: list[str] = field(default_factory=list)
+    lang: str | None = None
+
+    @classmethod
+    def read(cls, document: Any) -> _Page:
+        """Collect the texts of a parsed page (tests/e2e/a11y_crawl.py html_document)."""
+        page = cls(lang=document.get("lang"))
+        skip = 0
+        for event, element in etree.iterwalk(document, events=("start", "end")):
+            if event == "start":
+                page._attributes(element.attrib)
+                if element.tag in NOT_WORDS:
+                    skip += 1
+                if not skip and element.text:
+                    page.texts.append(element.text)
+            else:
+                if element.tag in NOT_WORDS:
+                    skip -= 1
+                if not skip and element.tail:
+                    page.texts.append(element.tail)  # the text after an element belongs to its parent
+        return page
+
+    def _attributes(self, attributes: Any) -> None:
+        for name, value in attributes.items():
             if name in TEXT_ATTRIBUTES:
                 self.texts.append(value)
-            elif name == "value" and values.get("type") in ("submit", "button", "reset"):
+            elif name == "value" and attributes.get("type") in ("submit", "button", "reset"):
                 self.texts.append(value)
             elif name == "data-messages":
                 self.texts.extend(_strings_in(json.loads(value)))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "code", "kbd", "samp") and self._skip:
-            self._skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.texts.append(data)
 
 
 def _strings_in(value: Any) -> Iterator[str]:
@@ -240,8 +245,7 @@ def crawl_language(app, client, who: str, crawl: LanguageCrawl, sources: English
     for reached in pages_reached(app, client, who, start, crawl.errors, headers={"Accept-Language": crawl.lang},
                                  skip=SKIP_ENDPOINTS, max_pages=max_pages):
         crawl.pages += 1
-        page = _Page()
-        page.feed(reached.html)
+        page = _Page.read(reached.document)
         if page.lang and page.lang.split("-")[0] != crawl.lang:
             crawl.wrong_lang.append(f"{who}: {reached.url}: <html lang={page.lang}>")
         for text in page.texts:
