@@ -115,8 +115,9 @@ def report_pdf(cycle_id: int) -> Any:
     narrative = draft_narrative(report_draft_get(org=g.org, cycle=cycle)) if _manages() else None
     outcome = report_pdf_get(org=g.org, cycle=cycle, narrative=narrative)
     security_event("export", detail=f"api report pdf {cycle.period}")
+    name = f"{g.org.slug}-{cycle.period}-report.pdf"  # before the commit expires (and would reload) the cycle
     db.session.commit()
-    return _file(outcome.pdf, "application/pdf", f"{g.org.slug}-{cycle.period}-report.pdf", outcome.context_hash)
+    return _file(outcome.pdf, "application/pdf", name, outcome.context_hash)
 
 
 @bp.route(f"/<{ID}:cycle_id>/report.docx")
