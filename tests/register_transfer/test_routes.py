@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select, update
 
+from cxgov.audit import SecurityEvent
 from cxgov.history.models import ChangeLog
 from cxgov.orgs.models import Role
 from cxgov.register.models import ImportBatch, Person, Touchpoint
@@ -295,3 +296,16 @@ def test_two_confirmations_at_once_import_once_on_postgresql(app, db, client, or
     assert locations[0].endswith("/register/") and locations[1].endswith("/register/import"), locations
     batches, _people, touchpoints, changes = _written(db)
     assert (batches, touchpoints, changes) == (1, 2, 10)
+
+
+def test_a_refused_file_reads_in_the_users_language_and_is_logged_in_english(db, make_org, make_member, client,
+                                                                           login):
+    """The security log has one language (cxgov.audit.LOG_LANGUAGE), whoever uploaded the file."""
+    org = make_org(language="sv")
+    login(client, make_member(org, Role.AMBASSADOR, language="sv"))
+    english = "This is not a spreadsheet: use an Excel workbook (.xlsx) or a CSV file."
+    html = upload(client, org, b"\x00\x01 not a workbook", "fil.xlsx").get_data(as_text=True)
+    assert '<html lang="sv"' in html and english not in html
+    detail = db.session.scalar(select(SecurityEvent.detail).where(SecurityEvent.action == "import",
+                                                                   SecurityEvent.result == "refused"))
+    assert detail == f"fil.xlsx: {english}"

@@ -19,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ...audit import security_event
+from ...audit import log_text, security_event
 from ...extensions import db
 from ...orgs.forms import EmptyForm
 from ...orgs.models import EDIT_REGISTER, READ
@@ -89,7 +89,7 @@ def import_upload() -> ResponseReturnValue:
         try:
             checked = services.import_read(data=data, filename=filename, table=form.table.data or None)
         except SpreadsheetError as error:
-            security_event("import", result="refused", detail=f"{filename[:100]}: {error}")
+            security_event("import", result="refused", detail=f"{filename[:100]}: {log_text(error)}")
             form.file.errors = [str(error)]
             return render_template("register/transfer/upload.html", form=form, tables=TABLES), 400
         plan = services.import_plan(org=org, checked=checked)

@@ -28,7 +28,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
 
 from ...messages import translations_of
 from ...validators import is_email, normalise_email
@@ -71,7 +72,11 @@ FALSE_WORDS = frozenset({"false", "no", "n", "0", "nej"})
 
 
 class SpreadsheetError(ValueError):
-    """A file refused as a whole (too big, not a spreadsheet, a ZIP bomb); message for the user."""
+    """A file refused as a whole (too big, not a spreadsheet, a ZIP bomb); message for the user.
+
+    The message is a lazy gettext string: the page shows it in the user's language, the security
+    log in its own (:func:`cxgov.audit.log_text`).
+    """
 
 
 @dataclass(frozen=True)
@@ -288,26 +293,26 @@ class CheckedFile:
 def file_kind(data: bytes) -> str:
     """Return "xlsx" or "csv" judged by the bytes, or raise SpreadsheetError with the reason."""
     if not data:
-        raise SpreadsheetError(_("The file is empty."))
+        raise SpreadsheetError(_l("The file is empty."))
     if len(data) > MAX_FILE_BYTES:
-        raise SpreadsheetError(_("The file is larger than %(mb)s MB.", mb=MAX_FILE_BYTES // (1024 * 1024)))
+        raise SpreadsheetError(_l("The file is larger than %(mb)s MB.", mb=MAX_FILE_BYTES // (1024 * 1024)))
     if data.startswith(b"PK\x03\x04"):
         _check_xlsx_zip(data)
         return "xlsx"
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise SpreadsheetError(
-            _(
+            _l(
                 "This is an old Excel (.xls) or a password-protected workbook. "
                 "Save it as an Excel workbook (.xlsx) without a password."
             )
         )
     if b"\x00" in data:
-        raise SpreadsheetError(_("This is not a spreadsheet: use an Excel workbook (.xlsx) or a CSV file."))
+        raise SpreadsheetError(_l("This is not a spreadsheet: use an Excel workbook (.xlsx) or a CSV file."))
     try:
         data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SpreadsheetError(
-            _(
+            _l(
                 "The CSV file is not UTF-8 text. In Excel, save it as "
                 '"CSV UTF-8 (comma delimited)", or upload the .xlsx instead.'
             )
@@ -321,22 +326,22 @@ def _check_xlsx_zip(data: bytes) -> None:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise SpreadsheetError(_("The workbook is damaged and cannot be read.")) from None
+        raise SpreadsheetError(_l("The workbook is damaged and cannot be read.")) from None
     names = {info.filename for info in infos}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise SpreadsheetError(_("This ZIP file is not an Excel workbook (.xlsx)."))
+        raise SpreadsheetError(_l("This ZIP file is not an Excel workbook (.xlsx)."))
     if len(infos) > MAX_ZIP_MEMBERS:
-        raise SpreadsheetError(_("The workbook has too many parts to be a register."))
+        raise SpreadsheetError(_l("The workbook has too many parts to be a register."))
     total = 0
     for info in infos:
         total += info.file_size
         if info.file_size >= _RATIO_CHECK_FROM_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(
             info.compress_size, 1
         ):
-            raise SpreadsheetError(_('The workbook unpacks to far more than its size (a "ZIP bomb"); it was refused.'))
+            raise SpreadsheetError(_l('The workbook unpacks to far more than its size (a "ZIP bomb"); it was refused.'))
     if total > MAX_UNCOMPRESSED_BYTES:
         raise SpreadsheetError(
-            _(
+            _l(
                 "The workbook unpacks to more than %(mb)s MB; it was refused.",
                 mb=MAX_UNCOMPRESSED_BYTES // (1024 * 1024),
             )
@@ -368,12 +373,12 @@ def read_file(data: bytes, *, filename: str = "", table: str | None = None) -> P
     else:
         parsed = _read_csv(data, filename=filename, table=table)
     if parsed.row_count > MAX_ROWS:
-        raise SpreadsheetError(_("The file has more than %(n)s rows; split it into smaller files.", n=f"{MAX_ROWS:,}"))
+        raise SpreadsheetError(_l("The file has more than %(n)s rows; split it into smaller files.", n=f"{MAX_ROWS:,}"))
     for sheet in parsed.sheets:
         for number, cells in sheet.rows:
             if any(len(str(cell)) > MAX_CELL_CHARS for cell in cells):
                 raise SpreadsheetError(
-                    _(
+                    _l(
                         "Row %(row)s of %(sheet)s has a cell longer than %(n)s characters; "
                         "the longest register text is 10,000.",
                         row=number,
@@ -389,13 +394,13 @@ def _read_xlsx(data: bytes) -> ParsedFile:
         frames = read_sheets(data, max_rows=MAX_ROWS + 1)
     except TooWide:
         raise SpreadsheetError(
-            _(
+            _l(
                 "The workbook has values beyond column %(n)s; a register sheet has at most 11 columns.",
                 n=XLSX_MAX_COLUMNS,
             )
         ) from None
     except (XlsxError, zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise SpreadsheetError(_("The workbook is damaged and cannot be read.")) from None
+        raise SpreadsheetError(_l("The workbook is damaged and cannot be read.")) from None
     parsed = ParsedFile(kind="xlsx")
     seen: set[str] = set()
     for sheet_name, numbered_rows in frames:
@@ -413,7 +418,7 @@ def _read_xlsx(data: bytes) -> ParsedFile:
             break
     if not parsed.sheets:
         raise SpreadsheetError(
-            _(
+            _l(
                 "The workbook has none of the register's sheets (%(names)s).",
                 names=", ".join(_(t.sheet) for t in TABLES),
             )
@@ -442,7 +447,7 @@ def _read_csv(data: bytes, *, filename: str, table: str | None) -> ParsedFile:
     first_line = text[: MAX_HEADER_CHARS + 2].split("\n", 1)[0].rstrip("\r")
     if len(first_line) > MAX_HEADER_CHARS:
         raise SpreadsheetError(
-            _(
+            _l(
                 "The CSV header line is longer than %(n)s characters; a register header names at most 11 columns.",
                 n=f"{MAX_HEADER_CHARS:,}",
             )
@@ -450,7 +455,7 @@ def _read_csv(data: bytes, *, filename: str, table: str | None) -> ParsedFile:
     delimiter = _sniff_delimiter(first_line)
     if first_line.count(delimiter) >= MAX_COLUMNS:
         raise SpreadsheetError(
-            _("The CSV header has more than %(n)s columns; a register table has at most 11.", n=MAX_COLUMNS)
+            _l("The CSV header has more than %(n)s columns; a register table has at most 11.", n=MAX_COLUMNS)
         )
     try:
         frame = pd.read_csv(
@@ -465,12 +470,12 @@ def _read_csv(data: bytes, *, filename: str, table: str | None) -> ParsedFile:
             engine="c",
         )
     except pd.errors.EmptyDataError:
-        raise SpreadsheetError(_("The CSV file has no header row.")) from None
+        raise SpreadsheetError(_l("The CSV file has no header row.")) from None
     except pd.errors.ParserError as error:
         match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
         if match:
             raise SpreadsheetError(
-                ngettext(
+                _ln(
                     "Line %(line)s has %(num)d cell but the header has %(n)s. Check for a stray separator or quote.",
                     "Line %(line)s has %(num)d cells but the header has %(n)s. Check for a stray separator or quote.",
                     int(match.group(3)),
@@ -478,13 +483,13 @@ def _read_csv(data: bytes, *, filename: str, table: str | None) -> ParsedFile:
                     n=match.group(1),
                 )
             ) from None
-        raise SpreadsheetError(_("The CSV file cannot be read: check its quotes and separators.")) from None
+        raise SpreadsheetError(_l("The CSV file cannot be read: check its quotes and separators.")) from None
     grid = frame.to_numpy(dtype=object).tolist()
     header, rows = _split_header(grid)
     spec = TABLE_BY_KEY.get(table or "") or table_for_name(filename.rsplit("/", 1)[-1]) or _table_from_header(header)
     if spec is None:
         raise SpreadsheetError(
-            _(
+            _l(
                 "Cannot tell which register table this CSV holds. Name the file after "
                 "the table (e.g. touchpoints.csv) or choose the table."
             )
