@@ -64,7 +64,7 @@ def option_help_record(param: click.Parameter, ctx: click.Context) -> tuple[str,
     if param.hidden:
         return None
     text = cli_gettext(param.help) if param.help else ""
-    extra = param.get_help_extra(ctx)
+    extra = param.get_help_extra(ctx)  # click 8.2+ (requirements.txt pins 8.5+)
     items: list[str] = []
     if "envvars" in extra:
         items.append(cli_pgettext("command line", "env var: %(var)s", var=", ".join(extra["envvars"])))
@@ -115,10 +115,16 @@ class TranslatedHelp(click.Command):
     def format_arguments(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """Write the documented positional arguments under a translated heading."""
         arguments = [param for param in self.get_params(ctx) if isinstance(param, click.Argument)]
-        if any(argument.help is not None for argument in arguments):
+        # ``Argument.help`` is click 8.5's (requirements.txt pins it); an older click has no
+        # argument help, so there is no section rather than an AttributeError.
+        texts = [getattr(argument, "help", None) for argument in arguments]
+        if any(text is not None for text in texts):
             with formatter.section(cli_pgettext("command line", "Positional arguments")):
                 formatter.write_dl(
-                    [(arg.make_metavar(ctx), cli_gettext(arg.help) if arg.help else "") for arg in arguments]
+                    [
+                        (argument.make_metavar(ctx), cli_gettext(text) if text else "")
+                        for argument, text in zip(arguments, texts, strict=True)
+                    ]
                 )
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -8,14 +8,18 @@ English in sv, da and nb (a help text the extraction missed stays English and fa
 from __future__ import annotations
 
 from collections.abc import Iterator
+from importlib.metadata import version
+from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
 from flask.cli import FlaskGroup
+from packaging.requirements import Requirement
+from packaging.version import Version
 
 from cxgov.cli import COMMANDS
-from cxgov.cli_help import CliCommand, TranslatedHelp, cli_help_texts, option_help_record
+from cxgov.cli_help import CliCommand, TranslatedHelp, cli_gettext, cli_help_texts, option_help_record
 
 LANGUAGES = ["sv", "da", "nb"]
 #: Option help texts that may read the same in a language as in English (codes and names only).
@@ -160,10 +164,43 @@ def test_the_extraction_finds_docstrings_and_help_texts():
     assert sorted(texts) == sorted(["The things.", "How big it is.", "Make a thing.\n\nLonger text.", "Keep it."])
 
 
+def _an_option_help() -> str:
+    """Return the help text of an existing command's option (its catalogue entries exist)."""
+    for _path, command in COMMAND_TREE:
+        for param in command.params:
+            if isinstance(param, click.Option) and param.help:
+                return param.help
+    raise AssertionError("no cxgov option has a help text")
+
+
 def test_argument_help_is_translated_too(monkeypatch):
     """No cxgov argument documents itself yet; one that does gets the same treatment."""
-    command = CliCommand("show", help="The quarter, e.g. 2026-Q3.",
-                         params=[click.Argument(["period"], help="The quarter, e.g. 2026-Q3.")])
+    text = _an_option_help()
+    command = CliCommand("show", params=[click.Argument(["period"], help=text)])
+    monkeypatch.setenv("CXGOV_LANG", "sv")
+    translated = cli_gettext(text)
+    assert translated != text
+    context = click.Context(command, info_name="show", terminal_width=400, max_content_width=400)
+    page = command.get_help(context)
+    assert f"Positionsargument:\n  PERIOD  {translated}\n" in page
+
+
+def test_help_pages_survive_an_argument_without_help(monkeypatch):
+    """requirements.txt pins click 8.5+; on an older click (no Argument.help) a command with an
+    argument still gets its help page instead of an AttributeError."""
+    command = CliCommand("show", help="Show.", params=[click.Argument(["period"]),
+                                                       click.Option(["--size"], help=_an_option_help())])
+    argument, option = command.params
+    del argument.help  # as on click < 8.5
     monkeypatch.setenv("CXGOV_LANG", "sv")
     page = command.get_help(click.Context(command, info_name="show"))
-    assert "Positionsargument:\n  PERIOD  Kvartalet, t.ex. 2026-Q3." in page
+    assert "--size" in page
+    assert "Positionsargument" not in page
+
+
+def test_requirements_pin_the_click_the_help_pages_use():
+    lines = Path(__file__).parents[2].joinpath("requirements.txt").read_text().splitlines()
+    pins = [Requirement(line) for line in lines if line.lower().startswith("click")]
+    assert len(pins) == 1
+    assert Version(version("click")) in pins[0].specifier
+    assert Version("8.4.99") not in pins[0].specifier  # Argument.help arrived in 8.5
