@@ -1,7 +1,7 @@
 """WCAG 2.2 AA on every page of the demo workspace, for every role, at 1366 px and 390 px.
 
 A link crawl per role plans the pages (see a11y_crawl.py); the browser checks them in ``GROUPS``
-tests of whole endpoints, which pytest-xdist spreads over the cores. Each group: 0 serious or
+tests of about equal cost, which pytest-xdist spreads over the cores. Each group: 0 serious or
 critical axe violations, moderate and minor ones only when explained in ``ALLOWED`` below, no
 page wider than a 390 px phone screen, one <h1> per page. The crawl itself: no page a role can
 reach answers an error. docs/accessibility.md says what this covers and what it cannot.
@@ -108,8 +108,6 @@ def test_the_groups_share_out_every_planned_page_once(plan: CrawlPlan):
     groups = [plan.group(index, GROUPS) for index in range(GROUPS)]
     assert sorted((c for g in groups for c in g), key=repr) == sorted(plan.checks, key=repr)
     assert all(groups), "a group has no pages: lower GROUPS"
-    endpoints = [{c.endpoint for c in g} for g in groups]
-    assert all(a.isdisjoint(b) for i, a in enumerate(endpoints) for b in endpoints[i + 1:])
 
 
 @pytest.mark.parametrize("group", range(GROUPS), ids=lambda g: f"group{g + 1}of{GROUPS}")

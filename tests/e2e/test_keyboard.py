@@ -91,7 +91,7 @@ def test_answer_a_dimension_and_submit_with_the_keyboard(live_server, page, make
 
     for practice in first.practices:
         pid = practice.id
-        focused = _tab_until(page, lambda f: f["name"] == f"choice-{pid}")
+        focused = _tab_until(page, lambda f, pid=pid: f["name"] == f"choice-{pid}")
         assert focused["id"] == f"c-{pid}-1", "Tab enters an unanswered practice at level 1"
         _assert_focus_visible(page, focused, f"{pid} level 1")
         for level in range(2, levels[pid] + 1):

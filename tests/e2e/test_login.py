@@ -1,7 +1,6 @@
 """First browser test: log in, see the organisation list, log out."""
 from __future__ import annotations
 
-from cxgov.orgs.models import Role
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import log_in
 
