@@ -41,7 +41,7 @@ from cxgov.auth.models import User
 from cxgov.extensions import db
 from cxgov.orgs.models import Membership, Organisation, Role
 from tests.access import Access
-from tests.conftest import TEST_PASSWORD, _empty_all_tables, make_test_app
+from tests.conftest import TEST_PASSWORD, _empty_all_tables, make_test_app, pdf_layout_fake
 from tests.fingerprint import fingerprint
 from tests.test_tenancy import ACCESS, MODULES, World, sign_in
 
@@ -110,7 +110,10 @@ def hostile(_schema):
     # An issued report's PDF is laid out in the request, not in a background thread: a PDF
     # stored a moment later would show up as a change during the next (refused) request.
     app = make_test_app(TESTING=False, PROPAGATE_EXCEPTIONS=False, REPORT_RENDER_SYNC=True)
-    with app.app_context():
+    with app.app_context(), pytest.MonkeyPatch.context() as patch:
+        # Its layout is faked (a second of CPU each, and an issue is posted a dozen times): a
+        # failed layout never answers a request anyway, it is kept as the version's pdf_error.
+        pdf_layout_fake(patch)
         orgs = {}
         for key in ("own", "other"):
             org = Organisation(slug=f"hostile-{key}", name=f"Hostile {key}")

@@ -19,11 +19,10 @@ from flask import url_for
 from cxgov.auth.models import User
 from cxgov.extensions import db
 from cxgov.orgs.models import Organisation, Role
-from cxgov.reports import services as report_services
 from tests.access import Access
 from tests.conftest import _TMP
 from tests.conftest import _empty_all_tables as empty_all_tables
-from tests.conftest import login_as
+from tests.conftest import login_as, pdf_layout_fake
 from tests.fingerprint import fingerprint  # also imported from here by other features' tests
 
 TESTS_DIR = Path(__file__).parent
@@ -155,10 +154,6 @@ def test_every_org_route_is_in_the_matrix(app):
 ENDPOINTS = sorted(ACCESS)
 
 
-def _fake_report_pdf(context) -> bytes:
-    return b"%PDF-1.7 fake: the matrix checks who is served, not the layout"
-
-
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_role_matrix(app, client, make_org, make_member, monkeypatch, endpoint):
     """Every role against one endpoint; the world is restored only after a request wrote to it.
@@ -167,10 +162,10 @@ def test_role_matrix(app, client, make_org, make_member, monkeypatch, endpoint):
     change it (remove a member, close a cycle...), so the next role gets a fresh one.
     On PostgreSQL, where rebuilding costs most, one admitted role is served per endpoint:
     who is admitted is decided by the app, not the database, and SQLite covers them all.
-    The PDF layout is tested in tests/reports; here a fake renderer keeps the case fast.
+    The PDF layout is tested in tests/reports; here a fake layout keeps the case fast (the
+    issued versions' PDFs included: the API's version download lays one out per admitted role).
     """
-    monkeypatch.setattr(report_services, "render_report_pdf", _fake_report_pdf)
-    monkeypatch.setattr(report_services, "heavy_slot", contextlib.nullcontext)  # a fake render is light
+    pdf_layout_fake(monkeypatch)
     # An issued version's PDF in the request, not a thread that writes after the world is restored.
     monkeypatch.setitem(app.config, "REPORT_RENDER_SYNC", True)
     access = ACCESS[endpoint]

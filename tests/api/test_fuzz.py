@@ -12,7 +12,6 @@ stays fast; raise it for a deeper run, e.g. ``CXGOV_API_FUZZ_EXAMPLES=50 pytest 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 
@@ -30,9 +29,9 @@ from schemathesis.specs.openapi.checks import (
 
 from cxgov.extensions import db
 from cxgov.orgs.models import Role
-from cxgov.reports import helper as report_helper
-from cxgov.reports import services as report_services
 from tests.api.access import ROW_IDS, TOKENS, token_key
+from tests.conftest import pdf_layout_fake
+from tests.fingerprint import Fingerprint
 from tests.test_tenancy import fingerprint, fresh_world
 
 EXAMPLES = int(os.environ.get("CXGOV_API_FUZZ_EXAMPLES", "3"))
@@ -56,16 +55,10 @@ def _known_ids(path: str, ids: dict) -> dict:
     return {name: value for name, value in known.items() if "{" + name + "}" in path}
 
 
-def _fake_pdf(context) -> bytes:
-    return b"%PDF-1.7 fake: the fuzzing checks the contract, not the layout"
-
-
 @pytest.mark.app_config(API_RATE_LIMIT=0, REPORT_RENDER_SYNC=True)
 @pytest.mark.parametrize("caller", CALLERS, ids=[f"{key}-{role.value}" for key, role in CALLERS])
 def test_every_operation_conforms_and_refusals_write_nothing(app, make_org, make_member, monkeypatch, caller):
-    monkeypatch.setattr(report_services, "render_report_pdf", _fake_pdf)
-    monkeypatch.setattr(report_helper, "render_report_pdf", _fake_pdf)  # an issued version's PDF
-    monkeypatch.setattr(report_services, "heavy_slot", contextlib.nullcontext)
+    pdf_layout_fake(monkeypatch)  # the fuzzing checks the contract, not the layout
     world = fresh_world(make_org, make_member)
     own = world.orgs["own"]
     user = world.members[caller]
@@ -74,7 +67,7 @@ def test_every_operation_conforms_and_refusals_write_nothing(app, make_org, make
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 40
     started, calls = time.perf_counter(), 0
-    unchanged: list[str] = []  # the fingerprint after the last refused request (the world has not changed since)
+    unchanged: list[Fingerprint] = []  # the fingerprint after the last refused request (the world has not changed since)
 
     for operation in operations:
         known = _known_ids(operation.path, world.ids["own"])
