@@ -34,9 +34,10 @@ lint: install
 	$(VENV)/bin/ruff format --check cxgov
 	$(VENV)/bin/mypy
 
-## Run the linters, then the whole test suite (unit, property, migration and browser tests).
+## Run the linters, then the whole test suite (unit, property, migration and browser tests);
+## prints the ten slowest tests by wall time and by CPU time (the fair figure on a busy machine).
 test: install catalogues system-deps lint
-	$(PY) -m pytest -n 2 --dist load --durations=10 $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist load --durations=10 --cpu-durations=10 $(PYTEST_ARGS)
 
 ## Chromium for the browser tests, poppler for PDF checks, fonts for reports (Debian packages).
 system-deps:

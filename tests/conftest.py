@@ -8,6 +8,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import resource
 import shutil
 import tempfile
 from itertools import count
@@ -342,6 +343,48 @@ def login_as(client, user: User) -> None:
 @pytest.fixture
 def login():
     return login_as
+
+
+def pytest_addoption(parser):
+    parser.addoption("--cpu-durations", type=int, default=0, metavar="N",
+                     help="show the N tests that took the most CPU time (setup, call and teardown, "
+                          "child processes included); on a shared machine wall times mostly show the load")
+
+
+def _cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    item.stash[_CPU_START] = _cpu_seconds()
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "teardown" and _CPU_START in item.stash:
+        # a report property travels from a pytest-xdist worker to the controller, which prints it
+        report.user_properties.append(("cpu_seconds", _cpu_seconds() - item.stash[_CPU_START]))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    shown = config.getoption("--cpu-durations")
+    if not shown:
+        return
+    spent = [(dict(report.user_properties)["cpu_seconds"], report.nodeid)
+             for reports in terminalreporter.stats.values() for report in reports
+             if getattr(report, "when", None) == "teardown" and "cpu_seconds" in dict(getattr(report, "user_properties", ()))]
+    spent.sort(reverse=True)
+    terminalreporter.write_sep("=", f"{shown} tests that took the most CPU time (of {sum(s for s, _ in spent):.1f} s)")
+    for seconds, nodeid in spent[:shown]:
+        terminalreporter.write_line(f"{seconds:8.2f}s cpu  {nodeid}")
+
+
+_CPU_START = pytest.StashKey[float]()
 
 
 def pytest_configure(config):
