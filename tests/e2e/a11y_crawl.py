@@ -247,8 +247,25 @@ def crawl_plan(app, roles: list[tuple[str, Any, str]]) -> CrawlPlan:
 #: Attributes that carry the organisation's data or a link target: only whether they are empty
 #: matters to axe (an empty alt, an empty aria-label, a link to nowhere).
 _DATA_ATTRIBUTES = frozenset({"href", "src", "srcset", "action", "value", "title", "alt", "placeholder",
-                              "aria-label", "aria-description", "aria-valuetext", "aria-valuenow", "content",
-                              "datetime", "download"})
+                              "aria-label", "aria-description", "content", "datetime", "download"})
+#: Attributes whose value axe judges by its form (aria-valid-attr-value: aria-valuenow must be a
+#: number): kept as a class, number / other text / empty, so a page rendering ``None`` is no twin
+#: of one rendering ``3``.
+_NUMBER_ATTRIBUTES = frozenset({"aria-valuenow", "aria-valuetext"})
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+#: Elements whose text is code, not words: kept verbatim.
+_CODE_ELEMENTS = frozenset({"script", "style"})
+
+
+def _attribute_shown(name: str, value: str) -> str:
+    # axe trims before it calls a value empty (alt=" " is no text alternative), so do we.
+    value = value.strip() if name in _DATA_ATTRIBUTES or name in _NUMBER_ATTRIBUTES or name.startswith("data-") \
+        else value
+    if name in _NUMBER_ATTRIBUTES:
+        return f"{name}{'#' if _NUMBER.fullmatch(value) else '+' if value else '-'}"
+    if name in _DATA_ATTRIBUTES or name.startswith("data-"):
+        return f"{name}{'+' if value else '-'}"
+    return f"{name}={value!r}"
 
 
 def markup_skeleton(page: str | Any) -> str:
@@ -256,18 +273,21 @@ def markup_skeleton(page: str | Any) -> str:
 
     Kept: every element in order, every attribute name, the values of the attributes rules read
     (class, id, for, role, aria-* references and states, type, lang, tabindex, style, name,
-    autocomplete ...), and for texts and data attributes whether they are empty. Dropped: the
-    words themselves, link targets and form values, which differ between two records or two
-    sort orders and which no rule in ``AXE_OPTIONS`` judges by anything but their presence.
+    autocomplete ...), for texts and data attributes whether they are empty (after trimming, as
+    axe does), for aria-valuenow/-valuetext whether they are a number, other text or empty, and
+    the text of <script> and <style> as it is. Dropped: the words themselves, link targets and
+    form values, which differ between two records or two sort orders and which no rule in
+    ``AXE_OPTIONS`` judges by anything but their presence.
     """
     document = html_document(page) if isinstance(page, str) else page
     parts: list[str] = []
     for event, element in etree.iterwalk(document, events=("start", "end")):
         if event == "start":
-            shown = [f"{name}{'+' if value else '-'}" if name in _DATA_ATTRIBUTES or name.startswith("data-")
-                     else f"{name}={value!r}" for name, value in sorted(element.attrib.items())]
+            shown = [_attribute_shown(name, value) for name, value in sorted(element.attrib.items())]
             parts.append(f"<{element.tag} {' '.join(shown)}>")
-            if element.text and element.text.strip():
+            if element.tag in _CODE_ELEMENTS:
+                parts.append(repr(element.text or ""))
+            elif element.text and element.text.strip():
                 parts.append("T")
         else:
             parts.append(f"</{element.tag}>")

@@ -143,6 +143,24 @@ def test_structural_twins_differ_only_in_words_targets_and_values():
         title="T", href="/t/1", link="Open", value="a", label="Search", sort="1", cell="Ann"))
     assert first != markup_skeleton(page.replace("</main>", "<img></main>").format(
         title="T", href="/t/1", link="Open", value="a", label="Search", sort="1", cell="Ann"))
+    # A label of only spaces is empty to axe, so it is no twin of a real one.
+    assert first != markup_skeleton(page.format(title="T", href="/t/1", link="Open", value="a", label=" ",
+                                                sort="1", cell="Ann"))
+    # aria-valuenow must be a number: 3 and 70 are twins, None and "" are not.
+    meter = '<main><h1>M</h1><div role="progressbar" aria-valuenow="{now}" aria-valuetext="{text}"></div></main>'
+    three = markup_skeleton(meter.format(now="3", text="3 of 5"))
+    assert three == markup_skeleton(meter.format(now="70", text="Level 4"))
+    assert three == markup_skeleton(meter.format(now="-1.5", text="x"))
+    assert three != markup_skeleton(meter.format(now="None", text="3 of 5"))
+    assert three != markup_skeleton(meter.format(now="", text="3 of 5"))
+    assert three != markup_skeleton(meter.format(now=" ", text="3 of 5"))
+    assert three != markup_skeleton(meter.format(now="3", text=" "))
+    # Script and style text is code, kept as it is.
+    styled = '<html><head><style>{css}</style><script>{js}</script></head><body><h1>S</h1></body></html>'
+    plain = markup_skeleton(styled.format(css="main { color: #222 }", js="var n = 1;"))
+    assert plain == markup_skeleton(styled.format(css="main { color: #222 }", js="var n = 1;"))
+    assert plain != markup_skeleton(styled.format(css="main { color: #ddd }", js="var n = 1;"))
+    assert plain != markup_skeleton(styled.format(css="main { color: #222 }", js="var n = 2;"))
 
 
 #: A page with what the check must catch: an image without alt text shown only on phones, a form
