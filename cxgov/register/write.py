@@ -417,6 +417,12 @@ def _check_accounts(
     ]
     if not linking:
         return
+    # No unique index can guard the link (org packages keep duplicate links on purpose), so two
+    # calls linking accounts in one organisation take turns: the organisation's row is locked
+    # until the transaction ends, and the second call reads the register after the first's
+    # commit (PostgreSQL, READ COMMITTED). SQLite has no FOR UPDATE; its writing requests run
+    # one after the other already (BEGIN IMMEDIATE).
+    db.session.execute(select(Organisation.id).where(Organisation.id == org.id).with_for_update())
     accounts = {plan.after["user"] for plan in linking}
     members: set[int] = set()
     holders: dict[int, str] = {}  # account -> the person linked to it after the call
