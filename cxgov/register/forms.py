@@ -31,12 +31,9 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from ..auth.models import User
 from ..fields import DateField
 from ..validators import CxForm, email_check
-from . import queries
 from .models import Channel, Journey, Person
 from .tables import TABLE_BY_KEY, RegisterField, RegisterTable
-
-#: reference kind -> the model its select offers rows of
-REFERENCES = queries.REFERENCE_MODELS
+from .write import REFERENCE_KINDS
 
 #: Text up to this many characters gets a one-line input even where line breaks are allowed
 #: (a desired feeling is a phrase); longer text gets a text area.
@@ -99,7 +96,7 @@ def form_fields(table: RegisterTable) -> tuple[RegisterField, ...]:
 
 def control_name(declared: RegisterField) -> str:
     """Return the form control's name: ``owner_id`` for a reference, else the field's name."""
-    return f"{declared.name}_id" if declared.kind in REFERENCES else declared.name
+    return f"{declared.name}_id" if declared.kind in REFERENCE_KINDS else declared.name
 
 
 def _help(declared: RegisterField) -> Any:
@@ -128,7 +125,7 @@ def _control(declared: RegisterField) -> Field:
         return StringField(validators=[*presence, *length], render_kw=render_kw, **common)
     if declared.kind == "email":
         return EmailField(validators=[Optional(), *length, email_check], **common)
-    if declared.kind in REFERENCES:
+    if declared.kind in REFERENCE_KINDS:
         return SelectField(coerce=optional_id, validators=presence[:1] if declared.required else [], **common)
     if declared.kind == "bool":
         return BooleanField(**common)
@@ -183,7 +180,7 @@ def choices_fill(
     when active or the row's current one. ``members`` are the accounts a person may be linked to.
     """
     for declared in form_fields(TABLE_BY_KEY[key]):
-        if declared.kind not in REFERENCES:
+        if declared.kind not in REFERENCE_KINDS:
             continue
         name = control_name(declared)
         current = getattr(entity, name, None) if entity is not None else None
@@ -208,7 +205,7 @@ def form_prefill(form: VersionedForm, *, key: str, args: Any, today: Any) -> Non
     for declared in form_fields(TABLE_BY_KEY[key]):
         control = form[control_name(declared)]
         value = args.get(declared.name)
-        if declared.kind in REFERENCES and value:
+        if declared.kind in REFERENCE_KINDS and value:
             control.data = optional_id(value)
         elif declared.kind == "choice" and value in declared.choices:
             control.data = value
@@ -221,8 +218,8 @@ def form_values(form: VersionedForm, *, key: str, lookup: Callable[[type, int], 
     values: dict[str, Any] = {}
     for declared in form_fields(TABLE_BY_KEY[key]):
         data = form[control_name(declared)].data
-        if declared.kind in REFERENCES:
-            values[declared.name] = lookup(REFERENCES[declared.kind], data) if data else None
+        if declared.kind in REFERENCE_KINDS:
+            values[declared.name] = lookup(REFERENCE_KINDS[declared.kind], data) if data else None
         elif declared.kind == "email":
             values[declared.name] = data or None
         elif declared.kind == "text":

@@ -32,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from flask import g
 from flask_babel import gettext as _
@@ -208,7 +208,8 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class HealthReport:
-    results: list[CheckResult]
+    #: A tuple: the report is shared across requests by the register memo, keyed by its digest.
+    results: tuple[CheckResult, ...]
     score: int  #: 0-100, see the module docstring
 
     def result(self, key: str) -> CheckResult:
@@ -594,7 +595,7 @@ def practice_map(framework: "Framework | None" = None) -> dict[str, tuple[str, .
 _STATUS_PROGRESS = {"ok": 1.0, "warn": 0.5, "fail": 0.0}
 
 
-def health_score(results: list[CheckResult]) -> int:
+def health_score(results: Sequence[CheckResult]) -> int:
     """Return the 0-100 register health score: the mean progress of the evaluable checks.
 
     A result without ``progress`` counts by its status (ok 1, warn 1/2, fail 0); "na" results
@@ -626,7 +627,7 @@ def run_health_checks(
                 progress=progress,
             )
         )
-    return HealthReport(results=results, score=health_score(results))
+    return HealthReport(results=tuple(results), score=health_score(results))
 
 
 def register_snapshot(org: "Organisation") -> RegisterSnapshot:

@@ -97,9 +97,6 @@ def _paged(stmt: Select[Any], count_stmt: Select[Any], params: ListParams, order
 
 # --- list pages from the declarations -----------------------------------------------------
 
-#: reference kind -> the model it points at (the one write path's table)
-REFERENCE_MODELS = REFERENCE_KINDS
-
 
 @dataclass(frozen=True)
 class ExtraFilter:
@@ -161,7 +158,7 @@ class ListSpec:
         derived = tuple(
             f.name
             for f in self.declared.fields
-            if f.kind in REFERENCE_MODELS or f.kind == "choice" or (f.kind == "text" and f.suggestions)
+            if f.kind in REFERENCE_KINDS or f.kind == "choice" or (f.kind == "text" and f.suggestions)
         )
         return derived + tuple(name for name in self.text_filters if name not in derived)
 
@@ -169,7 +166,7 @@ class ListSpec:
     def touchpoints_by(self) -> str | None:
         """Return the touchpoint field that points at this table's rows (a "Touchpoints" count column)."""
         for f in TABLE_BY_KEY["touchpoints"].fields:
-            if REFERENCE_MODELS.get(f.kind) is self.model:
+            if REFERENCE_KINDS.get(f.kind) is self.model:
                 return f.name
         return None
 
@@ -215,7 +212,7 @@ def _status(spec: ListSpec, status: str, today: date) -> Any:
 
 def _filter(declared: RegisterField, column: Any, value: str) -> Any:
     """Return the condition of one declared field's filter value (true() for a value that means nothing)."""
-    if declared.kind in REFERENCE_MODELS:
+    if declared.kind in REFERENCE_KINDS:
         if value == "none" and not declared.required:
             return column.is_(None)
         return column == int(value) if value.isdigit() else true()
@@ -233,7 +230,7 @@ def rows_page(org: Organisation, spec: ListSpec, params: ListParams, today: date
     today = today or date.today()
     model = spec.model
     fields = spec.declared.fields
-    aliases = {f.name: aliased(REFERENCE_MODELS[f.kind]) for f in fields if f.kind in REFERENCE_MODELS}
+    aliases = {f.name: aliased(REFERENCE_KINDS[f.kind]) for f in fields if f.kind in REFERENCE_KINDS}
     conditions: list[Any] = [model.org_id == org.id, _status(spec, params.status, today)]
     for declared in spec.filter_fields():
         value = params.filters.get(declared.name)

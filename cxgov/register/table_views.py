@@ -35,7 +35,7 @@ from .forms import VersionedForm, VersionOnlyForm, choices_fill, form_prefill, f
 from .health import REVIEW_MAX_AGE_DAYS
 from .models import Person
 from .tables import TABLE_BY_KEY
-from .write import MODELS, register_rows_apply
+from .write import MODELS, REFERENCE_KINDS, register_rows_apply
 
 # --- the write path -----------------------------------------------------------------------
 # Every write of these pages goes through the register's one write path,
@@ -199,7 +199,7 @@ def _conflict(
 def _choices_fill(form: VersionedForm, view: TableView, *, entity: Any) -> None:
     """Read what the form's selects offer and fill them (a posted form accepts inactive people)."""
     org = current_org()
-    references = [f.name for f in TABLE_BY_KEY[view.key].fields if f.kind in queries.REFERENCE_MODELS]
+    references = [f.name for f in TABLE_BY_KEY[view.key].fields if f.kind in REFERENCE_KINDS]
     current = {name: getattr(entity, f"{name}_id", None) for name in references} if entity is not None else {}
     choices_fill(
         form,

@@ -19,6 +19,7 @@ from cxgov.register.health import (
     TouchpointRow,
     health_score,
     practice_map,
+    register_snapshot,
     run_health_checks,
 )
 
@@ -238,3 +239,11 @@ def test_the_checks_name_the_practices_of_the_organisations_own_framework_versio
     assert register_health(on_10).result("sponsor").practice_ids == ("B3",)
     assert register_health(on_11).result("sponsor").practice_ids == ("B3", "B12")
     assert register_health(fresh).result("sponsor").practice_ids == ("B3", "B12")
+
+
+def test_the_report_cannot_be_changed_in_place(db, make_org):
+    """The register memo shares one report across requests, keyed by its digest."""
+    report = run_health_checks(register_snapshot(make_org()), TODAY, practices={})
+    assert isinstance(report.results, tuple)
+    with pytest.raises(AttributeError):
+        report.results.append(report.results[0])  # type: ignore[attr-defined]

@@ -64,8 +64,6 @@ SORT_FIELD = {
     "cx_roles": "since",
     "mandates": "holder",
 }
-#: reference kind -> the model it points at (the one write path's table)
-REFERENCE_MODELS = REFERENCE_KINDS
 BULK_MAX_ROWS = 5000
 
 
@@ -122,16 +120,16 @@ def _schemas(table: RegisterTable) -> tuple[type[Schema], type[Schema], type[Sch
     }
     create: dict[str, fields.Field] = {}
     for f in table.fields:
-        name = _ref_name(f) if f.kind in REFERENCE_MODELS else f.name
+        name = _ref_name(f) if f.kind in REFERENCE_KINDS else f.name
         row[name] = _value_field(f, for_input=False)
         row[name].required = True
         row[name].allow_none = True if f.kind in ("person", "journey", "channel", "date", "email") else False
-        if f.kind in REFERENCE_MODELS:
+        if f.kind in REFERENCE_KINDS:
             row[f"{f.name}_name"] = fields.String(allow_none=True, required=True)
         if f.name != "active":
             create[name] = _value_field(f, for_input=True)
     update_fields = {
-        (_ref_name(f) if f.kind in REFERENCE_MODELS else f.name): _value_field(f, for_input=False)
+        (_ref_name(f) if f.kind in REFERENCE_KINDS else f.name): _value_field(f, for_input=False)
         for f in table.fields
         if f.name != "active"
     }
@@ -165,7 +163,7 @@ def row_data(table: RegisterTable, obj: Any) -> dict[str, Any]:
         "updated_at": obj.updated_at,
     }
     for f in table.fields:
-        if f.kind in REFERENCE_MODELS:
+        if f.kind in REFERENCE_KINDS:
             target = getattr(obj, f.name)
             data[_ref_name(f)] = target.id if target is not None else None
             data[f"{f.name}_name"] = target.name if target is not None else None
@@ -190,7 +188,7 @@ def _field_values(table: RegisterTable, values: dict[str, Any]) -> dict[str, Any
     """
     out: dict[str, Any] = {}
     for f in table.fields:
-        key = _ref_name(f) if f.kind in REFERENCE_MODELS else f.name
+        key = _ref_name(f) if f.kind in REFERENCE_KINDS else f.name
         if key in values:
             out[f.name] = values[key]
     return out
@@ -198,7 +196,7 @@ def _field_values(table: RegisterTable, values: dict[str, Any]) -> dict[str, Any
 
 def _api_field(table: RegisterTable, name: str) -> str:
     """Return the request field of a declared field (references travel as ``<name>_id``)."""
-    return _ref_name(table.field(name)) if name and table.field(name).kind in REFERENCE_MODELS else name
+    return _ref_name(table.field(name)) if name and table.field(name).kind in REFERENCE_KINDS else name
 
 
 def _check_if_match(table: str, obj: Any) -> None:

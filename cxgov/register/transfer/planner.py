@@ -31,11 +31,8 @@ from ...orgs.models import Organisation
 from ..models import Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint
 from ..tables import TABLE_BY_KEY as REGISTER_TABLE_BY_KEY
 from ..tables import RegisterField
-from ..write import BatchRow, RegisterBatch, RowProblem, register_rows_check
+from ..write import REFERENCE_KINDS, BatchRow, RegisterBatch, RowProblem, register_rows_check
 from .spreadsheet import TABLE_BY_KEY, TABLES, CheckedFile, PersonRef, Record, RowError, record_key
-
-#: Declared kinds whose spreadsheet column names a row the model refers to by id.
-_REFERENCE_KINDS = ("person", "journey", "channel")
 
 
 # --- the plan ------------------------------------------------------------------------------------
@@ -490,5 +487,5 @@ def _write_row(fields: tuple[RegisterField, ...], row: PlanRow, ids: ImportIds) 
         item = {"id": row.target.id, "version": row.target.version_id}
     for f in present:
         value = row.record.values[f.column]
-        item[f.name] = ids.resolve(f.kind, value) if f.kind in _REFERENCE_KINDS else value
+        item[f.name] = ids.resolve(f.kind, value) if f.kind in REFERENCE_KINDS else value
     return item
