@@ -145,7 +145,8 @@ def _actions(org: Organisation, cycle: Cycle, result: CycleResult, today: date) 
 
 # -- the register, read again only when it changed ----------------------------------------
 #: Every table :func:`register_snapshot` reads (tests/reports/test_register_stamp.py checks that
-#: the two agree). Each row carries a version counter raised by every UPDATE and an update time.
+#: the two agree). Each row carries a version counter, raised by every UPDATE made through the ORM or
+#: the register's write path, and an update time.
 REGISTER_MODELS = (Person, Channel, Journey, Touchpoint, CxRole, DelegatedMandate)
 
 
@@ -153,8 +154,8 @@ def register_stamp(org_id: int) -> tuple[tuple[str | None, ...], ...]:
     """Return what identifies the state of an organisation's register, in one aggregate query.
 
     Per register table: rows, sum and max of ids, sum of version counters, newest update time;
-    and the organisation's newest change-log entry. An UPDATE raises a version (the register's
-    write path and the ORM both do) and sets the update time; an INSERT adds a row with a new id
+    and the organisation's newest change-log entry. An UPDATE through the register's write path
+    or the ORM raises a version and sets the update time (hand-written SQL may do neither); an INSERT adds a row with a new id
     (SQLite reuses an id only after the newest row was deleted, and then the count, the version
     sum or the newer update time moves); a DELETE drops the count unless rows were added too,
     which changes the ids; and every write through the register's write path adds a change-log
@@ -219,7 +220,8 @@ def register_read(
     newer snapshot under an older stamp, which is read again next time, never served stale.
     The results are the same objects while nothing changed, so their key digests are kept too.
     """
-    stamp = (org.service_promise or "", register_stamp(org.id))
+    # created_at too: a deleted organisation's id may be handed to a new one (SQLite).
+    stamp = (org.created_at, org.service_promise or "", register_stamp(org.id))
     memo = current_app.extensions.setdefault("cxgov_report_registers", _RegisterMemo())
     with memo.lock:
         entry = memo.entries.get(org.id)
