@@ -8,6 +8,8 @@ reach answers an error. docs/accessibility.md says what this covers and what it 
 """
 from __future__ import annotations
 
+import hashlib
+import os
 from typing import Callable, Iterator
 
 import pytest
@@ -110,8 +112,37 @@ def test_the_groups_share_out_every_planned_page_once(plan: CrawlPlan):
     assert all(groups), "a group has no pages: lower GROUPS"
 
 
+def plan_digest(plan: CrawlPlan) -> str:
+    """Return what decides the groups: every planned check with its cost."""
+    checks = sorted((c.who, c.path, c.endpoint, c.axe, c.elements) for c in plan.checks)
+    return hashlib.sha256(repr(checks).encode()).hexdigest()
+
+
+def assert_same_plan_in_every_process(plan: CrawlPlan, shared_dir) -> None:
+    """Fail unless every xdist process planned the same checks.
+
+    Each process crawls a demo of its own and takes its groups from its own plan; were two plans
+    different, a page could fall between the groups (or be checked twice) without any test
+    noticing. The first process to get here files its digest; every other one compares.
+    """
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if run is None:  # one process: every group comes from the one plan
+        return
+    filed = shared_dir / f"a11y-plan-{run}"
+    mine = plan_digest(plan)
+    draft = shared_dir / f"a11y-plan-{run}-{os.environ.get('PYTEST_XDIST_WORKER')}"
+    draft.write_text(mine)
+    try:
+        os.link(draft, filed)  # atomic: exactly one process files its digest
+    except FileExistsError:
+        pass
+    assert filed.read_text() == mine, "the test processes planned different pages: groups would miss some"
+
+
 @pytest.mark.parametrize("group", range(GROUPS), ids=lambda g: f"group{g + 1}of{GROUPS}")
-def test_every_page_passes_axe_for_every_role(plan: CrawlPlan, role_tab, demo_site: DemoSite, group: int):
+def test_every_page_passes_axe_for_every_role(plan: CrawlPlan, role_tab, demo_site: DemoSite, group: int,
+                                              tmp_path_factory):
+    assert_same_plan_in_every_process(plan, tmp_path_factory.getbasetemp().parent)
     checks = plan.group(group, GROUPS)
     result = CheckResult()
     for check in checks:
@@ -194,3 +225,15 @@ def test_a_new_violation_fails_the_check_at_the_width_it_shows(browser):
         assert page.viewport_size == NARROW
     finally:
         context.close()
+
+
+def test_processes_that_planned_differently_are_caught(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTEST_XDIST_TESTRUNUID", "run1")
+    one = CrawlPlan(checks=[PlannedCheck("sponsor", "/a", "main.a", True, 10)])
+    other = CrawlPlan(checks=[PlannedCheck("sponsor", "/a", "main.a", True, 11)])
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")
+    assert_same_plan_in_every_process(one, tmp_path)
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
+    assert_same_plan_in_every_process(one, tmp_path)
+    with pytest.raises(AssertionError, match="planned different pages"):
+        assert_same_plan_in_every_process(other, tmp_path)
