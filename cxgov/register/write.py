@@ -627,7 +627,11 @@ def register_rows_apply(
             if values:  # a row the call leaves as it is: nothing to write, nothing to record
                 changed[plan.index] = values
     # Changed rows first, then new ones: a new row may take a name a changed row gives up.
-    _step_aside(spec, t, [plan for plan in planned if plan.index in changed])
+    changing = [plan for plan in planned if plan.index in changed]
+    moved = _step_aside(spec, t, changing)
+    for plan in changing:
+        if plan.index in moved:  # the stand-in goes, whatever else of the key changed
+            changed[plan.index][moved[plan.index]] = plan.after[moved[plan.index]]
     for plan in planned:
         if plan.index not in changed:
             continue
@@ -680,19 +684,23 @@ def register_rows_apply(
     return ids
 
 
-def _step_aside(table: RegisterTable, t: Table, changing: list[_Planned]) -> None:
+def _step_aside(table: RegisterTable, t: Table, changing: list[_Planned]) -> dict[int, str]:
     """Move rows that change their unique key out of each other's way before they are written.
 
     The database's unique index (e.g. ``uq_channel_org_id_name``) is checked row by row on
     SQLite and PostgreSQL alike, so in a swap the first UPDATE would meet the second row's
     old name. Each such row first takes a stand-in value no row can hold (a control character,
-    which every writer refuses) without a new version; its real UPDATE follows.
+    which every writer refuses) without a new version; its real UPDATE follows and must write
+    the text field back even where only another part of the key changed (a touchpoint moving
+    journey under its name). Return the rows moved aside: plan index -> the field moved.
     """
     if not table.unique:
-        return
-    moving = [plan for plan in changing if _unique_key(table, plan.after) != _unique_key(table, plan.before)]
+        return {}
+    # Compared as stored, not as the rule compares (without regard to case): the index is
+    # case-sensitive, and rows from before the rule may differ in letter case alone.
+    moving = [plan for plan in changing if any(plan.after.get(n) != plan.before.get(n) for n in table.unique)]
     if len(moving) < 2:
-        return  # one row alone cannot meet another row's old key
+        return {}  # one row alone cannot meet another row's old key
     column = _unique_text_field(table)
     for plan in moving:
         result = db.session.execute(
@@ -702,6 +710,7 @@ def _step_aside(table: RegisterTable, t: Table, changing: list[_Planned]) -> Non
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConflictError(table.key, plan.row_id or 0, plan.version)
+    return {plan.index: column for plan in moving}
 
 
 def register_row_delete(*, org: Organisation, entity: Any, by: User | None) -> None:

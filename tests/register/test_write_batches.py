@@ -96,6 +96,8 @@ def test_two_touchpoints_swap_journeys_and_two_people_swap_emails(db, make_org):
         pay.id,
         move.id,
     )
+    # the names stay: a row steps aside under a stand-in name, and its UPDATE writes the name back
+    assert (db.session.get(Touchpoint, first.id).name, db.session.get(Touchpoint, second.id).name) == ("Sign", "Sign")
     assert (db.session.get(Person, ann.id).email, db.session.get(Person, bob.id).email) == (
         "bob@example.com",
         "ann@example.com",
@@ -141,3 +143,19 @@ def test_real_duplicates_are_still_refused_and_nothing_is_written(db, make_org, 
     assert [(p.index, p.message) for p in error.value.problems] == refused
     db.session.rollback()
     assert fingerprint() == before
+
+
+def test_legacy_names_differing_in_case_can_trade_places(db, make_org):
+    # Two channels that differ only in letter case (from before the rule, written past the write
+    # path): the database's unique index is case-sensitive, so "Shop" taking "shop" while the
+    # other row leaves it must step aside too, or the first UPDATE meets the index (a 500).
+    org = make_org()
+    upper = Channel(org_id=org.id, name="Shop", kind="web")
+    lower = Channel(org_id=org.id, name="shop", kind="web")
+    db.session.add_all([upper, lower])
+    db.session.commit()
+    register_rows_apply(
+        org=org, table="channels", by=None, rows=[{"id": upper.id, "name": "shop"}, {"id": lower.id, "name": "Store"}]
+    )
+    db.session.commit()
+    assert _names(db, Channel, org) == {upper.id: "shop", lower.id: "Store"}
