@@ -113,7 +113,7 @@ def _write_report(output: str, data: bytes, *, started: float, what: str) -> Non
 @lang_option
 @_speaks_lang
 def pdf_command(org_slug: str, period: str, output: str, lang: str | None) -> None:
-    """Write ORG's gap report for PERIOD (e.g. 2026-Q3) to a PDF file."""
+    """Write ORG's gap report for PERIOD (a quarter: 2026-Q3) to a PDF file."""
     if not period_valid(period):
         raise click.BadParameter(_("write the quarter as YYYY-Qn, e.g. 2026-Q3"), param_hint="PERIOD")
     org = _org(org_slug)
@@ -144,7 +144,7 @@ def pdf_command(org_slug: str, period: str, output: str, lang: str | None) -> No
 @lang_option
 @_speaks_lang
 def docx_command(org_slug: str, period: str, output: str, number: int | None, lang: str | None) -> None:
-    """Write ORG's gap report for PERIOD (e.g. 2026-Q3) as a Word file (.docx)."""
+    """Write ORG's gap report for PERIOD (a quarter: 2026-Q3) as a Word file (.docx)."""
 
     if not period_valid(period):
         raise click.BadParameter(_("write the quarter as YYYY-Qn, e.g. 2026-Q3"), param_hint="PERIOD")

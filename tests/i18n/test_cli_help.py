@@ -80,6 +80,16 @@ def test_every_help_text_is_translated(path, command, monkeypatch):
                 assert translated != text, f"{lang}: `flask {path}` option {spec} help is English: {text!r}"
 
 
+@pytest.mark.parametrize("path,command", COMMAND_TREE, ids=[path for path, _command in COMMAND_TREE])
+def test_no_short_help_is_cut_inside_parentheses(path, command, monkeypatch):
+    # click ends the short help at the first ". " it meets, so an "e.g. 2026-Q3" in the first
+    # sentence listed `flask report` as "pdf  Write ORG's gap report for PERIOD (e.g."
+    for lang in ("en", *LANGUAGES):
+        monkeypatch.setenv("CXGOV_LANG", lang)
+        short = command.get_short_help_str(limit=200)  # wide enough that only a sentence end cuts
+        assert short.count("(") == short.count(")"), f"{lang}: `flask {path}` short help is cut: {short!r}"
+
+
 def test_help_is_translated_without_an_app_context(monkeypatch):
     """Click builds help outside any request, and `flask --help` lists groups before a context exists."""
     report = next(command for path, command in COMMAND_TREE if path == "report")
@@ -94,7 +104,7 @@ def test_report_pdf_help_in_swedish(runner):
     assert result.exit_code == 0, result.output
     out = result.output
     assert out.startswith("Användning: cxgov report pdf [OPTIONS] ORG_SLUG PERIOD")  # the runner names it cxgov
-    assert "Skriv ORG:s gaprapport för PERIOD (t.ex. 2026-Q3) till en PDF-fil." in out
+    assert "Skriv ORG:s gaprapport för PERIOD (ett kvartal: 2026-Q3) till en PDF-fil." in out
     assert "Flaggor:" in out
     assert "Vart PDF-filen ska skrivas.  [obligatorisk]" in out
     assert "Dokumentets språk (standard: organisationens språk)." in out
@@ -114,7 +124,7 @@ def test_the_shell_locale_decides_without_cxgov_lang(runner):
 def test_english_help_stays_as_written(runner):
     result = runner.invoke(args=["report", "pdf", "--help"], env={"CXGOV_LANG": "en"})
     assert "Usage: cxgov report pdf" in result.output
-    assert "Write ORG's gap report for PERIOD (e.g. 2026-Q3) to a PDF file." in result.output
+    assert "Write ORG's gap report for PERIOD (a quarter: 2026-Q3) to a PDF file." in result.output
     assert "Where to write the PDF.  [required]" in result.output
     assert "Show this message and exit." in result.output
 
