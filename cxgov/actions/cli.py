@@ -10,7 +10,7 @@ import click
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..audit import security_event
+from ..cli_files import export_file_write
 from ..cli_help import CliGroup
 from ..extensions import db
 from ..i18n import lang_option, rendering_in
@@ -71,12 +71,8 @@ def export_actions(org_slug: str, out: Path, lang: str | None) -> None:
         suffix = out.suffix.lower()
         if suffix not in (".xlsx", ".csv"):
             raise click.ClickException(_("Name the output file .xlsx or .csv."))
-        if suffix == ".xlsx":
-            out.write_bytes(action_plan_xlsx(org=org, lang=lang))
-        else:
-            out.write_bytes(action_plan_csv(org=org, lang=lang))
-        security_event("export", detail=f"action plan {suffix[1:]} (cli)", org_id=org.id)
-        db.session.commit()
+        data = action_plan_xlsx(org=org, lang=lang) if suffix == ".xlsx" else action_plan_csv(org=org, lang=lang)
+        export_file_write(out, data, detail=f"action plan {suffix[1:]} (cli)", org_id=org.id)
         click.echo(_("Wrote %(file)s", file=out))
 
 

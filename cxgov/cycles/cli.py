@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from datetime import date
-from pathlib import Path
 
 import click
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from ..audit import security_event
+from ..cli_files import export_file_write
 from ..cli_help import CliGroup
 from ..extensions import db
 from ..framework.catalog import framework_catalog_for_org, frameworks_for_new_cycle
@@ -215,14 +214,9 @@ def export(org: str, period: str, out: str, lang: str | None) -> None:
         if not out.lower().endswith(".xlsx"):
             raise click.ClickException(_("OUT must end in .xlsx."))
         tables = exports.cycle_tables(cycle=cycle, org=organisation, include_names=True, lang=lang)
-        try:
-            Path(out).write_bytes(exports.cycle_xlsx(tables))
-        except OSError as error:
-            raise click.ClickException(
-                _("Could not write %(file)s: %(error)s", file=out, error=error.strerror or error)
-            ) from None
-        security_event("export", detail=f"cycle {cycle.period} xlsx (cli)", org_id=organisation.id)
-        db.session.commit()
+        export_file_write(
+            out, exports.cycle_xlsx(tables), detail=f"cycle {cycle.period} xlsx (cli)", org_id=organisation.id
+        )
         click.echo(
             _(
                 "Wrote %(file)s: %(answers)s, %(practices)s.",

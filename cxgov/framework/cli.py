@@ -11,6 +11,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..audit import security_event
+from ..cli_files import export_file_write
 from ..cli_help import CliGroup
 from ..extensions import db
 from ..i18n import SUPPORTED_LANGUAGES, rendering_in
@@ -144,14 +145,7 @@ def export(key: str, out: Path, version: str | None, lang: str | None) -> None:
             raise click.ClickException(
                 _("No valid framework “%(key)s”. Valid frameworks: %(known)s.", key=wanted, known=known)
             )
-        try:
-            out.write_bytes(framework_xlsx(fw, lang=lang))
-        except OSError as error:
-            raise click.ClickException(
-                _("Could not write %(file)s: %(error)s", file=out, error=error.strerror or error)
-            ) from error
-        security_event("export", detail=f"framework {fw.key} {fw.version} xlsx {out.name}")
-        db.session.commit()
+        export_file_write(out, framework_xlsx(fw, lang=lang), detail=f"framework {fw.key} {fw.version} xlsx {out.name}")
         click.echo(
             ngettext(
                 "%(file)s: %(key)s %(version)s, %(num)d practice",
@@ -210,14 +204,7 @@ def crosswalk(key: str, model_key: str, version: str | None, out: Path | None, l
     if out is not None:
         with rendering_in(lang):
             data = crosswalk_workbook(table)
-        try:
-            out.write_bytes(data)
-        except OSError as error:
-            raise click.ClickException(
-                _("Could not write %(file)s: %(error)s", file=out, error=error.strerror or error)
-            ) from error
-        security_event("export", detail=f"crosswalk {fw.key} {fw.version} {model_key} {out.name}")
-        db.session.commit()
+        export_file_write(out, data, detail=f"crosswalk {fw.key} {fw.version} {model_key} {out.name}")
         click.echo(_("%(file)s: written", file=out))
 
 

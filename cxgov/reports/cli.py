@@ -21,6 +21,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..audit import security_event
+from ..cli_files import export_file_write
 from ..cli_help import CliGroup
 from ..cycles.models import Cycle, period_valid
 from ..extensions import db
@@ -79,14 +80,7 @@ def report_pdf_for(slug: str, period: str, lang: str | None = None) -> tuple[byt
 
 def _write_report(output: str, data: bytes, *, started: float, what: str) -> None:
     """Write a report file, log the export, commit and say how large it is and how long it took."""
-    try:
-        Path(output).write_bytes(data)
-    except OSError as exc:
-        raise click.ClickException(
-            _("Could not write %(file)s: %(error)s", file=output, error=exc.strerror or exc)
-        ) from None
-    security_event("export", detail=f"{what} (cli)")
-    db.session.commit()
+    export_file_write(output, data, detail=f"{what} (cli)")
     click.echo(
         ngettext(
             "%(file)s: %(size)s byte in %(seconds)s s",

@@ -17,7 +17,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as babel_gettext
 from flask_babel import pgettext as babel_pgettext
 
+from sqlalchemy import func, select
+
 from cxgov import sheets
+from cxgov.audit import SecurityEvent
 from cxgov.actions import services as action_services
 from cxgov.extensions import db
 from cxgov.register.models import Person
@@ -161,6 +164,24 @@ def test_every_cli_export_is_written_by_the_one_writer(runner, world, spy, tmp_p
         result = runner.invoke(args=[*args, str(out)])
         assert result.exit_code == 0, result.output
         assert [h for k, h in spy if k == "xlsx"] == list(_headers(out.read_bytes(), "xlsx").values())
+
+
+def test_every_cli_export_to_an_unwritable_path_says_so_and_logs_nothing(runner, world, tmp_path):
+    org, cycle, _ = world
+    missing = tmp_path / "no-such-dir"
+    commands = [
+        ["cycle", "export", org.slug, cycle.period, str(missing / "c.xlsx")],
+        ["action", "export", org.slug, str(missing / "a.xlsx")],
+        ["action", "export", org.slug, str(missing / "a.csv")],
+        ["framework", "export", "cx-governance", "--xlsx", str(missing / "f.xlsx")],
+        ["framework", "crosswalk", "cx-governance", "--model", "iso-23592", "--xlsx", str(missing / "w.xlsx")],
+    ]
+    for args in commands:
+        before = db.session.scalar(select(func.count()).select_from(SecurityEvent))
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1 and "Could not write" in result.output, (args, result.output)
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(SecurityEvent)) == before, args
 
 
 # --- the export's language -----------------------------------------------------------------------
