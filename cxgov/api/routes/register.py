@@ -22,13 +22,13 @@ from ...audit import security_event
 from ...extensions import db
 from ...orgs.models import EDIT_REGISTER, READ
 from ...register import services
-from ...register.models import Channel, CxRole, DelegatedMandate, Journey, Person, Touchpoint
+from ...register.models import CxRole
 from ...register.rules import field_check
 from ...register.tables import TABLES, RegisterField, RegisterTable
 from ...register.transfer import services as transfer
 from ...register.transfer.spreadsheet import SpreadsheetError
 from ...register.transfer.spreadsheet import TABLE_BY_KEY as SHEETS
-from ...register.write import REFERENCE_KINDS
+from ...register.write import MODELS, REFERENCE_KINDS
 from ...sheets import Sheet, csv_bytes
 from ...tenancy import org_get
 from ..auth import api_access, current_token
@@ -38,14 +38,6 @@ from .common import ID, ID_MAX, IF_MATCH, PAGE_MAX, found_first, keyset_page
 
 bp = api_blueprint("register", __name__, "/register", description="The governance register's tables.")
 
-MODELS: dict[str, Any] = {
-    "people": Person,
-    "channels": Channel,
-    "journeys": Journey,
-    "touchpoints": Touchpoint,
-    "cx_roles": CxRole,
-    "mandates": DelegatedMandate,
-}
 #: table -> the services' noun (``<noun>_create``, ``<noun>_update``) and keyword for the row
 NOUNS = {
     "people": "person",
