@@ -136,4 +136,8 @@ def log_in(page, base_url: str, email: str, password: str) -> None:
     page.goto(f"{base_url}/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    # Wait for the next page's load event, not just its first paint: a test that opens a
+    # dropdown straight away would otherwise click before Bootstrap's script has run, and
+    # on a loaded CI machine the menu then never opens.
+    with page.expect_navigation():
+        page.click("button[type=submit]")
