@@ -14,6 +14,8 @@ import shutil
 
 import docx
 import lxml.html
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject
 import pytest
 import yaml
 from markupsafe import escape
@@ -304,3 +306,36 @@ def test_cycle_pages_mark_english_stage_and_level_names(client, make_org, make_m
     stage = report_context_for_cycle(org, cycle, lang="sv").summary.stage
     assert stage in bare_sv["stages"]
     assert f'<div class="fw-semibold"><span lang="en">{escape(stage)}</span></div>' in dashboard
+
+
+def _structure_languages(pdf: bytes) -> list[str]:
+    """Return the /Lang of every structure element in the PDF's tag tree, in reading order."""
+    found: list[str] = []
+
+    def walk(node) -> None:
+        node = node.get_object()
+        if isinstance(node, ArrayObject):
+            for child in node:
+                walk(child)
+        elif isinstance(node, DictionaryObject) and node.get("/Type") == "/StructElem":
+            if "/Lang" in node:
+                found.append(str(node["/Lang"]))
+            if "/K" in node:
+                walk(node["/K"])
+
+    walk(PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/StructTreeRoot"]["/K"])
+    return found
+
+
+def test_the_tagged_pdf_says_which_parts_are_english(make_org, make_member, untitled_sv):
+    """WeasyPrint drops an element's own lang from the tag tree; cxgov.reports.pdf_lang keeps it."""
+    org = make_org(language="sv")
+    cycle = _answered_cycle(org, make_member)
+    db.session.commit()
+    swedish = report_context_for_cycle(org, cycle, lang="sv")
+    pdf, _ = render.render_document(render.render_pdf_html(swedish), swedish.cover.accent)
+    languages = _structure_languages(pdf)
+    assert languages and set(languages) == {"en"}  # the English titles, and nothing else marked
+    english = report_context_for_cycle(org, cycle, lang="en")
+    pdf, _ = render.render_document(render.render_pdf_html(english), english.cover.accent)
+    assert _structure_languages(pdf) == []

@@ -1,0 +1,56 @@
+"""Give a tagged PDF's structure elements the language of their HTML element (WCAG 3.1.2).
+
+A Danish report whose overlay lacks one practice title shows that title in English, marked
+``lang="en"`` in the HTML so a screen reader switches voice. WeasyPrint 70 writes the
+document's language into the catalogue (``/Lang``) but drops every element's own ``lang``
+when it builds the structure tree, so in the PDF the English title was read with the Danish
+voice. This wraps ``weasyprint.pdf.tags._build_box_tree``: each structure element made for a
+box whose HTML element carries its own ``lang`` gets ``/Lang`` (PDF 1.7, 14.9.2), which
+assistive technology applies to everything below it. Installed once, only on the WeasyPrint
+release it was written against.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pydyf
+import weasyprint
+from weasyprint.pdf import tags as pdf_tags
+
+_lock = threading.Lock()
+_installed = False
+
+#: Elements whose language is the document's own, already in the catalogue.
+_DOCUMENT_TAGS = frozenset({"html", "body"})
+
+
+def element_lang_install() -> bool:
+    """Carry each element's own ``lang`` into its PDF structure element; return whether on.
+
+    Idempotent and thread-safe; changes nothing on a WeasyPrint other than 70.
+    """
+    global _installed
+    with _lock:
+        if _installed:
+            return True
+        if not weasyprint.__version__.startswith("70."):
+            return False
+        original = pdf_tags._build_box_tree
+
+        def build_box_tree(box: Any, *args: Any) -> Iterator[Any]:
+            # The recursion looks the function up by name, so children pass through here too.
+            element = getattr(box, "_box", box).element  # an absolute placeholder wraps its box
+            lang = None
+            if element is not None and element.tag not in _DOCUMENT_TAGS:
+                lang = element.get("lang")
+            for structure in original(box, *args):
+                if lang and "Lang" not in structure:
+                    structure["Lang"] = pydyf.String(lang)
+                yield structure
+
+        pdf_tags._build_box_tree = build_box_tree
+        _installed = True
+        return True
