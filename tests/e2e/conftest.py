@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
@@ -27,6 +28,14 @@ from tests.conftest import _create_postgres_database_if_missing, database_url_fo
 CHROMIUM = os.environ.get("CXGOV_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+#: How long an action (click, fill) or an ``expect(...)`` waits for its element, and how long a page
+#: may take to load. CI runs about twice as slow as the development machine and shares it with other
+#: work: a 10 s wait (and ``expect``'s own 5 s) ran out there. Every wait is on a condition, so a
+#: long limit costs nothing when things go well; it only decides how soon a real failure is reported.
+ACTION_TIMEOUT_MS = 30_000
+NAVIGATION_TIMEOUT_MS = 60_000
+expect.set_options(timeout=ACTION_TIMEOUT_MS)
 
 
 def pytest_collection_modifyitems(items):
@@ -114,30 +123,54 @@ def demo_site() -> Iterator[DemoSite]:
 def browser():
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}; 'make test' installs it (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
 
 
+def browser_context(browser, **options):
+    """Return a new browser context (a fresh profile: no cookies) with the suite's time limits."""
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **options})
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
+    return context
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    tab.set_default_timeout(10_000)
-    yield tab
+    context = browser_context(browser)
+    yield context.new_page()
     context.close()
 
 
+@contextlib.contextmanager
+def next_page_loaded(page) -> Iterator[None]:
+    """Wait until the navigation the block starts (a link, a form post) has loaded the next page.
+
+    A click that navigates returns once the next page has *started* to arrive: its scripts
+    (Bootstrap's dropdowns and collapses, the autosave, the confirm questions) may not have run
+    and its end may not be parsed yet, so a text read then can be half a page. CI failed on
+    exactly that (the account menu clicked before Bootstrap had run). Use this around every
+    click that leaves the page when the test goes on to read or use the next one.
+    """
+    with page.expect_navigation(wait_until="load"):
+        yield
+
+
 def log_in(page, base_url: str, email: str, password: str) -> None:
-    """Log in through the login form, as a person would."""
+    """Log in through the login form, as a person would, and wait for the next page to load."""
     page.goto(f"{base_url}/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
-    # Wait for the next page's load event, not just its first paint: a test that opens a
-    # dropdown straight away would otherwise click before Bootstrap's script has run, and
-    # on a loaded CI machine the menu then never opens.
-    with page.expect_navigation():
+    with next_page_loaded(page):
         page.click("button[type=submit]")
+
+
+def autosaved(page, practice_id: str):
+    """Return the answering page's green "Saved" status of a practice, there once its autosave is stored.
+
+    Not a text match on "Saved": Playwright matches text case-insensitively, so "Not saved" (red)
+    would match too and a failed save would pass for a stored one.
+    """
+    return page.locator(f"[data-practice={practice_id}] [data-status] .text-success")

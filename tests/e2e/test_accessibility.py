@@ -22,7 +22,7 @@ from cxgov.extensions import db
 from tests.conftest import login_as
 from tests.e2e.a11y_crawl import (NARROW, WIDE, CheckResult, CrawlPlan, PlannedCheck, crawl_plan,
                                   markup_skeleton, page_check)
-from tests.e2e.conftest import DemoSite, log_in
+from tests.e2e.conftest import DemoSite, browser_context, log_in
 
 #: (who, e-mail or None for a visitor who is not logged in, where they land). A page is checked
 #: once, as the first role that reaches it: the respondent comes first so the answering page is
@@ -80,13 +80,11 @@ def role_tab(browser, demo_site: DemoSite) -> Iterator[Callable[[str], object]]:
     def tab(who: str):
         if who not in tabs:
             email = next(email for name, email, _start in ROLES if name == who)
-            context = browser.new_context(viewport=WIDE)
+            context = browser_context(browser, viewport=WIDE)
             contexts.append(context)
             page = context.new_page()
-            page.set_default_timeout(15_000)
             if email:
                 log_in(page, demo_site.base_url, email, DEMO_PASSWORD)
-                page.wait_for_load_state()
             context.add_init_script(script=AXE_SCRIPT)
             tabs[who] = page
         return tabs[who]
@@ -204,7 +202,7 @@ BROKEN_PAGE = """<!doctype html><html lang="en"><head><title>Broken</title>
 
 
 def test_a_new_violation_fails_the_check_at_the_width_it_shows(browser):
-    context = browser.new_context(viewport=WIDE)
+    context = browser_context(browser, viewport=WIDE)
     context.add_init_script(script=AXE_SCRIPT)
     context.route("http://a11y.test/**", lambda route: route.fulfill(
         status=200, content_type="text/html", body=BROKEN_PAGE))

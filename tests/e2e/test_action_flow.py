@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from cxgov.actions.models import Action
@@ -11,7 +12,7 @@ from cxgov.extensions import db
 from cxgov.orgs.models import Role
 from tests.actions.helpers import framework, person, scored_cycle
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, next_page_loaded
 
 
 def test_gap_to_action_to_done_to_next_quarter(live_server, page, make_org, make_member, app):
@@ -26,8 +27,9 @@ def test_gap_to_action_to_done_to_next_quarter(live_server, page, make_org, make
     # 1. The sponsor turns the A2 gap on the dashboard into an action with one click.
     log_in(page, live_server, sponsor.email, TEST_PASSWORD)
     page.goto(f"{live_server}/o/{slug}/cycles/{q2_id}/")
-    page.click("[data-testid=make-action-A2]")
-    page.wait_for_url("**/actions/*/edit")
+    with next_page_loaded(page):
+        page.click("[data-testid=make-action-A2]")
+    expect(page).to_have_url(re.compile(r".*/actions/\d+/edit$"))
     assert page.input_value("input[name=title]") == f"A2 {a2.title.get()}: reach level 3"
     assert page.input_value("textarea[name=description]") == a2.next_step(2)
     assert page.input_value("select[name=owner_id]") == str(karin_id)
@@ -35,20 +37,24 @@ def test_gap_to_action_to_done_to_next_quarter(live_server, page, make_org, make
     # 2. She sets a due date and saves; the action is on the plan, owned by her.
     due = date.today() + timedelta(days=30)
     page.fill("input[name=due_date]", due.isoformat())
-    page.click("button[type=submit]:has-text('Save action')")
-    page.wait_for_url(re.compile(r".*/actions/\d+$"))
+    with next_page_loaded(page):
+        page.click("button[type=submit]:has-text('Save action')")
+    expect(page).to_have_url(re.compile(r".*/actions/\d+$"))
     page.fill("textarea[name=text]", "Forum named; first meeting booked.")
-    page.click("button:has-text('Add note')")
-    page.locator("[data-testid=notes]").get_by_text("Forum named; first meeting booked.").wait_for()
+    with next_page_loaded(page):
+        page.click("button:has-text('Add note')")
+    expect(page.locator("[data-testid=notes]")).to_contain_text("Forum named; first meeting booked.")
 
     # 3. It gets done.
-    page.click("[data-testid=edit-action]")
+    with next_page_loaded(page):
+        page.click("[data-testid=edit-action]")
     page.select_option("select[name=status]", "done")
-    page.click("button[type=submit]:has-text('Save action')")
-    page.locator("[data-status=done]").first.wait_for()
+    with next_page_loaded(page):
+        page.click("button[type=submit]:has-text('Save action')")
+    expect(page.locator("[data-status=done]").first).to_be_visible()
     page.goto(f"{live_server}/o/{slug}/actions/")
-    assert page.inner_text("[data-testid=count-done]").strip().endswith("1")
-    assert "Karin Ångström" in page.inner_text("[data-testid=action-table]")
+    expect(page.locator("[data-testid=count-done]")).to_have_text(re.compile(r"1\s*$"))
+    expect(page.locator("[data-testid=action-table]")).to_contain_text("Karin Ångström")
 
     db.session.rollback()
     action = db.session.scalar(select(Action).where(Action.practice_id == "A2"))
@@ -60,14 +66,15 @@ def test_gap_to_action_to_done_to_next_quarter(live_server, page, make_org, make
     page.goto(f"{live_server}/o/{slug}/cycles/{q3.id}/")
     card = page.locator("[data-testid=cycle-followup]")
     row = card.locator(f"[data-followup-action='{action.id}']")
-    assert "Done" in row.inner_text() and "+1.0" in row.inner_text()
+    expect(row).to_contain_text("Done")
+    expect(row).to_contain_text("+1.0")
 
     # 5. The follow-up page says the same; the report's section too once it exists.
     page.goto(f"{live_server}/o/{slug}/actions/followup/{q3.id}")
-    assert "+1.0" in page.locator(f"[data-followup-action='{action.id}']").inner_text()
+    expect(page.locator(f"[data-followup-action='{action.id}']")).to_contain_text("+1.0")
     if "reports.show" in app.view_functions:
         page.goto(f"{live_server}/o/{slug}/reports/{q3.id}")
         section = page.locator("#rp-actions")
         # The table names the practice in its own column, so the action's text follows it.
-        assert action.title.split(": ", 1)[-1].capitalize() in section.inner_text()
-        assert "+1.0" in section.inner_text()
+        expect(section).to_contain_text(action.title.split(": ", 1)[-1].capitalize())
+        expect(section).to_contain_text("+1.0")

@@ -1,6 +1,9 @@
 """A respondent answers, reloads, finishes and submits; the sponsor closes and reads the dashboard."""
 from __future__ import annotations
 
+import re
+
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from cxgov.cycles import services
@@ -10,14 +13,14 @@ from cxgov.numbers import fmt_index
 from cxgov.orgs.models import Role
 from tests.conftest import TEST_PASSWORD
 from tests.cycles.helpers import framework, make_cycle
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import autosaved, log_in, next_page_loaded
 
 
 def _choose(page, practice_id: str, value: str) -> None:
-    """Click a level card (or N/A / don't know) and wait until the autosave says so."""
+    """Click a level card (or N/A / don't know) of an unsaved practice and wait until the autosave says so."""
     suffix = {"na": "na", "dont_know": "dk"}.get(value, value)
     page.click(f"label[for=c-{practice_id}-{suffix}]")
-    page.locator(f"[data-practice={practice_id}] [data-status]").filter(has_text="Saved").wait_for()
+    expect(autosaved(page, practice_id)).to_be_visible()
 
 
 def test_answer_reload_submit_close_dashboard(live_server, page, make_org, make_member):
@@ -45,7 +48,7 @@ def test_answer_reload_submit_close_dashboard(live_server, page, make_org, make_
     page.click("[data-practice=A3] summary")
     page.fill("textarea[name=note-A3]", "Only the web channel asks customers today.")
     _choose(page, "A3", "na")
-    assert page.locator("[data-answered]").inner_text() == "3"
+    expect(page.locator("[data-answered]")).to_have_text("3")
 
     # 2. Reload (or a closed tab): the answers are there.
     page.reload()
@@ -53,7 +56,7 @@ def test_answer_reload_submit_close_dashboard(live_server, page, make_org, make_
     assert page.locator("#c-A2-3").is_checked()
     assert page.locator("#c-A3-na").is_checked()
     assert page.locator("textarea[name=note-A3]").input_value() == "Only the web channel asks customers today."
-    assert "3" == page.locator("[data-answered]").inner_text()
+    expect(page.locator("[data-answered]")).to_have_text("3")
 
     # 3. Finish every dimension, moving on with "Save and continue".
     dimensions = framework().dimensions
@@ -63,12 +66,14 @@ def test_answer_reload_submit_close_dashboard(live_server, page, make_org, make_
                 continue
             _choose(page, practice.id, "dont_know" if practice.id == "F5" else "2")
         if number + 1 < len(dimensions):
-            page.click("[data-testid=save-next]")
-            page.wait_for_url(f"**dimension={dimensions[number + 1].key}")
+            with next_page_loaded(page):
+                page.click("[data-testid=save-next]")
+            expect(page).to_have_url(re.compile(f"dimension={re.escape(dimensions[number + 1].key)}$"))
     total = str(len(framework().practices))
-    assert page.locator("[data-answered]").inner_text() == total
-    page.click("[data-testid=submit-answers]")
-    page.wait_for_url(f"{base}/")
+    expect(page.locator("[data-answered]")).to_have_text(total)
+    with next_page_loaded(page):
+        page.click("[data-testid=submit-answers]")
+    expect(page).to_have_url(f"{base}/")
     assert "Your answers are submitted" in page.content()
     # Until the cycle closes, the respondent sees only their own answers.
     assert page.locator("[data-testid=own-answers]").is_visible()
@@ -86,8 +91,9 @@ def test_answer_reload_submit_close_dashboard(live_server, page, make_org, make_
     page.goto(f"{base}/")
     assert "2" in page.locator("[data-testid=progress] .cx-kpi").inner_text()
     page.once("dialog", lambda dialog: dialog.accept())
-    page.click("text=Close and sign off")
-    page.wait_for_url(f"{base}/")
+    # The close posts and comes back to the same address: wait for the new page, not the URL.
+    with next_page_loaded(page):
+        page.click("text=Close and sign off")
     assert "is closed" in page.content()
     index = page.locator("[data-testid=index]")
     assert index.is_visible()
@@ -120,7 +126,7 @@ def test_two_tabs_conflict_and_expired_session(live_server, page, make_org, make
     db.session.rollback()
     assert db.session.scalar(select(Answer.level)) == 2  # the stale tab overwrote nothing
     other.click("text=Keep my choice")
-    other.locator("[data-practice=A1] [data-status]").filter(has_text="Saved").wait_for()
+    expect(autosaved(other, "A1")).to_be_visible()
     db.session.rollback()
     assert db.session.scalar(select(Answer.level)) == 4
 

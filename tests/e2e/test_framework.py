@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from cxgov.framework.models import FrameworkUpload
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, next_page_loaded
 from tests.framework_app.conftest import variant
 
 
@@ -13,10 +13,10 @@ def test_library_practice_and_upload(live_server, page, db, make_user, tmp_path)
     consultant = make_user(is_consultant=True, name="Helena Strand")
     log_in(page, live_server, consultant.email, TEST_PASSWORD)
 
-    page.click("nav >> text=Framework")
-    page.locator("[data-testid=framework-cx-governance]").wait_for()
-    page.click("text=Appoint a senior CX sponsor")
-    page.locator("[data-testid=levels]").wait_for()
+    with next_page_loaded(page):
+        page.click("nav >> text=Framework")
+    with next_page_loaded(page):
+        page.click("text=Appoint a senior CX sponsor")
     cards = page.locator("[data-testid=levels] [data-level]")
     assert cards.count() == 5
     assert "Leading" in cards.nth(4).inner_text()

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from cxgov.orgs.models import Role
-from tests.e2e.conftest import log_in
 from tests.conftest import TEST_PASSWORD
+from tests.e2e.conftest import browser_context, log_in, next_page_loaded
 
 PERSON = "vera.lind@example.com"
 PERSON_NAME = "Vera Lind"
@@ -22,15 +24,16 @@ def add_member(page, base_url: str, slug: str, email: str, name: str = "") -> No
     page.fill("input[name=email]", email)
     page.fill("input[name=name]", name)
     page.select_option("select[name=role]", "ambassador")
-    page.click("form.card button[type=submit]")
-    page.locator(".alert-success").first.wait_for()
+    with next_page_loaded(page):
+        page.click("form.card button[type=submit]")
+    expect(page.locator(".alert-success").first).to_be_visible()
 
 
 def test_a_person_invited_by_two_organisations(live_server, browser, page, make_org, make_member):
     org_a, org_b = make_org(name="Nordlys Energi"), make_org(name="Fjord Bank")
     sponsor_a = make_member(org_a, Role.SPONSOR, name="Anna Sponsor")
     sponsor_b = make_member(org_b, Role.SPONSOR, name="Bo Sponsor")
-    contexts = [browser.new_context(viewport={"width": 1366, "height": 900}) for _ in range(2)]
+    contexts = [browser_context(browser, viewport={"width": 1366, "height": 900}) for _ in range(2)]
     adder_b, person = (context.new_page() for context in contexts)
     try:
         # the first sponsor adds an address new to cxgov: an invitation and the account's one link
@@ -52,23 +55,27 @@ def test_a_person_invited_by_two_organisations(live_server, browser, page, make_
         person.goto(link)
         person.fill("input[name=password]", PASSWORD)
         person.fill("input[name=confirm]", PASSWORD)
-        person.click("button[type=submit]")
-        person.wait_for_url(f"{live_server}/invitations/")
+        with next_page_loaded(person):
+            person.click("button[type=submit]")
+        expect(person).to_have_url(f"{live_server}/invitations/")
         invitations = person.locator("[data-testid=pending-invitations]")
         assert "Nordlys Energi" in invitations.inner_text() and "Fjord Bank" in invitations.inner_text()
 
         # until accepted, neither organisation is theirs
         assert person.goto(f"{live_server}/o/{org_b.slug}/").status == 404
         person.goto(f"{live_server}/invitations/")
-        person.locator("li", has_text="Nordlys Energi").get_by_role("button", name="Accept").click()
-        person.wait_for_url(f"{live_server}/o/{org_a.slug}/")
+        with next_page_loaded(person):
+            person.locator("li", has_text="Nordlys Energi").get_by_role("button", name="Accept").click()
+        expect(person).to_have_url(f"{live_server}/o/{org_a.slug}/")
 
         person.goto(f"{live_server}/")
         assert "1 invitation is waiting for your answer." in person.content()
         assert "Fjord Bank" not in person.locator("[data-testid=org-list]").inner_text()
-        person.click("text=See invitations")
-        person.locator("li", has_text="Fjord Bank").get_by_role("button", name="Accept").click()
-        person.wait_for_url(f"{live_server}/o/{org_b.slug}/")
+        with next_page_loaded(person):
+            person.click("text=See invitations")
+        with next_page_loaded(person):
+            person.locator("li", has_text="Fjord Bank").get_by_role("button", name="Accept").click()
+        expect(person).to_have_url(f"{live_server}/o/{org_b.slug}/")
 
         person.goto(f"{live_server}/")
         org_list = person.locator("[data-testid=org-list]").inner_text()

@@ -10,13 +10,14 @@ from __future__ import annotations
 import io
 
 from PIL import Image, ImageChops
+from playwright.sync_api import expect
 
 from cxgov.cycles import services
 from cxgov.extensions import db
 from cxgov.orgs.models import Role
 from tests.conftest import TEST_PASSWORD
 from tests.cycles.helpers import framework, make_cycle
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import autosaved, log_in, next_page_loaded
 
 RING = 8  # px around the element: the focus ring is drawn outside it
 
@@ -87,7 +88,8 @@ def test_answer_a_dimension_and_submit_with_the_keyboard(live_server, page, make
     assert "cx-skip-link" in focused["cls"]
     _assert_focus_visible(page, focused, "skip link")
     page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "main"
+    # Following the link moves the focus once the browser has handled the fragment navigation.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'main'")
 
     for practice in first.practices:
         pid = practice.id
@@ -102,12 +104,12 @@ def test_answer_a_dimension_and_submit_with_the_keyboard(live_server, page, make
         assert not saves, "moving through the levels must not save anything"
         page.keyboard.press("Space" if levels[pid] % 2 else "Enter")
         assert page.locator(f"#c-{pid}-{levels[pid]}").is_checked()
-        page.locator(f"[data-practice={pid}] [data-status]").filter(has_text="Saved").wait_for()
+        expect(autosaved(page, pid)).to_be_visible()
         assert len(saves) == 1
         saves.clear()
         # The chosen card still shows the focus, and differently from merely chosen.
         _assert_focus_visible(page, _focused(page), f"{pid} chosen")
-    assert page.locator("[data-answered]").inner_text() == str(len(first.practices))
+    expect(page.locator("[data-answered]")).to_have_text(str(len(first.practices)))
 
     # Submit: the "submit with gaps" checkbox, then the submit button, all by keyboard.
     focused = _tab_until(page, lambda f: f["name"] == "confirm_gaps", limit=40)
@@ -115,8 +117,9 @@ def test_answer_a_dimension_and_submit_with_the_keyboard(live_server, page, make
     page.keyboard.press("Space")
     focused = _tab_until(page, lambda f: f["testid"] == "submit-answers")
     _assert_focus_visible(page, focused, "submit button")
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server}/o/{org.slug}/cycles/{cycle.id}/")
+    with next_page_loaded(page):
+        page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{live_server}/o/{org.slug}/cycles/{cycle.id}/")
 
     db.session.rollback()
     respondent = services.respondent_for(cycle, agent)

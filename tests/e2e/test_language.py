@@ -5,6 +5,7 @@ import re
 
 from flask_babel import force_locale
 from flask_babel import gettext as babel_gettext
+from playwright.sync_api import expect
 
 from cxgov.cycles import services
 from cxgov.cycles.models import Cycle
@@ -12,7 +13,7 @@ from cxgov.extensions import db
 from cxgov.orgs.models import Role
 from tests.conftest import TEST_PASSWORD
 from tests.cycles.helpers import make_cycle
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import autosaved, browser_context, log_in, next_page_loaded
 
 
 def _da(text: str, **variables) -> str:
@@ -34,15 +35,15 @@ def test_a_danish_respondent_answers_in_danish_and_the_sponsor_reads_english(liv
     base = f"{live_server}/o/{slug}/cycles/{cycle_id}"
 
     # The respondent's browser asks for English; they choose Danish as their own language.
-    respondent = browser.new_context(locale="en-GB", extra_http_headers={"Accept-Language": "en-GB,en"})
+    respondent = browser_context(browser, locale="en-GB", extra_http_headers={"Accept-Language": "en-GB,en"})
     page = respondent.new_page()
-    page.set_default_timeout(10_000)
     log_in(page, live_server, agent.email, TEST_PASSWORD)
     page.goto(f"{live_server}/account/language")
     assert page.locator("html").get_attribute("lang") == "en"
     page.select_option("select[name=language]", "da")
-    page.click("main button[type=submit]")
-    assert page.locator("html").get_attribute("lang") == "da"
+    with next_page_loaded(page):
+        page.click("main button[type=submit]")
+    expect(page.locator("html")).to_have_attribute("lang", "da")
 
     # The answering page: Danish interface, Danish practice titles and level descriptors.
     page.goto(f"{base}/answer")
@@ -54,7 +55,7 @@ def test_a_danish_respondent_answers_in_danish_and_the_sponsor_reads_english(liv
     assert a1.title.get("en") not in page.content()
     for pid, level in (("A1", "2"), ("A2", "4")):
         page.click(f"label[for=c-{pid}-{level}]")
-        page.locator(f"[data-practice={pid}] [data-status] .text-success").wait_for()
+        expect(autosaved(page, pid)).to_be_visible()
     respondent.close()
 
     db.session.rollback()  # read what the server wrote, not this session's old snapshot
@@ -64,9 +65,8 @@ def test_a_danish_respondent_answers_in_danish_and_the_sponsor_reads_english(liv
     db.session.commit()
 
     # The sponsor (no language of their own, an English organisation) reads the same answers in English.
-    reader = browser.new_context(locale="da-DK", extra_http_headers={"Accept-Language": "da-DK,da"})
+    reader = browser_context(browser, locale="da-DK", extra_http_headers={"Accept-Language": "da-DK,da"})
     page = reader.new_page()
-    page.set_default_timeout(10_000)
     log_in(page, live_server, sponsor.email, TEST_PASSWORD)
     page.goto(f"{base}/")
     assert page.locator("html").get_attribute("lang") == "en"  # the organisation's, not the browser's

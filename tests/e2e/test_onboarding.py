@@ -13,7 +13,7 @@ from cxgov.onboarding.checklist import quarter_of
 from cxgov.orgs.models import Organisation, Role
 from tests.conftest import TEST_PASSWORD
 from tests.cycles.helpers import framework
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, next_page_loaded
 
 
 def _done(page) -> dict[str, str]:
@@ -23,17 +23,24 @@ def _done(page) -> dict[str, str]:
 
 
 def _step(page, key: str) -> None:
-    page.click(f"[data-testid=step-{key}] a")
-    page.wait_for_load_state()
+    with next_page_loaded(page):
+        page.click(f"[data-testid=step-{key}] a")
+
+
+def _submit(page, button: str = "main form [type=submit]") -> None:
+    """Submit the page's (first) form and wait for the page it leads to."""
+    with next_page_loaded(page):
+        page.locator(button).first.click()
 
 
 def test_new_client_from_zero_to_first_report(live_server, page, make_user, make_member):
     consultant = make_user(is_consultant=True, name="Helena Strand")
     log_in(page, live_server, consultant.email, TEST_PASSWORD)
-    page.click("main >> text=New client organisation")
+    with next_page_loaded(page):
+        page.click("main >> text=New client organisation")
     page.fill("input[name=name]", "Fjord Retail")
     page.fill("input[name=industry]", "Retail")
-    page.locator("main form [type=submit]").first.click()
+    _submit(page)
     page.wait_for_selector("[data-testid=getting-started]")
     overview = page.url
     assert set(_done(page).values()) == {"no"}
@@ -41,14 +48,16 @@ def test_new_client_from_zero_to_first_report(live_server, page, make_user, make
     # 1. settings and service promise
     _step(page, "settings")
     page.fill("textarea[name=service_promise]", "We answer every customer within one working day.")
-    page.locator("main form [type=submit]").first.click()
+    _submit(page)
     page.goto(overview)
     assert _done(page)["settings"] == "yes"
 
     # 2-3. journeys and channels from the retail template
-    page.click("text=Start the register from an industry template or a spreadsheet.")
+    with next_page_loaded(page):
+        page.click("text=Start the register from an industry template or a spreadsheet.")
     page.check("#tpl-retail")
-    page.click("text=Add these journeys and channels")
+    with next_page_loaded(page):
+        page.click("text=Add these journeys and channels")
     page.wait_for_selector("[data-testid=getting-started]")
     done = _done(page)
     assert (done["journeys"], done["channels"], done["people"]) == ("yes", "yes", "no")
@@ -57,14 +66,14 @@ def test_new_client_from_zero_to_first_report(live_server, page, make_user, make
     _step(page, "people")
     page.fill("input[name=name]", "Siv Berg")
     page.fill("input[name=email]", "siv@fjord.example")
-    page.locator("main form [type=submit]").first.click()
+    _submit(page)
     page.goto(overview)
     assert _done(page)["people"] == "yes"
 
     # 5. the CX sponsor in the register (the step opens the form with the role chosen)
     _step(page, "roles")
     page.select_option("select[name=person_id]", label="Siv Berg")
-    page.locator("main form [type=submit]").first.click()
+    _submit(page)
     page.goto(overview)
     assert _done(page)["roles"] == "yes"
 
@@ -72,7 +81,7 @@ def test_new_client_from_zero_to_first_report(live_server, page, make_user, make
     _step(page, "touchpoints")
     page.fill("input[name=name]", "Find a store")
     page.select_option("select[name=owner_id]", label="Siv Berg")
-    page.locator("main form [type=submit]").first.click()
+    _submit(page)
     page.goto(overview)
     assert _done(page)["touchpoints"] == "yes"
 
@@ -86,12 +95,12 @@ def test_new_client_from_zero_to_first_report(live_server, page, make_user, make
     # 8. the first cycle: create, invite, open
     _step(page, "cycle")
     page.fill("input[name=period]", quarter_of(date.today()))
-    page.locator("main form [type=submit]").first.click()
+    _submit(page)
     page.wait_for_url("**/respondents")
     page.select_option("select[name=user_id]", label=f"Karin Sponsor <{sponsor.email}>")
-    page.locator("form:has(select[name=user_id]) [type=submit]").first.click()
-    page.click("text=Open for answers")
-    page.wait_for_load_state()
+    _submit(page, "form:has(select[name=user_id]) [type=submit]")
+    with next_page_loaded(page):
+        page.click("text=Open for answers")
     page.goto(overview)
     assert "getting-started" not in page.content() or _done(page)["cycle"] == "yes"
 
@@ -104,11 +113,11 @@ def test_new_client_from_zero_to_first_report(live_server, page, make_user, make
     db.session.commit()
     page.goto(f"{overview}cycles/{cycle.id}/")
     page.once("dialog", lambda dialog: dialog.accept())
-    page.click("text=Close and sign off")
-    page.wait_for_load_state()
+    with next_page_loaded(page):
+        page.click("text=Close and sign off")
     page.goto(overview)
     assert page.locator("[data-testid=getting-started]").count() == 0  # done: the first cycle closed
     assert page.locator("[data-testid=next-action]").get_attribute("data-action") == "review_report"
-    page.click("text=Open the report")
-    page.wait_for_load_state()
+    with next_page_loaded(page):
+        page.click("text=Open the report")
     assert "/reports/" in page.url and "Fjord Retail" in page.content()

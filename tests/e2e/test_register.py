@@ -6,7 +6,7 @@ from cxgov.extensions import db
 from cxgov.orgs.models import Role
 from cxgov.register.models import Touchpoint
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, next_page_loaded
 from tests.register.helpers import small_register
 
 
@@ -27,11 +27,14 @@ def test_assign_an_owner_from_the_matrix_and_meet_a_conflict(live_server, page, 
     other_tab = page.context.new_page()
     other_tab.goto(f"{live_server}/o/nordlys/register/touchpoints/{tp.id}/edit")
 
-    unowned.click()
-    page.click("text=Edit")
+    with next_page_loaded(page):
+        unowned.click()
+    with next_page_loaded(page):
+        page.click("text=Edit")
     page.select_option("select[name=owner_id]", label="Bo Ørsted")
-    page.click("[data-testid=register-form] button[type=submit]")
-    page.wait_for_url(f"{live_server}/o/nordlys/register/touchpoints/{tp.id}")
+    with next_page_loaded(page):
+        page.click("[data-testid=register-form] button[type=submit]")
+    assert page.url == f"{live_server}/o/nordlys/register/touchpoints/{tp.id}"
     assert "Touchpoint saved." in page.content()
 
     page.goto(f"{live_server}/o/nordlys/register/matrix")
@@ -41,9 +44,9 @@ def test_assign_an_owner_from_the_matrix_and_meet_a_conflict(live_server, page, 
     assert page.locator("[data-testid=check-touchpoints_unowned]").get_attribute("data-status") == "ok"
 
     other_tab.fill("input[name=kpi]", "Plan page conversion")
-    other_tab.click("[data-testid=register-form] button[type=submit]")
+    with next_page_loaded(other_tab):
+        other_tab.click("[data-testid=register-form] button[type=submit]")
     conflict = other_tab.locator("[data-testid=conflict]")
-    conflict.wait_for()
     assert "Someone else saved this record" in conflict.inner_text()
     assert "Bo Ørsted" in conflict.inner_text()  # their owner beside yours (unowned)
     db.session.rollback()

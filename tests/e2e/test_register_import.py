@@ -8,7 +8,7 @@ from cxgov.extensions import db
 from cxgov.orgs.models import Role
 from cxgov.register.models import Channel, Journey, Person, Touchpoint
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, next_page_loaded
 from tests.register_transfer.helpers import small_tables, xlsx
 
 
@@ -26,11 +26,11 @@ def test_ambassador_imports_previews_confirms_and_sees_owners(live_server, page,
 
     log_in(page, live_server, ambassador.email, TEST_PASSWORD)
     page.goto(f"{live_server}/o/{org.slug}/register/")
-    page.click("a.nav-link:has-text('Import / export')")
+    with next_page_loaded(page):
+        page.click("a.nav-link:has-text('Import / export')")
     page.set_input_files("input[name=file]", str(path))
-    page.click("[data-testid=import-form] button[type=submit]")
-
-    page.wait_for_selector("[data-testid=import-summary]")
+    with next_page_loaded(page):
+        page.click("[data-testid=import-form] button[type=submit]")
     assert page.inner_text("[data-testid=count-added]") == "8"
     assert page.inner_text("[data-testid=count-changed]") == "2"
     changes = page.inner_text("[data-testid=preview-journeys]").lower()
@@ -39,13 +39,13 @@ def test_ambassador_imports_previews_confirms_and_sees_owners(live_server, page,
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Touchpoint)) == 0  # not yet written
 
-    page.click("[data-testid=import-confirm]")
-    page.wait_for_selector(".alert-success")
+    with next_page_loaded(page):
+        page.click("[data-testid=import-confirm]")
     assert "8 added, 2 changed" in page.inner_text(".alert-success")
 
-    page.click("a.nav-link:has-text('Ownership matrix')")
+    with next_page_loaded(page):
+        page.click("a.nav-link:has-text('Ownership matrix')")
     matrix = page.locator("[data-testid=ownership-matrix]")
-    matrix.wait_for()
     text = matrix.inner_text()
     assert "Sign the contract" in text and "Bo Ærø" in text        # touchpoint owners
     assert "Ask about prices" in text and "Cai Øst" in text

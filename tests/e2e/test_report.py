@@ -7,7 +7,7 @@ import re
 from pypdf import PdfReader
 
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, next_page_loaded
 from tests.reports.test_routes import setup  # noqa: F401 (the fixture)
 
 
@@ -18,8 +18,9 @@ def test_report_page_pdf_download_and_gap_to_action(live_server, page, setup):  
 
     # From the list of reports to the closed quarter's report.
     page.goto(f"{live_server}/o/{slug}/reports/")
-    page.locator("[data-testid=report-list]").get_by_role("link", name=period).first.click()
-    page.wait_for_url(f"**/reports/{cycle_id}")
+    with next_page_loaded(page):
+        page.locator("[data-testid=report-list]").get_by_role("link", name=period).first.click()
+    assert page.url.endswith(f"/reports/{cycle_id}")
     for heading in ("Executive summary", "Maturity at a glance", "Practices by dimension",
                     "Prioritised gaps and next steps", "Register evidence", "Method"):
         assert page.get_by_role("heading", name=heading).first.is_visible(), heading
@@ -42,6 +43,7 @@ def test_report_page_pdf_download_and_gap_to_action(live_server, page, setup):  
     # A gap on the report becomes an action in one click.
     button = page.locator("[data-testid^=make-action-]").first
     practice = button.get_attribute("data-testid").removeprefix("make-action-")
-    button.click()
-    page.wait_for_url(re.compile(r".*/actions/\d+/edit$"))
+    with next_page_loaded(page):
+        button.click()
+    assert re.search(r"/actions/\d+/edit$", page.url), page.url
     assert page.input_value("input[name=title]").startswith(practice)

@@ -7,7 +7,7 @@ import docx
 from pypdf import PdfReader
 
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, next_page_loaded
 from tests.reports.test_routes import setup  # noqa: F401 (the fixture)
 
 
@@ -33,14 +33,17 @@ def test_draft_edit_issue_download_and_reissue(live_server, page, setup):  # noq
 
     page.goto(base)
     assert "Draft" in page.inner_text("[data-testid=report-status]")
-    page.click("[data-testid=report-edit]")
+    with next_page_loaded(page):
+        page.click("[data-testid=report-edit]")
     page.fill("#summary", "Our **first** reading.\n\n- Start with the sponsor")
-    page.click("[data-testid=report-save]")
-    page.wait_for_url(base)
+    with next_page_loaded(page):
+        page.click("[data-testid=report-save]")
+    assert page.url == base
     assert "Our first reading." in page.inner_text("[data-testid=summary]")
 
-    page.get_by_role("button", name="Issue as version 1").click()
-    page.wait_for_url(f"{base}/v1")
+    with next_page_loaded(page):
+        page.get_by_role("button", name="Issue as version 1").click()
+    assert page.url == f"{base}/v1"
     _wait_for_pdf(page)
     v1_pdf = _download(page, "report-pdf")
     v1_docx = _download(page, "report-docx")
@@ -48,12 +51,15 @@ def test_draft_edit_issue_download_and_reissue(live_server, page, setup):  # noq
     assert "Our first reading." in " ".join(p.text for p in docx.Document(io.BytesIO(v1_docx)).paragraphs)
 
     page.goto(base)
-    page.click("[data-testid=report-edit]")
+    with next_page_loaded(page):
+        page.click("[data-testid=report-edit]")
     page.fill("#summary", "A second reading.")
-    page.click("[data-testid=report-save]")
-    page.wait_for_url(base)
-    page.get_by_role("button", name="Issue as version 2").click()
-    page.wait_for_url(f"{base}/v2")
+    with next_page_loaded(page):
+        page.click("[data-testid=report-save]")
+    assert page.url == base
+    with next_page_loaded(page):
+        page.get_by_role("button", name="Issue as version 2").click()
+    assert page.url == f"{base}/v2"
     _wait_for_pdf(page)
     assert "A second reading." in _pdf_text(_download(page, "report-pdf"))
 
