@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SCRIPTS = ["scoring_bench.py", "dashboard_bench.py", "register_bench.py", "report_bench.py", "login_timing.py",
-           "portfolio_bench.py"]
+SCRIPTS = ["scoring_bench.py", "dashboard_bench.py", "overview_bench.py", "register_bench.py", "report_bench.py",
+           "login_timing.py", "portfolio_bench.py"]
 
 
 def main() -> int:
