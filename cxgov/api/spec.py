@@ -9,11 +9,15 @@ app (web pages included) as JSON, so it is replaced by the problem-details handl
 from __future__ import annotations
 
 import http
+import threading
 from typing import Any
 
+from apispec import APISpec
 from flask import Blueprint as FlaskBlueprint
 from flask import Flask, current_app, render_template
 from flask_smorest import Api
+from flask_smorest import Blueprint as SmorestBlueprint
+from flask_smorest.spec import openapi_cli
 from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields
 
@@ -39,9 +43,85 @@ class ProblemSchema(Schema):
 
 
 class CxgovApi(Api):
-    """flask-smorest's Api with problem-details error responses and no app-wide error handler."""
+    """flask-smorest's Api with problem-details error responses and no app-wide error handler.
+
+    The OpenAPI document is written when something first reads :attr:`spec` (``/api/v1/openapi.json``,
+    the docs page, ``flask openapi``), not when the app is built: writing it was 60 % of building
+    an app, which the test suite does for every test, and only the document's readers need it.
+    What is written, and from what, is flask-smorest's own code, in the same order as an eager
+    build (settings and shared responses first, then each blueprint's views and tag).
+    """
 
     ERROR_SCHEMA = ProblemSchema
+
+    def __init__(self, app: Flask) -> None:
+        self._spec: APISpec | None = None
+        self._spec_options: dict[str, Any] = {}
+        self._spec_written = False
+        self._spec_writing = False
+        # Re-entrant: writing the document reads self.spec on the writing thread; any other
+        # thread waits until the document is complete.
+        self._spec_lock = threading.RLock()
+        self._documented: list[tuple[SmorestBlueprint, str, list[Any] | None]] = []
+        super().__init__(app)
+
+    @property
+    def spec(self) -> APISpec:
+        """The OpenAPI document, written on first read."""
+        if not self._spec_written:
+            with self._spec_lock:
+                if not self._spec_written and not self._spec_writing:
+                    self._spec_writing = True
+                    try:
+                        self._spec_write()
+                    finally:
+                        self._spec_writing = False
+                    self._spec_written = True
+        assert self._spec is not None
+        return self._spec
+
+    @spec.setter
+    def spec(self, value: APISpec | None) -> None:
+        # flask-smorest assigns it: None in Api.__init__, the new APISpec in _init_spec.
+        self._spec = value
+
+    def _init_spec(self, **options: Any) -> None:
+        """Keep the spec's settings for the first read; the ``flask openapi`` commands now."""
+        self._spec_options = options
+        self._app.cli.add_command(openapi_cli)
+
+    def register_blueprint(self, blp: SmorestBlueprint, *, parameters: list[Any] | None = None, **options: Any) -> None:
+        """Register the blueprint's routes now and its views in the document when it is written."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._documented.append((blp, name, parameters))
+        if self._spec_written:
+            self._spec_document(blp, name, parameters)
+
+    def register_field(self, field: Any, *args: Any) -> None:
+        """Map a marshmallow field to an OpenAPI type (applied when the document is written)."""
+        self._fields.append((field, *args))
+        if self._spec_written:
+            self._register_field(field, *args)
+
+    def register_converter(self, converter: Any, func: Any) -> None:
+        """Map a URL converter to a parameter schema (applied when the document is written)."""
+        self._converters.append((converter, func))
+        if self._spec_written:
+            self._register_converter(converter, func)
+
+    def _spec_write(self) -> None:
+        """Write the document as flask-smorest's init_app and register_blueprint would have."""
+        Api._init_spec(self, **self._spec_options)  # replays register_field/register_converter
+        for blp, name, parameters in self._documented:
+            self._spec_document(blp, name, parameters)
+
+    def _spec_document(self, blp: SmorestBlueprint, name: str, parameters: list[Any] | None) -> None:
+        spec = self._spec
+        assert spec is not None
+        blp.register_views_in_doc(self, self._app, spec, name=name, parameters=parameters)
+        spec.tag({"name": name, "description": blp.description})
 
     def _register_error_handlers(self) -> None:
         """Leave error handling to cxgov.errors (which answers /api/ paths with problem details)."""
