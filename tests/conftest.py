@@ -363,21 +363,49 @@ def pytest_runtest_protocol(item, nextitem):
 
 
 @pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    if nextitem is None:
+        # The process's last test also tears down the session's fixtures, and the child processes
+        # they stop are reaped then: the browser fixture's Playwright driver brings the CPU of
+        # every browser test of the process with it (40 s of "tenancy" CPU on CI). A session
+        # finalizer added now runs first among them, after this test's own teardown, and marks
+        # where the test's share ends.
+        def session_teardown_starts() -> None:
+            item.stash[_SESSION_TEARDOWN_START] = _cpu_seconds()
+
+        with contextlib.suppress(AssertionError):  # the session was never set up: nothing to split
+            item.session.addfinalizer(session_teardown_starts)
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     if report.when == "teardown" and _CPU_START in item.stash:
+        end = _cpu_seconds()
+        own_end = item.stash.get(_SESSION_TEARDOWN_START, end)
         # a report property travels from a pytest-xdist worker to the controller, which prints it
-        report.user_properties.append(("cpu_seconds", _cpu_seconds() - item.stash[_CPU_START]))
+        report.user_properties.append(("cpu_seconds", own_end - item.stash[_CPU_START]))
+        if _SESSION_TEARDOWN_START in item.stash:
+            report.user_properties.append(("session_teardown_cpu_seconds", end - own_end))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     shown = config.getoption("--cpu-durations")
     if not shown:
         return
-    spent = [(dict(report.user_properties)["cpu_seconds"], report.nodeid)
-             for reports in terminalreporter.stats.values() for report in reports
-             if getattr(report, "when", None) == "teardown" and "cpu_seconds" in dict(getattr(report, "user_properties", ()))]
+    spent = []
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            properties = dict(getattr(report, "user_properties", ()))
+            if getattr(report, "when", None) != "teardown" or "cpu_seconds" not in properties:
+                continue
+            spent.append((properties["cpu_seconds"], report.nodeid))
+            if "session_teardown_cpu_seconds" in properties:  # no test's: the process's shared fixtures
+                spent.append((properties["session_teardown_cpu_seconds"],
+                              f"(end of the test process that ran {report.nodeid} last: "
+                              "session fixtures torn down, their child processes reaped)"))
     spent.sort(reverse=True)
     terminalreporter.write_sep("=", f"{shown} tests that took the most CPU time (of {sum(s for s, _ in spent):.1f} s)")
     for seconds, nodeid in spent[:shown]:
@@ -385,6 +413,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 _CPU_START = pytest.StashKey[float]()
+_SESSION_TEARDOWN_START = pytest.StashKey[float]()
 
 
 def pytest_configure(config):
