@@ -365,13 +365,15 @@ def report_html_class() -> type:
     import weasyprint
     from weasyprint import CSS, HTML
 
-    # svg_text, pdf_targets and pdf_lang import WeasyPrint, which the app loads only once a PDF
-    # is laid out.
+    # svg_text, svg_memo, pdf_targets and pdf_lang import WeasyPrint, which the app loads only
+    # once a PDF is laid out.
     from .pdf_lang import element_lang_install
     from .pdf_targets import target_counters_install
+    from .svg_memo import svg_parsing_memo_install
     from .svg_text import svg_text_whole_runs_install
 
     svg_text_whole_runs_install()
+    svg_parsing_memo_install()
     target_counters_install()
     element_lang_install()
     ua_file = Path(weasyprint.__file__).parent / "css" / "html5_ua.css"

@@ -177,3 +177,47 @@ def test_repeated_labels_share_one_layout_and_land_where_weasyprint_puts_them(tm
     assert [w[0] for w in fast] == [w[0] for w in own]
     for (word, *box_fast), (_, *box_own) in zip(fast, own):
         assert all(abs(a - b) < 1.0 for a, b in zip(box_fast, box_own)), (word, box_fast, box_own)
+
+
+@contextlib.contextmanager
+def weasyprints_own_svg_parsing():
+    """Parse SVG attribute values with WeasyPrint's own helpers for the duration (restores the memo)."""
+    from cxgov.reports import svg_memo
+
+    saved = {}
+    for module in svg_memo._USERS:
+        for name in ("size", "normalize", "parse_url", "color"):
+            current = getattr(module, name, None)
+            if hasattr(current, "__wrapped__"):
+                saved[module, name] = current
+                setattr(module, name, current.__wrapped__)
+    try:
+        yield saved
+    finally:
+        for (module, name), function in saved.items():
+            setattr(module, name, function)
+
+
+CHART_DOC = SVG_DOC.replace(
+    "</svg>",
+    '<path d="M10 110H390" stroke="#dde1e6" stroke-width="0.6" stroke-dasharray="4 3"/>'
+    '<rect x="10" y="104" width="30" height="4" fill="#0072b2" fill-opacity="0.5" stroke-width="1px"/>'
+    '<circle cx="60" cy="106" r="3" fill="#d55e00" stroke="#ffffff"/>'
+    '<polyline points="80,110 90,104 100,108" fill="none" stroke="#009e73" stroke-width="1.5em"/></svg>',
+)
+
+
+def test_parsed_svg_values_are_kept_and_the_pdf_is_the_same_byte_for_byte():
+    from weasyprint.svg import utils
+
+    render.report_html_class()
+    fast = render.render_document(CHART_DOC, "#1f5f8b")[0]
+    with weasyprints_own_svg_parsing() as replaced:
+        own = render.render_document(CHART_DOC, "#1f5f8b")[0]
+    assert {name for _, name in replaced} == {"size", "normalize", "parse_url", "color"}
+    assert fast == own
+    # WeasyPrint multiplies a parsed colour's alpha in place: each caller gets its own copy.
+    first = utils.color("#333333")
+    first.alpha *= 0.25
+    assert utils.color("#333333").alpha == 1.0
+    assert utils.size("1px", 9.0, 100.0) == 1.0 and utils.size("2em", 9.0, 100.0) == 18.0
