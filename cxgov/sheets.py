@@ -216,15 +216,20 @@ def _sheet_xml(sheet: Sheet, page_header: str) -> str:
         out.append(f'<c r="{letter}1" t="inlineStr" s="1"><is><t>{_escape_text(name)}</t></is></c>')
     out.append("</row>")
     append = out.append
+    # Most texts recur (a journey, channel or owner on every row): each is escaped once.
+    escaped: dict[str, str] = {}
     row_number = 1
     for row_number, row in enumerate(sheet.rows, start=2):
         append(f'<row r="{row_number}">')
         for letter, value in zip(letters, row):
             if type(value) is str:  # the common case first: most cells are text
                 if value:
+                    text = escaped.get(value)
+                    if text is None:
+                        text = escaped[value] = _escape_text(value)
                     append(
                         f'<c r="{letter}{row_number}" t="inlineStr"{text_style}><is><t xml:space="preserve">'
-                        f"{_escape_text(value)}</t></is></c>"
+                        f"{text}</t></is></c>"
                     )
             elif value is None:
                 continue

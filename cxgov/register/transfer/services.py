@@ -99,7 +99,8 @@ def _cell(value: Any) -> Any:
 
 def _sort_key(table: str, values: dict[str, Any]) -> tuple[Any, ...]:
     def text(v: Any) -> str:
-        return _cell(v).casefold() if isinstance(_cell(v), str) else str(v or "")
+        cell = _cell(v)
+        return cell.casefold() if isinstance(cell, str) else str(v or "")
 
     if table == "people":
         return (text(values["name"]), values["email"] or "")
@@ -119,7 +120,8 @@ def register_tables(*, org: Organisation) -> dict[str, list[list[Any]]]:
     for spec in TABLES:
         value_rows = [register.values(spec.key, obj) for obj in getattr(register, spec.key)]
         value_rows.sort(key=functools.partial(_sort_key, spec.key))
-        tables[spec.key] = [[_cell(v[c]) for c in spec.column_names] for v in value_rows]
+        columns = spec.column_names
+        tables[spec.key] = [[_cell(v[c]) for c in columns] for v in value_rows]
     return tables
 
 
