@@ -6,7 +6,7 @@ from typing import Callable
 
 from flask_babel import gettext as _
 
-from .model import Framework
+from .model import Framework, text_join
 
 
 def practice_change_label(framework: Framework, practice_id: str, *, gettext: Callable[..., str] = _) -> str | None:
@@ -56,8 +56,9 @@ def version_change_lines(
         return []
     version, previous = framework.version, vmap.from_version
 
+    # text_join keeps a title shown in English (its translation missing) marked in the sentence
     def name(practice_id: str) -> str:
-        return f"{practice_id} {title(practice_id)}" if title else practice_id
+        return text_join((practice_id, " ", title(practice_id))) if title else practice_id
 
     grouped: dict[str, list[str]] = {}
     for entry in vmap.practices:
@@ -66,13 +67,13 @@ def version_change_lines(
         text = (
             name(entry.practice_id)
             if entry.change in ("new", "changed")
-            else f"{' + '.join(entry.from_ids)} \u2192 {name(entry.practice_id)}"
+            else text_join((" + ".join(entry.from_ids), " \u2192 ", name(entry.practice_id)))
         )
         grouped.setdefault(entry.change, []).append(text)
     if vmap.retired:
         grouped["retired"] = list(vmap.retired)
     # titles may hold commas, so practices with titles are separated by semicolons
-    listed = {kind: ("; " if title else ", ").join(items) for kind, items in grouped.items()}
+    listed = {kind: text_join(items, "; " if title else ", ") for kind, items in grouped.items()}
     lines = []
     if "new" in listed:
         lines.append(

@@ -11,7 +11,7 @@ import hashlib
 import json
 from markupsafe import Markup
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 DEFAULT_LANGUAGE = "en"
 LEVEL_NUMBERS = (1, 2, 3, 4, 5)
@@ -32,6 +32,56 @@ class SourceText(str):
     lang = DEFAULT_LANGUAGE
 
 
+class MixedText(str):
+    """Text in the report's language holding pieces of framework text shown in English.
+
+    A translated sentence such as "Start with %(id)s %(title)s next quarter" names a practice
+    whose title may have no translation yet: the sentence is Swedish, the title English.
+    ``parts`` are the pieces in order, the English ones :class:`SourceText`, so pages mark just
+    the title ``lang="en"`` (WCAG 3.1.2) and Word gives just its run an English ``w:lang``.
+    Everywhere else it is the plain string. Made only by :func:`text_join` (and ``+``).
+    """
+
+    parts: tuple[str, ...]
+
+    def __add__(self, other: str) -> str:
+        return text_join((self, other))
+
+    def __radd__(self, other: str) -> str:
+        return text_join((other, self))
+
+
+def text_parts(text: str) -> tuple[str, ...]:
+    """Return the pieces of ``text``: its parts for a :class:`MixedText`, else ``(text,)``."""
+    return text.parts if isinstance(text, MixedText) else (text,)
+
+
+def text_join(pieces: Iterable[str], sep: str = "") -> str:
+    """Join ``pieces`` with ``sep`` and keep where English fallback text sits in the result.
+
+    The plain ``str`` when no piece holds a :class:`SourceText` (the usual case), the one
+    ``SourceText`` when that is all there is, else a :class:`MixedText`.
+    """
+    flat: list[str] = []
+    for index, piece in enumerate(pieces):
+        if index and sep:
+            flat.append(sep)
+        flat.extend(part for part in text_parts(piece) if part)
+    if not any(isinstance(part, SourceText) for part in flat):
+        return "".join(flat)
+    if len(flat) == 1:
+        return flat[0]
+    merged: list[str] = []
+    for part in flat:
+        if merged and not isinstance(part, SourceText) and not isinstance(merged[-1], SourceText):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    text = MixedText("".join(merged))
+    text.parts = tuple(merged)
+    return text
+
+
 def language_of_part(value: Any, lang: str | None, text_lang: str | None = None) -> Any:
     """Mark framework text that fell back to English with ``lang="en"`` on a ``lang`` page (WCAG 3.1.2).
 
@@ -44,6 +94,11 @@ def language_of_part(value: Any, lang: str | None, text_lang: str | None = None)
     if not isinstance(value, str) or not value:
         return value
     page = lang or DEFAULT_LANGUAGE
+    if isinstance(value, MixedText):
+        # The sentence in its own language, each English piece inside it marked (escaped piece by piece).
+        own = text_lang or page
+        inner = Markup("").join(language_of_part(part, own) for part in value.parts)
+        return Markup('<span lang="%s">%s</span>') % (own, inner) if own != page else inner
     own = value.lang if isinstance(value, SourceText) else (text_lang or page)
     if own != page:
         return Markup('<span lang="%s">%s</span>') % (own, value)

@@ -27,7 +27,7 @@ from cxgov import numbers
 from cxgov.charts import DEFAULT_ACCENT
 from cxgov.framework.changes import practice_change_label, version_change_lines
 from cxgov.framework.checks import OWNER_HINT_LABELS, OWNER_HINT_ROLES
-from cxgov.framework.model import DEFAULT_LANGUAGE, Framework, SourceText
+from cxgov.framework.model import DEFAULT_LANGUAGE, Framework, MixedText, SourceText, text_join
 from cxgov.framework.translations import shows_fallback
 from cxgov.scoring.engine import REGISTER_FAILING_FACTOR, CycleResult, PracticeResult
 
@@ -442,19 +442,26 @@ class ReportContext:
         missing), so where each one sits is listed under ``source_texts``: an issued version
         rebuilt from its stored JSON still marks that text ``lang="en"`` (WCAG 3.1.2).
         """
-        data = asdict(self)  # asdict deep-copies, which keeps the SourceText class
-        paths = [list(path) for path in _source_text_paths(data, ())]
+        data = asdict(self)  # asdict deep-copies, which keeps the SourceText and MixedText classes
+        marked = list(_source_text_paths(data, ()))
+        paths = [list(path) for path, text in marked if isinstance(text, SourceText)]
         if paths:
             data[SOURCE_TEXTS_KEY] = paths
+        # A sentence holding English (a MixedText): its path and where the English sits in it.
+        sentences = [[list(path), _english_spans(text)] for path, text in marked if isinstance(text, MixedText)]
+        if sentences:
+            data[MIXED_TEXTS_KEY] = sentences
         return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "ReportContext":
         """Rebuild a context from :meth:`to_dict` data (an issued version's stored context)."""
-        data = dict(data)
-        for path in data.pop(SOURCE_TEXTS_KEY, None) or ():
-            data = _marked_at(data, tuple(path))
-        return _decode(cls, data)
+        plain: dict[str, Any] = dict(data)
+        for path in plain.pop(SOURCE_TEXTS_KEY, None) or ():
+            plain = _marked_at(plain, tuple(path), SourceText)
+        for path, spans in plain.pop(MIXED_TEXTS_KEY, None) or ():
+            plain = _marked_at(plain, tuple(path), functools.partial(_with_english_at, spans=spans))
+        return _decode(cls, plain)
 
     def context_hash(self) -> str:
         """Return sha256 of the canonical JSON without the generation time (the PDF cache key)."""
@@ -467,12 +474,14 @@ class ReportContext:
 
 #: The key of :meth:`ReportContext.to_dict` data that lists where English fallback text sits.
 SOURCE_TEXTS_KEY = "source_texts"
+#: ... and the sentences holding some: ``[path, [[start, end], ...]]``, character offsets.
+MIXED_TEXTS_KEY = "mixed_texts"
 
 
-def _source_text_paths(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
-    """Yield the path (keys and indexes) of every ``SourceText`` inside ``to_dict`` data."""
-    if isinstance(value, SourceText):
-        yield path
+def _source_text_paths(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Yield the path (keys and indexes) of every ``SourceText`` and ``MixedText`` in ``to_dict`` data."""
+    if isinstance(value, (SourceText, MixedText)):
+        yield path, value
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _source_text_paths(item, (*path, key))
@@ -481,20 +490,44 @@ def _source_text_paths(value: Any, path: tuple[str | int, ...]) -> Iterator[tupl
             yield from _source_text_paths(item, (*path, index))
 
 
-def _marked_at(value: Any, path: tuple[Any, ...]) -> Any:
-    """Return ``value`` with the string at ``path`` made a ``SourceText`` (copies along the path only).
+def _english_spans(text: MixedText) -> list[list[int]]:
+    """Return where the English pieces of ``text`` sit, as [start, end] character offsets."""
+    spans, start = [], 0
+    for part in text.parts:
+        if isinstance(part, SourceText):
+            spans.append([start, start + len(part)])
+        start += len(part)
+    return spans
+
+
+def _with_english_at(text: str, spans: Any) -> str:
+    """Return ``text`` with the pieces at ``spans`` marked English; spans that do not fit mark nothing."""
+    pieces, start = [], 0
+    for span in spans if isinstance(spans, list) else ():
+        if not (isinstance(span, list) and len(span) == 2 and all(isinstance(n, int) for n in span)):
+            return text
+        begin, end = span
+        if not start <= begin < end <= len(text):
+            return text
+        pieces += [text[start:begin], SourceText(text[begin:end])]
+        start = end
+    return text_join([*pieces, text[start:]])
+
+
+def _marked_at(value: Any, path: tuple[Any, ...], mark: Callable[[str], str]) -> Any:
+    """Return ``value`` with the string at ``path`` marked by ``mark`` (copies along the path only).
 
     A path that does not fit the data (hand-edited JSON) changes nothing: a missing mark is
     better than a version that no longer opens.
     """
     if not path:
-        return SourceText(value) if isinstance(value, str) else value
+        return mark(value) if isinstance(value, str) else value
     head, rest = path[0], path[1:]
     if isinstance(value, dict) and head in value:
-        return {**value, head: _marked_at(value[head], rest)}
+        return {**value, head: _marked_at(value[head], rest, mark)}
     if isinstance(value, (list, tuple)) and isinstance(head, int) and 0 <= head < len(value):
         items = list(value)
-        items[head] = _marked_at(items[head], rest)
+        items[head] = _marked_at(items[head], rest, mark)
         return items
     return value
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cxgov.framework.model import MixedText, SourceText, text_parts
+
 #: The longest text a summary or comment may have (a page or so).
 MAX_SUMMARY = 6000
 MAX_COMMENT = 1200
@@ -20,6 +22,10 @@ KEY_MESSAGES = 3
 
 _BULLET = re.compile(r"^\s*[-*\u2022]\s+")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+#: Around English framework text while an automatic draft (a ``MixedText``) is parsed:
+#: private-use characters, which nothing typed or translated holds (removed from it first).
+_EN_OPEN, _EN_CLOSE = "\ue002", "\ue003"
+_EN_MARKS = re.compile(f"[{_EN_OPEN}{_EN_CLOSE}]")
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,34 @@ def runs(text: str) -> tuple[Run, ...]:
 
 
 def parse(text: str) -> tuple[Block, ...]:
-    """Return the blocks of ``text``: paragraphs split on blank lines, bullets grouped into lists."""
+    """Return the blocks of ``text``: paragraphs split on blank lines, bullets grouped into lists.
+
+    In an automatic draft that names practices whose titles are shown in English (a
+    ``MixedText``), each such title becomes a run of its own whose text is a ``SourceText``.
+    """
+    if not isinstance(text, MixedText):
+        return _parse(text)
+    marked = "".join(
+        f"{_EN_OPEN}{_EN_MARKS.sub('', part)}{_EN_CLOSE}" if isinstance(part, SourceText) else _EN_MARKS.sub("", part)
+        for part in text_parts(text)
+    )
+    return tuple(Block(b.kind, tuple(_english_runs(item) for item in b.items)) for b in _parse(marked))
+
+
+def _english_runs(item: tuple[Run, ...]) -> tuple[Run, ...]:
+    """Split runs at the English marks: the marked text becomes ``SourceText`` runs, marks dropped."""
+    out: list[Run] = []
+    english = False
+    for run in item:
+        for index, piece in enumerate(re.split(f"([{_EN_OPEN}{_EN_CLOSE}])", run.text)):
+            if index % 2:
+                english = piece == _EN_OPEN
+            elif piece:
+                out.append(Run(SourceText(piece) if english else piece, run.bold))
+    return tuple(out)
+
+
+def _parse(text: str) -> tuple[Block, ...]:
     blocks: list[Block] = []
     paragraph: list[str] = []
     bullets: list[str] = []

@@ -6,6 +6,10 @@ each side wrote about it), what moved most since last quarter, which gaps the re
 confirms or contradicts, and which finished actions did not move their practice. It never
 says the register confirms anything when the register is empty or thin: that is missing
 evidence, and the draft says so. Pure: plain data in, plain text out.
+
+The sentences are joined with :func:`text_join`, never ``+`` or ``str.join``, so a practice
+title shown in English (its translation missing) stays marked inside the draft
+(:class:`~cxgov.framework.model.MixedText`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from cxgov.framework.model import text_join, text_parts
 from cxgov.numbers import fmt_index, fmt_level, fmt_signed, round_half_up
 
 from .i18n import gettext as _
@@ -268,16 +273,18 @@ def auto_draft(
     paragraphs.append(headline)
     if perception:
         lines = [_("**Leadership and the front line do not see the same organisation.**")]
-        lines += ["- " + s.text for s in perception[:3]]
-        paragraphs.append("\n".join(lines))
+        lines += [_bullet(s.text) for s in perception[:3]]
+        paragraphs.append(text_join(lines, "\n"))
     for s in contradictions[:2]:
         paragraphs.append(s.text)
     if movers:
-        paragraphs.append(" ".join(s.text for s in movers))
+        paragraphs.append(text_join((s.text for s in movers), " "))
     if register:
-        paragraphs.append("\n".join("- " + s.text for s in register[:3]))
+        paragraphs.append(text_join((_bullet(s.text) for s in register[:3]), "\n"))
     if no_effect:
-        paragraphs.append("\n".join([_("**Actions done without effect.**")] + ["- " + s.text for s in no_effect]))
+        paragraphs.append(
+            text_join([_("**Actions done without effect.**")] + [_bullet(s.text) for s in no_effect], "\n")
+        )
 
     messages: list[str] = []
     if perception:
@@ -324,5 +331,11 @@ def auto_draft(
                 )
             )
     if len(messages) < 3 and index is not None:
-        messages.append(headline.replace("**", ""))
-    return AutoDraft(summary="\n\n".join(paragraphs), key_messages=tuple(messages[:3]), stories=tuple(stories))
+        # the headline without its bold marks (piece by piece: an English stage name stays marked)
+        messages.append(text_join(type(part)(part.replace("**", "")) for part in text_parts(headline)))
+    return AutoDraft(summary=text_join(paragraphs, "\n\n"), key_messages=tuple(messages[:3]), stories=tuple(stories))
+
+
+def _bullet(text: str) -> str:
+    """Return ``text`` as a list item of the light formatting (narrative.py)."""
+    return text_join(("- ", text))

@@ -12,7 +12,7 @@ import io
 from typing import Any, Iterable, Sequence
 
 from cxgov import numbers
-from cxgov.framework.model import SourceText
+from cxgov.framework.model import SourceText, text_parts
 
 from ..i18n import rendering_in
 from .context import ReportContext
@@ -70,12 +70,18 @@ def _runs(paragraph: Any, pieces: Pieces) -> Any:
     fallback sentence gets ``w:lang`` of its own, as the page and the PDF give it ``lang="en"``.
     """
     for piece in (pieces,) if isinstance(pieces, str) else pieces:
-        if not piece:
-            continue
-        run = paragraph.add_run(piece)
-        if isinstance(piece, SourceText):
-            _set_language(run._r.get_or_add_rPr(), piece.lang)
+        # a report sentence naming a practice whose title is English: that title is its own run
+        for part in text_parts(piece):
+            if part:
+                _english_run(paragraph.add_run(part), part)
     return paragraph
+
+
+def _english_run(run: Any, text: str) -> Any:
+    """Give ``run`` the language of ``text`` when that is framework text shown in English."""
+    if isinstance(text, SourceText):
+        _set_language(run._r.get_or_add_rPr(), text.lang)
+    return run
 
 
 def _png(svg: str, width_px: int) -> bytes:
@@ -107,7 +113,7 @@ def _blocks(doc: Any, blocks: Sequence[Block]) -> None:
         for item in block.items:
             paragraph = _para(doc, "", "ListBullet" if block.kind == "ul" else None)
             for run in item:
-                paragraph.add_run(run.text).bold = run.bold
+                _english_run(paragraph.add_run(run.text), run.text).bold = run.bold
 
 
 def _table(doc: Any, header: Sequence[str], rows: Iterable[Sequence[Pieces]], widths_cm: Sequence[float] = ()) -> Any:

@@ -5,8 +5,10 @@ report show those titles in English inside ``<span lang="en">``, and nothing els
 """
 from __future__ import annotations
 
+import copy
 import html
 import io
+import pickle
 from datetime import date
 import json
 import re
@@ -25,9 +27,10 @@ from cxgov.actions.services import action_create
 from cxgov.extensions import db
 from cxgov.framework.catalog import framework_catalog_clear
 from cxgov.framework.loader import DEFAULT_FRAMEWORK_DIR
-from cxgov.framework.model import SourceText, Text, language_of_part
+from cxgov.framework.model import MixedText, SourceText, Text, language_of_part, text_join
 from cxgov.reports import render
 from cxgov.reports.context import ReportContext
+from cxgov.reports.i18n import gettext as report_gettext
 from cxgov.reports.models import ReportVersion
 from cxgov.reports.versions import version_context
 from cxgov.reports.word import report_docx
@@ -339,3 +342,90 @@ def test_the_tagged_pdf_says_which_parts_are_english(make_org, make_member, unti
     english = report_context_for_cycle(org, cycle, lang="en")
     pdf, _ = render.render_document(render.render_pdf_html(english), english.cover.accent)
     assert _structure_languages(pdf) == []
+
+KEY_MESSAGES = "//*[@data-testid='key-messages']/li"
+
+
+def _sentence_with_english(root, xpath: str, titles: set[str]) -> list[tuple[str, str]]:
+    """Return (English title, whole sentence) for each ``xpath`` item holding a lang="en" title."""
+    out = []
+    for item in root.xpath(xpath):
+        for span in item.findall(".//span[@lang='en']"):
+            if span.text in titles:
+                out.append((span.text, " ".join(item.text_content().split())))
+    return out
+
+
+def test_report_sentences_mark_an_english_practice_title_inside_them(client, make_org, make_member, make_user,
+                                                                     untitled_sv):
+    """Key messages and the automatic summary are Swedish sentences naming practices whose titles
+    have no Swedish: the title alone is lang="en", in the page, the PDF, Word and an issued version."""
+    consultant = make_user(is_consultant=True)
+    org = make_org(language="sv", consultant=consultant)
+    cycle = _answered_cycle(org, make_member)
+    db.session.commit()
+    context = report_context_for_cycle(org, cycle, lang="sv")
+    titles = set(untitled_sv.values())
+    named = [m for m in context.narrative.key_messages if any(t in m for t in titles)]
+    assert named, context.narrative.key_messages
+    login_as(client, consultant)
+    page = client.get(f"/o/{org.slug}/reports/{cycle.id}?lang=sv").get_data(as_text=True)
+    for name, markup in (("page", page), ("pdf", render.render_pdf_html(context))):
+        root = lxml.html.fromstring(markup)
+        assert root.get("lang") == "sv"
+        messages = _sentence_with_english(root, KEY_MESSAGES, titles)
+        assert {sentence for _title, sentence in messages} == {" ".join(m.split()) for m in named}, name
+        for title, sentence in messages:
+            assert sentence != title and sentence.startswith(("Överbrygga", "Börja med")), sentence
+        summary = _sentence_with_english(root, "//*[@data-testid='summary']//*[self::li or self::p]", titles)
+        assert summary and all(sentence != title for title, sentence in summary), name
+        # Only the titles are English: the Swedish around them is not inside any lang="en".
+        for item in root.xpath(KEY_MESSAGES):
+            assert item.get("lang") is None and (item.text or "").strip()
+
+    # Word: the same sentence in one paragraph, the title its own English run.
+    document = docx.Document(io.BytesIO(report_docx(context)))
+    paragraphs = {p.text: p for p in document.paragraphs}
+    for message in named:
+        paragraph = paragraphs[message]
+        english = [r.text for r in paragraph.runs if r._r.find(f"{W}rPr/{W}lang") is not None]
+        assert len(english) == 1 and english[0] in titles and english[0] in message, english
+    default, marked = _word_languages(report_docx(context))
+    assert default == "sv-SE" and set(marked) == {"en-GB"} and marked["en-GB"] <= titles
+
+    # An issued version (rebuilt from JSON) marks the same pieces; plain text is unchanged.
+    stored = json.loads(json.dumps(context.to_dict()))
+    assert stored["mixed_texts"]
+    rebuilt = ReportContext.from_dict(stored)
+    assert rebuilt == context and rebuilt.context_hash() == context.context_hash()
+    assert [m.parts for m in rebuilt.narrative.key_messages if hasattr(m, "parts")] == [m.parts for m in named]
+    assert render.render_pdf_html(rebuilt) == render.render_pdf_html(context)
+    # Spans that no longer fit (hand-edited JSON) leave the sentence unmarked, not broken.
+    stored["mixed_texts"][0][1] = [[5, 10_000]]
+    assert ReportContext.from_dict(stored) == context
+    english = report_context_for_cycle(org, cycle, lang="en")
+    assert "mixed_texts" not in english.to_dict() and '<span lang="en">' not in render.render_pdf_html(english)
+
+
+def test_text_join_keeps_english_pieces_and_escapes_each():
+    title = SourceText("Close <the> loop")
+    sentence = text_join(("Börja med A1 ", title, " nästa kvartal."))
+    assert isinstance(sentence, MixedText) and sentence == "Börja med A1 Close <the> loop nästa kvartal."
+    assert str(language_of_part(sentence, "sv")) == (
+        'Börja med A1 <span lang="en">Close &lt;the&gt; loop</span> nästa kvartal.'
+    )
+    # On an English page showing a Swedish report: the sentence is Swedish, the title not marked twice.
+    assert str(language_of_part(sentence, "en", "sv")) == (
+        '<span lang="sv">Börja med A1 <span lang="en">Close &lt;the&gt; loop</span> nästa kvartal.</span>'
+    )
+    assert text_join(("- ", sentence)).parts[1] is title or text_join(("- ", sentence)).parts[1] == title
+    assert ("- " + sentence).parts == ("- Börja med A1 ", title, " nästa kvartal.")
+    assert type(text_join(("a", "b"), " ")) is str and text_join((title,)) is title
+    assert pickle.loads(pickle.dumps(sentence)).parts == sentence.parts
+    assert copy.deepcopy(sentence).parts == sentence.parts
+    # the report's gettext keeps a placeholder's English value marked, in any position
+    formatted = report_gettext("%(id)s %(title)s: %(what)s", id="A1", title=title, what=sentence)
+    assert [type(p) for p in formatted.parts] == [str, SourceText, str, SourceText, str]
+    # a stand-in typed by someone (a respondent's note) is dropped, never taken for a title
+    typed = report_gettext("%(a)s %(t)s", a="x\ue0000\ue001y", t=title)
+    assert typed.parts == ("xy ", title)
