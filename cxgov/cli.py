@@ -9,6 +9,7 @@ from flask import has_app_context
 from flask_babel import gettext, refresh
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from .cli_help import click_messages_install
 from .messages import N_
 
 #: What a database says when a table the code needs is not there (SQLite, PostgreSQL).
@@ -73,6 +74,8 @@ def COMMANDS() -> list[click.Command]:  # noqa: N802
     from .register.cli import register_cli
     from .reports.cli import report_cli
 
+    # Click's own words (Usage:, Error: Missing argument, No such option) in the CLI's language too.
+    click_messages_install()
     groups: list[click.Command] = [
         user_cli,
         org_cli,

@@ -10,13 +10,24 @@ too, so a Swedish help page has no English left but the option names and codes.
 
 pybabel does not extract docstrings or bare ``help="..."`` texts; :func:`extract` (named in
 babel.cfg) adds them to what Babel's Python extractor finds.
+
+Click's own messages ("Error: Missing argument 'ORG'.", "No such option", "Try 'flask report
+pdf --help' for help.") are built inside click through the standard library's module-level
+``gettext`` (domain "messages"), which picks its language from the shell's locale variables only.
+:func:`click_messages_install` points click's modules at :func:`click_gettext` instead, which
+reads cxgov's catalogue in the command line's language; :func:`extract_with_click` (babel.cfg)
+extracts click's msgids from click's installed source into it, in the context "command line".
 """
 
 from __future__ import annotations
 
 import ast
+import gettext
+import importlib
+import importlib.util
 import inspect
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import IO, Any
 
 import click
@@ -47,6 +58,94 @@ def cli_pgettext(context: str, text: str, **variables: Any) -> str:
     """
     translated = str(_catalogue().pgettext(context, text))
     return translated % variables if variables else translated
+
+
+#: The context of the command line's own words (click's, and the help page's headings).
+CLI_CONTEXT = "command line"
+
+#: Click's modules that say something through the standard library's module-level gettext
+#: (``from gettext import gettext as _``). click._winconsole is Windows only and says nothing an
+#: operator reads. tests/i18n/test_click_messages.py fails when click gains another.
+CLICK_MODULES = (
+    "click.core",
+    "click.decorators",
+    "click.exceptions",
+    "click.formatting",
+    "click.parser",
+    "click.shell_completion",
+    "click.termui",
+    "click.types",
+    "click.utils",
+    "click._termui_impl",
+)
+
+#: Click's messages to programmers (a command declared wrongly raises them as TypeError or
+#: ValueError, never shown to an operator): not extracted, not translated.
+CLICK_PROGRAMMER_MESSAGES = frozenset(
+    {
+        "Name '{name}' defined twice",
+        "No options defined but a name was passed ({name}). Did you mean to declare an argument instead? "
+        "Did you mean to pass '--{name}'?",
+        "Arguments take exactly one parameter declaration, got {length}: {decls}.",
+        "Boolean option {decl!r} cannot use the same flag for true/false.",
+        "Could not determine name for option with declarations {decls!r}",
+        "Invalid start character for option ({option})",
+        "Value must be an iterable.",
+        "Unknown standard stream '{name}'",
+        "Unknown color {colour!r}",
+        "Choice({choices})",
+    }
+)
+
+
+def click_gettext(message: str) -> str:
+    """Return one of click's own messages in the command line's language (click calls it as ``_``)."""
+    return str(_catalogue().pgettext(CLI_CONTEXT, message))
+
+
+def click_ngettext(singular: str, plural: str, num: int) -> str:
+    """Return one of click's own counted messages in the command line's language."""
+    return str(_catalogue().npgettext(CLI_CONTEXT, singular, plural, num))
+
+
+def click_messages_install() -> None:
+    """Make click's own messages speak the command line's language (see the module docstring).
+
+    Click's modules bound the standard library's ``gettext.gettext`` and ``gettext.ngettext`` at
+    import; those names are replaced in each module, and only where they are still those
+    functions, so a second call changes nothing.
+    """
+    for name in CLICK_MODULES:
+        module = importlib.import_module(name)
+        if getattr(module, "_", None) is gettext.gettext:
+            module._ = click_gettext  # type: ignore[attr-defined]
+        if getattr(module, "ngettext", None) is gettext.ngettext:
+            module.ngettext = click_ngettext  # type: ignore[attr-defined]
+
+
+#: The gettext functions click calls (Babel's keyword specs: ngettext's msgids are arguments 1 and 2).
+CLICK_KEYWORDS: dict[str, Any] = {"_": None, "ngettext": (1, 2)}
+
+
+def click_messages() -> Iterator[tuple[int, str, tuple[str, ...], list[str]]]:
+    """Yield click's own messages for the operator from click's installed source, as Babel's extractors do.
+
+    Each one is a ``pgettext`` (or ``npgettext``) entry of the context "command line", so a
+    word click uses ("Options", "file") never shares a translation with the web pages' word.
+    """
+    for name in CLICK_MODULES:
+        origin = importlib.util.find_spec(name).origin  # type: ignore[union-attr]
+        with Path(str(origin)).open("rb") as source:
+            for line, function, message, _comments in extract_python(source, CLICK_KEYWORDS, [], {}):
+                found: Any = message  # a msgid, or (singular, plural, None) for ngettext
+                texts: tuple[str, ...] = tuple(found) if isinstance(found, (list, tuple)) else (found,)
+                if texts[0] in CLICK_PROGRAMMER_MESSAGES:
+                    continue
+                comments = [f"click's own words ({name})"]
+                if function == "ngettext":
+                    yield line, "npgettext", (CLI_CONTEXT, texts[0], texts[1]), comments
+                else:
+                    yield line, "pgettext", (CLI_CONTEXT, texts[0]), comments
 
 
 def _catalogue() -> NullTranslations:
@@ -105,6 +204,18 @@ class TranslatedHelp(click.Command):
     @short_help.setter
     def short_help(self, value: str | None) -> None:
         self._short_help_source = value
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        """Return click's --help option, its help the English msgid (translated when shown).
+
+        Click writes that help through its (installed) gettext when it first makes the option and
+        keeps the option: one process may speak several languages (tests), so the text is kept
+        English and :func:`option_help_record` translates it each time.
+        """
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_OPTION
+        return option
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """Write the usage line with a translated "Usage:"."""
@@ -214,3 +325,9 @@ def extract(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any) 
     source = fileobj.read().decode(options.get("encoding", "utf-8"))
     for line, text in cli_help_texts(source):
         yield line, None, text, []
+
+
+def extract_with_click(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any) -> Iterator[Any]:
+    """Babel extraction method for this module: what :func:`extract` finds, and click's own messages."""
+    yield from extract(fileobj, keywords, comment_tags, options)
+    yield from click_messages()

@@ -23,8 +23,8 @@ from cxgov.i18n import SUPPORTED_LANGUAGES
 REPO = TRANSLATIONS.parent
 #: The interface languages that need a catalogue (English is the source language).
 LANGUAGES = sorted(lang for lang in SUPPORTED_LANGUAGES if lang != "en")
-#: %(name)s, %(num)d, %%, and {name} placeholders.
-PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%%|\{\w*\}")
+#: %(name)s, %(num)d, %%, and {name} placeholders (click's own messages also write {name!r}).
+PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%%|\{\w*(?:![rsa])?\}")
 PRESENT = {path.parents[1].name: path for path in catalogue_paths()}
 
 
