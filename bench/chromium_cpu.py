@@ -13,11 +13,13 @@ every 0.2 s, keeps the last user + system time of every Chromium process under t
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 
 _TICK = os.sysconf("SC_CLK_TCK")
 _seen: dict[tuple[int, int], float] = {}  # (pid, start time) -> CPU seconds last seen
+_kind: dict[tuple[int, int], str] = {}  # (pid, start time) -> renderer, gpu-process, utility, browser ...
 _stop = threading.Event()
 
 
@@ -53,8 +55,22 @@ def _sample(root: int) -> None:
         if "chrom" not in comm.lower():
             continue
         fields = stat.rsplit(")", 1)[1].split()
-        start = int(fields[19])
-        _seen[(pid, start)] = (int(fields[11]) + int(fields[12])) / _TICK
+        key = (pid, int(fields[19]))
+        _seen[key] = (int(fields[11]) + int(fields[12])) / _TICK
+        if key not in _kind:
+            _kind[key] = _process_kind(pid)
+
+
+def _process_kind(pid: int) -> str:
+    """Return Chromium's name for the process's job (``--type=``; the browser process has none)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            command = f.read()
+    except OSError:
+        return "?"
+    # Chromium's child processes rewrite their command line into one space-separated string.
+    found = re.search(rb"--type=([\w-]+)", command)
+    return found.group(1).decode() if found else "browser"
 
 
 def _loop(root: int) -> None:
@@ -73,4 +89,9 @@ def pytest_unconfigure(config):
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return
     _stop.set()
-    print(f"\nChromium CPU (sampled): {sum(_seen.values()):.1f} s over {len(_seen)} processes")
+    kinds: dict[str, list[float]] = {}
+    for key, seconds in _seen.items():
+        kinds.setdefault(_kind.get(key, "?"), []).append(seconds)
+    shares = ", ".join(f"{kind} {sum(times):.1f} s ({len(times)})" for kind, times in
+                       sorted(kinds.items(), key=lambda item: -sum(item[1])))
+    print(f"\nChromium CPU (sampled): {sum(_seen.values()):.1f} s over {len(_seen)} processes: {shares}")

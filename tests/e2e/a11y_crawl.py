@@ -18,6 +18,13 @@ elements, classes, ids, roles and ARIA, the same empty and non-empty texts: only
 link targets and the form values differ, as for a list sorted by another column) cannot give axe
 anything new to find, so it is rendered for the 390 px width check only (which depends on the
 words' lengths), not run through axe again. See :func:`markup_skeleton`.
+
+axe's ``color-contrast`` rule is two thirds of its time on a page (it finds each text's
+background by hit-testing the layout). It runs on the first page of each endpoint, at both
+widths; an endpoint's second page (the same template with other data) gets every other rule at
+both widths but not that one. The colours come from the shared CSS tokens and the template's
+classes, which the second page shares: what it can add is data in another state, a badge of a
+colour the first page did not show (docs/accessibility.md says so).
 """
 from __future__ import annotations
 
@@ -55,6 +62,12 @@ AXE_OPTIONS = {
 }
 
 
+#: The one rule that runs on the first page of each endpoint only (see the module's docstring).
+CONTRAST_RULE = "color-contrast"
+#: AXE_OPTIONS for an endpoint's second page: every rule but colour contrast.
+AXE_OPTIONS_NO_CONTRAST = {**AXE_OPTIONS, "rules": {CONTRAST_RULE: {"enabled": False}}}
+
+
 #: Run axe and hand back only what a finding shows. axe's whole result describes every rule that
 #: ran (passes and inapplicable ones too), and Playwright serialised and validated it field by
 #: field in Python: under the profiler, 8 % of the Python time of two groups.
@@ -80,18 +93,25 @@ class Finding:
 
 @dataclass(frozen=True)
 class PlannedCheck:
-    """One page to render, as one role; ``axe`` is False for a structural twin (width check only)."""
+    """One page to render, as one role; ``axe`` is False for a structural twin (width check only).
+
+    ``contrast``: whether axe's colour-contrast rule runs too (the endpoint's first page).
+    """
 
     who: str
     path: str  # path and query, without the origin
     endpoint: str
     axe: bool
     elements: int  # axe-core's time grows with the page's elements (more than with its bytes)
+    contrast: bool = True
 
     @property
     def cost(self) -> int:
-        """Return a rough measure of the check's time: loading the page, and two axe runs over it."""
-        return 400 + (2 * self.elements if self.axe else 0)
+        """Return a rough measure of the check's time: loading the page, and two axe runs over it
+        (colour contrast is about two thirds of an axe run)."""
+        if not self.axe:
+            return 400
+        return 400 + (2 * self.elements if self.contrast else 2 * self.elements // 3)
 
 
 @dataclass
@@ -238,8 +258,10 @@ def crawl_plan(app, roles: list[tuple[str, Any, str]]) -> CrawlPlan:
             paths.append(path)
             skeleton = markup_skeleton(page.document)
             seen = skeletons.setdefault(page.endpoint, set())
-            plan.checks.append(PlannedCheck(who=who, path=path, endpoint=page.endpoint, axe=skeleton not in seen,
-                                            elements=len(page.document.xpath("//*"))))
+            axe = skeleton not in seen
+            plan.checks.append(PlannedCheck(who=who, path=path, endpoint=page.endpoint, axe=axe,
+                                            elements=len(page.document.xpath("//*")),
+                                            contrast=axe and len(paths) == 1))
             seen.add(skeleton)
     return plan
 
@@ -317,7 +339,7 @@ def page_check(page, base_url: str, check: PlannedCheck, result: CheckResult) ->
         # Let the page's resize handlers (scrollable tables become focusable regions) run first.
         page.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
         if check.axe:
-            for violation in page.evaluate(AXE_RUN, AXE_OPTIONS):
+            for violation in page.evaluate(AXE_RUN, AXE_OPTIONS if check.contrast else AXE_OPTIONS_NO_CONTRAST):
                 result.findings.append(Finding(
                     url=where, width=viewport["width"], rule=violation["id"],
                     impact=violation["impact"] or "", help=violation["help"],

@@ -38,10 +38,33 @@ NAVIGATION_TIMEOUT_MS = 60_000
 expect.set_options(timeout=ACTION_TIMEOUT_MS)
 
 
+#: The suite's longest tests, longest first (node id prefixes): the accessibility groups, the
+#: no-English crawls and the browser flows that render PDFs. pytest collects tests/e2e and
+#: tests/i18n somewhere in the middle; started there, one of them could still be running on one
+#: xdist worker while the other has nothing left. Run first, the short tests fill in behind them.
+SLOW_FIRST = (
+    "tests/e2e/test_accessibility.py::test_every_page_passes_axe",
+    "tests/i18n/test_untranslated_pages.py::",
+    "tests/e2e/test_report_versions.py::",
+    "tests/e2e/test_report.py::",
+    "tests/e2e/test_cycle_flow.py::",
+    "tests/e2e/test_keyboard.py::",
+    "tests/e2e/test_onboarding.py::",
+    "tests/e2e/",
+)
+
+
+def _slow_rank(item) -> int:
+    """Return where ``item`` starts: the index of its SLOW_FIRST prefix, or after all of them."""
+    return next((rank for rank, prefix in enumerate(SLOW_FIRST) if item.nodeid.startswith(prefix)), len(SLOW_FIRST))
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+    # A stable sort: within a rank, and for every other test, collection order stays.
+    items.sort(key=_slow_rank)
 
 
 @contextlib.contextmanager

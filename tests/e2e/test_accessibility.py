@@ -98,7 +98,8 @@ def test_every_role_reaches_its_pages_without_an_error(plan: CrawlPlan):
     checked = len(plan.checks)
     print(f"\n{sum(plan.visited.values())} pages visited ({plan.visited}); {checked} pages of "
           f"{len({c.endpoint for c in plan.checks})} endpoints planned, "
-          f"{sum(c.axe for c in plan.checks)} of them through axe")
+          f"{sum(c.axe for c in plan.checks)} of them through axe, {sum(c.contrast for c in plan.checks)} "
+          f"with colour contrast")
     assert checked > 40, "the crawl found too few pages: did logging in fail?"
     assert all(plan.visited[who] > (1 if email else 0) for who, email, _ in ROLES), plan.visited
     assert not plan.errors, f"{len(plan.errors)} links answer an error:\n" + "\n".join(plan.errors)
@@ -110,9 +111,15 @@ def test_the_groups_share_out_every_planned_page_once(plan: CrawlPlan):
     assert all(groups), "a group has no pages: lower GROUPS"
 
 
+def test_colour_contrast_is_checked_on_one_page_of_every_endpoint(plan: CrawlPlan):
+    contrast = [c.endpoint for c in plan.checks if c.contrast]
+    assert sorted(contrast) == sorted({c.endpoint for c in plan.checks})  # each endpoint once
+    assert all(c.axe for c in plan.checks if c.contrast)
+
+
 def plan_digest(plan: CrawlPlan) -> str:
     """Return what decides the groups: every planned check with its cost."""
-    checks = sorted((c.who, c.path, c.endpoint, c.axe, c.elements) for c in plan.checks)
+    checks = sorted((c.who, c.path, c.endpoint, c.axe, c.contrast, c.elements) for c in plan.checks)
     return hashlib.sha256(repr(checks).encode()).hexdigest()
 
 
@@ -193,12 +200,12 @@ def test_structural_twins_differ_only_in_words_targets_and_values():
 
 
 #: A page with what the check must catch: an image without alt text shown only on phones, a form
-#: field without a label at both widths, two <h1>, a 600 px wide block.
+#: field without a label at both widths, faint text, two <h1>, a 600 px wide block.
 BROKEN_PAGE = """<!doctype html><html lang="en"><head><title>Broken</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>.phone { display: none } @media (max-width: 600px) { .phone { display: block } }</style></head>
 <body><main><h1>One</h1><h1>Two</h1><input type="text"><img class="phone" src="/x.png">
-<div style="width: 600px">wide</div></main></body></html>"""
+<p style="color: #bbb">faint</p><div style="width: 600px">wide</div></main></body></html>"""
 
 
 def test_a_new_violation_fails_the_check_at_the_width_it_shows(browser):
@@ -211,10 +218,19 @@ def test_a_new_violation_fails_the_check_at_the_width_it_shows(browser):
         result = CheckResult()
         page_check(page, "http://a11y.test", PlannedCheck("visitor", "/broken", "x.broken", True, 0), result)
         found = {(f.rule, f.width) for f in result.findings}
-        assert {("label", 1366), ("label", 390), ("image-alt", 390)} <= found
+        assert {("label", 1366), ("label", 390), ("image-alt", 390), ("color-contrast", 1366),
+                ("color-contrast", 390)} <= found
         assert ("image-alt", 1366) not in found  # the image is hidden on wide screens
         assert result.too_wide and result.headings
         assert any("[critical] image-alt @390px" in p for p in result.problems({}))
+
+        # An endpoint's second page: every rule but colour contrast, at both widths.
+        second = CheckResult()
+        page_check(page, "http://a11y.test", PlannedCheck("visitor", "/broken3", "x.broken", True, 0, contrast=False),
+                   second)
+        found = {(f.rule, f.width) for f in second.findings}
+        assert {("label", 1366), ("label", 390), ("image-alt", 390)} <= found
+        assert not any(rule == "color-contrast" for rule, _width in found)
 
         # A structural twin is measured at 390 px only, without axe.
         twin = CheckResult()
