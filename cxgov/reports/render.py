@@ -61,6 +61,8 @@ class ReportFetchRefused(ValueError):
 BAR_OWN_EM = 7.5 / 0.6
 #: The target tick's font size in the row's em (report.css .rp-tick): its height is 1.1em.
 TICK_FONT_EM = 0.95
+#: Half the target tick's 2px border (1px = .75pt) in the tick's own em, in the PDF's 9.2pt text.
+TICK_HALF_BORDER_EM = 0.75 / (9.2 * TICK_FONT_EM)
 
 
 class Fmt:
@@ -88,14 +90,17 @@ class Fmt:
         return f"border-left-width: {filled:.2f}em; padding-right: {BAR_OWN_EM - filled:.2f}em"
 
     @staticmethod
-    def tick_left(target: float) -> str:
-        """Return the relative offset (in the tick's own em) that puts the target tick on the bar.
+    def tick_margins(target: float) -> str:
+        """Return the inline style (margins, in the tick's own em) that puts the target tick on the bar.
 
         In the text run the tick follows the bar at 23em (fifth tab stop + the bar); the bar
-        itself starts 7.9em before the numbers (report.css .rp-bar).
+        itself starts 7.9em before the numbers (report.css .rp-bar). The left margin moves the
+        tick back to the target's place, less half its 2px border so that it is centred there;
+        the right margin gives the run its width back, so what follows does not move.
         """
         place = -7.9 + max(0.0, min(5.0, target)) / 5 * 7.5
-        return f"{(place - 23.0) / TICK_FONT_EM:.2f}"
+        left = (place - 23.0) / TICK_FONT_EM - TICK_HALF_BORDER_EM
+        return f"margin-left: {left:.3f}em; margin-right: {-left - 2 * TICK_HALF_BORDER_EM:.3f}em"
 
     @staticmethod
     def spread(value: float | None) -> str:

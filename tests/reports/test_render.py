@@ -250,7 +250,7 @@ def test_pdf_layout_logs_no_warnings(caplog, monkeypatch, context):
 
 
 def test_appendix_b_figures_are_one_positioned_run_per_practice(context):
-    """The numbers, the bar and the tick of a practice are one text run in one positioned box."""
+    """The numbers, the bar and the tick of a practice are one text run (a positioned box on the page only)."""
     html = render_pdf_html(context)
     rows = re.findall(r'<span class="rp-nums" data-level="([^"]+)">(.*?)</span><b class="rp-pid">', html)
     assert rows and len(rows) == sum(len(d.practices) for d in context.dimensions)
