@@ -6,7 +6,7 @@ import hashlib
 import io
 
 from flask import Response, abort, send_file
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .orgs.models import StoredFile
 
@@ -16,7 +16,11 @@ ALLOWED_IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
 
 
 class UploadError(ValueError):
-    """An upload that is refused; the message is for the user."""
+    """An upload that is refused; the message is for the user.
+
+    A lazy gettext string, read in the language of whoever reads it: an organisation import
+    that refuses a stored logo logs the reason in English (cxgov.ops.transfer).
+    """
 
 
 def stored_file_type(data: bytes) -> str:
@@ -33,20 +37,20 @@ def stored_file_type(data: bytes) -> str:
             width, height = image.size
             image.verify()  # checks the file's structure without decoding every pixel
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise UploadError(_("The file is not a PNG or JPEG image.")) from None
+        raise UploadError(_l("The file is not a PNG or JPEG image.")) from None
     if image_format not in ALLOWED_IMAGE_TYPES:
-        raise UploadError(_("The file is not a PNG or JPEG image."))
+        raise UploadError(_l("The file is not a PNG or JPEG image."))
     if width * height > 25_000_000:
-        raise UploadError(_("The image has too many pixels."))
+        raise UploadError(_l("The image has too many pixels."))
     return ALLOWED_IMAGE_TYPES[image_format]
 
 
 def logo_from_upload(data: bytes, filename: str, *, kind: str) -> StoredFile:
     """Return a StoredFile for a logo after proving it is a real PNG or JPEG image."""
     if not data:
-        raise UploadError(_("The logo file is empty."))
+        raise UploadError(_l("The logo file is empty."))
     if len(data) > MAX_LOGO_BYTES:
-        raise UploadError(_("The logo is larger than 2 MB."))
+        raise UploadError(_l("The logo is larger than 2 MB."))
     content_type = stored_file_type(data)
     safe_name = "".join(c for c in filename if c.isalnum() or c in "._-")[:100] or "logo"
     return StoredFile(

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_babel import ngettext
 from sqlalchemy import ColumnElement, case, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -63,9 +64,10 @@ def user_create(
     """Create a user; without a password they log in only after using a set-password link."""
     email = normalise_email(email)
     if not is_email(email):
-        raise AccountError(_("Not a valid e-mail address: “%(email)s”", email=email))
+        # lazy (read when shown): an organisation import logs the reason in English, shows it translated
+        raise AccountError(lazy_gettext("Not a valid e-mail address: “%(email)s”", email=email))
     if user_by_email(email) is not None:
-        raise AccountError(_("A user with the e-mail %(email)s already exists.", email=email))
+        raise AccountError(lazy_gettext("A user with the e-mail %(email)s already exists.", email=email))
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
             ngettext(

@@ -20,7 +20,7 @@ import struct
 import zlib
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 #: gzip header flag: a zero-terminated comment follows the fixed 10-byte header.
 _FCOMMENT = 0x10
@@ -68,7 +68,7 @@ def package_seal(content: bytes) -> bytes:
 def package_verify(data: bytes) -> None:
     """Check the package's signature from its header alone; raise PackageError if it fails."""
     if data[:3] != b"\x1f\x8b\x08":
-        raise PackageError(_("This is not a cxgov organisation export (not a .cxgov.json.gz file)."))
+        raise PackageError(_l("This is not a cxgov organisation export (not a .cxgov.json.gz file)."))
     flags = data[3] if len(data) > 3 else 0
     end = 10 + _SIGNATURE_LENGTH
     signature = data[10:end]
@@ -80,7 +80,7 @@ def package_verify(data: bytes) -> None:
         or not signature.startswith(_SIGNATURE_PREFIX)
     ):
         raise PackageError(
-            _(
+            _l(
                 "The file is not signed by a cxgov installation (it was made by an older "
                 "cxgov or by hand). Export it again from an up-to-date installation."
             )
@@ -88,7 +88,7 @@ def package_verify(data: bytes) -> None:
     given = signature[len(_SIGNATURE_PREFIX) :].decode("ascii", "replace")
     if not hmac.compare_digest(given, _tag(data[end + 1 :])):
         raise PackageError(
-            _(
+            _l(
                 "The file's signature does not match: it was changed after export, or "
                 "it comes from an installation with another package key (see "
                 "CXGOV_PACKAGE_KEY in docs/security.md)."
@@ -113,7 +113,7 @@ def package_unpack(data: bytes, *, limit: int) -> bytes:
         total += len(part)
         if total > limit:
             raise PackageError(
-                _(
+                _l(
                     "The file unpacks to more than %(mb)d MB, more than an upload may hold; it is not a cxgov export.",
                     mb=limit // (1024 * 1024),
                 )
@@ -123,5 +123,5 @@ def package_unpack(data: bytes, *, limit: int) -> bytes:
         if inflater.eof or (not pending and not part):
             break
     if not inflater.eof:
-        raise PackageError(_("The file is cut short (the compressed data ends early)."))
+        raise PackageError(_l("The file is cut short (the compressed data ends early)."))
     return b"".join(parts)

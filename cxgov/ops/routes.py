@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..audit import security_event
+from ..audit import log_text, security_event
 from ..db import utcnow
 from ..extensions import db
 from ..orgs.models import Role
@@ -48,7 +48,7 @@ def import_org() -> ResponseReturnValue:
             result = org_import(payload=payload, slug=form.slug.data or None, by=current_user._get_current_object())
         except TransferError as error:
             db.session.rollback()
-            security_event("org_import", result="refused", detail=f"{upload.filename}: {error}")
+            security_event("org_import", result="refused", detail=f"{upload.filename}: {log_text(error)}")
             form.file.errors = [str(error)]
         else:
             db.session.commit()

@@ -35,13 +35,14 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypedDict
 
-from flask_babel import gettext as _
+from flask_babel import LazyString, force_locale, get_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Column, ColumnElement, Table, bindparam, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.types import TypeDecorator
 
-from ..audit import security_event
+from ..audit import LOG_LANGUAGE, security_event
 from ..auth.models import User
 from ..auth.services import AccountError, user_by_email, user_create
 from ..db import UTCDateTime, utcnow
@@ -96,10 +97,10 @@ def _stored_file_check(values: dict[str, Any]) -> None:
         values["content_type"] = stored_file_type(data)
     except UploadError as error:
         raise TransferError(
-            _(
+            _l(
                 "The export's stored file %(name)s is refused: %(reason)s",
                 name=str(values.get("filename"))[:80],
-                reason=str(error),
+                reason=error.args[0],  # lazy: the log reads it in English, the user in theirs
             )
         ) from None
     values["sha256"] = hashlib.sha256(data).hexdigest()
@@ -110,7 +111,12 @@ ROW_CHECKS = {"stored_file": _stored_file_check}
 
 
 class TransferError(ValueError):
-    """An export file that is refused, or an import that cannot be done; the message is for the user."""
+    """An export file that is refused, or an import that cannot be done; the message is for the user.
+
+    The message is a lazy gettext string, translated when read: the page or the command shows
+    it in the user's language, the security log in its own (:func:`cxgov.audit.log_text`), so
+    an operator reads and greps one wording whoever imported the file.
+    """
 
 
 @dataclass(frozen=True)
@@ -293,28 +299,31 @@ def org_file_read(data: bytes, *, unpack_limit: int | None = None) -> dict[str, 
     times a ratio).
     """
     if not data:
-        raise TransferError(_("The file is empty."))
+        raise TransferError(_l("The file is empty."))
     if len(data) > MAX_FILE_BYTES:
-        raise TransferError(_("The file is larger than 200 MB."))
+        raise TransferError(_l("The file is larger than 200 MB."))
     try:
         package_verify(data)
         raw = package_unpack(data, limit=unpack_limit or package_unpack_limit())
     except PackageError as error:
-        raise TransferError(str(error)) from None
+        raise TransferError(error.args[0]) from None  # the lazy message, read in each reader's language
     except zlib.error:
-        raise TransferError(_("The file is damaged: it is not valid gzip data.")) from None
+        raise TransferError(_l("The file is damaged: it is not valid gzip data.")) from None
     try:
         payload = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise TransferError(_("The file is damaged: its content is not valid JSON.")) from None
+        raise TransferError(_l("The file is damaged: its content is not valid JSON.")) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise TransferError(_("This is not a cxgov organisation export (the format marker is missing)."))
+        raise TransferError(_l("This is not a cxgov organisation export (the format marker is missing)."))
     version = payload.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise TransferError(_("The export has no valid version number."))
+        raise TransferError(_l("The export has no valid version number."))
     if version > VERSION:
         raise TransferError(
-            _("The export was made by a newer cxgov (format version %(v)d); update this installation first.", v=version)
+            _l(
+                "The export was made by a newer cxgov (format version %(v)d); update this installation first.",
+                v=version,
+            )
         )
     _check_shape(payload)
     return payload
@@ -323,7 +332,7 @@ def org_file_read(data: bytes, *, unpack_limit: int | None = None) -> dict[str, 
 def _check_shape(payload: dict[str, Any]) -> None:
     tables, users = payload.get("tables"), payload.get("users")
     if not isinstance(tables, dict) or not isinstance(users, list):
-        raise TransferError(_("The export lacks its tables or users."))
+        raise TransferError(_l("The export lacks its tables or users."))
     for name, content in tables.items():
         if (
             not isinstance(content, dict)
@@ -332,7 +341,7 @@ def _check_shape(payload: dict[str, Any]) -> None:
             or not all(isinstance(c, str) for c in content["columns"])
             or not all(isinstance(r, list) and len(r) == len(content["columns"]) for r in content["rows"])
         ):
-            raise TransferError(_("The export's table %(t)s is malformed.", t=str(name)[:60]))
+            raise TransferError(_l("The export's table %(t)s is malformed.", t=str(name)[:60]))
     for user in users:
         if (
             not isinstance(user, dict)
@@ -340,12 +349,12 @@ def _check_shape(payload: dict[str, Any]) -> None:
             or not isinstance(user.get("email"), str)
             or not isinstance(user.get("name"), str)
         ):
-            raise TransferError(_("The export's list of users is malformed."))
+            raise TransferError(_l("The export's list of users is malformed."))
         if not text_is_clean(user["email"]) or not text_is_clean(user["name"]):
-            raise TransferError(_("The export's list of users holds control characters."))
+            raise TransferError(_l("The export's list of users holds control characters."))
     root = tables.get(ROOT)
     if root is None or len(root["rows"]) != 1:
-        raise TransferError(_("The export does not hold exactly one organisation."))
+        raise TransferError(_l("The export does not hold exactly one organisation."))
 
 
 def _is_int(value: Any) -> bool:
@@ -376,13 +385,13 @@ def _decode(table: Table, name: str, raw: Any) -> Any:
     kind = _python_type(column)
 
     def refuse() -> TransferError:
-        return TransferError(_("The export's value for %(t)s.%(c)s has the wrong type.", t=table.name, c=name))
+        return TransferError(_l("The export's value for %(t)s.%(c)s has the wrong type.", t=table.name, c=name))
 
     try:
         if kind is JSON:
             if not _json_text_is_clean(raw):
                 raise TransferError(
-                    _("The export's value for %(t)s.%(c)s holds control characters.", t=table.name, c=name)
+                    _l("The export's value for %(t)s.%(c)s holds control characters.", t=table.name, c=name)
                 )
             return raw
         if kind is datetime:
@@ -423,12 +432,12 @@ def _decode(table: Table, name: str, raw: Any) -> Any:
                 raise refuse()
             if not text_is_clean(raw, multiline=True):
                 raise TransferError(
-                    _("The export's value for %(t)s.%(c)s holds control characters.", t=table.name, c=name)
+                    _l("The export's value for %(t)s.%(c)s holds control characters.", t=table.name, c=name)
                 )
             length = getattr(column.type, "length", None)
             if length is not None and len(raw) > length:  # SQLite would store it; PostgreSQL would not
                 raise TransferError(
-                    _(
+                    _l(
                         "The export's value for %(t)s.%(c)s is longer than %(n)d characters.",
                         t=table.name,
                         c=name,
@@ -470,7 +479,7 @@ def _insert_table(
     unknown = [c for c in columns if c not in table.c]
     if unknown:
         raise TransferError(
-            _(
+            _l(
                 "The export's table %(t)s has columns this cxgov does not know (%(c)s): it "
                 "was made by another version.",
                 t=table.name,
@@ -478,7 +487,7 @@ def _insert_table(
             )
         )
     if "id" not in columns:
-        raise TransferError(_("The export's table %(t)s has no ids.", t=table.name))
+        raise TransferError(_l("The export's table %(t)s has no ids.", t=table.name))
     inserted = set(remap.ids) | {ROOT} if org_id is not None else set(remap.ids)
     olds: list[int] = []
     batch: list[dict[str, Any]] = []
@@ -489,7 +498,7 @@ def _insert_table(
         for name, raw in zip(columns, raw_row):
             if name == "id":
                 if not _is_int(raw) or raw in remap.ids.get(table.name, {}) or raw in olds:
-                    raise TransferError(_("The export's table %(t)s has a bad or repeated id.", t=table.name))
+                    raise TransferError(_l("The export's table %(t)s has a bad or repeated id.", t=table.name))
                 old_id = raw
                 continue
             target = _fk_target(table.c[name])
@@ -501,18 +510,18 @@ def _insert_table(
                 values[name] = org_id
             elif target == USERS:
                 if not _is_int(raw) or raw not in users:
-                    raise TransferError(_("The export refers to a user it does not contain."))
+                    raise TransferError(_l("The export refers to a user it does not contain."))
                 values[name] = users[raw]
             elif target in inserted and target != table.name:
                 new = remap.get(target, raw)
                 if new is None:
                     raise TransferError(
-                        _("The export's %(t)s.%(c)s refers to a row the file does not contain.", t=table.name, c=name)
+                        _l("The export's %(t)s.%(c)s refers to a row the file does not contain.", t=table.name, c=name)
                     )
                 values[name] = new
             else:  # the same table, or one inserted later: filled in once every row exists
                 if not table.c[name].nullable:
-                    raise TransferError(_("The export's %(t)s.%(c)s cannot be resolved.", t=table.name, c=name))
+                    raise TransferError(_l("The export's %(t)s.%(c)s cannot be resolved.", t=table.name, c=name))
                 values[name] = None
                 row_deferred.append((name, raw))
         if "org_id" in table.c:
@@ -521,7 +530,7 @@ def _insert_table(
         if table.name in ROW_CHECKS:
             ROW_CHECKS[table.name](values)
         if old_id is None:
-            raise TransferError(_("The export's table %(t)s has no ids.", t=table.name))
+            raise TransferError(_l("The export's table %(t)s has no ids.", t=table.name))
         deferred.extend((table, old_id, name, raw) for name, raw in row_deferred)
         olds.append(old_id)
         batch.append(values)
@@ -540,7 +549,7 @@ def _resolve_deferred(deferred: list[tuple[Table, int, str, Any]], remap: _Remap
         new = remap.get(target, raw) if target else None
         if new is None:
             raise TransferError(
-                _("The export's %(t)s.%(c)s refers to a row the file does not contain.", t=table.name, c=name)
+                _l("The export's %(t)s.%(c)s refers to a row the file does not contain.", t=table.name, c=name)
             )
         keep: dict[str, BindParameter[Any]] = {
             c.name: bindparam(f"keep_{c.name}") for c in table.columns if c.onupdate is not None
@@ -637,7 +646,7 @@ def org_import(*, payload: dict[str, Any], slug: str | None = None, by: User | N
     unknown = sorted(set(tables) - set(known))
     if unknown:
         raise TransferError(
-            _(
+            _l(
                 "The export holds tables this cxgov does not know (%(t)s): it was made by another version.",
                 t=", ".join(unknown[:5]),
             )
@@ -646,20 +655,25 @@ def org_import(*, payload: dict[str, Any], slug: str | None = None, by: User | N
     source = dict(zip(root_content["columns"], root_content["rows"][0]))
     slug = slug or source.get("slug")
     if not isinstance(slug, str) or not SLUG_RE.match(slug):
-        raise TransferError(_("Not a valid short name: %(s)s (lower-case letters, digits, dashes).", s=str(slug)[:80]))
+        raise TransferError(_l("Not a valid short name: %(s)s (lower-case letters, digits, dashes).", s=str(slug)[:80]))
     if db.session.scalar(select(Organisation.id).where(Organisation.slug == slug)) is not None:
         raise TransferError(
-            _("An organisation with the short name %(s)s exists already; import under another short name.", s=slug)
+            _l("An organisation with the short name %(s)s exists already; import under another short name.", s=slug)
         )
     try:
         return _import(plan, payload, slug, by)
     except (SQLAlchemyError, OverflowError) as error:
         raise TransferError(
-            _(
+            _l(
                 "The export could not be stored (%(e)s); nothing was imported.",
                 e=type(error.orig if hasattr(error, "orig") else error).__name__,
             )
         ) from error
+
+
+def _said_in(texts: dict[str, str], otherwise: str) -> str:
+    """Return the text for the language being read (a :class:`LazyString`'s function), else ``otherwise``."""
+    return texts.get(str(get_locale() or ""), otherwise)
 
 
 def _register_rules_check(org: Organisation, remap: _Remap) -> None:
@@ -680,13 +694,19 @@ def _register_rules_check(org: Organisation, remap: _Remap) -> None:
         )
         if problems:
             first = problems[0]
+            # The register's reasons are written in the current language; the log's is English,
+            # so the check (a pure read) says it again in that language for the log.
+            with force_locale(LOG_LANGUAGE):
+                logged = register_rows_check(
+                    org=org, table=table.key, rows=[{"id": i} for i in ids], batch=batch, stored_as_new=True
+                )[0].message
             package_ids = {new: old for old, new in remap.ids.get(model.__tablename__, {}).items()}
             raise TransferError(
-                _(
+                _l(
                     "The export's register breaks a rule (%(sheet)s, id %(id)s): %(reason)s Nothing was imported.",
-                    sheet=_(table.sheet),
+                    sheet=_l(table.sheet),
                     id=package_ids.get(ids[first.index], ids[first.index]),
-                    reason=first.message,
+                    reason=LazyString(_said_in, {LOG_LANGUAGE: logged}, first.message),
                 )
             )
 
@@ -705,7 +725,9 @@ def _import(plan: TransferPlan, payload: dict[str, Any], slug: str, by: User | N
             try:
                 user = user_create(email=email, name=entry["name"][:200])
             except AccountError as error:
-                raise TransferError(_("The export holds a user that cannot be created: %(e)s", e=str(error))) from None
+                raise TransferError(
+                    _l("The export holds a user that cannot be created: %(e)s", e=error.args[0])
+                ) from None
             created.add(user.id)
         else:
             matched += 1

@@ -8,7 +8,7 @@ import click
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..audit import security_event
+from ..audit import log_text, security_event
 from ..extensions import db
 from ..orgs.cli import org_cli
 from ..orgs.services import org_by_slug
@@ -51,7 +51,7 @@ def import_org(file: Path, slug: str | None) -> None:
         result = org_import(payload=payload, slug=slug)
     except TransferError as error:
         db.session.rollback()
-        security_event("org_import", result="refused", detail=f"{file.name}: {error}")
+        security_event("org_import", result="refused", detail=f"{file.name}: {log_text(error)}")
         db.session.commit()
         raise click.ClickException(str(error)) from error
     db.session.commit()
