@@ -37,6 +37,7 @@ from typing import Any, TypedDict
 
 from flask_babel import LazyString, force_locale, get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import JSON, Column, ColumnElement, Table, bindparam, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import BindParameter
@@ -110,6 +111,31 @@ def _stored_file_check(values: dict[str, Any]) -> None:
 ROW_CHECKS = {"stored_file": _stored_file_check}
 
 
+def _person_links_once(rows: list[dict[str, Any]]) -> int:
+    """Keep each account linked to one person, the earliest in the package; return how many links were cleared.
+
+    The register allows one person per account (``uq_person_org_id_user_id``), as the upgrade
+    that added the index left it: a package made before the rule may link one account to two
+    people, and two of its users may also be one account here (one e-mail address).
+    """
+    holders: set[int] = set()
+    cleared = 0
+    for values in rows:
+        account = values.get("user_id")
+        if account is None:
+            continue
+        if account in holders:
+            values["user_id"] = None
+            cleared += 1
+        else:
+            holders.add(account)
+    return cleared
+
+
+#: Corrections of one table's rows, all decoded, before they are inserted; each returns how many rows it changed.
+TABLE_CORRECTIONS = {Person.__tablename__: _person_links_once}
+
+
 class TransferError(ValueError):
     """An export file that is refused, or an import that cannot be done; the message is for the user.
 
@@ -140,6 +166,18 @@ class ImportResult:
     links: list[tuple[str, str]] = field(default_factory=list)
     users_created: int = 0
     users_matched: int = 0
+    #: people whose account link was cleared, the account being another person's (_person_links_once)
+    links_cleared: int = 0
+
+    def links_cleared_note(self) -> str:
+        """Return what the page and the command say about cleared account links."""
+        return ngettext(
+            "%(num)d person's link to a cxgov account was cleared: another person of the organisation "
+            "is linked to that account.",
+            "%(num)d people's links to cxgov accounts were cleared: another person of the organisation "
+            "is linked to each of those accounts.",
+            self.links_cleared,
+        )
 
 
 # --- what travels ---------------------------------------------------------------------------------
@@ -473,8 +511,12 @@ def _insert_table(
     users: dict[int, int],
     deferred: list[tuple[Table, int, str, Any]],
     overrides: dict[str, Any] | None = None,
+    corrected: dict[str, int] | None = None,
 ) -> int:
-    """Insert one table's rows with every foreign key remapped; return how many."""
+    """Insert one table's rows with every foreign key remapped; return how many.
+
+    ``corrected`` receives, per table, how many rows :data:`TABLE_CORRECTIONS` changed.
+    """
     columns = content["columns"]
     unknown = [c for c in columns if c not in table.c]
     if unknown:
@@ -534,6 +576,10 @@ def _insert_table(
         deferred.extend((table, old_id, name, raw) for name, raw in row_deferred)
         olds.append(old_id)
         batch.append(values)
+    if table.name in TABLE_CORRECTIONS:
+        changed = TABLE_CORRECTIONS[table.name](batch)
+        if corrected is not None:
+            corrected[table.name] = changed
     for start in range(0, len(batch), _INSERT_CHUNK):
         chunk = batch[start : start + _INSERT_CHUNK]
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
@@ -733,6 +779,7 @@ def _import(plan: TransferPlan, payload: dict[str, Any], slug: str, by: User | N
             matched += 1
         users[entry["id"]] = user.id
     counts: dict[str, int] = {}
+    corrected: dict[str, int] = {}
     for table in plan.referenced:
         if table.name in tables:
             counts[table.name] = _insert_table(table, tables[table.name], remap, None, users, deferred)
@@ -740,7 +787,9 @@ def _import(plan: TransferPlan, payload: dict[str, Any], slug: str, by: User | N
     org_id = next(iter(remap.ids[ROOT].values()))
     for table in plan.scoped:
         if table.name in tables:
-            counts[table.name] = _insert_table(table, tables[table.name], remap, org_id, users, deferred)
+            counts[table.name] = _insert_table(
+                table, tables[table.name], remap, org_id, users, deferred, corrected=corrected
+            )
     _resolve_deferred(deferred, remap)
     _remap_polymorphic(remap, users, org_id)
     db.session.flush()
@@ -762,4 +811,11 @@ def _import(plan: TransferPlan, payload: dict[str, Any], slug: str, by: User | N
         detail=f"{slug} from export of {str(source_slug)[:60]}: {sum(counts.values())} rows, "
         f"{len(created)} users created, {matched} matched",
     )
-    return ImportResult(org=org, counts=counts, links=sorted(links), users_created=len(created), users_matched=matched)
+    return ImportResult(
+        org=org,
+        counts=counts,
+        links=sorted(links),
+        users_created=len(created),
+        users_matched=matched,
+        links_cleared=corrected.get(Person.__tablename__, 0),
+    )

@@ -64,6 +64,8 @@ def import_org(file: Path, slug: str | None) -> None:
             matched=ngettext("%(num)d matched by e-mail", "%(num)d matched by e-mail", result.users_matched),
         )
     )
+    if result.links_cleared:
+        click.echo(result.links_cleared_note())
     for name, rows in sorted(result.counts.items()):
         click.echo(f"  {name:<20} {rows:>7}")
     for email, token in result.links:

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ..auth.models import User
@@ -103,7 +103,19 @@ class _Versioned:
 class Person(_Versioned, Model):
     """Someone in the client organisation who can own things; need not be a cxgov user."""
 
-    __table_args__ = (UniqueConstraint("org_id", "email", name="uq_person_org_id_email"),)
+    __table_args__ = (
+        UniqueConstraint("org_id", "email", name="uq_person_org_id_email"),
+        # One person of an organisation per cxgov account. The write path refuses a second link
+        # in words (under the organisation's row lock); this holds whatever writes the row.
+        Index(
+            "uq_person_org_id_user_id",
+            "org_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("user_id IS NOT NULL"),
+            postgresql_where=text("user_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
@@ -114,7 +126,7 @@ class Person(_Versioned, Model):
     department: Mapped[str] = mapped_column(String(200), default="")
     #: Inactive people (left, on leave) should own nothing; a health check lists those who do.
     active: Mapped[bool] = mapped_column(default=True)
-    #: The cxgov account of this person, when they have one.
+    #: The cxgov account of this person, when they have one (one person per account in an organisation).
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
 
     user: Mapped[User | None] = relationship()

@@ -403,8 +403,9 @@ def _check_accounts(
     """Refuse linking a person to a cxgov account outside the organisation, or one another person has.
 
     As for an inactive owner, only a link the call makes is checked: a copied register (an org
-    package) keeps its links as they were, and so does a row whose other fields change (a
-    member who left may still be linked). Like names, an account is judged on the register as
+    package) keeps its links to members who left, and so does a row whose other fields change
+    (one person per account is also the database's unique index, which the package's import
+    keeps by its own correction). Like names, an account is judged on the register as
     it stands after the call, so one call may move a link from one person to another.
     """
     if table.key != "people" or stored_as_new:
@@ -417,11 +418,11 @@ def _check_accounts(
     ]
     if not linking:
         return
-    # No unique index can guard the link (org packages keep duplicate links on purpose), so two
-    # calls linking accounts in one organisation take turns: the organisation's row is locked
-    # until the transaction ends, and the second call reads the register after the first's
-    # commit (PostgreSQL, READ COMMITTED). SQLite has no FOR UPDATE; its writing requests run
-    # one after the other already (BEGIN IMMEDIATE).
+    # Two calls linking accounts in one organisation take turns, so the second is refused in
+    # words rather than by the unique index (uq_person_org_id_user_id, an error page): the
+    # organisation's row is locked until the transaction ends, and the second call reads the
+    # register after the first's commit (PostgreSQL, READ COMMITTED). SQLite has no FOR UPDATE;
+    # its writing requests run one after the other already (BEGIN IMMEDIATE).
     db.session.execute(select(Organisation.id).where(Organisation.id == org.id).with_for_update())
     accounts = {plan.after["user"] for plan in linking}
     members: set[int] = set()
@@ -629,6 +630,7 @@ def register_rows_apply(
     # Changed rows first, then new ones: a new row may take a name a changed row gives up.
     changing = [plan for plan in planned if plan.index in changed]
     moved = _step_aside(spec, t, changing)
+    _links_step_aside(spec, t, changing)
     for plan in changing:
         if plan.index in moved:  # the stand-in goes, whatever else of the key changed
             changed[plan.index][moved[plan.index]] = plan.after[moved[plan.index]]
@@ -711,6 +713,28 @@ def _step_aside(table: RegisterTable, t: Table, changing: list[_Planned]) -> dic
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConflictError(table.key, plan.row_id or 0, plan.version)
     return {plan.index: column for plan in moving}
+
+
+def _links_step_aside(table: RegisterTable, t: Table, changing: list[_Planned]) -> None:
+    """Clear the account links a call moves away before any row of it takes one.
+
+    ``uq_person_org_id_user_id`` allows one person per account, checked row by row, so when
+    a call moves a link (Ann's account to Bob, or two people swapping accounts) a row taking an
+    account may come before the row giving it up. The rows giving one up are unlinked first,
+    without a new version; their own UPDATE then writes their new link (or none) as planned.
+    """
+    if table.key != "people":
+        return
+    moving = [plan for plan in changing if plan.after.get("user") != plan.before.get("user")]
+    giving_up = [plan for plan in moving if plan.before.get("user") is not None]
+    if not giving_up or not any(plan.after.get("user") is not None for plan in moving):
+        return  # nothing taken, or nothing given up: no row can meet another's old link
+    for plan in giving_up:
+        result = db.session.execute(
+            update(t).where(t.c.id == plan.row_id, t.c.version_id == plan.version).values(user_id=None)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConflictError(table.key, plan.row_id or 0, plan.version)
 
 
 def register_row_delete(*, org: Organisation, entity: Any, by: User | None) -> None:

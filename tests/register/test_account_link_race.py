@@ -1,8 +1,8 @@
 """Two calls linking one account to two people at the same moment: one links, the other is refused.
 
-No unique index can guard a person's account link (org packages keep duplicate links on
-purpose), so the write path locks the organisation's row before it judges a link. PostgreSQL
-runs two requests in parallel; SQLite runs writing requests one after the other already.
+The write path locks the organisation's row before it judges a link, so the second call is
+refused in words rather than by the unique index (uq_person_org_id_user_id, an error page).
+PostgreSQL runs two requests in parallel; SQLite runs writing requests one after the other already.
 """
 
 from __future__ import annotations
