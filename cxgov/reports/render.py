@@ -370,9 +370,10 @@ def report_html_class() -> type:
     import weasyprint
     from weasyprint import CSS, HTML
 
-    # svg_text, svg_memo, pdf_targets and pdf_lang import WeasyPrint, which the app loads only
-    # once a PDF is laid out.
+    # svg_text, svg_memo, pdf_targets, pdf_percentages and pdf_lang import WeasyPrint, which the
+    # app loads only once a PDF is laid out.
     from .pdf_lang import element_lang_install
+    from .pdf_percentages import fast_percentages_install
     from .pdf_targets import target_counters_install
     from .svg_memo import svg_parsing_memo_install
     from .svg_text import svg_text_whole_runs_install
@@ -380,6 +381,7 @@ def report_html_class() -> type:
     svg_text_whole_runs_install()
     svg_parsing_memo_install()
     target_counters_install()
+    fast_percentages_install()
     element_lang_install()
     ua_file = Path(weasyprint.__file__).parent / "css" / "html5_ua.css"
     try:

@@ -221,3 +221,31 @@ def test_parsed_svg_values_are_kept_and_the_pdf_is_the_same_byte_for_byte():
     first.alpha *= 0.25
     assert utils.color("#333333").alpha == 1.0
     assert utils.size("1px", 9.0, 100.0) == 1.0 and utils.size("2em", 9.0, 100.0) == 18.0
+
+
+def test_lengths_resolved_in_one_loop_lay_out_the_same_pdf_byte_for_byte():
+    import sys
+
+    from cxgov.reports import pdf_percentages
+
+    render.report_html_class()
+    fast = pdf_percentages.resolve_percentages
+    own = fast.__wrapped__
+    users = [
+        m
+        for n, m in sys.modules.items()
+        if n.startswith("weasyprint.layout") and getattr(m, "resolve_percentages", None) is fast
+    ]
+    assert {m.__name__.rsplit(".", 1)[1] for m in users} >= {"percent", "block", "inline", "table", "page", "absolute"}
+    html = render.render_pdf_html(samples.sample_context())
+    # The sample's tables, percentages, calc() widths and positioned boxes, laid out both ways.
+    html = html.replace("</head>", "<style>.rp-kpi { min-width: calc(10% + 1em); max-height: 90%; }</style></head>")
+    ours = render.render_document(html, "#1f5f8b")[0]
+    for module in users:
+        module.resolve_percentages = own
+    try:
+        theirs = render.render_document(html, "#1f5f8b")[0]
+    finally:
+        for module in users:
+            module.resolve_percentages = fast
+    assert ours == theirs
