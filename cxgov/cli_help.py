@@ -217,6 +217,13 @@ class TranslatedHelp(click.Command):
             option.help = HELP_OPTION
         return option
 
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        """Return the usage line's pieces, click's ``[OPTIONS]`` in the command line's language."""
+        pieces = super().collect_usage_pieces(ctx)
+        if self.options_metavar == "[OPTIONS]" and pieces[:1] == ["[OPTIONS]"]:
+            pieces[0] = cli_pgettext("command line", "[OPTIONS]")
+        return pieces
+
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """Write the usage line with a translated "Usage:"."""
         pieces = self.collect_usage_pieces(ctx)

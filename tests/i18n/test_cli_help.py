@@ -103,7 +103,7 @@ def test_report_pdf_help_in_swedish(runner):
     result = runner.invoke(args=["report", "pdf", "--help"], env={"CXGOV_LANG": "sv"})
     assert result.exit_code == 0, result.output
     out = result.output
-    assert out.startswith("Användning: cxgov report pdf [OPTIONS] ORG_SLUG PERIOD")  # the runner names it cxgov
+    assert out.startswith("Användning: cxgov report pdf [FLAGGOR] ORG_SLUG PERIOD")  # the runner names it cxgov
     assert "Skriv ORG:s gaprapport för PERIOD (ett kvartal: 2026-Q3) till en PDF-fil." in out
     assert "Flaggor:" in out
     assert "Vart PDF-filen ska skrivas.  [obligatorisk]" in out

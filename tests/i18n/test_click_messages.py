@@ -29,6 +29,9 @@ EXPECTED = {
            "Feil: Det finnes ikke noe valg '--bogus'.", "Valg", "Vis denne meldingen og avslutt."),
 }
 
+#: click's "[OPTIONS]" in the usage line
+OPTIONS = {"sv": "[FLAGGOR]", "da": "[TILVALG]", "nb": "[VALG]"}
+
 
 @pytest.mark.parametrize("lang", sorted(EXPECTED))
 def test_click_errors_and_usage_are_in_the_cli_language(runner, lang):
@@ -37,6 +40,7 @@ def test_click_errors_and_usage_are_in_the_cli_language(runner, lang):
     assert result.exit_code == 2
     lines = [" ".join(line.split()) for line in result.output.splitlines() if line.strip()]
     assert lines[0].startswith(f"{usage} ") and "report pdf" in lines[0], lines
+    assert f"report pdf {OPTIONS[lang]} ORG_SLUG PERIOD" in lines[0], lines
     assert try_help in lines, lines
     assert missing in lines, lines
     assert "Usage:" not in result.output and "Error:" not in result.output and "Missing" not in result.output
@@ -51,7 +55,8 @@ def test_click_errors_and_usage_are_in_the_cli_language(runner, lang):
 
 def test_english_stays_click_s_own_words(runner):
     result = runner.invoke(args=["report", "pdf"], env={"CXGOV_LANG": "en"})
-    assert "Usage: " in result.output and "Error: Missing argument 'ORG_SLUG'." in result.output
+    assert "Usage: cxgov report pdf [OPTIONS] ORG_SLUG PERIOD" in result.output
+    assert "Error: Missing argument 'ORG_SLUG'." in result.output
     assert "Try 'cxgov report pdf --help' for help." in result.output
 
 
