@@ -290,6 +290,9 @@ def _empty_all_tables() -> None:
     SQLite 5.2 ms of CPU per test, now about 2; on PostgreSQL, TRUNCATE makes new files for
     every table it empties, and with CASCADE one written organisation empties nearly all of
     them: about 1 s of wall time per test on the loaded machine, against 50 ms for DELETE.
+    The sequences restart with ``setval(..., 1, false)``: ``ALTER SEQUENCE ... RESTART`` gives
+    the sequence a new file too, and a commit that removes a file waits for the disk even with
+    ``synchronous_commit`` off (22 ms of wall time per sequence on the loaded machine, setval 0.6).
     """
     tables = _db.metadata.sorted_tables
     with _db.engine.begin() as connection:
@@ -306,8 +309,8 @@ def _empty_all_tables() -> None:
             drawn.extend(sequence for sequence in sequences.get(table.name, ()) if next(used))
         for name in reversed(written):
             connection.exec_driver_sql(f'DELETE FROM "{name}"')
-        for sequence in drawn:
-            connection.exec_driver_sql(f'ALTER SEQUENCE "{sequence}" RESTART')
+        if drawn:  # setval, not ALTER SEQUENCE ... RESTART: see the docstring
+            connection.exec_driver_sql("SELECT " + ", ".join(f"setval('\"{sequence}\"', 1, false)" for sequence in drawn))
 
 
 _ID_SEQUENCES: dict[str, dict[str, list[str]]] = {}
