@@ -103,7 +103,8 @@ def main() -> None:
         first_spec()
     print(f"first /api/v1/openapi.json of a fresh app: {statistics.median(first_spec.ms[1:]):.1f} ms CPU")  # type: ignore[attr-defined]
 
-    # The tests' own factory and fixture, with the memoisations tests/conftest.py installs on import.
+    # Imported only now: tests/conftest.py patches werkzeug and Jinja for every app built after
+    # its import, which the production figures above must not include.
     from tests import conftest
     from cxgov.extensions import db
 
