@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import os
 import resource
 import shutil
@@ -475,6 +476,13 @@ def pytest_runtest_teardown(item, nextitem):
         with contextlib.suppress(AssertionError):  # the session was never set up: nothing to split
             item.session.addfinalizer(session_teardown_starts)
     yield
+    # What outlives a test is the process's long-lived state (imported modules, the memoised
+    # catalogue, templates, session fixtures): collect the test's garbage once, then freeze the
+    # survivors so that later full collections stop walking them again. Full collections were
+    # 15 % of the CPU of tests/test_tenancy.py + tests/reports/test_versions.py (11.7 of 75.9 s,
+    # 43 of them at 0.27 s each); with this the collector costs 5.9 s and the run 65.0 s.
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.hookimpl(hookwrapper=True)
