@@ -65,6 +65,45 @@ TICK_FONT_EM = 0.95
 TICK_HALF_BORDER_EM = 0.75 / (9.2 * TICK_FONT_EM)
 
 
+#: Room for one of appendix B's column labels: its 3.97em tab stop less .35em between labels.
+LABEL_ROOM_EM = 3.97 - 0.35
+
+
+@lru_cache(maxsize=1)
+def _label_advances() -> tuple[dict[int, float], float]:
+    """Return DejaVu Sans' advance width per character (in em) and the widest one, for unknown ones."""
+    # fontTools is heavy to import: loaded only when a report's column labels are measured
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(STATIC_ROOT / "fonts" / "DejaVuSans.ttf", lazy=True)
+    per_em = font["head"].unitsPerEm
+    metrics = font["hmtx"].metrics
+    advances = {code: metrics[name][0] / per_em for code, name in font.getBestCmap().items()}
+    return advances, max(advances.values())
+
+
+def label_width_em(text: str) -> float:
+    """Return the width of ``text`` in DejaVu Sans (the PDF's and the page's font), in em."""
+    advances, widest = _label_advances()
+    return sum(advances.get(ord(ch), widest) for ch in text)
+
+
+def label_hyphenated(label: str, language: str) -> tuple[str, str]:
+    """Return (first part with a hyphen, rest) of ``label``: the longest first part that fits its stop.
+
+    ("", label) when the language allows no break that fits.
+    """
+    # pyphen is only needed for the rare label wider than its stop
+    import pyphen
+
+    if not pyphen.language_fallback(language):
+        return "", label
+    for head, tail in pyphen.Pyphen(lang=language).iterate(label):
+        if label_width_em(head + "-") <= LABEL_ROOM_EM:
+            return head + "-", tail
+    return "", label
+
+
 class Fmt:
     """Number formatting for the templates (one place, so page and PDF agree)."""
 
@@ -105,6 +144,25 @@ class Fmt:
     @staticmethod
     def spread(value: float | None) -> str:
         return numbers.fmt_number(value, 2)
+
+    @staticmethod
+    def column_labels(labels: list[str], language: str) -> str:
+        """Return appendix B's column labels as one text run: tab-separated, on one or two lines.
+
+        Each label has a tab stop of its own (report.css .rp-phead .rp-nums); a label wider than
+        its stop (Spridning, Spredning) is hyphenated where its language allows, its first part
+        on a line above the others, as the labels' inline blocks wrapped before. One run is far
+        cheaper for the PDF to lay out than a box per label. The last label may run past its stop.
+        """
+        above, below = [], []
+        for i, label in enumerate(labels):
+            head, tail = "", label
+            if i < len(labels) - 1 and label_width_em(label) > LABEL_ROOM_EM:
+                head, tail = label_hyphenated(label, language)
+            above.append(head)
+            below.append(tail)
+        lines = ["\t".join(above).rstrip("\t"), "\t".join(below)]
+        return "\n".join(line for line in lines if line)
 
 
 def _css_string(text: str) -> str:
