@@ -34,7 +34,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 #: work: a 10 s wait (and ``expect``'s own 5 s) ran out there. Every wait is on a condition, so a
 #: long limit costs nothing when things go well; it only decides how soon a real failure is reported.
 ACTION_TIMEOUT_MS = 30_000
-NAVIGATION_TIMEOUT_MS = 60_000
+NAVIGATION_TIMEOUT_MS = 120_000
+#: How long a report PDF may take to lay out (WeasyPrint, about a second of CPU on an idle machine):
+#: with four test processes on two busy cores, an issued version's PDF took over 90 s.
+PDF_TIMEOUT_MS = 300_000
 expect.set_options(timeout=ACTION_TIMEOUT_MS)
 
 

@@ -30,7 +30,7 @@ def test_library_practice_and_upload(live_server, page, db, make_user, tmp_path)
     # Validating the upload and building the new version's page took over the 10 s default on a
     # loaded 2-core machine: wait for the page, not for the click.
     page.click("[data-testid=upload-form] button[type=submit]", no_wait_after=True)
-    page.wait_for_url(f"{live_server}/frameworks/cx-governance/1.2/", timeout=60_000)  # 1.1 ships
+    page.wait_for_url(f"{live_server}/frameworks/cx-governance/1.2/")  # 1.1 ships
     assert "Tailored for Fjord Bank" in page.inner_text("h1")
     db.session.rollback()
     assert db.session.scalars(select(FrameworkUpload.version)).all() == ["1.2"]

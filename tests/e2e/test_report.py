@@ -7,7 +7,7 @@ import re
 from pypdf import PdfReader
 
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import log_in, next_page_loaded
+from tests.e2e.conftest import PDF_TIMEOUT_MS, log_in, next_page_loaded
 from tests.reports.test_routes import setup  # noqa: F401 (the fixture)
 
 
@@ -31,7 +31,7 @@ def test_report_page_pdf_download_and_gap_to_action(live_server, page, setup):  
 
     # The PDF link downloads the same report.
     # A first PDF takes seconds on a loaded machine: wait for the download, not for the click.
-    with page.expect_download(timeout=120_000) as download_info:
+    with page.expect_download(timeout=PDF_TIMEOUT_MS) as download_info:
         page.click("[data-testid=report-pdf]", no_wait_after=True)
     download = download_info.value
     assert download.suggested_filename == f"{slug}-{period}-report.pdf"

@@ -7,12 +7,12 @@ import docx
 from pypdf import PdfReader
 
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import log_in, next_page_loaded
+from tests.e2e.conftest import PDF_TIMEOUT_MS, log_in, next_page_loaded
 from tests.reports.test_routes import setup  # noqa: F401 (the fixture)
 
 
 def _download(page, testid: str) -> bytes:
-    with page.expect_download(timeout=120_000) as info:
+    with page.expect_download(timeout=PDF_TIMEOUT_MS) as info:
         page.click(f"[data-testid={testid}]", no_wait_after=True)
     return open(info.value.path(), "rb").read()
 
@@ -23,7 +23,7 @@ def _pdf_text(data: bytes) -> str:
 
 def _wait_for_pdf(page) -> None:
     """The version page says the PDF is being laid out and reloads itself until it is ready."""
-    page.locator("a[data-testid=report-pdf]").wait_for(timeout=90_000)
+    page.locator("a[data-testid=report-pdf]").wait_for(timeout=PDF_TIMEOUT_MS)
 
 
 def test_draft_edit_issue_download_and_reissue(live_server, page, setup):  # noqa: F811
