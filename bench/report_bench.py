@@ -142,7 +142,7 @@ def boxes_per_page(html: str, accent: str) -> list[int]:
 
     sheets, font_config = pdf_style(accent)
     document = report_html_class()(html, make_url_fetcher()).render(stylesheets=sheets, font_config=font_config)
-    return [sum(1 for _ in page._page_box.descendants()) for page in document.pages]
+    return [sum(1 for _ in page._page_box.descendants(placeholders=True)) for page in document.pages]
 
 
 def chromium_pdf_seconds(html: str, accent: str, runs: int) -> float | None:
@@ -188,7 +188,7 @@ def section_costs(context, runs: int) -> None:
         _, cpu, (_, pages) = timed(lambda html=html: render_document(html, accent), max(3, runs // 2))
         sheets, font_config = pdf_style(accent)
         laid_out = report_html_class()(html, make_url_fetcher()).render(stylesheets=sheets, font_config=font_config)
-        boxes = sum(sum(1 for _ in page._page_box.descendants()) for page in laid_out.pages)
+        boxes = sum(sum(1 for _ in page._page_box.descendants(placeholders=True)) for page in laid_out.pages)
         print(f"  {name:<26} {cpu * 1000:6.0f} ms {pages:5d} {boxes:6d}")
 
 
