@@ -12,45 +12,33 @@ release it was written against.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pydyf
-import weasyprint
 from weasyprint.pdf import tags as pdf_tags
 
-_lock = threading.Lock()
-_installed = False
 
 #: Elements whose language is the document's own, already in the catalogue.
 _DOCUMENT_TAGS = frozenset({"html", "body"})
 
 
-def element_lang_install() -> bool:
-    """Carry each element's own ``lang`` into its PDF structure element; return whether on.
+def element_lang_install() -> None:
+    """Carry each element's own ``lang`` into its PDF structure element.
 
-    Idempotent and thread-safe; changes nothing on a WeasyPrint other than 70.
+    Called once, by cxgov.reports.weasyprint_patches (which checks the WeasyPrint release).
     """
-    global _installed
-    with _lock:
-        if _installed:
-            return True
-        if not weasyprint.__version__.startswith("70."):
-            return False
-        original = pdf_tags._build_box_tree
+    original = pdf_tags._build_box_tree
 
-        def build_box_tree(box: Any, *args: Any) -> Iterator[Any]:
-            # The recursion looks the function up by name, so children pass through here too.
-            element = getattr(box, "_box", box).element  # an absolute placeholder wraps its box
-            lang = None
-            if element is not None and element.tag not in _DOCUMENT_TAGS:
-                lang = element.get("lang")
-            for structure in original(box, *args):
-                if lang and "Lang" not in structure:
-                    structure["Lang"] = pydyf.String(lang)
-                yield structure
+    def build_box_tree(box: Any, *args: Any) -> Iterator[Any]:
+        # The recursion looks the function up by name, so children pass through here too.
+        element = getattr(box, "_box", box).element  # an absolute placeholder wraps its box
+        lang = None
+        if element is not None and element.tag not in _DOCUMENT_TAGS:
+            lang = element.get("lang")
+        for structure in original(box, *args):
+            if lang and "Lang" not in structure:
+                structure["Lang"] = pydyf.String(lang)
+            yield structure
 
-        pdf_tags._build_box_tree = build_box_tree
-        _installed = True
-        return True
+    pdf_tags._build_box_tree = build_box_tree

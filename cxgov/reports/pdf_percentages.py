@@ -16,17 +16,13 @@ release it was written against.
 from __future__ import annotations
 
 import sys
-import threading
 from math import inf
 from typing import Any
 
-import weasyprint
 from weasyprint.css.functions import check_math
 from weasyprint.formatting_structure import boxes
 from weasyprint.layout import percent
 
-_lock = threading.Lock()
-_installed = False
 
 _percentage = percent.percentage
 _adjust_box_sizing = percent.adjust_box_sizing
@@ -94,23 +90,14 @@ def resolve_percentages(box: Any, containing_block: Any) -> None:
     _adjust_box_sizing(box, "height")
 
 
-def fast_percentages_install() -> bool:
-    """Make WeasyPrint resolve a box's lengths in one loop; return whether it is on.
+def fast_percentages_install() -> None:
+    """Make WeasyPrint resolve a box's lengths in one loop.
 
-    Idempotent and thread-safe. Returns False (and changes nothing) when the installed
-    WeasyPrint is not the 70 release this was written against.
+    Called once, by cxgov.reports.weasyprint_patches (which checks the WeasyPrint release).
     """
-    global _installed
-    with _lock:
-        if _installed:
-            return True
-        if not weasyprint.__version__.startswith("70."):
-            return False
-        original = percent.resolve_percentages
-        # Every layout module bound the function by name when it was imported (from .percent import ...).
-        for name, module in list(sys.modules.items()):
-            if name.startswith("weasyprint.layout") and getattr(module, "resolve_percentages", None) is original:
-                module.resolve_percentages = resolve_percentages  # type: ignore[attr-defined]
-        resolve_percentages.__wrapped__ = original  # type: ignore[attr-defined]
-        _installed = True
-        return True
+    original = percent.resolve_percentages
+    # Every layout module bound the function by name when it was imported (from .percent import ...).
+    for name, module in list(sys.modules.items()):
+        if name.startswith("weasyprint.layout") and getattr(module, "resolve_percentages", None) is original:
+            module.resolve_percentages = resolve_percentages  # type: ignore[attr-defined]
+    resolve_percentages.__wrapped__ = original  # type: ignore[attr-defined]

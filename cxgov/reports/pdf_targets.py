@@ -13,42 +13,29 @@ it is. Installed once, only on the WeasyPrint release it was written against.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-import weasyprint
 from weasyprint.css.targets import TargetCollector
 
-_lock = threading.Lock()
-_installed = False
 
+def target_counters_install() -> None:
+    """Stop a target counter's page from counting as the box's own missing counter.
 
-def target_counters_install() -> bool:
-    """Stop a target counter's page from counting as the box's own missing counter; return whether on.
-
-    Idempotent and thread-safe; changes nothing on a WeasyPrint other than 70.
+    Called once, by cxgov.reports.weasyprint_patches (which checks the WeasyPrint release).
     """
-    global _installed
-    with _lock:
-        if _installed:
-            return True
-        if not weasyprint.__version__.startswith("70."):
-            return False
-        original = TargetCollector.collect_missing_counters
+    original = TargetCollector.collect_missing_counters
 
-        def collect_missing_counters(
-            self: TargetCollector,
-            parent_box: Any,
-            css_token: str,
-            parse_again_function: Any,
-            missing_counters: list[str],
-            missing_target_counters: dict[Any, list[str]],
-        ) -> None:
-            # The very list of a target's counters came back as the box's own: the reused name.
-            if any(missing_counters is counters for counters in missing_target_counters.values()):
-                missing_counters = []
-            original(self, parent_box, css_token, parse_again_function, missing_counters, missing_target_counters)
+    def collect_missing_counters(
+        self: TargetCollector,
+        parent_box: Any,
+        css_token: str,
+        parse_again_function: Any,
+        missing_counters: list[str],
+        missing_target_counters: dict[Any, list[str]],
+    ) -> None:
+        # The very list of a target's counters came back as the box's own: the reused name.
+        if any(missing_counters is counters for counters in missing_target_counters.values()):
+            missing_counters = []
+        original(self, parent_box, css_token, parse_again_function, missing_counters, missing_target_counters)
 
-        TargetCollector.collect_missing_counters = collect_missing_counters
-        _installed = True
-        return True
+    TargetCollector.collect_missing_counters = collect_missing_counters

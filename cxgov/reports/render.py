@@ -88,22 +88,6 @@ def label_width_em(text: str) -> float:
     return sum(advances.get(ord(ch), widest) for ch in text)
 
 
-def label_hyphenated(label: str, language: str) -> tuple[str, str]:
-    """Return (first part with a hyphen, rest) of ``label``: the longest first part that fits its stop.
-
-    ("", label) when the language allows no break that fits.
-    """
-    # pyphen is only needed for the rare label wider than its stop
-    import pyphen
-
-    if not pyphen.language_fallback(language):
-        return "", label
-    for head, tail in pyphen.Pyphen(lang=language).iterate(label):
-        if label_width_em(head + "-") <= LABEL_ROOM_EM:
-            return head + "-", tail
-    return "", label
-
-
 class Fmt:
     """Number formatting for the templates (one place, so page and PDF agree)."""
 
@@ -146,23 +130,26 @@ class Fmt:
         return numbers.fmt_number(value, 2)
 
     @staticmethod
-    def column_labels(labels: list[str], language: str) -> str:
-        """Return appendix B's column labels as one text run: tab-separated, on one or two lines.
+    def column_labels(labels: list[str]) -> str:
+        """Return appendix B's column labels as one text run: tab-separated, in reading order.
 
-        Each label has a tab stop of its own (report.css .rp-phead .rp-nums); a label wider than
-        its stop (Spridning, Spredning) is hyphenated where its language allows, its first part
-        on a line above the others, as the labels' inline blocks wrapped before. One run is far
-        cheaper for the PDF to lay out than a box per label. The last label may run past its stop.
+        Each label has a tab stop of its own (report.css .rp-phead .rp-nums). A label wider than
+        its stop (Spridning, Spredning) ends its line and runs on over the next column, and the
+        labels after it continue on the line below, from their own stops: the run reads in the
+        columns' order, as a screen reader and a copy of the text need (WCAG 1.3.2), where a
+        hyphenated label with its first part on a line above read "Sprid- Nivå Mål Gap ning".
+        One run is far cheaper for the PDF to lay out than a box per label. The last label may
+        run past its stop.
         """
-        above, below = [], []
+        lines: list[str] = []
+        line: list[str] = []
         for i, label in enumerate(labels):
-            head, tail = "", label
+            line.append(label)
             if i < len(labels) - 1 and label_width_em(label) > LABEL_ROOM_EM:
-                head, tail = label_hyphenated(label, language)
-            above.append(head)
-            below.append(tail)
-        lines = ["\t".join(above).rstrip("\t"), "\t".join(below)]
-        return "\n".join(line for line in lines if line)
+                lines.append("\t".join(line))
+                line = [""] * (i + 1)  # the next line starts at the next label's stop
+        lines.append("\t".join(line))
+        return "\n".join(lines)
 
 
 def _css_string(text: str) -> str:
@@ -428,19 +415,10 @@ def report_html_class() -> type:
     import weasyprint
     from weasyprint import CSS, HTML
 
-    # svg_text, svg_memo, pdf_targets, pdf_percentages and pdf_lang import WeasyPrint, which the
-    # app loads only once a PDF is laid out.
-    from .pdf_lang import element_lang_install
-    from .pdf_percentages import fast_percentages_install
-    from .pdf_targets import target_counters_install
-    from .svg_memo import svg_parsing_memo_install
-    from .svg_text import svg_text_whole_runs_install
+    # the patches import WeasyPrint, which the app loads only once a PDF is laid out
+    from .weasyprint_patches import weasyprint_patches_install
 
-    svg_text_whole_runs_install()
-    svg_parsing_memo_install()
-    target_counters_install()
-    fast_percentages_install()
-    element_lang_install()
+    weasyprint_patches_install()
     ua_file = Path(weasyprint.__file__).parent / "css" / "html5_ua.css"
     try:
         from weasyprint.html import UA_COUNTER_STYLE  # not in every release: the except keeps WeasyPrint's sheet

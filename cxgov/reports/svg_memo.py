@@ -17,7 +17,6 @@ byte the same. Installed once, only on the WeasyPrint release it was written aga
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Callable
 
 import weasyprint
@@ -27,8 +26,6 @@ from weasyprint.svg import bounding_box, defs, path, shapes, text, utils
 _USERS = (weasyprint.svg, bounding_box, defs, path, shapes, text, utils)
 #: Distinct values kept per helper: a report has a few hundred; anything beyond is parsed again.
 MEMO_LIMIT = 4096
-_lock = threading.Lock()
-_installed = False
 
 
 def _memoised(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -70,28 +67,19 @@ def _copied_colour(function: Callable[[str | None], Any]) -> Callable[[str | Non
     return color
 
 
-def svg_parsing_memo_install() -> bool:
-    """Make WeasyPrint's SVG drawing parse each attribute value once; return whether it is on.
+def svg_parsing_memo_install() -> None:
+    """Make WeasyPrint's SVG drawing parse each attribute value once.
 
-    Idempotent and thread-safe. Returns False (and changes nothing) when the installed
-    WeasyPrint is not the 70 release this was written against.
+    Called once, by cxgov.reports.weasyprint_patches (which checks the WeasyPrint release).
     """
-    global _installed
-    with _lock:
-        if _installed:
-            return True
-        if not weasyprint.__version__.startswith("70."):
-            return False
-        originals = {name: getattr(utils, name) for name in ("size", "normalize", "parse_url", "color")}
-        replacements = {
-            "size": _memoised(originals["size"]),
-            "normalize": _memoised(originals["normalize"]),
-            "parse_url": _memoised(originals["parse_url"]),
-            "color": _copied_colour(originals["color"]),
-        }
-        for module in _USERS:
-            for name, original in originals.items():
-                if getattr(module, name, None) is original:
-                    setattr(module, name, replacements[name])
-        _installed = True
-        return True
+    originals = {name: getattr(utils, name) for name in ("size", "normalize", "parse_url", "color")}
+    replacements = {
+        "size": _memoised(originals["size"]),
+        "normalize": _memoised(originals["normalize"]),
+        "parse_url": _memoised(originals["parse_url"]),
+        "color": _copied_colour(originals["color"]),
+    }
+    for module in _USERS:
+        for name, original in originals.items():
+            if getattr(module, name, None) is original:
+                setattr(module, name, replacements[name])

@@ -14,10 +14,8 @@ one line WeasyPrint has already laid out to measure it: the same glyphs at the s
 from __future__ import annotations
 
 import re
-import threading
 from typing import Any
 
-import weasyprint
 from weasyprint import svg as svg_package
 from weasyprint.css.properties import INITIAL_VALUES
 from weasyprint.draw.text import draw_emojis, draw_first_line
@@ -32,8 +30,6 @@ from weasyprint.text.line_break import create_layout, line_size
 _PER_CHARACTER = ("dx", "dy", "rotate", "textLength")
 #: A coordinate as the report's charts write it: one plain number (normalize() is four regexes).
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-_lock = threading.Lock()
-_installed = False
 
 
 def _single(value: str | None) -> bool:
@@ -46,27 +42,18 @@ def _coordinate(value: str, font_size: float, reference: float) -> float:
     return float(value) if _PLAIN_NUMBER.fullmatch(value) else size(normalize(value).strip(), font_size, reference)
 
 
-def svg_text_whole_runs_install() -> bool:
-    """Make WeasyPrint draw plain SVG text runs whole; return whether the fast path is on.
+def svg_text_whole_runs_install() -> None:
+    """Make WeasyPrint draw plain SVG text runs whole.
 
-    Idempotent and thread-safe. Returns False (and changes nothing) when the installed
-    WeasyPrint is not the 70 release this was written against.
+    Called once, by cxgov.reports.weasyprint_patches (which checks the WeasyPrint release).
     """
-    global _installed
-    with _lock:
-        if _installed:
-            return True
-        original = svg_package.TAGS.get("text")
-        if not weasyprint.__version__.startswith("70.") or getattr(svg_package, "text", None) is not original:
-            return False
-        fast = _whole_run_text(original)
-        for tag, function in list(svg_package.TAGS.items()):
-            if function is original:
-                svg_package.TAGS[tag] = fast
-        # draw_node recognises text nodes by comparing with this module-level name.
-        svg_package.text = fast
-        _installed = True
-        return True
+    original = svg_package.text
+    fast = _whole_run_text(original)
+    for tag, function in list(svg_package.TAGS.items()):
+        if function is original:
+            svg_package.TAGS[tag] = fast
+    # draw_node recognises text nodes by comparing with this module-level name.
+    svg_package.text = fast
 
 
 def _whole_run_text(original: Any) -> Any:

@@ -15,6 +15,7 @@ from html import unescape
 import pytest
 
 from cxgov.reports import render, svg_text
+from cxgov.reports.weasyprint_patches import weasyprint_patches_install
 
 from . import samples
 
@@ -63,7 +64,7 @@ def _words(pdf: bytes, tmp_path, name: str) -> list[tuple[str, float, float, flo
 
 def test_fast_path_is_on_for_weasyprint_70():
     render.report_html_class()
-    assert svg_text.svg_text_whole_runs_install() is True
+    assert weasyprint_patches_install() is True
     import weasyprint.svg as package
 
     assert package.TAGS["text"] is package.text and package.TAGS["tspan"] is package.text
