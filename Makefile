@@ -30,14 +30,13 @@ run: install catalogues
 
 ## Lint (ruff), format check and types (mypy) on cxgov/; settings in pyproject.toml.
 lint: install
-	$(VENV)/bin/ruff check cxgov
-	$(VENV)/bin/ruff format --check cxgov
-	$(VENV)/bin/mypy
+	VENV=$(VENV) bash scripts/lint
 
-## Run the linters, then the whole test suite (unit, property, migration and browser tests);
-## prints the ten slowest tests by wall time and by CPU time (the fair figure on a busy machine).
-test: install catalogues system-deps lint
-	$(PY) -m pytest -n 2 --dist load --durations=10 --cpu-durations=10 $(PYTEST_ARGS)
+## Run the linters and, at the same time, the whole test suite (unit, property, migration and
+## browser tests); fails when either fails. Prints the ten slowest tests by wall time and by CPU
+## time (the fair figure on a busy machine), then the linters' output.
+test: install catalogues system-deps
+	VENV=$(VENV) bash scripts/test -n 2 --dist load --durations=10 --cpu-durations=10 $(PYTEST_ARGS)
 
 ## Chromium for the browser tests, poppler for PDF checks, fonts for reports (Debian packages).
 system-deps:
