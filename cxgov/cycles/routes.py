@@ -27,7 +27,7 @@ from ..extensions import db
 from ..i18n import current_language
 from ..framework.catalog import framework_catalog, framework_catalog_for_org, frameworks_for_new_cycle
 from ..framework.changes import practice_change_label, version_change_lines
-from ..framework.model import Framework
+from ..framework.model import Framework, text_join
 from ..orgs.forms import EmptyForm
 from ..orgs.models import ANSWER, MANAGE, READ, Organisation
 from ..scoring.engine import history_table
@@ -35,6 +35,7 @@ from ..tenancy import current_org, current_role, org_blueprint, org_get, roles_r
 from ..mail.services import MailError, mail_is_configured
 from ..reports import figures
 from ..reports.context import VersionMark, change_notes, quarters_of, radar_data, trend_data
+from ..reports.i18n import gettext as report_gettext
 from ..reports.selectors import report_accent
 from ..sheets import csv_bytes
 from . import exports, invitations, services
@@ -78,7 +79,8 @@ def _framework_choice(key: str) -> Framework | None:
 
 def _dimension_titles(framework: Framework) -> dict[str, str]:
     lang = _lang()
-    return {d.key: f"{d.code}. {d.title.get(lang)}" for d in framework.dimensions}
+    # text_join keeps a title shown in English (no translation yet) marked lang="en" on the page
+    return {d.key: text_join((d.code, ". ", d.title.get(lang))) for d in framework.dimensions}
 
 
 def _visibility(cycle: Cycle, respondent: Respondent | None) -> str:
@@ -203,6 +205,7 @@ def history() -> ResponseReturnValue:
     )  # one dot is no trend
     return render_template(
         "cycles/history.html",
+        lang=_lang(),
         rows=rows,
         keys=keys,
         titles=titles,
@@ -227,7 +230,8 @@ def _version_change_lines(latest: Cycle | None, versions: list[str]) -> dict[str
             def title(pid: str, fw: Framework = framework) -> str:
                 return fw.practice(pid).title.get(lang)
 
-            lines[version] = version_change_lines(framework, title=title)
+            # The report's gettext keeps an English title inside the translated sentence marked.
+            lines[version] = version_change_lines(framework, title=title, gettext=report_gettext)
     return lines
 
 

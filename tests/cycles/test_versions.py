@@ -2,13 +2,17 @@
 and a cycle chooses a target profile."""
 from __future__ import annotations
 
+import re
+
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from cxgov.cycles import services
 from cxgov.cycles.models import Cycle
 from cxgov.extensions import db
 from cxgov.framework.catalog import framework_catalog, framework_catalog_clear
+from cxgov.auth.models import User
 from cxgov.orgs.models import Role
 from tests.conftest import login_as
 from tests.cycles.helpers import answer
@@ -339,3 +343,68 @@ def test_dashboard_top_gaps_say_how_a_practice_changed(across, client, make_memb
     gaps = page.split('data-testid="top-gaps"', 1)[1].split("</table>", 1)[0]
     assert ">D6<" in gaps.replace('<span class="text-muted">D6</span>', ">D6<")
     assert "New in 1.1: no earlier score." in gaps
+
+
+def test_history_marks_english_framework_text_on_a_swedish_page(across, client, make_member):
+    """WCAG 3.1.2: the fixture frameworks have no Swedish overlay, so every title on the Swedish
+    history page is English: each is marked lang="en" inside the Swedish sentence, the sentence
+    itself is not."""
+    org, _old, new = across
+    org.language = "sv"
+    services.cycle_close(cycle=new, org=org, by=None)
+    sponsor = make_member(org, Role.SPONSOR)
+    db.session.commit()
+    login_as(client, sponsor)
+    page = client.get(f"/o/{org.slug}/cycles/history").get_data(as_text=True)
+    assert '<html lang="sv"' in page
+    listed = page.split('data-testid="version-change-practices"', 1)[1].split("</ul>", 1)[0]
+    v11 = framework_catalog().get("cx-governance", "1.1")
+    d6 = v11.practice("D6").title.get("en")
+    assert f'D6 <span lang="en">{escape(d6)}</span>' in listed, listed
+    assert listed.count('<span lang="en">') >= 3  # new, renamed, merged: one title each
+    assert '<li><span lang="en">' not in listed  # the Swedish sentence itself is not marked
+    head = page.split('data-testid="history-table"', 1)[1].split("</thead>", 1)[0]
+    first = v11.dimensions[0]
+    assert f'{first.code}. <span lang="en">{escape(first.title.get("en"))}</span></th>' in head, head
+    assert 'title="A. <span' not in head  # attributes keep the plain text
+
+
+def test_the_dashboard_marks_english_practice_titles_on_a_swedish_page(across, client, make_member):
+    """Every practice title listed on the Swedish dashboard (gaps, movers, perception, answers),
+    English here for want of an overlay, is marked lang="en", also where it is shortened."""
+    org, _old, new = across
+    org.language = "sv"
+    services.cycle_close(cycle=new, org=org, by=None)
+    sponsor = make_member(org, Role.SPONSOR)
+    db.session.commit()
+    login_as(client, sponsor)
+    page = client.get(f"/o/{org.slug}/cycles/{new.id}/").get_data(as_text=True)
+    listed = re.findall(r'<span class="text-muted">([A-F]\d+)</span> (.{16})', page)
+    assert len(listed) >= 4, listed
+    unmarked = [(pid, after) for pid, after in listed if not after.startswith('<span lang="en">')]
+    assert not unmarked, unmarked
+    v11 = framework_catalog().get("cx-governance", "1.1")
+    first = v11.dimensions[0]
+    assert f'<td>{first.code}. <span lang="en">{escape(first.title.get("en"))}</span></td>' in page
+
+
+def test_the_answer_page_marks_english_dimension_titles_on_a_swedish_page(across, client):
+    """The dimension tabs (shortened titles) and the "next unanswered" link name English titles
+    (no overlay here): each is marked lang="en"."""
+    org, _old, new = across
+    org.language = "sv"
+    db.session.commit()
+    respondent = services.cycle_respondents(new)[0]
+    v11 = framework_catalog().get("cx-governance", "1.1")
+    for practice in v11.dimensions[0].practices:  # all of A answered: the link names the next dimension
+        answer(new, respondent, practice.id, "3")
+    db.session.commit()
+    login_as(client, db.session.get(User, respondent.user_id))
+    page = client.get(f"/o/{org.slug}/cycles/{new.id}/answer").get_data(as_text=True)
+    assert '<html lang="sv"' in page
+    tabs = page.split('class="nav nav-tabs cx-dim-tabs', 1)[1].split("</ul>", 1)[0]
+    for dimension in v11.dimensions:
+        assert re.search(rf'{dimension.code}\. <span lang="en">[^<]+</span>', tabs), (dimension.code, tabs)
+    later = next(d for d in v11.dimensions[1:])
+    next_open = page.split("data-next-open", 1)[1].split("</a>", 1)[0]
+    assert f'{later.code}. <span lang="en">{escape(later.title.get("en"))}</span>' in next_open, next_open
