@@ -13,7 +13,7 @@ import threading
 
 import weasyprint
 
-from . import pdf_lang, pdf_percentages, pdf_targets, svg_memo, svg_text
+from . import pdf_compress, pdf_lang, pdf_percentages, pdf_targets, svg_memo, svg_text
 
 _lock = threading.Lock()
 _installed: bool | None = None
@@ -31,4 +31,5 @@ def weasyprint_patches_install() -> bool:
                 pdf_targets.target_counters_install()
                 pdf_percentages.fast_percentages_install()
                 pdf_lang.element_lang_install()
+                pdf_compress.stream_compression_install()
         return _installed
