@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask.typing import ResponseReturnValue
@@ -37,6 +37,7 @@ from .versions import (
     report_draft_save,
     report_version_get,
     report_version_issue,
+    report_version_pdf_state,
     report_version_render,
     report_versions,
     version_context,
@@ -187,6 +188,24 @@ def version(cycle_id: int, number: int) -> ResponseReturnValue:
     cycle = _readable_cycle(cycle_id)
     issued = _version_or_404(org, cycle, number)
     return _render_report(cycle, report_versions(org=org, cycle=cycle), issued, version_context(issued))
+
+
+@bp.route("/<int:cycle_id>/v<int:number>/status")
+@roles_required(READ)
+def version_status(cycle_id: int, number: int) -> ResponseReturnValue:
+    """Say whether an issued version's PDF is ready: {"pdf": "ready" | "pending" | "failed"}.
+
+    The version page asks this every second while its PDF is laid out and reloads itself once
+    when the answer changes; it used to reload (and render) the whole report every 3 s.
+    """
+    org = current_org()
+    cycle = _readable_cycle(cycle_id)
+    state = report_version_pdf_state(org=org, cycle=cycle, number=number)
+    if state is None:
+        abort(404)
+    response = jsonify(pdf=state)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/<int:cycle_id>/v<int:number>/report.pdf")

@@ -132,6 +132,27 @@ def report_version_get(*, org: Organisation, cycle: Cycle, number: int) -> Repor
     )
 
 
+#: What :func:`report_version_pdf_state` answers about an issued version's PDF.
+PDF_READY, PDF_PENDING, PDF_FAILED = "ready", "pending", "failed"
+
+
+def report_version_pdf_state(*, org: Organisation, cycle: Cycle, number: int) -> str | None:
+    """Return whether version ``number``'s PDF is ready, pending or failed (None: no such version).
+
+    Reads two small facts, not the row: the version page asks this every second while the PDF is
+    laid out, and the row holds the PDF, the Word file and the whole report context.
+    """
+    row = db.session.execute(
+        select(ReportVersion.pdf.is_not(None), ReportVersion.pdf_error).where(
+            ReportVersion.org_id == org.id, ReportVersion.cycle_id == cycle.id, ReportVersion.number == number
+        )
+    ).first()
+    if row is None:
+        return None
+    has_pdf, error = row
+    return PDF_READY if has_pdf else PDF_FAILED if error else PDF_PENDING
+
+
 def version_context(version: ReportVersion) -> ReportContext:
     """Return the context exactly as it was issued."""
     return ReportContext.from_dict(version.context)

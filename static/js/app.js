@@ -42,3 +42,26 @@ document.addEventListener("submit", function (event) {
   if (window.ResizeObserver) { new ResizeObserver(mark).observe(document.documentElement); }
   else { window.addEventListener("resize", mark); }
 })();
+
+// An issued version's PDF is laid out in the background. While it is, the version page asks a
+// small status address every second and reloads itself once, when the PDF is ready or has failed,
+// instead of reloading (and the server rendering) the whole report every 3 s. Without scripts the
+// page's <noscript> refresh does the old thing.
+(function () {
+  var pending = document.querySelector("[data-pdf-status]");
+  if (!pending || !window.fetch) { return; }
+  var url = pending.getAttribute("data-pdf-status");
+  function ask() {
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      })
+      .then(function (state) {
+        if (state.pdf === "pending") { setTimeout(ask, 1000); } else { window.location.reload(); }
+      })
+      // A lost connection or an expired session: ask again, more slowly.
+      .catch(function () { setTimeout(ask, 5000); });
+  }
+  setTimeout(ask, 1000);
+})();

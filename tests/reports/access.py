@@ -45,5 +45,6 @@ ACCESS = {
     "reports.issue": Access(MANAGE, "POST", args=_closed),
     "reports.version": Access(READ, args=_version),
     "reports.version_pdf": Access(READ, args=_version),
+    "reports.version_status": Access(READ, args=_version),
     "reports.version_docx": Access(READ, args=_version),
 }
