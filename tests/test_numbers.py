@@ -64,10 +64,10 @@ def test_a_half_shows_rounded_up_on_dashboard_report_pdf_word_and_cli(client, ru
     import re
 
     import docx
-    from pypdf import PdfReader
 
     from cxgov.extensions import db
     from tests.conftest import login_as
+    from tests.pdftext import pdftotext
     from tests.reports.test_routes import _answered_cycle
 
     consultant = make_user(name="Helena Strand", is_consultant=True, firm_name="Strand")
@@ -92,7 +92,7 @@ def test_a_half_shows_rounded_up_on_dashboard_report_pdf_word_and_cli(client, ru
     dashboard = client.get(f"/o/{org.slug}/cycles/{cycle.id}/").get_data(as_text=True)
     page = client.get(f"/o/{org.slug}/reports/{cycle.id}").get_data(as_text=True)
     pdf = client.get(f"/o/{org.slug}/reports/{cycle.id}/report.pdf").data
-    pdf_text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    pdf_text = pdftotext(pdf)
     document = docx.Document(io.BytesIO(client.get(f"/o/{org.slug}/reports/{cycle.id}/report.docx").data))
     word_text = " ".join([p.text for p in document.paragraphs]
                          + [c.text for t in document.tables for row in t.rows for c in row.cells])

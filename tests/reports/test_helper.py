@@ -10,7 +10,8 @@ import pytest
 from cxgov.extensions import db
 from cxgov.reports import helper
 from tests.conftest import login_as
-from tests.reports.test_routes import _pdf_text, setup  # noqa: F401 (the fixture)
+from tests.pdftext import pdftotext
+from tests.reports.test_routes import setup  # noqa: F401 (the fixture)
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def test_pdf_is_laid_out_in_a_niced_helper_that_is_replaced_when_it_dies(client,
 
     first = client.get(url)
     assert first.status_code == 200
-    assert "Ålesund Kraft ÆØÅ" in _pdf_text(first.data)
+    assert "Ålesund Kraft ÆØÅ" in pdftotext(first.data)
     pid = _helper_pid()
     assert pid != os.getpid()
     assert os.getpriority(os.PRIO_PROCESS, pid) > os.getpriority(os.PRIO_PROCESS, 0)
@@ -54,7 +55,7 @@ def test_pdf_is_laid_out_in_a_niced_helper_that_is_replaced_when_it_dies(client,
     db.session.commit()
     second = client.get(url)
     assert second.status_code == 200
-    assert "Nordic Brand Partners" in _pdf_text(second.data)
+    assert "Nordic Brand Partners" in pdftotext(second.data)
     assert _helper_pid() != pid
 
 

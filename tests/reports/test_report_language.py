@@ -9,13 +9,13 @@ import openpyxl
 import pytest
 from flask_babel import force_locale
 from flask_babel import gettext as babel_gettext
-from pypdf import PdfReader
 
 from cxgov.cycles.models import Cycle
 from cxgov.cycles.services import cycle_framework
 from cxgov.extensions import db
 from cxgov.reports.selectors import report_context_for_cycle, report_inputs, report_inputs_key
 from tests.conftest import login_as
+from tests.pdftext import pdftotext
 from tests.reports.test_routes import _answered_cycle
 
 
@@ -23,11 +23,6 @@ def _in(lang: str, text: str) -> str:
     """Return ``text`` as the catalogue of ``lang`` has it."""
     with force_locale(lang):
         return babel_gettext(text)
-
-
-def _pdf_text(data: bytes) -> str:
-    assert data.startswith(b"%PDF")
-    return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages))
 
 
 def _html_lang(page: str) -> str:
@@ -73,12 +68,12 @@ def test_report_page_pdf_and_word_follow_lang(client, report):
 
     pdf_da = client.get(f"{base}/report.pdf?lang=da")
     assert pdf_da.status_code == 200
-    text = _pdf_text(pdf_da.data)
+    text = pdftotext(pdf_da.data)
     assert _in("da", "Key messages") in text
     assert re.search(r"\b[1-5],\d\b", text), "no level with a decimal comma in the Danish PDF"
     pdf_en = client.get(f"{base}/report.pdf")
-    assert "Key messages" in _pdf_text(pdf_en.data)
-    assert not re.search(r"\b[1-5],\d\b", _pdf_text(pdf_en.data))
+    assert "Key messages" in pdftotext(pdf_en.data)
+    assert not re.search(r"\b[1-5],\d\b", pdftotext(pdf_en.data))
 
     word = client.get(f"{base}/report.docx?lang=sv")
     document = docx.Document(io.BytesIO(word.data))
@@ -106,7 +101,7 @@ def test_an_issued_version_keeps_its_language(client, report):
     db.session.commit()
     assert _html_lang(client.get(f"{base}/v1").get_data(as_text=True)) == "nb"
     pdf = client.get(f"{base}/v1/report.pdf?wait=1")
-    assert _in("nb", "Key messages") in _pdf_text(pdf.data)
+    assert _in("nb", "Key messages") in pdftotext(pdf.data)
     docx_file = docx.Document(io.BytesIO(client.get(f"{base}/v1/report.docx").data))
     assert docx_file.core_properties.language == "nb"
 
@@ -117,7 +112,7 @@ def test_cli_writes_reports_and_exports_in_the_chosen_language(runner, report, t
     pdf = tmp_path / "r.pdf"
     result = runner.invoke(args=["report", "pdf", slug, period, "--lang", "da", "-o", str(pdf)])
     assert result.exit_code == 0, result.output
-    assert _in("da", "Key messages") in _pdf_text(pdf.read_bytes())
+    assert _in("da", "Key messages") in pdftotext(pdf.read_bytes())
 
     word = tmp_path / "r.docx"
     result = runner.invoke(args=["report", "docx", slug, period, "--lang", "sv", "-o", str(word)])
@@ -128,7 +123,7 @@ def test_cli_writes_reports_and_exports_in_the_chosen_language(runner, report, t
     result = runner.invoke(args=["report", "batch", "--org", slug, "--period", period,
                                  "--lang", "nb", "-o", str(out), "--jobs", "1"])
     assert result.exit_code == 0, result.output
-    assert _in("nb", "Key messages") in _pdf_text((out / f"{slug}-{period}.pdf").read_bytes())
+    assert _in("nb", "Key messages") in pdftotext((out / f"{slug}-{period}.pdf").read_bytes())
 
     sheet = tmp_path / "c.xlsx"
     result = runner.invoke(args=["cycle", "export", slug, period, str(sheet), "--lang", "da"])

@@ -1,12 +1,10 @@
 """The report pages, the PDF download and its cache, against a real database."""
 from __future__ import annotations
 
-import io
 import re
 import time
 
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from cxgov.extensions import db
@@ -15,6 +13,7 @@ from cxgov.reports.context import fmt_index, fmt_level
 from cxgov.reports.models import ReportPdfCache
 from cxgov.reports.selectors import report_context_for_cycle, report_inputs, report_inputs_key
 from tests.conftest import login_as
+from tests.pdftext import pdftotext
 from tests.cycles.helpers import answer, make_cycle
 
 
@@ -37,10 +36,6 @@ def _answered_cycle(org, make_member, *, status="closed", period="2026-Q3", name
     return cycle
 
 
-def _pdf_text(data: bytes) -> str:
-    assert data.startswith(b"%PDF")
-    return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages))
-
 
 @pytest.fixture
 def setup(make_org, make_member, make_user):
@@ -61,7 +56,7 @@ def test_report_page_and_pdf_show_the_same_numbers(client, setup):
     html = page.get_data(as_text=True)
     pdf = client.get(f"/o/{org.slug}/reports/{cycle.id}/report.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
-    text = _pdf_text(pdf.data)
+    text = pdftotext(pdf.data)
     context = report_context_for_cycle(org, cycle)
     for key in ("index", "change", "health", "respondents"):
         shown = re.search(rf'data-kpi="{key}">([^<]+)<', html).group(1).strip()
@@ -105,7 +100,7 @@ def test_pdf_cache_hits_until_answers_register_or_branding_change(client, setup)
     db.session.rollback()
     row = db.session.scalar(select(ReportPdfCache).where(ReportPdfCache.cycle_id == cycle.id))
     assert row.context_hash != first_hash
-    assert "Nordic Brand Partners" in _pdf_text(third.data)
+    assert "Nordic Brand Partners" in pdftotext(third.data)
     assert db.session.scalar(select(func.count(ReportPdfCache.id)).where(ReportPdfCache.cycle_id == cycle.id)) == 1
 
     # Register change: a new CX sponsor changes the register health and the owners.
@@ -153,7 +148,7 @@ def test_cli_pdf_and_batch(runner, setup, tmp_path):
     result = runner.invoke(args=["report", "pdf", slug, "2026-Q3", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF")
-    assert "Ålesund Kraft ÆØÅ" in _pdf_text(out.read_bytes())
+    assert "Ålesund Kraft ÆØÅ" in pdftotext(out.read_bytes())
     bad = runner.invoke(args=["report", "pdf", slug, "2026-Q9", "-o", str(out)])
     assert bad.exit_code != 0 and "YYYY-Qn" in bad.output
     # Batch in one process (the test database is not visible to other processes' engines
@@ -178,7 +173,7 @@ def test_batch_on_two_processes_reaches_the_same_database(runner, setup, tmp_pat
                                  "-o", str(tmp_path), "--jobs", "2"])
     assert result.exit_code == 0, result.output
     assert "2 of 2 reports written" in result.output and "2 processes" in result.output
-    texts = {slug: _pdf_text((tmp_path / f"{slug}-2026-Q3.pdf").read_bytes()) for slug in slugs}
+    texts = {slug: pdftotext((tmp_path / f"{slug}-2026-Q3.pdf").read_bytes()) for slug in slugs}
     assert "Ålesund Kraft ÆØÅ" in texts["alesund"] and "Bergen" not in texts["alesund"]
     assert "Bergen Vann Secret" in texts["bergen"] and "Ålesund" not in texts["bergen"]
 

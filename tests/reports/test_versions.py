@@ -5,7 +5,6 @@ import io
 
 import docx
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from cxgov import demo
@@ -14,10 +13,7 @@ from cxgov.extensions import db
 from cxgov.register.models import Person
 from cxgov.reports.models import ReportVersion
 from tests.conftest import login_as
-
-
-def _pdf_text(data: bytes) -> str:
-    return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages)
+from tests.pdftext import pdftotext
 
 
 def _docx_text(data: bytes) -> str:
@@ -57,7 +53,7 @@ def test_an_issued_version_never_changes_and_a_draft_does(client, demo_q3):
     v1_docx = client.get(f"{base}/v1/report.docx").data
     v1_page = _article(client.get(f"{base}/v1").get_data(as_text=True))
     assert v1_pdf.startswith(b"%PDF") and v1_docx.startswith(b"PK")
-    text = _pdf_text(v1_pdf)
+    text = pdftotext(v1_pdf)
     assert "First words of the consultant." in text and "Call-backs are promised, not made." in text
     assert "version 1" in text
 
@@ -84,7 +80,7 @@ def test_an_issued_version_never_changes_and_a_draft_does(client, demo_q3):
 
     assert client.post(f"{base}/issue").status_code == 302
     v2_pdf = client.get(f"{base}/v2/report.pdf").data
-    assert v2_pdf != v1_pdf and "Second words." in _pdf_text(v2_pdf)
+    assert v2_pdf != v1_pdf and "Second words." in pdftotext(v2_pdf)
     assert client.get(f"{base}/v1/report.pdf").data == v1_pdf
     numbers = [v.number for v in db.session.scalars(select(ReportVersion).where(ReportVersion.cycle_id == cycle.id))]
     assert sorted(numbers) == [1, 2]
@@ -100,7 +96,7 @@ def test_word_and_pdf_hold_the_same_headings_index_gaps_narrative_and_numbers(cl
     client.post(f"{base}/issue")
     version = db.session.scalar(select(ReportVersion).where(ReportVersion.cycle_id == cycle.id))
     r = version_context(version)
-    pdf_text = _pdf_text(client.get(f"{base}/v1/report.pdf").data)
+    pdf_text = pdftotext(client.get(f"{base}/v1/report.pdf").data)
     document = docx.Document(io.BytesIO(client.get(f"{base}/v1/report.docx").data))
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert headings == ["Key messages", "Executive summary", "Maturity at a glance", "Who sees what",
@@ -174,5 +170,5 @@ def test_a_pdf_still_being_laid_out_shows_progress_then_the_pdf(client, demo_q3)
     assert ready.status_code == 200 and ready.data.startswith(b"%PDF")
     db.session.expire_all()
     assert db.session.get(ReportVersion, version.id).pdf == ready.data
-    assert _pdf_text(ready.data) == _pdf_text(issued_pdf)
+    assert pdftotext(ready.data) == pdftotext(issued_pdf)
     assert client.get(f"{base}/v1/report.pdf").data == ready.data
