@@ -1,11 +1,14 @@
-"""The app fixture's teardown leaves the database as a fresh schema: every table empty, ids from 1."""
+"""The app fixture's teardown leaves the database as a fresh schema: every table empty, ids from 1.
+
+Test apps on one database share their engines' compiled SQL, not their connections."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from cxgov.auth.models import User
 from cxgov.orgs.models import Organisation
-from tests.conftest import _empty_all_tables
+from cxgov.extensions import db as db_extension
+from tests.conftest import _empty_all_tables, make_test_app
 
 
 def test_emptying_leaves_every_table_empty_and_every_id_starting_at_1(db, make_org):
@@ -38,3 +41,32 @@ def test_a_sequence_moved_by_a_rolled_back_insert_alone_starts_at_1_again(db):
     db.session.add(organisation)
     db.session.commit()
     assert organisation.id == 1
+
+
+def test_apps_on_one_database_share_compiled_sql_and_keep_their_own_connections(app, tmp_path):
+    later = make_test_app()
+    elsewhere = make_test_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    first_engine = db_extension.engine
+    with later.app_context():
+        later_engine = db_extension.engine
+    with elsewhere.app_context():
+        other_engine = db_extension.engine
+    assert later_engine is not first_engine and later_engine.pool is not first_engine.pool
+    assert later_engine.dialect is first_engine.dialect
+    assert later_engine._compiled_cache is first_engine._compiled_cache
+    assert other_engine.dialect is not first_engine.dialect
+    assert other_engine._compiled_cache is not first_engine._compiled_cache
+
+    statement = select(Organisation.slug).where(Organisation.name == bindparam("name"))
+    db_extension.session.add(Organisation(slug="shared", name="Shared"))
+    db_extension.session.commit()
+    with first_engine.connect() as connection:
+        assert connection.execute(statement, {"name": "Shared"}).scalar() == "shared"
+    compiled = len(first_engine._compiled_cache)
+    with later.app_context(), later_engine.connect() as connection:
+        # the later app's connection answers from the first one's compiled statement
+        assert connection.execute(statement, {"name": "Shared"}).scalar() == "shared"
+        assert connection.execute(statement, {"name": "Nobody"}).scalar() is None
+    assert len(first_engine._compiled_cache) == compiled
+    later_engine.dispose()
+    other_engine.dispose()
