@@ -9,7 +9,7 @@ from flask import has_app_context
 from flask_babel import gettext, refresh
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from .cli_help import click_messages_install
+from .cli_help import builtin_help_install, click_messages_install
 from .messages import N_
 
 #: What a database says when a table the code needs is not there (SQLite, PostgreSQL).
@@ -76,6 +76,8 @@ def COMMANDS() -> list[click.Command]:  # noqa: N802
 
     # Click's own words (Usage:, Error: Missing argument, No such option) in the CLI's language too.
     click_messages_install()
+    # Flask's, Flask-Migrate's and flask-smorest's commands' help too (once cxgov is loaded).
+    builtin_help_install()
     groups: list[click.Command] = [
         user_cli,
         org_cli,

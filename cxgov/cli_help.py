@@ -17,6 +17,16 @@ pdf --help' for help.") are built inside click through the standard library's mo
 :func:`click_messages_install` points click's modules at :func:`click_gettext` instead, which
 reads cxgov's catalogue in the command line's language; :func:`extract_with_click` (babel.cfg)
 extracts click's msgids from click's installed source into it, in the context "command line".
+The names of click's types (``TEXT``, ``INTEGER``, ``FILE`` in a help page, "not a valid integer"
+in an error) are click's own words too: :func:`click_messages_install` makes each type read its
+name through the catalogue.
+
+Commands other packages made (Flask's ``run``, ``shell``, ``routes`` and the ``flask`` group
+itself, Flask-Migrate's ``db``, flask-smorest's ``openapi``) are :data:`BUILTIN_COMMANDS`:
+:func:`help_translate` gives each the help pages of cxgov's own, and :func:`builtin_help_texts`
+extracts their English from the installed packages into the catalogue. Flask answers
+``flask run --help`` (and the head of ``flask --help``) before it imports any app, so those
+speak the language only in a process where cxgov is loaded (see docs/i18n.md).
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ import importlib
 import importlib.util
 import inspect
 from collections.abc import Iterator, Sequence
+from importlib.metadata import version
 from pathlib import Path
 from typing import IO, Any
 
@@ -35,9 +46,15 @@ from babel.messages.extract import extract_python
 from babel.support import NullTranslations
 from flask import current_app
 from flask.cli import AppGroup
+from flask.cli import cli as flask_cli
+from flask_migrate.cli import db as migrate_cli
+from flask_smorest.spec import openapi_cli
 
 from .i18n import cli_language
 from .messages import N_, compiled_catalogue
+
+#: What click's usage line says after a group's name, where the subcommand goes.
+SUBCOMMAND_METAVAR = "COMMAND [ARGS]..."
 
 #: The help of every command's --help option, click's own words (a marker: it is looked up as
 #: the option's help text like any other).
@@ -121,6 +138,62 @@ def click_messages_install() -> None:
             module._ = click_gettext  # type: ignore[attr-defined]
         if getattr(module, "ngettext", None) is gettext.ngettext:
             module.ngettext = click_ngettext  # type: ignore[attr-defined]
+    click_types_install()
+
+
+class TypeName:
+    """A click type's ``name`` read in the command line's language: the metavar (``INTEGER``,
+    ``FILE``) and the word in messages ("'x' is not a valid integer.", "File 'x' does not exist.").
+
+    A data descriptor on the type's class; ``click.Path`` names each instance in ``__init__``
+    (through click's ``_``, at import: English), so an instance's own name is its source.
+    """
+
+    def __init__(self, source: str | None) -> None:
+        self.source = source
+
+    def __get__(self, instance: object, owner: type | None = None) -> str | None:
+        source = vars(instance).get("name", self.source) if instance is not None else self.source
+        return click_gettext(source) if source else source
+
+    def __set__(self, instance: object, value: str) -> None:
+        vars(instance)["name"] = value
+
+
+def _param_types() -> Iterator[type[click.ParamType]]:
+    """Yield every subclass of click's ParamType imported so far (click's, Flask's, cxgov's)."""
+    seen: set[type[click.ParamType]] = set()
+    waiting: list[type[click.ParamType]] = [click.ParamType]
+    while waiting:
+        cls = waiting.pop()
+        sub: type[click.ParamType]
+        for sub in cls.__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                waiting.append(sub)
+                yield sub
+
+
+def type_name_source(cls: type) -> str | None:
+    """Return the English name a click type class gives itself (``"integer"``), or None."""
+    own = vars(cls).get("name")
+    if isinstance(own, TypeName):
+        return own.source
+    return own if isinstance(own, str) else None
+
+
+def click_types_install() -> None:
+    """Make every click type imported so far say its name in the command line's language (:class:`TypeName`).
+
+    Called again it changes nothing; a type class defined later keeps its English name
+    (tests/i18n/test_cli_builtin_help.py fails when a command's type is one).
+    """
+    for cls in _param_types():
+        source = vars(cls).get("name")
+        if isinstance(source, str):
+            cls.name = TypeName(source)  # type: ignore[assignment]
+    if not isinstance(vars(click.Path).get("name"), TypeName):
+        click.Path.name = TypeName(None)  # type: ignore[assignment]
 
 
 #: The gettext functions click calls (Babel's keyword specs: ngettext's msgids are arguments 1 and 2).
@@ -146,6 +219,16 @@ def click_messages() -> Iterator[tuple[int, str, tuple[str, ...], list[str]]]:
                     yield line, "npgettext", (CLI_CONTEXT, texts[0], texts[1]), comments
                 else:
                     yield line, "pgettext", (CLI_CONTEXT, texts[0]), comments
+    # The types' names (click.Path's "file", "directory" and "path" are _() calls, found above).
+    for cls in _param_types():
+        type_name = type_name_source(cls)
+        if type_name:
+            yield (
+                0,
+                "pgettext",
+                (CLI_CONTEXT, type_name),
+                [f"click's own words (the name of {cls.__module__}.{cls.__name__})"],
+            )
 
 
 def _catalogue() -> NullTranslations:
@@ -222,6 +305,9 @@ class TranslatedHelp(click.Command):
         pieces = super().collect_usage_pieces(ctx)
         if self.options_metavar == "[OPTIONS]" and pieces[:1] == ["[OPTIONS]"]:
             pieces[0] = cli_pgettext("command line", "[OPTIONS]")
+        # A group's "COMMAND [ARGS]..." (click's words, not gettext'd by click)
+        if isinstance(self, click.Group) and pieces[-1:] == [SUBCOMMAND_METAVAR]:
+            pieces[-1] = cli_pgettext("command line", "COMMAND [ARGS]...")
         return pieces
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -261,19 +347,8 @@ class CliCommand(TranslatedHelp):
     """A ``flask`` subcommand whose --help is in the command line's language."""
 
 
-class CliGroup(TranslatedHelp, AppGroup):
-    """A ``flask`` command group (one per noun) whose --help, and its commands', speak the CLI's language.
-
-    Its commands are :class:`CliCommand` and its subgroups :class:`CliGroup` unless they say
-    otherwise; as Flask's ``AppGroup``, commands run inside the app context.
-    """
-
-    command_class = CliCommand
-
-    def group(self, *args: Any, **kwargs: Any) -> Any:
-        """Add a subgroup, a :class:`CliGroup` by default (AppGroup would make it an AppGroup)."""
-        kwargs.setdefault("cls", CliGroup)
-        return super().group(*args, **kwargs)
+class TranslatedGroupHelp(TranslatedHelp, click.Group):
+    """A group whose help page, with its list of commands, is in the command line's language."""
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """Write the options, then the commands with their short help, under translated headings."""
@@ -289,6 +364,94 @@ class CliGroup(TranslatedHelp, AppGroup):
         limit = formatter.width - 6 - max(len(name) for name, _command in shown)
         with formatter.section(cli_pgettext("command line", "Commands")):
             formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in shown])
+
+
+class CliGroup(TranslatedGroupHelp, AppGroup):
+    """A ``flask`` command group (one per noun) whose --help, and its commands', speak the CLI's language.
+
+    Its commands are :class:`CliCommand` and its subgroups :class:`CliGroup` unless they say
+    otherwise; as Flask's ``AppGroup``, commands run inside the app context.
+    """
+
+    command_class = CliCommand
+
+    def group(self, *args: Any, **kwargs: Any) -> Any:
+        """Add a subgroup, a :class:`CliGroup` by default (AppGroup would make it an AppGroup)."""
+        kwargs.setdefault("cls", CliGroup)
+        return super().group(*args, **kwargs)
+
+
+#: The command trees other packages made that cxgov's ``flask`` shows: the ``flask`` group
+#: itself with Flask's run, shell and routes, Flask-Migrate's db, flask-smorest's openapi.
+#: tests/i18n/test_cli_builtin_help.py walks the real ``flask`` tree and fails on a command
+#: from elsewhere that is not listed here.
+BUILTIN_COMMANDS: tuple[click.Command, ...] = (flask_cli, migrate_cli, openapi_cli)
+
+#: The package each built-in tree comes from (a translator's comment in the catalogue).
+BUILTIN_SOURCES = {flask_cli: "Flask", migrate_cli: "Flask-Migrate", openapi_cli: "flask-smorest"}
+
+#: The translated classes made so far, by the class they translate.
+_TRANSLATED_CLASSES: dict[type, type] = {}
+
+
+def help_translate(command: click.Command) -> None:
+    """Make a command another package made show its help in the command line's language, with its subcommands.
+
+    Its instance takes a class of its own that is its class with :class:`TranslatedHelp` (or
+    :class:`TranslatedGroupHelp`) before it, so it behaves as before and its help texts, English
+    as the package wrote them, are the msgids. Called again, it changes nothing.
+    """
+    if not isinstance(command, TranslatedHelp):
+        cls = type(command)
+        translated = _TRANSLATED_CLASSES.get(cls)
+        if translated is None:
+            base = TranslatedGroupHelp if isinstance(command, click.Group) else TranslatedHelp
+            translated = type(f"Translated{cls.__name__}", (base, cls), {"__module__": __name__})
+            _TRANSLATED_CLASSES[cls] = translated
+        # The texts sit in the instance's __dict__, where the class's help properties never look.
+        help_text, short_help = vars(command).pop("help", None), vars(command).pop("short_help", None)
+        command.__class__ = translated
+        command.help, command.short_help = help_text, short_help
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            help_translate(sub)
+
+
+def builtin_help_install() -> None:
+    """Make the help of :data:`BUILTIN_COMMANDS` speak the command line's language."""
+    for command in BUILTIN_COMMANDS:
+        help_translate(command)
+
+
+def command_help_texts(command: click.Command) -> Iterator[tuple[str, str]]:
+    """Yield (command path, text) of every help text ``command`` and its subcommands show, as looked up.
+
+    The help and short help are cleaned as click cleans them; an option's help is as written.
+    """
+
+    def walk(path: str, node: click.Command) -> Iterator[tuple[str, str]]:
+        source_help = node._help_source if isinstance(node, TranslatedHelp) else node.help
+        source_short = node._short_help_source if isinstance(node, TranslatedHelp) else node.short_help
+        for text in (source_help, source_short):
+            if text:
+                yield path, inspect.cleandoc(text)
+        for param in node.params:
+            if isinstance(param, click.Option) and param.help and param.help != HELP_OPTION:
+                yield path, param.help
+        if isinstance(node, click.Group):
+            for name, sub in sorted(node.commands.items()):
+                yield from walk(f"{path} {name}", sub)
+
+    yield from walk(command.name or "", command)
+
+
+def builtin_help_texts() -> Iterator[tuple[int, str, str, list[str]]]:
+    """Yield the help texts of :data:`BUILTIN_COMMANDS` from the installed packages, as Babel's extractors do."""
+    for command in BUILTIN_COMMANDS:
+        package = BUILTIN_SOURCES[command]
+        for path, text in command_help_texts(command):
+            where = path if path.startswith("flask") else f"flask {path}"
+            yield 0, "gettext", text, [f"{package} {version(package)}'s own words ({where})"]
 
 
 def cli_help_texts(source: str) -> Iterator[tuple[int, str]]:
@@ -335,6 +498,8 @@ def extract(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any) 
 
 
 def extract_with_click(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any) -> Iterator[Any]:
-    """Babel extraction method for this module: what :func:`extract` finds, and click's own messages."""
+    """Babel extraction method for this module: what :func:`extract` finds, click's own messages and
+    the help of the commands other packages made (:data:`BUILTIN_COMMANDS`)."""
     yield from extract(fileobj, keywords, comment_tags, options)
     yield from click_messages()
+    yield from builtin_help_texts()
