@@ -16,9 +16,11 @@ from flask_migrate import upgrade
 
 from cxgov import create_app
 from cxgov.cycles.invitations import reminders_scheduled_queue
-from cxgov.demo import database_is_empty, demo_banner, demo_create, demo_exists
+from cxgov.cli_help import cli_gettext
+from cxgov.demo import database_is_empty, demo_banner, demo_create, demo_exists, running_at
 from cxgov.extensions import db
 from cxgov.mail.services import mail_send_pending
+from cxgov.messages import N_
 from cxgov.ops.gunicorn_logging import RedactingFilter
 
 #: Seconds between two runs of the mail sender thread.
@@ -43,12 +45,15 @@ def mail_sender_loop(app) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Run cxgov locally.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=5000)
-    parser.add_argument("--no-demo", action="store_true", help="do not create the demo workspace")
+    # In the command line's language (CXGOV_LANG, else the shell's locale), as the flask commands;
+    # babel.cfg extracts this file's N_() texts.
+    parser = argparse.ArgumentParser(description=cli_gettext(N_("Run cxgov locally.")))
+    parser.add_argument("--host", default="127.0.0.1", help=cli_gettext(N_("The interface to bind to.")))
+    parser.add_argument("--port", type=int, default=5000, help=cli_gettext(N_("The port to bind to.")))
+    parser.add_argument("--no-demo", action="store_true",
+                        help=cli_gettext(N_("do not create the demo workspace")))
     parser.add_argument("--no-mail-sender", action="store_true",
-                        help="do not send queued mail from this process (cron does it)")
+                        help=cli_gettext(N_("do not send queued mail from this process (cron does it)")))
     args = parser.parse_args()
 
     app = create_app()
@@ -59,7 +64,7 @@ def main() -> None:
     with app.app_context():
         upgrade()
         if not args.no_demo and database_is_empty():
-            print("Creating the demo workspace (first start)...", flush=True)
+            print(cli_gettext(N_("Creating the demo workspace (first start)...")), flush=True)
             demo_create()
             db.session.commit()
         has_demo = demo_exists()
@@ -67,7 +72,7 @@ def main() -> None:
     if has_demo:
         print(demo_banner(base_url), flush=True)
     else:
-        print(f"cxgov is running at {base_url}", flush=True)
+        print(running_at(base_url), flush=True)
     if not args.no_mail_sender:
         threading.Thread(target=mail_sender_loop, args=(app,), name="mail-sender", daemon=True).start()
     app.run(host=args.host, port=args.port, debug=False, threaded=True)

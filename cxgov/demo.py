@@ -17,8 +17,9 @@ from sqlalchemy import select
 
 from .auth.models import User
 from .auth.services import user_create
-from .cli_help import CliGroup
+from .cli_help import CliGroup, cli_gettext
 from .extensions import db
+from .messages import N_
 from .orgs.models import Membership, Organisation, Role
 from .orgs.services import org_create
 
@@ -119,17 +120,27 @@ DEMO_MODULES: list[str] = ["cxgov.register.demo", "cxgov.cycles.demo", "cxgov.ac
 
 
 def demo_banner(base_url: str) -> str:
-    """Return the lines printed at start-up: where to go and how to log in."""
+    """Return the lines printed at start-up (run.py, ``flask demo create``): where to go and how to
+    log in, in the command line's language (``CXGOV_LANG``, else the shell's locale)."""
+    logins = [
+        (cli_gettext("Consultant"), DEMO_CONSULTANT),
+        (cli_gettext("CX sponsor"), DEMO_SPONSOR),
+        (cli_gettext("Ambassador"), DEMO_AMBASSADOR),
+        (cli_gettext(N_("Platform admin")), DEMO_ADMIN),
+    ]
+    width = max(len(role) for role, _email in logins)
     return "\n".join(
         [
-            f"cxgov is running at {base_url}",
-            "Demo workspace logins (password for all: " + DEMO_PASSWORD + "):",
-            f"  consultant  {DEMO_CONSULTANT}",
-            f"  CX sponsor  {DEMO_SPONSOR}",
-            f"  ambassador  {DEMO_AMBASSADOR}",
-            f"  admin       {DEMO_ADMIN}",
+            running_at(base_url),
+            cli_gettext(N_("Demo workspace logins (password for all: %(password)s):"), password=DEMO_PASSWORD),
+            *(f"  {role:<{width}}  {email}" for role, email in logins),
         ]
     )
+
+
+def running_at(base_url: str) -> str:
+    """Return "cxgov is running at URL" in the command line's language."""
+    return cli_gettext(N_("cxgov is running at %(url)s"), url=base_url)
 
 
 demo_cli = CliGroup("demo", help="The demo workspace.")
