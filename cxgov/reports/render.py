@@ -294,25 +294,37 @@ def make_url_fetcher(
     assets: Mapping[str, tuple[bytes, str]] | None = None, on_fetch: Callable[[str], None] | None = None
 ) -> URLFetcher:
     """Return a WeasyPrint URL fetcher limited to :func:`resolve_report_url`."""
+    fetcher: URLFetcher = _report_fetcher_class()(dict(assets or {}), on_fetch)
+    return fetcher
+
+
+@lru_cache(maxsize=1)
+def _report_fetcher_class() -> type:
+    """Return the report's URL fetcher class, defined once (a class made per render is cyclic garbage)."""
     # weasyprint is heavy to import: loaded only when this output is made
     from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    assets = dict(assets or {})
 
     class ReportURLFetcher(URLFetcher):
         """Serves only what :func:`resolve_report_url` allows; never opens a connection."""
 
+        def __init__(self, assets: Mapping[str, tuple[bytes, str]], on_fetch: Callable[[str], None] | None) -> None:
+            # Not URLFetcher.__init__: it builds a urllib opener (ten handlers, each pointing
+            # back at it) that this fetcher never uses. WeasyPrint reads only this attribute.
+            self._fail_on_errors = False
+            self.assets = assets
+            self.on_fetch = on_fetch
+
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-            if on_fetch is not None:
-                on_fetch(url)
+            if self.on_fetch is not None:
+                self.on_fetch(url)
             # Looked up through the module so a test can spy on every URL asked for.
-            body, content_type = _this_module().resolve_report_url(url, assets=assets)
+            body, content_type = _this_module().resolve_report_url(url, assets=self.assets)
             return URLFetcherResponse(url, body, {"Content-Type": content_type})
 
         def open(self, url: Any, data: Any = None, timeout: Any = None) -> Any:
             raise ReportFetchRefused("the report fetcher opens no connections")
 
-    return ReportURLFetcher()
+    return ReportURLFetcher
 
 
 def _this_module() -> ModuleType:
@@ -497,8 +509,11 @@ def render_document(
 
     ``tagged=False`` is for the bench only, to measure what the tags cost.
     """
+    # the patches import WeasyPrint, which the app loads only once a PDF is laid out
+    from .pdf_garbage import render_scope
+
     stylesheets, font_config = pdf_style(accent)
-    with _gc_paused():
+    with _gc_paused(), render_scope():
         laid_out = report_html_class()(document, make_url_fetcher(assets)).render(
             stylesheets=stylesheets, font_config=font_config
         )

@@ -13,7 +13,7 @@ import threading
 
 import weasyprint
 
-from . import pdf_compress, pdf_lang, pdf_percentages, pdf_targets, svg_memo, svg_text
+from . import pdf_compress, pdf_garbage, pdf_lang, pdf_percentages, pdf_targets, svg_memo, svg_text
 
 _lock = threading.Lock()
 _installed: bool | None = None
@@ -32,4 +32,5 @@ def weasyprint_patches_install() -> bool:
                 pdf_percentages.fast_percentages_install()
                 pdf_lang.element_lang_install()
                 pdf_compress.stream_compression_install()
+                pdf_garbage.render_cycles_install()
         return _installed
