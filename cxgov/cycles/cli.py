@@ -14,7 +14,7 @@ from ..cli_files import export_file_write
 from ..cli_help import CliGroup
 from ..extensions import db
 from ..framework.catalog import framework_catalog_for_org, frameworks_for_new_cycle
-from ..i18n import lang_option, rendering_in
+from ..i18n import current_language, lang_option, rendering_in
 from ..numbers import fmt_index, fmt_level, fmt_signed
 from ..orgs.models import Organisation
 from . import exports, invitations, services
@@ -178,7 +178,8 @@ def scores(org: str, period: str) -> None:
     cycle = _cycle(organisation, period)
     result = services.cycle_score(cycle=cycle, org=organisation)
     framework = services.cycle_framework(cycle)
-    titles = {d.key: f"{d.code}. {d.title}" for d in framework.dimensions}
+    lang = current_language()  # the command line's (Text's str() is the English source)
+    titles = {d.key: f"{d.code}. {d.title.get(lang)}" for d in framework.dimensions}
     width = max(len(t) for t in titles.values())
 
     # The same rounding and precision as the dashboard and the report (cxgov.numbers).
@@ -191,7 +192,7 @@ def scores(org: str, period: str) -> None:
             f"{titles[d.key]:<{width}}  {fmt_level(d.score):>5}  {fmt_index(d.index):>5}  "
             f"{fmt_level(d.target):>6}  {fmt_level(d.gap):>4}  {fmt_signed(d.change):>6}"
         )
-    stage = framework.stage_for(result.index).name if result.index is not None else "-"
+    stage = framework.stage_for(result.index).name.get(lang) if result.index is not None else "-"
     if cycle.is_closed:
         click.echo(_("Index: %(index)s  Stage: %(stage)s", index=fmt_index(result.index), stage=stage))
     else:

@@ -86,3 +86,13 @@ def test_bad_input_exits_1_and_changes_nothing(runner, org_with_cycle, args, mes
     assert message in result.output
     db.session.expire_all()
     assert [(c.period, c.status) for c in services.cycles_for_org(org)] == before
+
+
+def test_scores_name_dimensions_and_stage_in_the_cli_language(runner, org_with_cycle):
+    """The table's words were Swedish but its dimension titles and stage English (Text's str())."""
+    result = runner.invoke(args=["cycle", "scores", "acme", "2026-Q3"], env={"CXGOV_LANG": "sv"})
+    assert result.exit_code == 0, result.output
+    assert "A. Insikt och feedbackloopar" in result.output
+    assert "Insight and feedback loops" not in result.output
+    stage = result.output.splitlines()[-1].split("Stadium: ", 1)[1].split(" (")[0]
+    assert stage in {"Reaktiv", "Medveten", "Strukturerad", "Styrd", "Kunddriven"}, result.output
