@@ -19,12 +19,15 @@ from .auth.models import User
 from .auth.services import user_create
 from .cli_help import CliGroup, cli_gettext
 from .extensions import db
+from .i18n import rendering_in
 from .messages import N_
 from .orgs.models import Membership, Organisation, Role
 from .orgs.services import org_create
 
 DEMO_PASSWORD = "cxgov-demo-2026"
 DEMO_SLUG = "nordlys"
+#: The demo organisation's language and the language its content (names, notes, actions) is in.
+DEMO_LANGUAGE = "en"
 DEMO_CONSULTANT = "consultant@demo.cxgov.example"
 DEMO_SPONSOR = "sponsor@demo.cxgov.example"
 DEMO_AMBASSADOR = "ambassador@demo.cxgov.example"
@@ -78,7 +81,17 @@ def database_is_empty() -> bool:
 
 
 def demo_create() -> DemoContext:
-    """Create the demo workspace (flushes; the caller commits)."""
+    """Create the demo workspace (flushes; the caller commits).
+
+    Its content is the user data of one organisation whose language is English (docs/i18n.md,
+    "The demo workspace"), so it is written in English whatever language the command line or the
+    request speaks: a Swedish shell made the action titles half Swedish ("B1 Own every ...: nå nivå 4").
+    """
+    with rendering_in(DEMO_LANGUAGE):
+        return _demo_create()
+
+
+def _demo_create() -> DemoContext:
     _import_feature_steps()
     # Every demo login shares one published password; hashing it once instead of per user
     # saves several seconds of scrypt at first start.
@@ -88,6 +101,7 @@ def demo_create() -> DemoContext:
     )
     consultant.password_hash = admin.password_hash
     org = org_create(name="Nordlys Energi", slug=DEMO_SLUG, industry="Energy retail", consultant=consultant)
+    org.language = DEMO_LANGUAGE
     org.service_promise = (
         "We answer every customer within one working day, in plain words, "
         "and the person who answers owns the case until it is solved."

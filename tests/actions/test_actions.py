@@ -6,6 +6,7 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from cxgov.actions import services
@@ -401,14 +402,19 @@ def test_demo_history_is_deterministic_and_realistic(app):
     assert all(a.done_at <= datetime.now(UTC) for a in actions if a.done_at)
     assert all(a.source_cycle_id for a in actions)
     assert db.session.scalar(select(func.count(ActionCycleLink.id))) > 0
-    fingerprint = [(a.practice_id, a.status, a.due_date) for a in actions]
+    fingerprint = [(a.practice_id, a.status, a.due_date, a.title, a.description) for a in actions]
+    assert all(": reach level " in a.title for a in actions if a.practice_id)
     db.session.remove()
     from tests.conftest import _empty_all_tables
 
     _empty_all_tables()
-    demo_create()
+    # The demo is the same whatever language creates it (`CXGOV_LANG=sv flask demo create`): its
+    # content is one English-speaking organisation's data, not half Swedish ("…: nå nivå 4").
+    with force_locale("sv"):
+        demo_create()
     db.session.commit()
-    again = [(a.practice_id, a.status, a.due_date) for a in db.session.scalars(select(Action).order_by(Action.id))]
+    again = [(a.practice_id, a.status, a.due_date, a.title, a.description)
+             for a in db.session.scalars(select(Action).order_by(Action.id))]
     assert again == fingerprint
 
 
