@@ -17,6 +17,7 @@ from cxgov.extensions import db
 from cxgov.orgs.models import Organisation
 from cxgov.reports.render import render_document, render_pdf_html
 from cxgov.reports.selectors import report_context_for_cycle
+from tests.conftest import _empty_all_tables, make_test_app
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdfinfo"), reason="poppler-utils is a system dependency")
 
@@ -53,16 +54,22 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-@pytest.fixture
-def demo_pdf(app):
-    demo_create()
-    db.session.commit()
-    org = db.session.scalar(select(Organisation).where(Organisation.slug == DEMO_SLUG))
-    cycle = db.session.scalars(select(Cycle).where(Cycle.org_id == org.id, Cycle.status == "closed")
-                               .order_by(Cycle.period.desc())).first()
-    context = report_context_for_cycle(org, cycle)
-    html = render_pdf_html(context)
-    pdf, _ = render_document(html, context.cover.accent)
+@pytest.fixture(scope="module")
+def demo_pdf(_schema):
+    """The demo's last closed quarter laid out for real, once for the module's read-only checks."""
+    app = make_test_app()
+    with app.app_context():
+        demo_create()
+        db.session.commit()
+        org = db.session.scalar(select(Organisation).where(Organisation.slug == DEMO_SLUG))
+        cycle = db.session.scalars(select(Cycle).where(Cycle.org_id == org.id, Cycle.status == "closed")
+                                   .order_by(Cycle.period.desc())).first()
+        context = report_context_for_cycle(org, cycle)
+        html = render_pdf_html(context)
+        pdf, _ = render_document(html, context.cover.accent)
+        db.session.remove()
+        _empty_all_tables()
+        db.engine.dispose()
     return context, html, pdf
 
 
