@@ -10,6 +10,8 @@ import html
 import io
 import pickle
 from datetime import date
+from pathlib import Path
+from typing import Any
 import json
 import re
 import shutil
@@ -42,10 +44,14 @@ from tests.reports.test_routes import _answered_cycle
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-@pytest.fixture
-def untitled_sv(app, tmp_path):
-    """The shipped frameworks, with a Swedish 1.1 overlay that translates no practice title."""
-    folder = tmp_path / "assessments"
+@pytest.fixture(scope="module")
+def _untitled_sv_folder(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """Write the untitled Swedish overlay once per module; no test changes this folder.
+
+    An unchanged folder keeps its catalogue between test apps (tests/conftest.py), so the
+    frameworks are read once for the module instead of once for each test.
+    """
+    folder = tmp_path_factory.mktemp("untitled_sv") / "assessments"
     shutil.copytree(DEFAULT_FRAMEWORK_DIR, folder)
     overlay_file = folder / "cx-governance-1.1.sv.yaml"
     overlay = yaml.safe_load(overlay_file.read_text(encoding="utf-8"))
@@ -54,6 +60,13 @@ def untitled_sv(app, tmp_path):
     overlay_file.write_text(yaml.safe_dump(overlay, allow_unicode=True, sort_keys=False), encoding="utf-8")
     english = yaml.safe_load((folder / "cx-governance-1.1.yaml").read_text(encoding="utf-8"))
     titles = {p["id"]: p["title"] for d in english["dimensions"] for p in d["practices"]}
+    return folder, titles
+
+
+@pytest.fixture
+def untitled_sv(app, _untitled_sv_folder):
+    """The shipped frameworks, with a Swedish 1.1 overlay that translates no practice title."""
+    folder, titles = _untitled_sv_folder
     app.config["ASSESSMENTS_DIR"] = str(folder)
     framework_catalog_clear()
     yield titles
@@ -175,10 +188,12 @@ def test_the_word_report_is_in_its_language_and_marks_english_fallback_text(make
     assert danish_default == "da-DK" and danish_marked == {}  # Danish is complete
 
 
-@pytest.fixture
-def bare_sv(untitled_sv, app):
-    """Also no Swedish framework title, dimension titles or stage texts: every section shows some English."""
-    folder = app.config["ASSESSMENTS_DIR"]
+@pytest.fixture(scope="module")
+def _bare_sv_folder(_untitled_sv_folder, tmp_path_factory) -> tuple[Path, dict[str, Any]]:
+    """Write the bare Swedish overlay once per module, from the untitled one; no test changes it."""
+    untitled, titles = _untitled_sv_folder
+    folder = tmp_path_factory.mktemp("bare_sv") / "assessments"
+    shutil.copytree(untitled, folder)
     overlay_file = f"{folder}/cx-governance-1.1.sv.yaml"
     with open(overlay_file, encoding="utf-8") as handle:
         overlay = yaml.safe_load(handle)
@@ -188,14 +203,22 @@ def bare_sv(untitled_sv, app):
         texts.pop("title", None)
     with open(overlay_file, "w", encoding="utf-8") as handle:
         yaml.safe_dump(overlay, handle, allow_unicode=True, sort_keys=False)
-    framework_catalog_clear()
     english = yaml.safe_load(open(f"{folder}/cx-governance-1.1.yaml", encoding="utf-8"))
-    yield {
+    return folder, {
         "framework": english["title"],
         "dimensions": {d["title"] for d in english["dimensions"]},
-        "practices": set(untitled_sv.values()),
+        "practices": set(titles.values()),
         "stages": {s["name"] for s in english.get("stages", [])},
     }
+
+
+@pytest.fixture
+def bare_sv(untitled_sv, app, _bare_sv_folder):
+    """Also no Swedish framework title, dimension titles or stage texts: every section shows some English."""
+    folder, english = _bare_sv_folder
+    app.config["ASSESSMENTS_DIR"] = str(folder)
+    framework_catalog_clear()
+    yield english
 
 
 def _language_at(node) -> str | None:
@@ -264,9 +287,11 @@ def test_the_report_editor_marks_report_text_in_another_language(client, make_or
     assert f'<span lang="da">{escape(gap.title)}</span>' in page
 
 
-def test_english_text_inside_a_translated_sentence_is_marked(client, make_user, bare_sv, app):
+def test_english_text_inside_a_translated_sentence_is_marked(client, make_user, bare_sv, app, tmp_path):
     """A level name, framework title or stage name put into a Swedish sentence keeps lang="en"."""
-    folder = app.config["ASSESSMENTS_DIR"]
+    folder = tmp_path / "assessments"  # a copy: the module's bare folder stays as it is for the others
+    shutil.copytree(app.config["ASSESSMENTS_DIR"], folder)
+    app.config["ASSESSMENTS_DIR"] = str(folder)
     overlay_file = f"{folder}/cx-governance-1.1.sv.yaml"
     with open(overlay_file, encoding="utf-8") as handle:
         overlay = yaml.safe_load(handle)
