@@ -14,6 +14,7 @@ from cxgov.reports.models import ReportPdfCache
 from cxgov.reports.selectors import report_context_for_cycle, report_inputs, report_inputs_key
 from tests.conftest import login_as
 from tests.pdftext import pdftotext
+from tests.report_stand_ins import use_layout_as_document
 from tests.cycles.helpers import answer, make_cycle
 
 
@@ -79,7 +80,9 @@ def test_report_page_and_pdf_show_the_same_numbers(client, setup):
     assert runs and all("\n" not in run and run.count('class="rp-bar"') == 1 for run in runs)
 
 
-def test_pdf_cache_hits_until_answers_register_or_branding_change(client, setup):
+def test_pdf_cache_hits_until_answers_register_or_branding_change(client, setup, monkeypatch):
+    # The cache is the subject, not the layout: each "PDF" is the document it was made from.
+    use_layout_as_document(monkeypatch)
     org, _, cycle, _, consultant = setup
     login_as(client, consultant)
     url = f"/o/{org.slug}/reports/{cycle.id}/report.pdf"
@@ -100,7 +103,7 @@ def test_pdf_cache_hits_until_answers_register_or_branding_change(client, setup)
     db.session.rollback()
     row = db.session.scalar(select(ReportPdfCache).where(ReportPdfCache.cycle_id == cycle.id))
     assert row.context_hash != first_hash
-    assert "Nordic Brand Partners" in pdftotext(third.data)
+    assert "Nordic Brand Partners".encode() in third.data
     assert db.session.scalar(select(func.count(ReportPdfCache.id)).where(ReportPdfCache.cycle_id == cycle.id)) == 1
 
     # Register change: a new CX sponsor changes the register health and the owners.
@@ -141,7 +144,7 @@ def test_other_organisations_cycle_is_404(client, setup):
     assert client.get(f"/o/{org.slug}/reports/{other_cycle.id}/report.pdf").status_code == 404
 
 
-def test_cli_pdf_and_batch(runner, setup, tmp_path):
+def test_cli_pdf_and_batch(runner, setup, tmp_path, monkeypatch):
     org, other, cycle, _, _ = setup
     slug = org.slug  # the commands end their sessions; keep plain values
     out = tmp_path / "one.pdf"
@@ -151,13 +154,16 @@ def test_cli_pdf_and_batch(runner, setup, tmp_path):
     assert "Ålesund Kraft ÆØÅ" in pdftotext(out.read_bytes())
     bad = runner.invoke(args=["report", "pdf", slug, "2026-Q9", "-o", str(out)])
     assert bad.exit_code != 0 and "YYYY-Qn" in bad.output
+    # The batch is about which organisations' files it writes: its layouts stand in (the real
+    # layout was read back above; two spawned workers lay out for real in the next test).
+    use_layout_as_document(monkeypatch)
     # Batch in one process (the test database is not visible to other processes' engines
     # in every setup); a missing organisation is listed and makes the exit status 1.
     batch = runner.invoke(args=["report", "batch", "--org", slug, "--org", "nosuch",
                                 "--period", "2026-Q3", "-o", str(tmp_path / "all"), "--jobs", "1"])
     assert batch.exit_code == 1
     assert "1 of 2 reports written" in batch.output and "nosuch" in batch.output
-    assert (tmp_path / "all" / f"{slug}-2026-Q3.pdf").exists()
+    assert "Ålesund Kraft ÆØÅ".encode() in (tmp_path / "all" / f"{slug}-2026-Q3.pdf").read_bytes()
     both = runner.invoke(args=["report", "batch", "--all", "--period", "2026-Q3",
                                "-o", str(tmp_path / "every"), "--jobs", "1"])
     assert both.exit_code == 0, both.output
@@ -210,6 +216,7 @@ def test_a_deploy_that_changes_how_reports_are_drawn_never_serves_the_old_pdf(cl
     # The fallback that reuses a PDF of an equal context once found the pre-deploy PDF: a template,
     # stylesheet, chart code or catalogue change left the context equal and the old PDF was served.
     org, _, cycle, _, consultant = setup
+    use_layout_as_document(monkeypatch)  # which PDF is served is the subject, not its layout
     login_as(client, consultant)
     url = f"/o/{org.slug}/reports/{cycle.id}/report.pdf"
     first = client.get(url)

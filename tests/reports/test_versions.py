@@ -1,7 +1,6 @@
 """Drafts follow the data; an issued version never changes (bytes identical), whatever changes later."""
 from __future__ import annotations
 
-import hashlib
 import io
 
 import docx
@@ -12,10 +11,10 @@ from cxgov import demo
 from cxgov.cycles.models import Answer, Cycle
 from cxgov.extensions import db
 from cxgov.register.models import Person
-from cxgov.reports import helper as report_helper
 from cxgov.reports.models import ReportVersion
 from tests.conftest import login_as
 from tests.pdftext import pdftotext
+from tests.report_stand_ins import use_layout_as_document
 
 
 def _docx_text(data: bytes) -> str:
@@ -154,19 +153,10 @@ def test_only_editors_issue_and_an_open_cycle_cannot_be_issued(app, client, make
     assert client.post(f"/o/{org.slug}/reports/{cycle.id}/issue").status_code == 403
 
 
-def _layout_named_by_its_document(document: str, accent: str, assets=None, *, tagged: bool = True) -> tuple[bytes, int]:
-    """Stand in for WeasyPrint with bytes that name the document laid out (its SHA-256).
-
-    Two PDFs are then equal exactly when the same report document was laid out, which is what
-    a test that lays out a stored version again compares; the layout itself is tested above.
-    """
-    return b"%PDF-1.7 layout of " + hashlib.sha256(f"{accent}\n{document}".encode()).hexdigest().encode(), 1
-
-
 @pytest.mark.app_config(REPORT_RENDER_SYNC=True)
 def test_a_pdf_still_being_laid_out_shows_progress_then_the_pdf(client, demo_q3, monkeypatch):
     """While the background job runs, the PDF link answers 202 with a page that refreshes itself."""
-    monkeypatch.setattr(report_helper, "render_document", _layout_named_by_its_document)
+    use_layout_as_document(monkeypatch)  # the layout itself is read back in the issue test above
     _context, cycle, base = demo_q3
     client.post(f"{base}/issue")
     version = db.session.scalar(select(ReportVersion).where(ReportVersion.cycle_id == cycle.id))
