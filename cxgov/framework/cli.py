@@ -15,6 +15,7 @@ from ..cli_files import export_file_write
 from ..cli_help import CliGroup
 from ..extensions import db
 from ..i18n import SUPPORTED_LANGUAGES, rendering_in
+from ..messages import N_
 from ..numbers import fmt_index
 from .catalog import framework_catalog, framework_catalog_clear
 from .crosswalk import crosswalk_build, crosswalk_workbook
@@ -25,6 +26,9 @@ from .translations import translation_gaps
 
 framework_cli = CliGroup("framework", help="List, validate and export maturity frameworks.")
 
+#: Where a framework version comes from, in `flask framework list`.
+SOURCE_KINDS = {"file": N_("file %(label)s"), "upload": N_("upload %(label)s")}
+
 
 @framework_cli.command("list")
 def list_frameworks() -> None:
@@ -33,13 +37,18 @@ def list_frameworks() -> None:
     for key in sorted(catalog.versions):
         for fw in catalog.all_versions(key):
             source = catalog.source(fw)
-            where = f"{source.kind} {source.label}" if source else ""
-            if source and source.firm:
-                where += f" (firm {source.firm})"
-            click.echo(f"{fw.key}\t{fw.version}\t{len(fw.practices)} practices\tvalid\t{where}")
+            where = ""
+            if source:
+                where = _(SOURCE_KINDS[source.kind], label=source.label)
+                if source.firm:
+                    where = _("%(source)s (firm %(firm)s)", source=where, firm=source.firm)
+            practices = ngettext("%(num)d practice", "%(num)d practices", len(fw.practices))
+            valid = _("valid")  # outside the f-string: Babel does not extract inside one
+            click.echo(f"{fw.key}\t{fw.version}\t{practices}\t{valid}\t{where}")
     for result in catalog.invalid:
-        count = len(result.problems)
-        click.echo(f"{result.path}\tinvalid\t{count} problem{'s' if count != 1 else ''}")
+        problems = ngettext("%(num)d problem", "%(num)d problems", len(result.problems))
+        invalid = _("invalid")
+        click.echo(f"{result.path}\t{invalid}\t{problems}")
 
 
 @framework_cli.command("translations")
@@ -62,13 +71,14 @@ def translations(key: str | None, version: str | None) -> None:
                     continue
                 gaps = translation_gaps(fw, lang)
                 done = gaps.total - len(gaps.missing)
-                status = "complete" if gaps.complete else f"{len(gaps.missing)} missing"
-                click.echo(f"{fw.key}\t{fw.version}\t{lang}\t{done}/{gaps.total} texts\t{status}")
+                status = _("complete") if gaps.complete else _("%(count)d missing", count=len(gaps.missing))
+                texts = ngettext("%(done)d/%(num)d text", "%(done)d/%(num)d texts", gaps.total, done=done)
+                click.echo(f"{fw.key}\t{fw.version}\t{lang}\t{texts}\t{status}")
                 if gaps.practice_ids:
-                    click.echo(f"  practices: {', '.join(gaps.practice_ids)}")
+                    click.echo("  " + _("practices: %(ids)s", ids=", ".join(gaps.practice_ids)))
                 other = [p for p in gaps.missing if not p.startswith("practices.")]
                 if other:
-                    click.echo(f"  fields: {', '.join(other)}")
+                    click.echo("  " + _("fields: %(fields)s", fields=", ".join(other)))
     refused = [r for r in catalog.overlay_results if r.overlay is None]
     for result in refused:
         for problem in result.problems:
@@ -186,7 +196,7 @@ def crosswalk(key: str, model_key: str, version: str | None, out: Path | None, l
     try:
         table = crosswalk_build(framework=fw, model_key=model_key, lang=lang)
     except KeyError:
-        known = ", ".join(m.key for m in fw.reference_models) or "none"
+        known = ", ".join(m.key for m in fw.reference_models) or _("none")
         raise click.ClickException(
             _(
                 "%(key)s %(version)s has no reference model “%(model)s”. Known models: %(known)s.",
@@ -198,9 +208,17 @@ def crosswalk(key: str, model_key: str, version: str | None, out: Path | None, l
         ) from None
     click.echo(f"{table.model_title} · {fw.key} {fw.version}")
     for element in table.elements:
-        covering = ", ".join(pid for pid, _title in element.practices) or "NOT COVERED"
+        covering = ", ".join(pid for pid, _title in element.practices) or _("NOT COVERED")
         click.echo(f"{element.element_id}\t{element.title}\t{covering}")
-    click.echo(f"coverage: {table.n_covered}/{len(table.elements)} elements ({fmt_index(100 * table.coverage)}%)")
+    click.echo(
+        ngettext(
+            "coverage: %(covered)d/%(num)d element (%(percent)s%%)",
+            "coverage: %(covered)d/%(num)d elements (%(percent)s%%)",
+            len(table.elements),
+            covered=table.n_covered,
+            percent=fmt_index(100 * table.coverage),
+        )
+    )
     if out is not None:
         with rendering_in(lang):
             data = crosswalk_workbook(table)

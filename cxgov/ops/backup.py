@@ -270,7 +270,8 @@ def _print_counts(counts: dict[str, int]) -> None:
     width = max((len(name) for name in counts), default=5)
     for name, rows in counts.items():
         click.echo(f"  {name:<{width}}  {rows:>8}")
-    click.echo(f"  {_('total'):<{width}}  {sum(counts.values()):>8}")
+    total = _("total")  # outside the f-string: Babel does not extract a gettext call inside one
+    click.echo(f"  {total:<{width}}  {sum(counts.values()):>8}")
 
 
 @backup_cli.command("create")

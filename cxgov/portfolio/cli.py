@@ -68,8 +68,10 @@ def show_command(org_slug: str, period: str, industry: bool) -> None:
                 framework=view.framework,
             )
         )
+    # Outside the f-string: Babel does not extract a gettext call inside one.
     # TRANSLATORS: column heads of the benchmark table (value, percentile, quartile 1, median, quartile 3)
-    click.echo(f"{'':<32} {_('value'):>5} {_('pct'):>4} {_('Q1'):>4} {_('med'):>4} {_('Q3'):>4}")
+    heads = (_("value"), _("pct"), _("Q1"), _("med"), _("Q3"))
+    click.echo(f"{'':<32} {heads[0]:>5} {heads[1]:>4} {heads[2]:>4} {heads[3]:>4} {heads[4]:>4}")
     for p in (view.index, *view.dimensions):
         value = "–" if p.value is None else str(p.value)
         pct = "–" if p.percentile is None else str(p.percentile)

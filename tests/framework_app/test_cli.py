@@ -25,6 +25,20 @@ def test_list_prints_versions_then_invalid_files(runner, fw_dir, db):
     assert lines[2].startswith("broken.yaml\tinvalid\t") and lines[2].endswith(" problem")
     assert len(lines) == 3
 
+    result = runner.invoke(args=["framework", "list"], env={"CXGOV_LANG": "nb"})
+    lines = result.output.splitlines()
+    assert lines[0] == "cx-governance\t1.0\t42 praksiser\tgyldig\tfil cx-governance.yaml"
+    assert lines[1] == "cx-governance\t1.1\t42 praksiser\tgyldig\tlastet opp v11.yaml"
+    assert lines[2].startswith("broken.yaml\tugyldig\t") and lines[2].endswith(" problem")
+
+
+def test_translations_report_in_the_cli_language(runner, fw_dir):
+    fw_dir("cx-governance.yaml", SHIPPED_TEXT)
+    result = runner.invoke(args=["framework", "translations", "cx-governance"], env={"CXGOV_LANG": "da"})
+    lines = result.output.splitlines()
+    assert lines and all("tekster\t" in line for line in lines if line.startswith("cx-governance")), lines
+    assert "texts" not in result.output and "complete" not in result.output and "missing" not in result.output
+
 
 def test_validate_a_valid_file(runner):
     result = runner.invoke(args=["framework", "validate", str(SHIPPED)])

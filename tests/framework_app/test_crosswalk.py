@@ -40,6 +40,11 @@ def test_cli_prints_coverage_per_element(runner, with_11, tmp_path):
     sheet = openpyxl.load_workbook(out).active
     assert [c.value for c in sheet[1]] == ["Element", "Title", "Practices", "Covered"]
     assert sheet["A4"].value == "6.1" and sheet["D5"].value == "no"
+    result = runner.invoke(args=["framework", "crosswalk", "cx-governance", "--model", "iso-23592"],
+                           env={"CXGOV_LANG": "sv"})
+    lines = result.output.splitlines()
+    assert lines[4] == "6.2\tService innovation\tINTE TÄCKT"  # the element's title stays as published
+    assert lines[5] == "täckning: 3/4 element (75 %)"
 
 
 def test_cli_refuses_an_unknown_model_or_framework(runner, with_11):
