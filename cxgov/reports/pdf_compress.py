@@ -25,8 +25,14 @@ PYDYF_RELEASE = "0.13."
 
 
 def stream_data(self: pydyf.Stream) -> bytes:
-    """Return the stream's PDF bytes, as pydyf 0.13's ``Stream.data``, deflated at :data:`LEVEL`."""
-    stream = b"\n".join(pydyf._to_bytes(item) for item in self.stream)
+    """Return the stream's PDF bytes, as pydyf 0.13's ``Stream.data``, deflated at :data:`LEVEL`.
+
+    ``type(item) is bytes`` where pydyf asks ``isinstance(item, bytes)``: a bytes subclass
+    goes through pydyf's ``_to_bytes``, which returns it as it is, as ``join`` would.
+    """
+    # Most items are bytes already: the drawing operators (pydyf's own join calls a function per item).
+    to_bytes = pydyf._to_bytes
+    stream = b"\n".join([item if type(item) is bytes else to_bytes(item) for item in self.stream])
     extra = pydyf.Dictionary(self.extra.copy())
     if self.compress:
         extra["Filter"] = "/FlateDecode"

@@ -36,9 +36,18 @@ def element_lang_install() -> None:
         lang = None
         if element is not None and element.tag not in _DOCUMENT_TAGS:
             lang = element.get("lang")
-        for structure in original(box, *args):
-            if lang and "Lang" not in structure:
-                structure["Lang"] = pydyf.String(lang)
-            yield structure
+        if not lang:
+            # WeasyPrint's own generator, unwrapped: most elements have no lang of their own,
+            # and a wrapping generator per box re-yielded every structure element (8,800 boxes).
+            return original(box, *args)
+        return _with_lang(original(box, *args), lang)
 
     pdf_tags._build_box_tree = build_box_tree
+
+
+def _with_lang(structures: Iterator[Any], lang: str) -> Iterator[Any]:
+    """Yield ``structures``, each given ``/Lang`` unless it has its own."""
+    for structure in structures:
+        if "Lang" not in structure:
+            structure["Lang"] = pydyf.String(lang)
+        yield structure
