@@ -7,7 +7,9 @@ Run from the repository root (takes a few minutes; uses its own SQLite file):
 It builds the demo workspace, then measures for the demo organisation and for the same
 organisation grown to 1,000 touchpoints: the median time to build the report context, to
 render the HTML page and the PDF (warm process, --runs runs), the page count, peak memory,
-and the PDF time as a ratio to WeasyPrint rendering the same final HTML alone. Then it
+and the PDF time as a ratio to WeasyPrint rendering the same final HTML alone, and the PDF's
+CPU time by step (cascade, box tree, layout, drawing, writing the file, freeing the document,
+the garbage collector). Then it
 copies the demo's last closed quarter into 20 organisations and runs ``flask report batch``
 with one process and with every core, and times a cached PDF download. Wall-clock and CPU
 seconds are both printed: on a shared machine the CPU time is the steadier figure.
@@ -15,6 +17,7 @@ seconds are both printed: on a shared machine the CPU time is the steadier figur
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import statistics
@@ -117,6 +120,7 @@ def measure_org(app, org, cycle, runs: int, label: str) -> None:
         runs)
     line("WeasyPrint alone, same HTML", w_alone, c_alone,
          f"ratio {w_pdf / w_alone:.2f} wall, {c_pdf / c_alone:.2f} cpu")
+    phase_costs(html, context.cover.accent, runs)
     boxes = boxes_per_page(html, context.cover.accent)
     print(f"  boxes laid out per page             {statistics.mean(boxes):8.0f} mean, {max(boxes)} max "
           f"over {len(boxes)} pages (the steady figure beside the timings)")
@@ -134,6 +138,86 @@ def measure_org(app, org, cycle, runs: int, label: str) -> None:
     tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak Python memory during one PDF   {peak / 1e6:8.1f} MB   (process max RSS {rss:.0f} MB)")
+
+
+#: The steps of one render_document, each a function WeasyPrint 70's document module calls once
+#: (layout is a generator: its time is what the render takes besides the others).
+PHASES = (("get_all_computed_styles", "cascade (computed styles)"),
+          ("build_formatting_structure", "build the box tree"),
+          ("generate_pdf", "draw pages, fonts, tags"))
+
+
+def phase_costs(html: str, accent: str, runs: int) -> None:
+    """Print the CPU time of each step of one warm PDF render (median of ``runs``): what is not layout."""
+    import gc
+
+    import pydyf
+    import weasyprint.document as document
+
+    from cxgov.reports.render import render_document
+
+    spent: dict[str, float] = {}
+    saved = {name: getattr(document, name) for name, _ in PHASES}
+    saved_write = pydyf.PDF.write
+
+    def timing(label, function):
+        def timed_step(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - started
+        return timed_step
+
+    collector = {"started": 0.0}
+
+    def on_collect(phase, info):  # the cyclic garbage collector, whenever it runs during a render
+        if phase == "start":
+            collector["started"] = time.process_time()
+        else:
+            spent["garbage collector"] = spent.get("garbage collector", 0.0) + time.process_time() - collector["started"]
+
+    from cxgov.reports import pdf_garbage
+
+    saved_scope = pdf_garbage.render_scope
+
+    @contextlib.contextmanager
+    def timed_scope():  # its end cuts the document's cycles, and reference counting frees it
+        scope = saved_scope()
+        scope.__enter__()
+        try:
+            yield
+        finally:
+            started = time.process_time()
+            scope.__exit__(None, None, None)
+            spent["free the document"] = time.process_time() - started
+
+    pdf_garbage.render_scope = timed_scope
+    for name, label in PHASES:
+        setattr(document, name, timing(label, saved[name]))
+    pydyf.PDF.write = timing("write the file (serialise, deflate)", saved_write)
+    gc.callbacks.append(on_collect)
+    rows: dict[str, list[float]] = {}
+    try:
+        render_document(html, accent)
+        for _ in range(runs):
+            spent.clear()
+            started = time.process_time()
+            render_document(html, accent)
+            total = time.process_time() - started
+            spent["layout (the rest)"] = total - sum(spent.values())
+            spent["whole render"] = total
+            for label, seconds in spent.items():
+                rows.setdefault(label, []).append(seconds)
+    finally:
+        gc.callbacks.remove(on_collect)
+        pdf_garbage.render_scope = saved_scope
+        for name, _ in PHASES:
+            setattr(document, name, saved[name])
+        pydyf.PDF.write = saved_write
+    print("  PDF render by step (cpu, median)")
+    for label, seconds in rows.items():
+        print(f"    {label:<36} {statistics.median(seconds) * 1000:7.1f} ms")
 
 
 def boxes_per_page(html: str, accent: str) -> list[int]:
@@ -268,7 +352,7 @@ def measure_languages(app, org, cycle, runs: int) -> None:
         shown = "" if context.language == lang else f" (shown in {context.language})"
         same = "  = the demo row's document" if html == demo_html else ""
         print(f"  {lang}  context {context_times[lang] * 1000:4.0f} ms  PDF {statistics.median(walls[lang]) * 1000:6.0f} ms wall "
-              f"{statistics.median(cpus[lang]) * 1000:6.0f} ms cpu  {pages:3d} pages {len(pdf):>9,} bytes  "
+              f"{statistics.median(cpus[lang]) * 1000:6.0f} ms cpu ({min(cpus[lang]) * 1000:.0f}-{max(cpus[lang]) * 1000:.0f})  {pages:3d} pages {len(pdf):>9,} bytes  "
               f"boxes/page {statistics.mean(boxes):3.0f} mean {max(boxes):3d} max{shown}{same}")
     print(f"  (budget < 1.0 s warm in every language; {load_now()} at the end)")
 
