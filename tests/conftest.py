@@ -8,10 +8,12 @@ from __future__ import annotations
 import atexit
 import contextlib
 import gc
+import hashlib
 import os
 import resource
 import shutil
 import tempfile
+from collections import OrderedDict
 from itertools import count
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -123,27 +125,57 @@ def _memoise_rule_parsing() -> None:
 _memoise_rule_parsing()
 
 
+#: Catalogues built with uploads that are kept for the next tests (the latest ones used).
+_CATALOGUES_WITH_UPLOADS_KEPT = 8
+
+
 def _memoise_framework_directories() -> None:
-    """Let every test app reuse the catalogue built from an unchanged framework directory.
+    """Let every test app reuse the catalogue built from the same framework files and uploads.
 
     The app keeps its catalogue for its lifetime; a test gets a new app, and reading the
     shipped frameworks and their translation overlays (pure-Python YAML with line numbers
     for the messages) takes about 0.5 s of CPU: the tenancy matrix alone rebuilt it for each
-    of its 200 endpoints. A catalogue with uploads is built afresh every time (uploads live in
-    the test's database); one from files only is reused while every file in the directory has
-    the same name, size and modification time (the app's own cache key, so a test that edits a
-    framework file gets a new catalogue, as the app would).
+    of its 200 endpoints. A catalogue is made of what the build reads: the name and bytes of
+    each framework file in the directory (it names files by their name only, never by their
+    folder) and, with uploads, each upload's id, file name, firm and YAML text. So it is reused
+    for the same files in another folder: tests that copy the shipped files into a temporary
+    folder of their own (tests/cycles/test_versions.py, 36 tests) built the same catalogue each
+    time. A test that edits a file or uploads another framework gets a new one. The files'
+    bytes are read again only when a file's name, size or modification time changed (the app's
+    own cache key). Catalogues with uploads are many and different: only the last few are kept.
     """
-    built: dict[tuple[str, Any], Any] = {}
+    by_signature: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
+    built: dict[tuple[Any, ...], Any] = {}
+    with_uploads: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
+    def files_read(path: Path) -> tuple[Any, ...] | None:
+        signature = (str(path.resolve()), framework_catalog_module._directory_signature(path))
+        if signature not in by_signature:
+            try:
+                by_signature[signature] = tuple(
+                    (file.name, hashlib.sha256(file.read_bytes()).digest())
+                    for file in sorted(path.iterdir())
+                    if file.suffix.lower() in framework_catalog_module.FRAMEWORK_SUFFIXES and file.is_file())
+            except OSError:  # the build reports an unreadable folder or file: not kept
+                by_signature[signature] = None
+        return by_signature[signature]
 
     def memoised(directory: str | Path, uploads: list[Any]) -> Any:
-        if uploads:
+        files = files_read(Path(directory))
+        if files is None:
             return build_catalog(directory, uploads)
-        path = Path(directory)
-        key = (str(path.resolve()), framework_catalog_module._directory_signature(path))
-        catalog = built.get(key)
+        if not uploads:
+            catalog = built.get(files)
+            if catalog is None:
+                catalog = built[files] = build_catalog(directory, uploads)
+            return catalog
+        key = (files, tuple((upload.id, upload.filename, upload.firm, upload.yaml_text) for upload in uploads))
+        catalog = with_uploads.pop(key, None)
         if catalog is None:
-            catalog = built[key] = build_catalog(directory, uploads)
+            catalog = build_catalog(directory, uploads)
+        with_uploads[key] = catalog
+        while len(with_uploads) > _CATALOGUES_WITH_UPLOADS_KEPT:
+            with_uploads.popitem(last=False)
         return catalog
 
     build_catalog = framework_catalog_module.build_catalog
