@@ -45,7 +45,8 @@ def list_actions(org_slug: str, status: str | None, overdue: bool) -> None:
     org = _org(org_slug)
     today = date.today()
     for action in actions_list(org.id, ActionFilters(status=status, overdue=overdue), today):
-        late = " OVERDUE" if action.is_overdue(today) else ""
+        # The status is the code --status takes (syntax); the overdue flag is a word.
+        late = " " + _("OVERDUE") if action.is_overdue(today) else ""
         click.echo(
             "\t".join(
                 [

@@ -378,6 +378,8 @@ def test_cli_list_and_export(runner, org, tmp_path):
     lines = out.output.strip().splitlines()
     assert lines[0].split("\t")[:4] == ["A2", "planned OVERDUE", "Karin", (TODAY - timedelta(days=2)).isoformat()]
     assert lines[1].split("\t")[:3] == ["B3", "planned", "-"]
+    out = runner.invoke(args=["action", "list", org.slug], env={"CXGOV_LANG": "da"})
+    assert out.output.splitlines()[0].split("\t")[1] == "planned FORSINKET"  # the code as --status takes it
     out = runner.invoke(args=["action", "list", org.slug, "--overdue"])
     assert len(out.output.strip().splitlines()) == 1
     out = runner.invoke(args=["action", "list", org.slug, "--status", "done"])
