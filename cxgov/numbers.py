@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import TypeGuard
 
 from babel.core import UnknownLocaleError
-from babel.numbers import get_decimal_symbol, get_minus_sign_symbol
+from babel.numbers import format_decimal, get_decimal_symbol, get_minus_sign_symbol
 from flask_babel import get_locale
 
 DASH = "\u2013"  #: shown for a missing figure
@@ -83,6 +83,15 @@ def fmt_number(value: float | None, digits: int = 1, lang: str | None = None) ->
     if rounded == 0:
         rounded = 0.0  # never "-0.0"
     return localize_digits(f"{rounded:.{digits}f}", lang)
+
+
+def fmt_count(value: int, lang: str | None = None) -> str:
+    """Format a whole count (bytes, rows) with the reader's digit grouping: 155 798 in sv and nb,
+    155.798 in da, 155,798 in English."""
+    try:
+        return format_decimal(value, locale=display_language(lang))
+    except (UnknownLocaleError, ValueError):
+        return f"{value:,}"
 
 
 def fmt_level(value: float | None, lang: str | None = None) -> str:

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cxgov import charts
-from cxgov.numbers import change_direction, fmt_index, fmt_level, fmt_number, fmt_signed, round_half_up
+from cxgov.numbers import change_direction, fmt_count, fmt_index, fmt_level, fmt_number, fmt_signed, round_half_up
 from cxgov.reports import context as report_context
 
 
@@ -132,3 +132,11 @@ def test_the_rendered_language_decides_without_an_argument(app):
             assert ">2,3<" in str(charts.gauge(2.25, max_value=5))
             assert app.jinja_env.from_string("{{ 2.25|num }} {{ -1.25|signed(1) }}").render() == "2,3 \u22121,3"
         assert fmt_level(2.25) == "2.3"
+
+
+def test_counts_are_grouped_the_reader_s_way():
+    assert fmt_count(155798, "en") == "155,798"
+    assert fmt_count(155798, "da") == "155.798"
+    assert fmt_count(155798, "sv") == "155\u00a0798"
+    assert fmt_count(155798, "nb") == "155\u00a0798"
+    assert fmt_count(999, "sv") == "999"

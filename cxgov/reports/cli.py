@@ -26,6 +26,7 @@ from ..cli_help import CliGroup
 from ..cycles.models import Cycle, period_valid
 from ..extensions import db
 from ..i18n import current_language, lang_option, rendering_in
+from ..numbers import fmt_count, fmt_number
 from ..orgs.models import Organisation
 from ..orgs.services import org_by_slug
 from .render import pdf_style, render_pdf_pages, report_html_class
@@ -87,8 +88,8 @@ def _write_report(output: str, data: bytes, *, started: float, what: str) -> Non
             "%(file)s: %(size)s bytes in %(seconds)s s",
             len(data),
             file=output,
-            size=f"{len(data):,}",
-            seconds=f"{time.perf_counter() - started:.2f}",
+            size=fmt_count(len(data)),
+            seconds=fmt_number(time.perf_counter() - started, 2),
         )
     )
 

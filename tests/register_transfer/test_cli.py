@@ -71,6 +71,10 @@ def test_export_writes_a_workbook_or_one_csv(db, runner, make_org, tmp_path):
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(io.BytesIO(out.read_bytes()))
     assert book["Touchpoints"].max_row == 3
+    size = out.stat().st_size
+    assert f"({size:,} bytes)" in result.output  # English grouping: 12,345
+    result = runner.invoke(args=["register", "export", org.slug, str(out)], env={"CXGOV_LANG": "da"})
+    assert f"({size:,} bytes)".replace(",", ".") in result.output, result.output  # Danish: 12.345
     csv_out = tmp_path / "people.csv"
     assert runner.invoke(args=["register", "export", org.slug, str(csv_out)]).exit_code == 1
     result = runner.invoke(args=["register", "export", org.slug, str(csv_out), "--table", "people"])

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ...cli_help import CliCommand
 from ...extensions import db
+from ...numbers import fmt_count
 from ...i18n import lang_option
 from ...orgs.models import Organisation
 from ...orgs.services import org_by_slug
@@ -132,6 +133,6 @@ def export_command(org_slug: str, out: Path, table: str | None, lang: str | None
             "Wrote %(file)s (%(size)s bytes).",
             len(data),
             file=out,
-            size=f"{len(data):,}",
+            size=fmt_count(len(data)),
         )
     )
