@@ -1,6 +1,8 @@
 """Report PDFs laid out in the low-priority helper process (gunicorn's setting)."""
+
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import time
@@ -48,8 +50,11 @@ def test_pdf_is_laid_out_in_a_niced_helper_that_is_replaced_when_it_dies(client,
 
     os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}") \
-            and "Z" not in open(f"/proc/{pid}/stat").read().split()[2]:
+    while (
+        time.monotonic() < deadline
+        and os.path.exists(f"/proc/{pid}")
+        and "Z" not in open(f"/proc/{pid}/stat").read().split()[2]
+    ):
         time.sleep(0.05)
     org.brand_firm_name = "Nordic Brand Partners"  # a change, so the PDF is rendered again
     db.session.commit()
@@ -75,6 +80,8 @@ def test_a_starting_worker_starts_and_warms_its_helper(app, helper_on, monkeypat
     # The warm-up was the helper's first job: it has loaded fonts, stylesheets and layout code.
     assert helper._pool.submit(helper._warm, "#1f5f8b").result(timeout=120) > 1000
     assert _helper_pid() == pid
+    # What the warm-up loaded is frozen: a full collection never walks it again.
+    assert helper._pool.submit(gc.get_freeze_count).result(timeout=60) > 10_000
 
 
 def test_without_the_helper_setting_warming_does_nothing(app):
