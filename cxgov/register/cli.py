@@ -6,6 +6,7 @@ from datetime import date
 
 import click
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from ..cli_help import CliGroup
 from ..orgs.services import org_by_slug
@@ -13,8 +14,6 @@ from .health import register_health
 from .transfer.cli import export_command, import_command
 
 register_cli = CliGroup("register", help="The governance register: health checks, import and export.")
-
-STATUS_WORDS = {"ok": "PASS", "warn": "WARN", "fail": "FAIL", "na": "N/A "}
 
 
 @register_cli.command("health")
@@ -27,8 +26,17 @@ def health_command(org_slug: str, details: bool) -> None:
         raise click.ClickException(_("No organisation “%(slug)s”.", slug=org_slug))
     report = register_health(org, date.today())
     width = max(len(r.key) for r in report.results)
+    # A check's status in the CLI's language (the score line's "pass, warn, fail"); its key stays the code.
+    words = {
+        "ok": _("PASS"),
+        "warn": _("WARN"),
+        "fail": _("FAIL"),
+        "na": pgettext("register health", "N/A"),  # not enough data ("N/A" alone means not applicable)
+    }
+    word_width = max(len(word) for word in words.values())
     for result in report.results:
-        click.echo(f"{STATUS_WORDS[result.status]}  {result.key:<{width}}  {result.count:>4}  {result.detail}")
+        status = words[result.status]
+        click.echo(f"{status:<{word_width}}  {result.key:<{width}}  {result.count:>4}  {result.detail}")
         if details:
             for row in result.offending:
                 click.echo(f"{'':>6}- {row.kind} {row.id}: {row.label}")

@@ -395,6 +395,11 @@ def test_cli_register_health_prints_checks_and_score(runner, org, reg):
     assert len(result.output.strip().splitlines()) == 15
     missing = runner.invoke(args=["register", "health", "no-such-org"])
     assert missing.exit_code != 0 and "No organisation" in missing.output
+    danish = runner.invoke(args=["register", "health", "nordlys"], env={"CXGOV_LANG": "da"})
+    lines = [line.split() for line in danish.output.splitlines()]
+    assert ["FEJLER", "sponsor"] in [words[:2] for words in lines], danish.output
+    assert ["BESTÅET", "service_promise"] in [words[:2] for words in lines]
+    assert "FAIL" not in danish.output and "PASS" not in danish.output
 
 
 def test_an_inactive_person_who_still_owns_things_can_hand_them_over(client, login, make_member, org, reg):
