@@ -36,7 +36,7 @@ lint: install
 ## browser tests); fails when either fails. Prints the ten slowest tests by wall time and by CPU
 ## time (the fair figure on a busy machine), then the linters' output.
 test: install catalogues system-deps
-	VENV=$(VENV) bash scripts/test -n 2 --dist load --durations=10 --cpu-durations=10 $(PYTEST_ARGS)
+	VENV=$(VENV) bash scripts/test -n 2 --dist loadgroup --durations=10 --cpu-durations=10 $(PYTEST_ARGS)
 
 ## Chromium for the browser tests, poppler for PDF checks, fonts for reports (Debian packages).
 system-deps:

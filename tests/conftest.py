@@ -39,6 +39,7 @@ from cxgov.framework import catalog as framework_catalog_module
 from cxgov.orgs.models import Membership, Organisation, Role
 from cxgov.reports import helper as report_helper
 from cxgov.reports import services as report_services
+from tests.schedule import SameProcessScheduling
 
 # Timing deadlines make property tests flaky on a loaded 2-core CI machine; speed is
 # measured by bench/, not by tests.
@@ -520,6 +521,15 @@ def login_as(client, user: User) -> None:
 @pytest.fixture
 def login():
     return login_as
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` (make test): tests that share a costly per-process fixture run in one
+    process; see tests/schedule.py."""
+    if config.getvalue("dist") == "loadgroup":
+        return SameProcessScheduling(config, log)
+    return None
 
 
 def pytest_addoption(parser):
