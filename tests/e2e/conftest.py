@@ -45,6 +45,8 @@ expect.set_options(timeout=ACTION_TIMEOUT_MS)
 #: no-English crawls and the browser flows that render PDFs. pytest collects tests/e2e and
 #: tests/i18n somewhere in the middle; started there, one of them could still be running on one
 #: xdist worker while the other has nothing left. Run first, the short tests fill in behind them.
+#: (make test's --dist loadgroup deals tests/schedule.py's sets out first, as whole units; this
+#: order holds within them and for every other test.)
 SLOW_FIRST = (
     "tests/e2e/test_accessibility.py::test_every_page_passes_axe",
     "tests/i18n/test_untranslated_pages.py::",
