@@ -8,6 +8,7 @@ import threading
 from dataclasses import replace
 
 import pytest
+from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from cxgov.reports import render
@@ -286,6 +287,19 @@ def test_appendix_b_figures_start_past_the_title_column_and_give_its_width_back(
         assert nums.content_box_x() == pytest.approx(row.content_box_x() + row.width + 8.7 * em, abs=0.05)
         # the tick's margins, written to three decimals, leave the run 0.13 px short either way
         assert pid.position_x == pytest.approx(row.content_box_x(), abs=0.25)
+
+
+def test_pdf_font_has_tabular_digits_without_asking():
+    """report-pdf.css drops font-variant-numeric: tabular-nums (a font-feature setting on every
+    number's text for WeasyPrint): that is only right while the PDF's fonts have digits of one width
+    and no "tnum" feature that would change them."""
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
+        font = TTFont(render.STATIC_ROOT / "fonts" / name, lazy=True)
+        features = {record.FeatureTag for record in font["GSUB"].table.FeatureList.FeatureRecord}
+        assert "tnum" not in features
+        advances = {font["hmtx"][font.getBestCmap()[ord(digit)]][0] for digit in "0123456789"}
+        assert len(advances) == 1, name
+    assert "font-variant-numeric: normal" in render.pdf_css_text("#123456")
 
 
 def test_lighter_ua_stylesheet_drops_only_the_universal_pseudo_element_rules():
