@@ -272,7 +272,32 @@ def _share_compiled_sql() -> None:
 _share_compiled_sql()
 
 TEST_PASSWORD = "correct horse battery"
-_TMP = Path(tempfile.mkdtemp(prefix="cxgov-tests-"))
+#: Free room the memory-backed folder needs before the tests put their files there.
+_MEMORY_FOLDER_ROOM = 2 * 1024**3
+
+
+def _memory_backed_folder() -> str | None:
+    """Return /dev/shm when it is a writable memory file system with room, else None (the default).
+
+    The tests' SQLite databases and temporary files went to /tmp, on the disk here: SQLite waits
+    for the disk when a connection closes (the last one checkpoints the write-ahead log, which
+    syncs) and writes every commit through the file system. Measured on this machine at load
+    ~15, per connection closed 16.9 ms of wall time in /tmp and 0.05 ms in /dev/shm; five
+    commits 11.2 ms against 0.08 ms, and five times the CPU. Every test closes its app's
+    connections and commits several times. A small /dev/shm (a container's is 64 MB by
+    default) is not used: the files of a test process take about 60 MB.
+    """
+    folder = "/dev/shm"
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return None
+    if not os.access(folder, os.W_OK | os.X_OK) or stats.f_bavail * stats.f_frsize < _MEMORY_FOLDER_ROOM:
+        return None
+    return folder
+
+
+_TMP = Path(tempfile.mkdtemp(prefix="cxgov-tests-", dir=_memory_backed_folder()))
 atexit.register(shutil.rmtree, _TMP, True)  # every temporary file of the run lives here
 # The heavy-work slots (cxgov/ops/limits.py) are lock files in the temporary directory, shared
 # by every process of the host on purpose. For tests that meant one PDF at a time across both
