@@ -27,6 +27,16 @@ def test_login_and_logout(client, make_org, make_member):
     assert client.get(f"/o/{org.slug}/").status_code == 302  # back to the login page
 
 
+def test_the_production_hash_method_hashes_with_scrypt_and_logs_in(app, client, make_org, make_member):
+    # Every other test hashes with the tests' cheap method (tests/conftest.py); this one with the
+    # app's own default, end to end through the login form.
+    del app.config["PASSWORD_HASH_METHOD"]
+    user = make_member(make_org(), Role.SPONSOR)
+    assert user.password_hash.startswith("scrypt:")
+    assert log_in(client, user.email, "not the password").status_code == 200
+    assert log_in(client, user.email).status_code == 302
+
+
 def test_wrong_password_is_refused_and_logged(client, make_user, db):
     user = make_user()
     response = log_in(client, user.email, "wrong password!!")
