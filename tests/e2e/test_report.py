@@ -1,13 +1,11 @@
 """A consultant opens a client's gap report in the browser, downloads its PDF and turns a gap into an action."""
 from __future__ import annotations
 
-import io
 import re
-
-from pypdf import PdfReader
 
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import PDF_TIMEOUT_MS, log_in, next_page_loaded
+from tests.pdftext import pdftotext
 from tests.reports.test_routes import setup  # noqa: F401 (the fixture)
 
 
@@ -37,7 +35,7 @@ def test_report_page_pdf_download_and_gap_to_action(live_server, page, setup):  
     assert download.suggested_filename == f"{slug}-{period}-report.pdf"
     data = open(download.path(), "rb").read()
     assert data.startswith(b"%PDF")
-    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    text = pdftotext(data)
     assert "Ålesund Kraft ÆØÅ" in text and "Prioritised gaps" in text
 
     # A gap on the report becomes an action in one click.
