@@ -94,6 +94,20 @@ def fmt_count(value: int, lang: str | None = None) -> str:
         return f"{value:,}"
 
 
+class ReaderCount:
+    """A count that takes the reader's digit grouping when the message holding it is rendered.
+
+    A lazy message (``_l(..., n=ReaderCount(50000))``) is formatted in the language of whoever
+    reads it, a page in Swedish or the English security log, so the count must not be formatted
+    when the message is made."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return fmt_count(self.value)
+
+
 def fmt_level(value: float | None, lang: str | None = None) -> str:
     """Format a level on the 1-5 scale (or a gap, or a priority) with one decimal."""
     return fmt_number(value, 1, lang)

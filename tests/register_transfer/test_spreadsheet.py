@@ -216,3 +216,18 @@ def test_too_wide_files_are_refused():
 def test_role_ending_before_it_starts_is_refused():
     data = "person_email,role,since,until\r\na@example.com,ambassador,2026-02-01,2026-01-31\r\n".encode()
     assert cell_errors(data, "cx_roles.csv") == [(2, "until", "The end date cannot be before the start date.")]
+
+
+def test_a_refusals_limit_is_grouped_the_readers_way(app):
+    """The limit in a refusal takes the reader's digit grouping when the message is read: the
+    Swedish page says 50 000, the English security log 50,000 (it was fixed at 50,000)."""
+    from flask_babel import force_locale
+
+    from cxgov.audit import log_text
+
+    many = "email,name\r\n" + "".join(f"p{n}@example.com,P\r\n" for n in range(s.MAX_ROWS + 1))
+    with pytest.raises(s.SpreadsheetError) as info:
+        s.read_file(many.encode(), filename="people.csv")
+    with app.test_request_context(), force_locale("sv"):
+        assert "50\u00a0000 rader" in str(info.value)
+        assert "50,000 rows" in log_text(info.value)

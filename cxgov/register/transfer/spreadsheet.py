@@ -32,6 +32,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
 
 from ...messages import translations_of
+from ...numbers import ReaderCount
 from ...validators import is_email, normalise_email
 from ...sheets import CSV_FALSE as CSV_FALSE  # re-exported: the register's CSV words
 from ...sheets import CSV_TRUE as CSV_TRUE
@@ -373,7 +374,9 @@ def read_file(data: bytes, *, filename: str = "", table: str | None = None) -> P
     else:
         parsed = _read_csv(data, filename=filename, table=table)
     if parsed.row_count > MAX_ROWS:
-        raise SpreadsheetError(_l("The file has more than %(n)s rows; split it into smaller files.", n=f"{MAX_ROWS:,}"))
+        raise SpreadsheetError(
+            _l("The file has more than %(n)s rows; split it into smaller files.", n=ReaderCount(MAX_ROWS))
+        )
     for sheet in parsed.sheets:
         for number, cells in sheet.rows:
             if any(len(str(cell)) > MAX_CELL_CHARS for cell in cells):
@@ -383,7 +386,7 @@ def read_file(data: bytes, *, filename: str = "", table: str | None = None) -> P
                         "the longest register text is 10,000.",
                         row=number,
                         sheet=sheet.sheet,
-                        n=f"{MAX_CELL_CHARS:,}",
+                        n=ReaderCount(MAX_CELL_CHARS),
                     )
                 )
     return parsed
@@ -449,7 +452,7 @@ def _read_csv(data: bytes, *, filename: str, table: str | None) -> ParsedFile:
         raise SpreadsheetError(
             _l(
                 "The CSV header line is longer than %(n)s characters; a register header names at most 11 columns.",
-                n=f"{MAX_HEADER_CHARS:,}",
+                n=ReaderCount(MAX_HEADER_CHARS),
             )
         )
     delimiter = _sniff_delimiter(first_line)
