@@ -7,16 +7,16 @@ the mail sender in a background thread (in production, cron runs ``flask mail se
 """
 from __future__ import annotations
 
-import argparse
 import logging
 import threading
 import time
 
+import click
 from flask_migrate import upgrade
 
 from cxgov import create_app
 from cxgov.cycles.invitations import reminders_scheduled_queue
-from cxgov.cli_help import cli_gettext
+from cxgov.cli_help import CliCommand, cli_gettext, click_messages_install
 from cxgov.demo import database_is_empty, demo_banner, demo_create, demo_exists, running_at
 from cxgov.extensions import db
 from cxgov.mail.services import mail_send_pending
@@ -44,39 +44,37 @@ def mail_sender_loop(app) -> None:
         time.sleep(MAIL_INTERVAL)
 
 
-def main() -> None:
-    # In the command line's language (CXGOV_LANG, else the shell's locale), as the flask commands;
-    # babel.cfg extracts this file's N_() texts.
-    parser = argparse.ArgumentParser(description=cli_gettext(N_("Run cxgov locally.")))
-    parser.add_argument("--host", default="127.0.0.1", help=cli_gettext(N_("The interface to bind to.")))
-    parser.add_argument("--port", type=int, default=5000, help=cli_gettext(N_("The port to bind to.")))
-    parser.add_argument("--no-demo", action="store_true",
-                        help=cli_gettext(N_("do not create the demo workspace")))
-    parser.add_argument("--no-mail-sender", action="store_true",
-                        help=cli_gettext(N_("do not send queued mail from this process (cron does it)")))
-    args = parser.parse_args()
-
+# A click command, as the flask commands are, so its whole help page (usage, option names, the
+# types, errors) is in the command line's language (CXGOV_LANG, else the shell's locale);
+# CliCommand translates the N_() texts when shown, and babel.cfg extracts them from this file.
+@click.command(cls=CliCommand, help=N_("Run cxgov locally."))
+@click.option("--host", default="127.0.0.1", show_default=True, help=N_("The interface to bind to."))
+@click.option("--port", type=int, default=5000, show_default=True, help=N_("The port to bind to."))
+@click.option("--no-demo", is_flag=True, help=N_("do not create the demo workspace"))
+@click.option("--no-mail-sender", is_flag=True, help=N_("do not send queued mail from this process (cron does it)"))
+def main(host: str, port: int, no_demo: bool, no_mail_sender: bool) -> None:
     app = create_app()
     # Links in mail sent by the sender thread (outside any request) point here.
-    app.config["BASE_URL"] = app.config.get("BASE_URL") or f"http://{args.host}:{args.port}"
+    app.config["BASE_URL"] = app.config.get("BASE_URL") or f"http://{host}:{port}"
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("werkzeug").addFilter(RedactingFilter())
     with app.app_context():
         upgrade()
-        if not args.no_demo and database_is_empty():
+        if not no_demo and database_is_empty():
             print(cli_gettext(N_("Creating the demo workspace (first start)...")), flush=True)
             demo_create()
             db.session.commit()
         has_demo = demo_exists()
-    base_url = f"http://{args.host}:{args.port}"
+    base_url = f"http://{host}:{port}"
     if has_demo:
         print(demo_banner(base_url), flush=True)
     else:
         print(running_at(base_url), flush=True)
-    if not args.no_mail_sender:
+    if not no_mail_sender:
         threading.Thread(target=mail_sender_loop, args=(app,), name="mail-sender", daemon=True).start()
-    app.run(host=args.host, port=args.port, debug=False, threaded=True)
+    app.run(host=host, port=port, debug=False, threaded=True)
 
 
 if __name__ == "__main__":
+    click_messages_install()
     main()

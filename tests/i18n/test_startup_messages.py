@@ -45,3 +45,7 @@ def test_run_py_help_is_in_the_cli_language():
     assert "Kjør cxgov lokalt." in done.stdout
     assert "ikke opprett demoarbeidsområdet" in done.stdout
     assert "Porten serveren lytter på." in done.stdout
+    # click's own words too (argparse's "usage:", "options:" and its --help line stayed English)
+    assert done.stdout.startswith("Bruk: run.py"), done.stdout
+    assert "usage" not in done.stdout.lower() and "options" not in done.stdout.lower()
+    assert "HELTALL" in done.stdout
