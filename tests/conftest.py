@@ -25,7 +25,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from jinja2 import BytecodeCache, Environment
 from jinja2.bccache import Bucket
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.util import LRUCache
@@ -249,7 +249,8 @@ def _share_compiled_sql() -> None:
     compiled every statement it ran again (Core and ORM compilation, about 25 statements in a
     test that logs in and opens one page: 18 of its 55 ms of CPU). The engines of the apps on
     one database (same URL and engine options) now share the first one's dialect and compiled
-    cache, as the threads of one production process share their one engine's. Each engine keeps
+    cache (once that engine has connected, so the dialect is initialised), as the threads of one
+    production process share their one engine's. Each engine keeps
     its own pool, connections and event listeners (the SQLite pragmas, BEGIN IMMEDIATE), and its
     own dialect still sets up each new connection (the pool's connect handlers were made with it).
     """
@@ -261,9 +262,19 @@ def _share_compiled_sql() -> None:
         engine = make_engine(self, bind_key, options, app)
         key = (engine.url.render_as_string(hide_password=False),
                repr(sorted((name, value) for name, value in options.items() if name != "url")))
-        if key not in shared:
-            shared[key] = (engine.dialect, LRUCache(_COMPILED_SQL_PER_DATABASE))
-        engine.dialect, engine._compiled_cache = shared[key]
+        if key in shared:
+            engine.dialect, engine._compiled_cache = shared[key]
+            return engine
+        engine._compiled_cache = LRUCache(_COMPILED_SQL_PER_DATABASE)
+
+        # Only a dialect that has connected is shared: SQLAlchemy initialises a dialect (server
+        # version, default schema and isolation level) in a first-connect handler bound to the
+        # engine it was made for, so a first engine that never connects (an app built at
+        # collection time only for its URL map) would hand every later engine a blank dialect.
+        def share_once_connected(_connection: Any) -> None:
+            shared.setdefault(key, (engine.dialect, engine._compiled_cache))
+
+        event.listen(engine, "engine_connect", share_once_connected, once=True)
         return engine
 
     SQLAlchemyExtension._make_engine = make_sharing_engine  # type: ignore[method-assign]

@@ -3,7 +3,7 @@
 Test apps on one database share their engines' compiled SQL, not their connections."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, text
 
 from cxgov.auth.models import User
 from cxgov.orgs.models import Organisation
@@ -41,6 +41,26 @@ def test_a_sequence_moved_by_a_rolled_back_insert_alone_starts_at_1_again(db):
     db.session.add(organisation)
     db.session.commit()
     assert organisation.id == 1
+
+
+def test_the_dialect_apps_share_is_one_that_has_connected(tmp_path):
+    """An app whose engine never connects (one built at collection time for its URL map) must not
+    hand later engines its dialect: SQLAlchemy initialises a dialect only on its own engine's first
+    connection, so every later app would run on a blank one (no server version, no schema)."""
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    make_test_app(SQLALCHEMY_DATABASE_URI=url)  # never connects
+    later = make_test_app(SQLALCHEMY_DATABASE_URI=url)
+    with later.app_context():
+        with db_extension.engine.connect() as connection:
+            connection.execute(text("select 1"))
+        dialect = db_extension.engine.dialect
+        assert dialect.server_version_info is not None
+        assert dialect.default_schema_name == "main"
+        db_extension.engine.dispose()
+    third = make_test_app(SQLALCHEMY_DATABASE_URI=url)
+    with third.app_context():
+        assert db_extension.engine.dialect is dialect
+        db_extension.engine.dispose()
 
 
 def test_apps_on_one_database_share_compiled_sql_and_keep_their_own_connections(app, tmp_path):
