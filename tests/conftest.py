@@ -37,6 +37,7 @@ from cxgov.catalogues import catalogues_compile
 from cxgov.extensions import db as _db
 from cxgov.framework import catalog as framework_catalog_module
 from cxgov.orgs.models import Membership, Organisation, Role
+from cxgov.reports import background as report_background
 from cxgov.reports import helper as report_helper
 from cxgov.reports import services as report_services
 from tests.schedule import SameProcessScheduling
@@ -456,9 +457,22 @@ def app(_schema, request) -> Iterator[Any]:
     application = make_test_app(**(marker.kwargs if marker else {}))
     with application.app_context():
         yield application
+        _report_layouts_wait()
         _db.session.remove()
         _empty_all_tables()
         _db.engine.dispose()
+
+
+def _report_layouts_wait() -> None:
+    """Wait for the PDF layouts a test queued in the background (issuing without REPORT_RENDER_SYNC).
+
+    A layout still running after its test ended stored its PDF into the next test's version with
+    the same id (ids start at 1 again), a failure in an unrelated test. The pool has one worker,
+    so a no-op queued behind the layouts runs when they are done.
+    """
+    executor = report_background._executor
+    if executor is not None:
+        executor.submit(lambda: None).result(timeout=300)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from cxgov.cycles.models import Answer, Cycle
 from cxgov.extensions import db
 from cxgov.register.models import Person
 from cxgov.reports.models import ReportVersion
-from tests.conftest import login_as
+from tests.conftest import _report_layouts_wait, login_as
 from tests.pdftext import pdftotext
 from tests.report_stand_ins import use_layout_as_document
 
@@ -174,3 +174,16 @@ def test_a_pdf_still_being_laid_out_shows_progress_then_the_pdf(client, demo_q3,
     assert db.session.get(ReportVersion, version.id).pdf == ready.data
     assert ready.data == issued_pdf  # the stored version's own document, laid out again
     assert client.get(f"{base}/v1/report.pdf").data == ready.data
+
+
+def test_the_test_app_waits_for_a_background_layout_before_it_is_torn_down(client, demo_q3, monkeypatch):
+    """Issuing without REPORT_RENDER_SYNC lays the PDF out on the background worker; the app
+    fixture's teardown waits for it. A layout that outlived its test stored its PDF into the next
+    test's version with the same id (review-8 F1b)."""
+    use_layout_as_document(monkeypatch)
+    _context, cycle, base = demo_q3
+    assert client.post(f"{base}/issue").status_code == 302
+    _report_layouts_wait()
+    db.session.expire_all()
+    version = db.session.scalar(select(ReportVersion).where(ReportVersion.cycle_id == cycle.id))
+    assert version.pdf is not None and version.pdf.startswith(b"%PDF")
