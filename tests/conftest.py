@@ -309,8 +309,26 @@ def _memory_backed_folder() -> str | None:
     return folder
 
 
+def _killed_runs_folders_remove(parent: Path) -> None:
+    """Remove the folders of test processes that were killed before their atexit ran.
+
+    In /dev/shm such a folder (about 60 MB) would hold memory until the machine restarts. Each
+    folder names its process in a ``pid`` file; one whose process is gone is removed.
+    """
+    for folder in parent.glob("cxgov-tests-*"):
+        try:
+            pid = int((folder / "pid").read_text())
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (OSError, ValueError):  # no pid file yet, or another user's process: left alone
+            continue
+
+
 _TMP = Path(tempfile.mkdtemp(prefix="cxgov-tests-", dir=_memory_backed_folder()))
 atexit.register(shutil.rmtree, _TMP, True)  # every temporary file of the run lives here
+(_TMP / "pid").write_text(str(os.getpid()))
+_killed_runs_folders_remove(_TMP.parent)
 # The heavy-work slots (cxgov/ops/limits.py) are lock files in the temporary directory, shared
 # by every process of the host on purpose. For tests that meant one PDF at a time across both
 # xdist workers and every other checkout's test run on the machine: a render waited up to

@@ -90,3 +90,20 @@ def test_apps_on_one_database_share_compiled_sql_and_keep_their_own_connections(
     assert len(first_engine._compiled_cache) == compiled
     later_engine.dispose()
     other_engine.dispose()
+
+
+def test_a_killed_test_process_folder_is_removed_and_a_live_ones_kept(tmp_path):
+    """A test process killed before its atexit left its temporary folder in /dev/shm, i.e. in memory."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import _killed_runs_folders_remove
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    for name, pid in (("cxgov-tests-killed", gone.stdout.strip()), ("cxgov-tests-alive", str(os.getpid()))):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "pid").write_text(pid)
+    (tmp_path / "cxgov-tests-starting").mkdir()  # its process has not written its pid yet
+    _killed_runs_folders_remove(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cxgov-tests-alive", "cxgov-tests-starting"]

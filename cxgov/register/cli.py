@@ -39,7 +39,8 @@ def health_command(org_slug: str, details: bool) -> None:
         click.echo(f"{status:<{word_width}}  {result.key:<{width}}  {result.count:>4}  {result.detail}")
         if details:
             for row in result.offending:
-                click.echo(f"{'':>6}- {row.kind} {row.id}: {row.label}")
+                # under the check's key, whatever the width of the status words in this language
+                click.echo(f"{'':>{word_width + 2}}- {row.kind} {row.id}: {row.label}")
     counts = report.counts()
     click.echo(
         _(

@@ -470,8 +470,10 @@ def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a PDF is laid out, then collect once.
 
     Layout builds about a hundred thousand linked objects, so the collector would otherwise
-    walk the growing document tree again and again (a tenth of the render time). One young
-    collection afterwards frees the whole document. Counted, so concurrent renders nest.
+    walk the growing document tree again and again (a tenth of the render time). The finished
+    document is freed by reference counting once pdf_garbage has cut its cycles; the young
+    collection afterwards only picks up the few objects left in cycles (about 20 for the demo).
+    Counted, so concurrent renders nest.
     """
     global _gc_pausers
     with _gc_lock:

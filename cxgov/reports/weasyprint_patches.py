@@ -1,8 +1,11 @@
 """The report's patches to WeasyPrint 70, installed together, once, on that release only.
 
-Each patch makes the report's PDF cheaper to lay out or more accessible without changing what
-WeasyPrint 70 draws (tests/reports/test_pdf_speedups.py compares the bytes with and without
-them; pdf_lang adds each element's language to the tag tree). They replace functions inside
+Each patch makes the report's PDF cheaper to lay out, write or free, or more accessible, without
+changing what WeasyPrint 70 draws: tests/reports/test_pdf_speedups.py compares the bytes with and
+without the layout patches; tests/reports/test_pdf_render_speedups.py shows pdf_garbage leaves the
+bytes as they were and pdf_compress (deflate level 6, pydyf's streams) changes only the
+compressed bytes, not what they decompress to; pdf_lang adds each element's language to the tag
+tree. They replace functions inside
 WeasyPrint's modules, so they are written against that one release: on any other, none is
 installed and WeasyPrint's own code runs (slower, and without per-element ``/Lang``).
 """

@@ -54,13 +54,17 @@ document.addEventListener("submit", function (event) {
   function ask() {
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
-        if (!response.ok) { throw new Error(String(response.status)); }
-        return response.json();
+        // A server error: ask again, more slowly. Any other answer that is not the status (an
+        // expired session's login page, a version that is gone): reload, and the server shows
+        // the right page instead of this one asking for ever.
+        if (response.status >= 500) { setTimeout(ask, 5000); return; }
+        var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+        if (!response.ok || !json) { window.location.reload(); return; }
+        return response.json().then(function (state) {
+          if (state.pdf === "pending") { setTimeout(ask, 1000); } else { window.location.reload(); }
+        });
       })
-      .then(function (state) {
-        if (state.pdf === "pending") { setTimeout(ask, 1000); } else { window.location.reload(); }
-      })
-      // A lost connection or an expired session: ask again, more slowly.
+      // A lost connection: ask again, more slowly.
       .catch(function () { setTimeout(ask, 5000); });
   }
   setTimeout(ask, 1000);

@@ -84,11 +84,12 @@ def test_streams_are_deflated_at_level_6_and_hold_the_same_bytes_as_pydyfs_level
 
 def test_pdf_with_level_6_streams_reads_the_same(tmp_path):
     ours = render.render_document(DOC, "#1f5f8b")[0]
+    installed = pydyf.Stream.__dict__["data"]
     pydyf.Stream.data = pdf_compress.PYDYF_STREAM_DATA
     try:
         theirs = render.render_document(DOC, "#1f5f8b")[0]
     finally:
-        pydyf.Stream.data = property(pdf_compress.stream_data)  # type: ignore[assignment,method-assign]
+        pydyf.Stream.data = installed  # type: ignore[method-assign]
     texts = []
     for name, pdf in (("ours", ours), ("theirs", theirs)):
         path = tmp_path / f"{name}.pdf"
