@@ -289,7 +289,9 @@ _MEMORY_FOLDER_ROOM = 2 * 1024**3
 
 
 def _memory_backed_folder() -> str | None:
-    """Return /dev/shm when it is a writable memory file system with room, else None (the default).
+    """Return /dev/shm when it exists, is writable and has room, else None (the default temp dir).
+
+    /dev/shm is a memory file system (tmpfs) on Linux; its type is not checked.
 
     The tests' SQLite databases and temporary files went to /tmp, on the disk here: SQLite waits
     for the disk when a connection closes (the last one checkpoints the write-ahead log, which
