@@ -5,9 +5,9 @@ changing what WeasyPrint 70 draws: tests/reports/test_pdf_speedups.py compares t
 without the layout patches; tests/reports/test_pdf_render_speedups.py shows pdf_garbage leaves the
 bytes as they were and pdf_compress (deflate level 6, pydyf's streams) changes only the
 compressed bytes, not what they decompress to; pdf_lang adds each element's language to the tag
-tree. They replace functions inside
-WeasyPrint's modules, so they are written against that one release: on any other, none is
-installed and WeasyPrint's own code runs (slower, and without per-element ``/Lang``).
+tree. They replace functions inside WeasyPrint's modules, so they are written against that one
+release: on any other, none is installed and WeasyPrint's own code runs (slower, and without
+per-element ``/Lang``).
 """
 
 from __future__ import annotations
