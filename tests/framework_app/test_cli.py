@@ -35,8 +35,9 @@ def test_list_prints_versions_then_invalid_files(runner, fw_dir, db):
 def test_translations_report_in_the_cli_language(runner, fw_dir):
     fw_dir("cx-governance.yaml", SHIPPED_TEXT)
     result = runner.invoke(args=["framework", "translations", "cx-governance"], env={"CXGOV_LANG": "da"})
-    lines = result.output.splitlines()
-    assert lines and all("tekster\t" in line for line in lines if line.startswith("cx-governance")), lines
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if line.startswith("cx-governance")]
+    assert rows and all("tekster\t" in line for line in rows), result.output
     assert "texts" not in result.output and "complete" not in result.output and "missing" not in result.output
 
 

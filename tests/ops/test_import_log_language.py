@@ -9,6 +9,9 @@ from datetime import date
 import logging
 
 import pytest
+from flask_babel import force_locale
+from flask_babel import gettext
+from markupsafe import escape
 from sqlalchemy import select
 
 from cxgov.audit import SecurityEvent
@@ -53,8 +56,7 @@ EXPECTED = {"not gzip": "not a cxgov organisation export", "newer version": "mad
 
 def _refusal(runner, data, tmp_path, lang, slug):
     """Import ``data`` from the CLI in ``lang``; return (what the user read, the event's detail, the log line)."""
-    result = runner.invoke(args=["org", "import", str(_written(tmp_path, data)), "--slug", slug],
-                           env={"CXGOV_LANG": lang})
+    result = _import_cli(runner, data, tmp_path, "--slug", slug, env={"CXGOV_LANG": lang})
     assert result.exit_code == 1, result.output
     db.session.rollback()
     event = db.session.scalars(select(SecurityEvent).where(SecurityEvent.action == "org_import")
@@ -63,12 +65,6 @@ def _refusal(runner, data, tmp_path, lang, slug):
     # the output also holds the security log's own line (stderr): the user's is the error line
     (said,) = [line for line in result.output.splitlines() if line.startswith(("Error: ", "Fel: "))]
     return said, event.detail
-
-
-def _written(tmp_path, data):
-    path = tmp_path / "in.cxgov.json.gz"
-    path.write_bytes(data)
-    return path
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -117,6 +113,9 @@ def test_the_import_page_shows_swedish_and_logs_english(app, client, make_org, m
     assert page.status_code == 200 and '<html lang="sv"' in text
     english = "The export's stored file logo.png is refused: The file is not a PNG or JPEG image."
     assert "The file is not a PNG or JPEG image" not in text
+    with force_locale("sv"):
+        swedish = gettext("The file is not a PNG or JPEG image.")
+    assert swedish != "The file is not a PNG or JPEG image." and escape(swedish) in text
     db.session.rollback()
     (event,) = db.session.scalars(select(SecurityEvent).where(SecurityEvent.action == "org_import")).all()
     assert event.result == "refused" and event.detail == f"small.cxgov.json.gz: {english}"

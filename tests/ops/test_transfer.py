@@ -92,10 +92,10 @@ def _small_org(make_org, make_member) -> Organisation:
     return org
 
 
-def _import_cli(runner, data: bytes, tmp_path: Path, *extra: str):
+def _import_cli(runner, data: bytes, tmp_path: Path, *extra: str, env: dict[str, str] | None = None):
     path = tmp_path / "in.cxgov.json.gz"
     path.write_bytes(data)
-    return runner.invoke(args=["org", "import", str(path), *extra])
+    return runner.invoke(args=["org", "import", str(path), *extra], env=env)
 
 
 # --- what travels ----------------------------------------------------------------------------------

@@ -11,12 +11,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import re
-import subprocess
 import zlib
 
 import pydyf
 
 from cxgov.reports import pdf_compress, pdf_garbage, render
+from tests.pdftext import pdftotext
 
 DOC = """<!doctype html><html lang="sv"><head><meta charset="utf-8"/><title>Rapport</title></head>
 <body class="rp rp-pdf"><section class="rp-section"><h2>Sammanfattning för Nordlys Åkersberga</h2>
@@ -82,7 +82,7 @@ def test_streams_are_deflated_at_level_6_and_hold_the_same_bytes_as_pydyfs_level
     assert theirs_total <= ours_total <= theirs_total * 1.08
 
 
-def test_pdf_with_level_6_streams_reads_the_same(tmp_path):
+def test_pdf_with_level_6_streams_reads_the_same():
     ours = render.render_document(DOC, "#1f5f8b")[0]
     installed = pydyf.Stream.__dict__["data"]
     pydyf.Stream.data = pdf_compress.PYDYF_STREAM_DATA
@@ -90,11 +90,7 @@ def test_pdf_with_level_6_streams_reads_the_same(tmp_path):
         theirs = render.render_document(DOC, "#1f5f8b")[0]
     finally:
         pydyf.Stream.data = installed  # type: ignore[method-assign]
-    texts = []
-    for name, pdf in (("ours", ours), ("theirs", theirs)):
-        path = tmp_path / f"{name}.pdf"
-        path.write_bytes(pdf)
-        texts.append(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout)
+    texts = [pdftotext(ours), pdftotext(theirs)]
     assert texts[0] == texts[1] and "Ångström" in texts[0] and "Kunder som klagar" in texts[0]
     assert ours != theirs
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import io
+import threading
+from typing import Any
 
 import docx
 import pytest
@@ -11,10 +13,11 @@ from cxgov import demo
 from cxgov.cycles.models import Answer, Cycle
 from cxgov.extensions import db
 from cxgov.register.models import Person
+from cxgov.reports import helper as report_helper
 from cxgov.reports.models import ReportVersion
 from tests.conftest import _report_layouts_wait, login_as
 from tests.pdftext import pdftotext
-from tests.report_stand_ins import use_layout_as_document
+from tests.report_stand_ins import layout_as_document, use_layout_as_document
 
 
 def _docx_text(data: bytes) -> str:
@@ -176,14 +179,25 @@ def test_a_pdf_still_being_laid_out_shows_progress_then_the_pdf(client, demo_q3,
     assert client.get(f"{base}/v1/report.pdf").data == ready.data
 
 
-def test_the_test_app_waits_for_a_background_layout_before_it_is_torn_down(client, demo_q3, monkeypatch):
+def test_waiting_for_background_layouts_returns_once_the_pdf_is_stored(client, demo_q3, monkeypatch):
     """Issuing without REPORT_RENDER_SYNC lays the PDF out on the background worker; the app
-    fixture's teardown waits for it. A layout that outlived its test stored its PDF into the next
-    test's version with the same id (review-8 F1b)."""
+    fixture's teardown waits for it with _report_layouts_wait. A layout that outlived its test
+    stored its PDF into the next test's version with the same id (review-8 F1b)."""
     use_layout_as_document(monkeypatch)
+    release, laid_out = threading.Event(), []
+
+    def held_layout(*args: Any, **keywords: Any) -> tuple[bytes, int]:
+        laid_out.append(args)
+        assert release.wait(timeout=300)  # the layout is still running until the test lets it go
+        return layout_as_document(*args, **keywords)
+
+    monkeypatch.setattr(report_helper, "render_document", held_layout)
     _context, cycle, base = demo_q3
     assert client.post(f"{base}/issue").status_code == 302
+    query = select(ReportVersion.pdf).where(ReportVersion.cycle_id == cycle.id)
+    assert db.session.scalar(query) is None  # still being laid out
+    release.set()
     _report_layouts_wait()
-    db.session.expire_all()
-    version = db.session.scalar(select(ReportVersion).where(ReportVersion.cycle_id == cycle.id))
-    assert version.pdf is not None and version.pdf.startswith(b"%PDF")
+    db.session.rollback()  # a new read transaction sees what the worker committed
+    pdf = db.session.scalar(query)
+    assert pdf is not None and pdf.startswith(b"%PDF") and len(laid_out) == 1
