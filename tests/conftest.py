@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import gc
 import hashlib
 import os
 import resource
 import shutil
+import sqlite3
 import tempfile
 from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
 from itertools import count
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -34,6 +38,7 @@ from werkzeug.routing import rules as werkzeug_rules
 from cxgov import create_app
 from cxgov.auth.models import User
 from cxgov.catalogues import catalogues_compile
+from cxgov.demo import DemoContext, demo_create
 from cxgov.extensions import db as _db
 from cxgov.framework import catalog as framework_catalog_module
 from cxgov.orgs.models import Membership, Organisation, Role
@@ -579,6 +584,111 @@ def pdf_layout_fake(patch: pytest.MonkeyPatch) -> None:
     """
     patch.setattr(report_helper, "render_document", _fake_pdf_layout)
     patch.setattr(report_services, "heavy_slot", contextlib.nullcontext)  # a fake layout is light
+
+
+#: PostgreSQL: the schema in the test database that holds the demo workspace's rows.
+_DEMO_SCHEMA = "demo_template"
+
+
+@dataclass(frozen=True)
+class _DemoTemplate:
+    """The demo workspace as built once: where its copy is, and what finds its objects again."""
+
+    built_on: date  # the demo's dates are relative to today: a new day builds it again
+    path: Path | None  # SQLite: a backup file; PostgreSQL: the schema _DEMO_SCHEMA of the test database
+    org_id: int
+    consultant_id: int
+    member_ids: dict[str, int]
+    groups: dict[str, str]
+
+
+#: One template per test database (each xdist worker has its own database).
+_demo_templates: dict[str, _DemoTemplate] = {}
+
+
+def demo_workspace_copy() -> DemoContext:
+    """Put the demo workspace into the current app's empty database (committed) and return its context.
+
+    ``cxgov.demo.demo_create`` costs about 0.8 s of CPU (nine quarters closed through the real
+    services) and ~15 tests need the demo. The first call in a test process builds it for real,
+    in an app with the default test configuration (whatever the calling test's app config), and
+    keeps a copy: a SQLite backup file, or on PostgreSQL a schema of the test database with every
+    table's rows and every id sequence's position. Later calls restore that copy (a few
+    milliseconds), so each test still gets a fresh, writable demo with the same ids. The database
+    must be empty: the copy replaces it, so a test's earlier rows would be lost (an error instead).
+    The demo's own tests (tests/cycles/test_csrf_and_demo.py, test_versions.py, the second build
+    in tests/actions/test_actions.py) still call ``demo_create`` under their conditions.
+    """
+    _db.session.remove()
+    url = _db.engine.url.render_as_string(hide_password=False)
+    postgresql = _db.engine.dialect.name == "postgresql"
+    with _db.engine.connect() as connection:
+        used = [table.name for table, has_rows in zip(_db.metadata.sorted_tables, connection.exec_driver_sql(
+            "SELECT " + ", ".join(f'EXISTS (SELECT 1 FROM "{table.name}")' for table in _db.metadata.sorted_tables)
+        ).one()) if has_rows]
+    if used:
+        raise RuntimeError(f"the demo workspace is copied into an empty database; these tables have rows: {used}")
+    template = _demo_templates.get(url)
+    if template is None or template.built_on != date.today():
+        template = _demo_templates[url] = _demo_template_build(url, postgresql=postgresql)
+    elif postgresql:
+        with _db.engine.begin() as connection:
+            for table in _db.metadata.sorted_tables:
+                connection.exec_driver_sql(f'INSERT INTO "{table.name}" OVERRIDING SYSTEM VALUE '
+                                           f'SELECT * FROM "{_DEMO_SCHEMA}"."{table.name}"')
+            connection.exec_driver_sql(f'SELECT setval(name::regclass, last_value) FROM "{_DEMO_SCHEMA}".sequence_position')
+    else:
+        _db.engine.dispose()
+        connection = _db.engine.raw_connection()
+        try:
+            with contextlib.closing(sqlite3.connect(template.path)) as copy:
+                copy.backup(connection.driver_connection)
+        finally:
+            connection.close()
+    return DemoContext(org=_db.session.get_one(Organisation, template.org_id),
+                       consultant=_db.session.get_one(User, template.consultant_id),
+                       members={email: _db.session.get_one(User, pk) for email, pk in template.member_ids.items()},
+                       groups=dict(template.groups))
+
+
+def _demo_template_build(url: str, *, postgresql: bool) -> _DemoTemplate:
+    """Build the demo in the (empty) database at ``url`` with a default test app and keep a copy of it."""
+    builder = make_test_app(SQLALCHEMY_DATABASE_URI=url)
+    with builder.app_context():
+        context = demo_create()
+        _db.session.commit()
+        template = _DemoTemplate(
+            built_on=date.today(), path=None, org_id=context.org.id, consultant_id=context.consultant.id,
+            member_ids={email: user.id for email, user in context.members.items()}, groups=dict(context.groups))
+        _db.session.remove()
+        if postgresql:
+            with _db.engine.begin() as connection:
+                connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{_DEMO_SCHEMA}" CASCADE')
+                connection.exec_driver_sql(f'CREATE SCHEMA "{_DEMO_SCHEMA}"')
+                for table in _db.metadata.sorted_tables:
+                    connection.exec_driver_sql(
+                        f'CREATE TABLE "{_DEMO_SCHEMA}"."{table.name}" AS TABLE "{table.name}"')
+                connection.exec_driver_sql(
+                    f'CREATE TABLE "{_DEMO_SCHEMA}".sequence_position AS'
+                    " SELECT schemaname || '.' || sequencename AS name, last_value FROM pg_sequences"
+                    " WHERE schemaname = current_schema() AND last_value IS NOT NULL")
+        else:
+            path = Path(tempfile.mkstemp(prefix="demo-template-", suffix=".sqlite3", dir=_TMP)[1])
+            connection = _db.engine.raw_connection()
+            try:
+                with contextlib.closing(sqlite3.connect(path)) as copy:
+                    connection.driver_connection.backup(copy)
+            finally:
+                connection.close()
+            template = dataclasses.replace(template, path=path)
+        _db.engine.dispose()
+    return template
+
+
+@pytest.fixture
+def demo_workspace(app) -> DemoContext:
+    """The demo workspace in the test's database, copied from one built once per test process."""
+    return demo_workspace_copy()
 
 
 def login_as(client, user: User) -> None:

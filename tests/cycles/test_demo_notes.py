@@ -58,11 +58,8 @@ def test_stories_the_report_quotes_are_notes_of_their_practice_and_group() -> No
             assert story in notes[practice_id][group], (practice_id, group)
 
 
-def test_demo_answers_carry_the_right_notes_and_every_quarter_tells_the_stories(app) -> None:
-    from cxgov.demo import demo_create
-
-    ctx = demo_create()
-    db.session.commit()
+def test_demo_answers_carry_the_right_notes_and_every_quarter_tells_the_stories(app, demo_workspace) -> None:
+    ctx = demo_workspace  # built by demo_create once per test process, copied for each test
     notes, stories = demo_notes()
     rows = db.session.execute(
         select(Cycle.period, Cycle.status, Answer.practice_id, Respondent.group, Answer.note)

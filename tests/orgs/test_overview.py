@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from cxgov.auth.services import user_by_email
-from cxgov.demo import DEMO_SLUG, DEMO_SPONSOR, demo_create
+from cxgov.demo import DEMO_SLUG, DEMO_SPONSOR
 from cxgov.orgs.models import Organisation, Role
 from cxgov.overview import overview_for
 from cxgov.register import services
@@ -24,12 +24,7 @@ def test_overview_of_an_empty_org(client, make_org, make_member):
     assert 'data-testid="overview-health"' in page
 
 
-def test_overview_of_the_demo(client, db):
-    from cxgov.demo import DEMO_SLUG, DEMO_SPONSOR, demo_create
-    from cxgov.auth.services import user_by_email
-
-    demo_create()
-    db.session.commit()
+def test_overview_of_the_demo(client, db, demo_workspace):
     login_as(client, user_by_email(DEMO_SPONSOR))
     page = client.get(f"/o/{DEMO_SLUG}/").get_data(as_text=True)
     assert 'data-testid="overview-index"' in page
@@ -79,9 +74,7 @@ def test_the_overview_shows_the_register_as_it_stands_after_every_change(app, db
         assert "touchpoints_unowned" not in dict(_shown(third)[1])
 
 
-def test_the_overview_of_the_demo_shows_the_registers_figures(app, db):
-    demo_create()
-    db.session.commit()
+def test_the_overview_of_the_demo_shows_the_registers_figures(app, db, demo_workspace):
     org = db.session.scalar(select(Organisation).where(Organisation.slug == DEMO_SLUG))
     with app.test_request_context():
         for _ in range(2):  # the first load reads the register, the second is served from the memo

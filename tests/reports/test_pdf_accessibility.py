@@ -12,12 +12,12 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from cxgov.cycles.models import Cycle
-from cxgov.demo import DEMO_SLUG, demo_create
+from cxgov.demo import DEMO_SLUG
 from cxgov.extensions import db
 from cxgov.orgs.models import Organisation
 from cxgov.reports.render import render_document, render_pdf_html
 from cxgov.reports.selectors import report_context_for_cycle
-from tests.conftest import _empty_all_tables, make_test_app
+from tests.conftest import _empty_all_tables, demo_workspace_copy, make_test_app
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdfinfo"), reason="poppler-utils is a system dependency")
 
@@ -59,8 +59,7 @@ def demo_pdf(_schema):
     """The demo's last closed quarter laid out for real, once for the module's read-only checks."""
     app = make_test_app()
     with app.app_context():
-        demo_create()
-        db.session.commit()
+        demo_workspace_copy()
         org = db.session.scalar(select(Organisation).where(Organisation.slug == DEMO_SLUG))
         cycle = db.session.scalars(select(Cycle).where(Cycle.org_id == org.id, Cycle.status == "closed")
                                    .order_by(Cycle.period.desc())).first()

@@ -23,7 +23,7 @@ from cxgov.extensions import db
 from cxgov.i18n import TRANSLATIONS_DIR
 from cxgov.orgs.models import Organisation
 from cxgov.reports.selectors import report_context_for_cycle
-from tests.conftest import _empty_all_tables, make_test_app
+from tests.conftest import _empty_all_tables, demo_workspace_copy, make_test_app
 
 LETTERS = {"sv": "åäö", "da": "æøå"}
 #: Report headings every report has, as written in the templates.
@@ -45,8 +45,7 @@ def demo_pdfs(_schema, tmp_path_factory):
     app = make_test_app()
     out = tmp_path_factory.mktemp("pdfs")
     with app.app_context():
-        demo.demo_create()
-        db.session.commit()
+        demo_workspace_copy()
         org = db.session.scalar(select(Organisation).where(Organisation.slug == demo.DEMO_SLUG))
         cycle = db.session.scalar(select(Cycle).where(Cycle.org_id == org.id, Cycle.status == "closed")
                                   .order_by(Cycle.period.desc()).limit(1))

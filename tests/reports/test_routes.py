@@ -184,15 +184,13 @@ def test_batch_on_two_processes_reaches_the_same_database(runner, setup, tmp_pat
     assert "Bergen Vann Secret" in texts["bergen"] and "Ålesund" not in texts["bergen"]
 
 
-def test_report_page_offers_make_this_an_action_for_managers(client, db):
+def test_report_page_offers_make_this_an_action_for_managers(client, db, demo_workspace):
     """A consultant reading the report turns a gap into an action from the report page."""
     from cxgov.auth.services import user_by_email
     from cxgov.cycles.models import Cycle
-    from cxgov.demo import DEMO_CONSULTANT, DEMO_SLUG, demo_create
+    from cxgov.demo import DEMO_CONSULTANT, DEMO_SLUG
     from tests.conftest import login_as
 
-    demo_create()
-    db.session.commit()
     cycle = db.session.scalars(db.select(Cycle).where(Cycle.status == "closed").order_by(Cycle.period.desc())).first()
     login_as(client, user_by_email(DEMO_CONSULTANT))
     page = client.get(f"/o/{DEMO_SLUG}/reports/{cycle.id}").get_data(as_text=True)

@@ -3,17 +3,16 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from cxgov import demo
 from cxgov.cycles.models import Cycle
 from cxgov.extensions import db
 from cxgov.reports.narrative import plain
 from cxgov.reports.selectors import report_context_for_cycle
 from cxgov.reports.stories import PracticeFacts, Side, auto_draft
+from tests.conftest import demo_workspace_copy
 
 
 def _demo_context(period: str = "2026-Q3"):
-    context = demo.demo_create()
-    db.session.commit()
+    context = demo_workspace_copy()  # the demo, built once per test process
     cycle = db.session.scalar(select(Cycle).where(Cycle.org_id == context.org.id, Cycle.period == period))
     return report_context_for_cycle(context.org, cycle)
 

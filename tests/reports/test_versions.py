@@ -9,7 +9,6 @@ import docx
 import pytest
 from sqlalchemy import select
 
-from cxgov import demo
 from cxgov.cycles.models import Answer, Cycle
 from cxgov.extensions import db
 from cxgov.register.models import Person
@@ -34,9 +33,8 @@ def _article(page: str) -> str:
 
 
 @pytest.fixture
-def demo_q3(app, client):
-    context = demo.demo_create()
-    db.session.commit()
+def demo_q3(app, client, demo_workspace):
+    context = demo_workspace
     cycle = db.session.scalar(select(Cycle).where(Cycle.org_id == context.org.id, Cycle.period == "2026-Q3"))
     login_as(client, context.consultant)
     base = f"/o/{context.org.slug}/reports/{cycle.id}"
