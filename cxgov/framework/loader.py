@@ -208,11 +208,33 @@ def already_used(key: str, version: str, first: str) -> LazyString:
     )
 
 
-class _TrackingLoader(yaml.SafeLoader):
-    """A SafeLoader that records duplicate mapping keys and the line of every container."""
+class _PythonEvents(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+    """PyYAML's own reader, scanner and parser: the events of ``yaml.SafeLoader``."""
 
     def __init__(self, stream: str) -> None:
-        super().__init__(stream)
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+
+
+#: Where the YAML events come from: libyaml's reader, scanner and parser when PyYAML was built
+#: with it (its wheels are), else PyYAML's pure-Python ones. Reading the text is three quarters
+#: of loading a framework in pure Python; the same events come out either way.
+_Events: Any = yaml._yaml.CParser if yaml.__with_libyaml__ else _PythonEvents
+
+
+class _Tracking(yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+    """The parts of ``yaml.SafeLoader`` after the events, recording duplicate mapping keys and the
+    line of every container; a loader mixes it with a source of events (:class:`_TrackingLoader`).
+
+    PyYAML's ``CSafeLoader`` would compose in C too, past :meth:`compose_node`'s refusal of
+    anchors and aliases, so the composer and the constructors are PyYAML's Python ones.
+    """
+
+    def __init__(self) -> None:
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+        yaml.composer.Composer.__init__(self)
         self.duplicates: list[tuple[str, int]] = []
         self.lines: dict[int, int] = {}
 
@@ -255,22 +277,30 @@ class _TrackingLoader(yaml.SafeLoader):
 
 # SafeLoader builds containers in two steps (yield an empty one, then fill it); registering
 # our own constructors keeps duplicate and line tracking on every mapping and sequence.
-def _construct_map(loader: _TrackingLoader, node: yaml.MappingNode) -> Any:
+def _construct_map(loader: _Tracking, node: yaml.MappingNode) -> Any:
     data: dict[Any, Any] = {}
     loader.lines[id(data)] = node.start_mark.line + 1
     yield data
     data.update(loader.construct_mapping(node))
 
 
-def _construct_seq(loader: _TrackingLoader, node: yaml.SequenceNode) -> Any:
+def _construct_seq(loader: _Tracking, node: yaml.SequenceNode) -> Any:
     data: list[Any] = []
     loader.lines[id(data)] = node.start_mark.line + 1
     yield data
     data.extend(loader.construct_sequence(node))
 
 
-_TrackingLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_TrackingLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+_Tracking.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_Tracking.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+
+
+class _TrackingLoader(_Tracking, _Events):
+    """The framework files' YAML loader: :class:`_Tracking` on the events of :data:`_Events`."""
+
+    def __init__(self, stream: str) -> None:
+        _Events.__init__(self, stream)
+        _Tracking.__init__(self)
 
 
 # -- validation ---------------------------------------------------------------------------

@@ -17,6 +17,10 @@ from cxgov.framework.loader import (
     DEFAULT_FRAMEWORK_DIR,
     LoadResult,
     Problem,
+    _AnchorRefused,
+    _PythonEvents,
+    _Tracking,
+    _TrackingLoader,
     load_framework_file,
     load_framework_text,
     load_frameworks,
@@ -33,9 +37,14 @@ def shipped_data() -> dict[str, Any]:
     return yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
 
 
+#: libyaml's emitter when PyYAML has it: writing the 42-practice file in pure Python took as
+#: long as loading it.
+FAST_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def load_data(data: Any, source: str = "broken.yaml") -> LoadResult:
     """Dump ``data`` to YAML and load it the way a file would be."""
-    return load_framework_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), source)
+    return load_framework_text(yaml.dump(data, Dumper=FAST_DUMPER, allow_unicode=True, sort_keys=False), source)
 
 
 def only_problem(result: LoadResult, path: str) -> Problem:
@@ -294,6 +303,40 @@ def test_duplicate_key_in_a_mapping() -> None:
         "title: CX governance and maturity assessment") + 1
 
 
+class _PurePythonLoader(_Tracking, _PythonEvents):
+    """The loader on PyYAML's own parser, as it runs where PyYAML was built without libyaml."""
+
+    def __init__(self, stream: str) -> None:
+        _PythonEvents.__init__(self, stream)
+        _Tracking.__init__(self)
+
+
+def _read_with(loader_class: type, text: str) -> tuple[Any, list[int], list[tuple[str, int]]]:
+    loader = loader_class(text)
+    try:
+        data = loader.get_single_data()
+    finally:
+        loader.dispose()
+    return data, sorted(loader.lines.values()), loader.duplicates
+
+
+def test_libyaml_events_read_files_as_pyyaml_s_own_parser_does() -> None:
+    """The loader reads with libyaml when PyYAML has it (a sixth of the time): the same values,
+    container lines and duplicate keys as on PyYAML's pure-Python parser, and the same refusals."""
+    assert not yaml.__with_libyaml__ or issubclass(_TrackingLoader, yaml._yaml.CParser)
+    texts = [path.read_text(encoding="utf-8") for path in sorted(DEFAULT_FRAMEWORK_DIR.glob("*.yaml"))]
+    duplicated = SHIPPED.read_text(encoding="utf-8").replace("\nkey: ", "\ntitle: again\nkey: ", 1)
+    texts.append(duplicated)
+    for text in texts:
+        assert _read_with(_PurePythonLoader, text) == _read_with(_TrackingLoader, text)
+    titles = [number for number, line in enumerate(duplicated.splitlines(), 1) if line.startswith("title:")]
+    assert _read_with(_TrackingLoader, duplicated)[2] == [("title", titles[1])]
+    for refused in ("a: &x 1", "a: [1, *x]", "a: &x [*x]", "<<: &b {c: 1}"):
+        for loader_class in (_PurePythonLoader, _TrackingLoader):
+            with pytest.raises(_AnchorRefused):
+                _read_with(loader_class, refused)
+
+
 @pytest.mark.parametrize("text", ["", "just text", "- a\n- b", "42", "null", "~", "[1, 2",
                                   "key: [a, *missing]", "!!python/object:os.system {}",
                                   "a: &x [*x]", "\x00", "{" * 5000 + "}" * 5000])
@@ -390,9 +433,6 @@ def mutated_frameworks(draw: st.DrawFn, base: dict[str, Any]) -> Any:
             target[draw(st.integers(0, len(target) - 1))] = draw(json_values)
     # now and then the whole document is replaced, e.g. by a list or a bare number
     return draw(json_values) if draw(st.integers(0, 19)) == 0 else data
-
-
-FAST_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 @functools.cache
