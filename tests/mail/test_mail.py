@@ -1,16 +1,16 @@
 """Mail on a real SMTP server: invitations, reminders, digests, outages, refusals, two senders."""
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
-import subprocess
-import sys
 from collections import Counter
 from datetime import date, timedelta
-from pathlib import Path
+from multiprocessing.connection import Connection
 
 from sqlalchemy import func, select, update
 
+from cxgov import create_app
 from cxgov.actions.models import Action
 from cxgov.cycles import services
 from cxgov.cycles.invitations import cycle_reminder_days_set, reminders_scheduled_queue
@@ -21,9 +21,6 @@ from cxgov.mail.models import MailMessage
 from cxgov.mail.services import mail_enqueue, mail_send_pending
 from cxgov.register.models import Person
 from tests.conftest import database_url_for_tests, login_as
-
-REPO = Path(__file__).resolve().parents[2]
-
 
 def _parts(message):
     return {part.get_content_type(): part.get_content() for part in message.walk()
@@ -144,6 +141,25 @@ def test_a_refused_address_is_marked_failed_and_the_sponsor_sees_it(app, client,
     assert "Invitation failed" in row
 
 
+def _sender(env: dict[str, str], result: Connection) -> None:
+    """One sender process: the production factory's app from the environment, as a cron job's.
+
+    Forked from the test process, not spawned: the two senders are still processes of their own,
+    each with its own app, engine and connections to the same committed database, racing for the
+    same rows; what they no longer pay is importing cxgov (pandas, SQLAlchemy, the API) and
+    compiling it again, about 1.7 s of CPU each. Only this function's own objects are used here,
+    never the test's app, session or connections (the other threads of the test process, the SMTP
+    server's above all, are not in this copy).
+    """
+    os.environ.update(env)
+    app = create_app()
+    with app.app_context():
+        result.send(mail_send_pending(batch=7).sent)
+        db.session.remove()
+        db.engine.dispose()
+    result.close()
+
+
 def test_two_sender_processes_send_each_of_200_messages_exactly_once(app, smtp, make_org):
     org = make_org(name="Queue Org")
     for n in range(200):
@@ -151,18 +167,24 @@ def test_two_sender_processes_send_each_of_200_messages_exactly_once(app, smtp, 
                      subject=lambda n=n: f"message {n}",
                      context={"name": "R", "period": "2026-Q4", "url": "http://x/", "due": "", "answered": 0})
     db.session.commit()
-    env = dict(os.environ, CXGOV_DATABASE_URL=database_url_for_tests(), CXGOV_SECRET_KEY="test-secret",
-               CXGOV_MAIL_URL=smtp.url, FLASK_APP="cxgov:create_app")
-    code = ("from cxgov import create_app\nfrom cxgov.mail.services import mail_send_pending\n"
-            "app = create_app()\nwith app.app_context():\n"
-            "    print(mail_send_pending(batch=7).sent)\n")
-    senders = [subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    outputs = [sender.communicate(timeout=120) for sender in senders]
-    assert all(sender.returncode == 0 for sender in senders), outputs
+    db.session.remove()  # no connection of the test's is in use while the senders run
+    env = {"CXGOV_DATABASE_URL": database_url_for_tests(), "CXGOV_SECRET_KEY": "test-secret",
+           "CXGOV_MAIL_URL": smtp.url, "FLASK_APP": "cxgov:create_app"}
+    fork = multiprocessing.get_context("fork")
+    pipes = [fork.Pipe(duplex=False) for _ in range(2)]
+    senders = [fork.Process(target=_sender, args=(env, sending)) for _receiving, sending in pipes]
+    for sender in senders:
+        sender.start()
+    sent = []
+    for (receiving, sending), sender in zip(pipes, senders):
+        sending.close()  # the parent's copy: recv() then ends with EOFError if the sender dies
+        assert receiving.poll(300), "a sender gave no answer in 300 s"
+        sent.append(receiving.recv())
+        sender.join(60)
+    assert [sender.exitcode for sender in senders] == [0, 0], sent
     counts = Counter(m["Subject"] for m in smtp.inbox.messages)
     assert len(counts) == 200 and set(counts.values()) == {1}
-    assert sum(int(out.strip().splitlines()[-1]) for out, _err in outputs) == 200
+    assert sum(sent) == 200
     db.session.expire_all()
     assert db.session.scalar(select(func.count(MailMessage.id)).where(MailMessage.status == "sent")) == 200
 
