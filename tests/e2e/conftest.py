@@ -87,7 +87,12 @@ def serving(app) -> Iterator[str]:
 
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
-    """Serve the test app on 127.0.0.1:<free port>; yield its base URL."""
+    """Serve the test app on 127.0.0.1:<free port>; yield its base URL.
+
+    The browser keeps the stylesheets and scripts for the test instead of asking for all four
+    again on every page (each test's server has a port, so an origin and a cache, of its own).
+    """
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     with serving(app) as base_url:
         yield base_url
 
@@ -205,12 +210,30 @@ def next_page_loaded(page) -> Iterator[None]:
 
 
 def log_in(page, base_url: str, email: str, password: str) -> None:
-    """Log in through the login form, as a person would, and wait for the next page to load."""
+    """Log in through the login form, as a person would, and wait for the next page to load.
+
+    For tests about logging in; the others use ``log_in_by_request``.
+    """
     page.goto(f"{base_url}/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     with next_page_loaded(page):
         page.click("button[type=submit]")
+
+
+def log_in_by_request(page, base_url: str, email: str, password: str) -> None:
+    """Log in by posting the login form beside the tab: the tab's browser context gets the session.
+
+    For tests that are not about logging in (test_login is, through ``log_in``). The post goes
+    to the same login view as the form's (the attempt recorded, the password checked, the
+    session cookie set) from the context's own request client, which shares the browser
+    context's cookies. No login page and no landing page is loaded in the tab: about 0.4 s of
+    Chromium CPU less per log-in. The tab stays where it was; go to the page under test next.
+    """
+    response = page.context.request.post(f"{base_url}/login", form={"email": email, "password": password},
+                                         max_redirects=0)
+    location = response.headers.get("location", "")
+    assert response.status == 302 and "/login" not in location, f"logging in as {email} failed ({response.status})"
 
 
 def autosaved(page, practice_id: str):
@@ -220,3 +243,13 @@ def autosaved(page, practice_id: str):
     would match too and a failed save would pass for a stored one.
     """
     return page.locator(f"[data-practice={practice_id}] [data-status] .text-success")
+
+
+def wait_until_autosaved(page, practice_id: str) -> None:
+    """Wait until the answering page says a practice's autosave is stored (``autosaved`` shows).
+
+    ``locator.wait_for`` rather than ``expect(...).to_be_visible()``: the same condition, but
+    about 30 ms less Chromium CPU per wait (measured over 33 answers: 0.075 s against 0.105 s a
+    click and its save), and the cycle flow waits for 48 of them.
+    """
+    autosaved(page, practice_id).wait_for()

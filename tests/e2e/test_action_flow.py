@@ -12,7 +12,7 @@ from cxgov.extensions import db
 from cxgov.orgs.models import Role
 from tests.actions.helpers import framework, person, scored_cycle
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import log_in, next_page_loaded
+from tests.e2e.conftest import log_in_by_request, next_page_loaded
 
 
 def test_gap_to_action_to_done_to_next_quarter(live_server, page, make_org, make_member, app):
@@ -25,7 +25,7 @@ def test_gap_to_action_to_done_to_next_quarter(live_server, page, make_org, make
     a2 = framework().practice("A2")
 
     # 1. The sponsor turns the A2 gap on the dashboard into an action with one click.
-    log_in(page, live_server, sponsor.email, TEST_PASSWORD)
+    log_in_by_request(page, live_server, sponsor.email, TEST_PASSWORD)
     page.goto(f"{live_server}/o/{slug}/cycles/{q2_id}/")
     with next_page_loaded(page):
         page.click("[data-testid=make-action-A2]")

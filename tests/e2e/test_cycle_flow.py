@@ -13,14 +13,14 @@ from cxgov.numbers import fmt_index
 from cxgov.orgs.models import Role
 from tests.conftest import TEST_PASSWORD
 from tests.cycles.helpers import framework, make_cycle
-from tests.e2e.conftest import autosaved, log_in, next_page_loaded
+from tests.e2e.conftest import log_in_by_request, next_page_loaded, wait_until_autosaved
 
 
 def _choose(page, practice_id: str, value: str) -> None:
     """Click a level card (or N/A / don't know) of an unsaved practice and wait until the autosave says so."""
     suffix = {"na": "na", "dont_know": "dk"}.get(value, value)
     page.click(f"label[for=c-{practice_id}-{suffix}]")
-    expect(autosaved(page, practice_id)).to_be_visible()
+    wait_until_autosaved(page, practice_id)
 
 
 def test_answer_reload_submit_close_dashboard(live_server, page, make_org, make_member):
@@ -41,7 +41,7 @@ def test_answer_reload_submit_close_dashboard(live_server, page, make_org, make_
     base = f"{live_server}/o/{org.slug}/cycles/{cycle_id}"
 
     # 1. The respondent answers part of the first dimension; each click saves itself.
-    log_in(page, live_server, agent.email, TEST_PASSWORD)
+    log_in_by_request(page, live_server, agent.email, TEST_PASSWORD)
     page.goto(f"{base}/answer")
     _choose(page, "A1", "2")
     _choose(page, "A2", "3")
@@ -87,7 +87,7 @@ def test_answer_reload_submit_close_dashboard(live_server, page, make_org, make_
 
     # 4. The sponsor sees both submitted, closes the cycle and reads the dashboard.
     page.context.clear_cookies()
-    log_in(page, live_server, sponsor.email, TEST_PASSWORD)
+    log_in_by_request(page, live_server, sponsor.email, TEST_PASSWORD)
     page.goto(f"{base}/")
     assert "2" in page.locator("[data-testid=progress] .cx-kpi").inner_text()
     page.once("dialog", lambda dialog: dialog.accept())
@@ -112,7 +112,7 @@ def test_two_tabs_conflict_and_expired_session(live_server, page, make_org, make
     cycle = make_cycle(org, "2026-Q4", respondents=[(agent, "front_line")])
     db.session.commit()
     url = f"{live_server}/o/{org.slug}/cycles/{cycle.id}/answer"
-    log_in(page, live_server, agent.email, TEST_PASSWORD)
+    log_in_by_request(page, live_server, agent.email, TEST_PASSWORD)
     page.goto(url)
     other = page.context.new_page()
     other.goto(url)  # both tabs show A1 unanswered (version 0)
@@ -126,7 +126,7 @@ def test_two_tabs_conflict_and_expired_session(live_server, page, make_org, make
     db.session.rollback()
     assert db.session.scalar(select(Answer.level)) == 2  # the stale tab overwrote nothing
     other.click("text=Keep my choice")
-    expect(autosaved(other, "A1")).to_be_visible()
+    wait_until_autosaved(other, "A1")
     db.session.rollback()
     assert db.session.scalar(select(Answer.level)) == 4
 

@@ -13,7 +13,7 @@ from flask_babel import gettext as babel_gettext
 from cxgov.actions import services as action_services
 from cxgov.extensions import db
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in_by_request
 from tests.reports.test_routes import _answered_cycle
 
 
@@ -35,7 +35,7 @@ def test_export_buttons_download_in_the_picked_language(live_server, page, make_
     cycle = _answered_cycle(org, make_member)
     action_services.action_create(org=org, by=None, title="Appoint a sponsor", practice_id="A2")
     db.session.commit()
-    log_in(page, live_server, consultant.email, TEST_PASSWORD)
+    log_in_by_request(page, live_server, consultant.email, TEST_PASSWORD)
 
     for width in (1366, 390):
         page.set_viewport_size({"width": width, "height": 900})

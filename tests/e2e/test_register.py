@@ -6,7 +6,7 @@ from cxgov.extensions import db
 from cxgov.orgs.models import Role
 from cxgov.register.models import Touchpoint
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import log_in, next_page_loaded
+from tests.e2e.conftest import log_in_by_request, next_page_loaded
 from tests.register.helpers import small_register
 
 
@@ -17,7 +17,7 @@ def test_assign_an_owner_from_the_matrix_and_meet_a_conflict(live_server, page, 
     tp.owner_id = None
     db.session.commit()
     ambassador = make_member(org, Role.AMBASSADOR, name="Jonas Bæk")
-    log_in(page, live_server, ambassador.email, TEST_PASSWORD)
+    log_in_by_request(page, live_server, ambassador.email, TEST_PASSWORD)
 
     page.goto(f"{live_server}/o/nordlys/register/matrix")
     unowned = page.locator(".cx-tp-unowned")

@@ -8,7 +8,7 @@ from cxgov.extensions import db
 from cxgov.orgs.models import Role
 from cxgov.register.models import Channel, Journey, Person, Touchpoint
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import log_in, next_page_loaded
+from tests.e2e.conftest import log_in_by_request, next_page_loaded
 from tests.register_transfer.helpers import small_tables, xlsx
 
 
@@ -24,7 +24,7 @@ def test_ambassador_imports_previews_confirms_and_sees_owners(live_server, page,
     path = tmp_path / "nordlys-register.xlsx"
     path.write_bytes(xlsx(small_tables()))
 
-    log_in(page, live_server, ambassador.email, TEST_PASSWORD)
+    log_in_by_request(page, live_server, ambassador.email, TEST_PASSWORD)
     page.goto(f"{live_server}/o/{org.slug}/register/")
     with next_page_loaded(page):
         page.click("a.nav-link:has-text('Import / export')")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import PDF_TIMEOUT_MS, log_in, next_page_loaded
+from tests.e2e.conftest import PDF_TIMEOUT_MS, log_in_by_request, next_page_loaded
 from tests.pdftext import pdftotext
 from tests.reports.test_routes import setup  # noqa: F401 (the fixture)
 
@@ -12,7 +12,7 @@ from tests.reports.test_routes import setup  # noqa: F401 (the fixture)
 def test_report_page_pdf_download_and_gap_to_action(live_server, page, setup):  # noqa: F811
     org, _other, cycle, _, consultant = setup
     slug, cycle_id, period = org.slug, cycle.id, cycle.period
-    log_in(page, live_server, consultant.email, TEST_PASSWORD)
+    log_in_by_request(page, live_server, consultant.email, TEST_PASSWORD)
 
     # From the list of reports to the closed quarter's report.
     page.goto(f"{live_server}/o/{slug}/reports/")

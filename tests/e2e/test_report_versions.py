@@ -6,7 +6,7 @@ import io
 import docx
 
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import PDF_TIMEOUT_MS, log_in, next_page_loaded
+from tests.e2e.conftest import PDF_TIMEOUT_MS, log_in_by_request, next_page_loaded
 from tests.pdftext import pdftotext
 from tests.reports.test_routes import setup  # noqa: F401 (the fixture)
 
@@ -29,7 +29,7 @@ def _wait_for_pdf(page) -> None:
 def test_draft_edit_issue_download_and_reissue(live_server, page, setup):  # noqa: F811
     org, _other, cycle, _, consultant = setup
     base = f"{live_server}/o/{org.slug}/reports/{cycle.id}"
-    log_in(page, live_server, consultant.email, TEST_PASSWORD)
+    log_in_by_request(page, live_server, consultant.email, TEST_PASSWORD)
 
     page.goto(base)
     assert "Draft" in page.inner_text("[data-testid=report-status]")
