@@ -36,7 +36,6 @@ from typing import Any, Iterator
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from lxml import etree
-from lxml import html as lxml_html
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
@@ -158,12 +157,18 @@ class CheckResult:
 
 
 #: Comments and processing instructions go, so their following text joins the text around them.
-_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True)
+#: lxml's plain HTML parser: ``lxml.html``'s parser gives each element a Python class of its own
+#: (chosen by a Python callback for every element the crawls touch, 6 % of the no-English crawl)
+#: for methods the crawls do not use.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
 
 
 def html_document(text: str) -> Any:
     """Parse a page with libxml2: the crawls parse some 1,500 pages, html.parser took 3-4 times as long."""
-    return lxml_html.document_fromstring(text, parser=_PARSER)
+    document = etree.fromstring(text, _PARSER)
+    if document is None:
+        raise ValueError("the page is empty")
+    return document
 
 
 def links_to_follow(app, landed: str, hrefs, base_url: str, queued: set[str], followed: dict[str, int],
@@ -173,14 +178,21 @@ def links_to_follow(app, landed: str, hrefs, base_url: str, queued: set[str], fo
     Marks them in ``queued`` and counts them in ``followed`` (both shared by one role's crawl).
     """
     new = []
+    # A link's target depends on the page only when it is relative: the menu's and the lists'
+    # links ("/o/demo/...") come back on every page, so their targets are looked up once.
+    targets = app.extensions.setdefault("a11y_crawl_link_targets", {})
+    same_origin = landed.startswith(base_url + "/")
     for href in hrefs:
-        link = urldefrag(urljoin(landed, href))[0]
-        if link in queued or not link.startswith(base_url + "/"):
+        key = (base_url, href) if same_origin and href.startswith("/") and not href.startswith("//") else None
+        found = targets.get(key) if key else None
+        if found is None:
+            found = _link_target(app, landed, href, base_url)
+            if key:
+                targets[key] = found
+        link, target = found
+        if link in queued or target is None:
             continue
-        if urlsplit(link).path.lower().endswith(SKIP_SUFFIXES):
-            continue
-        target = endpoint_of(app, link)
-        if target is None or target in skip or SKIP_ENDPOINT_PATTERN.search(target):
+        if target in skip or SKIP_ENDPOINT_PATTERN.search(target):
             continue
         if followed.get(target, 0) >= PER_ENDPOINT:
             continue
@@ -188,6 +200,15 @@ def links_to_follow(app, landed: str, hrefs, base_url: str, queued: set[str], fo
         queued.add(link)
         new.append(link)
     return new
+
+
+def _link_target(app, landed: str, href: str, base_url: str) -> tuple[str, str | None]:
+    """Return ``href`` on ``landed`` as a URL without its fragment, and the endpoint of the page it
+    loads (None for another origin, a download or no page)."""
+    link = urldefrag(urljoin(landed, href))[0]
+    if not link.startswith(base_url + "/") or urlsplit(link).path.lower().endswith(SKIP_SUFFIXES):
+        return link, None
+    return link, endpoint_of(app, link)
 
 
 def endpoint_of(app, url: str) -> str | None:

@@ -136,10 +136,9 @@ class EnglishSources:
     """What counts as English left over in one language."""
 
     exact: set[str] = field(default_factory=set)
-    #: every entry with placeholders as one alternation: a quick "could any of them match?"
-    any_pattern: re.Pattern[str] | None = None
-    #: (pattern, number of its own literal characters) per entry with placeholders
-    patterns: list[tuple[re.Pattern[str], int]] = field(default_factory=list)
+    #: per entry with placeholders: (pattern, number of its own literal characters, the literal text
+    #: it starts with, the literal text it ends with), the most literal characters first
+    patterns: list[tuple[re.Pattern[str], int, str, str]] = field(default_factory=list)
     #: text -> what :meth:`matches` said: the menu, the footer and the table headings come back on
     #: every page, and matching a text against every pattern is most of the crawl's own work
     verdicts: dict[str, bool] = field(default_factory=dict)
@@ -159,9 +158,12 @@ class EnglishSources:
     def _matches(self, text: str) -> bool:
         if text in self.exact:
             return True
-        if self.any_pattern is None or not self.any_pattern.fullmatch(text):
-            return False
-        return any(literal * 2 >= len(text) and pattern.fullmatch(text) for pattern, literal in self.patterns)
+        for pattern, literal, head, tail in self.patterns:
+            if literal * 2 < len(text):
+                return False  # this entry and every later one are too few of the text's words
+            if text.startswith(head) and text.endswith(tail) and pattern.fullmatch(text):
+                return True
+        return False
 
 
 def english_sources(lang: str, frameworks: list[Any]) -> EnglishSources:
@@ -185,16 +187,14 @@ def english_sources(lang: str, frameworks: list[Any]) -> EnglishSources:
             # Only patterns with enough words of their own: "%(a)s: %(b)s" would match anything.
             if len(re.findall(r"[A-Za-z]{3,}", literal)) >= 2:
                 parts = PLACEHOLDER.split(" ".join(source.replace("%%", "%").split()))
-                patterns.append((r".+?".join(re.escape(p) for p in parts), sum(map(len, parts))))
+                patterns.append((r".+?".join(re.escape(p) for p in parts), sum(map(len, parts)), parts[0], parts[-1]))
     for framework in frameworks:
         for text in _framework_texts(framework):
             english, local = text.get("en"), text.get(lang)
             if local != english:
                 sources.exact.add(" ".join(english.split()))
-    if patterns:
-        unique = sorted(set(patterns))
-        sources.any_pattern = re.compile("|".join(f"(?:{p})" for p, _literal in unique))
-        sources.patterns = [(re.compile(p), literal) for p, literal in unique]
+    unique = sorted(set(patterns), key=lambda entry: (-entry[1], entry[0]))
+    sources.patterns = [(re.compile(p), literal, head, tail) for p, literal, head, tail in unique]
     return sources
 
 
@@ -236,6 +236,9 @@ class LanguageCrawl:
     english: dict[str, str] = field(default_factory=dict)  # text -> first page it was seen on
     wrong_lang: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: text -> the English pieces in it: the menu, the footer and the headings come back on every
+    #: page, and cutting a text into pieces and judging them was most of the crawl's own work
+    english_in: dict[str, list[str]] = field(default_factory=dict)
 
 
 def crawl_language(app, client, who: str, crawl: LanguageCrawl, sources: EnglishSources,
@@ -249,11 +252,22 @@ def crawl_language(app, client, who: str, crawl: LanguageCrawl, sources: English
         if page.lang and page.lang.split("-")[0] != crawl.lang:
             crawl.wrong_lang.append(f"{who}: {reached.url}: <html lang={page.lang}>")
         for text in page.texts:
-            for piece in _pieces(text):
-                if piece in ALLOWED or piece in own_words or not re.search(r"[A-Za-z]{2}", piece):
-                    continue
-                if sources.matches(piece):
-                    crawl.english.setdefault(piece, f"{who}: {reached.url}")
+            english = crawl.english_in.get(text)
+            if english is None:
+                english = crawl.english_in[text] = _english_pieces(text, sources, own_words)
+            for piece in english:
+                crawl.english.setdefault(piece, f"{who}: {reached.url}")
+
+
+def _english_pieces(text: str, sources: EnglishSources, own_words: set[str]) -> list[str]:
+    """Return the pieces of ``text`` that are English left over (never the organisation's own words)."""
+    english = []
+    for piece in _pieces(text):
+        if piece in ALLOWED or piece in own_words or not re.search(r"[A-Za-z]{2}", piece):
+            continue
+        if sources.matches(piece):
+            english.append(piece)
+    return english
 
 
 @pytest.fixture(scope="session")
