@@ -33,6 +33,21 @@ from cxgov.reports.context import (
 )
 from cxgov.scoring.engine import Answer, CycleResult, score_cycle
 
+#: A one-pixel PNG, so the cover's client logo is laid out (and needs its alternate text).
+PNG_1PX = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8"
+    "z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+#: The sample's names: Nordic letters for the fonts, and a quote, angle brackets and an ampersand
+#: for the running footer, which carries the client's name as an escaped CSS string.
+SAMPLE_NAMES = {
+    "org_name": 'Nordlys "Ö" <Ångström> & Bæk',
+    "logo": PNG_1PX,
+    "prepared_by": "Søren Åkesson",
+    "firm": "Øster & Ödman Advisory",
+}
+
 TODAY = date(2026, 11, 20)
 GROUPS = (("leadership", "Leadership"), ("management", "Management"), ("front_line", "Front line"))
 PERIODS = ("2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4")

@@ -17,7 +17,7 @@ import pytest
 from cxgov.reports import render, svg_text
 from cxgov.reports.weasyprint_patches import weasyprint_patches_install
 
-from . import samples
+from .conftest import PERCENTAGE_RULE
 
 SVG_DOC = """<!doctype html><html lang="en"><head><meta charset="utf-8"/><title>t</title></head>
 <body class="rp rp-pdf"><div class="rp-chart"><svg xmlns="http://www.w3.org/2000/svg" width="400" height="120"
@@ -92,18 +92,14 @@ def test_per_character_layout_keeps_weasyprints_own_path(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def footer_pages(tmp_path_factory):
-    context = samples.sample_context(org_name='Nordlys "Ö" <Bæk> & Co', firm="Øster & Ödman Advisory")
-    path = tmp_path_factory.mktemp("footer") / "report.pdf"
-    pdf, pages = render.render_pdf_pages(context)
-    path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    return context, pages, text.split("\f")[:pages]
+def footer_pages(sample_layout):
+    """The shared sample layout (tests/reports/conftest.py): its client's name has a quote, angle brackets and &."""
+    return sample_layout.context, sample_layout.pages, sample_layout.page_texts
 
 
 def test_every_page_but_the_cover_has_the_running_footer(footer_pages):
     context, pages, texts = footer_pages
-    running = f'Nordlys "Ö" <Bæk> & Co · {context.cover.period} · Øster & Ödman Advisory'
+    running = f'Nordlys "Ö" <Ångström> & Bæk · {context.cover.period} · Øster & Ödman Advisory'
     assert f"page 1 of {pages}" not in texts[0] and running not in texts[0]
     for number, text in enumerate(texts[1:], start=2):
         assert f"{running} · page {number} of {pages}" in text, number
@@ -118,34 +114,13 @@ def test_footer_words_are_one_translatable_sentence_escaped_for_css(monkeypatch)
 
 
 @pytest.fixture(scope="module")
-def sample_pdf(tmp_path_factory):
-    """The sample report's HTML, PDF text per page, and how often WeasyPrint laid out each page."""
-    import logging
+def sample_pdf(sample_layout):
+    """The sample report's HTML, PDF text per page, and how often WeasyPrint laid out each page.
 
-    from weasyprint.logger import PROGRESS_LOGGER
-
-    context = samples.sample_context()
-    html = render.render_pdf_html(context)
-    made: list[str] = []
-
-    class Pages(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            message = record.getMessage()
-            if "Creating layout - Page" in message and "up-to-date" not in message:
-                made.append(message.rsplit(" ", 1)[1])
-
-    handler, level = Pages(), PROGRESS_LOGGER.level
-    PROGRESS_LOGGER.addHandler(handler)
-    PROGRESS_LOGGER.setLevel(logging.INFO)
-    try:
-        pdf, pages = render.render_document(html, context.cover.accent)
-    finally:
-        PROGRESS_LOGGER.removeHandler(handler)
-        PROGRESS_LOGGER.setLevel(level)
-    path = tmp_path_factory.mktemp("toc") / "report.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    return html, text.split("\f")[:pages], made
+    One real layout shared by the module's readers (tests/reports/conftest.py), which counted the
+    pages it laid out from WeasyPrint's progress log.
+    """
+    return sample_layout.html, sample_layout.page_texts, sample_layout.laid_out_pages
 
 
 def test_contents_page_is_laid_out_twice_and_every_entry_names_its_target(sample_pdf):
@@ -224,7 +199,7 @@ def test_parsed_svg_values_are_kept_and_the_pdf_is_the_same_byte_for_byte():
     assert utils.size("1px", 9.0, 100.0) == 1.0 and utils.size("2em", 9.0, 100.0) == 18.0
 
 
-def test_lengths_resolved_in_one_loop_lay_out_the_same_pdf_byte_for_byte():
+def test_lengths_resolved_in_one_loop_lay_out_the_same_pdf_byte_for_byte(sample_layout):
     import sys
 
     from cxgov.reports import pdf_percentages
@@ -238,14 +213,14 @@ def test_lengths_resolved_in_one_loop_lay_out_the_same_pdf_byte_for_byte():
         if n.startswith("weasyprint.layout") and getattr(m, "resolve_percentages", None) is fast
     ]
     assert {m.__name__.rsplit(".", 1)[1] for m in users} >= {"percent", "block", "inline", "table", "page", "absolute"}
-    html = render.render_pdf_html(samples.sample_context())
-    # The sample's tables, percentages, calc() widths and positioned boxes, laid out both ways.
-    html = html.replace("</head>", "<style>.rp-kpi { min-width: calc(10% + 1em); max-height: 90%; }</style></head>")
-    ours = render.render_document(html, "#1f5f8b")[0]
+    # The sample's tables, percentages, calc() widths and positioned boxes, laid out both ways: the
+    # shared layout went through the fast path, with a rule of percentages in calc() and max-height.
+    assert PERCENTAGE_RULE in sample_layout.html
+    ours = sample_layout.pdf
     for module in users:
         module.resolve_percentages = own
     try:
-        theirs = render.render_document(html, "#1f5f8b")[0]
+        theirs = render.render_document(sample_layout.html, sample_layout.context.cover.accent)[0]
     finally:
         for module in users:
             module.resolve_percentages = fast
