@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+import lxml.html
 import pytest
 
 from cxgov.reports import helper as report_helper
@@ -31,3 +32,17 @@ def use_layout_as_document(patch: pytest.MonkeyPatch) -> None:
     patch.setattr(report_helper, "render_document", layout_as_document)  # the web's and versions' path
     patch.setattr(report_render, "render_document", layout_as_document)  # render_pdf_pages (the CLI's path)
     patch.setattr(report_services, "heavy_slot", contextlib.nullcontext)  # the stand-in is light
+
+
+def document_text(data: bytes) -> str:
+    """Return the text a reader would see in a stand-in "PDF": the document's text, white space collapsed.
+
+    Only what the page shows: the head (title, stylesheets) and attribute values are left out,
+    as pdftotext leaves them out of a real PDF.
+    """
+    assert data.startswith(STAND_IN_PREFIX), data[:60]
+    document = data[len(STAND_IN_PREFIX) :].decode().split("\n", 1)[1]  # after the accent line
+    tree = lxml.html.document_fromstring(document)
+    for unseen in tree.xpath("//head | //style | //script"):
+        unseen.drop_tree()
+    return " ".join(tree.text_content().split())

@@ -16,6 +16,7 @@ from cxgov.extensions import db
 from cxgov.reports.selectors import report_context_for_cycle, report_inputs, report_inputs_key
 from tests.conftest import login_as
 from tests.pdftext import pdftotext
+from tests.report_stand_ins import document_text, use_layout_as_document
 from tests.reports.test_routes import _answered_cycle
 
 
@@ -55,7 +56,10 @@ def test_context_is_written_in_the_chosen_language(app, report):
     assert danish.context_hash() != english.context_hash()
 
 
-def test_report_page_pdf_and_word_follow_lang(client, report):
+def test_report_page_pdf_and_word_follow_lang(client, report, monkeypatch):
+    # The route's ?lang is the subject: each PDF is the document it was laid out from, read as a
+    # reader would (Danish and Norwegian layouts are read back from real PDFs in the tests below).
+    use_layout_as_document(monkeypatch)
     org, cycle, consultant = report
     login_as(client, consultant)
     base = f"/o/{org.slug}/reports/{cycle.id}"
@@ -68,12 +72,12 @@ def test_report_page_pdf_and_word_follow_lang(client, report):
 
     pdf_da = client.get(f"{base}/report.pdf?lang=da")
     assert pdf_da.status_code == 200
-    text = pdftotext(pdf_da.data)
+    text = document_text(pdf_da.data)
     assert _in("da", "Key messages") in text
     assert re.search(r"\b[1-5],\d\b", text), "no level with a decimal comma in the Danish PDF"
     pdf_en = client.get(f"{base}/report.pdf")
-    assert "Key messages" in pdftotext(pdf_en.data)
-    assert not re.search(r"\b[1-5],\d\b", pdftotext(pdf_en.data))
+    assert "Key messages" in document_text(pdf_en.data)
+    assert not re.search(r"\b[1-5],\d\b", document_text(pdf_en.data))
 
     word = client.get(f"{base}/report.docx?lang=sv")
     document = docx.Document(io.BytesIO(word.data))
@@ -106,7 +110,7 @@ def test_an_issued_version_keeps_its_language(client, report):
     assert docx_file.core_properties.language == "nb"
 
 
-def test_cli_writes_reports_and_exports_in_the_chosen_language(runner, report, tmp_path):
+def test_cli_writes_reports_and_exports_in_the_chosen_language(runner, report, tmp_path, monkeypatch):
     org, cycle, _ = report
     slug, period, cycle_id = org.slug, cycle.period, cycle.id  # the batch ends the session
     pdf = tmp_path / "r.pdf"
@@ -119,11 +123,14 @@ def test_cli_writes_reports_and_exports_in_the_chosen_language(runner, report, t
     assert result.exit_code == 0, result.output
     assert docx.Document(str(word)).core_properties.language == "sv"
 
+    # The batch passes --lang on to the same report_pdf_for as the pdf command above (laid out
+    # for real there, and a Norwegian PDF in the issued-version test): its layout stands in.
+    use_layout_as_document(monkeypatch)
     out = tmp_path / "batch"
     result = runner.invoke(args=["report", "batch", "--org", slug, "--period", period,
                                  "--lang", "nb", "-o", str(out), "--jobs", "1"])
     assert result.exit_code == 0, result.output
-    assert _in("nb", "Key messages") in pdftotext((out / f"{slug}-{period}.pdf").read_bytes())
+    assert _in("nb", "Key messages") in document_text((out / f"{slug}-{period}.pdf").read_bytes())
 
     sheet = tmp_path / "c.xlsx"
     result = runner.invoke(args=["cycle", "export", slug, period, str(sheet), "--lang", "da"])

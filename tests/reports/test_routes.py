@@ -9,12 +9,13 @@ from sqlalchemy import func, select
 
 from cxgov.extensions import db
 from cxgov.orgs.models import Role
+from cxgov.reports import cli as report_cli
 from cxgov.reports.context import fmt_index, fmt_level
 from cxgov.reports.models import ReportPdfCache
 from cxgov.reports.selectors import report_context_for_cycle, report_inputs, report_inputs_key
 from tests.conftest import login_as
 from tests.pdftext import pdftotext
-from tests.report_stand_ins import use_layout_as_document
+from tests.report_stand_ins import document_text, use_layout_as_document
 from tests.cycles.helpers import answer, make_cycle
 
 
@@ -155,7 +156,7 @@ def test_cli_pdf_and_batch(runner, setup, tmp_path, monkeypatch):
     bad = runner.invoke(args=["report", "pdf", slug, "2026-Q9", "-o", str(out)])
     assert bad.exit_code != 0 and "YYYY-Qn" in bad.output
     # The batch is about which organisations' files it writes: its layouts stand in (the real
-    # layout was read back above; two spawned workers lay out for real in the next test).
+    # layout of report_pdf_for, which the batch's workers call too, was read back above).
     use_layout_as_document(monkeypatch)
     # Batch in one process (the test database is not visible to other processes' engines
     # in every setup); a missing organisation is listed and makes the exit status 1.
@@ -171,15 +172,28 @@ def test_cli_pdf_and_batch(runner, setup, tmp_path, monkeypatch):
         "alesund-2026-Q3.pdf", "bergen-2026-Q3.pdf"]
 
 
-def test_batch_on_two_processes_reaches_the_same_database(runner, setup, tmp_path):
-    """Spawned workers build their own app and engine and read the committed data."""
+def test_batch_on_two_processes_reaches_the_same_database(runner, setup, tmp_path, monkeypatch):
+    """Workers in processes of their own reach the committed data and write each organisation's file.
+
+    The batch forks its workers when its process has one thread, as a ``flask report batch``
+    process has. A test process may also hold idle threads of earlier tests (the report
+    background pool, a test server's, the child watcher of Playwright's driver); with them the
+    batch spawns, and each spawned worker imports cxgov and WeasyPrint and builds its app again
+    (about 3 s of CPU a worker, what test_report_language's batch failures with --jobs 2 pay
+    when they spawn). None of those threads is inside the database engine, WeasyPrint or a
+    request between tests, so the forked copy may run the batch here. Forked workers inherit
+    the layout stand-in: which files the workers write, and from which organisation's data, is
+    the subject; the batch's real layout is read back in test_cli_pdf_and_batch.
+    """
+    monkeypatch.setattr(report_cli.threading, "active_count", lambda: 1)
+    use_layout_as_document(monkeypatch)
     org, other, *_ = setup
     slugs = [org.slug, other.slug]
     result = runner.invoke(args=["report", "batch", "--all", "--period", "2026-Q3",
                                  "-o", str(tmp_path), "--jobs", "2"])
     assert result.exit_code == 0, result.output
     assert "2 of 2 reports written" in result.output and "2 processes" in result.output
-    texts = {slug: pdftotext((tmp_path / f"{slug}-2026-Q3.pdf").read_bytes()) for slug in slugs}
+    texts = {slug: document_text((tmp_path / f"{slug}-2026-Q3.pdf").read_bytes()) for slug in slugs}
     assert "Ålesund Kraft ÆØÅ" in texts["alesund"] and "Bergen" not in texts["alesund"]
     assert "Bergen Vann Secret" in texts["bergen"] and "Ålesund" not in texts["bergen"]
 
