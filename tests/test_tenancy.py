@@ -24,6 +24,7 @@ from tests.conftest import _TMP
 from tests.conftest import _empty_all_tables as empty_all_tables
 from tests.conftest import login_as, pdf_layout_fake
 from tests.fingerprint import fingerprint  # also imported from here by other features' tests
+from tests.report_stand_ins import use_word_charts_parsed_only
 
 TESTS_DIR = Path(__file__).parent
 
@@ -195,9 +196,11 @@ def test_role_matrix(app, client, make_org, make_member, monkeypatch, endpoint):
     Refused requests must change nothing, so they share one world. A served POST may
     change it (remove a member, close a cycle...), so the next role gets a fresh one.
     The PDF layout is tested in tests/reports; here a fake layout keeps the case fast (the
-    issued versions' PDFs included: the API's version download lays one out per admitted role).
+    issued versions' PDFs included: the API's version download lays one out per admitted role),
+    and the Word files' charts are parsed but not drawn.
     """
     pdf_layout_fake(monkeypatch)
+    use_word_charts_parsed_only(monkeypatch)  # the Word download: its chart pictures one pixel each
     # An issued version's PDF in the request, not a thread that writes after the world is restored.
     monkeypatch.setitem(app.config, "REPORT_RENDER_SYNC", True)
     access = ACCESS[endpoint]
