@@ -178,8 +178,13 @@ def _tabs_context(browser):
     stopped, the context set up and torn down), a new tab in a kept one about 0.35 s. Tests still
     start logged out and alone: ``page`` clears the cookies and closes every tab after each test,
     and each test's server has a port (so an origin, with its storage and cache) of its own.
+
+    The context asks for reduced motion, as some people's browsers do (the app's stylesheet then
+    stops its animations): a spinning "PDF being laid out" kept Chromium drawing 60 frames a
+    second for as long as a test waited for the PDF (0.14 s of CPU per second of waiting against
+    0.08, and the wait is longest on a loaded machine), and Bootstrap's transitions take no time.
     """
-    context = browser_context(browser)
+    context = browser_context(browser, reduced_motion="reduce")
     yield context
     context.close()
 

@@ -37,11 +37,13 @@ def test_export_buttons_download_in_the_picked_language(live_server, page, make_
     db.session.commit()
     log_in_by_request(page, live_server, consultant.email, TEST_PASSWORD)
 
-    for width in (1366, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.goto(f"{live_server}/o/{org.slug}/actions")
-        _shot(page, f"actions-export-{width}")
     page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{live_server}/o/{org.slug}/actions")
+    if os.environ.get("CXGOV_SCREENSHOTS"):  # the narrow layout too, without loading the page for nothing
+        _shot(page, "actions-export-1366")
+        page.set_viewport_size({"width": 390, "height": 900})
+        _shot(page, "actions-export-390")
+        page.set_viewport_size({"width": 1366, "height": 900})
     assert page.locator("#actions-export-lang").input_value() == "en"  # the organisation's language
     page.select_option("#actions-export-lang", "da")
     with page.expect_download() as download:

@@ -109,7 +109,8 @@ def test_answer_a_dimension_and_submit_with_the_keyboard(live_server, page, make
             page.keyboard.press("ArrowRight")
             focused = _focused(page)
             assert focused["id"] == f"c-{pid}-{level}" and not focused["checked"]
-        _assert_focus_visible(page, focused, f"{pid} level {levels[pid]}")
+        if levels[pid] > 1:  # at level 1 the focus has not moved: the check above was this one
+            _assert_focus_visible(page, focused, f"{pid} level {levels[pid]}")
         assert not saves, "moving through the levels must not save anything"
         page.keyboard.press("Space" if levels[pid] % 2 else "Enter")
         assert page.locator(f"#c-{pid}-{levels[pid]}").is_checked()

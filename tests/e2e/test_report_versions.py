@@ -50,9 +50,7 @@ def test_draft_edit_issue_download_and_reissue(live_server, page, setup):  # noq
     assert "Our first reading." in _pdf_text(v1_pdf)
     assert "Our first reading." in " ".join(p.text for p in docx.Document(io.BytesIO(v1_docx)).paragraphs)
 
-    page.goto(base)
-    with next_page_loaded(page):
-        page.click("[data-testid=report-edit]")
+    page.goto(f"{base}/edit")  # the draft's "Edit the text" was followed above
     page.fill("#summary", "A second reading.")
     with next_page_loaded(page):
         page.click("[data-testid=report-save]")
