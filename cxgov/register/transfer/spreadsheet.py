@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Mapping, Sequence
 
-import pandas as pd
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
@@ -460,6 +459,10 @@ def _read_csv(data: bytes, *, filename: str, table: str | None) -> ParsedFile:
         raise SpreadsheetError(
             _l("The CSV header has more than %(n)s columns; a register table has at most 11.", n=MAX_COLUMNS)
         )
+    # pandas (with numpy, about half a second of CPU to import) reads CSV files only: imported
+    # here, so that every `flask` command, server and worker start does not pay for it.
+    import pandas as pd
+
     try:
         frame = pd.read_csv(
             io.StringIO(text),
