@@ -7,13 +7,12 @@ translations/messages.pot and with every ``messages.po``.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from babel import Locale
 from babel.messages.catalog import Catalog
+from babel.messages.frontend import CommandLineInterface
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
@@ -46,10 +45,12 @@ def fresh_extraction(tmp_path_factory) -> Catalog:
     assert keywords, "scripts/messages names no extraction keywords"
     ignore = [arg for d in re.findall(r"--ignore-dirs '([^']*)'", script) for arg in ("--ignore-dirs", d)]
     out = tmp_path_factory.mktemp("pot") / "messages.pot"
-    command = [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg",
+    # pybabel's own command line, run in this process (which has imported what the extractors
+    # import already) on the repository by its path: the same catalogue as from its root.
+    command = ["pybabel", "-q", "extract", "-F", str(REPO / "babel.cfg"),
                *[arg for k in keywords for arg in ("-k", k)], *ignore, "--no-location", "--sort-output",
-               "--omit-header", "-o", str(out), "."]
-    subprocess.run(command, cwd=REPO, check=True, capture_output=True)
+               "--omit-header", "-o", str(out), str(REPO)]
+    CommandLineInterface().run(command)
     with out.open("rb") as handle:
         return read_po(handle)
 
