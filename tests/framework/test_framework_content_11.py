@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from cxgov.framework.checks import REGISTER_CHECKS
 from cxgov.framework.loader import DEFAULT_FRAMEWORK_DIR, OWNER_HINTS, load_framework_file
+from tests.fast_yaml import yaml_load
 
 REPO = Path(__file__).resolve().parents[2]
 FILE_10 = DEFAULT_FRAMEWORK_DIR / "cx-governance.yaml"
@@ -38,7 +38,7 @@ SEEDS = _shared("seeds")
 
 @pytest.fixture(scope="module")
 def raw() -> dict[str, Any]:
-    return yaml.safe_load(FILE_11.read_text(encoding="utf-8"))
+    return yaml_load(FILE_11.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def practices(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def old_ids() -> list[str]:
-    data = yaml.safe_load(FILE_10.read_text(encoding="utf-8"))
+    data = yaml_load(FILE_10.read_text(encoding="utf-8"))
     return [p["id"] for d in data["dimensions"] for p in d["practices"]]
 
 
@@ -80,7 +80,7 @@ def test_the_loader_accepts_11_with_no_problems() -> None:
 
 
 def test_header_keeps_10_scoring_and_stages(raw: dict[str, Any]) -> None:
-    old = yaml.safe_load(FILE_10.read_text(encoding="utf-8"))
+    old = yaml_load(FILE_10.read_text(encoding="utf-8"))
     assert raw["key"] == "cx-governance" and raw["version"] == "1.1"
     assert raw["scoring"] == old["scoring"] and raw["stages"] == old["stages"]
     assert raw["level_names"] == old["level_names"]

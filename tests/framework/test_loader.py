@@ -26,6 +26,7 @@ from cxgov.framework.loader import (
     load_frameworks,
 )
 from cxgov.framework.model import Framework
+from tests.fast_yaml import yaml_dump, yaml_load
 
 SHIPPED = DEFAULT_FRAMEWORK_DIR / "cx-governance.yaml"
 README = DEFAULT_FRAMEWORK_DIR / "README.md"
@@ -34,17 +35,12 @@ README = DEFAULT_FRAMEWORK_DIR / "README.md"
 @pytest.fixture(scope="module")
 def shipped_data() -> dict[str, Any]:
     """Return the shipped framework as parsed YAML, for tests that break it on purpose."""
-    return yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
-
-
-#: libyaml's emitter when PyYAML has it: writing the 42-practice file in pure Python took as
-#: long as loading it.
-FAST_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml_load(SHIPPED.read_text(encoding="utf-8"))
 
 
 def load_data(data: Any, source: str = "broken.yaml") -> LoadResult:
     """Dump ``data`` to YAML and load it the way a file would be."""
-    return load_framework_text(yaml.dump(data, Dumper=FAST_DUMPER, allow_unicode=True, sort_keys=False), source)
+    return load_framework_text(yaml_dump(data, allow_unicode=True, sort_keys=False), source)
 
 
 def only_problem(result: LoadResult, path: str) -> Problem:
@@ -438,7 +434,7 @@ def mutated_frameworks(draw: st.DrawFn, base: dict[str, Any]) -> Any:
 @functools.cache
 def _shipped_once() -> dict[str, Any]:
     """Parse the shipped file once; each example deep-copies it before damaging it."""
-    return yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
+    return yaml_load(SHIPPED.read_text(encoding="utf-8"))
 
 
 # Each example loads and validates the whole 42-practice file (~0.3 s on a busy CI core).
@@ -447,7 +443,7 @@ def _shipped_once() -> dict[str, Any]:
 def test_random_damage_never_raises(data: st.DataObject) -> None:
     mutated = data.draw(mutated_frameworks(_shipped_once()))
     try:
-        text = yaml.dump(mutated, Dumper=FAST_DUMPER, allow_unicode=True)
+        text = yaml_dump(mutated, allow_unicode=True)
     except (yaml.YAMLError, ValueError):
         return
     result = load_framework_text(text, "fuzz.yaml")

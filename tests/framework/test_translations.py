@@ -4,18 +4,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-
 from cxgov.framework.loader import DEFAULT_FRAMEWORK_DIR, load_framework_text, load_frameworks
 from cxgov.framework.translations import (
     framework_with_overlays,
-    load_framework_text_translated,
     is_overlay_file,
+    load_framework_text_translated,
     load_overlay_dir,
     overlay_from_data,
     shows_fallback,
     translation_gaps,
 )
+from tests.fast_yaml import yaml_dump, yaml_load
 
 README = DEFAULT_FRAMEWORK_DIR / "README.md"
 
@@ -33,7 +32,7 @@ def example_framework():
 
 
 def example_overlay_data() -> dict:
-    return yaml.safe_load(_yaml_after("## Translations"))
+    return yaml_load(_yaml_after("## Translations"))
 
 
 def test_the_readme_overlay_is_valid_and_complete() -> None:
@@ -126,7 +125,7 @@ def test_overlay_files_are_found_by_name_and_never_read_as_frameworks(tmp_path: 
 def test_an_uploaded_framework_carries_translations_without_changing_its_hash() -> None:
     source = _yaml_after("## Minimal example")
     plain = load_framework_text(source, "example.yaml").framework
-    block = yaml.safe_dump({"translations": {"da": {"title": "Eksempel", "practices": {
+    block = yaml_dump({"translations": {"da": {"title": "Eksempel", "practices": {
         "B3": {"title": "Udpeg en CX-sponsor i ledelsen"}}}}}, allow_unicode=True)
     result = load_framework_text_translated(source + block, "example.yaml")
     assert result.ok, result.problems
@@ -135,7 +134,7 @@ def test_an_uploaded_framework_carries_translations_without_changing_its_hash() 
     translated = framework_with_overlays(result.framework, result.overlays)
     assert translated.practice("B3").title.get("da") == "Udpeg en CX-sponsor i ledelsen"
 
-    bad = yaml.safe_dump({"translations": {"da": {"practices": {"Z1": {"title": "x"}}}}})
+    bad = yaml_dump({"translations": {"da": {"practices": {"Z1": {"title": "x"}}}}})
     refused = load_framework_text_translated(source + bad, "example.yaml")
     assert refused.framework is None
     assert refused.problems[0].path == "translations.da.practices.Z1"

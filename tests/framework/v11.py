@@ -9,9 +9,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import yaml
-
 from cxgov.framework.loader import DEFAULT_FRAMEWORK_DIR
+from tests.fast_yaml import yaml_dump, yaml_load
 
 SHIPPED_10 = DEFAULT_FRAMEWORK_DIR / "cx-governance.yaml"
 
@@ -26,7 +25,7 @@ REFERENCE_MODELS = {
 
 def data_10() -> dict[str, Any]:
     """Return the shipped 1.0 as parsed YAML."""
-    return yaml.safe_load(SHIPPED_10.read_text(encoding="utf-8"))
+    return yaml_load(SHIPPED_10.read_text(encoding="utf-8"))
 
 
 def _practice(data: dict[str, Any], pid: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -94,5 +93,5 @@ def data_11() -> dict[str, Any]:
 
 def text_11(data: dict[str, Any] | None = None) -> str:
     """Return 1.1 YAML text (``data`` defaults to :func:`data_11`)."""
-    return yaml.safe_dump(data if data is not None else data_11(), allow_unicode=True,
+    return yaml_dump(data if data is not None else data_11(), allow_unicode=True,
                           sort_keys=False)

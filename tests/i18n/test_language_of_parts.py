@@ -8,21 +8,20 @@ from __future__ import annotations
 import copy
 import html
 import io
+import json
 import pickle
+import re
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
-import json
-import re
-import shutil
 
 import docx
 import lxml.html
+import pytest
+from markupsafe import escape
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject
-import pytest
-import yaml
-from markupsafe import escape
 from sqlalchemy import select
 
 from cxgov.actions.services import action_create
@@ -34,10 +33,11 @@ from cxgov.reports import render
 from cxgov.reports.context import ReportContext
 from cxgov.reports.i18n import gettext as report_gettext
 from cxgov.reports.models import ReportVersion
+from cxgov.reports.selectors import report_context_for_cycle
 from cxgov.reports.versions import version_context
 from cxgov.reports.word import report_docx
-from cxgov.reports.selectors import report_context_for_cycle
 from tests.conftest import login_as
+from tests.fast_yaml import yaml_dump, yaml_load
 from tests.framework_app.conftest import variant
 from tests.report_stand_ins import use_layout_as_document
 from tests.reports.test_routes import _answered_cycle
@@ -55,11 +55,11 @@ def _untitled_sv_folder(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     folder = tmp_path_factory.mktemp("untitled_sv") / "assessments"
     shutil.copytree(DEFAULT_FRAMEWORK_DIR, folder)
     overlay_file = folder / "cx-governance-1.1.sv.yaml"
-    overlay = yaml.safe_load(overlay_file.read_text(encoding="utf-8"))
+    overlay = yaml_load(overlay_file.read_text(encoding="utf-8"))
     for texts in overlay["practices"].values():
         texts.pop("title", None)
-    overlay_file.write_text(yaml.safe_dump(overlay, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    english = yaml.safe_load((folder / "cx-governance-1.1.yaml").read_text(encoding="utf-8"))
+    overlay_file.write_text(yaml_dump(overlay, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    english = yaml_load((folder / "cx-governance-1.1.yaml").read_text(encoding="utf-8"))
     titles = {p["id"]: p["title"] for d in english["dimensions"] for p in d["practices"]}
     return folder, titles
 
@@ -202,14 +202,14 @@ def _bare_sv_folder(_untitled_sv_folder, tmp_path_factory) -> tuple[Path, dict[s
     shutil.copytree(untitled, folder)
     overlay_file = f"{folder}/cx-governance-1.1.sv.yaml"
     with open(overlay_file, encoding="utf-8") as handle:
-        overlay = yaml.safe_load(handle)
+        overlay = yaml_load(handle)
     overlay.pop("title", None)
     overlay["stages"] = {}
     for texts in overlay["dimensions"].values():
         texts.pop("title", None)
     with open(overlay_file, "w", encoding="utf-8") as handle:
-        yaml.safe_dump(overlay, handle, allow_unicode=True, sort_keys=False)
-    english = yaml.safe_load(open(f"{folder}/cx-governance-1.1.yaml", encoding="utf-8"))
+        yaml_dump(overlay, handle, allow_unicode=True, sort_keys=False)
+    english = yaml_load(open(f"{folder}/cx-governance-1.1.yaml", encoding="utf-8"))
     return folder, {
         "framework": english["title"],
         "dimensions": {d["title"] for d in english["dimensions"]},
@@ -300,12 +300,12 @@ def test_english_text_inside_a_translated_sentence_is_marked(client, make_user, 
     app.config["ASSESSMENTS_DIR"] = str(folder)
     overlay_file = f"{folder}/cx-governance-1.1.sv.yaml"
     with open(overlay_file, encoding="utf-8") as handle:
-        overlay = yaml.safe_load(handle)
+        overlay = yaml_load(handle)
     overlay.pop("level_names", None)
     with open(overlay_file, "w", encoding="utf-8") as handle:
-        yaml.safe_dump(overlay, handle, allow_unicode=True, sort_keys=False)
+        yaml_dump(overlay, handle, allow_unicode=True, sort_keys=False)
     framework_catalog_clear()
-    english = yaml.safe_load(open(f"{folder}/cx-governance-1.1.yaml", encoding="utf-8"))
+    english = yaml_load(open(f"{folder}/cx-governance-1.1.yaml", encoding="utf-8"))
     swede = make_user(is_consultant=True, language="sv")
     login_as(client, swede)
 
