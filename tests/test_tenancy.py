@@ -11,19 +11,20 @@ import importlib
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 import pytest
 from flask import url_for
+from sqlalchemy import Table, select
 
+from cxgov.audit import SecurityEvent
 from cxgov.auth.models import User
 from cxgov.extensions import db
 from cxgov.orgs.models import Organisation, Role
 from tests.access import Access
-from tests.conftest import _TMP
-from tests.conftest import _empty_all_tables as empty_all_tables
+from tests.conftest import _TMP, _empty_all_tables, make_test_app
 from tests.conftest import login_as, pdf_layout_fake
-from tests.fingerprint import fingerprint  # also imported from here by other features' tests
+from tests.fingerprint import Fingerprint, fingerprint  # also imported from here by other features' tests
 from tests.report_stand_ins import use_word_charts_parsed_only
 
 TESTS_DIR = Path(__file__).parent
@@ -75,12 +76,14 @@ class _Snapshot:
     org_ids: dict[str, int]
     member_ids: dict[tuple[str, Role], int]
     ids: dict[str, dict[str, int]]
+    #: every table's rows as built, to see which tables differ from the world now
+    rows: Fingerprint
 
 
 #: One snapshot per test process (each xdist worker has its own database).
 _snapshots: list[_Snapshot] = []
 
-#: PostgreSQL: the schema in the test database that holds the built world's rows.
+#: The schema (PostgreSQL) or attached database (SQLite) that holds the built world's rows.
 _COPY_SCHEMA = "tenancy_world"
 
 
@@ -95,30 +98,80 @@ def _postgresql_copy_take() -> None:
         connection.exec_driver_sql(f'CREATE SCHEMA "{_COPY_SCHEMA}"')
         for table in db.metadata.sorted_tables:
             connection.exec_driver_sql(f'CREATE TABLE "{_COPY_SCHEMA}"."{table.name}" AS TABLE "{table.name}"')
+        # Every sequence, also one never drawn from (last_value NULL): put back as not called.
         connection.exec_driver_sql(
             f'CREATE TABLE "{_COPY_SCHEMA}".sequence_position AS'
-            " SELECT schemaname || '.' || sequencename AS name, last_value FROM pg_sequences"
-            " WHERE schemaname = current_schema() AND last_value IS NOT NULL")
+            " SELECT schemaname || '.' || sequencename AS name, last_value, start_value FROM pg_sequences"
+            " WHERE schemaname = current_schema()")
 
 
-def _postgresql_copy_restore() -> None:
-    """Put the copied world back: tables emptied, rows inserted parents first, sequences where they were."""
-    empty_all_tables()
+def _tables_to_restore(changed: Iterable[str]) -> list[Table]:
+    """Return the changed tables, every table that refers to one of them, and the security log; parents first.
+
+    A table is put back by deleting its rows and copying the built ones in again; the rows of
+    the tables that refer to it go first (their foreign keys would stop the delete, or cascade),
+    and come back after it. The security log is not in the fingerprint (a refused request is
+    logged on purpose) and is put back every time, so that the world is the built one exactly.
+    """
+    names = {*changed, SecurityEvent.__tablename__}
+    referrers: dict[str, set[str]] = {}
+    for table in db.metadata.sorted_tables:
+        for key in table.foreign_keys:
+            referrers.setdefault(key.column.table.name, set()).add(table.name)
+    pending = list(names)
+    while pending:
+        for referrer in referrers.get(pending.pop(), ()):
+            if referrer not in names:
+                names.add(referrer)
+                pending.append(referrer)
+    return [table for table in db.metadata.sorted_tables if table.name in names]
+
+
+def _sqlite_copy_restore(path: Path, tables: list[Table]) -> None:
+    """Put ``tables`` back from the world's copy, attached to one of the app's connections."""
+    connection = db.engine.raw_connection()
+    try:
+        driver = connection.driver_connection  # autocommit: cxgov.db issues BEGIN itself
+        driver.execute(f'ATTACH DATABASE ? AS "{_COPY_SCHEMA}"', (str(path),))  # not inside a transaction
+        try:
+            driver.execute("BEGIN IMMEDIATE")
+            try:
+                for table in reversed(tables):
+                    driver.execute(f'DELETE FROM main."{table.name}"')
+                for table in tables:
+                    driver.execute(f'INSERT INTO main."{table.name}" SELECT * FROM "{_COPY_SCHEMA}"."{table.name}"')
+            except BaseException:
+                driver.execute("ROLLBACK")
+                raise
+            driver.execute("COMMIT")
+        finally:
+            driver.execute(f'DETACH DATABASE "{_COPY_SCHEMA}"')
+    finally:
+        connection.close()
+
+
+def _postgresql_copy_restore(tables: list[Table]) -> None:
+    """Put ``tables`` back from the ``tenancy_world`` schema, and every id sequence where it was."""
     with db.engine.begin() as connection:
-        for table in db.metadata.sorted_tables:
+        for table in reversed(tables):
+            connection.exec_driver_sql(f'DELETE FROM "{table.name}"')
+        for table in tables:
             connection.exec_driver_sql(
                 f'INSERT INTO "{table.name}" OVERRIDING SYSTEM VALUE SELECT * FROM "{_COPY_SCHEMA}"."{table.name}"')
-        connection.exec_driver_sql(f'SELECT setval(name::regclass, last_value) FROM "{_COPY_SCHEMA}".sequence_position')
+        connection.exec_driver_sql(
+            "SELECT setval(name::regclass, coalesce(last_value, start_value), last_value IS NOT NULL)"
+            f' FROM "{_COPY_SCHEMA}".sequence_position')
 
 
 def fresh_world(make_org, make_member) -> World:
-    """Return a freshly built world: built once per process, then restored from a copy.
+    """Return the world as built: built once per process, then put back where it differs from the copy.
 
     Building the world (two organisations, ten members, every feature's objects, scored
     cycles) costs about half a second on SQLite and about a second of the test's CPU plus as
-    much of the server's on PostgreSQL; restoring a SQLite backup costs a few milliseconds,
-    and PostgreSQL copies the rows back from a schema of its own (``INSERT ... SELECT``) in
-    a few more.
+    much of the server's on PostgreSQL. After that, the tables whose rows differ from the
+    built ones (all of them after a test's teardown emptied the database; the token table
+    after an API request, or the register tables after a served POST) are copied back from
+    the copy with ``INSERT ... SELECT``, with the tables that refer to them.
     """
     postgresql = db.engine.dialect.name == "postgresql"
     if not _snapshots:
@@ -134,25 +187,50 @@ def fresh_world(make_org, make_member) -> World:
                     _sqlite_copy(source=connection.driver_connection, target=copy)
             finally:
                 connection.close()
+        db.session.rollback()
         _snapshots.append(_Snapshot(
             path=path, org_ids={key: org.id for key, org in world.orgs.items()},
-            member_ids={key: user.id for key, user in world.members.items()}, ids=world.ids))
+            member_ids={key: user.id for key, user in world.members.items()}, ids=world.ids,
+            rows=fingerprint()))
         return world
     snapshot = _snapshots[0]
+    db.session.rollback()
+    tables = _tables_to_restore(fingerprint().changed_since(snapshot.rows))
     db.session.remove()
     if postgresql:
-        _postgresql_copy_restore()
+        _postgresql_copy_restore(tables)
     else:
-        db.engine.dispose()
-        connection = db.engine.raw_connection()
-        try:
-            with contextlib.closing(sqlite3.connect(snapshot.path)) as copy:
-                _sqlite_copy(source=copy, target=connection.driver_connection)
-        finally:
-            connection.close()
-    return World(orgs={key: db.session.get_one(Organisation, pk) for key, pk in snapshot.org_ids.items()},
-                 members={key: db.session.get_one(User, pk) for key, pk in snapshot.member_ids.items()},
+        assert snapshot.path is not None
+        _sqlite_copy_restore(snapshot.path, tables)
+    # One query per kind of object (twelve by primary key were a third of a restore's CPU).
+    orgs = {org.id: org for org in db.session.scalars(
+        select(Organisation).where(Organisation.id.in_(snapshot.org_ids.values())))}
+    users = {user.id: user for user in db.session.scalars(
+        select(User).where(User.id.in_(snapshot.member_ids.values())))}
+    return World(orgs={key: orgs[pk] for key, pk in snapshot.org_ids.items()},
+                 members={key: users[pk] for key, pk in snapshot.member_ids.items()},
                  ids={key: dict(ids) for key, ids in snapshot.ids.items()}, make_member=make_member)
+
+
+@pytest.fixture(scope="module")
+def app(_schema) -> Iterator[Any]:
+    """One app and one database for the whole matrix; each endpoint starts from the world as built.
+
+    A new app per endpoint (the suite's ``app`` fixture) cost the app's build, emptying the
+    database after the endpoint and copying the whole world in again before the next: about
+    15 ms of CPU per endpoint, nearly all of it for rows the endpoint did not change. Here
+    ``fresh_world`` puts back only the tables that differ from the built world, at the start of
+    each endpoint as after each served request that wrote. What the app itself keeps between
+    requests is the same for every endpoint, but for the API's rate limit, which counts per app
+    and token (300 a minute): one app sends each member's token a few hundred requests, so it
+    is off here (the limit has its own tests in tests/api).
+    """
+    application = make_test_app(API_RATE_LIMIT=0)
+    with application.app_context():
+        yield application
+        db.session.remove()
+        _empty_all_tables()
+        db.engine.dispose()
 
 
 def org_scoped_endpoints(app) -> set[str]:
@@ -230,9 +308,7 @@ def test_role_matrix(app, client, make_org, make_member, monkeypatch, endpoint):
             assert fingerprint() == before, (endpoint, role, "refused request wrote")
 
     for role in (role for role in Role if role in access.roles):
-        if fingerprint() != before:  # the previous role's request wrote: start afresh
-            db.session.remove()
-            empty_all_tables()
+        if fingerprint() != before:  # the previous role's request wrote: put back what it changed
             world = fresh_world(make_org, make_member)
             own, before = world.orgs["own"], fingerprint()
         sign_in(client, world.members[("own", role)])
