@@ -19,7 +19,9 @@ import pytest
 from cxgov.reports import helper as report_helper
 from cxgov.reports import render as report_render
 from cxgov.reports import services as report_services
+from cxgov.reports import versions as report_versions
 from cxgov.reports import word as report_word
+from cxgov.reports.context import ReportContext
 
 STAND_IN_PREFIX = b"%PDF-1.7 stand-in layout of the report document:\n"
 
@@ -34,6 +36,20 @@ def use_layout_as_document(patch: pytest.MonkeyPatch) -> None:
     patch.setattr(report_helper, "render_document", layout_as_document)  # the web's and versions' path
     patch.setattr(report_render, "render_document", layout_as_document)  # render_pdf_pages (the CLI's path)
     patch.setattr(report_services, "heavy_slot", contextlib.nullcontext)  # the stand-in is light
+
+
+WORD_STAND_IN_PREFIX = b"PK stand-in Word file of the report context "
+
+
+def word_as_context_hash(context: ReportContext) -> bytes:
+    """Return a stand-in Word file: equal bytes mean the same report context (a real one is ~0.2 s of CPU)."""
+    return WORD_STAND_IN_PREFIX + context.context_hash().encode()
+
+
+def use_word_stand_in(patch: pytest.MonkeyPatch) -> None:
+    """Write issued versions' Word files with :func:`word_as_context_hash` (the Word file is read
+    back for real in test_versions, test_report_language and test_routes' CLI test)."""
+    patch.setattr(report_versions, "report_docx", word_as_context_hash)
 
 
 def document_text(data: bytes) -> str:

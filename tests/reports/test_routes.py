@@ -146,18 +146,20 @@ def test_other_organisations_cycle_is_404(client, setup):
 
 
 def test_cli_pdf_and_batch(runner, setup, tmp_path, monkeypatch):
+    # Which organisation's report each command writes is the subject: the layouts stand in. This
+    # report's real layout is read back in test_report_page_and_pdf_show_the_same_numbers, and
+    # the pdf command's own (report_pdf_for, which the batch's workers call too) from real PDFs in
+    # test_report_language.py and test_pdf_languages.py.
+    use_layout_as_document(monkeypatch)
     org, other, cycle, _, _ = setup
     slug = org.slug  # the commands end their sessions; keep plain values
     out = tmp_path / "one.pdf"
     result = runner.invoke(args=["report", "pdf", slug, "2026-Q3", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF")
-    assert "Ålesund Kraft ÆØÅ" in pdftotext(out.read_bytes())
+    assert "Ålesund Kraft ÆØÅ" in document_text(out.read_bytes())
     bad = runner.invoke(args=["report", "pdf", slug, "2026-Q9", "-o", str(out)])
     assert bad.exit_code != 0 and "YYYY-Qn" in bad.output
-    # The batch is about which organisations' files it writes: its layouts stand in (the real
-    # layout of report_pdf_for, which the batch's workers call too, was read back above).
-    use_layout_as_document(monkeypatch)
     # Batch in one process (the test database is not visible to other processes' engines
     # in every setup); a missing organisation is listed and makes the exit status 1.
     batch = runner.invoke(args=["report", "batch", "--org", slug, "--org", "nosuch",
@@ -183,7 +185,7 @@ def test_batch_on_two_processes_reaches_the_same_database(runner, setup, tmp_pat
     when they spawn). None of those threads is inside the database engine, WeasyPrint or a
     request between tests, so the forked copy may run the batch here. Forked workers inherit
     the layout stand-in: which files the workers write, and from which organisation's data, is
-    the subject; the batch's real layout is read back in test_cli_pdf_and_batch.
+    the subject; the batch's real layout (report_pdf_for) is read back in test_report_language.py.
     """
     monkeypatch.setattr(report_cli.threading, "active_count", lambda: 1)
     use_layout_as_document(monkeypatch)

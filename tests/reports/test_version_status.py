@@ -12,11 +12,16 @@ from cxgov.reports.models import ReportVersion
 from cxgov.reports.versions import report_version_issue
 from tests.conftest import login_as
 from tests.cycles.helpers import make_cycle
+from tests.report_stand_ins import use_word_stand_in
 
 
 @pytest.fixture
-def issued(make_org, make_member):
-    """Version 1 of a closed cycle's report, issued without its PDF (as before the background layout)."""
+def issued(make_org, make_member, monkeypatch):
+    """Version 1 of a closed cycle's report, issued without its PDF (as before the background layout).
+
+    Its Word file stands in: no test here reads it (the status must not even load it).
+    """
+    use_word_stand_in(monkeypatch)
     org = make_org(slug="status-org")
     viewer = make_member(org, Role.VIEWER)
     respondent = make_member(org, Role.RESPONDENT)

@@ -16,7 +16,7 @@ from cxgov.reports import helper as report_helper
 from cxgov.reports.models import ReportVersion
 from tests.conftest import _report_layouts_wait, login_as
 from tests.pdftext import pdftotext
-from tests.report_stand_ins import document_text, layout_as_document, use_layout_as_document
+from tests.report_stand_ins import document_text, layout_as_document, use_layout_as_document, use_word_stand_in
 
 
 def _docx_text(data: bytes) -> str:
@@ -80,9 +80,10 @@ def test_an_issued_version_never_changes_and_a_draft_does(client, demo_q3, monke
     assert 'data-kpi="index">99<' in draft  # ... and the numbers
     assert 'data-kpi="index">99<' not in _article(client.get(f"{base}/v1").get_data(as_text=True))
 
-    # v2's layout stands in (v1's real one was read back above): the subject is which document
-    # each version holds, and v1's bytes staying the same.
+    # v2's layout and Word file stand in (v1's real ones were read back above): the subject is
+    # which document each version holds, and v1's bytes staying the same.
     use_layout_as_document(monkeypatch)
+    use_word_stand_in(monkeypatch)
     assert client.post(f"{base}/issue").status_code == 302
     v2_pdf = client.get(f"{base}/v2/report.pdf").data
     assert v2_pdf != v1_pdf and "Second words." in document_text(v2_pdf)
@@ -162,6 +163,7 @@ def test_only_editors_issue_and_an_open_cycle_cannot_be_issued(app, client, make
 def test_a_pdf_still_being_laid_out_shows_progress_then_the_pdf(client, demo_q3, monkeypatch):
     """While the background job runs, the PDF link answers 202 with a page that refreshes itself."""
     use_layout_as_document(monkeypatch)  # the layout itself is read back in the issue test above
+    use_word_stand_in(monkeypatch)  # and the Word file in the two tests above
     _context, cycle, base = demo_q3
     client.post(f"{base}/issue")
     version = db.session.scalar(select(ReportVersion).where(ReportVersion.cycle_id == cycle.id))
@@ -186,6 +188,7 @@ def test_waiting_for_background_layouts_returns_once_the_pdf_is_stored(client, d
     fixture's teardown waits for it with _report_layouts_wait. A layout that outlived its test
     stored its PDF into the next test's version with the same id (review-8 F1b)."""
     use_layout_as_document(monkeypatch)
+    use_word_stand_in(monkeypatch)
     release, laid_out = threading.Event(), []
 
     def held_layout(*args: Any, **keywords: Any) -> tuple[bytes, int]:
