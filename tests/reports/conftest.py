@@ -33,6 +33,29 @@ PERCENTAGE_RULE = "<style>.rp-kpi { min-width: calc(10% + 1em); max-height: 90%;
 
 
 @dataclass(frozen=True)
+class PracticeRow:
+    """Where an Appendix B practice row's boxes landed (CSS px), read from the laid-out document."""
+
+    nums_class: str | None  #: the class of the line's first box (the figures' run)
+    pid_class: str | None  #: the class of its second box (the practice's id)
+    row_x: float  #: the row's content box: left edge
+    row_width: float
+    nums_x: float  #: the figures' content box: left edge
+    pid_x: float  #: the id's position
+
+
+def _practice_rows(document) -> list[PracticeRow]:
+    rows = []
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            if type(box).__name__ == "BlockBox" and box.element.get("class") == "rp-prow":
+                nums, pid = box.children[0].children[:2]
+                rows.append(PracticeRow(nums.element.get("class"), pid.element.get("class"), box.content_box_x(),
+                                        box.width, nums.content_box_x(), pid.position_x))
+    return rows
+
+
+@dataclass(frozen=True)
 class SampleLayout:
     """The sample report laid out once: its context, document, PDF and what the layout reported."""
 
@@ -44,6 +67,7 @@ class SampleLayout:
     page_texts: list[str]  #: ``pdftotext -layout``, one string per page
     laid_out_pages: list[str]  #: page numbers in the order WeasyPrint laid them out (its progress log)
     warnings: list[str]  #: WeasyPrint's warnings while parsing the stylesheets and laying out
+    practice_rows: list[PracticeRow]  #: Appendix B's rows as laid out, before the PDF was written
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +101,17 @@ def sample_layout(sample_context, tmp_path_factory) -> SampleLayout:
     PROGRESS_LOGGER.addHandler(progress)
     LOGGER.setLevel(logging.WARNING)
     PROGRESS_LOGGER.setLevel(logging.INFO)
+    # The boxes are read as soon as the layout is done (render_document frees them once the PDF
+    # is written); this class is the layout's only (the cache is cleared again below).
+    report_html = render.report_html_class()
+    rows: list[PracticeRow] = []
+
+    def render_and_read_rows(self, *args, **kwargs):
+        document = super(report_html, self).render(*args, **kwargs)
+        rows.extend(_practice_rows(document))
+        return document
+
+    report_html.render = render_and_read_rows
     try:
         pdf, pages = render.render_document(html, sample_context.cover.accent)
     finally:
@@ -106,4 +141,5 @@ def sample_layout(sample_context, tmp_path_factory) -> SampleLayout:
         page_texts=layout_text.split("\f")[:pages],
         laid_out_pages=made,
         warnings=[r.getMessage() for r in warnings.records if r.name.startswith("weasyprint")],
+        practice_rows=rows,
     )

@@ -250,28 +250,19 @@ def test_appendix_b_figures_are_one_positioned_run_per_practice(context):
         assert run.count('class="rp-bar"') == 1 and run.count("&#9;") >= 3
 
 
-def test_appendix_b_figures_start_past_the_title_column_and_give_its_width_back(context):
+def test_appendix_b_figures_start_past_the_title_column_and_give_its_width_back(context, sample_layout):
     """report-pdf.css carries a practice's figures past the title's column with margins in plain em
     (a calc() cost WeasyPrint 1.3 M instructions a practice), worked out from the A4 text width: they
-    must still land where calc(100% + 8.7em) put them, with the title starting at the row's edge."""
-    sheets, font_config = render.pdf_style(context.cover.accent)
-    document = render.report_html_class()(render_pdf_html(context), render.make_url_fetcher()).render(
-        stylesheets=sheets, font_config=font_config
-    )
+    must still land where calc(100% + 8.7em) put them, with the title starting at the row's edge.
+    The rows are read from the shared layout of the sample (tests/reports/conftest.py)."""
     em = 9.2 * 4 / 3  # the PDF's text size in CSS px
-    rows = []
-    for page in document.pages:
-        for box in page._page_box.descendants():
-            if type(box).__name__ == "BlockBox" and box.element.get("class") == "rp-prow":
-                line = box.children[0]
-                nums, pid = line.children[0], line.children[1]
-                assert nums.element.get("class") == "rp-nums" and pid.element.get("class") == "rp-pid"
-                rows.append((box, nums, pid))
+    rows = sample_layout.practice_rows
+    assert all(row.nums_class == "rp-nums" and row.pid_class == "rp-pid" for row in rows)
     assert len(rows) == sum(len(d.practices) for d in context.dimensions)
-    for row, nums, pid in rows:
-        assert nums.content_box_x() == pytest.approx(row.content_box_x() + row.width + 8.7 * em, abs=0.05)
+    for row in rows:
+        assert row.nums_x == pytest.approx(row.row_x + row.row_width + 8.7 * em, abs=0.05)
         # the tick's margins, written to three decimals, leave the run 0.13 px short either way
-        assert pid.position_x == pytest.approx(row.content_box_x(), abs=0.25)
+        assert row.pid_x == pytest.approx(row.row_x, abs=0.25)
 
 
 def test_pdf_font_has_tabular_digits_without_asking():
