@@ -25,6 +25,9 @@ SAME_PROCESS = {
     "tests/e2e/test_accessibility.py::test_colour_contrast_is_checked_on_one_page_of_every_endpoint": "a11y-demo-site",
     # The no-English crawl's demo, one test per language (tests/i18n/test_untranslated_pages.py).
     "tests/i18n/test_untranslated_pages.py::test_no_english_is_left_on_any_page": "i18n-demo",
+    # The API fuzzing's cases, drawn once per process and sent as each of the six callers
+    # (tests/api/test_fuzz.py): drawing them is about 2 s of CPU, sending them about 1 s per caller.
+    "tests/api/test_fuzz.py::test_every_operation_conforms_and_refusals_write_nothing": "api-fuzz-cases",
 }
 
 
