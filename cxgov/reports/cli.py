@@ -316,12 +316,17 @@ def _pool_start(config: dict[str, Any]) -> tuple[Any, tuple[Any, ...]]:
     its own app from ``config``.
     """
     db.session.remove()
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+    if _fork_is_safe():
         report_html_class()  # import WeasyPrint and parse its stylesheets once, for every child
         pdf_style()
         db.engine.dispose()  # no open connection is copied into the children
         return multiprocessing.get_context("fork"), (None,)
     return multiprocessing.get_context("spawn"), (config,)
+
+
+def _fork_is_safe() -> bool:
+    """Return whether this process may fork its workers: a POSIX system and no other thread."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def _tally(result: tuple[str, str | None, int, float], failures: list[tuple[str, str]]) -> int:

@@ -1,6 +1,7 @@
 """The report pages, the PDF download and its cache, against a real database."""
 from __future__ import annotations
 
+import faulthandler
 import re
 import time
 
@@ -15,7 +16,7 @@ from cxgov.reports.models import ReportPdfCache
 from cxgov.reports.selectors import report_context_for_cycle, report_inputs, report_inputs_key
 from tests.conftest import login_as
 from tests.pdftext import pdftotext
-from tests.report_stand_ins import document_text, use_layout_as_document
+from tests.report_stand_ins import STAND_IN_PREFIX, document_text, use_layout_as_document
 from tests.cycles.helpers import answer, make_cycle
 
 
@@ -149,14 +150,15 @@ def test_cli_pdf_and_batch(runner, setup, tmp_path, monkeypatch):
     # Which organisation's report each command writes is the subject: the layouts stand in. This
     # report's real layout is read back in test_report_page_and_pdf_show_the_same_numbers, and
     # the pdf command's own (report_pdf_for, which the batch's workers call too) from real PDFs in
-    # test_report_language.py and test_pdf_languages.py.
+    # test_report_language.py and test_pdf_languages.py (with --lang; without it, only here with
+    # the stand-in) and from the spawned batch workers below.
     use_layout_as_document(monkeypatch)
     org, other, cycle, _, _ = setup
     slug = org.slug  # the commands end their sessions; keep plain values
     out = tmp_path / "one.pdf"
     result = runner.invoke(args=["report", "pdf", slug, "2026-Q3", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert out.read_bytes().startswith(b"%PDF")
+    assert out.read_bytes().startswith(STAND_IN_PREFIX)  # the command wrote what the layout gave
     assert "Ålesund Kraft ÆØÅ" in document_text(out.read_bytes())
     bad = runner.invoke(args=["report", "pdf", slug, "2026-Q9", "-o", str(out)])
     assert bad.exit_code != 0 and "YYYY-Qn" in bad.output
@@ -174,28 +176,45 @@ def test_cli_pdf_and_batch(runner, setup, tmp_path, monkeypatch):
         "alesund-2026-Q3.pdf", "bergen-2026-Q3.pdf"]
 
 
-def test_batch_on_two_processes_reaches_the_same_database(runner, setup, tmp_path, monkeypatch):
+#: How long a two-process batch may take before the test process is ended with every thread's
+#: traceback: a worker deadlocked in a forked copy would otherwise hang the run instead of failing.
+BATCH_WATCHDOG_S = 900
+
+
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_batch_on_two_processes_reaches_the_same_database(runner, setup, tmp_path, monkeypatch, start):
     """Workers in processes of their own reach the committed data and write each organisation's file.
 
-    The batch forks its workers when its process has one thread, as a ``flask report batch``
-    process has. A test process may also hold idle threads of earlier tests (the report
-    background pool, a test server's, the child watcher of Playwright's driver); with them the
-    batch spawns, and each spawned worker imports cxgov and WeasyPrint and builds its app again
-    (about 3 s of CPU a worker, what test_report_language's batch failures with --jobs 2 pay
-    when they spawn). None of those threads is inside the database engine, WeasyPrint or a
-    request between tests, so the forked copy may run the batch here. Forked workers inherit
-    the layout stand-in: which files the workers write, and from which organisation's data, is
-    the subject; the batch's real layout (report_pdf_for) is read back in test_report_language.py.
+    The batch forks its workers when its process has one thread (``_fork_is_safe``), as a
+    ``flask report batch`` process has, and spawns them otherwise. A test process also holds
+    idle threads of earlier tests (the report background pool, a test server's, the child
+    watcher of Playwright's driver), so whether it would fork depends on which tests ran
+    before; each start is chosen here instead. None of those threads is inside the database
+    engine, WeasyPrint or a request between tests, so a forked copy may run the batch here.
+
+    - fork: the workers inherit the layout stand-in; which files they write, and from which
+      organisation's data, is the subject.
+    - spawn: each worker imports cxgov and WeasyPrint, builds its app from the batch's config
+      (``_worker_init``) and lays its report out for real, read back with pdftotext.
     """
-    monkeypatch.setattr(report_cli.threading, "active_count", lambda: 1)
-    use_layout_as_document(monkeypatch)
+    monkeypatch.setattr(report_cli, "_fork_is_safe", lambda: start == "fork")
+    if start == "fork":
+        use_layout_as_document(monkeypatch)
     org, other, *_ = setup
     slugs = [org.slug, other.slug]
-    result = runner.invoke(args=["report", "batch", "--all", "--period", "2026-Q3",
-                                 "-o", str(tmp_path), "--jobs", "2"])
+    faulthandler.dump_traceback_later(BATCH_WATCHDOG_S, exit=True)
+    try:
+        result = runner.invoke(args=["report", "batch", "--all", "--period", "2026-Q3",
+                                     "-o", str(tmp_path), "--jobs", "2"])
+    finally:
+        faulthandler.cancel_dump_traceback_later()
     assert result.exit_code == 0, result.output
     assert "2 of 2 reports written" in result.output and "2 processes" in result.output
-    texts = {slug: document_text((tmp_path / f"{slug}-2026-Q3.pdf").read_bytes()) for slug in slugs}
+    read = document_text if start == "fork" else pdftotext
+    texts = {slug: read((tmp_path / f"{slug}-2026-Q3.pdf").read_bytes()) for slug in slugs}
+    if start == "spawn":
+        texts = {slug: " ".join(text.split()) for slug, text in texts.items()}
+        assert all((tmp_path / f"{slug}-2026-Q3.pdf").read_bytes().startswith(b"%PDF-") for slug in slugs)
     assert "Ålesund Kraft ÆØÅ" in texts["alesund"] and "Bergen" not in texts["alesund"]
     assert "Bergen Vann Secret" in texts["bergen"] and "Ålesund" not in texts["bergen"]
 
