@@ -6,6 +6,7 @@ translations/messages.pot and with every ``messages.po``.
 """
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -50,7 +51,15 @@ def fresh_extraction(tmp_path_factory) -> Catalog:
     command = ["pybabel", "-q", "extract", "-F", str(REPO / "babel.cfg"),
                *[arg for k in keywords for arg in ("-k", k)], *ignore, "--no-location", "--sort-output",
                "--omit-header", "-o", str(out), str(REPO)]
-    CommandLineInterface().run(command)
+    # pybabel's command line sets up the "babel" logger (level, a handler on this test's captured
+    # stderr): put it back as it was, so no later test logs into a closed capture.
+    logger = logging.getLogger("babel")
+    level, handlers = logger.level, list(logger.handlers)
+    try:
+        CommandLineInterface().run(command)
+    finally:
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
     with out.open("rb") as handle:
         return read_po(handle)
 

@@ -167,7 +167,8 @@ def test_two_sender_processes_send_each_of_200_messages_exactly_once(app, smtp, 
                      subject=lambda n=n: f"message {n}",
                      context={"name": "R", "period": "2026-Q4", "url": "http://x/", "due": "", "answered": 0})
     db.session.commit()
-    db.session.remove()  # no connection of the test's is in use while the senders run
+    db.session.remove()
+    db.engine.dispose()  # no open connection of the test's is copied into the forked senders
     env = {"CXGOV_DATABASE_URL": database_url_for_tests(), "CXGOV_SECRET_KEY": "test-secret",
            "CXGOV_MAIL_URL": smtp.url, "FLASK_APP": "cxgov:create_app"}
     fork = multiprocessing.get_context("fork")
