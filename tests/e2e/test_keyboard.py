@@ -65,6 +65,10 @@ def _assert_focus_visible(page, focused: dict, what: str) -> None:
     bounds = box.bounding_box()
     # Moving the focus scrolls the control into view, so a scroll is seldom needed; asking for one
     # anyway cost Chromium ~30 ms a check (Playwright waits for the element to stand still first).
+    # That a box in view stands still holds only because the tabs' context asks for reduced motion
+    # (app.css then scrolls instantly, not smoothly): with a smooth scroll still moving the page,
+    # the two shots would differ by the motion alone and pass without a focus ring.
+    assert page.evaluate("matchMedia('(prefers-reduced-motion: reduce)').matches"), "smooth scrolling is on"
     if not _in_viewport(page, bounds):
         box.scroll_into_view_if_needed()
         bounds = box.bounding_box()
