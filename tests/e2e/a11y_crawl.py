@@ -33,7 +33,7 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Iterator
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from lxml import etree
 from werkzeug.exceptions import HTTPException
@@ -371,6 +371,10 @@ def page_check(page, base_url: str, check: PlannedCheck, result: CheckResult) ->
     response = page.goto(url)
     if response is None or response.status >= 400:
         result.errors.append(f"{where}: {response.status if response else 'no response'}")
+        return
+    landed = unquote(urlsplit(page.url).path)
+    if landed != unquote(urlsplit(check.path).path):  # e.g. a session the app refused: the login page
+        result.errors.append(f"{where}: landed on {landed} instead")
         return
     options = (AXE_OPTIONS if check.contrast else AXE_OPTIONS_NO_CONTRAST) if check.axe else None
     for viewport in widths:

@@ -22,7 +22,7 @@ from cxgov.extensions import db
 from tests.conftest import login_as
 from tests.e2e.a11y_crawl import (NARROW, WIDE, CheckResult, CrawlPlan, PlannedCheck, crawl_plan,
                                   markup_skeleton, page_check)
-from tests.e2e.conftest import DemoSite, browser_context
+from tests.e2e.conftest import DemoSite, browser_context, serving
 
 #: (who, e-mail or None for a visitor who is not logged in, where they land). A page is checked
 #: once, as the first role that reaches it: the respondent comes first so the answering page is
@@ -269,6 +269,36 @@ def test_a_new_violation_fails_the_check_at_the_width_it_shows(browser):
         assert sorted((f.rule, f.width, f.targets) for f in narrow_first.findings) == \
             sorted((f.rule, f.width, f.targets) for f in result.findings)
         assert narrow_first.too_wide and narrow_first.headings
+    finally:
+        context.close()
+
+
+LOGIN_PAGE = (b'<!doctype html><html lang="en"><head><title>Log in</title></head>'
+              b"<body><main><h1>Log in</h1></main></body></html>")
+
+
+def _sends_gone_to_login(environ, start_response):
+    """A site whose /gone sends the browser to /login, as the app does with a session it refuses."""
+    if environ["PATH_INFO"] == "/gone":
+        start_response("302 Found", [("Location", "/login")])
+        return [b""]
+    start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+    return [LOGIN_PAGE]
+
+
+def test_a_page_that_sends_the_browser_elsewhere_is_an_error_not_a_check(browser):
+    context = browser_context(browser, viewport=WIDE)
+    context.add_init_script(script=AXE_SCRIPT)
+    try:
+        with serving(_sends_gone_to_login) as base_url:
+            page = context.new_page()
+            moved = CheckResult()
+            page_check(page, base_url, PlannedCheck("visitor", "/gone", "x.gone", True, 0), moved)
+            assert moved.errors == [f"visitor: {base_url}/gone: landed on /login instead"]
+            assert not moved.findings
+            planned = CheckResult()  # the page it landed on, planned as itself, is checked
+            page_check(page, base_url, PlannedCheck("visitor", "/login", "x.login", True, 0), planned)
+            assert not planned.errors and not planned.headings
     finally:
         context.close()
 
