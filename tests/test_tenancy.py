@@ -314,12 +314,3 @@ def test_role_matrix(app, client, make_org, make_member, monkeypatch, endpoint):
         sign_in(client, world.members[("own", role)])
         response = request(client, endpoint, access, own, world.ids["own"])
         assert response.status_code not in (403, 404, 405, 500), (endpoint, role, response.status_code)
-
-
-def test_non_member_sees_404_not_403(client, make_org, make_user):
-    org = make_org()
-    login_as(client, make_user())
-    assert client.get(f"/o/{org.slug}/settings").status_code == 404
-    assert client.get("/o/no-such-org/").status_code == 404
-
-

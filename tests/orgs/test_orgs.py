@@ -86,3 +86,12 @@ def test_cli_user_create(runner, db):
     assert result.exit_code == 0, result.output
     result = runner.invoke(args=["user", "create", "a@example.com", "--name", "A", "--password", "long enough pw"])
     assert result.exit_code != 0 and "already exists" in result.output
+
+
+def test_non_member_sees_404_not_403(client, make_org, make_user):
+    # Here, not in tests/test_tenancy.py: that module's one app keeps its rows between tests, and
+    # rows written before its world is built would be in every endpoint's world from then on.
+    org = make_org()
+    login_as(client, make_user())
+    assert client.get(f"/o/{org.slug}/settings").status_code == 404
+    assert client.get("/o/no-such-org/").status_code == 404
