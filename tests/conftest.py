@@ -55,100 +55,22 @@ hypothesis_settings.load_profile("cxgov")
 
 
 #: werkzeug's own Rule methods, before the memos below replace them (tests/test_test_url_rules.py).
-WERKZEUG_RULE_METHODS = {name: werkzeug_rules.Rule.__dict__[name] for name in ("compile", "_parse_rule", "_compile_builder")
+WERKZEUG_RULE_METHODS = {name: werkzeug_rules.Rule.__dict__[name] for name in ("compile",)
                          if name in werkzeug_rules.Rule.__dict__}
 
 
-def _memoise_url_builders() -> None:
-    """Let every test app reuse the URL builders werkzeug compiled for the first one.
-
-    Each test builds a fresh app, and werkzeug compiles two Python functions per URL rule
-    (about 190 rules) from a generated syntax tree: that was 40 % of building an app, and
-    the suite builds one per test. The builder's code depends only on the rule's text, its
-    parsed parts and its defaults (it reaches the rule's converters through its ``self``
-    argument), so the same inputs give the same function. Any other werkzeug keeps its own.
-    """
-    compile_builder = getattr(werkzeug_rules.Rule, "_compile_builder", None)
-    if compile_builder is None:
-        return
-    builders: dict[tuple[Any, ...], Any] = {}
-
-    def memoised(self: werkzeug_rules.Rule, append_unknown: bool = True) -> Any:
-        key = (self.rule, tuple(self._trace), append_unknown,
-               tuple(sorted((name, type(value), repr(value)) for name, value in (self.defaults or {}).items())),
-               tuple(sorted((name, type(converter)) for name, converter in self._converters.items())))
-        builder = builders.get(key)
-        if builder is None:
-            builder = builders[key] = compile_builder(self, append_unknown)
-        return builder
-
-    werkzeug_rules.Rule._compile_builder = memoised  # type: ignore[method-assign]
-
-
-_memoise_url_builders()
-
-
-def _memoise_rule_parsing() -> None:
-    """Let every test app reuse werkzeug's parse of a URL rule's text.
-
-    With the OpenAPI document written on first read and the builders above reused, parsing the
-    ~190 rules (a regular expression and a few objects per part) is more than half of building
-    a test app (6 of 10.6 ms CPU). The parse depends only on the rule's text and on which
-    converter class each converter name means in the app's map: it yields the parts the
-    matcher walks (plain data, never changed after the parse), appends the rule's trace, and
-    makes one converter per variable. Reused, the parts and the trace are copied and the
-    converters are made again by the rule's own ``get_converter``, so each app's converters
-    belong to its own map. Any other werkzeug keeps its own parse.
-    """
-    parse_rule = getattr(werkzeug_rules.Rule, "_parse_rule", None)
-    if parse_rule is None or not hasattr(werkzeug_rules.Rule, "get_converter"):
-        return
-    parsed: dict[tuple[Any, ...], tuple[list[Any], list[Any], list[tuple[Any, ...]]]] = {}
-
-    def memoised(self: werkzeug_rules.Rule, rule: str) -> Any:
-        key = (rule, tuple(sorted(self.map.converters.items(), key=lambda item: item[0])))
-        known = parsed.get(key)
-        if known is None:
-            made: list[tuple[Any, ...]] = []
-            get_converter = self.get_converter
-
-            def recording(variable: str, name: str, args: Any, kwargs: Any) -> Any:
-                made.append((variable, name, args, kwargs))
-                return get_converter(variable, name, args, kwargs)
-
-            trace_start = len(self._trace)
-            self.get_converter = recording  # type: ignore[method-assign]
-            try:
-                parts = list(parse_rule(self, rule))
-            finally:
-                del self.get_converter
-            known = parsed[key] = (parts, self._trace[trace_start:], made)
-            return iter(parts)
-        parts, trace, made = known
-        self._trace.extend(trace)
-        for variable, name, args, kwargs in made:
-            self._converters[variable] = self.get_converter(variable, name, args, kwargs)
-            self.arguments.add(variable)
-        return iter(parts)
-
-    werkzeug_rules.Rule._parse_rule = memoised  # type: ignore[method-assign]
-
-
-_memoise_rule_parsing()
-
-
 def _memoise_rule_compiling() -> None:
-    """Let every test app reuse werkzeug's whole compile of a URL rule, not only its parts.
+    """Let every test app reuse werkzeug's whole compile of each URL rule.
 
-    With the parse and the builders above reused, compiling the ~190 rules of a test app was
-    still 2.6 of its 6.2 ms of CPU: each rule sorted the map's converters and its defaults
-    twice to look its builders up, and its parse once. The result of ``Rule.compile`` depends
-    on the rule's text, subdomain and host, the map's host matching and converter classes,
-    ``merge_slashes`` and the defaults (as the builders' key above): the parts and the trace
-    (plain data), the converters made (remade here by the rule's own ``get_converter``, so each
-    app's converters belong to its own map), the variables, and the two builder functions
-    (bound to the rule here). The first rule compiled with a key goes through werkzeug's own
-    ``compile``; any other werkzeug keeps its own.
+    Each test builds a fresh app, and werkzeug compiles every one of its ~190 URL rules: a parse
+    of the rule's text and two Python functions (the URL builders) generated from a syntax tree,
+    once 40 % of building an app, and the suite builds one app per test. The result of
+    ``Rule.compile`` depends on the rule's text, subdomain and host, the map's host matching and
+    converter classes, ``merge_slashes`` and the defaults: the parts and the trace (plain data),
+    the converters made (remade here by the rule's own ``get_converter``, so each app's
+    converters belong to its own map), the variables, and the two builder functions (bound to
+    the rule here). The first rule compiled with a key goes through werkzeug's own ``compile``;
+    any other werkzeug keeps its own.
     """
     compile_rule = getattr(werkzeug_rules.Rule, "compile", None)
     if compile_rule is None or not hasattr(werkzeug_rules.Rule, "get_converter"):
@@ -173,8 +95,8 @@ def _memoise_rule_compiling() -> None:
             self.get_converter = recording  # type: ignore[method-assign]
             try:
                 compile_rule(self)
-            finally:  # the parse memo above sets and deletes its own recorder on the rule too
-                self.__dict__.pop("get_converter", None)
+            finally:
+                del self.get_converter
             compiled[key] = (tuple(self._parts), tuple(self._trace), tuple(made),
                              tuple(self.arguments - arguments_before),
                              self._build.__func__, self._build_unknown.__func__)  # type: ignore[attr-defined]
