@@ -219,7 +219,8 @@ class _PythonEvents(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser
 
 #: Where the YAML events come from: libyaml's reader, scanner and parser when PyYAML was built
 #: with it (its wheels are), else PyYAML's pure-Python ones. Reading the text is three quarters
-#: of loading a framework in pure Python; the same events come out either way.
+#: of loading a framework in pure Python. A valid file gives the same events either way; on a
+#: broken one the syntax error's wording (sometimes its line) is libyaml's (docs/framework.md).
 _Events: Any = yaml._yaml.CParser if yaml.__with_libyaml__ else _PythonEvents
 
 
