@@ -2,8 +2,9 @@
 
 Some tests share a fixture that is expensive to make and made once per test process: the
 accessibility crawl's demo site (the demo workspace on its own server, a link crawl as every
-role that plans the pages, one browser tab that switches between the roles' session cookies) and the no-English crawl's demo. With plain ``--dist load`` both processes
-made each of them. Here every test of such a set is sent to one process, as one unit of work,
+role that plans the pages, one browser tab that switches between the roles' session cookies)
+and the no-English crawl's demo; the API fuzzing's cases, drawn once per process. With plain
+``--dist load`` both processes made each of them. Here every test of such a set is sent to one process, as one unit of work,
 while the other process runs the rest of the suite; the units are dealt out largest first, so
 these start at once and the single tests fill in behind them.
 

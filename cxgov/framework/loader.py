@@ -1358,6 +1358,18 @@ def load_framework_text(text: str, source: str = "<text>") -> LoadResult:
         )
 
 
+def _place_in_text(text: str, mark: yaml.Mark) -> tuple[int, int]:
+    """Return the line and column (from 1) of a YAML error's mark, at most just after the text's end.
+
+    libyaml marks an error it finds at the end of the text (a bracket never closed) on the line
+    after the last one; a reader is pointed at the end of the last line instead.
+    """
+    lines = text.splitlines() or [""]
+    if mark.line >= len(lines):
+        return len(lines), len(lines[-1]) + 1
+    return mark.line + 1, mark.column + 1
+
+
 def _load_text(text: str, source: str) -> LoadResult:
     if not isinstance(text, str):
         return LoadResult(None, [Problem(source, "", _l("framework text must be a string"))], source)
@@ -1366,17 +1378,12 @@ def _load_text(text: str, source: str) -> LoadResult:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
         detail = yaml_error_detail(exc)
-        message: Message = (
-            _l(
-                "is not valid YAML (line %(line)d, column %(column)d): %(detail)s",
-                line=mark.line + 1,
-                column=mark.column + 1,
-                detail=detail,
-            )
-            if mark
-            else _l("is not valid YAML: %(detail)s", detail=detail)
+        if mark is None:
+            return LoadResult(None, [Problem(source, "", _l("is not valid YAML: %(detail)s", detail=detail))], source)
+        line, column = _place_in_text(text, mark)
+        message = _l(
+            "is not valid YAML (line %(line)d, column %(column)d): %(detail)s", line=line, column=column, detail=detail
         )
         return LoadResult(None, [Problem(source, "", message, line)], source)
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:

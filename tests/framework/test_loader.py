@@ -136,6 +136,18 @@ def test_malformed_yaml_reports_line() -> None:
     assert problem.line is not None and f"line {problem.line}" in problem.message
 
 
+@pytest.mark.parametrize(("text", "line", "column"), [
+    ("[1, 2", 1, 6),  # libyaml's mark is on line 2, after the text
+    ("key: x\nlist: [1, 2\n", 2, 12),
+    ("key: x\nlist: [1, 2\n\n\n", 4, 1),  # the text's last line is an empty one
+    ("a: b: c\n", 1, 5),  # inside the text: libyaml's own mark
+])
+def test_a_yaml_error_points_into_the_text(text: str, line: int, column: int) -> None:
+    [problem] = load_framework_text(text, "bad.yaml").problems
+    assert problem.line == line
+    assert f"(line {line}, column {column})" in str(problem.message)
+
+
 def test_missing_level(shipped_data: dict[str, Any]) -> None:
     data = copy.deepcopy(shipped_data)
     del data["dimensions"][1]["practices"][3]["levels"][4]
