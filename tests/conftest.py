@@ -590,6 +590,36 @@ class _DemoTemplate:
 _demo_templates: dict[str, _DemoTemplate] = {}
 
 
+def postgresql_snapshot_take(schema: str) -> None:
+    """Copy every table's rows and every id sequence's position into ``schema`` (PostgreSQL).
+
+    Shared by the copied demo workspace and the tenancy matrix's world.
+    """
+    with _db.engine.begin() as connection:
+        connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        for table in _db.metadata.sorted_tables:
+            connection.exec_driver_sql(f'CREATE TABLE "{schema}"."{table.name}" AS TABLE "{table.name}"')
+        # Every sequence, also one never drawn from (last_value NULL): put back as not called.
+        connection.exec_driver_sql(
+            f'CREATE TABLE "{schema}".sequence_position AS'
+            " SELECT schemaname || '.' || sequencename AS name, last_value, start_value FROM pg_sequences"
+            " WHERE schemaname = current_schema()")
+
+
+def postgresql_snapshot_restore(schema: str, tables: list[Any]) -> None:
+    """Put ``tables`` (parents first) back from ``schema``'s copy, and every id sequence where it was."""
+    with _db.engine.begin() as connection:
+        for table in reversed(tables):
+            connection.exec_driver_sql(f'DELETE FROM "{table.name}"')
+        for table in tables:
+            connection.exec_driver_sql(
+                f'INSERT INTO "{table.name}" OVERRIDING SYSTEM VALUE SELECT * FROM "{schema}"."{table.name}"')
+        connection.exec_driver_sql(
+            "SELECT setval(name::regclass, coalesce(last_value, start_value), last_value IS NOT NULL)"
+            f' FROM "{schema}".sequence_position')
+
+
 def demo_workspace_copy() -> DemoContext:
     """Put the demo workspace into the current app's empty database (committed) and return its context.
 
@@ -616,11 +646,7 @@ def demo_workspace_copy() -> DemoContext:
     if template is None or template.built_on != date.today():
         template = _demo_templates[url] = _demo_template_build(url, postgresql=postgresql)
     elif postgresql:
-        with _db.engine.begin() as connection:
-            for table in _db.metadata.sorted_tables:
-                connection.exec_driver_sql(f'INSERT INTO "{table.name}" OVERRIDING SYSTEM VALUE '
-                                           f'SELECT * FROM "{_DEMO_SCHEMA}"."{table.name}"')
-            connection.exec_driver_sql(f'SELECT setval(name::regclass, last_value) FROM "{_DEMO_SCHEMA}".sequence_position')
+        postgresql_snapshot_restore(_DEMO_SCHEMA, _db.metadata.sorted_tables)
     else:
         _db.engine.dispose()
         connection = _db.engine.raw_connection()
@@ -646,16 +672,7 @@ def _demo_template_build(url: str, *, postgresql: bool) -> _DemoTemplate:
             member_ids={email: user.id for email, user in context.members.items()}, groups=dict(context.groups))
         _db.session.remove()
         if postgresql:
-            with _db.engine.begin() as connection:
-                connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{_DEMO_SCHEMA}" CASCADE')
-                connection.exec_driver_sql(f'CREATE SCHEMA "{_DEMO_SCHEMA}"')
-                for table in _db.metadata.sorted_tables:
-                    connection.exec_driver_sql(
-                        f'CREATE TABLE "{_DEMO_SCHEMA}"."{table.name}" AS TABLE "{table.name}"')
-                connection.exec_driver_sql(
-                    f'CREATE TABLE "{_DEMO_SCHEMA}".sequence_position AS'
-                    " SELECT schemaname || '.' || sequencename AS name, last_value FROM pg_sequences"
-                    " WHERE schemaname = current_schema() AND last_value IS NOT NULL")
+            postgresql_snapshot_take(_DEMO_SCHEMA)
         else:
             path = Path(tempfile.mkstemp(prefix="demo-template-", suffix=".sqlite3", dir=_TMP)[1])
             connection = _db.engine.raw_connection()

@@ -22,7 +22,7 @@ from cxgov.auth.models import User
 from cxgov.extensions import db
 from cxgov.orgs.models import Organisation, Role
 from tests.access import Access
-from tests.conftest import _TMP, _empty_all_tables, make_test_app
+from tests.conftest import _TMP, _empty_all_tables, make_test_app, postgresql_snapshot_restore, postgresql_snapshot_take
 from tests.conftest import login_as, pdf_layout_fake
 from tests.fingerprint import Fingerprint, fingerprint  # also imported from here by other features' tests
 from tests.report_stand_ins import use_word_charts_parsed_only
@@ -91,20 +91,6 @@ def _sqlite_copy(*, source: sqlite3.Connection, target: sqlite3.Connection) -> N
     source.backup(target)
 
 
-def _postgresql_copy_take() -> None:
-    """Copy every table's rows and every id sequence's position into the ``tenancy_world`` schema."""
-    with db.engine.begin() as connection:
-        connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{_COPY_SCHEMA}" CASCADE')
-        connection.exec_driver_sql(f'CREATE SCHEMA "{_COPY_SCHEMA}"')
-        for table in db.metadata.sorted_tables:
-            connection.exec_driver_sql(f'CREATE TABLE "{_COPY_SCHEMA}"."{table.name}" AS TABLE "{table.name}"')
-        # Every sequence, also one never drawn from (last_value NULL): put back as not called.
-        connection.exec_driver_sql(
-            f'CREATE TABLE "{_COPY_SCHEMA}".sequence_position AS'
-            " SELECT schemaname || '.' || sequencename AS name, last_value, start_value FROM pg_sequences"
-            " WHERE schemaname = current_schema()")
-
-
 def _tables_to_restore(changed: Iterable[str]) -> list[Table]:
     """Return the changed tables, every table that refers to one of them, and the security log; parents first.
 
@@ -150,19 +136,6 @@ def _sqlite_copy_restore(path: Path, tables: list[Table]) -> None:
         connection.close()
 
 
-def _postgresql_copy_restore(tables: list[Table]) -> None:
-    """Put ``tables`` back from the ``tenancy_world`` schema, and every id sequence where it was."""
-    with db.engine.begin() as connection:
-        for table in reversed(tables):
-            connection.exec_driver_sql(f'DELETE FROM "{table.name}"')
-        for table in tables:
-            connection.exec_driver_sql(
-                f'INSERT INTO "{table.name}" OVERRIDING SYSTEM VALUE SELECT * FROM "{_COPY_SCHEMA}"."{table.name}"')
-        connection.exec_driver_sql(
-            "SELECT setval(name::regclass, coalesce(last_value, start_value), last_value IS NOT NULL)"
-            f' FROM "{_COPY_SCHEMA}".sequence_position')
-
-
 def fresh_world(make_org, make_member) -> World:
     """Return the world as built: built once per process, then put back where it differs from the copy.
 
@@ -178,7 +151,7 @@ def fresh_world(make_org, make_member) -> World:
         world = build_world(make_org, make_member)
         path = None
         if postgresql:
-            _postgresql_copy_take()
+            postgresql_snapshot_take(_COPY_SCHEMA)
         else:
             path = _TMP / "tenancy-world.sqlite3"
             connection = db.engine.raw_connection()
@@ -198,7 +171,7 @@ def fresh_world(make_org, make_member) -> World:
     tables = _tables_to_restore(fingerprint().changed_since(snapshot.rows))
     db.session.remove()
     if postgresql:
-        _postgresql_copy_restore(tables)
+        postgresql_snapshot_restore(_COPY_SCHEMA, tables)
     else:
         assert snapshot.path is not None
         _sqlite_copy_restore(snapshot.path, tables)

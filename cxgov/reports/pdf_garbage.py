@@ -7,8 +7,9 @@ re-parsing closures, which hold the boxes and the collector; a box with a missin
 own ``missing_link``; a footnote area points at its page, which holds it; an SVG's lazy
 definitions point at the SVG that holds them; the layout context holds a ``partial`` of itself.
 About 3,600 objects in cycles keep the whole document alive after the render (~52,000 objects
-for the demo report: its pre-layout box tree, styles, text layouts and SVG trees), so only the cyclic garbage collector could free it: one
-young collection of 52,000 objects, 64-80 ms of CPU per report (7 % of the render).
+for the demo report: its pre-layout box tree, styles, text layouts and SVG trees), so only the
+cyclic garbage collector could free it: one young collection of 52,000 objects, 64-80 ms of CPU
+per report (7 % of the render).
 
 Within :func:`render_scope` the patched constructors note the objects that start such a cycle;
 when the scope ends (after the PDF is written, nothing reads the document any more) each
