@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import dataclasses
 import gc
 import hashlib
 import os
@@ -54,9 +53,8 @@ hypothesis_settings.register_profile("cxgov", deadline=None,
 hypothesis_settings.load_profile("cxgov")
 
 
-#: werkzeug's own Rule methods, before the memos below replace them (tests/test_test_url_rules.py).
-WERKZEUG_RULE_METHODS = {name: werkzeug_rules.Rule.__dict__[name] for name in ("compile",)
-                         if name in werkzeug_rules.Rule.__dict__}
+#: werkzeug's own ``Rule.compile``, before the memo below replaces it (tests/test_test_url_rules.py).
+WERKZEUG_RULE_COMPILE = werkzeug_rules.Rule.compile
 
 
 def _memoise_rule_compiling() -> None:
@@ -72,8 +70,7 @@ def _memoise_rule_compiling() -> None:
     the rule here). The first rule compiled with a key goes through werkzeug's own ``compile``;
     any other werkzeug keeps its own.
     """
-    compile_rule = getattr(werkzeug_rules.Rule, "compile", None)
-    if compile_rule is None or not hasattr(werkzeug_rules.Rule, "get_converter"):
+    if not hasattr(werkzeug_rules.Rule, "get_converter"):
         return
     compiled: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
@@ -94,7 +91,7 @@ def _memoise_rule_compiling() -> None:
             arguments_before = set(self.arguments)
             self.get_converter = recording  # type: ignore[method-assign]
             try:
-                compile_rule(self)
+                WERKZEUG_RULE_COMPILE(self)
             finally:
                 del self.get_converter
             compiled[key] = (tuple(self._parts), tuple(self._trace), tuple(made),
@@ -667,10 +664,10 @@ def _demo_template_build(url: str, *, postgresql: bool) -> _DemoTemplate:
     with builder.app_context():
         context = demo_create()
         _db.session.commit()
-        template = _DemoTemplate(
-            built_on=date.today(), path=None, org_id=context.org.id, consultant_id=context.consultant.id,
-            member_ids={email: user.id for email, user in context.members.items()}, groups=dict(context.groups))
+        ids = dict(org_id=context.org.id, consultant_id=context.consultant.id,
+                   member_ids={email: user.id for email, user in context.members.items()}, groups=dict(context.groups))
         _db.session.remove()
+        path = None
         if postgresql:
             postgresql_snapshot_take(_DEMO_SCHEMA)
         else:
@@ -681,9 +678,8 @@ def _demo_template_build(url: str, *, postgresql: bool) -> _DemoTemplate:
                     connection.driver_connection.backup(copy)
             finally:
                 connection.close()
-            template = dataclasses.replace(template, path=path)
         _db.engine.dispose()
-    return template
+    return _DemoTemplate(built_on=date.today(), path=path, **ids)
 
 
 @pytest.fixture

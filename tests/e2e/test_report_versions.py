@@ -17,10 +17,6 @@ def _download(page, testid: str) -> bytes:
     return open(info.value.path(), "rb").read()
 
 
-def _pdf_text(data: bytes) -> str:
-    return pdftotext(data)  # 0.04 s of CPU for the report, pypdf's extract_text 0.4 s
-
-
 def _wait_for_pdf(page) -> None:
     """The version page says the PDF is being laid out and reloads itself until it is ready."""
     page.locator("a[data-testid=report-pdf]").wait_for(timeout=PDF_TIMEOUT_MS)
@@ -47,7 +43,7 @@ def test_draft_edit_issue_download_and_reissue(live_server, page, setup):  # noq
     _wait_for_pdf(page)
     v1_pdf = _download(page, "report-pdf")
     v1_docx = _download(page, "report-docx")
-    assert "Our first reading." in _pdf_text(v1_pdf)
+    assert "Our first reading." in pdftotext(v1_pdf)
     assert "Our first reading." in " ".join(p.text for p in docx.Document(io.BytesIO(v1_docx)).paragraphs)
 
     page.goto(f"{base}/edit")  # the draft's "Edit the text" was followed above
@@ -59,7 +55,7 @@ def test_draft_edit_issue_download_and_reissue(live_server, page, setup):  # noq
         page.get_by_role("button", name="Issue as version 2").click()
     assert page.url == f"{base}/v2"
     _wait_for_pdf(page)
-    assert "A second reading." in _pdf_text(_download(page, "report-pdf"))
+    assert "A second reading." in pdftotext(_download(page, "report-pdf"))
 
     page.goto(f"{base}/v1")
     assert "Our first reading." in page.inner_text("[data-testid=summary]")

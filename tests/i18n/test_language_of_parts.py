@@ -124,10 +124,6 @@ def test_the_report_page_and_pdf_html_mark_english_fallback_text(client, make_or
     assert '<span lang="en">' not in render.render_pdf_html(english)
 
 
-# The issued version's PDF is laid out in the request, not by the background thread: a layout
-# finishing after this test wrote its bytes into the next test's version 1 (ids start at 1 again),
-# which then served this Swedish PDF. What it is laid out with does not matter here.
-@pytest.mark.app_config(REPORT_RENDER_SYNC=True)
 def test_a_stored_context_keeps_its_english_marks(client, make_org, make_member, make_user, untitled_sv, monkeypatch):
     """JSON has no SourceText: the stored context says where each sits, and the rebuilt one marks it."""
     use_layout_as_document(monkeypatch)
