@@ -587,6 +587,19 @@ class _DemoTemplate:
 _demo_templates: dict[str, _DemoTemplate] = {}
 
 
+def sqlite_snapshot_take(path: Path) -> None:
+    """Copy the current app's SQLite database into the file ``path`` (the backup API, at once).
+
+    Shared by the copied demo workspace and the tenancy matrix's world.
+    """
+    connection = _db.engine.raw_connection()
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as copy:
+            connection.driver_connection.backup(copy)
+    finally:
+        connection.close()
+
+
 def postgresql_snapshot_take(schema: str) -> None:
     """Copy every table's rows and every id sequence's position into ``schema`` (PostgreSQL).
 
@@ -672,12 +685,7 @@ def _demo_template_build(url: str, *, postgresql: bool) -> _DemoTemplate:
             postgresql_snapshot_take(_DEMO_SCHEMA)
         else:
             path = Path(tempfile.mkstemp(prefix="demo-template-", suffix=".sqlite3", dir=_TMP)[1])
-            connection = _db.engine.raw_connection()
-            try:
-                with contextlib.closing(sqlite3.connect(path)) as copy:
-                    connection.driver_connection.backup(copy)
-            finally:
-                connection.close()
+            sqlite_snapshot_take(path)
         _db.engine.dispose()
     return _DemoTemplate(built_on=date.today(), path=path, **ids)
 

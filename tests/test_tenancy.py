@@ -22,7 +22,8 @@ from cxgov.auth.models import User
 from cxgov.extensions import db
 from cxgov.orgs.models import Organisation, Role
 from tests.access import Access
-from tests.conftest import _TMP, _empty_all_tables, make_test_app, postgresql_snapshot_restore, postgresql_snapshot_take
+from tests.conftest import (_TMP, _empty_all_tables, make_test_app, postgresql_snapshot_restore,
+                            postgresql_snapshot_take, sqlite_snapshot_take)
 from tests.conftest import login_as, pdf_layout_fake
 from tests.fingerprint import Fingerprint, fingerprint  # also imported from here by other features' tests
 from tests.report_stand_ins import use_word_charts_parsed_only
@@ -85,10 +86,6 @@ _snapshots: list[_Snapshot] = []
 
 #: The schema (PostgreSQL) or attached database (SQLite) that holds the built world's rows.
 _COPY_SCHEMA = "tenancy_world"
-
-
-def _sqlite_copy(*, source: sqlite3.Connection, target: sqlite3.Connection) -> None:
-    source.backup(target)
 
 
 def _tables_to_restore(changed: Iterable[str]) -> list[Table]:
@@ -154,12 +151,7 @@ def fresh_world(make_org, make_member) -> World:
             postgresql_snapshot_take(_COPY_SCHEMA)
         else:
             path = _TMP / "tenancy-world.sqlite3"
-            connection = db.engine.raw_connection()
-            try:
-                with contextlib.closing(sqlite3.connect(path)) as copy:
-                    _sqlite_copy(source=connection.driver_connection, target=copy)
-            finally:
-                connection.close()
+            sqlite_snapshot_take(path)
         db.session.rollback()
         _snapshots.append(_Snapshot(
             path=path, org_ids={key: org.id for key, org in world.orgs.items()},

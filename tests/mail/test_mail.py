@@ -170,7 +170,7 @@ def test_two_sender_processes_send_each_of_200_messages_exactly_once(app, smtp, 
     db.session.remove()
     db.engine.dispose()  # no open connection of the test's is copied into the forked senders
     env = {"CXGOV_DATABASE_URL": database_url_for_tests(), "CXGOV_SECRET_KEY": "test-secret",
-           "CXGOV_MAIL_URL": smtp.url, "FLASK_APP": "cxgov:create_app"}
+           "CXGOV_MAIL_URL": smtp.url}
     fork = multiprocessing.get_context("fork")
     pipes = [fork.Pipe(duplex=False) for _ in range(2)]
     senders = [fork.Process(target=_sender, args=(env, sending)) for _receiving, sending in pipes]

@@ -91,6 +91,7 @@ def sample_layout(sample_context, tmp_path_factory) -> SampleLayout:
     from weasyprint.logger import PROGRESS_LOGGER, LOGGER
 
     html = render.render_pdf_html(sample_context).replace("</head>", PERCENTAGE_RULE + "</head>", 1)
+    assert PERCENTAGE_RULE in html, "the sample's HTML has no </head> for the percentage rule"
     warnings, progress = _Recorder(logging.WARNING), _Recorder(logging.INFO)
     saved_levels = LOGGER.level, PROGRESS_LOGGER.level
     saved_thread_cache = render._per_thread
