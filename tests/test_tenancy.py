@@ -6,9 +6,7 @@ Own org with another org's object ids: 404 as well.
 """
 from __future__ import annotations
 
-import contextlib
 import importlib
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
